@@ -1,0 +1,32 @@
+// Launches the system Chromium for e2e tests and records what a visitor would not want to see.
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { chromiumArgs, chromiumArgsNoWebGPU, ensureChromium } from '../scripts/chromium.mjs'
+
+export async function launch(options: { webgpu?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: ensureChromium(),
+    headless: true,
+    args: options.webgpu === false ? chromiumArgsNoWebGPU : chromiumArgs,
+  })
+}
+
+/** A page that collects uncaught errors and console errors, so tests can assert there were none. */
+export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`)
+  })
+  await page.goto(url)
+  return { page, errors }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync('artifacts/screenshots', { recursive: true })
+  const path = `artifacts/screenshots/${name}.png`
+  await page.screenshot({ path, fullPage: true })
+  return path
+}

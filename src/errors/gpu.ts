@@ -1,0 +1,21 @@
+import { BaseError } from './base.ts'
+
+/** The browser has no `navigator.gpu`, or it offers no adapter. */
+export class WebGPUUnavailableError extends BaseError {
+  override name = 'WebGPUUnavailableError'
+}
+
+/** The GPU device was lost (driver reset, tab backgrounded too long, out of memory). */
+export class DeviceLostError extends BaseError {
+  override name = 'DeviceLostError'
+}
+
+/** A kernel was called with shapes or dtypes that do not fit together. */
+export class ShapeError extends BaseError {
+  override name = 'ShapeError'
+}
+
+/** A buffer or dispatch would exceed what this device allows. */
+export class DeviceLimitError extends BaseError {
+  override name = 'DeviceLimitError'
+}

@@ -1,0 +1,176 @@
+import { DeviceLimitError, DeviceLostError } from '../errors/gpu.ts'
+import { acquireDevice, type AcquireOptions } from './device.ts'
+import type { AdapterReport } from './report.ts'
+
+// The spec's fixed flag values. Spelled out so this module also loads in Node, where the
+// GPUBufferUsage globals exist only after Dawn installs them.
+const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const
+const MAP_READ_MODE = 0x1
+const storageUsage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST
+
+/**
+ * One GPU device and what kernels need around it: cached pipelines, pooled storage buffers,
+ * and dispatches recorded into one command encoder until someone reads a result (per-dispatch
+ * submission overhead dominates small models).
+ */
+export class Gpu {
+  readonly device: GPUDevice
+  readonly report: AdapterReport
+  readonly nativeDot4: boolean
+  #pipelines = new Map<string, Promise<GPUComputePipeline>>()
+  #pool = new Map<number, GPUBuffer[]>()
+  #encoder: GPUCommandEncoder | null = null
+  #uniforms: GPUBuffer[] = []
+  #lost: DeviceLostError | null = null
+
+  private constructor(device: GPUDevice, report: AdapterReport, nativeDot4: boolean) {
+    this.device = device
+    this.report = report
+    this.nativeDot4 = nativeDot4
+  }
+
+  static async create(options: AcquireOptions & { forceEmulatedDot4?: boolean } = {}): Promise<Gpu> {
+    const holder: { gpu?: Gpu } = {}
+    const acquired = await acquireDevice({
+      ...options,
+      onLost: (e) => {
+        if (holder.gpu) holder.gpu.#lost = e
+        options.onLost?.(e)
+      },
+    })
+    holder.gpu = new Gpu(acquired.device, acquired.report, acquired.nativeDot4 && !options.forceEmulatedDot4)
+    return holder.gpu
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits
+  }
+
+  /** A compute pipeline for this WGSL source, compiled once. Compile errors reject with the message. */
+  pipeline(code: string, entryPoint = 'main'): Promise<GPUComputePipeline> {
+    const key = `${entryPoint}\n${code}`
+    let p = this.#pipelines.get(key)
+    if (!p) {
+      const module = this.device.createShaderModule({ code })
+      p = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
+      this.#pipelines.set(key, p)
+    }
+    return p
+  }
+
+  /** A storage buffer of at least `bytes` bytes, reused from the pool when one is free. */
+  buffer(bytes: number): GPUBuffer {
+    this.#check()
+    const max = this.device.limits.maxStorageBufferBindingSize
+    if (bytes > max) {
+      throw new DeviceLimitError(`A tensor of ${bytes} bytes does not fit in one GPU buffer here.`, {
+        details: `maxStorageBufferBindingSize is ${max} bytes on this adapter.`,
+      })
+    }
+    const size = sizeClass(bytes)
+    const free = this.#pool.get(size)
+    return free?.pop() ?? this.device.createBuffer({ size, usage: storageUsage })
+  }
+
+  /** Returns a buffer to the pool; the caller must not use it again. */
+  release(buffer: GPUBuffer): void {
+    const list = this.#pool.get(buffer.size) ?? []
+    list.push(buffer)
+    this.#pool.set(buffer.size, list)
+  }
+
+  upload(data: ArrayBufferView): GPUBuffer {
+    const buffer = this.buffer(Math.max(data.byteLength, 4))
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength)
+    return buffer
+  }
+
+  /** Records one dispatch. Binding 0 is `uniforms` (if given), the buffers follow in order. */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    uniforms: ArrayBufferView | null,
+    buffers: GPUBuffer[],
+    workgroups: [number, number?, number?],
+  ): void {
+    this.#check()
+    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension
+    for (const n of workgroups) {
+      if (n !== undefined && n > maxGroups) {
+        throw new DeviceLimitError(`A dispatch of ${n} workgroups exceeds this adapter's limit.`, {
+          details: `maxComputeWorkgroupsPerDimension is ${maxGroups}.`,
+        })
+      }
+    }
+    const entries: GPUBindGroupEntry[] = []
+    if (uniforms) {
+      const u = this.device.createBuffer({
+        size: Math.max(16, Math.ceil(uniforms.byteLength / 16) * 16),
+        usage: Usage.UNIFORM | Usage.COPY_DST,
+      })
+      this.device.queue.writeBuffer(u, 0, uniforms.buffer, uniforms.byteOffset, uniforms.byteLength)
+      this.#uniforms.push(u)
+      entries.push({ binding: 0, resource: { buffer: u } })
+    }
+    const first = entries.length
+    buffers.forEach((buffer, i) => entries.push({ binding: first + i, resource: { buffer } }))
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries })
+    this.#encoder ??= this.device.createCommandEncoder()
+    const pass = this.#encoder.beginComputePass()
+    pass.setPipeline(pipeline)
+    pass.setBindGroup(0, bindGroup)
+    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1)
+    pass.end()
+  }
+
+  /** Submits everything recorded so far. */
+  submit(): void {
+    if (this.#encoder) {
+      this.device.queue.submit([this.#encoder.finish()])
+      this.#encoder = null
+    }
+    const done = this.#uniforms
+    this.#uniforms = []
+    if (done.length) void this.device.queue.onSubmittedWorkDone().then(() => done.forEach((b) => b.destroy()))
+  }
+
+  /** Copies `bytes` bytes of `buffer` back to the CPU, submitting pending work first. */
+  async read(buffer: GPUBuffer, bytes = buffer.size): Promise<ArrayBuffer> {
+    this.#check()
+    const size = Math.ceil(bytes / 4) * 4
+    const staging = this.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST })
+    this.#encoder ??= this.device.createCommandEncoder()
+    this.#encoder.copyBufferToBuffer(buffer, 0, staging, 0, size)
+    this.submit()
+    try {
+      await staging.mapAsync(MAP_READ_MODE)
+    } catch (cause) {
+      this.#check()
+      throw cause
+    }
+    const out = staging.getMappedRange().slice(0, bytes)
+    staging.destroy()
+    return out
+  }
+
+  /** Waits for all submitted work (benchmarks). */
+  async finish(): Promise<void> {
+    this.submit()
+    await this.device.queue.onSubmittedWorkDone()
+  }
+
+  destroy(): void {
+    for (const list of this.#pool.values()) list.forEach((b) => b.destroy())
+    this.#pool.clear()
+    this.device.destroy()
+  }
+
+  #check(): void {
+    if (this.#lost) throw this.#lost
+  }
+}
+
+/** Buffers are pooled by size class: multiples of 256 bytes up to 64 KiB, then powers of two. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 65536) return Math.max(256, Math.ceil(bytes / 256) * 256)
+  return 2 ** Math.ceil(Math.log2(bytes))
+}

@@ -1,0 +1,16 @@
+import dot4Native from '../../shaders/lib/dot4_native.wgsl?raw'
+import dot4Emulated from '../../shaders/lib/dot4_emulated.wgsl?raw'
+
+export interface PreludeOptions {
+  /** Use WGSL's dot4I8Packed (true) or its exact emulation (false). */
+  nativeDot4: boolean
+}
+
+/**
+ * A kernel's full WGSL: the shared library functions it may call, then the kernel itself.
+ * The only place shader text is put together; kernels never splice strings of their own.
+ */
+export function withPrelude(kernel: string, options: PreludeOptions): string {
+  const dot4 = options.nativeDot4 ? dot4Native : dot4Emulated
+  return `${dot4}\n${kernel}`
+}
