@@ -46,13 +46,24 @@ export class Gpu {
     return this.device.limits
   }
 
-  /** A compute pipeline for this WGSL source, compiled once. Compile errors reject with the message. */
-  pipeline(code: string, entryPoint = 'main'): Promise<GPUComputePipeline> {
-    const key = `${entryPoint}\n${code}`
+  /**
+   * A compute pipeline for this WGSL source and override constants, compiled once.
+   * Compile errors reject with the compiler's message.
+   */
+  pipeline(
+    code: string,
+    options: { entryPoint?: string; constants?: Record<string, number> } = {},
+  ): Promise<GPUComputePipeline> {
+    const entryPoint = options.entryPoint ?? 'main'
+    const constants = options.constants ?? {}
+    const key = `${entryPoint}\n${JSON.stringify(constants)}\n${code}`
     let p = this.#pipelines.get(key)
     if (!p) {
       const module = this.device.createShaderModule({ code })
-      p = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
+      p = this.device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      })
       this.#pipelines.set(key, p)
     }
     return p

@@ -1,5 +1,7 @@
 import dot4Native from '../../shaders/lib/dot4_native.wgsl?raw'
 import dot4Emulated from '../../shaders/lib/dot4_emulated.wgsl?raw'
+import softfloat from '../../shaders/lib/softfloat.wgsl?raw'
+import fixed from '../../shaders/lib/fixed.wgsl?raw'
 
 export interface PreludeOptions {
   /** Use WGSL's dot4I8Packed (true) or its exact emulation (false). */
@@ -7,10 +9,11 @@ export interface PreludeOptions {
 }
 
 /**
- * A kernel's full WGSL: the shared library functions it may call, then the kernel itself.
- * The only place shader text is put together; kernels never splice strings of their own.
+ * A kernel's full WGSL: the shared library (shaders/lib/) it may call, then the kernel itself.
+ * The only place shader text is put together; kernels never splice strings of their own, and
+ * specialise through pipeline override constants instead.
  */
 export function withPrelude(kernel: string, options: PreludeOptions): string {
   const dot4 = options.nativeDot4 ? dot4Native : dot4Emulated
-  return `${dot4}\n${kernel}`
+  return [dot4, softfloat, fixed, kernel].join('\n')
 }
