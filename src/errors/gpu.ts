@@ -19,3 +19,8 @@ export class ShapeError extends BaseError {
 export class DeviceLimitError extends BaseError {
   override name = 'DeviceLimitError'
 }
+
+/** A kernel failed on the GPU (validation error, compile error): a bug, reported with the driver's words. */
+export class KernelError extends BaseError {
+  override name = 'KernelError'
+}

@@ -1,4 +1,4 @@
-import { DeviceLimitError, DeviceLostError } from '../errors/gpu.ts'
+import { DeviceLimitError, DeviceLostError, KernelError } from '../errors/gpu.ts'
 import { acquireDevice, type AcquireOptions } from './device.ts'
 import type { AdapterReport } from './report.ts'
 
@@ -22,11 +22,17 @@ export class Gpu {
   #encoder: GPUCommandEncoder | null = null
   #uniforms: GPUBuffer[] = []
   #lost: DeviceLostError | null = null
+  #gpuError: GPUError | null = null
 
   private constructor(device: GPUDevice, report: AdapterReport, nativeDot4: boolean) {
     this.device = device
     this.report = report
     this.nativeDot4 = nativeDot4
+    // Validation errors arrive asynchronously; keep the first and raise it at the next read
+    // rather than let a bad dispatch silently produce zeros.
+    device.addEventListener('uncapturederror', (e) => {
+      this.#gpuError ??= (e as GPUUncapturedErrorEvent).error
+    })
   }
 
   static async create(options: AcquireOptions & { forceEmulatedDot4?: boolean } = {}): Promise<Gpu> {
@@ -92,15 +98,21 @@ export class Gpu {
 
   upload(data: ArrayBufferView): GPUBuffer {
     const buffer = this.buffer(Math.max(data.byteLength, 4))
+    // A pooled buffer may still be read by recorded work; queue writes run before unsubmitted
+    // commands, so submit those first.
+    if (this.#encoder) this.submit()
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength)
     return buffer
   }
 
-  /** Records one dispatch. Binding 0 is `uniforms` (if given), the buffers follow in order. */
+  /**
+   * Records one dispatch. Binding 0 is `uniforms` (if given), the buffers follow in order; a
+   * `null` skips a binding the entry point does not use.
+   */
   dispatch(
     pipeline: GPUComputePipeline,
     uniforms: ArrayBufferView | null,
-    buffers: GPUBuffer[],
+    buffers: (GPUBuffer | null)[],
     workgroups: [number, number?, number?],
   ): void {
     this.#check()
@@ -123,7 +135,9 @@ export class Gpu {
       entries.push({ binding: 0, resource: { buffer: u } })
     }
     const first = entries.length
-    buffers.forEach((buffer, i) => entries.push({ binding: first + i, resource: { buffer } }))
+    buffers.forEach((buffer, i) => {
+      if (buffer) entries.push({ binding: first + i, resource: { buffer } })
+    })
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries })
     this.#encoder ??= this.device.createCommandEncoder()
     const pass = this.#encoder.beginComputePass()
@@ -160,6 +174,7 @@ export class Gpu {
     }
     const out = staging.getMappedRange().slice(0, bytes)
     staging.destroy()
+    this.#check()
     return out
   }
 
@@ -177,6 +192,11 @@ export class Gpu {
 
   #check(): void {
     if (this.#lost) throw this.#lost
+    if (this.#gpuError) {
+      const error = this.#gpuError
+      this.#gpuError = null
+      throw new KernelError('A GPU command failed validation.', { details: error.message })
+    }
   }
 }
 

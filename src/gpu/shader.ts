@@ -2,6 +2,7 @@ import dot4Native from '../../shaders/lib/dot4_native.wgsl?raw'
 import dot4Emulated from '../../shaders/lib/dot4_emulated.wgsl?raw'
 import softfloat from '../../shaders/lib/softfloat.wgsl?raw'
 import fixed from '../../shaders/lib/fixed.wgsl?raw'
+import wide from '../../shaders/lib/wide.wgsl?raw'
 
 export interface PreludeOptions {
   /** Use WGSL's dot4I8Packed (true) or its exact emulation (false). */
@@ -15,5 +16,5 @@ export interface PreludeOptions {
  */
 export function withPrelude(kernel: string, options: PreludeOptions): string {
   const dot4 = options.nativeDot4 ? dot4Native : dot4Emulated
-  return [dot4, softfloat, fixed, kernel].join('\n')
+  return [dot4, wide, softfloat, fixed, kernel].join('\n')
 }

@@ -1,0 +1,206 @@
+// matmul: C[b] = A[b] · B[b] on bq15 operands (shaders/quantize.wgsl), exact in integers.
+// Per output and per block j of 32 k's: hh = Σ hiA·hiB and mx = Σ (hiA·loB + loA·hiB) in i32 via
+// dot4, P_j = hh·2^16 + mx·2^8 (i64), then acc += P_j · 2^(48 + eA_j + eB_j - EmaxA - EmaxB)
+// (i96; the shift is in [0, 48]). C = f32_RNE(acc · 2^(EmaxA + EmaxB - 328)), rounded once.
+// Integer sums are exact, so every tiling, split of K and workgroup count gives the same bits.
+// Needs the prelude: dot4 and wide (src/gpu/shader.ts).
+struct Params {
+  m: u32,
+  n: u32,
+  words: u32,     // packed words per vector: 8 per block of 32 k's
+  batch: u32,
+  a_batch: u32,   // packed words between batches of A (0 = broadcast)
+  b_batch: u32,
+  ea_batch: u32,  // exponent entries between batches of A (0 = broadcast)
+  eb_batch: u32,
+  split_blocks: u32, // blocks per split (entry point `partial`)
+  splits: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<vec2<u32>>;   // [batch][m][words] (hi, lo)
+@group(0) @binding(2) var<storage, read> b: array<vec2<u32>>;   // [batch][n][words] (hi, lo)
+@group(0) @binding(3) var<storage, read> ea: array<u32>;        // [batch][m][1 + blocks]
+@group(0) @binding(4) var<storage, read> eb: array<u32>;        // [batch][n][1 + blocks]
+@group(0) @binding(5) var<storage, read_write> out: array<u32>;  // f32 bits, [batch][m][n]
+@group(0) @binding(6) var<storage, read_write> partials: array<u32>; // i96 [splits][batch][m][n]
+
+const NONFINITE: u32 = 0xffffffffu;
+const SPAN2: i32 = 48i; // twice quantize.wgsl's SPAN
+const TM: u32 = 4u;
+const TN: u32 = 4u;
+override WG: u32 = 16u; // threads per side; tiles are (WG*TM) x (WG*TN); any value, same bits
+
+var<workgroup> tile_a: array<vec2<u32>, WG * TM * 8u>;
+var<workgroup> tile_b: array<vec2<u32>, WG * TN * 8u>;
+var<workgroup> tile_ea: array<u32, WG * TM>;
+var<workgroup> tile_eb: array<u32, WG * TN>;
+var<private> acc: array<vec3<u32>, 16>;
+var<private> top_a: array<u32, 4>;
+var<private> top_b: array<u32, 4>;
+
+fn blocks() -> u32 {
+  return p.words / 8u;
+}
+
+fn block_term(hh: i32, mx: i32, e_a: u32, e_b: u32, t_a: u32, t_b: u32) -> vec3<u32> {
+  // Clamped only for non-finite vectors, whose outputs are NaN anyway.
+  let s = clamp(SPAN2 + i32(e_a) + i32(e_b) - i32(t_a) - i32(t_b), 0i, SPAN2);
+  return i96_from_i64_shl(i64_add(i64_shl(hh, 16u), i64_shl(mx, 8u)), u32(s));
+}
+
+fn finalize(x: vec3<u32>, t_a: u32, t_b: u32) -> u32 {
+  if (t_a == NONFINITE || t_b == NONFINITE) {
+    return 0x7fc00000u;
+  }
+  return i96_to_f32(x, i32(t_a) + i32(t_b) - 280i - SPAN2);
+}
+
+// Accumulates this thread's TM x TN outputs of tile (wg.x, wg.y), batch bz, blocks [b0, b1).
+fn accumulate_tile(wg: vec3<u32>, lid: vec3<u32>, bz: u32, b0: u32, b1: u32) {
+  let t = lid.y * WG + lid.x;
+  let bm = WG * TM;
+  let bn = WG * TN;
+  let row0 = wg.y * bm;
+  let col0 = wg.x * bn;
+  let stride_e = blocks() + 1u;
+  for (var i = 0u; i < TM; i++) {
+    let r = min(row0 + lid.y + i * WG, p.m - 1u);
+    top_a[i] = ea[bz * p.ea_batch + r * stride_e];
+  }
+  for (var j = 0u; j < TN; j++) {
+    let c = min(col0 + lid.x + j * WG, p.n - 1u);
+    top_b[j] = eb[bz * p.eb_batch + c * stride_e];
+  }
+  for (var i = 0u; i < TM * TN; i++) {
+    acc[i] = vec3<u32>(0u);
+  }
+  for (var blk = b0; blk < b1; blk++) {
+    for (var idx = t; idx < bm * 8u; idx += WG * WG) {
+      let r = row0 + idx / 8u;
+      tile_a[idx] = select(vec2<u32>(0u), a[bz * p.a_batch + r * p.words + blk * 8u + idx % 8u], r < p.m);
+    }
+    for (var idx = t; idx < bn * 8u; idx += WG * WG) {
+      let c = col0 + idx / 8u;
+      tile_b[idx] = select(vec2<u32>(0u), b[bz * p.b_batch + c * p.words + blk * 8u + idx % 8u], c < p.n);
+    }
+    for (var idx = t; idx < bm; idx += WG * WG) {
+      tile_ea[idx] = ea[bz * p.ea_batch + min(row0 + idx, p.m - 1u) * stride_e + 1u + blk];
+    }
+    for (var idx = t; idx < bn; idx += WG * WG) {
+      tile_eb[idx] = eb[bz * p.eb_batch + min(col0 + idx, p.n - 1u) * stride_e + 1u + blk];
+    }
+    workgroupBarrier();
+    var hh = array<i32, 16>(); // per block: explicitly zeroed each iteration
+    var mx = array<i32, 16>();
+    for (var c = 0u; c < 8u; c++) {
+      var av: array<vec2<u32>, 4>;
+      var bv: array<vec2<u32>, 4>;
+      for (var i = 0u; i < TM; i++) {
+        av[i] = tile_a[(lid.y + i * WG) * 8u + c];
+      }
+      for (var j = 0u; j < TN; j++) {
+        bv[j] = tile_b[(lid.x + j * WG) * 8u + c];
+      }
+      for (var i = 0u; i < TM; i++) {
+        for (var j = 0u; j < TN; j++) {
+          hh[i * TN + j] += dot4(av[i].x, bv[j].x);
+          mx[i * TN + j] += dot4(av[i].x, bv[j].y) + dot4(av[i].y, bv[j].x);
+        }
+      }
+    }
+    for (var i = 0u; i < TM; i++) {
+      for (var j = 0u; j < TN; j++) {
+        let term = block_term(hh[i * TN + j], mx[i * TN + j], tile_ea[lid.y + i * WG], tile_eb[lid.x + j * WG], top_a[i], top_b[j]);
+        acc[i * TN + j] = i96_add(acc[i * TN + j], term);
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+@compute @workgroup_size(WG, WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let bz = wg.z;
+  accumulate_tile(wg, lid, bz, 0u, blocks());
+  for (var i = 0u; i < TM; i++) {
+    for (var j = 0u; j < TN; j++) {
+      let r = wg.y * WG * TM + lid.y + i * WG;
+      let c = wg.x * WG * TN + lid.x + j * WG;
+      if (r < p.m && c < p.n) {
+        out[(bz * p.m + r) * p.n + c] = finalize(acc[i * TN + j], top_a[i], top_b[j]);
+      }
+    }
+  }
+}
+
+// Split-K: workgroup z = split * batch + b adds only its share of the blocks into partials.
+@compute @workgroup_size(WG, WG)
+fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let split = wg.z / p.batch;
+  let bz = wg.z % p.batch;
+  let b0 = min(split * p.split_blocks, blocks());
+  accumulate_tile(wg, lid, bz, b0, min(b0 + p.split_blocks, blocks()));
+  for (var i = 0u; i < TM; i++) {
+    for (var j = 0u; j < TN; j++) {
+      let r = wg.y * WG * TM + lid.y + i * WG;
+      let c = wg.x * WG * TN + lid.x + j * WG;
+      if (r < p.m && c < p.n) {
+        let o = (((split * p.batch + bz) * p.m + r) * p.n + c) * 3u;
+        let v = acc[i * TN + j];
+        partials[o] = v.x;
+        partials[o + 1u] = v.y;
+        partials[o + 2u] = v.z;
+      }
+    }
+  }
+}
+
+// Split-K, second pass: add the splits' exact partial sums and round once.
+@compute @workgroup_size(64)
+fn finish(@builtin(global_invocation_id) id: vec3<u32>) {
+  let total = p.batch * p.m * p.n;
+  let o = id.x + id.y * 65535u * 64u;
+  if (o >= total) {
+    return;
+  }
+  var sum = vec3<u32>(0u);
+  for (var s = 0u; s < p.splits; s++) {
+    let q = (s * total + o) * 3u;
+    sum = i96_add(sum, vec3<u32>(partials[q], partials[q + 1u], partials[q + 2u]));
+  }
+  let bz = o / (p.m * p.n);
+  let r = (o / p.n) % p.m;
+  let c = o % p.n;
+  let stride_e = blocks() + 1u;
+  out[o] = finalize(sum, ea[bz * p.ea_batch + r * stride_e], eb[bz * p.eb_batch + c * stride_e]);
+}
+
+// One thread per output, blocks and k walked backwards: a deliberately different order, for tests.
+@compute @workgroup_size(8, 8)
+fn naive(@builtin(global_invocation_id) id: vec3<u32>) {
+  let c = id.x;
+  let r = id.y;
+  let bz = id.z;
+  if (r >= p.m || c >= p.n) {
+    return;
+  }
+  let stride_e = blocks() + 1u;
+  let ta = ea[bz * p.ea_batch + r * stride_e];
+  let tb = eb[bz * p.eb_batch + c * stride_e];
+  var sum = vec3<u32>(0u);
+  for (var blk = blocks(); blk > 0u; blk--) {
+    var hh = 0i;
+    var mx = 0i;
+    for (var w = blk * 8u; w > blk * 8u - 8u; w--) {
+      let va = a[bz * p.a_batch + r * p.words + w - 1u];
+      let vb = b[bz * p.b_batch + c * p.words + w - 1u];
+      hh += dot4(va.x, vb.x);
+      mx += dot4(va.x, vb.y) + dot4(va.y, vb.x);
+    }
+    let e_a = ea[bz * p.ea_batch + r * stride_e + blk];
+    let e_b = eb[bz * p.eb_batch + c * stride_e + blk];
+    sum = i96_add(sum, block_term(hh, mx, e_a, e_b, ta, tb));
+  }
+  out[(bz * p.m + r) * p.n + c] = finalize(sum, ta, tb);
+}

@@ -1,0 +1,201 @@
+import source from '../../shaders/matmul.wgsl?raw'
+import { ShapeError } from '../errors/gpu.ts'
+import type { Gpu } from '../gpu/runtime.ts'
+import { withPrelude } from '../gpu/shader.ts'
+import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { BLOCK, MAX_K, NONFINITE, SPAN, quantize, quantizeRef, type VectorLayout } from './quantize.ts'
+import { roundScaledToF32 } from './wide.ts'
+
+export interface MatmulOptions {
+  /** A is stored [.., K, M] and used transposed. */
+  transA?: boolean
+  /** B is stored [.., N, K] and used transposed. */
+  transB?: boolean
+  /** Split K across this many workgroup layers, then add the exact partial sums (same bits). */
+  splitK?: number
+  /** Threads per side of a workgroup (override constant WG: 8 or 16; same bits). */
+  workgroup?: 8 | 16
+  /** 'naive' walks K backwards one output per thread: only to prove order does not matter. */
+  variant?: 'tiled' | 'naive'
+}
+
+export interface MatmulPlan {
+  batch: number
+  m: number
+  n: number
+  k: number
+  a: VectorLayout
+  b: VectorLayout
+  outShape: number[]
+}
+
+/**
+ * Shapes: A is [M, K] or [batch, M, K] (transA: [.., K, M]); B is [K, N] or [batch, N… ] likewise
+ * (transB: [.., N, K]). A rank-2 operand, or a batch of 1, is shared by every batch of the other.
+ */
+export function planMatmul(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  opts: MatmulOptions = {},
+): MatmulPlan {
+  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`
+  if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
+    throw new ShapeError(`matmul: operands must be rank 2 or 3; got ${fmt(aShape)} and ${fmt(bShape)}.`)
+  }
+  const [ar, ac] = aShape.slice(-2)
+  const [br, bc] = bShape.slice(-2)
+  const [m, ka] = opts.transA ? [ac, ar] : [ar, ac]
+  const [kb, n] = opts.transB ? [bc, br] : [br, bc]
+  if (ka !== kb) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: A${opts.transA ? 'ᵀ' : ''} ${fmt(aShape)} has K = ${ka}, ` +
+        `B${opts.transB ? 'ᵀ' : ''} ${fmt(bShape)} has K = ${kb}.`,
+    )
+  }
+  const batchA = aShape.length === 3 ? aShape[0] : 1
+  const batchB = bShape.length === 3 ? bShape[0] : 1
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
+    throw new ShapeError(`matmul: batch sizes ${batchA} and ${batchB} cannot be broadcast.`)
+  }
+  const batch = Math.max(batchA, batchB)
+  const k = ka
+  if (m < 1 || n < 1 || k < 1)
+    throw new ShapeError(`matmul: empty operand in ${fmt(aShape)} · ${fmt(bShape)}.`)
+  if (k > MAX_K) throw new ShapeError(`matmul: K = ${k} exceeds the exact-accumulation limit of ${MAX_K}.`)
+  const a: VectorLayout = opts.transA
+    ? { batch: batchA, rows: m, k, strideBatch: m * k, strideRow: 1, strideK: m }
+    : { batch: batchA, rows: m, k, strideBatch: m * k, strideRow: k, strideK: 1 }
+  const b: VectorLayout = opts.transB
+    ? { batch: batchB, rows: n, k, strideBatch: n * k, strideRow: k, strideK: 1 }
+    : { batch: batchB, rows: n, k, strideBatch: n * k, strideRow: 1, strideK: n }
+  const outShape = aShape.length === 3 || bShape.length === 3 ? [batch, m, n] : [m, n]
+  return { batch, m, n, k, a, b, outShape }
+}
+
+/** The CPU reference: the same quantisation and exact integer sums, rounded once. */
+export function matmulRef(
+  a: Float32Array,
+  aShape: readonly number[],
+  b: Float32Array,
+  bShape: readonly number[],
+  opts: MatmulOptions = {},
+): Float32Array {
+  const plan = planMatmul(aShape, bShape, opts)
+  const qa = quantizeRef(a, plan.a)
+  const qb = quantizeRef(b, plan.b)
+  const words = qa.words
+  // Unpack each vector's hi and lo words into int8 lanes (little-endian, as WGSL reads them).
+  const split = (q: typeof qa, v: number) => {
+    const hi = new Uint32Array(words)
+    const lo = new Uint32Array(words)
+    for (let w = 0; w < words; w++) {
+      hi[w] = q.packed[(v * words + w) * 2]
+      lo[w] = q.packed[(v * words + w) * 2 + 1]
+    }
+    return { hi: new Int8Array(hi.buffer), lo: new Int8Array(lo.buffer) }
+  }
+  const rowsA = Array.from({ length: plan.a.batch * plan.m }, (_, v) => split(qa, v))
+  const colsB = Array.from({ length: plan.b.batch * plan.n }, (_, v) => split(qb, v))
+  const blocks = words / 8
+  const stride = blocks + 1
+  const out = new Float32Array(plan.batch * plan.m * plan.n)
+  for (let bz = 0; bz < plan.batch; bz++) {
+    for (let r = 0; r < plan.m; r++) {
+      const va = (plan.a.batch === 1 ? 0 : bz) * plan.m + r
+      const { hi: ah, lo: al } = rowsA[va]
+      const topA = qa.exps[va * stride]
+      for (let c = 0; c < plan.n; c++) {
+        const vb = (plan.b.batch === 1 ? 0 : bz) * plan.n + c
+        const { hi: bh, lo: bl } = colsB[vb]
+        const topB = qb.exps[vb * stride]
+        const o = (bz * plan.m + r) * plan.n + c
+        if (topA === NONFINITE || topB === NONFINITE) {
+          out[o] = NaN
+          continue
+        }
+        let acc = 0n
+        for (let blk = 0; blk < blocks; blk++) {
+          let hh = 0
+          let mx = 0
+          for (let k = blk * BLOCK; k < (blk + 1) * BLOCK; k++) {
+            hh += ah[k] * bh[k]
+            mx += ah[k] * bl[k] + al[k] * bh[k]
+          }
+          const shift =
+            2 * SPAN + qa.exps[va * stride + 1 + blk] + qb.exps[vb * stride + 1 + blk] - topA - topB
+          acc += BigInt(hh * 65536 + mx * 256) << BigInt(shift)
+        }
+        out[o] = roundScaledToF32(acc, topA + topB - 280 - 2 * SPAN)
+      }
+    }
+  }
+  return out
+}
+
+/** C = A · B (options for transposes and batches) with the bits of matmulRef on any adapter. */
+export async function matmul(
+  gpu: Gpu,
+  a: GpuTensor,
+  b: GpuTensor,
+  opts: MatmulOptions = {},
+): Promise<GpuTensor> {
+  requireDType('matmul', a, 'f32')
+  requireDType('matmul', b, 'f32')
+  const plan = planMatmul(a.shape, b.shape, opts)
+  const splits = Math.max(1, Math.floor(opts.splitK ?? 1))
+  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
+  const constants = { WG: opts.workgroup ?? 16 }
+  const tileSide = constants.WG * 4
+  const qa = await quantize(gpu, a, plan.a)
+  const qb = await quantize(gpu, b, plan.b)
+  const words = qa.words
+  const splitBlocks = Math.ceil(words / 8 / splits)
+  const params = new Uint32Array([
+    plan.m,
+    plan.n,
+    words,
+    plan.batch,
+    plan.a.batch === 1 ? 0 : plan.m * words,
+    plan.b.batch === 1 ? 0 : plan.n * words,
+    plan.a.batch === 1 ? 0 : plan.m * (words / 8 + 1),
+    plan.b.batch === 1 ? 0 : plan.n * (words / 8 + 1),
+    splitBlocks,
+    splits,
+  ])
+  const out = empty(gpu, plan.outShape)
+  const tiles: [number, number] = [Math.ceil(plan.n / tileSide), Math.ceil(plan.m / tileSide)]
+  if (opts.variant === 'naive') {
+    const pipeline = await gpu.pipeline(code, { entryPoint: 'naive', constants })
+    const groups: [number, number, number] = [Math.ceil(plan.n / 8), Math.ceil(plan.m / 8), plan.batch]
+    gpu.dispatch(pipeline, params, [qa.packed, qb.packed, qa.exps, qb.exps, out.buffer], groups)
+  } else if (splits === 1) {
+    const pipeline = await gpu.pipeline(code, { constants })
+    gpu.dispatch(
+      pipeline,
+      params,
+      [qa.packed, qb.packed, qa.exps, qb.exps, out.buffer],
+      [...tiles, plan.batch],
+    )
+  } else {
+    const total = plan.batch * plan.m * plan.n
+    const partials = gpu.buffer(splits * total * 12)
+    const part = await gpu.pipeline(code, { entryPoint: 'partial', constants })
+    gpu.dispatch(
+      part,
+      params,
+      [qa.packed, qb.packed, qa.exps, qb.exps, null, partials],
+      [...tiles, plan.batch * splits],
+    )
+    const finish = await gpu.pipeline(code, { entryPoint: 'finish', constants })
+    const groups = Math.ceil(total / 64)
+    gpu.dispatch(
+      finish,
+      params,
+      [null, null, qa.exps, qb.exps, out.buffer, partials],
+      [Math.min(groups, 65535), Math.ceil(groups / 65535)],
+    )
+    gpu.release(partials)
+  }
+  for (const buf of [qa.packed, qa.exps, qb.packed, qb.exps]) gpu.release(buf)
+  return out
+}

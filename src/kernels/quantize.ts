@@ -1,0 +1,146 @@
+import source from '../../shaders/quantize.wgsl?raw'
+import { ShapeError } from '../errors/gpu.ts'
+import type { Gpu } from '../gpu/runtime.ts'
+import { withPrelude } from '../gpu/shader.ts'
+import { requireDType, type GpuTensor } from '../gpu/tensor.ts'
+
+/**
+ * Where the vectors of one matmul operand sit in its f32 storage: vector (b, r) holds the k values
+ * at b*strideBatch + r*strideRow + k*strideK. Covers plain, transposed and batched operands.
+ */
+export interface VectorLayout {
+  batch: number
+  rows: number
+  k: number
+  strideBatch: number
+  strideRow: number
+  strideK: number
+}
+
+/** A bq15 operand: per vector, packed (hi, lo) int8 words and the exponent fields. */
+export interface Q15Host {
+  /** Packed words per vector: 8 per block of 32 values. */
+  words: number
+  /** Interleaved [hi word, lo word] per (vector, word): length vectors * words * 2. */
+  packed: Uint32Array
+  /** Per vector: Emax (or NONFINITE when it holds a NaN or infinity), then each block's e_j. */
+  exps: Uint32Array
+}
+
+export interface Q15Gpu {
+  words: number
+  packed: GPUBuffer
+  exps: GPUBuffer
+}
+
+export const NONFINITE = 0xffffffff
+/** Values per block sharing one exponent. */
+export const BLOCK = 32
+/** A block's exponent sits at most this many binades below its vector's maximum. */
+export const SPAN = 24
+/** Largest K: keeps Σ(hi·lo + lo·hi) within i32 (|term| <= 2^14 per k). */
+export const MAX_K = 65536
+
+/** RNE(m / 2^sh) for integer m < 2^24 and sh >= 1, as the shader does it. */
+function shiftRne(m: number, sh: number): number {
+  if (sh > 24) return 0
+  const q = Math.floor(m / 2 ** sh)
+  const rem = m - q * 2 ** sh
+  const half = 2 ** (sh - 1)
+  return rem > half || (rem === half && q % 2 === 1) ? q + 1 : q
+}
+
+/** Words per vector for K values: whole blocks of 32. */
+export function wordsFor(k: number): number {
+  return Math.ceil(k / BLOCK) * (BLOCK / 4)
+}
+
+/** The CPU reference of shaders/quantize.wgsl. */
+export function quantizeRef(x: Float32Array, layout: VectorLayout): Q15Host {
+  const { batch, rows, k } = layout
+  const words = wordsFor(k)
+  const blocks = words / 8
+  const vectors = batch * rows
+  const packed = new Uint32Array(vectors * words * 2)
+  const exps = new Uint32Array(vectors * (blocks + 1))
+  const u = new Uint32Array(words * 4)
+  const xb = new Uint32Array(x.buffer, x.byteOffset, x.length)
+  for (let v = 0; v < vectors; v++) {
+    const base = Math.floor(v / rows) * layout.strideBatch + (v % rows) * layout.strideRow
+    let top = 0
+    for (let i = 0; i < k; i++) {
+      u[i] = xb[base + i * layout.strideK]
+      top = Math.max(top, u[i] & 0x7fffffff)
+    }
+    const emax = Math.max(top >>> 23, 1)
+    const finite = top < 0x7f800000
+    const floorE = Math.max(emax > SPAN ? emax - SPAN : 1, 1)
+    exps[v * (blocks + 1)] = finite ? emax : NONFINITE
+    for (let blk = 0; blk < blocks; blk++) {
+      let bmax = 0
+      for (let i = blk * BLOCK; i < Math.min(k, (blk + 1) * BLOCK); i++)
+        bmax = Math.max(bmax, u[i] & 0x7fffffff)
+      const eBlock = Math.max(bmax >>> 23, floorE)
+      exps[v * (blocks + 1) + 1 + blk] = eBlock
+      for (let w = blk * 8; w < blk * 8 + 8; w++) {
+        let hi = 0
+        let lo = 0
+        for (let j = 0; j < 4; j++) {
+          const i = w * 4 + j
+          let q = 0
+          if (i < k && finite) {
+            const e = (u[i] >>> 23) & 0xff
+            const frac = u[i] & 0x7fffff
+            q = shiftRne(e === 0 ? frac : frac | 0x800000, eBlock - Math.max(e, 1) + 10)
+            if (u[i] >>> 31) q = -q
+          }
+          const h = (q + 128) >> 8
+          const l = q - h * 256
+          hi |= (h & 0xff) << (8 * j)
+          lo |= (l & 0xff) << (8 * j)
+        }
+        packed[(v * words + w) * 2] = hi >>> 0
+        packed[(v * words + w) * 2 + 1] = lo >>> 0
+      }
+    }
+  }
+  return { words, packed, exps }
+}
+
+export function checkLayout(op: string, layout: VectorLayout, elements: number): void {
+  const { batch, rows, k, strideBatch, strideRow, strideK } = layout
+  if (k < 1 || rows < 1 || batch < 1)
+    throw new ShapeError(`${op}: empty operand (batch ${batch}, rows ${rows}, k ${k}).`)
+  if (k > MAX_K) throw new ShapeError(`${op}: K = ${k} exceeds the exact-accumulation limit of ${MAX_K}.`)
+  const last = (batch - 1) * strideBatch + (rows - 1) * strideRow + (k - 1) * strideK
+  if (last >= elements)
+    throw new ShapeError(`${op}: layout reaches element ${last} of a tensor of ${elements}.`)
+}
+
+/** Quantises the vectors of `x` on the GPU; the caller releases the returned buffers. */
+export async function quantize(gpu: Gpu, x: GpuTensor, layout: VectorLayout): Promise<Q15Gpu> {
+  requireDType('quantize', x, 'f32')
+  const elements = x.shape.reduce((a, b) => a * b, 1)
+  checkLayout('quantize', layout, elements)
+  const words = wordsFor(layout.k)
+  const vectors = layout.batch * layout.rows
+  const packed = gpu.buffer(vectors * words * 8)
+  const exps = gpu.buffer(vectors * (words / 8 + 1) * 4)
+  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4 }))
+  const params = new Uint32Array([
+    vectors,
+    layout.rows,
+    layout.k,
+    words,
+    layout.strideBatch,
+    layout.strideRow,
+    layout.strideK,
+  ])
+  gpu.dispatch(
+    pipeline,
+    params,
+    [x.buffer, packed, exps],
+    [Math.min(vectors, 65535), Math.ceil(vectors / 65535)],
+  )
+  return { words, packed, exps }
+}
