@@ -1,7 +1,7 @@
 // matmul: C[b] = A[b] · B[b] on bq15 operands (shaders/quantize.wgsl), exact in integers.
 // Per output and per block j of 32 k's: hh = Σ hiA·hiB and mx = Σ (hiA·loB + loA·hiB) in i32 via
-// dot4, P_j = hh·2^16 + mx·2^8 (i64), then acc += P_j · 2^(48 + eA_j + eB_j - EmaxA - EmaxB)
-// (i96; the shift is in [0, 48]). C = f32_RNE(acc · 2^(EmaxA + EmaxB - 328)), rounded once.
+// dot4, p_j = hh·256 + mx (|p_j| < 2^26), then acc += p_j · 2^(oA_j + oB_j) in i64 (block offsets
+// o in [0, 12]: |acc| < 2^61 for K <= 65536). C = f32_RNE(acc · 2^(EmaxA + EmaxB - 296)), once.
 // Integer sums are exact, so every tiling, split of K and workgroup count gives the same bits.
 // Needs the prelude: dot4 and wide (src/gpu/shader.ts).
 struct Params {
@@ -23,10 +23,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> ea: array<u32>;        // [batch][m][1 + blocks]
 @group(0) @binding(4) var<storage, read> eb: array<u32>;        // [batch][n][1 + blocks]
 @group(0) @binding(5) var<storage, read_write> out: array<u32>;  // f32 bits, [batch][m][n]
-@group(0) @binding(6) var<storage, read_write> partials: array<u32>; // i96 [splits][batch][m][n]
+@group(0) @binding(6) var<storage, read_write> partials: array<vec2<u32>>; // i64 [splits][batch][m][n]
 
 const NONFINITE: u32 = 0xffffffffu;
-const SPAN2: i32 = 48i; // twice quantize.wgsl's SPAN
 const TM: u32 = 4u;
 const TN: u32 = 4u;
 override WG: u32 = 16u; // threads per side; tiles are (WG*TM) x (WG*TN); any value, same bits
@@ -35,7 +34,7 @@ var<workgroup> tile_a: array<vec2<u32>, WG * TM * 8u>;
 var<workgroup> tile_b: array<vec2<u32>, WG * TN * 8u>;
 var<workgroup> tile_ea: array<u32, WG * TM>;
 var<workgroup> tile_eb: array<u32, WG * TN>;
-var<private> acc: array<vec3<u32>, 16>;
+var<private> acc: array<vec2<u32>, 16>;
 var<private> top_a: array<u32, 4>;
 var<private> top_b: array<u32, 4>;
 
@@ -43,17 +42,18 @@ fn blocks() -> u32 {
   return p.words / 8u;
 }
 
-fn block_term(hh: i32, mx: i32, e_a: u32, e_b: u32, t_a: u32, t_b: u32) -> vec3<u32> {
-  // Clamped only for non-finite vectors, whose outputs are NaN anyway.
-  let s = clamp(SPAN2 + i32(e_a) + i32(e_b) - i32(t_a) - i32(t_b), 0i, SPAN2);
-  return i96_from_i64_shl(i64_add(i64_shl(hh, 16u), i64_shl(mx, 8u)), u32(s));
+// p_j · 2^(oA + oB): offsets are in [0, 12] (clamped only for non-finite vectors, whose
+// outputs are NaN anyway).
+fn block_term(hh: i32, mx: i32, o_a: u32, o_b: u32) -> vec2<u32> {
+  return i64_shl(hh * 256i + mx, min(o_a + o_b, 24u));
 }
 
-fn finalize(x: vec3<u32>, t_a: u32, t_b: u32) -> u32 {
+fn finalize(x: vec2<u32>, t_a: u32, t_b: u32) -> u32 {
   if (t_a == NONFINITE || t_b == NONFINITE) {
     return 0x7fc00000u;
   }
-  return i96_to_f32(x, i32(t_a) + i32(t_b) - 280i - SPAN2);
+  let sign = bitcast<u32>(bitcast<i32>(x.y) >> 31u);
+  return i96_to_f32(vec3<u32>(x.x, x.y, sign), i32(t_a) + i32(t_b) - 296i);
 }
 
 // Accumulates this thread's TM x TN outputs of tile (wg.x, wg.y), batch bz, blocks [b0, b1).
@@ -73,7 +73,7 @@ fn accumulate_tile(wg: vec3<u32>, lid: vec3<u32>, bz: u32, b0: u32, b1: u32) {
     top_b[j] = eb[bz * p.eb_batch + c * stride_e];
   }
   for (var i = 0u; i < TM * TN; i++) {
-    acc[i] = vec3<u32>(0u);
+    acc[i] = vec2<u32>(0u);
   }
   for (var blk = b0; blk < b1; blk++) {
     for (var idx = t; idx < bm * 8u; idx += WG * WG) {
@@ -111,8 +111,8 @@ fn accumulate_tile(wg: vec3<u32>, lid: vec3<u32>, bz: u32, b0: u32, b1: u32) {
     }
     for (var i = 0u; i < TM; i++) {
       for (var j = 0u; j < TN; j++) {
-        let term = block_term(hh[i * TN + j], mx[i * TN + j], tile_ea[lid.y + i * WG], tile_eb[lid.x + j * WG], top_a[i], top_b[j]);
-        acc[i * TN + j] = i96_add(acc[i * TN + j], term);
+        let term = block_term(hh[i * TN + j], mx[i * TN + j], tile_ea[lid.y + i * WG], tile_eb[lid.x + j * WG]);
+        acc[i * TN + j] = i64_add(acc[i * TN + j], term);
       }
     }
     workgroupBarrier();
@@ -146,11 +146,7 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
       let r = wg.y * WG * TM + lid.y + i * WG;
       let c = wg.x * WG * TN + lid.x + j * WG;
       if (r < p.m && c < p.n) {
-        let o = (((split * p.batch + bz) * p.m + r) * p.n + c) * 3u;
-        let v = acc[i * TN + j];
-        partials[o] = v.x;
-        partials[o + 1u] = v.y;
-        partials[o + 2u] = v.z;
+        partials[((split * p.batch + bz) * p.m + r) * p.n + c] = acc[i * TN + j];
       }
     }
   }
@@ -164,10 +160,9 @@ fn finish(@builtin(global_invocation_id) id: vec3<u32>) {
   if (o >= total) {
     return;
   }
-  var sum = vec3<u32>(0u);
+  var sum = vec2<u32>(0u);
   for (var s = 0u; s < p.splits; s++) {
-    let q = (s * total + o) * 3u;
-    sum = i96_add(sum, vec3<u32>(partials[q], partials[q + 1u], partials[q + 2u]));
+    sum = i64_add(sum, partials[s * total + o]);
   }
   let bz = o / (p.m * p.n);
   let r = (o / p.n) % p.m;
@@ -188,7 +183,7 @@ fn naive(@builtin(global_invocation_id) id: vec3<u32>) {
   let stride_e = blocks() + 1u;
   let ta = ea[bz * p.ea_batch + r * stride_e];
   let tb = eb[bz * p.eb_batch + c * stride_e];
-  var sum = vec3<u32>(0u);
+  var sum = vec2<u32>(0u);
   for (var blk = blocks(); blk > 0u; blk--) {
     var hh = 0i;
     var mx = 0i;
@@ -200,7 +195,7 @@ fn naive(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let e_a = ea[bz * p.ea_batch + r * stride_e + blk];
     let e_b = eb[bz * p.eb_batch + c * stride_e + blk];
-    sum = i96_add(sum, block_term(hh, mx, e_a, e_b, ta, tb));
+    sum = i64_add(sum, block_term(hh, mx, e_a, e_b));
   }
   out[(bz * p.m + r) * p.n + c] = finalize(sum, ta, tb);
 }

@@ -1,7 +1,7 @@
 // quantize: f32 vectors -> the bq15 matmul operand format (docs/determinism.md, "Matmul").
 // A vector of K values along the reduction axis is cut into blocks of 32. Block j shares one
-// power-of-two scale, its exponent field e_j = max(block max, Emax - 24, 1), where Emax is the
-// vector's largest exponent field. Each value becomes q = RNE(v * 2^(140 - e_j)), an exact
+// power-of-two scale, its exponent field e_j = max(block max, Emax - 12, 1), where Emax is the
+// vector's largest exponent field; it is stored as the offset o_j = e_j - Emax + 12 in [0, 12]. Each value becomes q = RNE(v * 2^(140 - e_j)), an exact
 // integer with |q| <= 2^14, split as q = 256*hi + lo (hi in [-64, 64], lo in [-128, 127]) and
 // packed four k's per word for dot4. Integer steps only: the same q on every adapter.
 struct Params {
@@ -17,12 +17,12 @@ struct Params {
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<u32>;                 // f32 bits
 @group(0) @binding(2) var<storage, read_write> packed: array<vec2<u32>>; // (hi word, lo word)
-// Per vector: [Emax or NONFINITE, e_0, e_1, ...] — words / 8 + 1 entries.
+// Per vector: [Emax or NONFINITE, o_0, o_1, ...] — words / 8 + 1 entries.
 @group(0) @binding(3) var<storage, read_write> exps: array<u32>;
 
 const WG: u32 = 64u;
 const NONFINITE: u32 = 0xffffffffu;
-const SPAN: u32 = 24u; // blocks sit at most this many binades below the vector maximum
+const SPAN: u32 = 12u; // blocks sit at most this many binades below the vector maximum
 var<workgroup> wmax: array<u32, WG>;
 
 // RNE(m / 2^sh) for a 24-bit m and sh >= 10; sh > 24 always rounds to 0.
@@ -81,7 +81,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       }
     }
     let e_block = max(bmax >> 23u, floor_e);
-    exps[e_base + 1u + blk] = e_block;
+    // Non-finite vectors give NaN outputs; keep their offsets in range all the same.
+    exps[e_base + 1u + blk] = select(0u, e_block + SPAN - emax, finite);
     for (var w = blk * 8u; w < blk * 8u + 8u; w++) {
       var hi = 0u;
       var lo = 0u;

@@ -13,20 +13,6 @@ fn i64_add(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
   return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
 }
 
-// An i64 times 2^s for 0 <= s < 64, sign-extended to i96.
-fn i96_from_i64_shl(p: vec2<u32>, s: u32) -> vec3<u32> {
-  var w = vec3<u32>(p.x, p.y, bitcast<u32>(bitcast<i32>(p.y) >> 31u));
-  var k = s;
-  if (k >= 32u) {
-    w = vec3<u32>(0u, w.x, w.y);
-    k -= 32u;
-  }
-  if (k == 0u) {
-    return w;
-  }
-  return vec3<u32>(w.x << k, (w.y << k) | (w.x >> (32u - k)), (w.z << k) | (w.y >> (32u - k)));
-}
-
 fn i96_add(a: vec3<u32>, b: vec3<u32>) -> vec3<u32> {
   let lo = a.x + b.x;
   let c0 = select(0u, 1u, lo < a.x);

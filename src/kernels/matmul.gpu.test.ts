@@ -158,3 +158,26 @@ describe('matmul input checks', () => {
     expect(size([2, 3])).toBe(6)
   })
 })
+
+describe('the f32 baseline (benchmarks only)', () => {
+  it('computes a matmul close to float64 — and is allowed to differ in bits', async () => {
+    const { matmulF32Baseline } = await import('./matmul_f32_baseline.ts')
+    const [m, k, n] = [33, 70, 65]
+    const a = gaussian(m * k, 15)
+    const b = gaussian(k * n, 16)
+    const ta = upload(gpu, a, [m, k])
+    const tb = upload(gpu, b, [k, n])
+    const got = await downloadF32(gpu, await matmulF32Baseline(gpu, ta, tb))
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0
+        let abs = 0
+        for (let t = 0; t < k; t++) {
+          s += a[i * k + t] * b[t * n + j]
+          abs += Math.abs(a[i * k + t] * b[t * n + j])
+        }
+        expect(Math.abs(got[i * n + j] - s)).toBeLessThan(abs * 1e-5) // f32 accumulation of 70 terms
+      }
+    release(gpu, ta, tb)
+  })
+})

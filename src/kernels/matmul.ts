@@ -99,6 +99,7 @@ export function matmulRef(
   const blocks = words / 8
   const stride = blocks + 1
   const out = new Float32Array(plan.batch * plan.m * plan.n)
+  const byShift = new Float64Array(2 * SPAN + 1)
   for (let bz = 0; bz < plan.batch; bz++) {
     for (let r = 0; r < plan.m; r++) {
       const va = (plan.a.batch === 1 ? 0 : bz) * plan.m + r
@@ -113,7 +114,8 @@ export function matmulRef(
           out[o] = NaN
           continue
         }
-        let acc = 0n
+        // p_j · 2^(oA_j + oB_j) summed exactly: per shift in doubles (|Σ p_j| < 2^37), then BigInt.
+        byShift.fill(0)
         for (let blk = 0; blk < blocks; blk++) {
           let hh = 0
           let mx = 0
@@ -121,11 +123,12 @@ export function matmulRef(
             hh += ah[k] * bh[k]
             mx += ah[k] * bl[k] + al[k] * bh[k]
           }
-          const shift =
-            2 * SPAN + qa.exps[va * stride + 1 + blk] + qb.exps[vb * stride + 1 + blk] - topA - topB
-          acc += BigInt(hh * 65536 + mx * 256) << BigInt(shift)
+          byShift[qa.exps[va * stride + 1 + blk] + qb.exps[vb * stride + 1 + blk]] += hh * 256 + mx
         }
-        out[o] = roundScaledToF32(acc, topA + topB - 280 - 2 * SPAN)
+        let acc = 0n
+        for (let shift = 0; shift <= 2 * SPAN; shift++)
+          if (byShift[shift]) acc += BigInt(byShift[shift]) << BigInt(shift)
+        out[o] = roundScaledToF32(acc, topA + topB - 272 - 2 * SPAN)
       }
     }
   }
@@ -178,7 +181,7 @@ export async function matmul(
     )
   } else {
     const total = plan.batch * plan.m * plan.n
-    const partials = gpu.buffer(splits * total * 12)
+    const partials = gpu.buffer(splits * total * 8)
     const part = await gpu.pipeline(code, { entryPoint: 'partial', constants })
     gpu.dispatch(
       part,

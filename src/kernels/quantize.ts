@@ -23,7 +23,10 @@ export interface Q15Host {
   words: number
   /** Interleaved [hi word, lo word] per (vector, word): length vectors * words * 2. */
   packed: Uint32Array
-  /** Per vector: Emax (or NONFINITE when it holds a NaN or infinity), then each block's e_j. */
+  /**
+   * Per vector: Emax (or NONFINITE when it holds a NaN or infinity), then each block's offset
+   * o_j = e_j - Emax + SPAN in [0, SPAN], where e_j is the block's exponent field.
+   */
   exps: Uint32Array
 }
 
@@ -37,7 +40,7 @@ export const NONFINITE = 0xffffffff
 /** Values per block sharing one exponent. */
 export const BLOCK = 32
 /** A block's exponent sits at most this many binades below its vector's maximum. */
-export const SPAN = 24
+export const SPAN = 12
 /** Largest K: keeps Σ(hi·lo + lo·hi) within i32 (|term| <= 2^14 per k). */
 export const MAX_K = 65536
 
@@ -81,7 +84,7 @@ export function quantizeRef(x: Float32Array, layout: VectorLayout): Q15Host {
       for (let i = blk * BLOCK; i < Math.min(k, (blk + 1) * BLOCK); i++)
         bmax = Math.max(bmax, u[i] & 0x7fffffff)
       const eBlock = Math.max(bmax >>> 23, floorE)
-      exps[v * (blocks + 1) + 1 + blk] = eBlock
+      exps[v * (blocks + 1) + 1 + blk] = finite ? eBlock + SPAN - emax : 0
       for (let w = blk * 8; w < blk * 8 + 8; w++) {
         let hi = 0
         let lo = 0
