@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gpu } from '../gpu/runtime.ts'
 import { downloadF32, release, upload } from '../gpu/tensor.ts'
 import { matmul, matmulRef, type MatmulOptions } from './matmul.ts'
-import { quantize, quantizeRef } from './quantize.ts'
+import { SPAN, quantize, quantizeRef } from './quantize.ts'
 import { adversarialF32, expectBitsEqual } from './testing.ts'
 import { mulberry32 } from '../util/random.ts'
 
@@ -179,5 +179,28 @@ describe('the f32 baseline (benchmarks only)', () => {
         expect(Math.abs(got[i * n + j] - s)).toBeLessThan(abs * 1e-5) // f32 accumulation of 70 terms
       }
     release(gpu, ta, tb)
+  })
+})
+
+describe('dequantize on the GPU', () => {
+  it('restores the reference values (within half a block step of the input) at a strided layout', async () => {
+    const { dequantize, dequantizeRef } = await import('./quantize.ts')
+    const x = adversarialF32(45 * 70, 23, { nonFinite: true })
+    x[0] = 3.4028234663852886e38 // the largest f32 rounds up to 2^128 here: the one overflow
+    const layout = { batch: 1, rows: 70, k: 45, strideBatch: 0, strideRow: 1, strideK: 70 }
+    const t = upload(gpu, x)
+    const q = await quantize(gpu, t, layout)
+    const got = await downloadF32(gpu, await dequantize(gpu, q, layout, [45, 70]))
+    const ref = quantizeRef(x, layout)
+    expectBitsEqual(got, dequantizeRef(ref, layout, x.length))
+    expect(got[0]).toBe(Infinity)
+    // Column 1 (finite, vector 1): each value within half its block's step of the input.
+    for (let k = 0; k < 45; k++) {
+      const step =
+        2 **
+        (ref.exps[(ref.words / 8 + 1) * 1] - SPAN + ref.exps[(ref.words / 8 + 1) * 1 + 1 + (k >> 5)] - 140)
+      expect(Math.abs(got[k * 70 + 1] - x[k * 70 + 1])).toBeLessThanOrEqual(step / 2)
+    }
+    release(gpu, t)
   })
 })

@@ -1,8 +1,10 @@
 import source from '../../shaders/quantize.wgsl?raw'
+import dequantizeSource from '../../shaders/dequantize.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
 import { withPrelude } from '../gpu/shader.ts'
-import { requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { roundScaledToF32 } from './wide.ts'
 
 /**
  * Where the vectors of one matmul operand sit in its f32 storage: vector (b, r) holds the k values
@@ -146,4 +148,53 @@ export async function quantize(gpu: Gpu, x: GpuTensor, layout: VectorLayout): Pr
     [Math.min(vectors, 65535), Math.ceil(vectors / 65535)],
   )
   return { words, packed, exps }
+}
+
+/** The CPU reference of shaders/dequantize.wgsl: q · 2^(e_j − 140) at the layout's positions. */
+export function dequantizeRef(q: Q15Host, layout: VectorLayout, elements: number): Float32Array {
+  const out = new Float32Array(elements)
+  const lanes = new Int8Array(q.packed.buffer, q.packed.byteOffset, q.packed.byteLength)
+  const stride = q.words / 8 + 1
+  for (let v = 0; v < layout.batch * layout.rows; v++) {
+    const top = q.exps[v * stride]
+    const base = Math.floor(v / layout.rows) * layout.strideBatch + (v % layout.rows) * layout.strideRow
+    for (let k = 0; k < layout.k; k++) {
+      const w = v * q.words + Math.floor(k / 4)
+      const value = lanes[w * 8 + (k % 4)] * 256 + lanes[w * 8 + 4 + (k % 4)]
+      const e = top - SPAN + q.exps[v * stride + 1 + Math.floor(k / BLOCK)] - 140
+      out[base + k * layout.strideK] = top === NONFINITE ? NaN : roundScaledToF32(BigInt(value), e)
+    }
+  }
+  return out
+}
+
+/** Writes the f32 values of a bq15 operand back at `layout` in a tensor of `shape`. */
+export async function dequantize(
+  gpu: Gpu,
+  q: Q15Gpu,
+  layout: VectorLayout,
+  shape: readonly number[],
+): Promise<GpuTensor> {
+  const elements = shape.reduce((a, b) => a * b, 1)
+  checkLayout('dequantize', layout, elements)
+  const out = empty(gpu, shape)
+  const pipeline = await gpu.pipeline(withPrelude(dequantizeSource, { nativeDot4: gpu.nativeDot4 }))
+  const total = layout.batch * layout.rows * layout.k
+  const groups = Math.ceil(total / 64)
+  const params = new Uint32Array([
+    layout.batch * layout.rows,
+    layout.rows,
+    layout.k,
+    q.words,
+    layout.strideBatch,
+    layout.strideRow,
+    layout.strideK,
+  ])
+  gpu.dispatch(
+    pipeline,
+    params,
+    [q.packed, q.exps, out.buffer],
+    [Math.min(groups, 65535), Math.ceil(groups / 65535)],
+  )
+  return out
 }
