@@ -3,7 +3,7 @@
 import type { Gpu } from '../src/gpu/runtime.ts'
 import { adapterName } from '../src/gpu/report.ts'
 import { downloadF32, release, upload, type GpuTensor } from '../src/gpu/tensor.ts'
-import { matmul, matmulRef } from '../src/kernels/matmul.ts'
+import { matmul, matmulRef, preferredVariant } from '../src/kernels/matmul.ts'
 import { matmulF32Baseline } from '../src/kernels/matmul_f32_baseline.ts'
 import { sha256Hex } from '../src/util/hash.ts'
 import { mulberry32 } from '../src/util/random.ts'
@@ -71,7 +71,7 @@ export async function benchMatmul(
     const tb = upload(gpu, b, [s, s])
     const flop = 2 * s * s * s
     for (const [impl, run] of [
-      ['deterministic bq15', () => matmul(gpu, ta, tb)],
+      [`deterministic bq15 (${preferredVariant(gpu)})`, () => matmul(gpu, ta, tb)],
       ['f32 baseline (non-deterministic)', () => matmulF32Baseline(gpu, ta, tb)],
     ] as const) {
       const ms = await time(gpu, run, options.minMs ?? 500)
@@ -81,7 +81,12 @@ export async function benchMatmul(
       push({ op: 'matmul', impl, adapter, m: s, n: s, k: s, ms, gflops: flop / ms / 1e6, hash })
     }
     if (options.variants?.includes(s)) {
-      for (const opts of [{ workgroup: 8 as const }, { splitK: 3 }, { variant: 'naive' as const }]) {
+      for (const opts of [
+        { variant: 'tiled' as const },
+        { variant: 'tiled' as const, workgroup: 8 as const },
+        { variant: 'tiled' as const, splitK: 3 },
+        { variant: 'naive' as const },
+      ]) {
         const start = performance.now()
         const out = await matmul(gpu, ta, tb, opts)
         const hash = await sha256Hex(await downloadF32(gpu, out))

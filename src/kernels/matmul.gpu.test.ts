@@ -72,12 +72,14 @@ describe('matmul on the GPU equals the CPU reference bit for bit', () => {
     [3, 1000, 5],
     [17, 2500, 9], // large K: many blocks
   ]
-  it.each(shapes)('M=%i K=%i N=%i, all four transposes', async (m, k, n) => {
+  it.each(shapes)('M=%i K=%i N=%i, all four transposes, both kernels', async (m, k, n) => {
     const a = gaussian(m * k, m * 31 + k)
     const b = gaussian(k * n, n * 17 + k)
-    for (const transA of [false, true]) {
-      for (const transB of [false, true]) {
-        await check(transA ? [k, m] : [m, k], transB ? [n, k] : [k, n], { transA, transB }, a, b)
+    for (const variant of ['tiled', 'naive'] as const) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          await check(transA ? [k, m] : [m, k], transB ? [n, k] : [k, n], { transA, transB, variant }, a, b)
+        }
       }
     }
   })
@@ -86,7 +88,8 @@ describe('matmul on the GPU equals the CPU reference bit for bit', () => {
     const [m, k, n] = [19, 77, 23]
     const a = adversarialF32(m * k, 5, { nonFinite: true })
     const b = adversarialF32(k * n, 6)
-    await check([m, k], [k, n], {}, a, b)
+    await check([m, k], [k, n], { variant: 'tiled' }, a, b)
+    await check([m, k], [k, n], { variant: 'naive' }, a, b)
   })
 
   it('rounds at the edges of f32: overflow to infinity, subnormal and zero results', async () => {
@@ -116,7 +119,8 @@ describe('matmul order independence', () => {
     const b = gaussian(k * n, 12)
     const base = await onGpu(a, [m, k], b, [k, n])
     const variants: MatmulOptions[] = [
-      { workgroup: 8 },
+      { variant: 'tiled' },
+      { variant: 'tiled', workgroup: 8 },
       { splitK: 2 },
       { splitK: 3, workgroup: 8 },
       { splitK: 22 }, // one block per split

@@ -11,12 +11,21 @@ export interface MatmulOptions {
   transA?: boolean
   /** B is stored [.., N, K] and used transposed. */
   transB?: boolean
-  /** Split K across this many workgroup layers, then add the exact partial sums (same bits). */
+  /** Split K across this many workgroup layers, then add the exact partial sums (same bits; tiled). */
   splitK?: number
   /** Threads per side of a workgroup (override constant WG: 8 or 16; same bits). */
   workgroup?: 8 | 16
-  /** 'naive' walks K backwards one output per thread: only to prove order does not matter. */
+  /**
+   * 'tiled' stages blocks in workgroup memory (fast on GPUs); 'naive' is one output per thread,
+   * K walked backwards, no barriers (faster on CPU adapters such as SwiftShader, where barriers and
+   * workgroup memory are emulated). Same bits either way; default: the faster one for the adapter.
+   */
   variant?: 'tiled' | 'naive'
+}
+
+/** The matmul kernel that runs fastest on this adapter (measured: docs/benchmarks.md). */
+export function preferredVariant(gpu: Gpu): 'tiled' | 'naive' {
+  return gpu.report.architecture === 'swiftshader' ? 'naive' : 'tiled'
 }
 
 export interface MatmulPlan {
@@ -167,7 +176,9 @@ export async function matmul(
   ])
   const out = empty(gpu, plan.outShape)
   const tiles: [number, number] = [Math.ceil(plan.n / tileSide), Math.ceil(plan.m / tileSide)]
-  if (opts.variant === 'naive') {
+  // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
+  const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
+  if (variant === 'naive') {
     const pipeline = await gpu.pipeline(code, { entryPoint: 'naive', constants })
     const groups: [number, number, number] = [Math.ceil(plan.n / 8), Math.ceil(plan.m / 8), plan.batch]
     gpu.dispatch(pipeline, params, [qa.packed, qb.packed, qa.exps, qb.exps, out.buffer], groups)
