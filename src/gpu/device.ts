@@ -7,8 +7,11 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference
   /** Ask for `timestamp-query` when the adapter has it (benchmarks). */
   timestamps?: boolean
-  /** Called once if the device is lost after acquisition. */
-  onLost?: (error: DeviceLostError) => void
+  /**
+   * Called once if the device is lost after acquisition, with the reason: 'destroyed' when
+   * device.destroy() was called (by us or by anyone holding the device), else 'unknown'.
+   */
+  onLost?: (error: DeviceLostError, reason: GPUDeviceLostReason) => void
 }
 
 export interface Acquired {
@@ -54,8 +57,10 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
 
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures })
   device.lost.then((info) => {
-    if (info.reason === 'destroyed') return
-    options.onLost?.(new DeviceLostError('The GPU device was lost.', { details: info.message }))
+    const error = new DeviceLostError('The GPU device was lost; reload the page to start it again.', {
+      details: `${info.reason}: ${info.message}`,
+    })
+    options.onLost?.(error, info.reason)
   })
   const wgsl = gpu.wgslLanguageFeatures ?? new Set<string>()
   const report = describeAdapter(adapter, wgsl)

@@ -22,6 +22,7 @@ export class Gpu {
   #encoder: GPUCommandEncoder | null = null
   #uniforms: GPUBuffer[] = []
   #lost: DeviceLostError | null = null
+  #destroyed = false
   #gpuError: GPUError | null = null
 
   private constructor(device: GPUDevice, report: AdapterReport, nativeDot4: boolean) {
@@ -39,9 +40,12 @@ export class Gpu {
     const holder: { gpu?: Gpu } = {}
     const acquired = await acquireDevice({
       ...options,
-      onLost: (e) => {
-        if (holder.gpu) holder.gpu.#lost = e
-        options.onLost?.(e)
+      onLost: (e, reason) => {
+        // Our own destroy() is not a loss; anything else (driver reset, someone else's destroy) is.
+        const gpu = holder.gpu
+        if (reason === 'destroyed' && gpu && gpu.#destroyed) return
+        if (gpu) gpu.#lost = e
+        options.onLost?.(e, reason)
       },
     })
     holder.gpu = new Gpu(acquired.device, acquired.report, acquired.nativeDot4 && !options.forceEmulatedDot4)
@@ -185,6 +189,7 @@ export class Gpu {
   }
 
   destroy(): void {
+    this.#destroyed = true
     for (const list of this.#pool.values()) list.forEach((b) => b.destroy())
     this.#pool.clear()
     this.device.destroy()
@@ -192,6 +197,7 @@ export class Gpu {
 
   #check(): void {
     if (this.#lost) throw this.#lost
+    if (this.#destroyed) throw new DeviceLostError('This GPU runtime was closed.')
     if (this.#gpuError) {
       const error = this.#gpuError
       this.#gpuError = null
