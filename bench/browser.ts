@@ -19,6 +19,7 @@ try {
   const records = await benchMatmul(gpu, list('sizes', '128,256'), {
     minMs: Number(params.get('minMs') ?? 500),
     reference: list('reference', ''),
+    variants: list('variants', ''),
     log: (r) => (log.textContent += JSON.stringify(r) + '\n'),
   })
   window.benchResult = { ok: true, adapter: gpu.report, records }
