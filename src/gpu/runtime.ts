@@ -151,6 +151,13 @@ export class Gpu {
     pass.end()
   }
 
+  /** Records a copy of `bytes` bytes between buffers (a multiple of 4, offsets too). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.#check()
+    this.#encoder ??= this.device.createCommandEncoder()
+    this.#encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes)
+  }
+
   /** Submits everything recorded so far. */
   submit(): void {
     if (this.#encoder) {

@@ -1,0 +1,109 @@
+// cross_entropy: per-row loss of logits [rows, vocab] against i32 targets, and the gradient of the
+// mean loss. One workgroup per row; softfloat arithmetic (sf_*) and an exact fixed-point sum of
+// exp(x - max) (fx_*), so neither the adapter, the workgroup size (override WG) nor other rows can
+// change a bit. loss = log(sum) - (x[target] - max): no cancellation against a large max.
+struct Params {
+  rows: u32,
+  vocab: u32,
+  groups_x: u32,
+  rows_f32: u32, // rows as f32 bits, the divisor of the mean
+}
+
+override WG: u32 = 64u;
+// exp(x - max) <= 1, so every term's exponent field is below 128: a fixed scale, no max pass.
+const EXP_SCALE: u32 = 128u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<u32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
+// Forward: losses [rows]. Backward: dlogits [rows, vocab], which first holds exp(x - max).
+@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+
+var<workgroup> wg_key: atomic<u32>;
+var<workgroup> wg_nan: atomic<u32>;
+var<workgroup> wg_flags: atomic<u32>;
+var<workgroup> wg_acc: array<vec4<u32>, WG>;
+
+// Pairwise tree over wg_acc for any WG. Call from uniform control flow.
+fn tree_sum(lid: u32) -> vec4<u32> {
+  var live = WG;
+  while (live > 1u) {
+    let half = (live + 1u) / 2u;
+    if (lid < live - half) {
+      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
+    }
+    workgroupBarrier();
+    live = half;
+  }
+  return wg_acc[0];
+}
+
+// (max, sum of exp(x - max)) of the row at `base`; `keep` stores each exp in out. A NaN logit makes
+// both NaN. Call from uniform control flow.
+fn row_stats(base: u32, lid: u32, keep: bool) -> vec2<u32> {
+  var key = 0u;
+  var f = 0u;
+  for (var k = lid; k < params.vocab; k += WG) {
+    key = max(key, fx_order_key(logits[base + k]));
+    f |= fx_flags(logits[base + k]) & FX_NAN;
+  }
+  atomicMax(&wg_key, key);
+  atomicOr(&wg_nan, f);
+  workgroupBarrier();
+  let m = select(fx_from_order_key(atomicLoad(&wg_key)), FX_CANONICAL_NAN, atomicLoad(&wg_nan) != 0u);
+  var acc = vec4<u32>(0u);
+  var ef = 0u;
+  for (var k = lid; k < params.vocab; k += WG) {
+    let e = fx_exp_sub(logits[base + k], m);
+    if (keep) {
+      out[base + k] = e; // read back below by this same thread
+    }
+    acc = fx_add(acc, fx_term(e, EXP_SCALE));
+    ef |= fx_flags(e);
+  }
+  wg_acc[lid] = acc;
+  atomicOr(&wg_flags, ef);
+  workgroupBarrier();
+  return vec2<u32>(m, fx_to_f32(tree_sum(lid), EXP_SCALE, atomicLoad(&wg_flags)));
+}
+
+// The launcher rejects out-of-range targets; one that slips through gives NaN, never a stray read.
+fn target_of(r: u32) -> u32 {
+  let t = targets[r];
+  return select(0xffffffffu, u32(t), t >= 0i && u32(t) < params.vocab);
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  let base = r * params.vocab;
+  let stats = row_stats(base, lid, false);
+  if (lid == 0u) {
+    let t = target_of(r);
+    if (t == 0xffffffffu) {
+      out[r] = FX_CANONICAL_NAN;
+    } else {
+      out[r] = sf_sub(sf_log(stats.y), sf_sub(logits[base + t], stats.x));
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  let base = r * params.vocab;
+  let s = row_stats(base, lid, true).y;
+  let t = target_of(r);
+  // d(mean loss)/dx = (softmax(x) - onehot(target)) / rows, each step rounded once.
+  for (var k = lid; k < params.vocab; k += WG) {
+    let p = sf_div(out[base + k], s);
+    let g = sf_div(sf_sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
+    out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
+  }
+}
