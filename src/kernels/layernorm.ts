@@ -1,0 +1,287 @@
+import source from '../../shaders/layernorm.wgsl?raw'
+import { ShapeError } from '../errors/gpu.ts'
+import type { Gpu } from '../gpu/runtime.ts'
+import { withPrelude } from '../gpu/shader.ts'
+import { empty, release, requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { fixedAccumulate, fixedDivToF32Bits, fixedToF32Bits, fxExponent, fxTerm } from './fixed.ts'
+import { checkWorkgroupSize, reduce, reductionGroups } from './reduce.ts'
+import * as sf from './softfloat.ts'
+
+export interface NormOptions {
+  /** Added to the variance (mean square for rmsnorm) before the root; rounded to f32. Default 1e-5. */
+  eps?: number
+  /** Threads per row, an override constant. Any size gives the same bits; tests vary it. */
+  workgroupSize?: number
+}
+
+export interface LayerNormResult {
+  /** Same shape as x. */
+  y: GpuTensor
+  /** [rows]: the row means (the exact mean rounded once). */
+  mean: GpuTensor
+  /** [rows]: sqrt(var + eps), the divisor, kept for the backward. */
+  std: GpuTensor
+}
+
+export interface LayerNormGrads {
+  dx: GpuTensor
+  /** [n]: column sums of dy * xhat over all rows. */
+  dgamma: GpuTensor
+  /** [n]: column sums of dy. */
+  dbeta: GpuTensor
+}
+
+/**
+ * Layer normalisation over the last axis, bit-identical on every adapter and to
+ * {@link layernormRef}. var is the biased (population) variance mean((x - mean)^2), two-pass, from
+ * exact fixed-point sums. A row never depends on other rows.
+ *
+ * @example
+ * const { y, mean, std } = await layernorm(gpu, x, gamma, beta) // x: [tokens, channels]
+ */
+export async function layernorm(
+  gpu: Gpu,
+  x: GpuTensor,
+  gamma: GpuTensor,
+  beta: GpuTensor,
+  options: NormOptions = {},
+): Promise<LayerNormResult> {
+  const plan = planNorm(gpu, 'layernorm', x, { gamma, beta }, options)
+  const y = empty(gpu, x.shape)
+  const mean = empty(gpu, [plan.rows])
+  const std = empty(gpu, [plan.rows])
+  const buffers = [x, gamma, beta, y, mean, std].map((t) => t.buffer)
+  await launchNorm(gpu, source, 'layernorm_forward', plan, buffers)
+  return { y, mean, std }
+}
+
+/**
+ * Gradients of {@link layernorm} from its input x and the saved std (pass the forward's result).
+ * A saved mean is not read: the backward recomputes the mean from x as the forward had it, hi + lo.
+ */
+export async function layernormBackward(
+  gpu: Gpu,
+  x: GpuTensor,
+  gamma: GpuTensor,
+  saved: { std: GpuTensor; mean?: GpuTensor },
+  dy: GpuTensor,
+  options: NormOptions = {},
+): Promise<LayerNormGrads> {
+  const plan = planNorm(gpu, 'layernormBackward', x, { gamma, dy, std: saved.std }, options)
+  const dx = empty(gpu, x.shape)
+  const dyXhat = empty(gpu, [plan.rows, plan.n])
+  const buffers = [x, gamma, dy, saved.std, dx, dyXhat].map((t) => t.buffer)
+  await launchNorm(gpu, source, 'layernorm_backward', plan, buffers)
+  const columns = { axis: 0, workgroupSize: options.workgroupSize } as const
+  const dgamma = await reduce(gpu, dyXhat, 'sum', columns)
+  const dbeta = await reduce(gpu, { ...dy, shape: [plan.rows, plan.n] }, 'sum', columns)
+  release(gpu, dyXhat) // recorded work still reads it; the pool hands it out only behind that work
+  return { dx, dgamma: { ...dgamma, shape: [plan.n] }, dbeta: { ...dbeta, shape: [plan.n] } }
+}
+
+export interface NormPlan {
+  rows: number
+  n: number
+  eps: number
+  wg: number
+}
+
+/**
+ * Checks every tensor before the GPU is touched: f32, x of rank >= 1 with a nonempty last axis n,
+ * per-channel vectors [n], per-row statistics [rows], anything else (dy) shaped like x.
+ */
+export function planNorm(
+  gpu: Gpu,
+  op: string,
+  x: GpuTensor,
+  others: Record<string, GpuTensor>,
+  options: NormOptions,
+): NormPlan {
+  requireDType(op, x, 'f32')
+  const { rows, n } = normShape(op, x.shape, numelOf(x.shape))
+  for (const [name, t] of Object.entries(others)) {
+    requireDType(`${op} (${name})`, t, 'f32')
+    const want = name === 'gamma' || name === 'beta' ? [n] : name === 'dy' ? x.shape : [rows]
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      throw new ShapeError(
+        `${op}: ${name} must have shape [${want.join(', ')}]; got [${t.shape.join(', ')}].`,
+      )
+    }
+  }
+  return {
+    rows,
+    n,
+    eps: normEps(op, options.eps),
+    wg: checkWorkgroupSize(gpu, op, options.workgroupSize ?? 64),
+  }
+}
+
+/** rows × n of an x with this shape: rows is the product of the leading dimensions. */
+export function normShape(op: string, shape: readonly number[], length: number) {
+  if (shape.length < 1 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: invalid shape [${shape.join(', ')}]; expected [..., n].`)
+  }
+  const n = shape[shape.length - 1]
+  const rows = numelOf(shape) / Math.max(n, 1)
+  if (length !== rows * n) {
+    throw new ShapeError(`${op}: shape [${shape.join(', ')}] needs ${rows * n} values; got ${length}.`)
+  }
+  if (rows * n === 0)
+    throw new ShapeError(`${op}: shape [${shape.join(', ')}] is empty; nothing to normalise.`)
+  return { rows, n }
+}
+
+function numelOf(shape: readonly number[]): number {
+  return shape.reduce((a, d) => a * d, 1)
+}
+
+/** eps as an f32: finite and >= 0 (eps = 0 makes a constant row 0 / 0 = NaN, as in PyTorch). */
+export function normEps(op: string, eps = 1e-5): number {
+  const e = Math.fround(eps)
+  if (!Number.isFinite(e) || e < 0) throw new ShapeError(`${op}: eps must be a finite f32 >= 0; got ${eps}.`)
+  return e
+}
+
+/** Records one norm kernel: one workgroup per row, uniforms [rows, n, eps bits, groups along x]. */
+export async function launchNorm(
+  gpu: Gpu,
+  code: string,
+  entryPoint: string,
+  plan: NormPlan,
+  buffers: GPUBuffer[],
+) {
+  const pipeline = await gpu.pipeline(withPrelude(code, { nativeDot4: gpu.nativeDot4 }), {
+    entryPoint,
+    constants: { WG: plan.wg },
+  })
+  const [gx, gy] = reductionGroups(gpu, plan.rows)
+  gpu.dispatch(pipeline, new Uint32Array([plan.rows, plan.n, sf.f32Bits(plan.eps), gx]), buffers, [gx, gy])
+}
+
+// ---- CPU reference: the shader's steps in the same order, so the same bits. ----
+
+const f = sf.f32FromBits
+const bits = sf.f32Bits
+
+export function bitsView(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length)
+}
+
+/** The fixed-point mean of f32 bit patterns: exact sum, one rounding (fx_div_to_f32). */
+export function exactMean(values: ArrayLike<number>): number {
+  return f(fixedDivToF32Bits(fixedAccumulate(values), values.length))
+}
+
+/** The power of two s >= 0 that brings every finite |v| * 2^-s below 2 (ln_row_mean, rms_shift). */
+export function normShift(values: Uint32Array): number {
+  let e = 0
+  for (const b of values) e = Math.max(e, fxExponent(b))
+  return Math.max(0, e - 127)
+}
+
+/** sqrt(mean(v^2) + eps * 2^-2s) of already scaled values v, as the shaders compute it. */
+export function scaledRoot(scaled: Uint32Array, s: number, eps: number): number {
+  const squares = scaled.map((b) => bits(sf.mul(f(b), f(b))))
+  return sf.sqrt(sf.add(exactMean(squares), sf.ldexp(eps, -2 * s)))
+}
+
+/** The row's mean as hi + lo (ln_row_mean): hi rounded once, lo the exact remainder rounded once. */
+function rowMean(row: Uint32Array) {
+  const acc = fixedAccumulate(row)
+  const hi = fixedDivToF32Bits(acc, row.length)
+  const rest = acc.total - BigInt(row.length) * fxTerm(hi, acc.eMax)
+  const lo = fixedDivToF32Bits({ ...acc, total: rest }, row.length)
+  return { hi: f(hi), lo: f(lo), s: normShift(row) }
+}
+
+/** ((x - hi) - lo) * 2^-s, computed at scale (ln_dev). */
+function deviation(v: number, m: ReturnType<typeof rowMean>): number {
+  const at = (a: number) => sf.ldexp(a, -m.s)
+  return sf.sub(sf.sub(at(v), at(m.hi)), at(m.lo))
+}
+
+/** The CPU reference for {@link layernorm}: y, mean and std as Float32Arrays. */
+export function layernormRef(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  shape: readonly number[],
+  options: { eps?: number } = {},
+) {
+  const { rows, n } = normShape('layernorm', shape, x.length)
+  requireLength('layernorm', { gamma, beta }, n)
+  const eps = normEps('layernorm', options.eps)
+  const xb = bitsView(x)
+  const y = new Uint32Array(rows * n)
+  const mean = new Uint32Array(rows)
+  const std = new Uint32Array(rows)
+  for (let r = 0; r < rows; r++) {
+    const row = xb.subarray(r * n, (r + 1) * n)
+    const m = rowMean(row)
+    const d = Uint32Array.from(row, (b) => bits(deviation(f(b), m)))
+    const sigma = scaledRoot(d, m.s, eps) // std * 2^-s
+    for (let k = 0; k < n; k++) {
+      y[r * n + k] = bits(sf.add(sf.mul(sf.div(f(d[k]), sigma), gamma[k]), beta[k]))
+    }
+    mean[r] = bits(m.hi)
+    std[r] = bits(sf.ldexp(sigma, m.s))
+  }
+  return {
+    y: new Float32Array(y.buffer),
+    mean: new Float32Array(mean.buffer),
+    std: new Float32Array(std.buffer),
+  }
+}
+
+/** The CPU reference for {@link layernormBackward}. */
+export function layernormBackwardRef(
+  x: Float32Array,
+  gamma: Float32Array,
+  saved: { std: Float32Array; mean?: Float32Array },
+  dy: Float32Array,
+  shape: readonly number[],
+) {
+  const { rows, n } = normShape('layernormBackward', shape, x.length)
+  requireLength('layernormBackward', { gamma }, n)
+  requireLength('layernormBackward', { std: saved.std }, rows)
+  requireLength('layernormBackward', { dy }, rows * n)
+  const xb = bitsView(x)
+  const dx = new Uint32Array(rows * n)
+  const dyXhat = new Uint32Array(rows * n)
+  for (let r = 0; r < rows; r++) {
+    const m = rowMean(xb.subarray(r * n, (r + 1) * n))
+    const std = saved.std[r]
+    const sigma = sf.ldexp(std, -m.s)
+    const at = (k: number) => r * n + k
+    const xh = Array.from({ length: n }, (_, k) => sf.div(deviation(x[at(k)], m), sigma))
+    const g = Array.from({ length: n }, (_, k) => sf.mul(dy[at(k)], gamma[k]))
+    const a = exactMean(g.map(bits))
+    const b = exactMean(g.map((gk, k) => bits(sf.mul(gk, xh[k]))))
+    for (let k = 0; k < n; k++) {
+      dx[at(k)] = bits(sf.div(sf.sub(sf.sub(g[k], a), sf.mul(xh[k], b)), std))
+      dyXhat[at(k)] = bits(sf.mul(dy[at(k)], xh[k]))
+    }
+  }
+  return {
+    dx: new Float32Array(dx.buffer),
+    dgamma: columnSums(dyXhat, rows, n),
+    dbeta: columnSums(bitsView(dy), rows, n),
+  }
+}
+
+/** Exact fixed-point column sums of [rows, n] bit patterns, rounded once: what reduce(axis 0) computes. */
+export function columnSums(values: Uint32Array, rows: number, n: number): Float32Array {
+  const out = new Uint32Array(n)
+  const column = new Uint32Array(rows)
+  for (let k = 0; k < n; k++) {
+    for (let r = 0; r < rows; r++) column[r] = values[r * n + k]
+    out[k] = fixedToF32Bits(fixedAccumulate(column))
+  }
+  return new Float32Array(out.buffer)
+}
+
+export function requireLength(op: string, arrays: Record<string, ArrayLike<number>>, length: number) {
+  for (const [name, a] of Object.entries(arrays)) {
+    if (a.length !== length) throw new ShapeError(`${op}: ${name} needs ${length} values; got ${a.length}.`)
+  }
+}

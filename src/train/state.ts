@@ -1,0 +1,32 @@
+// Canonical commitments to training state: what "the same state" means, bit for bit.
+// leaf(tensor) = keccak256(utf8(name) ‖ 0x00 ‖ u32le(rank) ‖ u32le(dims…) ‖ f32le(values…))
+// state      = keccak256(utf8("lockstep/state/v1") ‖ u64be(step) ‖ leaf_0 ‖ leaf_1 ‖ …), leaves in
+//              the canonical order (parameters, then AdamW m, then v: paramSpecs order each).
+import { bytesToHex, concat, keccak256, toBytes, type Hex } from 'viem'
+
+export interface NamedTensor {
+  name: string
+  shape: readonly number[]
+  data: Float32Array
+}
+
+export function tensorLeaf(t: NamedTensor): Hex {
+  const header = new Uint8Array(4 * (1 + t.shape.length))
+  const view = new DataView(header.buffer)
+  view.setUint32(0, t.shape.length, true)
+  t.shape.forEach((d, i) => view.setUint32(4 * (i + 1), d, true))
+  // Float32Array bytes are little-endian on every platform a browser runs on; say so, don't assume.
+  const values = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
+    throw new Error('big-endian hosts are not supported')
+  return keccak256(concat([toBytes(t.name), new Uint8Array([0]), header, values]))
+}
+
+export function stateHash(step: number, tensors: readonly NamedTensor[]): Hex {
+  const stepBytes = new Uint8Array(8)
+  new DataView(stepBytes.buffer).setBigUint64(0, BigInt(step), false)
+  const leaves = tensors.map((t) => toBytes(tensorLeaf(t)))
+  return keccak256(concat([toBytes('lockstep/state/v1'), stepBytes, ...leaves]))
+}
+
+export { bytesToHex }

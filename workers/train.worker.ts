@@ -1,0 +1,119 @@
+// The training worker: owns the engine (GPU when it can, else the CPU reference) so the page never
+// blocks. The page talks to it through comlink (src/state/training.svelte.ts).
+import { expose, transfer } from 'comlink'
+import { Gpu } from '../src/gpu/runtime.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { gpuBackend } from '../src/train/gpu.ts'
+import { decode, encode, splitCorpus, type Split } from '../src/train/data.ts'
+import { countParams } from '../src/train/gpt.ts'
+import { Trainer, type StepResult, type TrainConfig } from '../src/train/trainer.ts'
+import { loadRun, saveRun } from '../src/train/checkpoints.ts'
+import type { Backend } from '../src/train/backend.ts'
+import type { Hex } from 'viem'
+
+let trainer: Trainer<unknown> | null = null
+let data: Split | null = null
+let runId = ''
+let paused = false
+let commitments: Hex[] = []
+let losses: number[] = []
+let gpu: Gpu | null = null
+
+async function corpus(url: string): Promise<Split> {
+  const res = await fetch(url)
+  if (!res.ok) throw new Error(`Could not load the corpus ${url}: HTTP ${res.status}`)
+  return splitCorpus(new Uint8Array(await res.arrayBuffer()))
+}
+
+const api = {
+  /** Starts (or resumes, when IndexedDB holds the run) a training run. */
+  async create(
+    config: TrainConfig,
+    options: { runId: string; corpusUrl: string; backend: 'gpu' | 'cpu' },
+  ): Promise<{
+    backend: 'gpu' | 'cpu'
+    params: number
+    step: number
+    resumed: boolean
+    commitments: Hex[]
+    losses: number[]
+  }> {
+    trainer?.dispose()
+    data = await corpus(options.corpusUrl)
+    let backend: Backend<unknown> = cpuBackend as Backend<unknown>
+    if (options.backend === 'gpu') {
+      gpu ??= await Gpu.create()
+      backend = gpuBackend(gpu) as Backend<unknown>
+    }
+    const stored = await loadRun(options.runId)
+    trainer = Trainer.create(backend, config, stored?.checkpoint)
+    runId = options.runId
+    commitments = stored?.commitments ?? []
+    losses = stored?.losses ?? []
+    return {
+      backend: backend.kind,
+      params: countParams(trainer.config.model),
+      step: trainer.step,
+      resumed: !!stored,
+      commitments,
+      losses,
+    }
+  },
+
+  /** Trains up to `steps` more steps, reporting each; stops early when paused. Saves every `saveEvery`. */
+  async train(
+    steps: number,
+    onStep: (r: StepResult & { ms: number }) => void,
+    saveEvery = 10,
+  ): Promise<number> {
+    if (!trainer || !data) throw new Error('No run: call create() first.')
+    paused = false
+    let done = 0
+    while (done < steps && !paused) {
+      const start = performance.now()
+      const r = await trainer.trainStep(data.train)
+      commitments.push(r.stateHash)
+      losses.push(r.loss)
+      done++
+      onStep({ ...r, ms: performance.now() - start })
+      if (r.step % saveEvery === 0) await api.save()
+    }
+    await api.save()
+    return done
+  },
+
+  pause(): void {
+    paused = true
+  },
+
+  async save(): Promise<void> {
+    if (!trainer) return
+    await saveRun({ runId, savedAt: Date.now(), checkpoint: await trainer.checkpoint(), commitments, losses })
+  },
+
+  /** Mean validation loss over `batches` fixed batches. */
+  async evaluate(batches = 4): Promise<number> {
+    if (!trainer || !data) throw new Error('No run: call create() first.')
+    let total = 0
+    for (let i = 0; i < batches; i++) total += await trainer.loss(data.val, i, 0x5eed)
+    return total / batches
+  },
+
+  async sample(prompt: string, count: number): Promise<string> {
+    if (!trainer) throw new Error('No run: call create() first.')
+    return decode(await trainer.sample(new Uint8Array(encode(prompt)), count))
+  },
+
+  async checkpoint() {
+    if (!trainer) throw new Error('No run: call create() first.')
+    const c = await trainer.checkpoint()
+    return transfer(
+      c,
+      c.tensors.map((t) => t.data.buffer as ArrayBuffer),
+    )
+  },
+}
+
+export type TrainWorkerApi = typeof api
+
+expose(api)
