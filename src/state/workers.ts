@@ -1,24 +1,39 @@
 import { wrap, type Remote } from 'comlink'
 import type { GpuWorkerApi } from '../../workers/gpu.worker.ts'
+import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 
 /**
- * Starts the GPU worker. A worker that fails to load never answers a comlink call, so every
- * call also rejects when the worker reports an error.
+ * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
+ * fails to load never answers a comlink call, and the page must not wait forever.
  */
-export function startGpuWorker(): { worker: Worker; api: Remote<GpuWorkerApi> } {
-  const worker = new Worker(new URL('../../workers/gpu.worker.ts', import.meta.url), { type: 'module' })
+function guarded<Api>(worker: Worker): Remote<Api> {
   const failed = new Promise<never>((_, reject) =>
     worker.addEventListener('error', (e) => reject(new Error(e.message || 'the worker failed to load')), {
       once: true,
     }),
   )
   failed.catch(() => {}) // observed through the calls below
-  const remote = wrap<GpuWorkerApi>(worker)
-  const api = new Proxy(remote, {
+  const remote = wrap<Api>(worker)
+  return new Proxy(remote, {
     get: (target, prop) => {
       const fn = Reflect.get(target, prop) as (...args: unknown[]) => Promise<unknown>
       return (...args: unknown[]) => Promise.race([fn(...args), failed])
     },
-  }) as Remote<GpuWorkerApi>
-  return { worker, api }
+  }) as Remote<Api>
+}
+
+// Each `new Worker(new URL(…, import.meta.url))` stays literal so Vite bundles the worker.
+export function startGpuWorker(): { worker: Worker; api: Remote<GpuWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/gpu.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<GpuWorkerApi>(worker) }
+}
+
+export function startTrainWorker(): { worker: Worker; api: Remote<TrainWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<TrainWorkerApi>(worker) }
+}
+
+/** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */
+export function corpusUrl(): string {
+  return new URL('corpus/kjv-pentateuch.txt', document.baseURI).href
 }

@@ -56,6 +56,15 @@ describe('bad input', () => {
     expect(() => checkConfig({ ...micro, dModel: 0 })).toThrow(/dModel must be a positive integer/)
     expect(() => checkConfig({ ...micro, seqLen: 2.5 })).toThrow(/seqLen/)
     expect(() => Trainer.create(cpuBackend, { ...config, model: { ...micro, nLayer: -1 } })).toThrow(/nLayer/)
+    expect(() => Trainer.create(cpuBackend, { ...config, batch: 0 })).toThrow(
+      /batch must be a positive integer/,
+    )
+    expect(() => Trainer.create(cpuBackend, { ...config, warmup: 50 })).toThrow(
+      /warmup must be an integer in \[0, steps\]/,
+    )
+    expect(() => Trainer.create(cpuBackend, { ...config, lr: NaN })).toThrow(/lr must be a positive number/)
+    expect(() => Trainer.create(cpuBackend, { ...config, beta2: 1 })).toThrow(/beta2 must be in \[0, 1\)/)
+    expect(defaultTrainConfig(micro, { steps: 5 }).warmup).toBe(0)
   })
 
   it('rejects a checkpoint whose tensors do not fit the model', async () => {

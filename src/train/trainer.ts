@@ -8,7 +8,7 @@ import { clipScale } from '../kernels/adamw.ts'
 import { Tape } from './autograd.ts'
 import type { Backend } from './backend.ts'
 import { sampleBatch } from './data.ts'
-import { gptLogits, gptLoss, initParams, paramSpecs, type GptConfig } from './gpt.ts'
+import { checkConfig, gptLogits, gptLoss, initParams, paramSpecs, type GptConfig } from './gpt.ts'
 import { mulberry32 } from '../util/random.ts'
 import { stateHash, type NamedTensor } from './state.ts'
 
@@ -31,13 +31,14 @@ export interface TrainConfig {
 }
 
 export function defaultTrainConfig(model: GptConfig, overrides: Partial<TrainConfig> = {}): TrainConfig {
+  const steps = overrides.steps ?? 1000
   return {
     model,
     seed: 1,
     batch: 8,
-    steps: 1000,
+    steps,
     lr: 3e-3,
-    warmup: 20,
+    warmup: Math.min(20, Math.floor(steps / 10)),
     minLr: 3e-4,
     weightDecay: 0.1,
     beta1: 0.9,
@@ -46,6 +47,31 @@ export function defaultTrainConfig(model: GptConfig, overrides: Partial<TrainCon
     clip: 1,
     ...overrides,
   }
+}
+
+/** A training config that cannot run, with the field named. */
+export class ConfigError extends BaseError {
+  override name = 'ConfigError'
+}
+
+export function checkTrainConfig(c: TrainConfig): void {
+  checkConfig(c.model)
+  const bad = (why: string) => {
+    throw new ConfigError(`Invalid training config: ${why}.`)
+  }
+  for (const k of ['batch', 'steps'] as const)
+    if (!Number.isInteger(c[k]) || c[k] < 1) bad(`${k} must be a positive integer (got ${c[k]})`)
+  if (!Number.isInteger(c.warmup) || c.warmup < 0 || c.warmup > c.steps)
+    bad(`warmup must be an integer in [0, steps] (got ${c.warmup})`)
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff)
+    bad(`seed must be a 32-bit unsigned integer (got ${c.seed})`)
+  for (const k of ['lr', 'minLr', 'clip', 'eps'] as const)
+    if (!(c[k] > 0) || !Number.isFinite(c[k])) bad(`${k} must be a positive number (got ${c[k]})`)
+  if (c.minLr > c.lr) bad(`minLr (${c.minLr}) must not exceed lr (${c.lr})`)
+  for (const k of ['beta1', 'beta2'] as const)
+    if (!(c[k] >= 0 && c[k] < 1)) bad(`${k} must be in [0, 1) (got ${c[k]})`)
+  if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay))
+    bad(`weightDecay must be a non-negative number (got ${c.weightDecay})`)
 }
 
 /** A step that was refused because its loss or gradients were not finite; the state is unchanged. */
@@ -88,6 +114,7 @@ export class Trainer<T> {
 
   /** A fresh run from the config's seed, or a resumed one from a checkpoint. */
   static create<T>(be: Backend<T>, config: TrainConfig, from?: Checkpoint): Trainer<T> {
+    checkTrainConfig(from?.config ?? config)
     const trainer = new Trainer(be, from?.config ?? config, from?.step ?? 0)
     const specs = paramSpecs(trainer.config.model)
     const init = from ? null : initParams(trainer.config.model, trainer.config.seed)

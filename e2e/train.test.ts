@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { launch, openPage, screenshot } from './browser.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { splitCorpus } from '../src/train/data.ts'
+import { presets } from '../src/train/gpt.ts'
+import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
+
+const baseUrl = inject('baseUrl')
+const browsers: Browser[] = []
+afterAll(async () => Promise.all(browsers.map((b) => b.close())))
+
+/** The state hashes the CPU reference computes in Node for the run the page starts. */
+async function referenceHashes(steps: number): Promise<string[]> {
+  const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+  const trainer = Trainer.create(cpuBackend, defaultTrainConfig(presets.tiny, { steps }))
+  const out: string[] = []
+  for (let i = 0; i < steps; i++) out.push((await trainer.trainStep(train)).stateHash)
+  return out
+}
+
+async function startRun(page: Page, steps: number) {
+  await expect.poll(() => page.getByTestId('train-start').isEnabled(), { timeout: 60_000 }).toBe(true)
+  await page.getByTestId('train-preset').selectOption('tiny')
+  await page.getByTestId('train-steps').fill(String(steps))
+  await page.getByTestId('train-start').click()
+}
+
+describe('training in the page', () => {
+  it('trains on the GPU in a worker, with the CPU reference state hashes; pauses, resumes after a reload', async () => {
+    const steps = 6
+    const expected = await referenceHashes(steps)
+    const browser = await launch()
+    browsers.push(browser)
+    const { page, errors } = await openPage(browser, baseUrl)
+
+    await startRun(page, steps)
+    const stepOf = async () => Number(await page.getByTestId('train-step').textContent())
+    await expect.poll(stepOf, { timeout: 180_000, interval: 200 }).toBeGreaterThanOrEqual(2)
+    await page.getByTestId('train-pause').click()
+    await expect
+      .poll(() => page.getByTestId('train-panel').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('paused')
+    const pausedAt = await stepOf()
+    expect(await page.getByTestId('state-hash').textContent()).toBe(expected[pausedAt - 1])
+
+    // A reload loses nothing: the run resumes from IndexedDB and ends on the reference hash.
+    await page.reload()
+    await startRun(page, steps)
+    await expect.poll(stepOf, { timeout: 180_000, interval: 200 }).toBe(steps)
+    await expect
+      .poll(() => page.getByTestId('train-panel').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('idle')
+    expect(await page.getByTestId('state-hash').textContent()).toBe(expected[steps - 1])
+    expect(await page.getByTestId('train-panel').textContent()).toContain('resumed from this browser')
+
+    await page.getByTestId('train-sample').click()
+    await expect
+      .poll(() => page.getByTestId('sample-text').textContent(), { timeout: 60_000 })
+      .toMatch(/^And God said.+/s)
+    await page.getByTestId('train-evaluate').click()
+    await expect
+      .poll(async () => Number(await page.getByTestId('val-loss').textContent()), { timeout: 60_000 })
+      .toBeGreaterThan(0)
+    await screenshot(page, 'train')
+    expect(errors).toEqual([])
+  }, 400_000)
+
+  it('trains on the CPU reference when the browser has no WebGPU', async () => {
+    const expected = await referenceHashes(2)
+    const browser = await launch({ webgpu: false })
+    browsers.push(browser)
+    const { page, errors } = await openPage(browser, baseUrl)
+    await startRun(page, 2)
+    await expect.poll(() => page.getByTestId('train-step').textContent(), { timeout: 120_000 }).toBe('2')
+    expect(await page.getByTestId('state-hash').textContent()).toBe(expected[1])
+    expect(await page.getByTestId('train-panel').textContent()).toContain('runs on the CPU reference')
+    expect(errors).toEqual([])
+  }, 200_000)
+})

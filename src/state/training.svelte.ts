@@ -1,0 +1,106 @@
+import { proxy, type Remote } from 'comlink'
+import type { TrainWorkerApi } from '../../workers/train.worker.ts'
+import { corpusUrl, startTrainWorker } from './workers.ts'
+import { defaultTrainConfig } from '../train/trainer.ts'
+import { countParams, presets, type PresetName } from '../train/gpt.ts'
+
+export interface Point {
+  step: number
+  loss: number
+}
+
+/** The page's view of one training run in the training worker. */
+export class Training {
+  preset = $state<PresetName>('tiny')
+  steps = $state(200)
+  status = $state<'idle' | 'starting' | 'training' | 'paused' | 'failed'>('idle')
+  backend = $state<'gpu' | 'cpu' | null>(null)
+  step = $state(0)
+  losses = $state<Point[]>([])
+  stateHash = $state('')
+  tokensPerSecond = $state(0)
+  valLoss = $state<number | null>(null)
+  sampleText = $state('')
+  error = $state<{ message: string; details?: string } | null>(null)
+  resumed = $state(false)
+  readonly params = $derived(countParams(presets[this.preset]))
+  #worker: Worker | null = null
+  #api: Remote<TrainWorkerApi> | null = null
+
+  get config() {
+    return defaultTrainConfig(presets[this.preset], { steps: this.steps })
+  }
+
+  get runId(): string {
+    return `${this.preset}-seed${this.config.seed}-steps${this.steps}`
+  }
+
+  async start(useGpu: boolean): Promise<void> {
+    this.error = null
+    this.status = 'starting'
+    try {
+      const api = this.#remote()
+      const run = await api.create(this.config, {
+        runId: this.runId,
+        corpusUrl: corpusUrl(),
+        backend: useGpu ? 'gpu' : 'cpu',
+      })
+      this.backend = run.backend
+      this.resumed = run.resumed
+      this.step = run.step
+      this.losses = run.losses.map((loss, i) => ({ step: i + 1, loss }))
+      this.stateHash = run.commitments.at(-1) ?? ''
+      this.status = 'training'
+      const tokensPerStep = this.config.batch * this.config.model.seqLen
+      await api.train(
+        this.steps - run.step,
+        proxy((r: { step: number; loss: number; stateHash: string; ms: number }) => {
+          this.step = r.step
+          this.losses.push({ step: r.step, loss: r.loss })
+          this.stateHash = r.stateHash
+          this.tokensPerSecond = tokensPerStep / (r.ms / 1000)
+        }),
+      )
+      this.status = this.step >= this.steps ? 'idle' : 'paused'
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
+  pause(): void {
+    void this.#api?.pause()
+  }
+
+  async evaluate(): Promise<void> {
+    try {
+      this.valLoss = (await this.#api?.evaluate(4)) ?? null
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
+  async sample(prompt = 'And God said'): Promise<void> {
+    try {
+      this.sampleText = prompt + ((await this.#api?.sample(prompt, 80)) ?? '')
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
+  dispose(): void {
+    this.#worker?.terminate()
+    this.#worker = null
+    this.#api = null
+  }
+
+  fail(e: unknown): void {
+    this.status = 'failed'
+    const err = e as { shortMessage?: string; message?: string; details?: string }
+    this.error = { message: err.shortMessage ?? err.message ?? String(e), details: err.details }
+  }
+
+  #remote(): Remote<TrainWorkerApi> {
+    if (!this.#api) ({ worker: this.#worker, api: this.#api } = startTrainWorker())
+    return this.#api
+  }
+}
