@@ -1,11 +1,12 @@
 // Browser entry: the matmul bench on this page's WebGPU adapter. scripts/bench.mjs drives it;
-// the query string picks sizes (?sizes=128,256&reference=128).
+// the query string picks the suite and sizes (?sizes=128,256&reference=128, or ?suite=kernels&rows=256&n=1024).
 import { Gpu } from '../src/gpu/runtime.ts'
-import { benchMatmul, type BenchRecord } from './matmul.ts'
+import { benchMatmul } from './matmul.ts'
+import { benchKernels } from './kernels.ts'
 
 declare global {
   interface Window {
-    benchResult?: { ok: true; adapter: unknown; records: BenchRecord[] } | { ok: false; error: string }
+    benchResult?: { ok: true; adapter: unknown; records: unknown[] } | { ok: false; error: string }
   }
 }
 
@@ -16,12 +17,20 @@ const log = document.getElementById('log')!
 try {
   const gpu = await Gpu.create()
   log.textContent = ''
-  const records = await benchMatmul(gpu, list('sizes', '128,256'), {
-    minMs: Number(params.get('minMs') ?? 500),
-    reference: list('reference', ''),
-    variants: list('variants', ''),
-    log: (r) => (log.textContent += JSON.stringify(r) + '\n'),
-  })
+  const print = (r: unknown) => (log.textContent += JSON.stringify(r) + '\n')
+  const records =
+    params.get('suite') === 'kernels'
+      ? await benchKernels(gpu, {
+          rows: Number(params.get('rows') ?? 256),
+          n: Number(params.get('n') ?? 1024),
+          log: print,
+        })
+      : await benchMatmul(gpu, list('sizes', '128,256'), {
+          minMs: Number(params.get('minMs') ?? 500),
+          reference: list('reference', ''),
+          variants: list('variants', ''),
+          log: print,
+        })
   window.benchResult = { ok: true, adapter: gpu.report, records }
 } catch (e) {
   window.benchResult = { ok: false, error: e instanceof Error ? e.message : String(e) }
