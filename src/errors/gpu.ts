@@ -24,3 +24,8 @@ export class DeviceLimitError extends BaseError {
 export class KernelError extends BaseError {
   override name = 'KernelError'
 }
+
+/** The GPU could not allocate memory for the work asked of it. */
+export class GpuOutOfMemoryError extends BaseError {
+  override name = 'GpuOutOfMemoryError'
+}

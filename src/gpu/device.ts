@@ -8,6 +8,11 @@ export interface AcquireOptions {
   /** Ask for `timestamp-query` when the adapter has it (benchmarks). */
   timestamps?: boolean
   /**
+   * Ask for lower limits than the adapter allows (never higher): to behave like a smaller GPU, e.g.
+   * in tests of what happens when a model does not fit.
+   */
+  limits?: Partial<Record<(typeof raisedLimits)[number], number>>
+  /**
    * Called once if the device is lost after acquisition, with the reason: 'destroyed' when
    * device.destroy() was called (by us or by anyone holding the device), else 'unknown'.
    */
@@ -51,7 +56,8 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
     })
   }
   const requiredLimits: Record<string, number> = {}
-  for (const name of raisedLimits) requiredLimits[name] = adapter.limits[name]
+  for (const name of raisedLimits)
+    requiredLimits[name] = Math.min(adapter.limits[name], options.limits?.[name] ?? Infinity)
   const requiredFeatures: GPUFeatureName[] = []
   if (options.timestamps && adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query')
 

@@ -1,4 +1,4 @@
-import { DeviceLimitError, DeviceLostError, KernelError } from '../errors/gpu.ts'
+import { DeviceLimitError, DeviceLostError, GpuOutOfMemoryError, KernelError } from '../errors/gpu.ts'
 import { acquireDevice, type AcquireOptions } from './device.ts'
 import type { AdapterReport } from './report.ts'
 
@@ -24,6 +24,8 @@ export class Gpu {
   #lost: DeviceLostError | null = null
   #destroyed = false
   #gpuError: GPUError | null = null
+  #allocated = 0
+  #peak = 0
 
   private constructor(device: GPUDevice, report: AdapterReport, nativeDot4: boolean) {
     this.device = device
@@ -89,8 +91,16 @@ export class Gpu {
       })
     }
     const size = sizeClass(bytes)
-    const free = this.#pool.get(size)
-    return free?.pop() ?? this.device.createBuffer({ size, usage: storageUsage })
+    const pooled = this.#pool.get(size)?.pop()
+    if (pooled) return pooled
+    this.#allocated += size
+    this.#peak = Math.max(this.#peak, this.#allocated)
+    return this.device.createBuffer({ size, usage: storageUsage })
+  }
+
+  /** Bytes of storage buffers this runtime holds (pooled or in use), and the most it ever held. */
+  memory(): { allocated: number; peak: number } {
+    return { allocated: this.#allocated, peak: this.#peak }
   }
 
   /** Returns a buffer to the pool; the caller must not use it again. */
@@ -199,6 +209,7 @@ export class Gpu {
     this.#destroyed = true
     for (const list of this.#pool.values()) list.forEach((b) => b.destroy())
     this.#pool.clear()
+    this.#allocated = 0
     this.device.destroy()
   }
 
@@ -208,6 +219,11 @@ export class Gpu {
     if (this.#gpuError) {
       const error = this.#gpuError
       this.#gpuError = null
+      if (typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError) {
+        throw new GpuOutOfMemoryError('The GPU ran out of memory.', {
+          details: `${error.message} Lockstep held ${(this.#allocated / 2 ** 20).toFixed(1)} MiB of buffers; pick a smaller model or batch.`,
+        })
+      }
       throw new KernelError('A GPU command failed validation.', { details: error.message })
     }
   }

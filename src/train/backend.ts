@@ -22,6 +22,8 @@ export interface NormSaved<T> {
 
 export interface Backend<T> {
   readonly kind: 'cpu' | 'gpu'
+  /** The largest tensor this backend can hold, in bytes, when it has such a limit. */
+  readonly maxTensorBytes?: number
   upload(data: Float32Array, shape: readonly number[]): T
   download(t: T): Promise<Float32Array>
   shape(t: T): readonly number[]

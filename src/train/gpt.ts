@@ -167,3 +167,14 @@ async function attention<T>(tape: Tape<T>, x: T, cfg: GptConfig, B: number, p: (
   const merged = tape.view(await tape.permute(tape.view(y, [B, H, T, Dh]), [0, 2, 1, 3]), [B * T, d])
   return tape.add(await tape.matmul(merged, p('attn.wo')), p('attn.bo'))
 }
+
+/** The largest tensors one training step of `cfg` at `batch` rows allocates, in bytes. */
+export function largestTensors(cfg: GptConfig, batch: number): { name: string; bytes: number }[] {
+  const tokens = batch * cfg.seqLen
+  return [
+    { name: 'attention scores [batch·heads·T, T]', bytes: batch * cfg.nHead * cfg.seqLen * cfg.seqLen * 4 },
+    { name: 'logits [batch·T, vocab]', bytes: tokens * cfg.vocab * 4 },
+    { name: 'MLP activations [batch·T, 4·d]', bytes: tokens * 4 * cfg.dModel * 4 },
+    { name: 'the largest weight', bytes: Math.max(cfg.vocab, 4 * cfg.dModel) * cfg.dModel * 4 },
+  ].sort((a, b) => b.bytes - a.bytes)
+}

@@ -17,6 +17,7 @@ import { size } from './autograd.ts'
 export function gpuBackend(gpu: Gpu): Backend<GpuTensor> {
   return {
     kind: 'gpu',
+    maxTensorBytes: gpu.limits.maxStorageBufferBindingSize,
     upload: (data, shape) => upload(gpu, data, shape),
     download: (x) => downloadF32(gpu, x),
     shape: (x) => x.shape,

@@ -32,3 +32,35 @@ describe('training on the GPU', () => {
     onGpu.dispose()
   }, 600_000)
 })
+
+describe('models that do not fit', () => {
+  it('are refused up front, naming the tensor and the limit that was hit', async () => {
+    // WebGPU never grants less than its default limit (128 MiB per binding): ask for exactly that.
+    const small = await Gpu.create({ limits: { maxStorageBufferBindingSize: 128 << 20 } })
+    try {
+      expect(small.limits.maxStorageBufferBindingSize).toBe(128 << 20)
+      const config = defaultTrainConfig(presets.medium, { batch: 128 })
+      expect(() => Trainer.create(gpuBackend(small), config)).toThrow(
+        /does not fit this GPU: its attention scores \[batch·heads·T, T\] needs 256\.0 MiB/,
+      )
+      expect(() => Trainer.create(gpuBackend(small), config)).toThrow(/maxStorageBufferBindingSize/)
+    } finally {
+      small.destroy()
+    }
+  })
+
+  it('reports the memory the runtime holds', async () => {
+    const fresh = await Gpu.create()
+    try {
+      expect(fresh.memory()).toEqual({ allocated: 0, peak: 0 })
+      const t = Trainer.create(gpuBackend(fresh), defaultTrainConfig(presets.tiny, { steps: 2, batch: 2 }))
+      await t.trainStep(train)
+      const { allocated, peak } = fresh.memory()
+      expect(peak).toBeGreaterThanOrEqual(allocated)
+      expect(allocated).toBeGreaterThan(4 * 21_000 * 4) // at least p, m, v and a gradient per parameter
+      t.dispose()
+    } finally {
+      fresh.destroy()
+    }
+  })
+})

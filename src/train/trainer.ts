@@ -8,7 +8,16 @@ import { clipScale } from '../kernels/adamw.ts'
 import { Tape } from './autograd.ts'
 import type { Backend } from './backend.ts'
 import { sampleBatch } from './data.ts'
-import { checkConfig, gptLogits, gptLoss, initParams, paramSpecs, type GptConfig } from './gpt.ts'
+import {
+  checkConfig,
+  gptLogits,
+  gptLoss,
+  initParams,
+  largestTensors,
+  paramSpecs,
+  type GptConfig,
+} from './gpt.ts'
+import { DeviceLimitError } from '../errors/gpu.ts'
 import { mulberry32 } from '../util/random.ts'
 import { stateHash, type NamedTensor } from './state.ts'
 
@@ -115,6 +124,17 @@ export class Trainer<T> {
   /** A fresh run from the config's seed, or a resumed one from a checkpoint. */
   static create<T>(be: Backend<T>, config: TrainConfig, from?: Checkpoint): Trainer<T> {
     checkTrainConfig(from?.config ?? config)
+    const c = from?.config ?? config
+    const [largest] = largestTensors(c.model, c.batch)
+    if (be.maxTensorBytes !== undefined && largest.bytes > be.maxTensorBytes) {
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`
+      throw new DeviceLimitError(
+        `This model does not fit this GPU: its ${largest.name} needs ${mib(largest.bytes)}.`,
+        {
+          details: `The GPU allows ${mib(be.maxTensorBytes)} per buffer (maxStorageBufferBindingSize). Pick a smaller model, batch or context.`,
+        },
+      )
+    }
     const trainer = new Trainer(be, from?.config ?? config, from?.step ?? 0)
     const specs = paramSpecs(trainer.config.model)
     const init = from ? null : initParams(trainer.config.model, trainer.config.seed)
