@@ -63,6 +63,9 @@ describe('training in the page', () => {
     await expect
       .poll(async () => Number(await page.getByTestId('val-loss').textContent()), { timeout: 60_000 })
       .toBeGreaterThan(0)
+    const download = page.waitForEvent('download')
+    await page.getByTestId('train-onnx').click()
+    expect((await download).suggestedFilename()).toMatch(/^lockstep-tiny-.*-step6\.onnx$/)
     await screenshot(page, 'train')
     expect(errors).toEqual([])
   }, 400_000)

@@ -8,6 +8,7 @@ import { decode, encode, splitCorpus, type Split } from '../src/train/data.ts'
 import { countParams } from '../src/train/gpt.ts'
 import { Trainer, type StepResult, type TrainConfig } from '../src/train/trainer.ts'
 import { loadRun, saveRun } from '../src/train/checkpoints.ts'
+import { exportOnnx } from '../src/train/onnx.ts'
 import type { Backend } from '../src/train/backend.ts'
 import type { Hex } from 'viem'
 
@@ -102,6 +103,15 @@ const api = {
   async sample(prompt: string, count: number): Promise<string> {
     if (!trainer) throw new Error('No run: call create() first.')
     return decode(await trainer.sample(new Uint8Array(encode(prompt)), count))
+  },
+
+  /** The current weights as an ONNX model, its metadata naming the state hash they come from. */
+  async exportOnnx(): Promise<Uint8Array> {
+    if (!trainer) throw new Error('No run: call create() first.')
+    const bytes = exportOnnx(trainer.config.model, await trainer.weights(), {
+      metadata: { 'lockstep.stateHash': await trainer.stateHash(), 'lockstep.step': String(trainer.step) },
+    })
+    return transfer(bytes, [bytes.buffer as ArrayBuffer])
   },
 
   async checkpoint() {

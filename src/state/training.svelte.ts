@@ -87,6 +87,25 @@ export class Training {
     }
   }
 
+  /** Saves the current weights as an ONNX file through the browser's download. */
+  async downloadOnnx(): Promise<void> {
+    try {
+      const bytes = await this.#api?.exportOnnx()
+      if (!bytes) return
+      const url = URL.createObjectURL(
+        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+      )
+      const a = Object.assign(document.createElement('a'), {
+        href: url,
+        download: `lockstep-${this.runId}-step${this.step}.onnx`,
+      })
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
   dispose(): void {
     this.#worker?.terminate()
     this.#worker = null

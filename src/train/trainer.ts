@@ -241,6 +241,13 @@ export class Trainer<T> {
     return out
   }
 
+  /** The parameters alone (no optimizer state), by name. */
+  async weights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>()
+    for (const [name, t] of this.#params) out.set(name, await this.be.download(t))
+    return out
+  }
+
   async stateHash(): Promise<Hex> {
     return stateHash(this.step, await this.tensors())
   }
