@@ -3,6 +3,8 @@
 import { Gpu } from '../src/gpu/runtime.ts'
 import { benchMatmul } from './matmul.ts'
 import { benchKernels } from './kernels.ts'
+import { benchTraining } from './train.ts'
+import type { PresetName } from '../src/train/gpt.ts'
 
 declare global {
   interface Window {
@@ -18,19 +20,29 @@ try {
   const gpu = await Gpu.create()
   log.textContent = ''
   const print = (r: unknown) => (log.textContent += JSON.stringify(r) + '\n')
+  const suite = params.get('suite') ?? 'matmul'
+  const corpus = async () => new Uint8Array(await (await fetch('/corpus/kjv-pentateuch.txt')).arrayBuffer())
   const records =
-    params.get('suite') === 'kernels'
-      ? await benchKernels(gpu, {
-          rows: Number(params.get('rows') ?? 256),
-          n: Number(params.get('n') ?? 1024),
+    suite === 'train'
+      ? await benchTraining(gpu, await corpus(), {
+          presets: (params.get('presets') ?? 'tiny').split(',') as PresetName[],
+          steps: Number(params.get('steps') ?? 5),
+          batch: Number(params.get('batch') ?? 8),
+          tfjs: params.get('tfjs') !== '0',
           log: print,
         })
-      : await benchMatmul(gpu, list('sizes', '128,256'), {
-          minMs: Number(params.get('minMs') ?? 500),
-          reference: list('reference', ''),
-          variants: list('variants', ''),
-          log: print,
-        })
+      : suite === 'kernels'
+        ? await benchKernels(gpu, {
+            rows: Number(params.get('rows') ?? 256),
+            n: Number(params.get('n') ?? 1024),
+            log: print,
+          })
+        : await benchMatmul(gpu, list('sizes', '128,256'), {
+            minMs: Number(params.get('minMs') ?? 500),
+            reference: list('reference', ''),
+            variants: list('variants', ''),
+            log: print,
+          })
   window.benchResult = { ok: true, adapter: gpu.report, records }
 } catch (e) {
   window.benchResult = { ok: false, error: e instanceof Error ? e.message : String(e) }
