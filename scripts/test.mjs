@@ -2,12 +2,19 @@
 // The one test command: installs what is missing, runs lint, format and type checks, then every
 // vitest project (unit in Node, GPU in headless Chromium, e2e), and ends with "N passed, N failed".
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { ensureDeps } from './deps.mjs'
 import { ensureChromium } from './chromium.mjs'
 
 ensureDeps()
 process.env.CHROMIUM_PATH = ensureChromium()
+// Dawn for Node (the optional `webgpu` package) needs a Vulkan driver: on a machine without a GPU,
+// Chromium's SwiftShader. Set before vitest starts, since the loader is found at process start.
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json'
+if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
+  process.env.VK_ICD_FILENAMES = swiftshader
+  process.env.LD_LIBRARY_PATH = ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')
+}
 mkdirSync('artifacts', { recursive: true })
 
 const bin = (name) => `node_modules/.bin/${name}`
