@@ -1,0 +1,206 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { privateKeyToAccount } from 'viem/accounts'
+import { keccak256, toBytes, type Hex } from 'viem'
+import { cpuBackend } from '../train/cpu.ts'
+import { splitCorpus } from '../train/data.ts'
+import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
+import { kernelsHash } from './kernels.ts'
+import { replayTrainingReceipt } from './replay.ts'
+import {
+  hashJson,
+  signTrainingReceipt,
+  stepsTree,
+  trainingReceiptBody,
+  type TrainingReceipt,
+} from './training.ts'
+import { validateTrainingReceipt } from './validate.ts'
+import vectors from './vectors.json'
+
+// anvil's first dev account and first contract address: public test values, never real funds.
+const producer = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+const other = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
+
+const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
+const config = defaultTrainConfig(
+  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
+  { steps: 5, batch: 2 },
+)
+
+async function produce(cheatAt?: number): Promise<TrainingReceipt> {
+  const trainer = Trainer.create(cpuBackend, config)
+  const startStateHash = await trainer.stateHash()
+  const { train } = splitCorpus(corpus)
+  const stepHashes: Hex[] = []
+  for (let i = 0; i < 5; i++) {
+    const h = (await trainer.trainStep(train)).stateHash
+    // A cheating producer commits a made-up state at one step (and signs it all honestly).
+    stepHashes.push(i + 1 === cheatAt ? hashJson({ fake: i }) : h)
+  }
+  const body = trainingReceiptBody({
+    runId: 'test-run',
+    config,
+    data: {
+      name: 'kjv-pentateuch',
+      sha256: createHash('sha256').update(corpus).digest('hex'),
+      split: 'train',
+      valFraction: 0.1,
+    },
+    startStep: 0,
+    endStep: 5,
+    startStateHash,
+    stepHashes,
+    kernelsHash: kernelsHash(),
+    producer: producer.address,
+  })
+  return signTrainingReceipt(body, producer, target)
+}
+
+const failed = async (r: unknown, opts = {}) =>
+  (await validateTrainingReceipt(r, opts)).filter((c) => !c.ok).map((c) => c.name)
+
+let honest: TrainingReceipt
+beforeAll(async () => {
+  honest = await produce()
+})
+
+describe('spec test vectors (docs/receipts.md)', () => {
+  it('reproduce the canonical hash, the steps root and the signature', async () => {
+    const v = vectors.training
+    // Independently of hashJson: keccak256 of the UTF-8 bytes of the canonical text in the vector file.
+    expect(keccak256(toBytes(vectors.training_canonicalBody))).toBe(v.receiptHash)
+    expect(hashJson(v.body)).toBe(v.receiptHash)
+    expect(stepsTree(v.body.startStep, v.body.stepHashes as Hex[]).root).toBe(v.body.stepsRoot)
+    expect(hashJson(v.body.config)).toBe(v.body.configHash)
+    const signed = await signTrainingReceipt(v.body as never, producer, target)
+    expect(signed.signature.value).toBe(v.signature.value)
+  })
+})
+
+describe('validate', () => {
+  it('passes an honest receipt with every check named', async () => {
+    const checks = await validateTrainingReceipt(honest, { ...target, signer: producer.address })
+    expect(checks.map((c) => c.name)).toEqual([
+      'structure',
+      'config hash',
+      'steps root',
+      'end state',
+      'receipt hash',
+      'signature',
+      'chain',
+      'signer',
+      'kernels',
+    ])
+    expect(checks.filter((c) => !c.ok)).toEqual([])
+  })
+
+  it('rejects tampering, naming the check that failed', async () => {
+    const copy = () => structuredClone(honest)
+    const changedField = copy()
+    changedField.body.config.lr = 0.5
+    // The signature still covers the stored receiptHash; the body no longer hashes to it.
+    expect(await failed(changedField)).toEqual(['config hash', 'receipt hash'])
+
+    const flipped = copy()
+    flipped.body.stepHashes[2] = (flipped.body.stepHashes[2].slice(0, -1) +
+      (flipped.body.stepHashes[2].endsWith('0') ? '1' : '0')) as Hex
+    expect(await failed(flipped)).toContain('steps root')
+
+    const reordered = copy()
+    ;[reordered.body.stepHashes[0], reordered.body.stepHashes[1]] = [
+      reordered.body.stepHashes[1],
+      reordered.body.stepHashes[0],
+    ]
+    expect(await failed(reordered)).toEqual(['steps root', 'receipt hash'])
+
+    const wrongSigner = copy()
+    const forged = await signTrainingReceipt({ ...honest.body, producer: other.address }, other, target)
+    wrongSigner.signature = forged.signature
+    expect(await failed(wrongSigner)).toEqual(['signature'])
+    expect(await failed(honest, { signer: other.address })).toEqual(['signer'])
+  })
+
+  it('a receipt signed for one chain does not verify for another', async () => {
+    expect(await failed(honest, { chainId: 1 })).toEqual(['chain'])
+    const relabelled = structuredClone(honest)
+    relabelled.signature.chainId = 1
+    expect(await failed(relabelled)).toEqual(['signature'])
+  })
+
+  it('survives 10,000 malformed receipts: no throw, every one rejected', async () => {
+    const base = JSON.stringify(honest)
+    let seed = 12345
+    const rand = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n
+    const junk = [null, 0, -1, 1e308, '', 'x', '0x', [], {}, true, '0x' + 'g'.repeat(64), 2 ** 53]
+    for (let i = 0; i < 10_000; i++) {
+      let value: unknown
+      if (i % 4 === 0) {
+        // byte-level damage: may not even parse
+        const chars = base.split('')
+        for (let k = 0; k < 1 + rand(4); k++) chars[rand(chars.length)] = String.fromCharCode(32 + rand(95))
+        try {
+          value = JSON.parse(chars.join(''))
+        } catch {
+          value = chars.join('')
+        }
+      } else {
+        // structural damage: replace one value somewhere with junk
+        const r = JSON.parse(base)
+        const paths = [
+          ['kind'],
+          ['version'],
+          ['body'],
+          ['body', 'runId'],
+          ['body', 'config'],
+          ['body', 'startStep'],
+          ['body', 'endStep'],
+          ['body', 'stepHashes'],
+          ['body', 'stepHashes', 1],
+          ['body', 'producer'],
+          ['body', 'stepsRoot'],
+          ['receiptHash'],
+          ['signature'],
+          ['signature', 'value'],
+          ['signature', 'chainId'],
+          ['body', 'data'],
+        ]
+        const path = paths[rand(paths.length)]
+        let at = r
+        for (const k of path.slice(0, -1)) at = at[k]
+        at[path[path.length - 1]] = junk[rand(junk.length)]
+        value = r
+      }
+      const checks = await validateTrainingReceipt(value)
+      const untouched = typeof value === 'object' && JSON.stringify(value) === base
+      if (!untouched)
+        expect(
+          checks.some((c) => !c.ok),
+          `mutation ${i}`,
+        ).toBe(true)
+    }
+  }, 120_000)
+})
+
+describe('verify by replay', () => {
+  it('re-executes every step on the CPU reference and finds them equal', async () => {
+    const result = await replayTrainingReceipt(honest, cpuBackend, corpus)
+    expect(result.detail).toBe('all 5 steps equal, bit for bit')
+    expect(result.steps.every((s) => s.equal)).toBe(true)
+  })
+
+  it('finds a planted fault at the exact step, though the receipt itself validates', async () => {
+    const cheat = await produce(3)
+    expect(await failed(cheat)).toEqual([])
+    const result = await replayTrainingReceipt(cheat, cpuBackend, corpus)
+    expect(result.ok).toBe(false)
+    expect(result.firstMismatch).toBe(3)
+    expect(result.detail).toMatch(/^step 3 differs/)
+  })
+
+  it('refuses the wrong corpus', async () => {
+    const result = await replayTrainingReceipt(honest, cpuBackend, corpus.slice(1))
+    expect(result.detail).toMatch(/the corpus hashes to/)
+  })
+})

@@ -1,0 +1,100 @@
+// Training receipts, version 1 (docs/receipts.md): what was trained, from which state, on which data,
+// the state hash after every step committed as a Merkle root, signed with EIP-712 by the producer.
+import canonicalize from 'canonicalize'
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { keccak256, toBytes, type Address, type Hex, type LocalAccount, type TypedDataDomain } from 'viem'
+import type { TrainConfig } from '../train/trainer.ts'
+
+export const TRAINING_RECEIPT = 'lockstep/training-receipt'
+
+export interface TrainingReceiptBody {
+  runId: string
+  /** The full training config, model included. */
+  config: TrainConfig
+  configHash: Hex
+  data: { name: string; sha256: string; split: 'train'; valFraction: number }
+  startStep: number
+  endStep: number
+  startStateHash: Hex
+  /** stepHashes[i] = the state hash after step startStep + i + 1. */
+  stepHashes: Hex[]
+  /** StandardMerkleTree root of (uint256 step, bytes32 stateHash) for every committed step. */
+  stepsRoot: Hex
+  endStateHash: Hex
+  kernelsHash: Hex
+  producer: Address
+}
+
+export interface Eip712Signature {
+  chainId: number
+  verifyingContract: Address
+  value: Hex
+}
+
+export interface TrainingReceipt {
+  kind: typeof TRAINING_RECEIPT
+  version: 1
+  body: TrainingReceiptBody
+  /** keccak256 of the UTF-8 bytes of the RFC 8785 canonical JSON of `body`. */
+  receiptHash: Hex
+  signature: Eip712Signature
+}
+
+/** keccak256(utf8(RFC 8785 JSON)): the one hash of structured data throughout the spec. */
+export function hashJson(value: unknown): Hex {
+  const text = canonicalize(value)
+  if (text === undefined) throw new Error('value cannot be canonicalised')
+  return keccak256(toBytes(text))
+}
+
+export function stepsTree(startStep: number, stepHashes: readonly Hex[]) {
+  return StandardMerkleTree.of(
+    stepHashes.map((h, i) => [String(startStep + i + 1), h]),
+    ['uint256', 'bytes32'],
+  )
+}
+
+export const eip712Types = {
+  Receipt: [
+    { name: 'kind', type: 'string' },
+    { name: 'receiptHash', type: 'bytes32' },
+  ],
+} as const
+
+export function eip712Domain(chainId: number, verifyingContract: Address): TypedDataDomain {
+  return { name: 'Lockstep', version: '1', chainId, verifyingContract }
+}
+
+export function trainingReceiptBody(
+  input: Omit<TrainingReceiptBody, 'configHash' | 'stepsRoot' | 'endStateHash'>,
+): TrainingReceiptBody {
+  const stepHashes = [...input.stepHashes]
+  return {
+    ...input,
+    stepHashes,
+    configHash: hashJson(input.config),
+    stepsRoot: stepHashes.length
+      ? (stepsTree(input.startStep, stepHashes).root as Hex)
+      : input.startStateHash,
+    endStateHash: stepHashes.at(-1) ?? input.startStateHash,
+  }
+}
+
+/** Signs a body for one chain and registry: the receipt verifies there and nowhere else. */
+export async function signTrainingReceipt(
+  body: TrainingReceiptBody,
+  account: LocalAccount,
+  target: { chainId: number; verifyingContract: Address },
+): Promise<TrainingReceipt> {
+  if (account.address.toLowerCase() !== body.producer.toLowerCase()) {
+    throw new Error(`The receipt names producer ${body.producer} but the signing key is ${account.address}.`)
+  }
+  const receiptHash = hashJson(body)
+  const value = await account.signTypedData({
+    domain: eip712Domain(target.chainId, target.verifyingContract),
+    types: eip712Types,
+    primaryType: 'Receipt',
+    message: { kind: TRAINING_RECEIPT, receiptHash },
+  })
+  return { kind: TRAINING_RECEIPT, version: 1, body, receiptHash, signature: { ...target, value } }
+}
