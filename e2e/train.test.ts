@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage, screenshot } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
@@ -66,6 +67,23 @@ describe('training in the page', () => {
     const download = page.waitForEvent('download')
     await page.getByTestId('train-onnx').click()
     expect((await download).suggestedFilename()).toMatch(/^lockstep-tiny-.*-step6\.onnx$/)
+    // The page's receipt verifies in Node with the CLI on the CPU reference; a tampered copy fails.
+    const receiptDownload = page.waitForEvent('download')
+    await page.getByTestId('train-receipt').click()
+    mkdirSync('artifacts', { recursive: true })
+    await (await receiptDownload).saveAs('artifacts/receipt.json')
+    const cli = (file: string) =>
+      spawnSync(process.execPath, ['bin/lockstep.mjs', 'verify', file], { encoding: 'utf8' })
+    const ok = cli('artifacts/receipt.json')
+    expect(ok.stdout).toMatch(/OK: signed by 0x[0-9a-fA-F]{40}; every step re-executed and equal/)
+    expect(ok.status).toBe(0)
+    const receipt = JSON.parse(readFileSync('artifacts/receipt.json', 'utf8'))
+    expect(receipt.body.endStateHash).toBe(expected[steps - 1])
+    receipt.body.stepHashes[1] = receipt.body.stepHashes[2]
+    writeFileSync('artifacts/receipt-tampered.json', JSON.stringify(receipt))
+    const bad = cli('artifacts/receipt-tampered.json')
+    expect(bad.status).toBe(1)
+    expect(bad.stdout).toContain('FAILED: steps root, receipt hash')
     await screenshot(page, 'train')
     expect(errors).toEqual([])
   }, 400_000)

@@ -9,6 +9,11 @@ import { countParams } from '../src/train/gpt.ts'
 import { Trainer, type StepResult, type TrainConfig } from '../src/train/trainer.ts'
 import { loadRun, saveRun } from '../src/train/checkpoints.ts'
 import { exportOnnx } from '../src/train/onnx.ts'
+import { sha256Hex } from '../src/util/hash.ts'
+import { kernelsHash } from '../src/receipts/kernels.ts'
+import { DEV_TARGET } from '../src/receipts/devkey.ts'
+import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../src/receipts/training.ts'
+import { privateKeyToAccount } from 'viem/accounts'
 import type { Backend } from '../src/train/backend.ts'
 import type { Hex } from 'viem'
 
@@ -17,13 +22,16 @@ let data: Split | null = null
 let runId = ''
 let paused = false
 let commitments: Hex[] = []
+let startStateHash: Hex = '0x'
+let corpusSha256 = ''
 let losses: number[] = []
 let gpu: Gpu | null = null
 
-async function corpus(url: string): Promise<Split> {
+async function corpus(url: string): Promise<{ split: Split; sha256: string }> {
   const res = await fetch(url)
   if (!res.ok) throw new Error(`Could not load the corpus ${url}: HTTP ${res.status}`)
-  return splitCorpus(new Uint8Array(await res.arrayBuffer()))
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  return { split: splitCorpus(bytes), sha256: await sha256Hex(bytes) }
 }
 
 const api = {
@@ -40,7 +48,9 @@ const api = {
     losses: number[]
   }> {
     trainer?.dispose()
-    data = await corpus(options.corpusUrl)
+    const loaded = await corpus(options.corpusUrl)
+    data = loaded.split
+    corpusSha256 = loaded.sha256
     let backend: Backend<unknown> = cpuBackend as Backend<unknown>
     if (options.backend === 'gpu') {
       gpu ??= await Gpu.create()
@@ -48,6 +58,7 @@ const api = {
     }
     const stored = await loadRun(options.runId)
     trainer = Trainer.create(backend, config, stored?.checkpoint)
+    startStateHash = stored?.startStateHash ?? (await trainer.stateHash())
     runId = options.runId
     commitments = stored?.commitments ?? []
     losses = stored?.losses ?? []
@@ -89,7 +100,14 @@ const api = {
 
   async save(): Promise<void> {
     if (!trainer) return
-    await saveRun({ runId, savedAt: Date.now(), checkpoint: await trainer.checkpoint(), commitments, losses })
+    await saveRun({
+      runId,
+      savedAt: Date.now(),
+      checkpoint: await trainer.checkpoint(),
+      startStateHash,
+      commitments,
+      losses,
+    })
   },
 
   /** Mean validation loss over `batches` fixed batches. */
@@ -112,6 +130,27 @@ const api = {
       metadata: { 'lockstep.stateHash': await trainer.stateHash(), 'lockstep.step': String(trainer.step) },
     })
     return transfer(bytes, [bytes.buffer as ArrayBuffer])
+  },
+
+  /**
+   * A signed training receipt for every step so far, signed with the page's local dev key (workers
+   * have no localStorage: the page passes the key in).
+   */
+  async receipt(devKey: Hex): Promise<TrainingReceipt> {
+    if (!trainer) throw new Error('No run: call create() first.')
+    const account = privateKeyToAccount(devKey)
+    const body = trainingReceiptBody({
+      runId,
+      config: trainer.config,
+      data: { name: 'kjv-pentateuch', sha256: corpusSha256, split: 'train', valFraction: 0.1 },
+      startStep: 0,
+      endStep: commitments.length,
+      startStateHash,
+      stepHashes: commitments,
+      kernelsHash: kernelsHash(),
+      producer: account.address,
+    })
+    return signTrainingReceipt(body, account, DEV_TARGET)
   },
 
   async checkpoint() {

@@ -1,6 +1,7 @@
 import { proxy, type Remote } from 'comlink'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import { corpusUrl, startTrainWorker } from './workers.ts'
+import { devKey } from '../receipts/devkey.ts'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import { countParams, presets, type PresetName } from '../train/gpt.ts'
 
@@ -87,20 +88,27 @@ export class Training {
     }
   }
 
+  /** Saves a signed training receipt for every step so far (local dev key) as a JSON download. */
+  async downloadReceipt(): Promise<void> {
+    try {
+      const receipt = await this.#api?.receipt(devKey())
+      if (!receipt) return
+      this.#save(
+        new Blob([JSON.stringify(receipt, null, 2)], { type: 'application/json' }),
+        `lockstep-${this.runId}-receipt.json`,
+      )
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
   /** Saves the current weights as an ONNX file through the browser's download. */
   async downloadOnnx(): Promise<void> {
     try {
       const bytes = await this.#api?.exportOnnx()
       if (!bytes) return
-      const url = URL.createObjectURL(
-        new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-      )
-      const a = Object.assign(document.createElement('a'), {
-        href: url,
-        download: `lockstep-${this.runId}-step${this.step}.onnx`,
-      })
-      a.click()
-      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+      const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })
+      this.#save(blob, `lockstep-${this.runId}-step${this.step}.onnx`)
     } catch (e) {
       this.fail(e)
     }
@@ -116,6 +124,12 @@ export class Training {
     this.status = 'failed'
     const err = e as { shortMessage?: string; message?: string; details?: string }
     this.error = { message: err.shortMessage ?? err.message ?? String(e), details: err.details }
+  }
+
+  #save(blob: Blob, name: string): void {
+    const url = URL.createObjectURL(blob)
+    Object.assign(document.createElement('a'), { href: url, download: name }).click()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
 
   #remote(): Remote<TrainWorkerApi> {

@@ -8,6 +8,8 @@ export interface StoredRun {
   runId: string
   savedAt: number
   checkpoint: Checkpoint
+  /** The state hash before step 1. */
+  startStateHash: Hex
   /** commitments[i] = the state hash after step i + 1. */
   commitments: Hex[]
   losses: number[]
