@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { Hex } from 'viem'
+import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
+import { splitCorpus } from '../train/data.ts'
+import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
+import { signTrainingReceipt, trainingReceiptBody } from '../receipts/training.ts'
+import { kernelsHash } from '../receipts/kernels.ts'
+import { TracingBackend, type OpRecord } from './trace.ts'
+import { checkEvidence, dispute, type Party } from './dispute.ts'
+
+const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
+const { train } = splitCorpus(corpus)
+const config = defaultTrainConfig(
+  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
+  { steps: 6, batch: 2 },
+)
+const honestKey = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+const cheatKey = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
+
+/** A producer whose backend may corrupt one operator of one step: `cheat` = [step, operator index]. */
+function producer(name: string, key: typeof honestKey, cheat?: [number, number]) {
+  const tracing = new TracingBackend(cpuBackend)
+  let step = 0
+  tracing.tamper = async (record: OpRecord, outputs: CpuTensor[]) => {
+    if (cheat && step === cheat[0] && record.index === cheat[1]) outputs[0].data[0] += 1e-3 // a small, plausible lie
+  }
+  const run = async (steps: number) => {
+    const trainer = Trainer.create(tracing, config)
+    const start = await trainer.stateHash()
+    const hashes: Hex[] = []
+    for (step = 1; step <= steps; step++) {
+      tracing.reset()
+      hashes.push((await trainer.trainStep(train)).stateHash)
+    }
+    return { trainer, start, hashes }
+  }
+  const party: Party & { run: typeof run } = {
+    name,
+    run,
+    receipt: undefined as never,
+    async traceStep(target: number) {
+      const trainer = Trainer.create(tracing, config)
+      for (step = 1; step < target; step++) await trainer.trainStep(train)
+      step = target
+      tracing.reset()
+      await trainer.trainStep(train)
+      return { records: [...tracing.records], values: new Map(tracing.values) }
+    },
+  }
+  return { party, key, tracing }
+}
+
+async function withReceipt(p: ReturnType<typeof producer>, steps: number) {
+  const { start, hashes } = await p.party.run(steps)
+  const body = trainingReceiptBody({
+    runId: p.party.name,
+    config,
+    data: {
+      name: 'kjv-pentateuch',
+      sha256: createHash('sha256').update(corpus).digest('hex'),
+      split: 'train',
+      valFraction: 0.1,
+    },
+    startStep: 0,
+    endStep: steps,
+    startStateHash: start,
+    stepHashes: hashes,
+    kernelsHash: kernelsHash(),
+    producer: p.key.address,
+  })
+  p.party.receipt = await signTrainingReceipt(body, p.key, target)
+  return p.party
+}
+
+describe('dispute', () => {
+  it('finds a planted fault at its exact step and operator, and names the cheater', async () => {
+    const honest = await withReceipt(producer('honest', honestKey), 6)
+    const cheater = await withReceipt(producer('cheater', cheatKey, [4, 57]), 6)
+    expect(cheater.receipt.body.stepHashes.slice(0, 3)).toEqual(honest.receipt.body.stepHashes.slice(0, 3))
+    expect(cheater.receipt.body.stepHashes[3]).not.toBe(honest.receipt.body.stepHashes[3])
+
+    const evidence = await dispute(honest, cheater, cpuBackend)
+    expect(evidence.step).toBe(4)
+    expect(evidence.stepRounds).toBeLessThanOrEqual(Math.ceil(Math.log2(6)))
+    expect(evidence.opIndex).toBe(57)
+    const trace = await honest.traceStep(4)
+    expect(evidence.opRounds).toBeLessThanOrEqual(Math.ceil(Math.log2(trace.records.length + 1)))
+    expect(evidence.op.name).toBe(trace.records[57].op)
+    expect(evidence.wrong).toEqual(['cheater'])
+
+    // Self-contained: through JSON and back, anyone recomputes the one operator and agrees.
+    expect(await checkEvidence(JSON.parse(JSON.stringify(evidence)), cpuBackend)).toEqual(['cheater'])
+  }, 120_000)
+
+  it('catches a lie in the optimizer too, in either argument order', async () => {
+    const honest = await withReceipt(producer('honest', honestKey), 3)
+    const trace = await honest.traceStep(2)
+    const last = trace.records.length - 1 // an adamw update, the step's final operator
+    expect(trace.records[last].op).toBe('adamw')
+    const cheater = await withReceipt(producer('cheater', cheatKey, [2, last]), 3)
+    const evidence = await dispute(cheater, honest, cpuBackend)
+    expect([evidence.step, evidence.opIndex, evidence.op.name]).toEqual([2, last, 'adamw'])
+    expect(evidence.wrong).toEqual(['cheater'])
+  }, 120_000)
+
+  it('refuses receipts that are not a dispute', async () => {
+    const a = await withReceipt(producer('a', honestKey), 2)
+    const b = await withReceipt(producer('b', cheatKey), 2)
+    await expect(dispute(a, b, cpuBackend)).rejects.toThrow(/Not a dispute: both commit to the same state/)
+  }, 60_000)
+})
