@@ -1,0 +1,128 @@
+// Parses an ONNX model (onnx-proto) into what the deterministic executor needs, refusing clearly what it
+// cannot run: unknown operators, unsupported opsets, non-float data.
+import { onnx } from 'onnx-proto'
+import { BaseError } from '../errors/base.ts'
+import { SUPPORTED_OPS } from './ops.ts'
+
+export class OnnxError extends BaseError {
+  override name = 'OnnxError'
+}
+
+export type Tensor =
+  | { type: 'float'; dims: number[]; data: Float32Array }
+  | { type: 'int64'; dims: number[]; data: BigInt64Array }
+
+export interface Node {
+  op: string
+  name: string
+  inputs: string[]
+  outputs: string[]
+  attrs: Record<string, number | string | number[] | Tensor>
+}
+
+export interface Model {
+  opset: number
+  nodes: Node[]
+  initializers: Map<string, Tensor>
+  inputs: { name: string; type: 'float' | 'int64'; dims: (number | string)[] }[]
+  outputs: string[]
+  metadata: Record<string, string>
+}
+
+export const OPSET_MIN = 13
+export const OPSET_MAX = 21
+const D = onnx.TensorProto.DataType
+
+export function tensorFromProto(t: onnx.ITensorProto): Tensor {
+  const dims = (t.dims ?? []).map(Number)
+  const count = dims.reduce((a, b) => a * b, 1)
+  const raw = t.rawData && t.rawData.length ? t.rawData : null
+  const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  if (t.dataType === D.FLOAT) {
+    const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? [])
+    if (data.length !== count)
+      throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
+    return { type: 'float', dims, data }
+  }
+  if (t.dataType === D.INT64) {
+    const data = raw
+      ? new BigInt64Array(copy(raw))
+      : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(v.toString())))
+    if (data.length !== count)
+      throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
+    return { type: 'int64', dims, data }
+  }
+  throw new OnnxError(
+    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float and int64 are supported.`,
+  )
+}
+
+function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
+  const T = onnx.AttributeProto.AttributeType
+  switch (a.type) {
+    case T.INT:
+      return Number(a.i ?? 0)
+    case T.FLOAT:
+      return Math.fround(a.f ?? 0)
+    case T.STRING:
+      return new TextDecoder().decode(a.s ?? new Uint8Array())
+    case T.INTS:
+      return (a.ints ?? []).map(Number)
+    case T.TENSOR:
+      if (!a.t) throw new OnnxError(`Attribute ${a.name} has no tensor.`)
+      return tensorFromProto(a.t)
+    default:
+      throw new OnnxError(`Attribute ${a.name} has unsupported type ${T[a.type ?? 0] ?? a.type}.`)
+  }
+}
+
+export function parseModel(bytes: Uint8Array): Model {
+  let proto: onnx.ModelProto
+  try {
+    proto = onnx.ModelProto.decode(bytes)
+  } catch (e) {
+    throw new OnnxError('This file is not an ONNX model (it does not decode as ModelProto).', {
+      details: e instanceof Error ? e.message : String(e),
+    })
+  }
+  const g = proto.graph
+  if (!g) throw new OnnxError('The ONNX model has no graph.')
+  const opsetEntry = (proto.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')
+  const opset = Number(opsetEntry?.version ?? 0)
+  if (opset < OPSET_MIN || opset > OPSET_MAX) {
+    throw new OnnxError(
+      `ONNX opset ${opset} is not supported; this runtime implements opsets ${OPSET_MIN}–${OPSET_MAX}.`,
+    )
+  }
+  const nodes: Node[] = (g.node ?? []).map((n, i) => {
+    if (n.domain && n.domain !== 'ai.onnx')
+      throw new OnnxError(`Node ${n.name || i} uses operator domain "${n.domain}", which is not supported.`)
+    if (!SUPPORTED_OPS.has(n.opType ?? '')) {
+      throw new OnnxError(`Operator ${n.opType} (node ${n.name || i}) is not supported.`, {
+        details: `Supported: ${[...SUPPORTED_OPS].sort().join(', ')}.`,
+      })
+    }
+    return {
+      op: n.opType!,
+      name: n.name || `${n.opType}_${i}`,
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attr(a)])),
+    }
+  })
+  const initializers = new Map((g.initializer ?? []).map((t) => [t.name ?? '', tensorFromProto(t)]))
+  const inputs = (g.input ?? [])
+    .filter((i) => !initializers.has(i.name ?? ''))
+    .map((i) => {
+      const tt = i.type?.tensorType
+      const type = tt?.elemType === D.FLOAT ? 'float' : tt?.elemType === D.INT64 ? 'int64' : null
+      if (!type)
+        throw new OnnxError(
+          `Graph input ${i.name} has element type ${tt?.elemType}; only float and int64 inputs are supported.`,
+        )
+      const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)))
+      return { name: i.name ?? '', type, dims } as Model['inputs'][number]
+    })
+  const metadata = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']))
+  return { opset, nodes, initializers, inputs, outputs: (g.output ?? []).map((o) => o.name ?? ''), metadata }
+}

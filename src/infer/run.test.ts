@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest'
+import * as ort from 'onnxruntime-web'
+import { onnx } from 'onnx-proto'
+import { readFileSync } from 'node:fs'
+import { cpuBackend } from '../train/cpu.ts'
+import { splitCorpus } from '../train/data.ts'
+import { gptLogits, paramSpecs, type GptConfig } from '../train/gpt.ts'
+import { exportOnnx } from '../train/onnx.ts'
+import { Tape } from '../train/autograd.ts'
+import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
+import { BaseError } from '../errors/base.ts'
+import { ShapeError } from '../errors/gpu.ts'
+import { parseModel } from './model.ts'
+import { runModel, toTensors } from './run.ts'
+import { mulberry32 } from '../util/random.ts'
+
+ort.env.wasm.numThreads = 1
+const F = onnx.TensorProto.DataType.FLOAT
+
+function rand(n: number, seed: number) {
+  const next = mulberry32(seed)
+  return Array.from({ length: n }, () => Math.fround((next() / 2 ** 32) * 2 - 1))
+}
+
+/** A graph touching the operators the GPT export does not: checked against onnxruntime-web. */
+function zooModel(): Uint8Array {
+  const init = (name: string, dims: number[], data: number[]) => ({
+    name,
+    dims,
+    dataType: F,
+    floatData: data,
+  })
+  const ints = (name: string, data: number[]) => ({
+    name,
+    dims: [data.length],
+    dataType: onnx.TensorProto.DataType.INT64,
+    int64Data: data,
+  })
+  const n = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []) => ({
+    opType,
+    input,
+    output,
+    attribute,
+  })
+  const I = onnx.AttributeProto.AttributeType
+  const graph: onnx.IGraphProto = {
+    name: 'zoo',
+    initializer: [
+      init('W', [6, 5], rand(30, 1)),
+      init('C', [5], rand(5, 2)),
+      init('g', [5], rand(5, 3)),
+      init('b', [5], rand(5, 4)),
+      init('two', [], [2]),
+      ints('ax1', [1]),
+      ints('ax0', [0]),
+    ],
+    node: [
+      n(
+        'Gemm',
+        ['x', 'W', 'C'],
+        ['y0'],
+        [
+          { name: 'alpha', type: I.FLOAT, f: 0.5 },
+          { name: 'beta', type: I.FLOAT, f: 2 },
+        ],
+      ),
+      n('Relu', ['y0'], ['y1']),
+      n('Sigmoid', ['y0'], ['y2']),
+      n('Sub', ['y1', 'y2'], ['y3']),
+      n('Tanh', ['y3'], ['y4']),
+      n('Pow', ['y4', 'two'], ['y5']),
+      n('Add', ['y5', 'C'], ['y6']),
+      n('Sqrt', ['y5'], ['y7']),
+      n('Div', ['y6', 'g'], ['y8']),
+      n('LayerNormalization', ['y8', 'g', 'b'], ['y9'], [{ name: 'epsilon', type: I.FLOAT, f: 1e-5 }]),
+      n('Softmax', ['y9'], ['y10'], [{ name: 'axis', type: I.INT, i: 0 }]),
+      n('ReduceSum', ['y10', 'ax1'], ['s1'], [{ name: 'keepdims', type: I.INT, i: 1 }]),
+      n('ReduceMean', ['y7', 'ax0'], ['m0'], [{ name: 'keepdims', type: I.INT, i: 0 }]),
+      n('Unsqueeze', ['m0', 'ax0'], ['m1']),
+      n('Concat', ['y10', 'y7', 'm1'], ['cat'], [{ name: 'axis', type: I.INT, i: 0 }]),
+      n('Identity', ['cat'], ['cat2']),
+      n('Flatten', ['cat2'], ['flat'], [{ name: 'axis', type: I.INT, i: 0 }]),
+      n('Mul', ['s1', 's1'], ['s2']),
+    ],
+    input: [
+      {
+        name: 'x',
+        type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: 4 }, { dimValue: 6 }] } } },
+      },
+    ],
+    output: [{ name: 'flat' }, { name: 's2' }],
+  }
+  return onnx.ModelProto.encode({ irVersion: 9, opsetImport: [{ domain: '', version: 18 }], graph }).finish()
+}
+
+async function ortRun(bytes: Uint8Array, feeds: Record<string, ort.Tensor>) {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })
+  return session.run(feeds)
+}
+
+describe('the deterministic ONNX runtime', () => {
+  it('runs the exported GPT with the engine logits, bit for bit, and near onnxruntime-web', async () => {
+    const cfg: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 2, nHead: 2 }
+    const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+    const trainer = Trainer.create(cpuBackend, defaultTrainConfig(cfg, { steps: 5, batch: 2 }))
+    for (let i = 0; i < 3; i++) await trainer.trainStep(train)
+    const weights = await trainer.weights()
+    const bytes = exportOnnx(cfg, weights)
+    const ids = Array.from({ length: 16 }, (_, i) => train[500 + i])
+    const model = parseModel(bytes)
+    const ours = runModel(model, toTensors(model, { input_ids: { dims: [2, 8], data: ids } })).get('logits')!
+    expect(ours.dims).toEqual([2, 8, 256])
+
+    const tape = new Tape(cpuBackend)
+    const params = new Map(
+      paramSpecs(cfg).map((s) => [s.name, cpuBackend.upload(weights.get(s.name)!, s.shape)]),
+    )
+    const engine = (await gptLogits(tape, params, cfg, Int32Array.from(ids))).data
+    expect(new Uint32Array((ours.data as Float32Array).buffer)).toEqual(new Uint32Array(engine.buffer))
+
+    const theirs = (
+      await ortRun(bytes, { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [2, 8]) })
+    ).logits.data as Float32Array
+    const scale = Math.max(...engine.map(Math.abs))
+    expect(Math.max(...engine.map((v, i) => Math.abs(v - theirs[i]))) / scale).toBeLessThan(2e-3)
+  })
+
+  it('agrees with onnxruntime-web on Gemm, activations, Pow, Div, LayerNorm, Softmax, reductions and shape ops', async () => {
+    const bytes = zooModel()
+    const x = rand(24, 9)
+    const model = parseModel(bytes)
+    const ours = runModel(model, toTensors(model, { x: { dims: [4, 6], data: x } }))
+    const theirs = await ortRun(bytes, { x: new ort.Tensor('float32', Float32Array.from(x), [4, 6]) })
+    for (const name of ['flat', 's2']) {
+      const a = ours.get(name)!
+      const b = theirs[name]
+      expect(a.dims, name).toEqual(b.dims)
+      const bd = b.data as Float32Array
+      // f32 arithmetic in ORT vs correctly rounded softfloat and bq15 Gemm (~2^-14 relative).
+      ;(a.data as Float32Array).forEach((v, i) =>
+        expect(Math.abs(v - bd[i]), `${name}[${i}]`).toBeLessThan(1e-3 * (1 + Math.abs(bd[i]))),
+      )
+    }
+  })
+
+  it('refuses what it cannot run, naming the operator, opset or input', () => {
+    const model = (opType: string, version = 18) =>
+      onnx.ModelProto.encode({
+        irVersion: 9,
+        opsetImport: [{ domain: '', version }],
+        graph: {
+          name: 'g',
+          node: [{ opType, input: ['x'], output: ['y'] }],
+          input: [{ name: 'x', type: { tensorType: { elemType: F, shape: { dim: [{ dimValue: 2 }] } } } }],
+          output: [{ name: 'y' }],
+        },
+      }).finish()
+    expect(() => parseModel(model('Conv'))).toThrow(/Operator Conv \(node .*\) is not supported/)
+    expect(() => parseModel(model('Relu', 9))).toThrow(/opset 9 is not supported/)
+    expect(() => parseModel(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(/not an ONNX model/)
+    const m = parseModel(model('Relu'))
+    expect(() => toTensors(m, {})).toThrow(/Input "x" is missing/)
+    expect(() => toTensors(m, { x: { dims: [3], data: [1, 2, 3] } })).toThrow(/do not fit the model's \[2\]/)
+  })
+
+  it('survives 10,000 malformed ONNX files: every one runs or fails with a clear error', () => {
+    const base = zooModel()
+    const next = mulberry32(77)
+    let clear = 0
+    for (let i = 0; i < 10_000; i++) {
+      const bytes = base.slice(0, i % 7 === 0 ? next() % base.length : base.length)
+      for (let k = 0; k < 1 + (next() % 4); k++) bytes[next() % bytes.length] = next() & 255
+      try {
+        const model = parseModel(bytes)
+        runModel(model, toTensors(model, { x: { dims: [4, 6], data: rand(24, i) } }))
+      } catch (e) {
+        if (!(e instanceof BaseError || e instanceof ShapeError))
+          throw new Error(
+            `mutation ${i}: unclear error ${e instanceof Error ? `${e.name}: ${e.message}` : e}`,
+            { cause: e },
+          )
+        clear++
+      }
+    }
+    expect(clear).toBeGreaterThan(1000)
+  }, 120_000)
+})
