@@ -1,16 +1,110 @@
-// The `lockstep` command line: verify receipts in Node, on the CPU reference by default.
-//   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--no-replay]
-// Exit 0 only when every check passes; otherwise 1, with the failed check named. 2: bad usage.
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { isAddress, type Address } from 'viem'
-import { validateTrainingReceipt } from '../receipts/validate.ts'
+// The `lockstep` command line, on the deterministic CPU reference:
+//   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--model FILE] [--no-replay]
+//   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
+// verify exits 0 only when every check passes; otherwise 1, with the failed checks named. 2: bad usage.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { isAddress, isHex, type Address, type Hex } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { validateTrainingReceipt, type Check } from '../receipts/validate.ts'
 import { replayTrainingReceipt } from '../receipts/replay.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
+import {
+  INFERENCE_RECEIPT,
+  createInferenceReceipt,
+  validateInferenceReceipt,
+  verifyInference,
+  type InferenceReceipt,
+} from '../receipts/inference.ts'
+import { DEV_TARGET } from '../receipts/devkey.ts'
 import { cpuBackend } from '../train/cpu.ts'
 
-const usage = `usage: lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--no-replay]`
+const usage = `usage:
+  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--model FILE] [--no-replay]
+  lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]`
+
+function report(checks: Check[]): boolean {
+  for (const c of checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`)
+  const failed = checks.filter((c) => !c.ok)
+  if (failed.length) console.log(`FAILED: ${failed.map((c) => c.name).join(', ')}`)
+  return failed.length === 0
+}
+
+/** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
+function signingKey(args: string[]): Hex {
+  const given = flag(args, 'key') ?? process.env.LOCKSTEP_KEY
+  if (given) {
+    if (!isHex(given) || given.length !== 66) throw new Error('the key must be 32 bytes of 0x-hex')
+    return given
+  }
+  const file = join(homedir(), '.lockstep', 'dev-key')
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, generatePrivateKey() + '\n')
+    chmodSync(file, 0o600)
+    console.error(`created a local dev key in ${file} (for development chains only)`)
+  }
+  console.error(`signing with the local dev key in ${file}`)
+  return readFileSync(file, 'utf8').trim() as Hex
+}
+
+async function inferCommand(args: string[]): Promise<number> {
+  const [modelFile, inputFile, out] = [flag(args, 'model'), flag(args, 'input'), flag(args, 'out')]
+  if (!modelFile || !inputFile || !out) {
+    console.error(usage)
+    return 2
+  }
+  const account = privateKeyToAccount(signingKey(args))
+  const receipt = await createInferenceReceipt(
+    new Uint8Array(readFileSync(modelFile)),
+    JSON.parse(readFileSync(inputFile, 'utf8')),
+    {
+      uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
+      account,
+      target: {
+        chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
+        verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+      },
+    },
+  )
+  writeFileSync(out, JSON.stringify(receipt, null, 2) + '\n')
+  console.log(
+    `wrote ${out}: outputs ${Object.keys(receipt.body.outputs).join(', ')}, output hash ${receipt.body.outputHash}, signed by ${account.address}`,
+  )
+  return 0
+}
+
+async function modelBytes(uri: string, override?: string): Promise<Uint8Array> {
+  if (override) return new Uint8Array(readFileSync(override))
+  if (uri.startsWith('file:')) return new Uint8Array(readFileSync(fileURLToPath(uri)))
+  const res = await fetch(uri)
+  if (!res.ok) throw new Error(`fetching the model from ${uri} failed: HTTP ${res.status}`)
+  return new Uint8Array(await res.arrayBuffer())
+}
+
+async function verifyInferenceCommand(
+  receipt: unknown,
+  args: string[],
+  options: Parameters<typeof validateInferenceReceipt>[1],
+): Promise<number> {
+  if (!report(await validateInferenceReceipt(receipt, options))) return 1
+  if (args.includes('--no-replay')) return 0
+  const r = receipt as InferenceReceipt
+  let bytes: Uint8Array
+  try {
+    bytes = await modelBytes(r.body.model.uri, flag(args, 'model'))
+  } catch (e) {
+    console.log(
+      `✗ output hash: cannot read the model (${e instanceof Error ? e.message : e}); pass --model FILE`,
+    )
+    return 1
+  }
+  if (!report(verifyInference(r, bytes))) return 1
+  console.log(`OK: signed by ${r.body.producer}; outputs re-executed and equal`)
+  return 0
+}
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`)
@@ -42,17 +136,14 @@ async function verify(args: string[]): Promise<number> {
       return 2
     }
   }
-  const checks = await validateTrainingReceipt(receipt, {
+  const options = {
     signer: signer as Address | undefined,
     verifyingContract: registry as Address | undefined,
     chainId: chainId === undefined ? undefined : Number(chainId),
-  })
-  for (const c of checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`)
-  const failed = checks.filter((c) => !c.ok)
-  if (failed.length) {
-    console.log(`FAILED: ${failed.map((c) => c.name).join(', ')}`)
-    return 1
   }
+  if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
+    return verifyInferenceCommand(receipt, args, options)
+  if (!report(await validateTrainingReceipt(receipt, options))) return 1
   if (args.includes('--no-replay')) {
     console.log('OK (validated; not re-executed)')
     return 0
@@ -85,7 +176,13 @@ async function verify(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
-  if (command === 'verify') return verify(rest)
+  try {
+    if (command === 'verify') return await verify(rest)
+    if (command === 'infer') return await inferCommand(rest)
+  } catch (e) {
+    console.error(`lockstep ${command}: ${e instanceof Error ? e.message : e}`)
+    return 1
+  }
   console.error(usage)
   return 2
 }

@@ -1,6 +1,9 @@
 // Parses an ONNX model (onnx-proto) into what the deterministic executor needs, refusing clearly what it
 // cannot run: unknown operators, unsupported opsets, non-float data.
-import { onnx } from 'onnx-proto'
+import onnxProto, { type onnx } from 'onnx-proto'
+
+// onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
+const pb = onnxProto.onnx
 import { BaseError } from '../errors/base.ts'
 import { SUPPORTED_OPS } from './ops.ts'
 
@@ -31,7 +34,7 @@ export interface Model {
 
 export const OPSET_MIN = 13
 export const OPSET_MAX = 21
-const D = onnx.TensorProto.DataType
+const D = pb.TensorProto.DataType
 
 export function tensorFromProto(t: onnx.ITensorProto): Tensor {
   const dims = (t.dims ?? []).map(Number)
@@ -58,7 +61,7 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
 }
 
 function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
-  const T = onnx.AttributeProto.AttributeType
+  const T = pb.AttributeProto.AttributeType
   switch (a.type) {
     case T.INT:
       return Number(a.i ?? 0)
@@ -79,7 +82,7 @@ function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
 export function parseModel(bytes: Uint8Array): Model {
   let proto: onnx.ModelProto
   try {
-    proto = onnx.ModelProto.decode(bytes)
+    proto = pb.ModelProto.decode(bytes)
   } catch (e) {
     throw new OnnxError('This file is not an ONNX model (it does not decode as ModelProto).', {
       details: e instanceof Error ? e.message : String(e),

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-web'
-import { onnx } from 'onnx-proto'
+import onnxProto, { type onnx } from 'onnx-proto'
+
+// onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
+const pb = onnxProto.onnx
 import { readFileSync } from 'node:fs'
 import { cpuBackend } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
@@ -15,7 +18,7 @@ import { runModel, toTensors } from './run.ts'
 import { mulberry32 } from '../util/random.ts'
 
 ort.env.wasm.numThreads = 1
-const F = onnx.TensorProto.DataType.FLOAT
+const F = pb.TensorProto.DataType.FLOAT
 
 function rand(n: number, seed: number) {
   const next = mulberry32(seed)
@@ -33,7 +36,7 @@ function zooModel(): Uint8Array {
   const ints = (name: string, data: number[]) => ({
     name,
     dims: [data.length],
-    dataType: onnx.TensorProto.DataType.INT64,
+    dataType: pb.TensorProto.DataType.INT64,
     int64Data: data,
   })
   const n = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []) => ({
@@ -42,7 +45,7 @@ function zooModel(): Uint8Array {
     output,
     attribute,
   })
-  const I = onnx.AttributeProto.AttributeType
+  const I = pb.AttributeProto.AttributeType
   const graph: onnx.IGraphProto = {
     name: 'zoo',
     initializer: [
@@ -90,7 +93,7 @@ function zooModel(): Uint8Array {
     ],
     output: [{ name: 'flat' }, { name: 's2' }],
   }
-  return onnx.ModelProto.encode({ irVersion: 9, opsetImport: [{ domain: '', version: 18 }], graph }).finish()
+  return pb.ModelProto.encode({ irVersion: 9, opsetImport: [{ domain: '', version: 18 }], graph }).finish()
 }
 
 async function ortRun(bytes: Uint8Array, feeds: Record<string, ort.Tensor>) {
@@ -145,7 +148,7 @@ describe('the deterministic ONNX runtime', () => {
 
   it('refuses what it cannot run, naming the operator, opset or input', () => {
     const model = (opType: string, version = 18) =>
-      onnx.ModelProto.encode({
+      pb.ModelProto.encode({
         irVersion: 9,
         opsetImport: [{ domain: '', version }],
         graph: {

@@ -18,6 +18,8 @@ export interface Check {
     | 'config hash'
     | 'steps root'
     | 'end state'
+    | 'input hash'
+    | 'output hash'
     | 'receipt hash'
     | 'signature'
     | 'chain'
@@ -118,12 +120,27 @@ export async function validateTrainingReceipt(
     const h = hashJson(b)
     return [h === r.receiptHash, h === r.receiptHash ? h : `recomputed ${h}, receipt says ${r.receiptHash}`]
   })
+  checks.push(...(await commonChecks(TRAINING_RECEIPT, r, b.producer, b.kernelsHash, options)))
+  return checks
+}
+
+/** The checks every receipt kind shares: signature → producer, chain, signer, kernel library. */
+export async function commonChecks(
+  kind: string,
+  r: { receiptHash: Hex; signature: { chainId: number; verifyingContract: Address; value: Hex } },
+  producer: Address,
+  kernels: Hex,
+  options: ValidateOptions,
+): Promise<Check[]> {
+  const checks: Check[] = []
+  const add = (name: Check['name'], ok: boolean, detail: string) => checks.push({ name, ok, detail })
+  const b = { producer, kernelsHash: kernels }
   try {
     const recovered = await recoverTypedDataAddress({
       domain: eip712Domain(r.signature.chainId, r.signature.verifyingContract),
       types: eip712Types,
       primaryType: 'Receipt',
-      message: { kind: TRAINING_RECEIPT, receiptHash: r.receiptHash },
+      message: { kind, receiptHash: r.receiptHash },
       signature: r.signature.value,
     })
     const ok = recovered.toLowerCase() === b.producer.toLowerCase()

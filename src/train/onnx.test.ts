@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-web'
-import { onnx } from 'onnx-proto'
+import onnxProto from 'onnx-proto'
+
+// onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
+const pb = onnxProto.onnx
 import { readFileSync } from 'node:fs'
 import { cpuBackend } from './cpu.ts'
 import { splitCorpus } from './data.ts'
@@ -21,7 +24,7 @@ describe('ONNX export', () => {
     )
     const bytes = exportOnnx(cfg, weights, { metadata: { 'lockstep.stateHash': await trainer.stateHash() } })
 
-    const decoded = onnx.ModelProto.decode(bytes)
+    const decoded = pb.ModelProto.decode(bytes)
     expect(decoded.metadataProps.find((p) => p.key === 'lockstep.stateHash')?.value).toMatch(
       /^0x[0-9a-f]{64}$/,
     )

@@ -2,13 +2,16 @@
 // and run by any ONNX runtime. Weights are stored exactly (f32 initializers); the graph uses standard
 // ops only: Gather, Add, MatMul, LayerNormalization, Reshape, Transpose, Split, Squeeze, Mul,
 // Softmax, Gelu (tanh).
-import { onnx } from 'onnx-proto'
+import onnxProto, { type onnx } from 'onnx-proto'
+
+// onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
+const pb = onnxProto.onnx
 import { paramSpecs, type GptConfig } from './gpt.ts'
 
 type Attr = { name: string; i?: number; f?: number; s?: string; ints?: number[] }
 
 function attribute(a: Attr): onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType
+  const T = pb.AttributeProto.AttributeType
   if (a.ints) return { name: a.name, type: T.INTS, ints: a.ints }
   if (a.s !== undefined) return { name: a.name, type: T.STRING, s: new TextEncoder().encode(a.s) }
   if (a.f !== undefined) return { name: a.name, type: T.FLOAT, f: a.f }
@@ -19,13 +22,13 @@ function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITe
   return {
     name,
     dims,
-    dataType: onnx.TensorProto.DataType.FLOAT,
+    dataType: pb.TensorProto.DataType.FLOAT,
     rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
   }
 }
 
 function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
-  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values }
+  return { name, dims: [values.length], dataType: pb.TensorProto.DataType.INT64, int64Data: values }
 }
 
 export interface OnnxExportOptions {
@@ -112,7 +115,7 @@ export function exportOnnx(
   const wteT = one('Transpose', ['wte'], [{ name: 'perm', ints: [1, 0] }])
   nodes.push({ opType: 'MatMul', input: [norm(x, 'lnf'), wteT], output: ['logits'], name: 'lm_head' })
 
-  const F = onnx.TensorProto.DataType
+  const F = pb.TensorProto.DataType
   const dim = (v: number | string) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })
   const info = (name: string, elemType: number, dims: (number | string)[]): onnx.IValueInfoProto => ({
     name,
@@ -134,5 +137,5 @@ export function exportOnnx(
       output: [info('logits', F.FLOAT, ['batch', T, vocab])],
     },
   }
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish()
+  return pb.ModelProto.encode(pb.ModelProto.create(model)).finish()
 }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { privateKeyToAccount } from 'viem/accounts'
+import { initParams, type GptConfig } from '../train/gpt.ts'
+import { exportOnnx } from '../train/onnx.ts'
+import { createInferenceReceipt, validateInferenceReceipt, verifyInference } from './inference.ts'
+
+const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
+const account = privateKeyToAccount(key)
+const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
+const cfg: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 }
+const model = exportOnnx(cfg, initParams(cfg, 4))
+const inputs = { input_ids: { dims: [1, 8], data: Array.from('And God ', (c) => c.charCodeAt(0)) } }
+
+describe('inference receipts', () => {
+  it('validate and re-execute bit for bit; tampering is named', async () => {
+    const r = await createInferenceReceipt(model, inputs, {
+      uri: 'https://example.invalid/model.onnx',
+      account,
+      target,
+    })
+    expect((await validateInferenceReceipt(r)).filter((c) => !c.ok)).toEqual([])
+    expect(verifyInference(r, model)).toEqual([expect.objectContaining({ ok: true })])
+
+    const flipped = structuredClone(r)
+    const logits = flipped.body.outputs.logits.data as number[]
+    logits[3] = Math.fround(logits[3] * (1 + 2 ** -20))
+    expect((await validateInferenceReceipt(flipped)).filter((c) => !c.ok).map((c) => c.name)).toEqual([
+      'output hash',
+      'receipt hash',
+    ])
+
+    const otherModel = exportOnnx(cfg, initParams(cfg, 5))
+    expect(verifyInference(r, otherModel)[0].detail).toMatch(/the model file hashes to/)
+    expect(
+      (await validateInferenceReceipt(r, { chainId: 1 })).filter((c) => !c.ok).map((c) => c.name),
+    ).toEqual(['chain'])
+  })
+
+  it('the CLI signs with --key, verifies by re-execution, and names a failed check', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-cli-'))
+    writeFileSync(join(dir, 'm.onnx'), model)
+    writeFileSync(join(dir, 'x.json'), JSON.stringify(inputs))
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/lockstep.mjs', ...args], { encoding: 'utf8' })
+    const made = cli(
+      'infer',
+      '--model',
+      join(dir, 'm.onnx'),
+      '--input',
+      join(dir, 'x.json'),
+      '--out',
+      join(dir, 'r.json'),
+      '--key',
+      key,
+    )
+    expect(made.stderr).toBe('')
+    expect(made.status).toBe(0)
+    const ok = cli('verify', join(dir, 'r.json'), '--signer', account.address)
+    expect(ok.stdout).toContain(
+      'OK: signed by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266; outputs re-executed and equal',
+    )
+    expect(ok.status).toBe(0)
+
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))
+    r.body.outputs.logits.data[0] += 1
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(r))
+    const bad = cli('verify', join(dir, 'bad.json'))
+    expect(bad.status).toBe(1)
+    expect(bad.stdout).toContain('FAILED: output hash, receipt hash')
+    expect(cli('verify').status).toBe(2)
+  }, 60_000)
+})
