@@ -20,6 +20,7 @@ export interface Check {
     | 'end state'
     | 'input hash'
     | 'output hash'
+    | 're-execution'
     | 'receipt hash'
     | 'signature'
     | 'chain'

@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink'
 import type { GpuWorkerApi } from '../../workers/gpu.worker.ts'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
+import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
 
 /**
  * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
@@ -31,6 +32,11 @@ export function startGpuWorker(): { worker: Worker; api: Remote<GpuWorkerApi> } 
 export function startTrainWorker(): { worker: Worker; api: Remote<TrainWorkerApi> } {
   const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<TrainWorkerApi>(worker) }
+}
+
+export function startVerifyWorker(): { worker: Worker; api: Remote<VerifyWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/verify.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<VerifyWorkerApi>(worker) }
 }
 
 /** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */

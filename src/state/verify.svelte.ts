@@ -1,0 +1,78 @@
+import { proxy } from 'comlink'
+import type { Check } from '../receipts/validate.ts'
+import type { VerifyEvent } from '../../workers/verify.worker.ts'
+import { corpusUrl, startVerifyWorker } from './workers.ts'
+
+/** One verification in the verify worker: the checklist as it fills in, progress, the verdict. */
+export class Verification {
+  status = $state<'idle' | 'running' | 'passed' | 'failed'>('idle')
+  checks = $state<(Check & { ms: number })[]>([])
+  progress = $state<{ done: number; total: number } | null>(null)
+  kind = $state('')
+  ms = $state(0)
+  #worker: Worker | null = null
+
+  async run(text: string, modelBytes?: Uint8Array): Promise<void> {
+    this.cancel()
+    const { worker, api } = startVerifyWorker()
+    this.#worker = worker
+    this.status = 'running'
+    this.checks = []
+    this.progress = null
+    const start = performance.now()
+    let last = start
+    try {
+      const result = await api.verify(
+        text,
+        { corpusUrl: corpusUrl(), modelBytes },
+        proxy((e: VerifyEvent) => {
+          const now = performance.now()
+          if (e.check) this.checks.push({ ...e.check, ms: now - last })
+          if (e.progress) this.progress = e.progress
+          last = now
+        }),
+      )
+      this.kind = result.kind
+      this.status = result.ok ? 'passed' : 'failed'
+    } catch (e) {
+      this.checks.push({
+        name: 'structure',
+        ok: false,
+        detail: e instanceof Error ? e.message : String(e),
+        ms: 0,
+      })
+      this.status = 'failed'
+    } finally {
+      this.ms = performance.now() - start
+      worker.terminate()
+      if (this.#worker === worker) this.#worker = null
+    }
+  }
+
+  /** Stops a running verification (the worker is discarded: nothing half-done is reported as passed). */
+  cancel(): void {
+    if (!this.#worker) return
+    this.#worker.terminate()
+    this.#worker = null
+    this.status = 'idle'
+  }
+}
+
+/** A receipt carried in a share link: `#receipt=<base64url of the JSON>`. */
+export function receiptFromHash(hash: string): string | null {
+  const m = /^#receipt=([A-Za-z0-9_-]+)$/.exec(hash)
+  if (!m) return null
+  try {
+    const bin = atob(m[1].replace(/-/g, '+').replace(/_/g, '/'))
+    return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))
+  } catch {
+    return null
+  }
+}
+
+export function shareHash(text: string): string {
+  const bytes = new TextEncoder().encode(text)
+  let bin = ''
+  bytes.forEach((b) => (bin += String.fromCharCode(b)))
+  return '#receipt=' + btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
