@@ -71,9 +71,9 @@ const api = {
     })
     onEvent({
       check: {
-        name: 'end state',
+        name: 're-execution',
         ok: result.ok,
-        detail: `re-executed on the CPU reference: ${result.detail}`,
+        detail: `on the CPU reference: ${result.detail}`,
       },
     })
     return { ok: result.ok, kind }
