@@ -20,9 +20,11 @@ import {
 } from '../receipts/inference.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { cpuBackend } from '../train/cpu.ts'
+import { firstDivergentStep } from '../disputes/dispute.ts'
 
 const usage = `usage:
   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--model FILE] [--no-replay]
+  lockstep dispute <a.json> <b.json> [--corpus FILE]
   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]`
 
 function report(checks: Check[]): boolean {
@@ -174,11 +176,61 @@ async function verify(args: string[]): Promise<number> {
   return 0
 }
 
+/**
+ * Two training receipts that disagree: bisect to the first divergent step, then referee that one step by
+ * replaying it on the CPU reference, naming the receipt(s) whose commitment differs.
+ */
+async function disputeCommand(args: string[]): Promise<number> {
+  const files = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'))
+  if (files.length !== 2) {
+    console.error(usage)
+    return 2
+  }
+  const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as TrainingReceipt)
+  for (const [i, r] of [a, b].entries()) {
+    const failed = (await validateTrainingReceipt(r)).filter((c) => !c.ok)
+    if (failed.length) {
+      console.log(
+        `✗ ${files[i]} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+      )
+      return 1
+    }
+  }
+  const { index: step, rounds } = firstDivergentStep(a, b)
+  console.log(`first divergent step: ${step} (found in ${rounds} bisection rounds)`)
+  const corpus = new Uint8Array(readFileSync(flag(args, 'corpus') ?? corpusPath(a)))
+  const ref = await replayTrainingReceipt(
+    {
+      ...a,
+      body: { ...a.body, endStep: step, stepHashes: a.body.stepHashes.slice(0, step - a.body.startStep) },
+    },
+    cpuBackend,
+    corpus,
+  )
+  const reference = ref.steps.at(-1)?.actual
+  if (!reference || ref.steps.slice(0, -1).some((s) => !s.equal)) {
+    console.log(
+      `✗ the replay before step ${step} already disagrees with the agreed commitments: ${ref.detail}`,
+    )
+    return 1
+  }
+  const wrong = files.filter((_, i) => [a, b][i].body.stepHashes[step - a.body.startStep - 1] !== reference)
+  console.log(`referee (CPU reference) state after step ${step}: ${reference}`)
+  console.log(wrong.length ? `wrong: ${wrong.join(', ')}` : 'neither receipt matches the referee')
+  return 0
+}
+
+function corpusPath(r: TrainingReceipt): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  return join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === 'verify') return await verify(rest)
     if (command === 'infer') return await inferCommand(rest)
+    if (command === 'dispute') return await disputeCommand(rest)
   } catch (e) {
     console.error(`lockstep ${command}: ${e instanceof Error ? e.message : e}`)
     return 1

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Hex } from 'viem'
@@ -94,6 +97,21 @@ describe('dispute', () => {
 
     // Self-contained: through JSON and back, anyone recomputes the one operator and agrees.
     expect(await checkEvidence(JSON.parse(JSON.stringify(evidence)), cpuBackend)).toEqual(['cheater'])
+
+    // The CLI referees the same pair from the receipts alone, at step level.
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-dispute-'))
+    writeFileSync(join(dir, 'honest.json'), JSON.stringify(honest.receipt))
+    writeFileSync(join(dir, 'cheater.json'), JSON.stringify(cheater.receipt))
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/lockstep.mjs', 'dispute', join(dir, 'cheater.json'), join(dir, 'honest.json')],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(cli.stdout).toContain('first divergent step: 4')
+    expect(cli.stdout).toContain(`wrong: ${join(dir, 'cheater.json')}`)
+    expect(cli.status).toBe(0)
   }, 120_000)
 
   it('catches a lie in the optimizer too, in either argument order', async () => {

@@ -55,8 +55,15 @@ function bisect(lo: number, hi: number, agree: (i: number) => boolean): { index:
   return { index: hi, rounds }
 }
 
-export async function dispute<T>(a: Party, b: Party, referee: Backend<T>): Promise<Evidence> {
-  const [ra, rb] = [a.receipt.body, b.receipt.body]
+/**
+ * The first step at which two receipts' commitments differ, by bisection over the commitments
+ * (⌈log₂ steps⌉ comparisons). Throws when the receipts are not a dispute.
+ */
+export function firstDivergentStep(
+  a: TrainingReceipt,
+  b: TrainingReceipt,
+): { index: number; rounds: number } {
+  const [ra, rb] = [a.body, b.body]
   if (
     ra.configHash !== rb.configHash ||
     ra.startStateHash !== rb.startStateHash ||
@@ -69,8 +76,12 @@ export async function dispute<T>(a: Party, b: Party, referee: Backend<T>): Promi
     step === r.startStep ? r.startStateHash : r.stepHashes[step - r.startStep - 1]
   if (at(ra, end) === at(rb, end))
     throw new Error(`Not a dispute: both commit to the same state after step ${end}.`)
-  // Steps: the receipts agree at startStep and disagree at end.
-  const steps = bisect(ra.startStep, end, (s) => at(ra, s) === at(rb, s))
+  // The receipts agree at startStep and disagree at end.
+  return bisect(ra.startStep, end, (s) => at(ra, s) === at(rb, s))
+}
+
+export async function dispute<T>(a: Party, b: Party, referee: Backend<T>): Promise<Evidence> {
+  const steps = firstDivergentStep(a.receipt, b.receipt)
   const [ta, tb] = await Promise.all([a.traceStep(steps.index), b.traceStep(steps.index)])
   const [pa, pb] = [prefixHashes(ta.records), prefixHashes(tb.records)]
   const n = Math.min(pa.length, pb.length)
