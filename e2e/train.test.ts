@@ -84,6 +84,27 @@ describe('training in the page', () => {
     const bad = cli('artifacts/receipt-tampered.json')
     expect(bad.status).toBe(1)
     expect(bad.stdout).toContain('FAILED: steps root, receipt hash')
+    // An inference receipt made in the page (deterministic ONNX runtime) verifies in Node with its model.
+    const [modelDl, inferDl] = await Promise.all([
+      page.waitForEvent('download', (d) => d.suggestedFilename().endsWith('.onnx')),
+      page.waitForEvent('download', (d) => d.suggestedFilename().endsWith('inference-receipt.json')),
+      page.getByTestId('train-inference').click(),
+    ])
+    await modelDl.saveAs('artifacts/page-model.onnx')
+    await inferDl.saveAs('artifacts/page-inference-receipt.json')
+    const inferred = spawnSync(
+      process.execPath,
+      [
+        'bin/lockstep.mjs',
+        'verify',
+        'artifacts/page-inference-receipt.json',
+        '--model',
+        'artifacts/page-model.onnx',
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(inferred.stdout).toContain('outputs re-executed and equal')
+    expect(inferred.status).toBe(0)
     await screenshot(page, 'train')
     expect(errors).toEqual([])
   }, 400_000)

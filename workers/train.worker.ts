@@ -13,6 +13,7 @@ import { sha256Hex } from '../src/util/hash.ts'
 import { kernelsHash } from '../src/receipts/kernels.ts'
 import { DEV_TARGET } from '../src/receipts/devkey.ts'
 import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../src/receipts/training.ts'
+import { createInferenceReceipt, type InferenceReceipt } from '../src/receipts/inference.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Backend } from '../src/train/backend.ts'
 import type { Hex } from 'viem'
@@ -151,6 +152,35 @@ const api = {
       producer: account.address,
     })
     return signTrainingReceipt(body, account, DEV_TARGET)
+  },
+
+  /**
+   * Runs the current model, exported to ONNX, on `prompt` with the deterministic ONNX runtime and returns
+   * the model bytes and a signed inference receipt naming `modelUri` as where the model will be found.
+   */
+  async inferenceReceipt(
+    devKey: Hex,
+    prompt: string,
+    modelUri: string,
+  ): Promise<{ model: Uint8Array; receipt: InferenceReceipt }> {
+    if (!trainer) throw new Error('No run: call create() first.')
+    const model = exportOnnx(trainer.config.model, await trainer.weights(), {
+      metadata: { 'lockstep.stateHash': await trainer.stateHash(), 'lockstep.step': String(trainer.step) },
+    })
+    const T = trainer.config.model.seqLen
+    const ids = Array.from(encode(prompt).slice(-T))
+    while (ids.length < T) ids.push(32) // right-padded: causal, so the prompt's positions never see it
+    const receipt = await createInferenceReceipt(
+      model,
+      { input_ids: { dims: [1, T], data: ids } },
+      {
+        uri: modelUri,
+        account: privateKeyToAccount(devKey),
+        target: DEV_TARGET,
+        adapter: 'CPU reference (in the browser)',
+      },
+    )
+    return transfer({ model, receipt }, [model.buffer as ArrayBuffer])
   },
 
   async checkpoint() {

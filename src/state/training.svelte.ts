@@ -102,6 +102,29 @@ export class Training {
     }
   }
 
+  /**
+   * Saves the model as ONNX and a signed inference receipt for `prompt` on it (deterministic runtime);
+   * the receipt names the model file by the name it is saved under.
+   */
+  async downloadInference(prompt = 'And God said'): Promise<void> {
+    try {
+      const name = `lockstep-${this.runId}-step${this.step}.onnx`
+      const result = await this.#api?.inferenceReceipt(devKey(), prompt, name)
+      if (!result) return
+      this.#save(
+        new Blob([result.model as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+        name,
+      )
+      const json = JSON.stringify(result.receipt, null, 2)
+      this.#save(
+        new Blob([json], { type: 'application/json' }),
+        `lockstep-${this.runId}-inference-receipt.json`,
+      )
+    } catch (e) {
+      this.fail(e)
+    }
+  }
+
   /** Saves the current weights as an ONNX file through the browser's download. */
   async downloadOnnx(): Promise<void> {
     try {
