@@ -1,6 +1,6 @@
 // `verify` by re-execution: replay the receipt's steps from its start state on any backend and compare
 // every state hash with the producer's commitments, bit for bit.
-import type { Hex } from 'viem'
+import { concat, keccak256, numberToBytes, toBytes, type Hex } from 'viem'
 import { sha256Hex } from '../util/hash.ts'
 import type { Backend } from '../train/backend.ts'
 import { splitCorpus } from '../train/data.ts'
@@ -84,4 +84,82 @@ export async function replayTrainingReceipt<T>(
   } finally {
     trainer.dispose()
   }
+}
+
+export interface SpotCheckResult extends ReplayResult {
+  /** The steps drawn, in draw order. */
+  sampled: number[]
+}
+
+/**
+ * The steps a spot check replays: k distinct steps of the receipt drawn from keccak256(seed ‖ receiptHash ‖ i).
+ * The seed must be something the producer could not know when it committed (e.g. a later block hash).
+ */
+export function sampleSteps(receipt: TrainingReceipt, k: number, seed: Hex): number[] {
+  const { startStep, endStep } = receipt.body
+  const n = endStep - startStep
+  const picked: number[] = []
+  for (let i = 0; picked.length < Math.min(k, n); i++) {
+    const h = keccak256(concat([toBytes(seed), toBytes(receipt.receiptHash), numberToBytes(i, { size: 4 })]))
+    const step = startStep + 1 + Number(BigInt(h) % BigInt(n))
+    if (!picked.includes(step)) picked.push(step)
+  }
+  return picked
+}
+
+/**
+ * `verify` by sampling: for each drawn step s, take the producer's checkpoint after s − 1, check that it
+ * hashes to the committed state, replay one step and compare with the commitment for s.
+ */
+export async function spotCheckTrainingReceipt<T>(
+  receipt: TrainingReceipt,
+  be: Backend<T>,
+  corpus: Uint8Array,
+  checkpointAt: (step: number) => Promise<Checkpoint>,
+  options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void },
+): Promise<SpotCheckResult> {
+  const b = receipt.body
+  const sampled = sampleSteps(receipt, options.k, options.seed)
+  const corpusHash = await sha256Hex(corpus)
+  if (corpusHash !== b.data.sha256)
+    return {
+      ok: false,
+      detail: `the corpus hashes to ${corpusHash}, the receipt names ${b.data.sha256}`,
+      steps: [],
+      sampled,
+    }
+  const { train } = splitCorpus(corpus, b.data.valFraction)
+  const committed = (s: number) => (s === b.startStep ? b.startStateHash : b.stepHashes[s - b.startStep - 1])
+  const steps: StepVerdict[] = []
+  for (const s of sampled) {
+    const checkpoint = await checkpointAt(s - 1)
+    const trainer = Trainer.create(be, b.config, checkpoint)
+    try {
+      const restored = await trainer.stateHash()
+      if (restored !== committed(s - 1)) {
+        return {
+          ok: false,
+          detail: `the checkpoint after step ${s - 1} hashes to ${restored}, not the committed ${committed(s - 1)}`,
+          steps,
+          sampled,
+          firstMismatch: s - 1,
+        }
+      }
+      const actual = (await trainer.trainStep(train)).stateHash
+      const v = { step: s, expected: committed(s), actual, equal: actual === committed(s) }
+      steps.push(v)
+      options.onStep?.(v)
+      if (!v.equal)
+        return {
+          ok: false,
+          detail: `step ${s} differs: replayed ${actual}, committed ${v.expected}`,
+          steps,
+          sampled,
+          firstMismatch: s,
+        }
+    } finally {
+      trainer.dispose()
+    }
+  }
+  return { ok: true, detail: `${steps.length} sampled steps equal, bit for bit`, steps, sampled }
 }

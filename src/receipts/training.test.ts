@@ -7,7 +7,7 @@ import { cpuBackend } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { kernelsHash } from './kernels.ts'
-import { replayTrainingReceipt } from './replay.ts'
+import { replayTrainingReceipt, sampleSteps, spotCheckTrainingReceipt } from './replay.ts'
 import {
   hashJson,
   signTrainingReceipt,
@@ -202,5 +202,46 @@ describe('verify by replay', () => {
   it('refuses the wrong corpus', async () => {
     const result = await replayTrainingReceipt(honest, cpuBackend, corpus.slice(1))
     expect(result.detail).toMatch(/the corpus hashes to/)
+  })
+})
+
+describe('verify by spot checks', () => {
+  async function withCheckpoints(cheatAt?: number) {
+    const trainer = Trainer.create(cpuBackend, config)
+    const checkpoints = new Map([[0, structuredClone(await trainer.checkpoint())]])
+    const { train } = splitCorpus(corpus)
+    for (let s = 1; s <= 5; s++) {
+      await trainer.trainStep(train)
+      checkpoints.set(s, structuredClone(await trainer.checkpoint()))
+    }
+    const receipt = await produce(cheatAt)
+    return { receipt, checkpointAt: async (s: number) => checkpoints.get(s)! }
+  }
+
+  it('draws the same steps for the same seed, different ones for another, all distinct', async () => {
+    const a = sampleSteps(honest, 3, '0x01')
+    expect(sampleSteps(honest, 3, '0x01')).toEqual(a)
+    expect(new Set(a).size).toBe(3)
+    expect(a.every((s) => s >= 1 && s <= 5)).toBe(true)
+    expect(sampleSteps(honest, 5, '0x02').sort()).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('passes an honest producer and catches a faked step from either side of it', async () => {
+    const honestRun = await withCheckpoints()
+    const ok = await spotCheckTrainingReceipt(honestRun.receipt, cpuBackend, corpus, honestRun.checkpointAt, {
+      k: 3,
+      seed: '0xbeef',
+    })
+    expect(ok.ok).toBe(true)
+    expect(ok.steps).toHaveLength(3)
+
+    const cheat = await withCheckpoints(3)
+    // Drawing step 3 replays it and differs; drawing step 4 needs a checkpoint after 3 that hashes to the fake.
+    const all = await spotCheckTrainingReceipt(cheat.receipt, cpuBackend, corpus, cheat.checkpointAt, {
+      k: 5,
+      seed: '0xbeef',
+    })
+    expect(all.ok).toBe(false)
+    expect([3, 4]).toContain(all.firstMismatch)
   })
 })
