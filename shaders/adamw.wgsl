@@ -72,20 +72,6 @@ var<workgroup> wg_e: atomic<u32>;
 var<workgroup> wg_f: atomic<u32>;
 var<workgroup> wg_acc: array<vec4<u32>, WG>;
 
-// Pairwise tree over wg_acc for any WG. Call from uniform control flow.
-fn adam_tree_sum(lid: u32) -> vec4<u32> {
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
-}
-
 @compute @workgroup_size(WG)
 fn norm_scale(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   var e = 0u;
@@ -113,7 +99,7 @@ fn norm_partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   }
   wg_acc[lid] = acc;
   workgroupBarrier();
-  let total = adam_tree_sum(lid);
+  let total = tree_sum(lid);
   if (lid == 0u) {
     partials[nparams.offset + wid.x] = total;
   }
@@ -127,7 +113,7 @@ fn norm_finish(@builtin(local_invocation_index) lid: u32) {
   }
   wg_acc[lid] = acc;
   workgroupBarrier();
-  let total = adam_tree_sum(lid);
+  let total = tree_sum(lid);
   if (lid == 0u) {
     // The squares' flags: NaN stays NaN, an infinity of either sign squares to +Inf.
     let f = atomicLoad(&state[1]);

@@ -24,20 +24,6 @@ var<workgroup> wg_nan: atomic<u32>;
 var<workgroup> wg_flags: atomic<u32>;
 var<workgroup> wg_acc: array<vec4<u32>, WG>;
 
-// Pairwise tree over wg_acc for any WG. Call from uniform control flow.
-fn tree_sum(lid: u32) -> vec4<u32> {
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
-}
-
 // (max, sum of exp(x - max)) of the row at `base`; `keep` stores each exp in out. A NaN logit makes
 // both NaN. Call from uniform control flow.
 fn row_stats(base: u32, lid: u32, keep: bool) -> vec2<u32> {

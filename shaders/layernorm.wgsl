@@ -48,16 +48,7 @@ fn ln_sum(lid: u32, acc: vec4<u32>) -> vec4<u32> {
   workgroupBarrier(); // every thread has read the previous total out of wg_acc[0]
   wg_acc[lid] = acc;
   workgroupBarrier();
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
+  return tree_sum(lid);
 }
 
 // a * n modulo 2^128: two's complement, so a negative a works too.

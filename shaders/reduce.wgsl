@@ -21,20 +21,6 @@ var<workgroup> wg_max: atomic<u32>;
 var<workgroup> wg_flags: atomic<u32>;
 var<workgroup> wg_acc: array<vec4<u32>, WG>;
 
-// Pairwise tree over wg_acc; any WG, not only powers of two. Call from uniform control flow.
-fn tree_sum(lid: u32) -> vec4<u32> {
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
-}
-
 @compute @workgroup_size(WG)
 fn reduce_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * params.groups_x;

@@ -45,16 +45,7 @@ fn rms_sum(lid: u32, acc: vec4<u32>) -> vec4<u32> {
   workgroupBarrier(); // every thread has read the previous total out of wg_acc[0]
   wg_acc[lid] = acc;
   workgroupBarrier();
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
+  return tree_sum(lid);
 }
 
 // The power of two 2^-s that brings every |x| of the row below 2 (s = 0 when it already is), so

@@ -30,20 +30,6 @@ var<workgroup> wg_max: atomic<u32>; // backward: the largest exponent of the pro
 var<workgroup> wg_flags: atomic<u32>;
 var<workgroup> wg_acc: array<vec4<u32>, WG>;
 
-// Pairwise tree over wg_acc for any WG. Call from uniform control flow.
-fn tree_sum(lid: u32) -> vec4<u32> {
-  var live = WG;
-  while (live > 1u) {
-    let half = (live + 1u) / 2u;
-    if (lid < live - half) {
-      wg_acc[lid] = fx_add(wg_acc[lid], wg_acc[lid + half]);
-    }
-    workgroupBarrier();
-    live = half;
-  }
-  return wg_acc[0];
-}
-
 fn visible(r: u32) -> u32 {
   return select(params.n, r % params.n + 1u, params.causal == 1u);
 }

@@ -3,10 +3,13 @@ import dot4Emulated from '../../shaders/lib/dot4_emulated.wgsl?raw'
 import softfloat from '../../shaders/lib/softfloat.wgsl?raw'
 import fixed from '../../shaders/lib/fixed.wgsl?raw'
 import wide from '../../shaders/lib/wide.wgsl?raw'
+import treeSum from '../../shaders/lib/tree_sum.wgsl?raw'
 
 export interface PreludeOptions {
   /** Use WGSL's dot4I8Packed (true) or its exact emulation (false). */
   nativeDot4: boolean
+  /** Add tree_sum (shaders/lib/tree_sum.wgsl): for reductions that declare `WG` and `wg_acc`. */
+  treeSum?: boolean
 }
 
 /**
@@ -16,5 +19,5 @@ export interface PreludeOptions {
  */
 export function withPrelude(kernel: string, options: PreludeOptions): string {
   const dot4 = options.nativeDot4 ? dot4Native : dot4Emulated
-  return [dot4, wide, softfloat, fixed, kernel].join('\n')
+  return [dot4, wide, softfloat, fixed, ...(options.treeSum ? [treeSum] : []), kernel].join('\n')
 }

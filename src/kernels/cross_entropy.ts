@@ -64,7 +64,7 @@ async function launch(
 ) {
   const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? 64)
   const [rows, vocab] = logits.shape
-  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
+  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
   const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })
   const [gx, gy] = reductionGroups(gpu, rows)
   const params = new Uint32Array([rows, vocab, gx, sf.f32Bits(Math.fround(rows))])

@@ -150,7 +150,7 @@ export async function launchNorm(
   plan: NormPlan,
   buffers: GPUBuffer[],
 ) {
-  const pipeline = await gpu.pipeline(withPrelude(code, { nativeDot4: gpu.nativeDot4 }), {
+  const pipeline = await gpu.pipeline(withPrelude(code, { nativeDot4: gpu.nativeDot4, treeSum: true }), {
     entryPoint,
     constants: { WG: plan.wg },
   })

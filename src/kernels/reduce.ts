@@ -43,7 +43,7 @@ export async function reduce(
   const wg = checkWorkgroupSize(gpu, 'reduce', options.workgroupSize ?? 64)
   const out = empty(gpu, [count])
   if (count === 0) return out
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4 }), {
+  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true }), {
     entryPoint: op === 'max' ? 'reduce_max' : 'reduce_sum',
     constants: { WG: wg },
   })

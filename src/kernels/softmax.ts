@@ -73,7 +73,7 @@ async function launch(
 ) {
   const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? 64)
   if (rows * n === 0) return
-  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
+  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
   const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })
   const [gx, gy] = reductionGroups(gpu, rows)
   gpu.dispatch(pipeline, new Uint32Array([rows, n, options.causal ? 1 : 0, gx]), buffers, [gx, gy])
