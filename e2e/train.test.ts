@@ -113,8 +113,8 @@ describe('training in the page', () => {
     const expected = await referenceHashes(2)
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
-    await startRun(page, 2)
+    // Driven by URL parameters alone (docs/automation.md): no clicks.
+    const { page, errors } = await openPage(browser, `${baseUrl}?preset=tiny&steps=2&autostart=1`)
     await expect.poll(() => page.getByTestId('train-step').textContent(), { timeout: 120_000 }).toBe('2')
     expect(await page.getByTestId('state-hash').textContent()).toBe(expected[1])
     expect(await page.getByTestId('train-panel').textContent()).toContain('runs on the CPU reference')
