@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// The swarm's relay and bootstrap node: tabs reach it over WebSockets, reserve a circuit-relay slot on
+// it, find each other through its gossipsub mesh and use relayed connections only to signal direct
+// WebRTC connections. Run it standalone (`node scripts/relay.mjs [--port 9090]`) or via startRelay().
+import './polyfill.mjs'
+import { createLibp2p } from 'libp2p'
+import { webSockets } from '@libp2p/websockets'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { gossipsub } from '@libp2p/gossipsub'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { pathToFileURL } from 'node:url'
+
+/** Topics the relay forwards: the app's (src/swarm/net/config.ts) and the discovery topic. */
+const topicPrefixes = ['lockstep/']
+export const discoveryTopic = 'lockstep/discovery/1'
+
+/**
+ * Starts a relay on `host:port` (port 0 picks a free one). Pass the same `privateKey` (protobuf bytes,
+ * as returned) and port to restart it under the same address, so tabs reconnect without new config.
+ * @param {{ port?: number, host?: string, privateKey?: Uint8Array, announce?: string[] }} [options]
+ * @returns {Promise<{ multiaddrs: string[], port: number, privateKey: Uint8Array, stop(): Promise<void> }>}
+ */
+export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, announce } = {}) {
+  const key = privateKey ? privateKeyFromProtobuf(privateKey) : await generateKeyPair('Ed25519')
+  const node = await createLibp2p({
+    privateKey: key,
+    addresses: { listen: [`/ip4/${host}/tcp/${port}/ws`], ...(announce ? { announce } : {}) },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // Tabs dial each other on loopback; the gater would otherwise refuse private addresses.
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: { maxConnections: 512 },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // Relayed connections keep libp2p's default limits (2 min, 128 KiB): enough to signal WebRTC,
+      // not enough to carry a swarm's model traffic through one machine.
+      relay: circuitRelayServer({ reservations: { maxReservations: 256 } }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, maxInboundDataLength: 1 << 20 }),
+      discovery: pubsubPeerDiscovery({ topics: [discoveryTopic], interval: 10_000, listenOnly: true }),
+    },
+  })
+  const pubsub = node.services.pubsub
+  // Join every app topic a tab subscribes to, so the relay forwards gossip for tabs that have no
+  // direct link yet (gossipsub forwards only on topics it has a mesh for).
+  pubsub.addEventListener('subscription-change', (e) => {
+    for (const { topic, subscribe } of e.detail.subscriptions) {
+      const ours = topicPrefixes.some((p) => topic.startsWith(p))
+      if (subscribe && ours && !pubsub.getTopics().includes(topic)) pubsub.subscribe(topic)
+    }
+  })
+  const multiaddrs = node.getMultiaddrs().map((ma) => ma.toString())
+  const bound = Number(/\/tcp\/(\d+)\//.exec(multiaddrs[0] ?? '')?.[1] ?? port)
+  return {
+    multiaddrs,
+    port: bound,
+    privateKey: privateKeyToProtobuf(key),
+    stop: () => node.stop(),
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href
+if (isMain) {
+  const portArg = process.argv.indexOf('--port')
+  const port = Number(portArg > 0 ? process.argv[portArg + 1] : (process.env.RELAY_PORT ?? 9090))
+  const host = process.env.RELAY_HOST ?? '127.0.0.1'
+  const relay = await startRelay({ port, host })
+  console.log(`[lockstep] relay listening; point tabs at it with ?relay=${relay.multiaddrs[0]}`)
+  for (const ma of relay.multiaddrs) console.log(ma)
+  const stop = () => void relay.stop().then(() => process.exit(0))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}

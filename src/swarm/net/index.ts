@@ -1,0 +1,72 @@
+// The swarm network for a page: start the libp2p node, reach the relay, discover peers and connect to
+// them directly, and offer the result as a SwarmNet (../types.ts) for the round protocol.
+import { RelayUnreachableError } from '../../errors/network.ts'
+import { dialDiscovered, watchRelays } from './connect.ts'
+import { isRelayed, Libp2pSwarmNet, type NetStats } from './libp2pNet.ts'
+import { createBrowserNode } from './node.ts'
+
+export { relayAddrs } from './config.ts'
+export type { NetStats }
+
+/** What the page shows about its network: `direct` peers are WebRTC links, `relayed` go through a relay. */
+export interface NetStatus {
+  self: string
+  relay: 'connecting' | 'connected' | 'unreachable'
+  peers: { id: string; direct: boolean; addr: string }[]
+  listening: string[]
+  stats: NetStats
+}
+
+export interface BrowserSwarmNet {
+  net: Libp2pSwarmNet
+  status(): NetStatus
+  stop(): Promise<void>
+}
+
+/**
+ * Joins the swarm through `relays` (multiaddrs with /p2p/<id>; see relayAddrs). Resolves once the
+ * node runs; the relay connection and peers come and go afterwards (see status()), errors go to onError.
+ * @example const { net } = await joinSwarmNet(relayAddrs(location.search))
+ */
+export async function joinSwarmNet(
+  relays: string[],
+  onError: (err: Error) => void = (err) => console.warn(err),
+): Promise<BrowserSwarmNet> {
+  if (relays.length === 0)
+    throw new RelayUnreachableError('no relay configured', {
+      details: 'open the page with ?relay=<multiaddr> or build it with VITE_RELAY_ADDR set',
+    })
+  const node = await createBrowserNode()
+  const net = new Libp2pSwarmNet(node)
+  await net.start()
+  let lastRelayError: Error | undefined
+  const stopRelays = watchRelays(node, relays, (err) => onError((lastRelayError = err)))
+  const stopDialer = dialDiscovered(node, onError)
+  const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop()))
+  return {
+    net,
+    status: () => {
+      const connections = node.getConnections()
+      const toRelay = connections.some((c) => relayIds.has(c.remotePeer.toString()))
+      if (toRelay) lastRelayError = undefined
+      return {
+        self: net.self,
+        relay: toRelay ? 'connected' : lastRelayError ? 'unreachable' : 'connecting',
+        peers: connections
+          .filter((c) => !relayIds.has(c.remotePeer.toString()))
+          .map((c) => ({
+            id: c.remotePeer.toString(),
+            direct: !isRelayed(c),
+            addr: c.remoteAddr.toString(),
+          })),
+        listening: node.getMultiaddrs().map((a) => a.toString()),
+        stats: net.stats,
+      }
+    },
+    stop: async () => {
+      stopRelays()
+      stopDialer()
+      await node.stop()
+    },
+  }
+}

@@ -1,0 +1,152 @@
+// SwarmNet over a libp2p node: signed gossipsub for messages, the blob protocol for bulk bytes.
+// Independent of transports, so Node tests run it over WebSockets and the page over WebRTC.
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Hex } from 'viem'
+import type { SwarmMessage, SwarmNet } from '../types.ts'
+import { SwarmNetError } from '../../errors/network.ts'
+import { requestBlob, serveBlob } from './blob.ts'
+import { BLOB_PROTOCOL, BLOB_TIMEOUT_MS, MAX_GOSSIP_BYTES } from './config.ts'
+
+export type SwarmNode = Libp2p<{ pubsub: GossipSub }>
+
+/** Counters a page shows and benchmarks read; `dropped` counts what peers sent that we refused. */
+export interface NetStats {
+  gossipIn: number
+  gossipOut: number
+  bytesIn: number
+  bytesOut: number
+  blobBytesIn: number
+  blobBytesOut: number
+  dropped: { oversized: number; unsigned: number; handlerErrors: number; badBlobRequests: number }
+}
+
+export class Libp2pSwarmNet implements SwarmNet {
+  readonly stats: NetStats = {
+    gossipIn: 0,
+    gossipOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    blobBytesIn: 0,
+    blobBytesOut: 0,
+    dropped: { oversized: 0, unsigned: 0, handlerErrors: 0, badBlobRequests: 0 },
+  }
+  private readonly handlers = new Map<string, Set<(msg: SwarmMessage) => void>>()
+  private getBlob: (hash: Hex) => Uint8Array | undefined = () => undefined
+
+  constructor(
+    readonly node: SwarmNode,
+    private readonly maxGossipBytes = MAX_GOSSIP_BYTES,
+  ) {
+    node.services.pubsub.addEventListener('message', (e) => this.onMessage(e.detail))
+  }
+
+  /** Registers the blob handler; call once, after the node has started. */
+  async start(): Promise<void> {
+    await this.node.handle(BLOB_PROTOCOL, (stream) => this.onBlobRequest(stream), {
+      maxInboundStreams: 16,
+    })
+  }
+
+  get self(): string {
+    return this.node.peerId.toString()
+  }
+
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength > this.maxGossipBytes)
+      throw new SwarmNetError(`gossip message of ${data.byteLength} bytes exceeds ${this.maxGossipBytes}`)
+    await this.node.services.pubsub.publish(topic, data)
+    this.stats.gossipOut++
+    this.stats.bytesOut += data.byteLength
+  }
+
+  subscribe(topic: string, handler: (msg: SwarmMessage) => void): () => void {
+    let set = this.handlers.get(topic)
+    if (!set) {
+      this.handlers.set(topic, (set = new Set()))
+      this.node.services.pubsub.subscribe(topic)
+    }
+    set.add(handler)
+    return () => {
+      set.delete(handler)
+      if (set.size === 0 && this.handlers.get(topic) === set) {
+        this.handlers.delete(topic)
+        this.node.services.pubsub.unsubscribe(topic)
+      }
+    }
+  }
+
+  peers(topic: string): string[] {
+    const connected = new Set(this.node.getPeers().map((p) => p.toString()))
+    return this.node.services.pubsub
+      .getSubscribers(topic)
+      .map((p) => p.toString())
+      .filter((p) => connected.has(p))
+  }
+
+  provideBlobs(get: (hash: Hex) => Uint8Array | undefined): void {
+    this.getBlob = get
+  }
+
+  async fetchBlob(peer: string, hash: Hex, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const timeout = AbortSignal.timeout(BLOB_TIMEOUT_MS)
+    const both = signal ? AbortSignal.any([signal, timeout]) : timeout
+    const stream = await this.openBlobStream(peerIdFromString(peer), both)
+    const abort = () => stream.abort(new SwarmNetError(`fetching blob ${hash} from ${peer} was aborted`))
+    both.addEventListener('abort', abort, { once: true })
+    try {
+      const bytes = await requestBlob(stream, hash, maxBytes, both)
+      this.stats.blobBytesIn += bytes.byteLength
+      return bytes
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      if (both.aborted)
+        throw new SwarmNetError(`fetching blob ${hash} from ${peer} timed out`, { cause: err })
+      throw err
+    } finally {
+      both.removeEventListener('abort', abort)
+    }
+  }
+
+  /** Prefers a direct (non-relayed) connection: relays cap relayed traffic at a few hundred KiB. */
+  private async openBlobStream(peer: PeerId, signal: AbortSignal): Promise<Stream> {
+    const direct = this.node.getConnections(peer).find((c) => !isRelayed(c))
+    if (direct) return direct.newStream(BLOB_PROTOCOL, { signal })
+    return this.node.dialProtocol(peer, BLOB_PROTOCOL, { signal, runOnLimitedConnection: true })
+  }
+
+  private async onBlobRequest(stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(BLOB_TIMEOUT_MS)
+    try {
+      this.stats.blobBytesOut += await serveBlob(stream, this.getBlob, signal)
+    } catch (err) {
+      this.stats.dropped.badBlobRequests++
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  private onMessage(msg: Message): void {
+    const set = this.handlers.get(msg.topic)
+    if (!set) return
+    // The protocol trusts `from` as the author, so only signed messages carry one.
+    if (msg.type !== 'signed') return void this.stats.dropped.unsigned++
+    if (msg.data.byteLength > this.maxGossipBytes) return void this.stats.dropped.oversized++
+    this.stats.gossipIn++
+    this.stats.bytesIn += msg.data.byteLength
+    const from = msg.from.toString()
+    for (const handler of set) {
+      try {
+        handler({ from, data: msg.data })
+      } catch {
+        this.stats.dropped.handlerErrors++
+      }
+    }
+  }
+}
+
+/** Relayed through a circuit (a WebRTC address also names the relay that signalled it, so check the end). */
+export function isRelayed(connection: Connection): boolean {
+  const addr = connection.remoteAddr.toString()
+  return addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
+}
