@@ -1,7 +1,7 @@
 // Inference receipts, version 1 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
 // the inputs, the outputs exactly, on the deterministic runtime; signed with EIP-712 by the producer.
-import { concat, isHex, keccak256, toBytes, type Address, type Hex, type LocalAccount } from 'viem'
-import { eip712Domain, eip712Types, hashJson, type Eip712Signature } from './training.ts'
+import { concat, isHex, keccak256, toBytes, type Address, type Hex } from 'viem'
+import { eip712Domain, eip712Types, hashJson, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
 import { kernelsHash } from './kernels.ts'
 import { parseModel, type Tensor } from '../infer/model.ts'
@@ -76,7 +76,7 @@ export async function createInferenceReceipt(
   inputs: Record<string, HostInput>,
   options: {
     uri: string
-    account: LocalAccount
+    account: ReceiptSigner
     target: { chainId: number; verifyingContract: Address }
     adapter?: string
   },

@@ -2,7 +2,7 @@
 // the state hash after every step committed as a Merkle root, signed with EIP-712 by the producer.
 import canonicalize from 'canonicalize'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { keccak256, toBytes, type Address, type Hex, type LocalAccount, type TypedDataDomain } from 'viem'
+import { keccak256, toBytes, type Address, type Hex, type TypedDataDomain } from 'viem'
 import type { TrainConfig } from '../train/trainer.ts'
 
 export const TRAINING_RECEIPT = 'lockstep/training-receipt'
@@ -61,6 +61,20 @@ export const eip712Types = {
   ],
 } as const
 
+/**
+ * Whatever signs receipts: a viem LocalAccount (the dev key, the CLI) or an injected wallet
+ * (src/chain/wallet.ts), which signs the same typed data with eth_signTypedData_v4.
+ */
+export interface ReceiptSigner {
+  address: Address
+  signTypedData(typedData: {
+    domain: TypedDataDomain
+    types: typeof eip712Types
+    primaryType: 'Receipt'
+    message: { kind: string; receiptHash: Hex }
+  }): Promise<Hex>
+}
+
 export function eip712Domain(chainId: number, verifyingContract: Address): TypedDataDomain {
   return { name: 'Lockstep', version: '1', chainId, verifyingContract }
 }
@@ -83,7 +97,7 @@ export function trainingReceiptBody(
 /** Signs a body for one chain and registry: the receipt verifies there and nowhere else. */
 export async function signTrainingReceipt(
   body: TrainingReceiptBody,
-  account: LocalAccount,
+  account: ReceiptSigner,
   target: { chainId: number; verifyingContract: Address },
 ): Promise<TrainingReceipt> {
   if (account.address.toLowerCase() !== body.producer.toLowerCase()) {

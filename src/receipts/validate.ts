@@ -26,6 +26,8 @@ export interface Check {
     | 'chain'
     | 'signer'
     | 'kernels'
+    | 'anchor'
+    | 'anchor root'
   ok: boolean
   detail: string
 }

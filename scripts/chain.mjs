@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// The local dev chain: anvil (from the npm package @foundry-rs/anvil) on loopback, with Lockstep's
+// contracts deployed from anvil's first dev account. On a fresh chain that account's first two
+// deployments land at fixed addresses, the ones the app defaults to (src/chain/config.ts).
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { createPublicClient, createWalletClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { fileURLToPath } from 'node:url'
+import { compileContracts } from './contracts.mjs'
+
+/** anvil's first dev account: public knowledge, funded on every anvil chain, never on a real one. */
+export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+export const DEV_ADDRESSES = {
+  receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+async function waitForRpc(url, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}`)
+    try {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      })
+      if (r.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`anvil did not answer at ${url} within ${timeoutMs} ms`)
+}
+
+/** Starts anvil on 127.0.0.1:`port` (a free one when 0) and returns its RPC URL and a stop(). */
+export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) {
+  port ||= await freePort()
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent']
+  if (blockTime) args.push('--block-time', String(blockTime))
+  const bin = fileURLToPath(new URL('../node_modules/.bin/anvil', import.meta.url))
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+  const rpcUrl = `http://127.0.0.1:${port}`
+  try {
+    await waitForRpc(rpcUrl, child)
+  } catch (e) {
+    child.kill('SIGKILL')
+    throw e
+  }
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+  return { rpcUrl, port, chainId, stop }
+}
+
+/** Deploys the receipt and swarm registries with `key`; returns their addresses. */
+export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
+  const chain = { ...foundry, id: chainId }
+  const account = privateKeyToAccount(key)
+  const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
+  const client = createPublicClient({ chain, transport: http(rpcUrl) })
+  const { contracts } = compileContracts()
+  const deployed = {}
+  for (const [name, key] of [
+    ['ReceiptRegistry', 'receiptRegistry'],
+    ['SwarmRegistry', 'swarmRegistry'],
+  ]) {
+    const { abi, bytecode } = contracts[name]
+    const hash = await wallet.deployContract({ abi, bytecode })
+    const receipt = await client.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed`)
+    deployed[key] = receipt.contractAddress
+  }
+  return deployed
+}
+
+/** anvil plus deployed contracts: what `npm start` and the tests run against. */
+export async function startChain(options = {}) {
+  const node = await startAnvil(options)
+  try {
+    const contracts = await deployContracts(node.rpcUrl, { chainId: node.chainId })
+    return { ...node, ...contracts }
+  } catch (e) {
+    await node.stop()
+    throw e
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const chain = await startChain({ port: Number(process.env.CHAIN_PORT ?? 8545) })
+  console.log(`[chain] anvil ${chain.rpcUrl} chainId ${chain.chainId}`)
+  console.log(`[chain] ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}`)
+  const stop = () => chain.stop().then(() => process.exit(0))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}

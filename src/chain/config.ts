@@ -1,0 +1,81 @@
+// Which chain receipts are anchored on. The defaults are the local dev chain that `npm start` runs
+// (scripts/chain.mjs); any EVM chain works by setting VITE_CHAIN_* at build time or `rpc`, `chainId`,
+// `registry`, `swarmRegistry` in the page's URL (docs/chain.md), with no code change.
+import { getAddress, isAddress, type Address } from 'viem'
+import { ChainConfigError } from '../errors/chain.ts'
+
+export interface ChainConfig {
+  chainId: number
+  name: string
+  rpcUrl: string
+  /** ReceiptRegistry: where anchors live and the EIP-712 verifyingContract receipts are signed for. */
+  receiptRegistry: Address
+  swarmRegistry: Address
+  /** Base URL of a block explorer, for links to transactions; none on the dev chain. */
+  explorer?: string
+}
+
+export const DEV_CHAIN_ID = 31337
+
+/** anvil on loopback with the registries at anvil's first two deployment addresses. */
+export const devChain: ChainConfig = {
+  chainId: DEV_CHAIN_ID,
+  name: 'Local dev chain (anvil)',
+  rpcUrl: 'http://127.0.0.1:8545',
+  receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+}
+
+type Settings = Partial<
+  Record<'rpc' | 'chainId' | 'registry' | 'swarmRegistry' | 'name' | 'explorer', string>
+>
+
+/** Build-time settings (VITE_CHAIN_RPC, …), then URL parameters over them, over the dev chain. */
+export function chainConfig(search = '', env: Record<string, string | undefined> = viteEnv()): ChainConfig {
+  const q = new URLSearchParams(search)
+  const pick = (param: keyof Settings, envName: string) => q.get(param) ?? env[envName] ?? undefined
+  return resolveChain({
+    rpc: pick('rpc', 'VITE_CHAIN_RPC'),
+    chainId: pick('chainId', 'VITE_CHAIN_ID'),
+    registry: pick('registry', 'VITE_RECEIPT_REGISTRY'),
+    swarmRegistry: pick('swarmRegistry', 'VITE_SWARM_REGISTRY'),
+    name: pick('name', 'VITE_CHAIN_NAME'),
+    explorer: pick('explorer', 'VITE_CHAIN_EXPLORER'),
+  })
+}
+
+export function resolveChain(s: Settings): ChainConfig {
+  const chainId = s.chainId === undefined ? DEV_CHAIN_ID : Number(s.chainId)
+  if (!Number.isSafeInteger(chainId) || chainId < 1)
+    throw new ChainConfigError(`The chain id must be a positive integer (got ${s.chainId}).`)
+  const onDev = chainId === DEV_CHAIN_ID
+  const address = (value: string | undefined, name: string, fallback: Address): Address => {
+    if (value === undefined) {
+      if (onDev) return fallback
+      throw new ChainConfigError(`Chain ${chainId} needs the ${name} address (no default off the dev chain).`)
+    }
+    if (!isAddress(value, { strict: false }))
+      throw new ChainConfigError(`The ${name} address is not an address: ${value}.`)
+    return getAddress(value)
+  }
+  const rpcUrl = s.rpc ?? (onDev ? devChain.rpcUrl : undefined)
+  if (!rpcUrl) throw new ChainConfigError(`Chain ${chainId} needs an RPC URL (rpc=…).`)
+  try {
+    const u = new URL(rpcUrl)
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(u.protocol)
+  } catch {
+    throw new ChainConfigError(`The RPC URL must be an http(s) URL (got ${rpcUrl}).`)
+  }
+  return {
+    chainId,
+    name: s.name ?? (onDev ? devChain.name : `Chain ${chainId}`),
+    rpcUrl,
+    receiptRegistry: address(s.registry, 'receipt registry', devChain.receiptRegistry),
+    swarmRegistry: address(s.swarmRegistry, 'swarm registry', devChain.swarmRegistry),
+    ...(s.explorer ? { explorer: s.explorer } : {}),
+  }
+}
+
+function viteEnv(): Record<string, string | undefined> {
+  return (import.meta as { env?: Record<string, string | undefined> }).env ?? {}
+}

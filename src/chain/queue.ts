@@ -1,0 +1,225 @@
+// The durable anchor queue (docs/chain.md). Every receipt added is kept in IndexedDB until the chain
+// holds its anchor. A job waits for the visitor when only they can help (no wallet, a rejection, the
+// wrong chain) and retries by itself with backoff when the RPC is down. Exactly once: the registry
+// refuses a second anchor of the same receipt from the same sender, and before sending the queue
+// always asks the chain whether the anchor is already there.
+import { TransactionReceiptNotFoundError, recoverTypedDataAddress, type Hex, type PublicClient } from 'viem'
+import { eip712Domain, eip712Types, type TrainingReceipt } from '../receipts/training.ts'
+import type { InferenceReceipt } from '../receipts/inference.ts'
+import {
+  ChainConfigError,
+  ChainMismatchError,
+  UserRejectedError,
+  WalletUnavailableError,
+} from '../errors/chain.ts'
+import { anchorFields, anchorTransaction, readAnchor, sendAnchor, type Anchor } from './anchor.ts'
+import type { ChainConfig } from './config.ts'
+import type { AnchorJob, AnchorStore } from './store.ts'
+import { ensureChain, walletError, type WalletSession } from './wallet.ts'
+
+export interface AnchorQueueOptions {
+  store: AnchorStore
+  config: ChainConfig
+  client: PublicClient
+  /** The connected wallet, if any, read at each attempt. */
+  wallet: () => WalletSession | null
+  now?: () => number
+  backoff?: { baseMs: number; maxMs: number }
+  /** How long a sent transaction may stay unmined before the queue sends it again. */
+  pendingTimeoutMs?: number
+  onChange?: (jobs: AnchorJob[]) => void
+}
+
+export class AnchorQueue {
+  readonly #o: Required<Omit<AnchorQueueOptions, 'onChange'>> & Pick<AnchorQueueOptions, 'onChange'>
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #running: Promise<void> | null = null
+  #started = false
+
+  constructor(options: AnchorQueueOptions) {
+    this.#o = {
+      now: Date.now,
+      backoff: { baseMs: 1000, maxMs: 60_000 },
+      pendingTimeoutMs: 120_000,
+      ...options,
+    }
+  }
+
+  /** Queues a signed receipt (once: adding it again returns the existing job). */
+  async add(receipt: TrainingReceipt | InferenceReceipt, uri: string): Promise<AnchorJob> {
+    const { config, store } = this.#o
+    const sig = receipt.signature
+    if (
+      sig.chainId !== config.chainId ||
+      sig.verifyingContract.toLowerCase() !== config.receiptRegistry.toLowerCase()
+    )
+      throw new ChainConfigError(
+        `This receipt is signed for chain ${sig.chainId} at ${sig.verifyingContract}; this page anchors on chain ${config.chainId} at ${config.receiptRegistry}.`,
+      )
+    const signer = await recoverTypedDataAddress({
+      domain: eip712Domain(sig.chainId, sig.verifyingContract),
+      types: eip712Types,
+      primaryType: 'Receipt',
+      message: { kind: receipt.kind, receiptHash: receipt.receiptHash },
+      signature: sig.value,
+    })
+    if (signer.toLowerCase() !== receipt.body.producer.toLowerCase())
+      throw new ChainConfigError(`The receipt's signature is not its producer's (${receipt.body.producer}).`)
+    const id = `${config.chainId}:${config.receiptRegistry}:${receipt.receiptHash}`.toLowerCase()
+    const existing = await store.get(id)
+    if (existing) return existing
+    const now = this.#o.now()
+    const job: AnchorJob = {
+      id,
+      kind: receipt.kind,
+      ...anchorFields(receipt),
+      uri,
+      signer,
+      chainId: config.chainId,
+      registry: config.receiptRegistry,
+      receipt,
+      status: 'queued',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.#save(job)
+    this.wake()
+    return job
+  }
+
+  list(): Promise<AnchorJob[]> {
+    return this.#o.store.list()
+  }
+
+  /** After the visitor fixed what a job waited for (connected, switched chain, changed their mind). */
+  async retry(id: string): Promise<void> {
+    const job = await this.#o.store.get(id)
+    if (!job || job.status === 'anchored') return
+    await this.#save({ ...job, status: job.txHash ? 'submitted' : 'queued', nextAttemptAt: this.#o.now() })
+    this.wake()
+  }
+
+  /** One pass over every job that is due; resolves when the pass is over. */
+  runOnce(): Promise<void> {
+    this.#running ??= this.#pass().finally(() => (this.#running = null))
+    return this.#running
+  }
+
+  start(): void {
+    this.#started = true
+    this.wake()
+  }
+
+  stop(): void {
+    this.#started = false
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  /** Runs a pass now (if started) and schedules the next one at the earliest due job. */
+  wake(): void {
+    if (!this.#started) return
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    void this.runOnce().then(async () => {
+      if (!this.#started || this.#timer) return
+      const due = (await this.list()).filter(
+        (j) => j.status === 'queued' || j.status === 'submitted' || j.status === 'sending',
+      )
+      if (!due.length) return
+      const wait = Math.max(250, Math.min(...due.map((j) => j.nextAttemptAt)) - this.#o.now())
+      this.#timer = setTimeout(() => ((this.#timer = null), this.wake()), wait)
+    })
+  }
+
+  async #pass(): Promise<void> {
+    for (const job of await this.list()) {
+      if (job.status === 'anchored' || job.status === 'needs-you' || job.nextAttemptAt > this.#o.now())
+        continue
+      try {
+        await this.#advance(job)
+      } catch (e) {
+        await this.#failed(job, walletError(e, 'anchoring'))
+      }
+    }
+  }
+
+  async #advance(job: AnchorJob): Promise<void> {
+    const { client, config } = this.#o
+    // Already on chain? Covers a reload mid-send, another tab, and a transaction we lost track of.
+    const existing = await readAnchor(client, job.registry, job.signer, job.receiptHash)
+    if (existing) return this.#anchored(job, existing)
+    if (job.txHash) {
+      const mined = await client
+        .getTransactionReceipt({ hash: job.txHash })
+        .catch((e) => (e instanceof TransactionReceiptNotFoundError ? null : Promise.reject(e)))
+      if (mined?.status === 'success') {
+        const anchor = await readAnchor(client, job.registry, job.signer, job.receiptHash)
+        if (anchor) return this.#anchored(job, anchor)
+      }
+      const stale = this.#o.now() - (job.submittedAt ?? 0) > this.#o.pendingTimeoutMs
+      if (!mined && !stale)
+        return this.#save({ ...job, nextAttemptAt: this.#o.now() + this.#o.backoff.baseMs })
+      // Reverted, or dropped from the mempool: send again (the registry refuses a double anchor).
+      job = { ...job, txHash: undefined, submittedAt: undefined, status: 'queued' }
+    }
+    const session = this.#o.wallet()
+    if (!session)
+      throw new WalletUnavailableError(`Connect the wallet that signed this receipt (${job.signer}).`)
+    if (session.address.toLowerCase() !== job.signer.toLowerCase())
+      throw new WalletUnavailableError(
+        `The connected account ${session.address} did not sign this receipt; ${job.signer} did. Only the signer's anchor counts.`,
+      )
+    await ensureChain(session, config)
+    await this.#save({ ...job, status: 'sending' })
+    const hash = await sendAnchor(session, config, job)
+    job = {
+      ...job,
+      status: 'submitted',
+      txHash: hash,
+      submittedAt: this.#o.now(),
+      attempts: job.attempts + 1,
+    }
+    await this.#save(job)
+    const mined = await client.waitForTransactionReceipt({ hash, timeout: 60_000 })
+    const anchor = await readAnchor(client, job.registry, job.signer, job.receiptHash)
+    if (anchor) return this.#anchored(job, anchor)
+    throw new Error(
+      `The anchor transaction ${hash} was mined with status ${mined.status} but no anchor is there.`,
+    )
+  }
+
+  async #anchored(job: AnchorJob, anchor: Anchor): Promise<void> {
+    const txHash: Hex | null = await anchorTransaction(this.#o.client, job.registry, anchor).catch(() => null)
+    await this.#save({
+      ...job,
+      status: 'anchored',
+      lastError: undefined,
+      anchor: { blockNumber: anchor.blockNumber.toString(), timestamp: anchor.timestamp, txHash },
+    })
+  }
+
+  async #failed(job: AnchorJob, e: Error): Promise<void> {
+    const lastError = { name: e.name, message: (e as { shortMessage?: string }).shortMessage ?? e.message }
+    const fresh = (await this.#o.store.get(job.id)) ?? job
+    const visitor =
+      e instanceof UserRejectedError || e instanceof ChainMismatchError || e instanceof WalletUnavailableError
+    if (visitor) return this.#save({ ...fresh, status: 'needs-you', lastError })
+    const { baseMs, maxMs } = this.#o.backoff
+    const retries = fresh.attempts + 1
+    await this.#save({
+      ...fresh,
+      status: fresh.txHash ? 'submitted' : 'queued',
+      attempts: retries,
+      lastError,
+      nextAttemptAt: this.#o.now() + Math.min(maxMs, baseMs * 2 ** Math.min(retries, 16)),
+    })
+  }
+
+  async #save(job: AnchorJob): Promise<void> {
+    await this.#o.store.put({ ...job, updatedAt: this.#o.now() })
+    this.#o.onChange?.(await this.list())
+  }
+}

@@ -1,0 +1,55 @@
+// Where anchor jobs live: IndexedDB, so receipts waiting to be anchored survive reloads and crashes.
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { Address, Hex } from 'viem'
+
+export type JobStatus = 'queued' | 'sending' | 'submitted' | 'anchored' | 'needs-you'
+
+export interface AnchorJob {
+  /** `${chainId}:${registry}:${receiptHash}`, lower case: one job per receipt per registry. */
+  id: string
+  kind: string
+  receiptHash: Hex
+  root: Hex
+  uri: string
+  /** The receipt's producer: only an anchor from this address counts (src/chain/verify.ts). */
+  signer: Address
+  chainId: number
+  registry: Address
+  /** The whole signed receipt, kept with the job so it is never lost. */
+  receipt: unknown
+  status: JobStatus
+  attempts: number
+  /** Epoch ms before which the queue will not try again (backoff). */
+  nextAttemptAt: number
+  lastError?: { name: string; message: string }
+  txHash?: Hex
+  submittedAt?: number
+  anchor?: { blockNumber: string; timestamp: number; txHash: Hex | null }
+  createdAt: number
+  updatedAt: number
+}
+
+export interface AnchorStore {
+  list(): Promise<AnchorJob[]>
+  get(id: string): Promise<AnchorJob | undefined>
+  put(job: AnchorJob): Promise<void>
+}
+
+interface Schema extends DBSchema {
+  jobs: { key: string; value: AnchorJob }
+}
+
+export function idbAnchorStore(name = 'lockstep-anchors'): AnchorStore {
+  let db: Promise<IDBPDatabase<Schema>> | null = null
+  const open = () =>
+    (db ??= openDB<Schema>(name, 1, {
+      upgrade(d) {
+        d.createObjectStore('jobs', { keyPath: 'id' })
+      },
+    }))
+  return {
+    list: async () => (await (await open()).getAll('jobs')).sort((a, b) => a.createdAt - b.createdAt),
+    get: async (id) => (await open()).get('jobs', id),
+    put: async (job) => void (await (await open()).put('jobs', job)),
+  }
+}

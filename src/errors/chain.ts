@@ -1,0 +1,44 @@
+// Errors from wallets and chains, each saying what the visitor can do about it. The anchor queue
+// (src/chain/queue.ts) decides by class whether to wait for the visitor or to retry by itself.
+import { BaseError } from './base.ts'
+
+/** No wallet answered, or the visitor has not connected one. */
+export class WalletUnavailableError extends BaseError {
+  override name = 'WalletUnavailableError'
+}
+
+/** The visitor said no in the wallet (EIP-1193 code 4001). Nothing is retried until they ask again. */
+export class UserRejectedError extends BaseError {
+  override name = 'UserRejectedError'
+  constructor(what: string, options: { cause?: unknown } = {}) {
+    super(`You declined ${what} in your wallet.`, {
+      ...options,
+      details: 'Nothing was sent. The receipt stays in the queue; choose Retry to try again.',
+    })
+  }
+}
+
+/** The wallet is on another chain than the one receipts are anchored on. */
+export class ChainMismatchError extends BaseError {
+  override name = 'ChainMismatchError'
+  readonly expected: number
+  readonly actual: number
+  constructor(expected: number, actual: number, options: { cause?: unknown } = {}) {
+    super(`Your wallet is on chain ${actual}; receipts are anchored on chain ${expected}.`, {
+      ...options,
+      details: 'Switch the wallet to that chain (the app asks it to), then retry.',
+    })
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** The chain's RPC did not answer: temporary, retried with backoff. */
+export class RpcUnavailableError extends BaseError {
+  override name = 'RpcUnavailableError'
+}
+
+/** A setting for the chain (RPC URL, chain id, registry address) that cannot be used. */
+export class ChainConfigError extends BaseError {
+  override name = 'ChainConfigError'
+}
