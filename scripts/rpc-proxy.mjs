@@ -23,7 +23,9 @@ export async function startRpcProxy(target, { port = 0 } = {}) {
     }
     try {
       const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-      res.writeHead(r.status, { ...cors, 'content-type': 'application/json' }).end(Buffer.from(await r.arrayBuffer()))
+      res
+        .writeHead(r.status, { ...cors, 'content-type': 'application/json' })
+        .end(Buffer.from(await r.arrayBuffer()))
     } catch {
       res.writeHead(502, cors).end()
     }
