@@ -1,0 +1,311 @@
+// A swarm peer: joins the swarm's topic, runs rounds (train H steps → commit → check others → the
+// round's leader decides → everyone averages the same updates), answers newcomers, and resyncs
+// when it falls off. The flow of one round is in round.ts; this file is the peer's life and its inbox.
+import type { Hex } from 'viem'
+import { SwarmProtocolError } from '../../errors/swarm.ts'
+import type { signTrainingReceipt } from '../../receipts/training.ts'
+import { stateHash } from '../../train/state.ts'
+import type { Checkpoint } from '../../train/trainer.ts'
+import type { SwarmMessage, SwarmNet } from '../types.ts'
+import { decodeCheckpoint } from './codec.ts'
+import type { SwarmCompute } from './compute.ts'
+import { decodeMessage, encodeMessage, type Head, type Message } from './messages.ts'
+import { maxCheckpointBytes, swarmTopic, type SwarmParams } from './params.ts'
+import { runRound, type RoundResult } from './round.ts'
+import { LOOKAHEAD, RoundStore } from './store.ts'
+import { commitProblem, type VerifyContext } from './verify.ts'
+
+export interface SwarmPeerOptions {
+  net: SwarmNet
+  compute: SwarmCompute
+  /** Signs this peer's receipts and fault evidence (the dev key, or a wallet). */
+  signer: Parameters<typeof signTrainingReceipt>[1]
+  params: SwarmParams
+  /** Fetch the current model from peers first (a late joiner, a reloaded tab) instead of starting at round 0. */
+  join?: boolean
+  /** Stop after finishing this round number (tests, the simulator). */
+  until?: number
+}
+
+export interface PeerStats {
+  gossipSent: number
+  gossipReceived: number
+  blobsSent: number
+  blobsReceived: number
+  /** Messages dropped, by reason (schema, invalid commit, banned sender, …). */
+  dropped: Record<string, number>
+}
+
+export interface SwarmPeerEvents {
+  round: RoundResult
+  sync: { round: number; model: Hex; from: string[] }
+  error: Error
+}
+
+const BAN_SCORE = -20
+
+export class SwarmPeer {
+  readonly self: string
+  readonly params: SwarmParams
+  readonly stats: PeerStats = {
+    gossipSent: 0,
+    gossipReceived: 0,
+    blobsSent: 0,
+    blobsReceived: 0,
+    dropped: {},
+  }
+  /** @internal state shared with round.ts */
+  readonly o: SwarmPeerOptions
+  readonly store = new RoundStore()
+  readonly topic: string
+  round = 0
+  model!: Checkpoint
+  modelHash!: Hex
+  modelBlob!: Hex
+  /** Who was averaged last round (null after a sync): whom the leader waits for. */
+  previous: string[] | null = null
+  running = false
+  #heads = new Map<string, Head>()
+  #helloAt = new Map<string, number>()
+  #scores = new Map<string, number>()
+  #waiters = new Set<() => void>()
+  #listeners = new Map<string, Set<(e: never) => void>>()
+  #unsubscribe?: () => void
+  #done?: Promise<void>
+
+  constructor(options: SwarmPeerOptions) {
+    this.o = options
+    this.self = options.net.self
+    this.params = options.params
+    this.topic = swarmTopic(options.params)
+  }
+
+  on<K extends keyof SwarmPeerEvents>(event: K, f: (e: SwarmPeerEvents[K]) => void): () => void {
+    const set = this.#listeners.get(event) ?? new Set()
+    this.#listeners.set(event, set.add(f))
+    return () => set.delete(f)
+  }
+
+  /** @internal */
+  emit<K extends keyof SwarmPeerEvents>(event: K, e: SwarmPeerEvents[K]): void {
+    for (const f of this.#listeners.get(event) ?? []) (f as (e: SwarmPeerEvents[K]) => void)(e)
+  }
+
+  /** Joins the topic and runs rounds until stop() (or `until`). Resolves once the first round has begun. */
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    const { net } = this.o
+    this.#unsubscribe = net.subscribe(this.topic, (m) => this.#receive(m))
+    net.provideBlobs((h) => {
+      const b = this.store.blob(h)
+      if (b) this.stats.blobsSent += b.length
+      return b
+    })
+    if (this.o.join) await this.sync()
+    else await this.#setModel(await this.o.compute.initial(this.params.config), 0)
+    this.#done = this.#loop()
+  }
+
+  /** Stops after the current step of work; resolves when the peer has left the topic. */
+  async stop(): Promise<void> {
+    this.running = false
+    this.notify()
+    await this.#done
+    this.#unsubscribe?.()
+  }
+
+  /** Resolves when the peer stops by itself (after `until`) or is stopped. */
+  finished(): Promise<void> {
+    return this.#done ?? Promise.resolve()
+  }
+
+  async #loop(): Promise<void> {
+    while (this.running && (this.o.until === undefined || this.round <= this.o.until)) {
+      try {
+        const result = await runRound(this)
+        if (result) this.emit('round', result)
+      } catch (e) {
+        if (!this.running) break
+        this.emit('error', e instanceof Error ? e : new Error(String(e)))
+        await this.sync().catch((err) => this.emit('error', err))
+      }
+    }
+    this.running = false
+    this.#unsubscribe?.()
+  }
+
+  /** @internal Sets the model at the start of `round`. */
+  async #setModel(model: Checkpoint, round: number): Promise<void> {
+    this.model = model
+    this.modelHash = stateHash(model.step, model.tensors)
+    this.modelBlob = this.store.keep(model, round)
+    this.round = round
+    this.store.prune(round)
+  }
+
+  /** @internal */
+  async advance(model: Checkpoint, included: string[]): Promise<void> {
+    await this.#setModel(model, this.round + 1)
+    this.previous = included
+  }
+
+  /**
+   * Asks the swarm where it is and adopts the head most peers report (by distinct senders): fetches that
+   * model by hash and checks it hashes to the claimed state. With no answer, starts at round 0.
+   */
+  async sync(): Promise<void> {
+    this.#heads.clear()
+    await this.publish({ type: 'hello' })
+    const wanted = () => Math.min(3, this.o.net.peers(this.topic).length)
+    await this.until(
+      () => this.#heads.size >= wanted() && wanted() > 0,
+      Date.now() + this.params.timing.decideMs,
+    )
+    const votes = new Map<string, { head: Head; from: string[] }>()
+    for (const [from, head] of this.#heads) {
+      const key = `${head.round}:${head.model}:${head.blob}`
+      const v = votes.get(key) ?? { head, from: [] }
+      votes.set(key, { ...v, from: [...v.from, from] })
+    }
+    const best = [...votes.values()].sort(
+      (a, b) => b.from.length - a.from.length || b.head.round - a.head.round,
+    )[0]
+    if (!best) {
+      if (!this.model) await this.#setModel(await this.o.compute.initial(this.params.config), 0)
+      return
+    }
+    const model = await this.fetchCheckpoint(best.head.blob, best.from)
+    if (stateHash(model.step, model.tensors) !== best.head.model)
+      throw new SwarmProtocolError(`The model served for head ${best.head.model} hashes to another state.`)
+    await this.#setModel({ ...model, config: this.params.config }, best.head.round)
+    this.previous = null
+    this.emit('sync', { round: best.head.round, model: best.head.model, from: best.from })
+  }
+
+  /** @internal A checkpoint by blob hash: from this peer's store, else from each of `peers` in turn. */
+  async fetchCheckpoint(hash: Hex, peers: string[]): Promise<Checkpoint> {
+    const limit = maxCheckpointBytes(this.params)
+    const local = this.store.blob(hash)
+    if (local) return decodeCheckpoint(local, limit)
+    const tried = new Set<string>()
+    let last: unknown
+    for (const peer of [...peers, ...this.o.net.peers(this.topic)]) {
+      if (peer === this.self || tried.has(peer)) continue
+      tried.add(peer)
+      try {
+        const bytes = await this.o.net.fetchBlob(peer, hash, limit)
+        this.stats.blobsReceived += bytes.length
+        const c = decodeCheckpoint(bytes, limit)
+        this.store.keepBytes(bytes, this.round)
+        return c
+      } catch (e) {
+        last = e
+      }
+    }
+    throw new SwarmProtocolError(`No peer served checkpoint ${hash}.`, { cause: last })
+  }
+
+  /** @internal */
+  context(): VerifyContext {
+    return {
+      params: this.params,
+      compute: this.o.compute,
+      signer: this.o.signer,
+      fetchCheckpoint: (h, peers) => this.fetchCheckpoint(h, peers),
+      keep: (c) => this.store.keep(c, this.round),
+    }
+  }
+
+  /** @internal */
+  async publish(m: Message): Promise<void> {
+    const data = encodeMessage(m)
+    this.stats.gossipSent += data.length
+    await this.o.net.publish(this.topic, data)
+  }
+
+  /** @internal Resolves true once `cond()` holds (re-checked on every message), false at `deadline` or stop. */
+  until(cond: () => boolean, deadline: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (cond()) return finish(true)
+        if (!this.running || Date.now() >= deadline) return finish(false)
+      }
+      const finish = (v: boolean) => {
+        this.#waiters.delete(check)
+        clearTimeout(timer)
+        resolve(v)
+      }
+      // A deadline of Infinity waits on messages alone (setTimeout would clamp it to 1 ms).
+      const timer = Number.isFinite(deadline)
+        ? setTimeout(check, Math.max(0, deadline - Date.now()))
+        : undefined
+      this.#waiters.add(check)
+      check()
+    })
+  }
+
+  /** @internal */
+  notify(): void {
+    for (const w of [...this.#waiters]) w()
+  }
+
+  /** Drops a message and scores its sender down; a sender far enough down is ignored. */
+  #drop(from: string, reason: string, penalty = 1): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
+    this.#scores.set(from, (this.#scores.get(from) ?? 0) - penalty)
+  }
+
+  score(peer: string): number {
+    return this.#scores.get(peer) ?? 0
+  }
+
+  #receive(msg: SwarmMessage): void {
+    try {
+      this.stats.gossipReceived += msg.data?.length ?? 0
+      if (typeof msg.from !== 'string' || msg.from === this.self)
+        return this.#drop(String(msg.from), 'sender', 0)
+      if (this.score(msg.from) <= BAN_SCORE) return this.#drop(msg.from, 'banned', 0)
+      let m: Message
+      try {
+        m = decodeMessage(msg.data)
+      } catch {
+        return this.#drop(msg.from, 'schema')
+      }
+      void this.#handle(msg.from, m).catch(() => this.#drop(msg.from, 'handler'))
+    } catch {
+      this.#drop(String(msg?.from), 'handler')
+    }
+  }
+
+  async #handle(from: string, m: Message): Promise<void> {
+    if (m.type === 'hello') {
+      if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > Date.now() - 1000) return
+      this.#helloAt.set(from, Date.now())
+      return this.publish({ type: 'head', round: this.round, model: this.modelHash, blob: this.modelBlob })
+    }
+    if (m.type === 'head') {
+      if (this.#heads.size < 64) this.#heads.set(from, m)
+      return this.notify()
+    }
+    const r = this.store.at(m.round, this.round)
+    if (!r) return void (m.round > this.round + LOOKAHEAD ? this.#drop(from, 'future', 0) : undefined)
+    if (m.type === 'commit') {
+      if (r.commits.has(from))
+        return this.#drop(
+          from,
+          r.commits.get(from)!.receipt.receiptHash === m.receipt.receiptHash ? 'duplicate' : 'equivocation',
+          1,
+        )
+      const problem = await commitProblem(this.params, from, m)
+      if (problem) return this.#drop(from, 'invalid commit', 5)
+      if (!r.commits.has(from)) r.commits.set(from, m)
+    } else if (m.type === 'verdict') {
+      if (!this.store.addVerdict(r, m.round, from, m)) return this.#drop(from, 'verdict flood')
+    } else if (m.type === 'decide') {
+      if (r.decides.has(from)) return this.#drop(from, 'duplicate')
+      r.decides.set(from, m)
+    }
+    this.notify()
+  }
+}

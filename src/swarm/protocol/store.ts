@@ -1,0 +1,66 @@
+// Bounded buffers for what peers send about rounds, and the blobs this peer serves. Messages for the
+// next rounds are kept (a faster peer may be a round ahead); older ones are dropped. Every buffer has a
+// cap per sender, so a peer cannot grow another's memory without bound.
+import type { Hex } from 'viem'
+import { checkpointHash, encodeCheckpoint } from './codec.ts'
+import type { Checkpoint } from '../../train/trainer.ts'
+import type { Commit, Decide, Verdict } from './messages.ts'
+
+/** How many rounds ahead of its own a peer buffers messages for. */
+export const LOOKAHEAD = 2
+const MAX_VERDICTS_PER_SENDER = 64
+
+export interface RoundMessages {
+  commits: Map<string, Commit>
+  /** Keyed by `${checker}>${target}`. */
+  verdicts: Map<string, { from: string; v: Verdict }>
+  decides: Map<string, Decide>
+}
+
+export class RoundStore {
+  #rounds = new Map<number, RoundMessages>()
+  #verdictCount = new Map<string, number>()
+  #blobs = new Map<Hex, { bytes: Uint8Array; round: number }>()
+
+  /** The messages of `round`, or undefined when that round is outside the window [current, current + LOOKAHEAD]. */
+  at(round: number, current: number): RoundMessages | undefined {
+    if (round < current || round > current + LOOKAHEAD) return undefined
+    let m = this.#rounds.get(round)
+    if (!m) this.#rounds.set(round, (m = { commits: new Map(), verdicts: new Map(), decides: new Map() }))
+    return m
+  }
+
+  /** Records a verdict unless its sender is over its cap for that round. */
+  addVerdict(m: RoundMessages, round: number, from: string, v: Verdict): boolean {
+    const key = `${from}>${v.target}`
+    const count = this.#verdictCount.get(`${round}:${from}`) ?? 0
+    if (m.verdicts.has(key) || count >= MAX_VERDICTS_PER_SENDER) return false
+    this.#verdictCount.set(`${round}:${from}`, count + 1)
+    m.verdicts.set(key, { from, v })
+    return true
+  }
+
+  /** Keeps bytes to serve until round `round` + 1 is over. */
+  keepBytes(bytes: Uint8Array, round: number): Hex {
+    const hash = checkpointHash(bytes)
+    const had = this.#blobs.get(hash)
+    this.#blobs.set(hash, { bytes, round: Math.max(round, had?.round ?? round) })
+    return hash
+  }
+
+  keep(c: Checkpoint, round: number): Hex {
+    return this.keepBytes(encodeCheckpoint(c), round)
+  }
+
+  blob(hash: Hex): Uint8Array | undefined {
+    return this.#blobs.get(hash)?.bytes
+  }
+
+  /** Forgets messages of rounds before `current` and blobs older than the previous round. */
+  prune(current: number): void {
+    for (const r of this.#rounds.keys()) if (r < current) this.#rounds.delete(r)
+    for (const k of this.#verdictCount.keys())
+      if (Number(k.split(':')[0]) < current) this.#verdictCount.delete(k)
+    for (const [h, b] of this.#blobs) if (b.round < current - 1) this.#blobs.delete(h)
+  }
+}

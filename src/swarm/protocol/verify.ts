@@ -1,0 +1,149 @@
+// Checking other peers' work. A commit is first validated without re-execution (its receipt must be
+// signed, for this swarm, round, start state and sender); then a checker re-executes the steps it
+// draws and, on a mismatch, signs a one-step receipt of what it got: the fault evidence. Anyone holding
+// the producer's checkpoint before that step judges by replaying that one step — the step-level stage of
+// src/disputes, with every peer as the referee.
+import type { Hex } from 'viem'
+import {
+  hashJson,
+  signTrainingReceipt,
+  trainingReceiptBody,
+  type TrainingReceipt,
+} from '../../receipts/training.ts'
+import { sampleSteps } from '../../receipts/replay.ts'
+import { validateTrainingReceipt } from '../../receipts/validate.ts'
+import { stateHash } from '../../train/state.ts'
+import type { Checkpoint } from '../../train/trainer.ts'
+import type { SwarmCompute } from './compute.ts'
+import type { Commit, Fault } from './messages.ts'
+import { roundConfig, runId, type SwarmParams } from './params.ts'
+
+export interface VerifyContext {
+  params: SwarmParams
+  compute: SwarmCompute
+  signer: Parameters<typeof signTrainingReceipt>[1]
+  /** A checkpoint blob by hash (kept and served by this peer), from any of `peers`. */
+  fetchCheckpoint(hash: Hex, peers: string[]): Promise<Checkpoint>
+  /** Keeps a checkpoint so peers can fetch it; returns its blob hash. */
+  keep(c: Checkpoint): Hex
+}
+
+/** The committed state after `step` (startStep gives the start). */
+export const committed = (r: TrainingReceipt, step: number): Hex =>
+  step === r.body.startStep ? r.body.startStateHash : r.body.stepHashes[step - r.body.startStep - 1]
+
+/** Why a commit from `from` is not a valid update for (round, start), or null. */
+export async function commitProblem(p: SwarmParams, from: string, c: Commit): Promise<string | null> {
+  const b = c.receipt.body
+  const H = p.stepsPerRound
+  if (b.runId !== runId(p, c.round, from)) return `runId ${JSON.stringify(b.runId)} does not bind the sender`
+  if (b.configHash !== hashJson(roundConfig(p, c.round, from)))
+    return 'not the swarm config with its batch seed'
+  if (b.startStep !== c.round * H || b.endStep !== b.startStep + H) return `steps are not round ${c.round}'s`
+  if (b.startStateHash !== c.start) return 'the receipt starts from another state'
+  if (c.checkpoints.length !== H) return `${c.checkpoints.length} checkpoint hashes for ${H} steps`
+  const d = p.data
+  if (b.data.name !== d.name || b.data.sha256 !== d.sha256 || b.data.valFraction !== d.valFraction)
+    return 'another corpus'
+  const failed = (await validateTrainingReceipt(c.receipt, p.target)).filter((x) => !x.ok)
+  return failed.length ? failed.map((x) => `${x.name}: ${x.detail}`).join('; ') : null
+}
+
+/** The checker receipt's runId: binds a fault to its checker and the receipt it accuses. */
+export const faultRunId = (checker: string, accused: Hex) => `fault/${accused}/${checker}`
+
+export interface CheckResult {
+  ok: boolean
+  /** Set when the re-execution differs: signed evidence. */
+  fault: Fault | null
+  detail: string
+}
+
+/** Re-executes the drawn steps of `commit` (all of them when checkSteps ≥ H) from `model`, the round start. */
+export async function checkCommit(
+  ctx: VerifyContext,
+  self: string,
+  from: string,
+  commit: Commit,
+  model: Checkpoint,
+  seed: Hex,
+): Promise<CheckResult> {
+  const { params: p, compute } = ctx
+  const r = commit.receipt
+  const start = r.body.startStep
+  const batchSeed = r.body.config.seed
+  const full = p.checkSteps >= p.stepsPerRound
+  const steps = full ? [start + 1] : sampleSteps(r, p.checkSteps, seed).sort((a, b) => a - b)
+  for (const s of steps) {
+    const before =
+      s - 1 === start ? model : await ctx.fetchCheckpoint(commit.checkpoints[s - start - 2], [from])
+    if (stateHash(before.step, before.tensors) !== committed(r, s - 1))
+      return {
+        ok: false,
+        fault: null,
+        detail: `its checkpoint after step ${s - 1} is not the committed state`,
+      }
+    const out = await compute.train(before, batchSeed, full ? p.stepsPerRound : 1)
+    const i = out.stepHashes.findIndex((h, k) => h !== committed(r, s + k))
+    if (i < 0) continue
+    const at = s + i
+    const prior = i === 0 ? before : out.checkpoints[i - 1]
+    const body = trainingReceiptBody({
+      runId: faultRunId(self, r.receiptHash),
+      config: r.body.config,
+      data: r.body.data,
+      startStep: at - 1,
+      endStep: at,
+      startStateHash: committed(r, at - 1),
+      stepHashes: [out.stepHashes[i]],
+      kernelsHash: r.body.kernelsHash,
+      producer: ctx.signer.address,
+    })
+    const checker = await signTrainingReceipt(body, ctx.signer, p.target)
+    const fault = { step: at, before: at - 1 === start ? null : ctx.keep(prior), receipt: r, checker }
+    return {
+      ok: false,
+      fault,
+      detail: `step ${at}: replayed ${out.stepHashes[i]}, committed ${committed(r, at)}`,
+    }
+  }
+  return { ok: true, fault: null, detail: `${full ? 'all' : steps.length} steps equal, bit for bit` }
+}
+
+/**
+ * Judges a fault by replaying its one step: returns who is proven wrong — the producer (its commitment
+ * differs from the replay), the checker (its claim differs), or both. Throws when the evidence is not
+ * well formed (then it proves nothing and nobody is excluded for it).
+ */
+export async function judgeFault(
+  ctx: VerifyContext,
+  checker: string,
+  producer: string,
+  commit: Commit,
+  fault: Fault,
+  model: Checkpoint,
+): Promise<('producer' | 'checker')[]> {
+  const r = commit.receipt
+  const c = fault.checker.body
+  if (fault.receipt.receiptHash !== r.receiptHash) throw new Error('the fault accuses another receipt')
+  if (c.runId !== faultRunId(checker, r.receiptHash)) throw new Error('the fault is not bound to its checker')
+  if (c.configHash !== r.body.configHash || c.startStep !== fault.step - 1 || c.endStep !== fault.step)
+    throw new Error('the checker receipt is not for that step')
+  if (fault.step <= r.body.startStep || fault.step > r.body.endStep)
+    throw new Error('step outside the receipt')
+  if (c.startStateHash !== committed(r, fault.step - 1)) throw new Error('the checker started elsewhere')
+  const failed = (await validateTrainingReceipt(fault.checker, ctx.params.target)).filter((x) => !x.ok)
+  if (failed.length) throw new Error(`checker receipt: ${failed.map((x) => x.name).join(', ')}`)
+  const before = fault.before === null ? model : await ctx.fetchCheckpoint(fault.before, [checker, producer])
+  if (
+    fault.before === null
+      ? fault.step - 1 !== r.body.startStep
+      : stateHash(before.step, before.tensors) !== c.startStateHash
+  )
+    throw new Error('the checkpoint before the step is not the committed state')
+  const [replayed] = (await ctx.compute.train(before, r.body.config.seed, 1)).stepHashes
+  const wrong: ('producer' | 'checker')[] = []
+  if (replayed !== committed(r, fault.step)) wrong.push('producer')
+  if (replayed !== c.stepHashes[0]) wrong.push('checker')
+  return wrong
+}

@@ -1,0 +1,67 @@
+// A swarm in one process: N SwarmPeers over a MemoryNetwork, each with its own key and compute.
+// Used by the protocol's tests and by the simulator's real-protocol mode.
+import { keccak256, toBytes } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { sha256Hex } from '../../util/hash.ts'
+import { cpuBackend } from '../../train/cpu.ts'
+import { defaultTrainConfig } from '../../train/trainer.ts'
+import type { GptConfig } from '../../train/gpt.ts'
+import { backendCompute, type SwarmCompute } from '../protocol/compute.ts'
+import type { SwarmParams } from '../protocol/params.ts'
+import { SwarmPeer, type SwarmPeerOptions } from '../protocol/peer.ts'
+import type { RoundResult } from '../protocol/round.ts'
+import { MemoryNetwork } from './memnet.ts'
+
+/** A model small enough that a swarm of a few peers runs a round in well under a second on one core. */
+export const MICRO: GptConfig = { vocab: 256, seqLen: 8, dModel: 8, nLayer: 1, nHead: 1 }
+
+export async function swarmParams(
+  corpus: Uint8Array,
+  overrides: Partial<SwarmParams> = {},
+): Promise<SwarmParams> {
+  return {
+    config: defaultTrainConfig(MICRO, { steps: 1000, batch: 2, lr: 1e-2, warmup: 0 }),
+    stepsPerRound: 2,
+    data: { name: 'kjv-pentateuch', sha256: await sha256Hex(corpus), valFraction: 0.1 },
+    target: { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' },
+    checkers: 8,
+    checkSteps: 2,
+    timing: { commitMs: 8000, verifyMs: 8000, decideMs: 4000 },
+    ...overrides,
+  }
+}
+
+/** The i-th test key: deterministic, never for real funds. */
+export const testSigner = (i: number) =>
+  privateKeyToAccount(keccak256(toBytes(`lockstep swarm test key ${i}`)))
+
+export interface SimPeer {
+  peer: SwarmPeer
+  rounds: RoundResult[]
+  errors: Error[]
+}
+
+export function addPeer(
+  network: MemoryNetwork,
+  id: string,
+  params: SwarmParams,
+  compute: SwarmCompute,
+  options: Partial<SwarmPeerOptions> = {},
+): SimPeer {
+  const net = network.join(id)
+  const peer = new SwarmPeer({
+    net,
+    compute,
+    params,
+    signer: testSigner(Number.parseInt(id.replace(/\D/g, '') || '0')),
+    ...options,
+  })
+  const sim: SimPeer = { peer, rounds: [], errors: [] }
+  peer.on('round', (r) => sim.rounds.push(r))
+  peer.on('error', (e) => sim.errors.push(e))
+  return sim
+}
+
+export function cpuCompute(corpus: Uint8Array, params: SwarmParams): SwarmCompute {
+  return backendCompute(cpuBackend, corpus, params.data.valFraction)
+}
