@@ -4,7 +4,7 @@ import { expose, transfer } from 'comlink'
 import { Gpu } from '../src/gpu/runtime.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { gpuBackend } from '../src/train/gpu.ts'
-import { decode, encode, splitCorpus, type Split } from '../src/train/data.ts'
+import { decode, encode, sampleBatch, splitCorpus, type Split } from '../src/train/data.ts'
 import { countParams } from '../src/train/gpt.ts'
 import { Trainer, type StepResult, type TrainConfig } from '../src/train/trainer.ts'
 import { loadRun, saveRun } from '../src/train/checkpoints.ts'
@@ -12,11 +12,16 @@ import { exportOnnx } from '../src/train/onnx.ts'
 import { sha256Hex } from '../src/util/hash.ts'
 import { kernelsHash } from '../src/receipts/kernels.ts'
 import { DEV_TARGET } from '../src/receipts/devkey.ts'
-import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../src/receipts/training.ts'
+import {
+  signTrainingReceipt,
+  trainingReceiptBody,
+  type TrainingReceipt,
+  type TrainingReceiptBody,
+} from '../src/receipts/training.ts'
 import { createInferenceReceipt, type InferenceReceipt } from '../src/receipts/inference.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Backend } from '../src/train/backend.ts'
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 
 let trainer: Trainer<unknown> | null = null
 let data: Split | null = null
@@ -73,13 +78,19 @@ const api = {
     }
   },
 
-  /** Trains up to `steps` more steps, reporting each; stops early when paused. Saves every `saveEvery`. */
+  /**
+   * Trains up to `steps` more steps, reporting each; stops at the next step boundary when paused (pause
+   * and cancel both end here: a step is never cut in half). Saves every `saveEvery` steps and on the way
+   * out, so every step the page was told about is in the checkpoint. Every `evalEvery` steps (0: never)
+   * it also measures validation loss, for the chart.
+   */
   async train(
     steps: number,
-    onStep: (r: StepResult & { ms: number }) => void,
-    saveEvery = 10,
+    onStep: (r: StepResult & { ms: number; val?: number }) => void,
+    options: { saveEvery?: number; evalEvery?: number } = {},
   ): Promise<number> {
     if (!trainer || !data) throw new Error('No run: call create() first.')
+    const { saveEvery = 10, evalEvery = 0 } = options
     paused = false
     let done = 0
     while (done < steps && !paused) {
@@ -88,8 +99,13 @@ const api = {
       commitments.push(r.stateHash)
       losses.push(r.loss)
       done++
-      onStep({ ...r, ms: performance.now() - start })
+      const ms = performance.now() - start
+      const val = evalEvery > 0 && r.step % evalEvery === 0 ? await api.evaluate(2) : undefined
+      onStep({ ...r, ms, val })
       if (r.step % saveEvery === 0) await api.save()
+      // A macrotask between steps: on the CPU reference a step never yields to the event loop, and a
+      // pause or cancel message would otherwise wait until the whole run had finished.
+      await new Promise((resolve) => setTimeout(resolve, 0))
     }
     await api.save()
     return done
@@ -97,6 +113,14 @@ const api = {
 
   pause(): void {
     paused = true
+  },
+
+  /** The text of the first sequence in the batch that step `step` (0-based) trains on. */
+  batchText(step: number): string {
+    if (!trainer || !data) throw new Error('No run: call create() first.')
+    const c = trainer.config
+    const { inputs } = sampleBatch(data.train, { seed: c.seed, step, batch: c.batch, seqLen: c.model.seqLen })
+    return decode(inputs.subarray(0, c.model.seqLen))
   },
 
   async save(): Promise<void> {
@@ -138,9 +162,14 @@ const api = {
    * have no localStorage: the page passes the key in).
    */
   async receipt(devKey: Hex): Promise<TrainingReceipt> {
-    if (!trainer) throw new Error('No run: call create() first.')
     const account = privateKeyToAccount(devKey)
-    const body = trainingReceiptBody({
+    return signTrainingReceipt(await api.receiptBody(account.address), account, DEV_TARGET)
+  },
+
+  /** The unsigned receipt body for every step so far, naming `producer`: a wallet on the page signs it. */
+  async receiptBody(producer: Address): Promise<TrainingReceiptBody> {
+    if (!trainer) throw new Error('No run: call create() first.')
+    return trainingReceiptBody({
       runId,
       config: trainer.config,
       data: { name: 'kjv-pentateuch', sha256: corpusSha256, split: 'train', valFraction: 0.1 },
@@ -149,9 +178,8 @@ const api = {
       startStateHash,
       stepHashes: commitments,
       kernelsHash: kernelsHash(),
-      producer: account.address,
+      producer,
     })
-    return signTrainingReceipt(body, account, DEV_TARGET)
   },
 
   /**

@@ -6,6 +6,8 @@ export interface TrainParams {
   preset?: PresetName
   steps?: number
   autostart: boolean
+  /** `?teach=1`: the Train panel explains each step next to the live run (educators, projectors). */
+  teach: boolean
 }
 
 export function trainParams(search: string): TrainParams {
@@ -16,5 +18,6 @@ export function trainParams(search: string): TrainParams {
     preset: preset && preset in presets ? (preset as PresetName) : undefined,
     steps: Number.isInteger(steps) && steps > 0 ? steps : undefined,
     autostart: q.get('autostart') === '1',
+    teach: q.get('teach') === '1',
   }
 }

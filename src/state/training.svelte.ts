@@ -2,31 +2,41 @@ import { proxy, type Remote } from 'comlink'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import { corpusUrl, startTrainWorker } from './workers.ts'
 import { devKey } from '../receipts/devkey.ts'
-import { defaultTrainConfig } from '../train/trainer.ts'
+import { signTrainingReceipt, type ReceiptSigner, type TrainingReceipt } from '../receipts/training.ts'
+import type { Address } from 'viem'
+import { defaultTrainConfig, type StepResult } from '../train/trainer.ts'
 import { countParams, presets, type PresetName } from '../train/gpt.ts'
+import { lrSchedule } from '../kernels/schedule.ts'
+import { TrainSeries } from './series.svelte.ts'
+import { saveBlob } from './download.ts'
 
-export interface Point {
-  step: number
-  loss: number
-}
+export type TrainStatus = 'idle' | 'starting' | 'training' | 'paused' | 'cancelling' | 'cancelled' | 'failed'
 
 /** The page's view of one training run in the training worker. */
 export class Training {
   preset = $state<PresetName>('tiny')
   steps = $state(200)
-  status = $state<'idle' | 'starting' | 'training' | 'paused' | 'failed'>('idle')
+  status = $state<TrainStatus>('idle')
   backend = $state<'gpu' | 'cpu' | null>(null)
   step = $state(0)
-  losses = $state<Point[]>([])
+  readonly series = new TrainSeries()
   stateHash = $state('')
   tokensPerSecond = $state(0)
+  /** A moving average of the time per step, for the ETA. */
+  msPerStep = $state(0)
   valLoss = $state<number | null>(null)
   sampleText = $state('')
+  /** What the worker is busy with when it is not a step, in words (loading, validation, export). */
+  task = $state('')
   error = $state<{ message: string; details?: string } | null>(null)
-  resumed = $state(false)
+  /** The step the run resumed from IndexedDB at, or null for a fresh run. */
+  resumedAt = $state<number | null>(null)
   readonly params = $derived(countParams(presets[this.preset]))
   #worker: Worker | null = null
   #api: Remote<TrainWorkerApi> | null = null
+  /** Which run the worker holds (runId and backend), so resume and "step once" skip reloading it. */
+  #loaded = ''
+  #useGpu = false
 
   get config() {
     return defaultTrainConfig(presets[this.preset], { steps: this.steps })
@@ -36,35 +46,37 @@ export class Training {
     return `${this.preset}-seed${this.config.seed}-steps${this.steps}`
   }
 
-  async start(useGpu: boolean): Promise<void> {
+  /** Trains to the end of the run, or at most `limit` more steps ("step once" passes 1). */
+  async start(useGpu: boolean, limit = Infinity): Promise<void> {
     this.error = null
     this.status = 'starting'
     try {
+      // Cancel while loading terminates the worker: this await then never settles, and nothing is left
+      // to do (no step was taken).
+      await this.#ensure(useGpu)
       const api = this.#remote()
-      const run = await api.create(this.config, {
-        runId: this.runId,
-        corpusUrl: corpusUrl(),
-        backend: useGpu ? 'gpu' : 'cpu',
-      })
-      this.backend = run.backend
-      this.resumed = run.resumed
-      this.step = run.step
-      this.losses = run.losses.map((loss, i) => ({ step: i + 1, loss }))
-      this.stateHash = run.commitments.at(-1) ?? ''
       this.status = 'training'
       const tokensPerStep = this.config.batch * this.config.model.seqLen
+      const evalEvery = Math.max(10, Math.ceil(this.steps / 20))
       await api.train(
-        this.steps - run.step,
-        proxy((r: { step: number; loss: number; stateHash: string; ms: number }) => {
+        Math.min(limit, this.steps - this.step),
+        proxy((r: StepResult & { ms: number; val?: number }) => {
           this.step = r.step
-          this.losses.push({ step: r.step, loss: r.loss })
+          this.series.push(r)
+          if (r.val !== undefined) this.#val(r.step, r.val)
           this.stateHash = r.stateHash
           this.tokensPerSecond = tokensPerStep / (r.ms / 1000)
+          this.msPerStep = this.msPerStep ? 0.8 * this.msPerStep + 0.2 * r.ms : r.ms
         }),
+        { evalEvery },
       )
-      this.status = this.step >= this.steps ? 'idle' : 'paused'
+      // cancel() may have changed the status while train() ran; TypeScript cannot see that.
+      if ((this.status as TrainStatus) === 'cancelling') {
+        this.#drop() // the worker saved its checkpoint before answering; nothing is lost
+        this.status = 'cancelled'
+      } else this.status = this.step >= this.steps ? 'idle' : 'paused'
     } catch (e) {
-      this.fail(e)
+      if (this.status !== 'cancelled') this.fail(e)
     }
   }
 
@@ -72,34 +84,55 @@ export class Training {
     void this.#api?.pause()
   }
 
-  async evaluate(): Promise<void> {
-    try {
-      this.valLoss = (await this.#api?.evaluate(4)) ?? null
-    } catch (e) {
-      this.fail(e)
+  /**
+   * Stops the run at the next step boundary, keeps its checkpoint and frees the worker (and its GPU
+   * memory). While the run is still loading nothing is committed, so the worker is dropped at once.
+   */
+  cancel(): void {
+    if (this.status === 'starting') {
+      this.#drop()
+      this.status = 'cancelled'
+    } else if (this.status === 'training') {
+      this.status = 'cancelling'
+      void this.#api?.pause()
     }
   }
 
+  async evaluate(): Promise<void> {
+    await this.#task('Measuring validation loss…', async (api) => {
+      this.#val(this.step, await api.evaluate(4))
+    })
+  }
+
   async sample(prompt = 'And God said'): Promise<void> {
-    try {
-      this.sampleText = prompt + ((await this.#api?.sample(prompt, 80)) ?? '')
-    } catch (e) {
-      this.fail(e)
-    }
+    await this.#task('Sampling text…', async (api) => {
+      this.sampleText = prompt + (await api.sample(prompt, 80))
+    })
+  }
+
+  /** The text of the first sequence the given step (1-based) trains on. */
+  async batchText(step: number): Promise<string> {
+    return this.#loaded ? this.#remote().batchText(step - 1) : ''
   }
 
   /** Saves a signed training receipt for every step so far (local dev key) as a JSON download. */
   async downloadReceipt(): Promise<void> {
-    try {
-      const receipt = await this.#api?.receipt(devKey())
-      if (!receipt) return
-      this.#save(
-        new Blob([JSON.stringify(receipt, null, 2)], { type: 'application/json' }),
-        `lockstep-${this.runId}-receipt.json`,
-      )
-    } catch (e) {
-      this.fail(e)
-    }
+    await this.#task('Signing the receipt…', async (api) => {
+      const receipt = await api.receipt(devKey())
+      saveBlob(JSON.stringify(receipt, null, 2), `lockstep-${this.runId}-receipt.json`)
+    })
+  }
+
+  /**
+   * A receipt for every step so far, signed by `signer` (the connected wallet, or the dev key) for
+   * `target`. Errors (a rejected signature) go to the caller: they are not a failure of the run.
+   */
+  async signedReceipt(
+    signer: ReceiptSigner,
+    target: { chainId: number; verifyingContract: Address },
+  ): Promise<TrainingReceipt> {
+    await this.#ensure(this.#useGpu)
+    return signTrainingReceipt(await this.#remote().receiptBody(signer.address), signer, target)
   }
 
   /**
@@ -107,40 +140,23 @@ export class Training {
    * the receipt names the model file by the name it is saved under.
    */
   async downloadInference(prompt = 'And God said'): Promise<void> {
-    try {
+    await this.#task('Running the model on the deterministic ONNX runtime…', async (api) => {
       const name = `lockstep-${this.runId}-step${this.step}.onnx`
-      const result = await this.#api?.inferenceReceipt(devKey(), prompt, name)
-      if (!result) return
-      this.#save(
-        new Blob([result.model as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-        name,
-      )
-      const json = JSON.stringify(result.receipt, null, 2)
-      this.#save(
-        new Blob([json], { type: 'application/json' }),
-        `lockstep-${this.runId}-inference-receipt.json`,
-      )
-    } catch (e) {
-      this.fail(e)
-    }
+      const result = await api.inferenceReceipt(devKey(), prompt, name)
+      saveBlob(result.model, name)
+      saveBlob(JSON.stringify(result.receipt, null, 2), `lockstep-${this.runId}-inference-receipt.json`)
+    })
   }
 
   /** Saves the current weights as an ONNX file through the browser's download. */
   async downloadOnnx(): Promise<void> {
-    try {
-      const bytes = await this.#api?.exportOnnx()
-      if (!bytes) return
-      const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })
-      this.#save(blob, `lockstep-${this.runId}-step${this.step}.onnx`)
-    } catch (e) {
-      this.fail(e)
-    }
+    await this.#task('Exporting ONNX…', async (api) => {
+      saveBlob(await api.exportOnnx(), `lockstep-${this.runId}-step${this.step}.onnx`)
+    })
   }
 
   dispose(): void {
-    this.#worker?.terminate()
-    this.#worker = null
-    this.#api = null
+    this.#drop()
   }
 
   fail(e: unknown): void {
@@ -149,10 +165,61 @@ export class Training {
     this.error = { message: err.shortMessage ?? err.message ?? String(e), details: err.details }
   }
 
-  #save(blob: Blob, name: string): void {
-    const url = URL.createObjectURL(blob)
-    Object.assign(document.createElement('a'), { href: url, download: name }).click()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  #val(step: number, loss: number): void {
+    this.valLoss = loss
+    this.series.setVal(step, loss)
+  }
+
+  async #task(label: string, run: (api: Remote<TrainWorkerApi>) => Promise<void>): Promise<void> {
+    this.task = label
+    try {
+      await this.#ensure(this.#useGpu)
+      await run(this.#remote())
+    } catch (e) {
+      this.fail(e)
+    } finally {
+      this.task = ''
+    }
+  }
+
+  /**
+   * Loads this run into the worker (created, or resumed from IndexedDB) unless it already holds it.
+   * Returns nothing: a comlink remote must not be the value of a promise (its `then` would be called).
+   */
+  async #ensure(useGpu: boolean): Promise<void> {
+    const api = this.#remote()
+    const key = `${this.runId}/${useGpu}`
+    if (this.#loaded === key) return
+    this.#useGpu = useGpu
+    this.task = 'Loading the corpus and preparing the model…'
+    const run = await api.create(this.config, {
+      runId: this.runId,
+      corpusUrl: corpusUrl(),
+      backend: useGpu ? 'gpu' : 'cpu',
+    })
+    this.task = ''
+    this.#loaded = key
+    this.backend = run.backend
+    this.resumedAt = run.resumed ? run.step : null
+    this.step = run.step
+    this.series.clear()
+    const c = this.config
+    run.losses.forEach((loss, i) =>
+      this.series.push({
+        step: i + 1,
+        loss,
+        lr: lrSchedule(i, { peak: c.lr, warmup: c.warmup, total: c.steps, min: c.minLr }),
+      }),
+    )
+    this.stateHash = run.commitments.at(-1) ?? ''
+  }
+
+  #drop(): void {
+    this.#worker?.terminate()
+    this.#worker = null
+    this.#api = null
+    this.#loaded = ''
+    this.task = ''
   }
 
   #remote(): Remote<TrainWorkerApi> {

@@ -2,6 +2,7 @@ import { wrap, type Remote } from 'comlink'
 import type { GpuWorkerApi } from '../../workers/gpu.worker.ts'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
+import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 
 /**
  * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
@@ -37,6 +38,11 @@ export function startTrainWorker(): { worker: Worker; api: Remote<TrainWorkerApi
 export function startVerifyWorker(): { worker: Worker; api: Remote<VerifyWorkerApi> } {
   const worker = new Worker(new URL('../../workers/verify.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<VerifyWorkerApi>(worker) }
+}
+
+export function startSettleWorker(): { worker: Worker; api: Remote<SettleWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/settle.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<SettleWorkerApi>(worker) }
 }
 
 /** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */

@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { launch, openPage, screenshot } from './browser.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { splitCorpus } from '../src/train/data.ts'
+import { presets } from '../src/train/gpt.ts'
+import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
+
+const baseUrl = inject('baseUrl')
+const browsers: Browser[] = []
+afterAll(async () => Promise.all(browsers.map((b) => b.close())))
+
+const steps = 40
+async function referenceHashes(n: number): Promise<string[]> {
+  const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+  const trainer = Trainer.create(cpuBackend, defaultTrainConfig(presets.tiny, { steps }))
+  const out: string[] = []
+  for (let i = 0; i < n; i++) out.push((await trainer.trainStep(train)).stateHash)
+  return out
+}
+
+const status = (page: Page) => page.getByTestId('train-panel').getAttribute('data-status')
+const stepOf = async (page: Page) => Number(await page.getByTestId('train-step').textContent())
+
+describe('cancelling training', () => {
+  it('stops at a step boundary with the checkpoint kept, charts every step, and resumes from it', async () => {
+    const expected = await referenceHashes(16)
+    // The CPU reference path: a step there never yields to the event loop, the hard case for cancel.
+    const browser = await launch({ webgpu: false })
+    browsers.push(browser)
+    const { page, errors } = await openPage(browser, `${baseUrl}?preset=tiny&steps=${steps}&autostart=1`)
+    await expect.poll(() => stepOf(page), { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(3)
+    expect(await page.getByTestId('train-note').textContent()).toMatch(/Step \d+ of 40 · about .+ left/)
+    await page.getByTestId('train-cancel').click()
+    await expect.poll(() => status(page), { timeout: 60_000 }).toBe('cancelled')
+    const at = await stepOf(page)
+    expect(at).toBeLessThan(12)
+    expect(await page.getByTestId('state-hash').textContent()).toBe(expected[at - 1])
+    expect(await page.getByTestId('train-note').textContent()).toContain(`Cancelled at step ${at}.`)
+    // The charts hold every step so far, and say so in words for screen readers.
+    expect(await page.getByTestId('train-charts').getAttribute('data-points')).toBe(String(at))
+    expect(await page.getByTestId('chart-loss-summary').textContent()).toContain(`at step ${at}.`)
+    expect(await page.locator('[data-testid=train-charts] canvas').count()).toBeGreaterThanOrEqual(2)
+    // The worker is gone: nothing moves any more.
+    await page.waitForTimeout(1500)
+    expect(await stepOf(page)).toBe(at)
+    await screenshot(page, 'train-cancelled')
+
+    // Resume loads the kept checkpoint (not one from an earlier save) and continues on the reference.
+    await page.getByTestId('train-start').click()
+    await expect.poll(() => stepOf(page), { timeout: 60_000, interval: 100 }).toBeGreaterThan(at)
+    expect(await page.getByTestId('train-panel').textContent()).toContain(
+      `resumed from this browser at step ${at}`,
+    )
+    await page.getByTestId('train-cancel').click()
+    await expect.poll(() => status(page), { timeout: 60_000 }).toBe('cancelled')
+    const again = await stepOf(page)
+    expect(await page.getByTestId('state-hash').textContent()).toBe(expected[again - 1])
+    expect(await page.getByTestId('train-charts').getAttribute('data-points')).toBe(String(again))
+    expect(errors).toEqual([])
+  }, 200_000)
+})

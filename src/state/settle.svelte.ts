@@ -1,0 +1,69 @@
+import { proxy } from 'comlink'
+import type { SettleEvent, SettleResult } from '../disputes/settle.ts'
+import { corpusUrl, startSettleWorker } from './workers.ts'
+import { saveBlob } from './download.ts'
+
+/** One dispute being settled in the settle worker: progress in words and numbers, then the verdict. */
+export class Settlement {
+  status = $state<'idle' | 'running' | 'done' | 'failed'>('idle')
+  /** What the worker is doing, in words, and how far it is through the replay. */
+  phase = $state('')
+  progress = $state<{ done: number; total: number } | null>(null)
+  /** The divergent step as soon as bisection finds it (before the replay reaches it). */
+  step = $state<{ step: number; rounds: number } | null>(null)
+  result = $state<SettleResult | null>(null)
+  error = $state('')
+  ms = $state(0)
+  #worker: Worker | null = null
+
+  async run(a: string, b: string, traces: string[]): Promise<void> {
+    this.cancel()
+    const { worker, api } = startSettleWorker()
+    this.#worker = worker
+    Object.assign(this, { status: 'running', progress: null, step: null, result: null, error: '' })
+    this.phase = 'Checking the receipts…'
+    const start = performance.now()
+    try {
+      const result = await api.settle(
+        { a, b: b.trim() || undefined, traces, corpusUrl: corpusUrl() },
+        proxy((e: SettleEvent) => this.#event(e)),
+      )
+      if (this.#worker !== worker) return // cancelled or superseded
+      this.result = result
+      this.status = 'done'
+    } catch (e) {
+      if (this.#worker !== worker) return
+      this.error = e instanceof Error ? e.message : String(e)
+      this.status = 'failed'
+    } finally {
+      this.ms = performance.now() - start
+      worker.terminate()
+      if (this.#worker === worker) this.#worker = null
+      this.phase = ''
+    }
+  }
+
+  /** Stops at once: the worker is discarded, and nothing half-done is reported. */
+  cancel(): void {
+    if (!this.#worker) return
+    this.#worker.terminate()
+    this.#worker = null
+    this.status = 'idle'
+    this.phase = ''
+  }
+
+  /** The self-contained evidence as a JSON download: anyone can re-check it (checkEvidence). */
+  downloadEvidence(): void {
+    const e = this.result?.evidence
+    if (e) saveBlob(JSON.stringify(e, null, 2), `lockstep-dispute-step${e.step}-op${e.opIndex}.json`)
+  }
+
+  #event(e: SettleEvent): void {
+    if (e.phase === 'step') this.step = { step: e.step, rounds: e.rounds }
+    if (e.phase === 'replay') {
+      this.progress = { done: e.done, total: e.total }
+      this.phase = `Re-executing step ${e.done} of ${e.total} on the CPU reference…`
+    }
+    if (e.phase === 'trace') this.phase = `Tracing every operator of step ${e.step}…`
+  }
+}

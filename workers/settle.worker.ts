@@ -1,0 +1,52 @@
+// The settle worker: validates two conflicting training receipts (or one, against this computer's
+// re-execution), replays and traces the disputed step on the CPU reference, and bisects to the one
+// operator at fault (src/disputes/settle.ts). All of it off the page's thread.
+import { expose } from 'comlink'
+import type { Hex } from 'viem'
+import { validateTrainingReceipt } from '../src/receipts/validate.ts'
+import type { TrainingReceipt } from '../src/receipts/training.ts'
+import { settle, type SettleEvent, type SettleResult } from '../src/disputes/settle.ts'
+import { readStepTrace } from '../src/disputes/stepTrace.ts'
+import type { StepTrace } from '../src/disputes/dispute.ts'
+
+export interface SettleRequest {
+  a: string
+  b?: string
+  /** Step-trace files the parties supplied (JSON text), in any order. */
+  traces: string[]
+  corpusUrl: string
+}
+
+async function receipt(label: string, text: string): Promise<TrainingReceipt> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    throw new Error(`Receipt ${label} is not JSON: ${e instanceof Error ? e.message : e}`, { cause: e })
+  }
+  const failed = (await validateTrainingReceipt(value)).filter((c) => !c.ok)
+  if (failed.length)
+    throw new Error(
+      `Receipt ${label} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+    )
+  return value as TrainingReceipt
+}
+
+const api = {
+  async settle(req: SettleRequest, onEvent: (e: SettleEvent) => void): Promise<SettleResult> {
+    const a = await receipt('A', req.a)
+    const b = req.b?.trim() ? await receipt('B', req.b) : undefined
+    const traces = new Map<Hex, { step: number; trace: StepTrace }>()
+    for (const text of req.traces) {
+      const t = readStepTrace(text)
+      traces.set(t.receiptHash, t)
+    }
+    const res = await fetch(req.corpusUrl)
+    if (!res.ok) throw new Error(`Could not load the corpus ${req.corpusUrl}: HTTP ${res.status}`)
+    return settle({ a, b, traces, corpus: new Uint8Array(await res.arrayBuffer()) }, onEvent)
+  },
+}
+
+export type SettleWorkerApi = typeof api
+
+expose(api)
