@@ -69,14 +69,17 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
   return { rpcUrl, port, chainId, stop }
 }
 
-/** Deploys the receipt and swarm registries with `key`; returns their addresses. */
+/**
+ * Deploys the receipt and swarm registries with `key`; returns their addresses.
+ * @returns {Promise<{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }>}
+ */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
   const chain = { ...foundry, id: chainId }
   const account = privateKeyToAccount(key)
   const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
   const client = createPublicClient({ chain, transport: http(rpcUrl) })
   const { contracts } = compileContracts()
-  const deployed = {}
+  const deployed = /** @type {Record<string, `0x${string}`>} */ ({})
   for (const [name, key] of [
     ['ReceiptRegistry', 'receiptRegistry'],
     ['SwarmRegistry', 'swarmRegistry'],
@@ -87,7 +90,7 @@ export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 313
     if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed`)
     deployed[key] = receipt.contractAddress
   }
-  return deployed
+  return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }} */ (deployed)
 }
 
 /** anvil plus deployed contracts: what `npm start` and the tests run against. */

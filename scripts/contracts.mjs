@@ -11,7 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 export const outDir = join(root, 'src/chain/contracts')
 
-/** Standard-JSON compile of every contract in contracts/; throws with solc's messages on any error. */
+/**
+ * Standard-JSON compile of every contract in contracts/; throws with solc's messages on any error.
+ * @returns {{ solc: string, contracts: Record<string, { abi: unknown[], bytecode: `0x${string}` }> }}
+ */
 export function compileContracts() {
   const solc = require('solc')
   const sources = Object.fromEntries(

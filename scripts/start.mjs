@@ -5,11 +5,33 @@ import { ensureDeps } from './deps.mjs'
 
 ensureDeps()
 const port = process.env.PORT ?? '5173'
+// The swarm's relay on loopback, unless VITE_RELAY_ADDR already points tabs at another one.
+// Imported only now: on a first run libp2p is not installed until ensureDeps() returns.
+let relay
+if (!process.env.VITE_RELAY_ADDR) {
+  const { startRelay } = await import('./relay.mjs')
+  relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 9090) })
+  process.env.VITE_RELAY_ADDR = relay.multiaddrs[0]
+  console.log(`[lockstep] swarm relay at ${relay.multiaddrs[0]}`)
+}
+// The local dev chain (anvil) with the registries deployed, unless VITE_CHAIN_RPC already points the
+// app at another chain (docs/chain.md).
+let chain
+if (!process.env.VITE_CHAIN_RPC) {
+  const { startChain } = await import('./chain.mjs')
+  chain = await startChain({ port: Number(process.env.CHAIN_PORT ?? 8545) })
+  process.env.VITE_CHAIN_RPC = chain.rpcUrl
+  console.log(`[lockstep] dev chain ${chain.chainId} at ${chain.rpcUrl}, receipt registry ${chain.receiptRegistry}`)
+}
 // Start vite's own binary, not `npx vite`, so signals reach the real process.
 const vite = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', port, '--strictPort'], {
   stdio: 'inherit',
 })
-const stop = () => vite.kill('SIGTERM')
+const stop = () => {
+  vite.kill('SIGTERM')
+  void relay?.stop()
+  void chain?.stop()
+}
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 vite.on('exit', (code) => process.exit(code ?? 0))

@@ -5,6 +5,8 @@ import type { EIP1193Provider } from 'viem'
 
 export interface WalletOption {
   id: string
+  /** Reverse-DNS name (EIP-6963): stable across reloads, unlike the uuid. */
+  rdns: string
   name: string
   icon?: string
   provider: EIP1193Provider
@@ -16,13 +18,19 @@ export function watchWallets(onChange: (wallets: WalletOption[]) => void): () =>
   const emit = (details: readonly EIP6963ProviderDetail[]) => {
     const wallets: WalletOption[] = details.map((d) => ({
       id: d.info.uuid,
+      rdns: d.info.rdns,
       name: d.info.name,
       icon: d.info.icon,
       provider: d.provider as unknown as EIP1193Provider,
     }))
     const injected = (globalThis as { ethereum?: EIP1193Provider }).ethereum
     if (injected && !wallets.some((w) => w.provider === injected))
-      wallets.push({ id: 'window.ethereum', name: 'Browser wallet (window.ethereum)', provider: injected })
+      wallets.push({
+        id: 'window.ethereum',
+        rdns: 'window.ethereum',
+        name: 'Browser wallet (window.ethereum)',
+        provider: injected,
+      })
     onChange(wallets)
   }
   emit(store.getProviders())

@@ -2,6 +2,8 @@ import { proxy } from 'comlink'
 import type { Check } from '../receipts/validate.ts'
 import type { VerifyEvent } from '../../workers/verify.worker.ts'
 import { corpusUrl, startVerifyWorker } from './workers.ts'
+import type { ChainConfig } from '../chain/config.ts'
+import { verifyAnchor, type AnchorVerdict } from '../chain/verify.ts'
 
 /** One verification in the verify worker: the checklist as it fills in, progress, the verdict. */
 export class Verification {
@@ -10,7 +12,14 @@ export class Verification {
   progress = $state<{ done: number; total: number } | null>(null)
   kind = $state('')
   ms = $state(0)
+  /** What the chain says about the receipt, read after the receipt's own checks pass. */
+  anchor = $state.raw<AnchorVerdict | null>(null)
   #worker: Worker | null = null
+  readonly #chain: ChainConfig | null
+
+  constructor(chain: ChainConfig | null = null) {
+    this.#chain = chain
+  }
 
   async run(text: string, modelBytes?: Uint8Array): Promise<void> {
     this.cancel()
@@ -19,6 +28,7 @@ export class Verification {
     this.status = 'running'
     this.checks = []
     this.progress = null
+    this.anchor = null
     const start = performance.now()
     let last = start
     try {
@@ -34,6 +44,7 @@ export class Verification {
       )
       this.kind = result.kind
       this.status = result.ok ? 'passed' : 'failed'
+      if (result.ok && this.#chain) this.anchor = await verifyAnchor(JSON.parse(text), this.#chain)
     } catch (e) {
       this.checks.push({
         name: 'structure',

@@ -1,0 +1,141 @@
+// The page's wallet and anchor queue: which wallets this browser offers (EIP-6963), the connected
+// one, and the receipts waiting to be anchored. One instance for the page (App.svelte).
+import { chainConfig, DEV_CHAIN_ID, type ChainConfig } from '../chain/config.ts'
+import { publicClient } from '../chain/client.ts'
+import { DEV_WALLET_LABEL, devWalletProvider } from '../chain/devWallet.ts'
+import { AnchorQueue } from '../chain/queue.ts'
+import { idbAnchorStore, type AnchorJob } from '../chain/store.ts'
+import { connectWallet, ensureChain, walletSigner, type WalletSession } from '../chain/wallet.ts'
+import { watchWallets, type WalletOption } from '../chain/wallets.ts'
+import { devAccount, devKey } from '../receipts/devkey.ts'
+import type { ReceiptSigner, TrainingReceipt } from '../receipts/training.ts'
+import type { InferenceReceipt } from '../receipts/inference.ts'
+
+export class Wallet {
+  readonly config: ChainConfig
+  /** Read once from the URL and build settings; null when they are unusable (the error says why). */
+  readonly configError: string | null = null
+  options = $state.raw<WalletOption[]>([])
+  // Raw: a provider is the wallet's own object, not something for Svelte to proxy.
+  session = $state.raw<WalletSession | null>(null)
+  status = $state<'idle' | 'connecting' | 'connected'>('idle')
+  error = $state<string | null>(null)
+  jobs = $state.raw<AnchorJob[]>([])
+  #queue: AnchorQueue
+  #stopWatching: (() => void) | null = null
+
+  constructor(search = location.search) {
+    let config: ChainConfig
+    try {
+      config = chainConfig(search)
+    } catch (e) {
+      this.configError = e instanceof Error ? e.message : String(e)
+      config = chainConfig('')
+    }
+    this.config = config
+    this.#queue = new AnchorQueue({
+      store: idbAnchorStore(),
+      config,
+      client: publicClient(config),
+      wallet: () => this.session,
+      onChange: (jobs) => (this.jobs = jobs),
+    })
+  }
+
+  get onDevChain(): boolean {
+    return this.config.chainId === DEV_CHAIN_ID
+  }
+
+  /** Where receipts are signed for: this chain's registry (the EIP-712 verifyingContract). */
+  get target() {
+    return { chainId: this.config.chainId, verifyingContract: this.config.receiptRegistry }
+  }
+
+  /** The connected wallet, or this browser's dev key when none is (dev chain only). */
+  get signer(): ReceiptSigner {
+    return this.session ? walletSigner(this.session, this.config) : devAccount()
+  }
+
+  start(): void {
+    const last = localStorage.getItem(LAST_WALLET)
+    if (last === 'dev' && this.onDevChain) void this.connect('dev', { silent: true })
+    this.#stopWatching = watchWallets((found) => {
+      this.options = found
+      const again = found.find((w) => w.rdns === last)
+      if (again && !this.session && this.status === 'idle') void this.connect(again, { silent: true })
+    })
+    void this.#queue.list().then((jobs) => (this.jobs = jobs))
+    this.#queue.start()
+  }
+
+  stop(): void {
+    this.#stopWatching?.()
+    this.#queue.stop()
+  }
+
+  /**
+   * Connects a wallet. `silent` reconnects the wallet used last without a prompt (eth_accounts), as
+   * after a reload: queued receipts then carry on by themselves.
+   */
+  async connect(option: WalletOption | 'dev', { silent = false } = {}): Promise<void> {
+    this.error = null
+    this.status = 'connecting'
+    try {
+      const provider = option === 'dev' ? devWalletProvider(devKey(), this.config) : option.provider
+      const label = option === 'dev' ? DEV_WALLET_LABEL : option.name
+      if (silent) {
+        const accounts = (await provider.request({ method: 'eth_accounts' })) as string[]
+        if (!accounts.length) return void (this.status = 'idle')
+      }
+      this.session = await connectWallet(provider, label)
+      this.status = 'connected'
+      localStorage.setItem(LAST_WALLET, option === 'dev' ? 'dev' : option.rdns)
+      await this.switchChain()
+      // Jobs that waited for a wallet can go now.
+      for (const job of await this.#queue.list())
+        if (job.status === 'needs-you' && job.lastError?.name === 'WalletUnavailableError')
+          await this.#queue.retry(job.id)
+    } catch (e) {
+      this.session = null
+      this.status = 'idle'
+      if (!silent) this.error = message(e)
+    }
+  }
+
+  disconnect(): void {
+    localStorage.removeItem(LAST_WALLET)
+    this.session = null
+    this.status = 'idle'
+  }
+
+  async switchChain(): Promise<void> {
+    if (!this.session) return
+    this.error = null
+    try {
+      await ensureChain(this.session, this.config)
+    } catch (e) {
+      this.error = message(e)
+    }
+    this.session = { ...this.session } // ensureChain updated its chainId
+    this.#queue.wake()
+  }
+
+  /** Signs (if not yet signed for this chain) and queues a receipt; the queue takes it from there. */
+  async anchor(receipt: TrainingReceipt | InferenceReceipt, uri: string): Promise<void> {
+    this.error = null
+    try {
+      await this.#queue.add(receipt, uri)
+    } catch (e) {
+      this.error = message(e)
+    }
+  }
+
+  retry(id: string): void {
+    void this.#queue.retry(id)
+  }
+}
+
+const LAST_WALLET = 'lockstep.lastWallet'
+
+const message = (e: unknown) =>
+  e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e)
