@@ -21,7 +21,9 @@ if (!process.env.VITE_CHAIN_RPC) {
   const { startChain } = await import('./chain.mjs')
   chain = await startChain({ port: Number(process.env.CHAIN_PORT ?? 8545) })
   process.env.VITE_CHAIN_RPC = chain.rpcUrl
-  console.log(`[lockstep] dev chain ${chain.chainId} at ${chain.rpcUrl}, receipt registry ${chain.receiptRegistry}`)
+  console.log(
+    `[lockstep] dev chain ${chain.chainId} at ${chain.rpcUrl}, receipt registry ${chain.receiptRegistry}`,
+  )
 }
 // Start vite's own binary, not `npx vite`, so signals reach the real process.
 const vite = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', port, '--strictPort'], {
