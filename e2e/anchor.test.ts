@@ -3,7 +3,10 @@
 // then the faults: rejections, the wrong chain, an RPC outage across a reload. Exactly once each time,
 // counted in the registry's events.
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createPublicClient, http, type Address, type Hex } from 'viem'
 import type { Browser, Page } from 'playwright-core'
 import { launch } from './browser.ts'
@@ -73,6 +76,20 @@ describe('anchoring through an injected wallet', () => {
     await page.getByTestId('anchor-save').click()
     const text = readFileSync((await (await download).path())!, 'utf8')
     expect(JSON.parse(text).body.producer).toBe(account)
+
+    // The CLI reads the same anchor; against the chain a receipt was not signed for, it refuses.
+    const file = join(mkdtempSync(join(tmpdir(), 'lockstep-anchor-')), 'receipt.json')
+    writeFileSync(file, text)
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/lockstep.mjs', 'verify', file, '--no-replay', ...args], {
+        encoding: 'utf8',
+      })
+    const ok = cli('--rpc', chainRpc)
+    expect(ok.stdout).toContain(`✓ anchor: anchored by ${account}`)
+    expect(ok.status).toBe(0)
+    const wrong = cli('--rpc', chainRpc, '--chain-id', '1')
+    expect(wrong.stdout).toContain('✗ chain')
+    expect(wrong.status).toBe(1)
 
     // A verifier: another browser context, no wallet at all.
     const verifier = await (await browser.newContext()).newPage()

@@ -1,5 +1,5 @@
 // The `lockstep` command line, on the deterministic CPU reference:
-//   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--model FILE] [--no-replay]
+//   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE] [--model FILE] [--no-replay]
 //   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
 // verify exits 0 only when every check passes; otherwise 1, with the failed checks named. 2: bad usage.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -21,9 +21,12 @@ import {
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { firstDivergentStep } from '../disputes/dispute.ts'
+import { resolveChain } from '../chain/config.ts'
+import { verifyAnchor } from '../chain/verify.ts'
 
 const usage = `usage:
-  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--corpus FILE] [--model FILE] [--no-replay]
+  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE] [--model FILE] [--no-replay]
+    --rpc URL: also require the receipt's anchor on that chain, from its signer, with the same root
   lockstep dispute <a.json> <b.json> [--corpus FILE]
   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]`
 
@@ -92,6 +95,7 @@ async function verifyInferenceCommand(
   options: Parameters<typeof validateInferenceReceipt>[1],
 ): Promise<number> {
   if (!report(await validateInferenceReceipt(receipt, options))) return 1
+  if ((await anchorCheck(receipt as InferenceReceipt, args)) === false) return 1
   if (args.includes('--no-replay')) return 0
   const r = receipt as InferenceReceipt
   let bytes: Uint8Array
@@ -106,6 +110,39 @@ async function verifyInferenceCommand(
   if (!report(verifyInference(r, bytes))) return 1
   console.log(`OK: signed by ${r.body.producer}; outputs re-executed and equal`)
   return 0
+}
+
+/**
+ * With --rpc: the anchor check against that chain. The chain id is the one the RPC reports (the chain
+ * really being read), unless --chain-id names one; then they must agree. null when --rpc is absent.
+ */
+async function anchorCheck(
+  receipt: TrainingReceipt | InferenceReceipt,
+  args: string[],
+): Promise<boolean | null> {
+  const rpc = flag(args, 'rpc')
+  if (!rpc) return null
+  let chainId: string
+  try {
+    const res = await fetch(rpc, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    })
+    chainId = String(Number(((await res.json()) as { result: string }).result))
+  } catch (e) {
+    console.log(`✗ anchor: the chain at ${rpc} did not answer (${e instanceof Error ? e.message : e})`)
+    return false
+  }
+  const wanted = flag(args, 'chain-id')
+  if (wanted !== undefined && wanted !== chainId) {
+    console.log(`✗ chain: ${rpc} is chain ${chainId}, not ${wanted}`)
+    return false
+  }
+  const config = resolveChain({ rpc, chainId, registry: flag(args, 'registry') })
+  const verdict = await verifyAnchor(receipt, config)
+  report(verdict.checks)
+  return verdict.ok
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -146,6 +183,7 @@ async function verify(args: string[]): Promise<number> {
   if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
     return verifyInferenceCommand(receipt, args, options)
   if (!report(await validateTrainingReceipt(receipt, options))) return 1
+  if ((await anchorCheck(receipt as TrainingReceipt, args)) === false) return 1
   if (args.includes('--no-replay')) {
     console.log('OK (validated; not re-executed)')
     return 0
