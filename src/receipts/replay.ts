@@ -108,8 +108,10 @@ export function sampleSteps(receipt: TrainingReceipt, k: number, seed: Hex): num
 }
 
 /**
- * `verify` by sampling: for each drawn step s, take the producer's checkpoint after s − 1, check that it
- * hashes to the committed state, replay one step and compare with the commitment for s.
+ * `verify` by sampling: for each drawn step s, take the producer's nearest checkpoint at or before s − 1
+ * (published every few steps), check that it hashes to the committed state, replay forward to s and
+ * compare every step on the way with its commitment. The receipt's config is used whatever the
+ * checkpoint says, so a checkpoint cannot smuggle in other hyperparameters.
  */
 export async function spotCheckTrainingReceipt<T>(
   receipt: TrainingReceipt,
@@ -131,32 +133,35 @@ export async function spotCheckTrainingReceipt<T>(
   const { train } = splitCorpus(corpus, b.data.valFraction)
   const committed = (s: number) => (s === b.startStep ? b.startStateHash : b.stepHashes[s - b.startStep - 1])
   const steps: StepVerdict[] = []
+  const fail = (detail: string, firstMismatch: number) => ({
+    ok: false,
+    detail,
+    steps,
+    sampled,
+    firstMismatch,
+  })
   for (const s of sampled) {
     const checkpoint = await checkpointAt(s - 1)
-    const trainer = Trainer.create(be, b.config, checkpoint)
+    if (!(checkpoint.step >= b.startStep && checkpoint.step <= s - 1))
+      return fail(
+        `the checkpoint offered for step ${s} is at step ${checkpoint.step}, outside ${b.startStep}…${s - 1}`,
+        s,
+      )
+    const trainer = Trainer.create(be, b.config, { ...checkpoint, config: b.config })
     try {
       const restored = await trainer.stateHash()
-      if (restored !== committed(s - 1)) {
-        return {
-          ok: false,
-          detail: `the checkpoint after step ${s - 1} hashes to ${restored}, not the committed ${committed(s - 1)}`,
-          steps,
-          sampled,
-          firstMismatch: s - 1,
-        }
+      if (restored !== committed(checkpoint.step))
+        return fail(
+          `the checkpoint after step ${checkpoint.step} hashes to ${restored}, not the committed ${committed(checkpoint.step)}`,
+          checkpoint.step,
+        )
+      for (let t = checkpoint.step + 1; t <= s; t++) {
+        const actual = (await trainer.trainStep(train)).stateHash
+        const v = { step: t, expected: committed(t), actual, equal: actual === committed(t) }
+        steps.push(v)
+        options.onStep?.(v)
+        if (!v.equal) return fail(`step ${t} differs: replayed ${actual}, committed ${v.expected}`, t)
       }
-      const actual = (await trainer.trainStep(train)).stateHash
-      const v = { step: s, expected: committed(s), actual, equal: actual === committed(s) }
-      steps.push(v)
-      options.onStep?.(v)
-      if (!v.equal)
-        return {
-          ok: false,
-          detail: `step ${s} differs: replayed ${actual}, committed ${v.expected}`,
-          steps,
-          sampled,
-          firstMismatch: s,
-        }
     } finally {
       trainer.dispose()
     }

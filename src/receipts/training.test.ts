@@ -244,4 +244,21 @@ describe('verify by spot checks', () => {
     expect(all.ok).toBe(false)
     expect([3, 4]).toContain(all.firstMismatch)
   })
+  it('replays forward from the nearest published checkpoint, with the receipt’s config whatever it says', async () => {
+    const { receipt, checkpointAt } = await withCheckpoints()
+    // Published every 2 steps only; one of them claims another learning rate.
+    const sparse = async (s: number) => {
+      const c = await checkpointAt(s - (s % 2))
+      return c.step === 2 ? { ...c, config: { ...c.config, lr: 1 } } : c
+    }
+    const result = await spotCheckTrainingReceipt(receipt, cpuBackend, corpus, sparse, { k: 5, seed: '0x07' })
+    expect(result.ok).toBe(true)
+    expect(result.steps.length).toBeGreaterThan(5) // steps between a checkpoint and a drawn step are replayed too
+    const late = await spotCheckTrainingReceipt(receipt, cpuBackend, corpus, async () => checkpointAt(5), {
+      k: 1,
+      seed: '0x07',
+    })
+    expect(late.ok).toBe(false)
+    expect(late.detail).toMatch(/outside/)
+  })
 })
