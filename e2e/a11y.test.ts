@@ -18,15 +18,17 @@ interface AxeViolation {
 
 describe('accessibility (axe-core)', () => {
   it.each([
-    ['with WebGPU', true],
-    ['without WebGPU', false],
+    ['with WebGPU', true, ''],
+    ['without WebGPU', false, ''],
+    // Charts, stats and the teach-mode explanations filled in by a short run.
+    ['after a run in teach mode', false, '?preset=tiny&steps=2&autostart=1&teach=1'],
   ])(
     'the page has no serious or critical violations %s, in light and dark',
-    async (_name, webgpu) => {
+    async (_name, webgpu, query) => {
       const browser = await launch({ webgpu })
       browsers.push(browser)
       for (const colorScheme of ['light', 'dark'] as const) {
-        const { page } = await openPage(browser, baseUrl)
+        const { page } = await openPage(browser, baseUrl + query)
         await page.emulateMedia({ colorScheme })
         await page.getByTestId('gpu-status').waitFor()
         await page.waitForFunction(
@@ -36,6 +38,8 @@ describe('accessibility (axe-core)', () => {
             timeout: 60_000,
           },
         )
+        if (query.includes('autostart'))
+          await expect.poll(() => page.getByTestId('train-step').textContent(), { timeout: 60_000 }).toBe('2')
         await page.addScriptTag({ content: axeSource })
         const violations = (await page.evaluate(async () => {
           const axe = (window as unknown as { axe: { run: () => Promise<{ violations: unknown[] }> } }).axe

@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import type { Browser } from 'playwright-core'
+import { launch, openPage, screenshot } from './browser.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { decode, sampleBatch, splitCorpus } from '../src/train/data.ts'
+import { presets } from '../src/train/gpt.ts'
+import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
+
+const baseUrl = inject('baseUrl')
+const browsers: Browser[] = []
+afterAll(async () => Promise.all(browsers.map((b) => b.close())))
+
+describe('teach mode', () => {
+  it('steps once at a time, explaining each step with the numbers of the live run', async () => {
+    const config = defaultTrainConfig(presets.tiny, { steps: 5 })
+    const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+    const trainer = Trainer.create(cpuBackend, config)
+    const hashes = [(await trainer.trainStep(train)).stateHash, (await trainer.trainStep(train)).stateHash]
+    const batch = (step: number) =>
+      decode(
+        sampleBatch(train, {
+          seed: config.seed,
+          step,
+          batch: config.batch,
+          seqLen: config.model.seqLen,
+        }).inputs.subarray(0, config.model.seqLen),
+      )
+
+    const browser = await launch({ webgpu: false })
+    browsers.push(browser)
+    const { page, errors } = await openPage(browser, `${baseUrl}?teach=1&preset=tiny&steps=5`)
+    expect(await page.getByTestId('teach-toggle').isChecked()).toBe(true)
+    await expect.poll(() => page.getByTestId('train-step-once').isEnabled(), { timeout: 60_000 }).toBe(true)
+    for (const step of [1, 2]) {
+      await page.getByTestId('train-step-once').click()
+      await expect
+        .poll(() => page.getByTestId('train-step').textContent(), { timeout: 60_000 })
+        .toBe(String(step))
+      await expect.poll(() => page.getByTestId('train-panel').getAttribute('data-status')).toBe('paused')
+      expect(await page.getByTestId('state-hash').textContent()).toBe(hashes[step - 1])
+      // The explanations quote this step's own batch and hash, not canned text.
+      await expect.poll(() => page.getByTestId('teach-batch').textContent()).toBe(batch(step - 1))
+      expect(await page.getByTestId('teach-hash').textContent()).toContain(hashes[step - 1])
+      expect(await page.getByTestId('teach-step').textContent()).toContain(`Step ${step} read`)
+    }
+    expect(await page.getByTestId('teach-integers').textContent()).toContain('CPU reference')
+    expect(await page.getByTestId('teach-receipt').textContent()).toContain('these 2 state hashes')
+    await screenshot(page, 'teach')
+    expect(errors).toEqual([])
+  }, 120_000)
+})
