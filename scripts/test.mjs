@@ -43,6 +43,10 @@ for (const [name, cmd, args] of checks) {
   console.log(`[lockstep] check ${name}: ${r.status === 0 ? 'ok' : 'FAILED'}`)
 }
 
+// Bundle the CLI once before tests spawn it from several workers at the same time (each would
+// otherwise rebuild dist-cli/ on first use, racing on the same folder).
+spawnSync(process.execPath, ['bin/lockstep.mjs'], { stdio: 'ignore' })
+
 // Extra arguments narrow the vitest run, e.g. `npm test -- --project unit`.
 const report = 'artifacts/vitest.json'
 rmSync(report, { force: true })

@@ -1,15 +1,13 @@
-// The `lockstep` command line, on the deterministic CPU reference:
-//   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE] [--model FILE] [--no-replay]
-//   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
-// verify exits 0 only when every check passes; otherwise 1, with the failed checks named. 2: bad usage.
+// The `lockstep` command line, on the deterministic CPU reference (or the GPU through Dawn with --gpu).
+// See `usage` below. verify and replay exit 0 only when every check passes; otherwise 1, with the
+// failed checks named. 2: bad usage.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { validateTrainingReceipt, type Check } from '../receipts/validate.ts'
-import { replayTrainingReceipt } from '../receipts/replay.ts'
+import { validateTrainingReceipt } from '../receipts/validate.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import {
   INFERENCE_RECEIPT,
@@ -19,23 +17,28 @@ import {
   type InferenceReceipt,
 } from '../receipts/inference.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
-import { cpuBackend } from '../train/cpu.ts'
-import { firstDivergentStep } from '../disputes/dispute.ts'
 import { resolveChain } from '../chain/config.ts'
+import { publicClient } from '../chain/client.ts'
 import { verifyAnchor } from '../chain/verify.ts'
+import { flag, positional, report } from './args.ts'
+import { cliBackend } from './backend.ts'
+import { disputeCommand } from './dispute.ts'
+import { reexecute } from './reexec.ts'
+import { trainCommand } from './train.ts'
 
 const usage = `usage:
-  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE] [--model FILE] [--no-replay]
-    --rpc URL: also require the receipt's anchor on that chain, from its signer, with the same root
+  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
+                  [--model FILE] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
+    --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
+    --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
+                       the draw is seeded by --seed, else the anchor's block hash (with --rpc), else randomness
+  lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
+    re-execution only (no signature or chain checks): every step's state hash against the commitment
+  lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
+                 [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
   lockstep dispute <a.json> <b.json> [--corpus FILE]
-  lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]`
-
-function report(checks: Check[]): boolean {
-  for (const c of checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`)
-  const failed = checks.filter((c) => !c.ok)
-  if (failed.length) console.log(`FAILED: ${failed.map((c) => c.name).join(', ')}`)
-  return failed.length === 0
-}
+  lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
+  --gpu: compute on the GPU through Dawn (the optional 'webgpu' package); same bits as the CPU reference`
 
 /** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
 function signingKey(args: string[]): Hex {
@@ -95,7 +98,7 @@ async function verifyInferenceCommand(
   options: Parameters<typeof validateInferenceReceipt>[1],
 ): Promise<number> {
   if (!report(await validateInferenceReceipt(receipt, options))) return 1
-  if ((await anchorCheck(receipt as InferenceReceipt, args)) === false) return 1
+  if (!(await anchorCheck(receipt as InferenceReceipt, args)).ok) return 1
   if (args.includes('--no-replay')) return 0
   const r = receipt as InferenceReceipt
   let bytes: Uint8Array
@@ -114,14 +117,15 @@ async function verifyInferenceCommand(
 
 /**
  * With --rpc: the anchor check against that chain. The chain id is the one the RPC reports (the chain
- * really being read), unless --chain-id names one; then they must agree. null when --rpc is absent.
+ * really being read), unless --chain-id names one; then they must agree. Skipped without --rpc. The
+ * anchor's block hash comes back as a seed the producer could not have known when it signed.
  */
 async function anchorCheck(
   receipt: TrainingReceipt | InferenceReceipt,
   args: string[],
-): Promise<boolean | null> {
+): Promise<{ ok: boolean; blockHash?: Hex }> {
   const rpc = flag(args, 'rpc')
-  if (!rpc) return null
+  if (!rpc) return { ok: true }
   let chainId: string
   try {
     const res = await fetch(rpc, {
@@ -132,37 +136,35 @@ async function anchorCheck(
     chainId = String(Number(((await res.json()) as { result: string }).result))
   } catch (e) {
     console.log(`✗ anchor: the chain at ${rpc} did not answer (${e instanceof Error ? e.message : e})`)
-    return false
+    return { ok: false }
   }
   const wanted = flag(args, 'chain-id')
   if (wanted !== undefined && wanted !== chainId) {
     console.log(`✗ chain: ${rpc} is chain ${chainId}, not ${wanted}`)
-    return false
+    return { ok: false }
   }
   const config = resolveChain({ rpc, chainId, registry: flag(args, 'registry') })
-  const verdict = await verifyAnchor(receipt, config)
+  const client = publicClient(config)
+  const verdict = await verifyAnchor(receipt, config, client)
   report(verdict.checks)
-  return verdict.ok
+  if (!verdict.ok || !verdict.anchor) return { ok: false }
+  const block = await client.getBlock({ blockNumber: verdict.anchor.blockNumber })
+  return { ok: true, blockHash: block.hash }
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : undefined
+async function readReceipt(file: string | undefined): Promise<unknown> {
+  if (!file) throw new UsageError()
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    console.error(`✗ structure: cannot read ${file} as JSON (${e instanceof Error ? e.message : e})`)
+    return undefined
+  }
 }
 
 async function verify(args: string[]): Promise<number> {
-  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'))
-  if (!file) {
-    console.error(usage)
-    return 2
-  }
-  let receipt: unknown
-  try {
-    receipt = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    console.error(`✗ structure: cannot read ${file} as JSON (${e instanceof Error ? e.message : e})`)
-    return 1
-  }
+  const receipt = await readReceipt(positional(args, BOOLEAN_FLAGS)[0])
+  if (receipt === undefined) return 1
   const signer = flag(args, 'signer')
   const registry = flag(args, 'registry')
   const chainId = flag(args, 'chain-id')
@@ -171,8 +173,8 @@ async function verify(args: string[]): Promise<number> {
     ['registry', registry],
   ] as const) {
     if (v !== undefined && !isAddress(v)) {
-      console.error(`--${name} ${v} is not an address\n${usage}`)
-      return 2
+      console.error(`--${name} ${v} is not an address`)
+      throw new UsageError()
     }
   }
   const options = {
@@ -183,98 +185,103 @@ async function verify(args: string[]): Promise<number> {
   if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
     return verifyInferenceCommand(receipt, args, options)
   if (!report(await validateTrainingReceipt(receipt, options))) return 1
-  if ((await anchorCheck(receipt as TrainingReceipt, args)) === false) return 1
+  const r = receipt as TrainingReceipt
+  const anchor = await anchorCheck(r, args)
+  if (!anchor.ok) return 1
   if (args.includes('--no-replay')) {
     console.log('OK (validated; not re-executed)')
     return 0
   }
-  const r = receipt as TrainingReceipt
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  const corpusFile =
-    flag(args, 'corpus') ?? join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
-  let corpus: Uint8Array
+  const backend = await cliBackend(args)
   try {
-    corpus = new Uint8Array(readFileSync(corpusFile))
-  } catch {
-    console.log(`✗ replay: the corpus ${corpusFile} is not readable (pass --corpus FILE)`)
-    return 1
-  }
-  const result = await replayTrainingReceipt(r, cpuBackend, corpus, {
-    onStep: (v) =>
-      console.log(
-        `${v.equal ? '✓' : '✗'} step ${v.step}: ${v.actual}${v.equal ? '' : ` ≠ committed ${v.expected}`}`,
-      ),
-  })
-  console.log(`${result.ok ? '✓' : '✗'} replay (CPU reference): ${result.detail}`)
-  if (!result.ok) {
-    console.log('FAILED: replay')
-    return 1
-  }
-  console.log(`OK: signed by ${r.body.producer}; every step re-executed and equal`)
-  return 0
-}
-
-/**
- * Two training receipts that disagree: bisect to the first divergent step, then referee that one step by
- * replaying it on the CPU reference, naming the receipt(s) whose commitment differs.
- */
-async function disputeCommand(args: string[]): Promise<number> {
-  const files = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'))
-  if (files.length !== 2) {
-    console.error(usage)
-    return 2
-  }
-  const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as TrainingReceipt)
-  for (const [i, r] of [a, b].entries()) {
-    const failed = (await validateTrainingReceipt(r)).filter((c) => !c.ok)
-    if (failed.length) {
-      console.log(
-        `✗ ${files[i]} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
-      )
+    if (!(await reexecute(r, args, backend, anchor.blockHash))) {
+      console.log('FAILED: re-execution')
       return 1
     }
+  } finally {
+    backend.dispose()
   }
-  const { index: step, rounds } = firstDivergentStep(a, b)
-  console.log(`first divergent step: ${step} (found in ${rounds} bisection rounds)`)
-  const corpus = new Uint8Array(readFileSync(flag(args, 'corpus') ?? corpusPath(a)))
-  const ref = await replayTrainingReceipt(
-    {
-      ...a,
-      body: { ...a.body, endStep: step, stepHashes: a.body.stepHashes.slice(0, step - a.body.startStep) },
-    },
-    cpuBackend,
-    corpus,
+  console.log(
+    `OK: signed by ${r.body.producer}; ${flag(args, 'checkpoints') ? 'sampled steps' : 'every step'} re-executed and equal`,
   )
-  const reference = ref.steps.at(-1)?.actual
-  if (!reference || ref.steps.slice(0, -1).some((s) => !s.equal)) {
-    console.log(
-      `✗ the replay before step ${step} already disagrees with the agreed commitments: ${ref.detail}`,
-    )
-    return 1
-  }
-  const wrong = files.filter((_, i) => [a, b][i].body.stepHashes[step - a.body.startStep - 1] !== reference)
-  console.log(`referee (CPU reference) state after step ${step}: ${reference}`)
-  console.log(wrong.length ? `wrong: ${wrong.join(', ')}` : 'neither receipt matches the referee')
   return 0
 }
 
-function corpusPath(r: TrainingReceipt): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  return join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
+/** Re-execution alone: for debugging a receipt, or a GPU, without signature or chain checks. */
+async function replayCommand(args: string[]): Promise<number> {
+  const receipt = (await readReceipt(positional(args, BOOLEAN_FLAGS)[0])) as TrainingReceipt | undefined
+  if (receipt === undefined) return 1
+  if (!receipt?.body?.config || !Array.isArray(receipt.body.stepHashes)) {
+    console.log('✗ structure: not a training receipt')
+    return 1
+  }
+  const backend = await cliBackend(args)
+  try {
+    return (await reexecute(receipt, args, backend)) ? 0 : 1
+  } finally {
+    backend.dispose()
+  }
 }
+
+async function trainCli(args: string[]): Promise<number> {
+  const backend = await cliBackend(args)
+  try {
+    return await trainCommand(
+      args,
+      backend,
+      privateKeyToAccount(signingKey(args)),
+      target(args),
+      defaultCorpus,
+    )
+  } finally {
+    backend.dispose()
+  }
+}
+
+function target(args: string[]): { chainId: number; verifyingContract: Address } {
+  return {
+    chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
+    verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+  }
+}
+
+/** A command's arguments did not make sense: print the usage, exit 2. */
+class UsageError extends Error {}
+
+/** Flags without a value, so the word after them is not taken for one. */
+const BOOLEAN_FLAGS = ['gpu', 'no-replay']
+const defaultCorpus = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'public',
+  'corpus',
+  'kjv-pentateuch.txt',
+)
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  const commands: Record<string, (args: string[]) => Promise<number>> = {
+    verify,
+    replay: replayCommand,
+    train: trainCli,
+    infer: inferCommand,
+    dispute: (args) => disputeCommand(args, usage),
+  }
+  const run = commands[command]
+  if (!run) {
+    console.error(usage)
+    return 2
+  }
   try {
-    if (command === 'verify') return await verify(rest)
-    if (command === 'infer') return await inferCommand(rest)
-    if (command === 'dispute') return await disputeCommand(rest)
+    return await run(rest)
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(usage)
+      return 2
+    }
     console.error(`lockstep ${command}: ${e instanceof Error ? e.message : e}`)
     return 1
   }
-  console.error(usage)
-  return 2
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,23 @@
+// Argument helpers shared by the CLI's commands.
+import type { Check } from '../receipts/validate.ts'
+
+export function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : undefined
+}
+
+/** Arguments that are neither a --flag nor a flag's value. Boolean flags are listed so their next word counts. */
+export function positional(args: string[], booleans: string[] = []): string[] {
+  return args.filter((a, i) => {
+    if (a.startsWith('--')) return false
+    const prev = args[i - 1]
+    return !prev?.startsWith('--') || booleans.includes(prev.slice(2))
+  })
+}
+
+export function report(checks: Check[]): boolean {
+  for (const c of checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`)
+  const failed = checks.filter((c) => !c.ok)
+  if (failed.length) console.log(`FAILED: ${failed.map((c) => c.name).join(', ')}`)
+  return failed.length === 0
+}

@@ -1,0 +1,134 @@
+// The CLI end to end in Node: a producer (`train`) publishes a receipt and checkpoints; verifiers spot-
+// check from them, replay, use Dawn with --gpu when it is there, and seed the draw from the anchor's block.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createWalletClient, http, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
+import { receiptRegistryAbi } from '../chain/contracts/ReceiptRegistry.ts'
+import { publicClient } from '../chain/client.ts'
+import { resolveChain } from '../chain/config.ts'
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/lockstep.mjs', ...args], { encoding: 'utf8' })
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-cli-'))
+const receipt = join(dir, 'receipt.json')
+const checkpoints = join(dir, 'checkpoints')
+
+beforeAll(() => {
+  const made = cli(
+    'train',
+    '--out',
+    receipt,
+    '--steps',
+    '6',
+    '--batch',
+    '2',
+    '--checkpoints',
+    checkpoints,
+    '--every',
+    '2',
+    '--key',
+    ANVIL_KEY_0,
+  )
+  expect(made.stderr).toBe('')
+  expect(made.status).toBe(0)
+}, 120_000)
+
+describe('lockstep train / verify / replay', () => {
+  it('spot-checks k steps from the published checkpoints, printing the seed so the draw can be repeated', () => {
+    const r = cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01')
+    expect(r.stdout).toContain('spot check: 2 step(s) drawn with seed 0x01 (given), 4 checkpoints')
+    expect(r.stdout).toContain('sampled steps re-executed and equal')
+    expect(r.status).toBe(0)
+    expect(cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01').stdout).toBe(
+      r.stdout,
+    )
+  }, 120_000)
+
+  it('fails on a checkpoint that does not hash to the committed state, naming the step', () => {
+    const bad = join(dir, 'bad')
+    cli(
+      'train',
+      '--out',
+      join(dir, 'again.json'),
+      '--steps',
+      '6',
+      '--batch',
+      '2',
+      '--checkpoints',
+      bad,
+      '--every',
+      '2',
+      '--key',
+      ANVIL_KEY_0,
+    )
+    const file = join(bad, 'step-2.lscp')
+    const bytes = readFileSync(file)
+    bytes[bytes.length - 1] ^= 1 // one bit of the last tensor value
+    writeFileSync(file, bytes)
+    const r = cli('verify', receipt, '--checkpoints', bad, '--spot', '6', '--seed', '0x02')
+    expect(r.stdout).toMatch(/the checkpoint after step 2 hashes to 0x[0-9a-f]+, not the committed/)
+    expect(r.stdout).toContain('FAILED: re-execution')
+    expect(r.status).toBe(1)
+  }, 120_000)
+
+  it('replays a receipt whose signature was tampered (re-execution only) but verify refuses it', () => {
+    const tampered = JSON.parse(readFileSync(receipt, 'utf8'))
+    tampered.signature.value = tampered.signature.value.replace(/.$/, (c: string) => (c === '0' ? '1' : '0'))
+    const file = join(dir, 'tampered.json')
+    writeFileSync(file, JSON.stringify(tampered))
+    const replay = cli('replay', file)
+    expect(replay.stdout).toContain('all 6 steps equal, bit for bit')
+    expect(replay.status).toBe(0)
+    expect(cli('verify', file, '--no-replay').status).toBe(1)
+    expect(cli('replay').status).toBe(2)
+  }, 120_000)
+
+  it('with --gpu, replays through Dawn with the same bits, or says why it cannot', () => {
+    const r = cli('replay', receipt, '--gpu')
+    if (r.status === 0) expect(r.stdout).toMatch(/replay \(GPU via Dawn .*\): all 6 steps equal, bit for bit/)
+    else expect(r.stderr).toMatch(/Dawn found no GPU adapter|--gpu needs the optional 'webgpu' package/)
+  }, 300_000)
+})
+
+describe('a spot check seeded by the chain', () => {
+  let chain: Awaited<ReturnType<typeof startChain>>
+  beforeAll(async () => {
+    chain = await startChain()
+  }, 60_000)
+  afterAll(() => chain?.stop())
+
+  it("draws from the anchor's block hash, which the producer could not know when it signed", async () => {
+    const r = JSON.parse(readFileSync(receipt, 'utf8'))
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(ANVIL_KEY_0),
+      chain: foundry,
+      transport: http(chain.rpcUrl),
+    })
+    const hash = await wallet.writeContract({
+      address: chain.receiptRegistry,
+      abi: receiptRegistryAbi,
+      functionName: 'anchor',
+      args: [r.receiptHash, r.body.stepsRoot, 'file://receipt.json'],
+    })
+    const client = publicClient(resolveChain({ rpc: chain.rpcUrl }))
+    const mined = await client.waitForTransactionReceipt({ hash })
+    const verified = cli(
+      'verify',
+      receipt,
+      '--rpc',
+      chain.rpcUrl,
+      '--checkpoints',
+      checkpoints,
+      '--spot',
+      '2',
+    )
+    expect(verified.stdout).toContain(`seed ${mined.blockHash as Hex} (the anchor's block hash)`)
+    expect(verified.status).toBe(0)
+  }, 120_000)
+})

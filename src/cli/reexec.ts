@@ -1,0 +1,85 @@
+// Re-execution from the command line: a full replay from the start state, or a spot check of k steps
+// drawn from a seed, each replayed from the producer's nearest published checkpoint (`--checkpoints DIR`
+// of step-<n>.lscp files, written by `lockstep train --checkpoints DIR`).
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { bytesToHex, type Hex } from 'viem'
+import { replayTrainingReceipt, spotCheckTrainingReceipt, type StepVerdict } from '../receipts/replay.ts'
+import type { TrainingReceipt } from '../receipts/training.ts'
+import type { Checkpoint } from '../train/trainer.ts'
+import { checkpointBytes, decodeCheckpoint } from '../swarm/protocol/codec.ts'
+import { flag } from './args.ts'
+import type { CliBackend } from './backend.ts'
+
+export function corpusPath(r: TrainingReceipt): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  return join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
+}
+
+/** Every step-<n>.lscp in `dir`, decoded and bounded by the receipt's config. */
+export function loadCheckpoints(dir: string, r: TrainingReceipt): Map<number, Checkpoint> {
+  if (!existsSync(dir)) throw new Error(`no checkpoint folder ${dir}`)
+  const max = checkpointBytes(r.body.config) + 4096
+  const found = new Map<number, Checkpoint>()
+  for (const f of readdirSync(dir)) {
+    const m = /^step-(\d+)\.lscp$/.exec(f)
+    if (!m) continue
+    const c = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, f))), max)
+    if (c.step !== Number(m[1])) throw new Error(`${f} holds step ${c.step}`)
+    found.set(c.step, c)
+  }
+  if (!found.size) throw new Error(`no step-<n>.lscp checkpoints in ${dir}`)
+  return found
+}
+
+const line = (v: StepVerdict) =>
+  console.log(
+    `${v.equal ? '✓' : '✗'} step ${v.step}: ${v.actual}${v.equal ? '' : ` ≠ committed ${v.expected}`}`,
+  )
+
+/**
+ * Replays (all, or a spot check with --checkpoints) on `backend`; prints every step; true when all equal.
+ * `anchorSeed` (the anchor's block hash, which the producer could not know when signing) seeds the
+ * draw when --seed is not given; else the seed is fresh randomness, printed so the draw can be repeated.
+ */
+export async function reexecute(
+  r: TrainingReceipt,
+  args: string[],
+  backend: CliBackend,
+  anchorSeed?: Hex,
+): Promise<boolean> {
+  const corpusFile = flag(args, 'corpus') ?? corpusPath(r)
+  let corpus: Uint8Array
+  try {
+    corpus = new Uint8Array(readFileSync(corpusFile))
+  } catch {
+    console.log(`✗ replay: the corpus ${corpusFile} is not readable (pass --corpus FILE)`)
+    return false
+  }
+  const dir = flag(args, 'checkpoints')
+  if (!dir) {
+    const result = await replayTrainingReceipt(r, backend.be, corpus, { onStep: line })
+    console.log(`${result.ok ? '✓' : '✗'} replay (${backend.name}): ${result.detail}`)
+    return result.ok
+  }
+  const checkpoints = loadCheckpoints(dir, r)
+  const k = Number(flag(args, 'spot') ?? 3)
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`--spot must be a positive integer (got ${flag(args, 'spot')})`)
+  const given = flag(args, 'seed') as Hex | undefined
+  const seed = given ?? anchorSeed ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
+  const source = given ? 'given' : anchorSeed ? "the anchor's block hash" : 'fresh randomness'
+  console.log(`spot check: ${k} step(s) drawn with seed ${seed} (${source}), ${checkpoints.size} checkpoints`)
+  const steps = [...checkpoints.keys()].sort((a, b) => a - b)
+  const nearest = async (s: number) => {
+    const at = steps.filter((c) => c <= s).at(-1)
+    if (at === undefined) throw new Error(`no checkpoint at or before step ${s}`)
+    return checkpoints.get(at)!
+  }
+  const result = await spotCheckTrainingReceipt(r, backend.be, corpus, nearest, { k, seed, onStep: line })
+  console.log(
+    `${result.ok ? '✓' : '✗'} spot check (${backend.name}): ${result.detail}; drew ${result.sampled.join(', ')}`,
+  )
+  return result.ok
+}
