@@ -33,10 +33,11 @@ export async function serveBlob(
   signal: AbortSignal,
 ): Promise<number> {
   let request: Uint8Array = new Uint8Array(0)
-  await readUntil(stream, (bytes) => {
+  const reading = readUntil(stream, (bytes) => {
     request = concat(request, bytes)
     return request.byteLength >= REQUEST_BYTES
   })
+  await abortable(reading, signal)
   if (request.byteLength !== REQUEST_BYTES) throw new SwarmNetError('malformed blob request')
   const view = new DataView(request.buffer, request.byteOffset, REQUEST_BYTES)
   const blob = get(bytesToHex(request.subarray(0, 32)))
@@ -64,12 +65,12 @@ export async function requestBlob(
   const request = new Uint8Array(REQUEST_BYTES)
   request.set(hexToBytes(hash, { size: 32 }))
   new DataView(request.buffer).setUint32(32, maxBytes)
-  stream.send(request)
-  await stream.close({ signal })
   let header: Uint8Array = new Uint8Array(0)
   let body: Uint8Array | undefined
   let received = 0
-  await readUntil(stream, (bytes) => {
+  // Read before sending: on WebRTC the answer can arrive while close() still waits for the remote's
+  // acknowledgement, and a stream emits what arrives to whoever listens at that moment.
+  const reading = readUntil(stream, (bytes) => {
     if (!body) {
       header = concat(header, bytes)
       if (header.byteLength < HEADER_BYTES) return false
@@ -87,12 +88,24 @@ export async function requestBlob(
     received += bytes.byteLength
     return false
   })
+  stream.send(request)
+  await Promise.all([abortable(reading, signal), stream.close({ signal })])
   if (!body || received !== body.byteLength)
     throw new SwarmNetError(
       `the peer closed the stream after ${received} of ${body?.byteLength ?? '?'} bytes`,
     )
   if (keccak256(body) !== hash.toLowerCase()) throw new SwarmNetError(`blob content does not hash to ${hash}`)
   return body
+}
+
+/** Rejects when `signal` aborts even if `promise` never settles (a stream iterator can outlive its stream). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -54,22 +54,50 @@ export function watchRelays(node: SwarmNode, relays: string[], onError: (err: Er
 }
 
 /**
- * Upgrades every discovered peer to a direct WebRTC connection. Only the peer with the smaller id
- * dials, so two tabs never race to open two connections; discovery repeats, so a failed dial is retried.
+ * Upgrades every known peer to a direct WebRTC connection. Only the peer with the smaller id dials, so
+ * two tabs never race to open two connections. libp2p announces a peer once, often before it has a
+ * relay reservation to be reached through, so we rescan the peer store (on updates and every second)
+ * and back off from peers that keep failing (a closed tab stays in the store).
  */
 export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): () => void {
   const dialing = new Set<string>()
-  const onPeer = (e: CustomEvent<{ id: PeerId; multiaddrs: Multiaddr[] }>) => {
-    const id = e.detail.id.toString()
-    if (id >= node.peerId.toString() || dialing.has(id)) return
-    if (node.getConnections(e.detail.id).some((c) => !isRelayed(c))) return
-    const webrtc = e.detail.multiaddrs.filter((a) => a.toString().includes('/webrtc'))
-    if (webrtc.length === 0) return
-    dialing.add(id)
-    dialWithRetry(node, webrtc)
-      .catch(onError)
-      .finally(() => dialing.delete(id))
+  const failures = new Map<string, { count: number; until: number }>()
+  const self = node.peerId.toString()
+  const dial = (id: PeerId, addrs: Multiaddr[]) => {
+    const key = id.toString()
+    dialing.add(key)
+    dialWithRetry(node, addrs)
+      .then(() => failures.delete(key))
+      .catch((err) => {
+        const count = (failures.get(key)?.count ?? 0) + 1
+        failures.set(key, { count, until: Date.now() + Math.min(60_000, 5_000 * count) })
+        onError(err)
+      })
+      .finally(() => dialing.delete(key))
   }
-  node.addEventListener('peer:discovery', onPeer)
-  return () => node.removeEventListener('peer:discovery', onPeer)
+  let scanning = false
+  const scan = async () => {
+    if (scanning || node.status !== 'started') return
+    scanning = true
+    try {
+      for (const peer of await node.peerStore.all()) {
+        const key = peer.id.toString()
+        if (key >= self || dialing.has(key) || (failures.get(key)?.until ?? 0) > Date.now()) continue
+        if (node.getConnections(peer.id).some((c) => !isRelayed(c))) continue
+        const webrtc = peer.addresses.map((a) => a.multiaddr).filter((a) => a.toString().includes('/webrtc'))
+        if (webrtc.length > 0) dial(peer.id, webrtc)
+      }
+    } finally {
+      scanning = false
+    }
+  }
+  const onUpdate = () => void scan()
+  node.addEventListener('peer:discovery', onUpdate)
+  node.addEventListener('peer:update', onUpdate)
+  const timer = setInterval(onUpdate, 1_000)
+  return () => {
+    clearInterval(timer)
+    node.removeEventListener('peer:discovery', onUpdate)
+    node.removeEventListener('peer:update', onUpdate)
+  }
 }

@@ -36,13 +36,13 @@ export async function joinSwarmNet(
     throw new RelayUnreachableError('no relay configured', {
       details: 'open the page with ?relay=<multiaddr> or build it with VITE_RELAY_ADDR set',
     })
+  const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop() ?? r))
   const node = await createBrowserNode()
-  const net = new Libp2pSwarmNet(node)
+  const net = new Libp2pSwarmNet(node, { infrastructure: relayIds })
   await net.start()
   let lastRelayError: Error | undefined
   const stopRelays = watchRelays(node, relays, (err) => onError((lastRelayError = err)))
   const stopDialer = dialDiscovered(node, onError)
-  const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop()))
   return {
     net,
     status: () => {

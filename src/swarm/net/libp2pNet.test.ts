@@ -9,12 +9,12 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { gossipsub } from '@libp2p/gossipsub'
 import { keccak256, type Hex } from 'viem'
-import { WebSocket } from 'ws'
+import { WebSocket } from 'isows'
 import { discoveryTopic } from '../../../scripts/relay.mjs'
 import { BLOB_PROTOCOL, DISCOVERY_TOPIC } from './config.ts'
 import { Libp2pSwarmNet, type SwarmNode } from './libp2pNet.ts'
 
-// Node 20 has no global WebSocket (Node 22 does); the dialing side borrows the one the listener uses.
+// Node 20 has no global WebSocket (Node 22 does); the dialing side borrows `ws` through viem's isows.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 async function node(listen: boolean): Promise<SwarmNode> {
@@ -38,7 +38,7 @@ const until = async (cond: () => boolean) => {
 
 beforeAll(async () => {
   a = new Libp2pSwarmNet(await node(true))
-  b = new Libp2pSwarmNet(await node(false), 1 << 20) // b may send more than a accepts
+  b = new Libp2pSwarmNet(await node(false), { maxGossipBytes: 1 << 20 }) // b may send more than a accepts
   liar = await node(true)
   await Promise.all([a.start(), b.start()])
   await b.node.dial(a.node.getMultiaddrs()[0])

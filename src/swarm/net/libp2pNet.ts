@@ -35,10 +35,16 @@ export class Libp2pSwarmNet implements SwarmNet {
   private readonly handlers = new Map<string, Set<(msg: SwarmMessage) => void>>()
   private getBlob: (hash: Hex) => Uint8Array | undefined = () => undefined
 
+  private readonly maxGossipBytes: number
+  /** Relays subscribe to our topics to forward gossip; they are not swarm members. */
+  private readonly infrastructure: Set<string>
+
   constructor(
     readonly node: SwarmNode,
-    private readonly maxGossipBytes = MAX_GOSSIP_BYTES,
+    options: { maxGossipBytes?: number; infrastructure?: Iterable<string> } = {},
   ) {
+    this.maxGossipBytes = options.maxGossipBytes ?? MAX_GOSSIP_BYTES
+    this.infrastructure = new Set(options.infrastructure)
     node.services.pubsub.addEventListener('message', (e) => this.onMessage(e.detail))
   }
 
@@ -82,7 +88,7 @@ export class Libp2pSwarmNet implements SwarmNet {
     return this.node.services.pubsub
       .getSubscribers(topic)
       .map((p) => p.toString())
-      .filter((p) => connected.has(p))
+      .filter((p) => connected.has(p) && !this.infrastructure.has(p))
   }
 
   provideBlobs(get: (hash: Hex) => Uint8Array | undefined): void {

@@ -38,7 +38,8 @@ export async function createBrowserNode(): Promise<SwarmNode> {
         maxInboundDataLength: MAX_GOSSIP_BYTES + 4096,
         globalSignaturePolicy: 'StrictSign',
       }),
-      discovery: pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS }),
     },
+    // Under `peerDiscovery`, not `services`: libp2p wires up discovery events only there.
+    peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })],
   })
 }
