@@ -32,6 +32,9 @@ export interface PeerStats {
   gossipReceived: number
   blobsSent: number
   blobsReceived: number
+  /** Checks this peer made, and how many of them found a fault. */
+  checks: number
+  faultsFound: number
   /** Messages dropped, by reason (schema, invalid commit, banned sender, …). */
   dropped: Record<string, number>
 }
@@ -52,6 +55,8 @@ export class SwarmPeer {
     gossipReceived: 0,
     blobsSent: 0,
     blobsReceived: 0,
+    checks: 0,
+    faultsFound: 0,
     dropped: {},
   }
   /** @internal state shared with round.ts */
@@ -65,6 +70,8 @@ export class SwarmPeer {
   /** Who was averaged last round (null after a sync): whom the leader waits for. */
   previous: string[] | null = null
   running = false
+  /** The last round each peer sent a valid commit or verdict for: newcomers become expected this way. */
+  readonly active = new Map<string, number>()
   #heads = new Map<string, Head>()
   #helloAt = new Map<string, number>()
   #scores = new Map<string, number>()
@@ -128,6 +135,8 @@ export class SwarmPeer {
       } catch (e) {
         if (!this.running) break
         this.emit('error', e instanceof Error ? e : new Error(String(e)))
+        // Back off before resyncing, so a peer that lost its network does not spin.
+        await this.until(() => false, Date.now() + this.params.timing.decideMs)
         await this.sync().catch((err) => this.emit('error', err))
       }
     }
@@ -306,6 +315,7 @@ export class SwarmPeer {
       if (r.decides.has(from)) return this.#drop(from, 'duplicate')
       r.decides.set(from, m)
     }
+    if (m.type !== 'decide') this.active.set(from, Math.max(m.round, this.active.get(from) ?? 0))
     this.notify()
   }
 }

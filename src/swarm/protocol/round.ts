@@ -125,11 +125,16 @@ async function commitOwn(peer: SwarmPeer, round: number, start: Hex, model: Chec
   return { commit, loss }
 }
 
-/** Peers the leader waits for: last round's included set (or everyone, after a sync) still connected, and itself. */
+/**
+ * Peers the leader waits for: those still connected that were averaged last round or took part in it
+ * (a newcomer checks others the round it arrives, so it is waited for from the next), and itself.
+ * After a sync, when last round is unknown, everyone connected.
+ */
 function expected(peer: SwarmPeer): string[] {
   const connected = peer.o.net.peers(peer.topic)
-  const base = peer.previous ?? connected
-  return [...new Set([...base.filter((x) => connected.includes(x)), peer.self])]
+  const base = peer.previous
+  const wanted = (x: string) => !base || base.includes(x) || (peer.active.get(x) ?? -1) >= peer.round - 1
+  return [...new Set([...connected.filter(wanted), peer.self])]
 }
 
 /** Commits of this round that build on `start`. */
@@ -181,7 +186,11 @@ async function checkLoop(
       fault: null,
       detail: String(e),
     }))
-    if (result.fault) faults.add(who)
+    peer.stats.checks++
+    if (result.fault) {
+      faults.add(who)
+      peer.stats.faultsFound++
+    }
     const verdict = {
       type: 'verdict' as const,
       round,
