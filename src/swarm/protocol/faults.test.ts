@@ -99,13 +99,6 @@ describe('faults', () => {
     await Promise.all(first.map((p) => p.peer.start()))
     await new Promise<void>((resolve) => first[0].peer.on('round', (r) => r.round === 0 && resolve()))
     const late = addPeer(network, 'p5', params, cpuCompute(corpus, params), { until: 3, join: true })
-    for (const p of [...first, late])
-      p.peer.on('error', (e) => console.log(p.peer.self, 'ERR', e.message.slice(0, 300)))
-    for (const p of [...first, late])
-      p.peer.on('round', (r) =>
-        console.log(p.peer.self, r.round, r.leader, r.included.join(), r.excluded, r.ms),
-      )
-    late.peer.on('sync', (s) => console.log('SYNC', s))
     const synced = new Promise<{ round: number }>((resolve) => late.peer.on('sync', resolve))
     await late.peer.start()
     expect((await synced).round).toBeGreaterThanOrEqual(1)

@@ -22,10 +22,6 @@ describe('a swarm over the in-memory net', () => {
       expect(results[0].excluded).toEqual([])
     }
     const losses = peers[0].rounds.map((r) => r.loss)
-    console.log(
-      losses,
-      peers[0].rounds.map((r) => [r.ms, r.bytes]),
-    )
     expect(losses[2]).toBeLessThan(losses[0])
   }, 120_000)
 })
