@@ -72,7 +72,7 @@ function broadcast(node: Node, a: F, b: F, f: (x: number, y: number) => number):
 const binaryRefOr = (a: F, b: F, f: (x: number, y: number) => number) =>
   sf.f32Array(a.data.length, (i) => f(a.data[i], b.data[i]))
 
-const unary: Record<string, UnaryOp> = {
+export const onnxUnary: Record<string, UnaryOp> = {
   Sqrt: 'sqrt',
   Relu: 'relu',
   Sigmoid: 'sigmoid',
@@ -106,7 +106,7 @@ function toRows(x: F, axes: number[]) {
 }
 
 export const SUPPORTED_OPS = new Set([
-  ...Object.keys(unary),
+  ...Object.keys(onnxUnary),
   ...Object.keys(binary),
   'Pow',
   'Gelu',
@@ -132,9 +132,9 @@ export const SUPPORTED_OPS = new Set([
 export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number): Tensor[] {
   const a = node.attrs
   const op = node.op
-  if (op in unary) {
+  if (op in onnxUnary) {
     const x = needFloat(node, ins[0], 0)
-    return [float(x.dims, unaryRef(unary[op], x.data))]
+    return [float(x.dims, unaryRef(onnxUnary[op], x.data))]
   }
   if (op in binary)
     return [broadcast(node, needFloat(node, ins[0], 0), needFloat(node, ins[1], 1), binary[op])]
