@@ -2,7 +2,15 @@
 // any GPU), reporting each check as it completes, so a verifier needs no GPU and no install.
 import { expose } from 'comlink'
 import { validateTrainingReceipt, type Check } from '../src/receipts/validate.ts'
-import { replayTrainingReceipt } from '../src/receipts/replay.ts'
+import {
+  replayTrainingReceipt,
+  sampleSteps,
+  spotCheckTrainingReceipt,
+  type ReplayResult,
+} from '../src/receipts/replay.ts'
+import { checkpointBytes, decodeCheckpoint } from '../src/swarm/protocol/codec.ts'
+import type { Checkpoint } from '../src/train/trainer.ts'
+import { bytesToHex, type Hex } from 'viem'
 import {
   INFERENCE_RECEIPT,
   validateInferenceReceipt,
@@ -20,7 +28,14 @@ export interface VerifyEvent {
 const api = {
   async verify(
     text: string,
-    options: { corpusUrl: string; modelBytes?: Uint8Array },
+    options: {
+      corpusUrl: string
+      modelBytes?: Uint8Array
+      /** The producer's published checkpoints (.lscp): spot-check `spot` steps from them instead of replaying all. */
+      checkpoints?: Uint8Array[]
+      spot?: number
+      seed?: Hex
+    },
     onEvent: (e: VerifyEvent) => void,
   ): Promise<{ ok: boolean; kind: string }> {
     let receipt: unknown
@@ -65,6 +80,13 @@ const api = {
     const r = receipt as TrainingReceipt
     const res = await fetch(options.corpusUrl)
     const corpus = new Uint8Array(await res.arrayBuffer())
+    if (options.checkpoints?.length) {
+      const spot = await spotCheck(r, corpus, options.checkpoints, options.spot ?? 3, options.seed, onEvent)
+      onEvent({
+        check: { name: 're-execution', ok: spot.ok, detail: `on the CPU reference: ${spot.detail}` },
+      })
+      return { ok: spot.ok, kind }
+    }
     const total = r.body.stepHashes.length
     const result = await replayTrainingReceipt(r, cpuBackend, corpus, {
       onStep: (v) => onEvent({ progress: { done: v.step - r.body.startStep, total } }),
@@ -78,6 +100,58 @@ const api = {
     })
     return { ok: result.ok, kind }
   },
+}
+
+/** A spot check from published checkpoints, each decoded under a bound set by the receipt's config. */
+async function spotCheck(
+  r: TrainingReceipt,
+  corpus: Uint8Array,
+  files: Uint8Array[],
+  k: number,
+  given: Hex | undefined,
+  onEvent: (e: VerifyEvent) => void,
+): Promise<ReplayResult> {
+  const found = new Map<number, Checkpoint>()
+  try {
+    for (const bytes of files) {
+      const c = decodeCheckpoint(bytes, checkpointBytes(r.body.config) + 4096)
+      found.set(c.step, c)
+    }
+  } catch (e) {
+    return {
+      ok: false,
+      detail: `a checkpoint file is unreadable: ${e instanceof Error ? e.message : e}`,
+      steps: [],
+    }
+  }
+  const steps = [...found.keys()].sort((a, b) => a - b)
+  // Fresh randomness unless a seed is given: the producer published its checkpoints before this draw.
+  const seed = given ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
+  const drawn = new Set(sampleSteps(r, k, seed))
+  let done = 0
+  try {
+    const result = await spotCheckTrainingReceipt(
+      r,
+      cpuBackend,
+      corpus,
+      async (s) => {
+        const at = steps.filter((c) => c <= s).at(-1)
+        if (at === undefined) throw new Error(`no checkpoint at or before step ${s}`)
+        return found.get(at)!
+      },
+      {
+        k,
+        seed,
+        onStep: (v) => drawn.has(v.step) && onEvent({ progress: { done: ++done, total: drawn.size } }),
+      },
+    )
+    return {
+      ...result,
+      detail: `spot check of steps ${result.sampled.join(', ')} (seed ${seed}): ${result.detail}`,
+    }
+  } catch (e) {
+    return { ok: false, detail: e instanceof Error ? e.message : String(e), steps: [] }
+  }
 }
 
 export type VerifyWorkerApi = typeof api

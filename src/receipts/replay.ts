@@ -166,5 +166,7 @@ export async function spotCheckTrainingReceipt<T>(
       trainer.dispose()
     }
   }
-  return { ok: true, detail: `${steps.length} sampled steps equal, bit for bit`, steps, sampled }
+  const extra = steps.length - sampled.length
+  const via = extra ? ` (${extra} more replayed on the way from checkpoints)` : ''
+  return { ok: true, detail: `${sampled.length} sampled steps equal, bit for bit${via}`, steps, sampled }
 }

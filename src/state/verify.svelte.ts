@@ -21,7 +21,8 @@ export class Verification {
     this.#chain = chain
   }
 
-  async run(text: string, modelBytes?: Uint8Array): Promise<void> {
+  /** `checkpoints`: the producer's published .lscp files; with them, a spot check of 3 steps replaces the full replay. */
+  async run(text: string, modelBytes?: Uint8Array, checkpoints: Uint8Array[] = []): Promise<void> {
     this.cancel()
     const { worker, api } = startVerifyWorker()
     this.#worker = worker
@@ -34,7 +35,7 @@ export class Verification {
     try {
       const result = await api.verify(
         text,
-        { corpusUrl: corpusUrl(), modelBytes },
+        { corpusUrl: corpusUrl(), modelBytes, checkpoints, spot: 3 },
         proxy((e: VerifyEvent) => {
           const now = performance.now()
           if (e.check) this.checks.push({ ...e.check, ms: now - last })
