@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launch, screenshot } from './browser.ts'
+import { launch } from './browser.ts'
 
 const baseUrl = inject('baseUrl')
 const browsers: Browser[] = []
@@ -74,7 +74,9 @@ describe('the page on a phone (375×812)', () => {
       await page.getByTestId('settle-a').fill('{}')
       await page.getByTestId('settle-run').tap()
       await expect.poll(() => page.getByTestId('settle-panel').getAttribute('data-status')).toBe('failed')
-      await screenshot(page, webgpu ? 'phone' : 'phone-no-webgpu')
+      // What a phone shows of the Train panel (the screen, not the whole page).
+      await page.getByTestId('train-note').evaluate((el) => el.scrollIntoView())
+      await page.screenshot({ path: `artifacts/screenshots/phone${webgpu ? '' : '-no-webgpu'}.png` })
       expect(errors).toEqual([])
     },
     200_000,

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { launch, openPage, screenshot } from './browser.ts'
+import { launch, openPage } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { defaultTrainConfig } from '../src/train/trainer.ts'
 import { checkEvidence } from '../src/disputes/dispute.ts'
 import { stepTraceFile } from '../src/disputes/stepTrace.ts'
-import { testKeys, testProducer } from '../src/disputes/testing.ts'
+import { testKeys, testProducer } from '../src/disputes/demo.ts'
 
 const baseUrl = inject('baseUrl')
 const browsers: Browser[] = []
@@ -69,7 +69,7 @@ describe('settling a dispute in a browser without WebGPU', () => {
     await (await download).saveAs('artifacts/dispute-evidence.json')
     const evidence = JSON.parse(readFileSync('artifacts/dispute-evidence.json', 'utf8'))
     expect(await checkEvidence(evidence, cpuBackend)).toEqual([cheaterName])
-    await screenshot(page, 'settle')
+    await page.getByTestId('settle-panel').screenshot({ path: 'artifacts/screenshots/settle.png' })
 
     // One receipt against this browser's own re-execution; and a clear error for a damaged receipt.
     await page.getByTestId('settle-a').fill(JSON.stringify(cheater.receipt))
@@ -87,4 +87,20 @@ describe('settling a dispute in a browser without WebGPU', () => {
     expect(await settled(page)).toMatch(/^failed: Receipt B does not validate: steps root/)
     expect(errors).toEqual([])
   }, 240_000)
+
+  it('makes a demo dispute in the page and finds the lie where it was planted', async () => {
+    const browser = await launch({ webgpu: false })
+    browsers.push(browser)
+    const { page, errors } = await openPage(browser, baseUrl)
+    await page.getByTestId('settle-demo').click()
+    const planted = page.getByTestId('settle-planted')
+    await planted.waitFor({ timeout: 60_000 })
+    const [step, op] = [await planted.getAttribute('data-step'), await planted.getAttribute('data-op')]
+    await page.getByTestId('settle-run').click()
+    expect(await settled(page)).toBe('done')
+    expect(await page.getByTestId('settle-step').getAttribute('data-step')).toBe(step)
+    expect(await page.getByTestId('settle-op').getAttribute('data-op')).toBe(op)
+    expect(await page.getByTestId('settle-wrong').getAttribute('data-wrong')).toMatch(/^B \(0x/)
+    expect(errors).toEqual([])
+  }, 120_000)
 })

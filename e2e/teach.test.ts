@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
-import { launch, openPage, screenshot } from './browser.ts'
+import { launch, openPage } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { decode, sampleBatch, splitCorpus } from '../src/train/data.ts'
 import { presets } from '../src/train/gpt.ts'
@@ -46,7 +46,7 @@ describe('teach mode', () => {
     }
     expect(await page.getByTestId('teach-integers').textContent()).toContain('CPU reference')
     expect(await page.getByTestId('teach-receipt').textContent()).toContain('these 2 state hashes')
-    await screenshot(page, 'teach')
+    await page.getByTestId('train-panel').screenshot({ path: 'artifacts/screenshots/teach.png' })
     expect(errors).toEqual([])
   }, 120_000)
 })

@@ -8,6 +8,7 @@ import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { settle, type SettleEvent, type SettleResult } from '../src/disputes/settle.ts'
 import { readStepTrace } from '../src/disputes/stepTrace.ts'
 import type { StepTrace } from '../src/disputes/dispute.ts'
+import { demoDispute } from '../src/disputes/demo.ts'
 
 export interface SettleRequest {
   a: string
@@ -44,6 +45,15 @@ const api = {
     const res = await fetch(req.corpusUrl)
     if (!res.ok) throw new Error(`Could not load the corpus ${req.corpusUrl}: HTTP ${res.status}`)
     return settle({ a, b, traces, corpus: new Uint8Array(await res.arrayBuffer()) }, onEvent)
+  },
+
+  /** A ready-made dispute (an honest receipt, a cheater's, the cheater's trace) for trying the panel. */
+  async demo(corpusUrl: string): Promise<{ a: string; b: string; trace: string; cheat: [number, number] }> {
+    const res = await fetch(corpusUrl)
+    if (!res.ok) throw new Error(`Could not load the corpus ${corpusUrl}: HTTP ${res.status}`)
+    const d = await demoDispute(new Uint8Array(await res.arrayBuffer()))
+    const json = (v: unknown) => JSON.stringify(v, null, 2)
+    return { a: json(d.honest), b: json(d.cheater), trace: JSON.stringify(d.trace), cheat: d.cheat }
   },
 }
 

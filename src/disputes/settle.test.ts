@@ -5,7 +5,7 @@ import { defaultTrainConfig } from '../train/trainer.ts'
 import { checkEvidence } from './dispute.ts'
 import { LOCAL, partyName, settle } from './settle.ts'
 import { readStepTrace, stepTraceFile } from './stepTrace.ts'
-import { testKeys, testProducer } from './testing.ts'
+import { testKeys, testProducer } from './demo.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const config = defaultTrainConfig(

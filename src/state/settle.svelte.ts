@@ -5,6 +5,12 @@ import { saveBlob } from './download.ts'
 
 /** One dispute being settled in the settle worker: progress in words and numbers, then the verdict. */
 export class Settlement {
+  /** The inputs: receipt A and B as JSON text, and the parties' step-trace files (name and text). */
+  a = $state('')
+  b = $state('')
+  traces = $state<{ name: string; text: string }[]>([])
+  /** Set when the inputs are a generated demo: where the lie was planted, to compare with the verdict. */
+  planted = $state<[number, number] | null>(null)
   status = $state<'idle' | 'running' | 'done' | 'failed'>('idle')
   /** What the worker is doing, in words, and how far it is through the replay. */
   phase = $state('')
@@ -16,8 +22,9 @@ export class Settlement {
   ms = $state(0)
   #worker: Worker | null = null
 
-  async run(a: string, b: string, traces: string[]): Promise<void> {
+  async run(): Promise<void> {
     this.cancel()
+    const [a, b, traces] = [this.a, this.b, this.traces.map((t) => t.text)]
     const { worker, api } = startSettleWorker()
     this.#worker = worker
     Object.assign(this, { status: 'running', progress: null, step: null, result: null, error: '' })
@@ -37,6 +44,27 @@ export class Settlement {
       this.status = 'failed'
     } finally {
       this.ms = performance.now() - start
+      worker.terminate()
+      if (this.#worker === worker) this.#worker = null
+      this.phase = ''
+    }
+  }
+
+  /** Fills the inputs with a generated dispute: an honest receipt, a cheater's, and the cheater's trace. */
+  async demo(): Promise<void> {
+    this.cancel()
+    const { worker, api } = startSettleWorker()
+    this.#worker = worker
+    Object.assign(this, { status: 'running', result: null, step: null, error: '', progress: null })
+    this.phase = 'Training an honest and a cheating producer (five steps each)…'
+    try {
+      const d = await api.demo(corpusUrl())
+      Object.assign(this, { a: d.a, b: d.b, planted: d.cheat, status: 'idle' })
+      this.traces = [{ name: `cheater-step${d.cheat[0]}-trace.json`, text: d.trace }]
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e)
+      this.status = 'failed'
+    } finally {
       worker.terminate()
       if (this.#worker === worker) this.#worker = null
       this.phase = ''

@@ -1,16 +1,17 @@
-// Producers for dispute tests (unit and e2e): an honest one, or one whose backend corrupts one
-// operator's output at one step, a small and plausible lie. Each yields a signed receipt and can
-// answer a challenge with its trace of any step, as a real party would.
+// Producers for dispute demos and tests: an honest one, or one whose backend corrupts one operator's
+// output at one step, a small and plausible lie. Each yields a signed receipt (anvil's development
+// keys) and can answer a challenge with its trace of any step, as a real party would.
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
-import { Trainer, type TrainConfig } from '../train/trainer.ts'
+import { Trainer, defaultTrainConfig, type TrainConfig } from '../train/trainer.ts'
 import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../receipts/training.ts'
 import { kernelsHash } from '../receipts/kernels.ts'
 import { sha256Hex } from '../util/hash.ts'
 import { TracingBackend, type OpRecord } from './trace.ts'
 import type { StepTrace } from './dispute.ts'
+import { stepTraceFile, type StepTraceFile } from './stepTrace.ts'
 
 /** anvil's first two development keys: never for real funds. */
 export const testKeys = [
@@ -68,4 +69,35 @@ export async function testProducer(
       return { records: [...tracing.records], values: new Map(tracing.values) }
     },
   }
+}
+
+/** The model and run length of the demo dispute: one layer, five steps, about a second on a CPU. */
+export const demoConfig = defaultTrainConfig(
+  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
+  { steps: 5, batch: 2 },
+)
+
+/**
+ * A ready-made dispute for the Settle panel: an honest receipt, a cheater's receipt that corrupts one
+ * operator of one step (drawn at random), and the cheater's trace of that step. A corrupted value that
+ * never reaches the state (say, a masked-out attention score) is no dispute, so such draws are redrawn.
+ */
+export async function demoDispute(
+  corpus: Uint8Array,
+  random: () => number = Math.random,
+): Promise<{
+  honest: TrainingReceipt
+  cheater: TrainingReceipt
+  cheat: [number, number]
+  trace: StepTraceFile
+}> {
+  const honest = await testProducer(demoConfig, corpus, testKeys[0])
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const cheat: [number, number] = [2 + Math.floor(random() * 3), Math.floor(random() * 80)]
+    const cheater = await testProducer(demoConfig, corpus, testKeys[1], cheat)
+    if (cheater.receipt.body.endStateHash === honest.receipt.body.endStateHash) continue
+    const trace = stepTraceFile(cheater.receipt.receiptHash, cheat[0], await cheater.traceStep(cheat[0]))
+    return { honest: honest.receipt, cheater: cheater.receipt, cheat, trace }
+  }
+  throw new Error('Could not plant a lie that changes the state (10 draws).')
 }
