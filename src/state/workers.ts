@@ -2,6 +2,7 @@ import { wrap, type Remote } from 'comlink'
 import type { GpuWorkerApi } from '../../workers/gpu.worker.ts'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
+import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 
 /**
@@ -43,6 +44,11 @@ export function startVerifyWorker(): { worker: Worker; api: Remote<VerifyWorkerA
 export function startSettleWorker(): { worker: Worker; api: Remote<SettleWorkerApi> } {
   const worker = new Worker(new URL('../../workers/settle.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<SettleWorkerApi>(worker) }
+}
+
+export function startSwarmWorker(): { worker: Worker; api: Remote<SwarmWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/swarm.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<SwarmWorkerApi>(worker) }
 }
 
 /** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */

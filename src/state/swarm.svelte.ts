@@ -1,0 +1,138 @@
+// One tab's membership in the swarm: the libp2p node (on the page), the round protocol's peer (on the
+// page: bookkeeping and messages) and its compute (in swarm.worker.ts). The Join panel reads this.
+import type { Hex } from 'viem'
+import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
+import { SwarmPeer, type RoundResult, type SwarmCompute } from '../swarm/protocol/index.ts'
+import { devAccount } from '../receipts/devkey.ts'
+import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
+import { corpusUrl, startSwarmWorker } from './workers.ts'
+
+export interface SwarmPeerView {
+  id: string
+  /** `webrtc` once a direct link is up, `circuit` while only the relay connects us. */
+  transport: 'webrtc' | 'circuit'
+}
+
+/** How long a tab waits for its relay before starting alone (it keeps redialling in the background). */
+const RELAY_WAIT_MS = 10_000
+
+export class SwarmSession {
+  status = $state<'idle' | 'joining' | 'running' | 'leaving' | 'failed'>('idle')
+  self = $state('')
+  relay = $state<'connecting' | 'connected' | 'unreachable'>('connecting')
+  peers = $state<SwarmPeerView[]>([])
+  /** The round in progress (the model's round number). */
+  round = $state(0)
+  modelHash = $state<Hex | ''>('')
+  loss = $state<number | null>(null)
+  /** Bytes this tab moved in the last finished round. */
+  bytes = $state<{ sent: number; received: number } | null>(null)
+  rounds = $state.raw<RoundResult[]>([])
+  /** Set when the tab adopted the swarm's model instead of starting from round 0. */
+  synced = $state<{ round: number; from: number } | null>(null)
+  backend = $state('')
+  error = $state('')
+  #net: BrowserSwarmNet | null = null
+  #peer: SwarmPeer | null = null
+  #worker: Worker | null = null
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  async join(search = location.search): Promise<void> {
+    if (this.status === 'joining' || this.status === 'running') return
+    this.status = 'joining'
+    this.error = ''
+    this.rounds = []
+    try {
+      const url = swarmUrlParams(search)
+      const { worker, api } = startSwarmWorker()
+      this.#worker = worker
+      const init = await api.init({ corpusUrl: corpusUrl(), valFraction: 0.1, backend: url.backend })
+      this.backend = init.backend
+      this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
+      this.self = this.#net.net.self
+      this.#timer = setInterval(() => this.#poll(), 500)
+      await this.#untilRelay()
+      const compute: SwarmCompute = {
+        train: (start, seed, steps) => api.train(start, seed, steps),
+        initial: (config) => api.initial(config),
+        evaluate: (model) => api.evaluate(model),
+      }
+      const peer = new SwarmPeer({
+        net: this.#net.net,
+        compute,
+        signer: devAccount(),
+        params: pageSwarmParams(init.sha256, url.stepsPerRound),
+        // Always ask first: a reloaded tab or a latecomer adopts the swarm's model; alone, it starts at 0.
+        join: true,
+      })
+      this.#peer = peer
+      peer.on('round', (r) => this.#onRound(r))
+      peer.on('sync', (s) => (this.synced = { round: s.round, from: s.from.length }))
+      peer.on('error', (e) => (this.error = e.message))
+      await peer.start()
+      this.status = 'running'
+      this.#poll()
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e)
+      this.status = 'failed'
+      await this.#teardown()
+    }
+  }
+
+  async leave(): Promise<void> {
+    if (this.status !== 'running' && this.status !== 'failed') return
+    this.status = 'leaving'
+    await this.#teardown()
+    this.status = 'idle'
+  }
+
+  #onRound(r: RoundResult): void {
+    this.rounds = [...this.rounds, r]
+    this.loss = r.loss
+    this.bytes = r.bytes
+    this.#poll()
+  }
+
+  #poll(): void {
+    if (!this.#net) return
+    const s = this.#net.status()
+    this.relay = s.relay
+    // Swarm members only (not the relay), one row per peer however many connections it has.
+    const members = this.#peer ? this.#net.net.peers(this.#peer.topic) : null
+    const views: SwarmPeerView[] = []
+    for (const p of s.peers) {
+      if (members && !members.includes(p.id)) continue
+      const seen = views.find((v) => v.id === p.id)
+      if (!seen) views.push({ id: p.id, transport: p.direct ? 'webrtc' : 'circuit' })
+      else if (p.direct) seen.transport = 'webrtc'
+    }
+    this.peers = views.sort((a, b) => a.id.localeCompare(b.id))
+    if (this.#peer?.modelHash) {
+      this.round = this.#peer.round
+      this.modelHash = this.#peer.modelHash
+    }
+  }
+
+  async #untilRelay(): Promise<void> {
+    const deadline = Date.now() + RELAY_WAIT_MS
+    while (this.#net && this.#net.status().relay !== 'connected' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
+  }
+
+  async #teardown(): Promise<void> {
+    clearInterval(this.#timer)
+    const peer = this.#peer
+    const net = this.#net
+    this.#peer = null
+    this.#net = null
+    await peer?.stop().catch(() => {})
+    await net?.stop().catch(() => {})
+    this.#worker?.terminate()
+    this.#worker = null
+    this.peers = []
+  }
+
+  dispose(): void {
+    void this.#teardown()
+  }
+}

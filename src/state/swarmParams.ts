@@ -1,0 +1,40 @@
+// The swarm a page joins, and the URL parameters that choose it (docs/automation.md). Parameters are
+// content-addressed (swarmTopic), so every tab that should meet must compute exactly these values.
+import type { SwarmParams } from '../swarm/protocol/index.ts'
+import { DEV_TARGET } from '../receipts/devkey.ts'
+import { defaultTrainConfig } from '../train/trainer.ts'
+import type { GptConfig } from '../train/gpt.ts'
+
+/** Small enough that four tabs sharing two CPU cores finish a round in seconds on the CPU reference. */
+const SWARM_MODEL: GptConfig = { vocab: 256, seqLen: 8, dModel: 8, nLayer: 1, nHead: 1 }
+
+export interface SwarmUrlParams {
+  /** `?swarm=1`: join as soon as the page loads. */
+  autojoin: boolean
+  /** `?swarmBackend=gpu`: train on WebGPU in the worker (default: the CPU reference, same bits). */
+  backend: 'cpu' | 'gpu'
+  /** `?swarmSteps=H`: local steps per round. */
+  stepsPerRound: number
+}
+
+export function swarmUrlParams(search: string): SwarmUrlParams {
+  const q = new URLSearchParams(search)
+  const steps = Number(q.get('swarmSteps'))
+  return {
+    autojoin: q.get('swarm') === '1',
+    backend: q.get('swarmBackend') === 'gpu' ? 'gpu' : 'cpu',
+    stepsPerRound: Number.isInteger(steps) && steps > 0 && steps <= 100 ? steps : 2,
+  }
+}
+
+export function pageSwarmParams(corpusSha256: string, stepsPerRound: number): SwarmParams {
+  return {
+    config: defaultTrainConfig(SWARM_MODEL, { steps: 1000, batch: 2, lr: 1e-2, warmup: 0 }),
+    stepsPerRound,
+    data: { name: 'kjv-pentateuch', sha256: corpusSha256, valFraction: 0.1 },
+    target: DEV_TARGET,
+    checkers: 8,
+    checkSteps: stepsPerRound,
+    timing: { commitMs: 8000, verifyMs: 8000, decideMs: 4000 },
+  }
+}

@@ -1,0 +1,37 @@
+// The swarm's compute: training, re-execution checks and evaluation for the round protocol, off the page.
+// The page keeps the libp2p node (RTCPeerConnection exists only there) and the protocol's bookkeeping;
+// every tensor operation runs here. Checkpoints cross as plain data (structured clone).
+import { expose } from 'comlink'
+import { Gpu } from '../src/gpu/runtime.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { gpuBackend } from '../src/train/gpu.ts'
+import { backendCompute, type SwarmCompute } from '../src/swarm/protocol/index.ts'
+import type { Backend } from '../src/train/backend.ts'
+import type { Checkpoint } from '../src/train/trainer.ts'
+import { sha256Hex } from '../src/util/hash.ts'
+
+let compute: SwarmCompute | undefined
+const ready = (): SwarmCompute => {
+  if (!compute) throw new Error('the swarm worker was used before init()')
+  return compute
+}
+
+const api = {
+  /** Loads the corpus and picks the backend; returns the corpus hash the swarm's parameters name. */
+  async init(options: { corpusUrl: string; valFraction: number; backend: 'gpu' | 'cpu' }) {
+    const res = await fetch(options.corpusUrl)
+    if (!res.ok) throw new Error(`could not load the corpus (${res.status} ${res.statusText})`)
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    let backend = cpuBackend as Backend<unknown>
+    // Same bits either way (the kernels match the CPU reference), so peers may mix backends.
+    if (options.backend === 'gpu') backend = gpuBackend(await Gpu.create()) as Backend<unknown>
+    compute = backendCompute(backend, bytes, options.valFraction)
+    return { sha256: await sha256Hex(bytes), backend: backend.kind }
+  },
+  train: (start: Checkpoint, seed: number, steps: number) => ready().train(start, seed, steps),
+  initial: (config: Checkpoint['config']) => ready().initial(config),
+  evaluate: (model: Checkpoint) => ready().evaluate(model),
+}
+
+expose(api)
+export type SwarmWorkerApi = typeof api
