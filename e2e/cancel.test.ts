@@ -58,6 +58,26 @@ describe('cancelling training', () => {
     const again = await stepOf(page)
     expect(await page.getByTestId('state-hash').textContent()).toBe(expected[again - 1])
     expect(await page.getByTestId('train-charts').getAttribute('data-points')).toBe(String(again))
+
+    // A read-only task (validation loss) can be cancelled too, and the next one still works. Clicked
+    // in one go in the page, so the task is surely still running when Cancel is pressed.
+    await page.evaluate(async () => {
+      const click = (id: string) =>
+        (document.querySelector(`[data-testid=${id}]`) as HTMLButtonElement).click()
+      click('train-evaluate')
+      await new Promise(requestAnimationFrame)
+      click('train-cancel')
+    })
+    await expect.poll(() => page.getByTestId('train-cancel').count()).toBe(0)
+    expect(await page.getByTestId('train-note').textContent()).not.toMatch(/Loading|Measuring/)
+    const valBefore = await page.getByTestId('val-loss').textContent()
+    await page.waitForTimeout(1000)
+    expect(await page.getByTestId('val-loss').textContent()).toBe(valBefore)
+    await page.getByTestId('train-evaluate').click()
+    await expect
+      .poll(async () => Number(await page.getByTestId('val-loss').textContent()), { timeout: 60_000 })
+      .toBeGreaterThan(0)
+    expect(await stepOf(page)).toBe(again)
     expect(errors).toEqual([])
   }, 200_000)
 })

@@ -86,7 +86,8 @@ export class Training {
 
   /**
    * Stops the run at the next step boundary, keeps its checkpoint and frees the worker (and its GPU
-   * memory). While the run is still loading nothing is committed, so the worker is dropped at once.
+   * memory). While the run is still loading nothing is committed, so the worker is dropped at once;
+   * likewise during a read-only task (validation loss, sampling, an export).
    */
   cancel(): void {
     if (this.status === 'starting') {
@@ -95,6 +96,10 @@ export class Training {
     } else if (this.status === 'training') {
       this.status = 'cancelling'
       void this.#api?.pause()
+    } else if (this.task) {
+      // Validation loss, samples and exports only read the run, whose checkpoint was saved when its
+      // last step ended: dropping the worker mid-task loses nothing.
+      this.#drop()
     }
   }
 
