@@ -1,20 +1,11 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import type { Browser } from 'playwright-core'
 import { launch, openPage } from './browser.ts'
+import { seriousViolations } from './axe.ts'
 
 const baseUrl = inject('baseUrl')
 const browsers: Browser[] = []
 afterAll(async () => Promise.all(browsers.map((b) => b.close())))
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
 
 describe('accessibility (axe-core)', () => {
   it.each([
@@ -40,18 +31,7 @@ describe('accessibility (axe-core)', () => {
         )
         if (query.includes('autostart'))
           await expect.poll(() => page.getByTestId('train-step').textContent(), { timeout: 60_000 }).toBe('2')
-        await page.addScriptTag({ content: axeSource })
-        const violations = (await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run: () => Promise<{ violations: unknown[] }> } }).axe
-          return (await axe.run()).violations
-        })) as AxeViolation[]
-        const serious = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-        expect(
-          serious.map(
-            (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-          ),
-          colorScheme,
-        ).toEqual([])
+        expect(await seriousViolations(page), colorScheme).toEqual([])
         await page.close()
       }
     },

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage } from './browser.ts'
+import { seriousViolations } from './axe.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { defaultTrainConfig } from '../src/train/trainer.ts'
 import { checkEvidence } from '../src/disputes/dispute.ts'
@@ -101,6 +102,24 @@ describe('settling a dispute in a browser without WebGPU', () => {
     expect(await page.getByTestId('settle-step').getAttribute('data-step')).toBe(step)
     expect(await page.getByTestId('settle-op').getAttribute('data-op')).toBe(op)
     expect(await page.getByTestId('settle-wrong').getAttribute('data-wrong')).toMatch(/^B \(0x/)
+    // The verdict is readable in both themes (axe: no serious or critical violations).
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      expect(await seriousViolations(page), colorScheme).toEqual([])
+    }
+
+    // Cancel stops at once (pressed in the same task as Settle, so surely while it runs).
+    await page.evaluate(async () => {
+      const click = (id: string) =>
+        (document.querySelector(`[data-testid=${id}]`) as HTMLButtonElement).click()
+      click('settle-run')
+      await new Promise(requestAnimationFrame)
+      click('settle-cancel')
+    })
+    expect(await page.getByTestId('settle-panel').getAttribute('data-status')).toBe('idle')
+    await page.waitForTimeout(3000) // longer than the settlement takes when it is not cancelled (~1 s)
+    expect(await page.getByTestId('settle-panel').getAttribute('data-status')).toBe('idle')
+    expect(await page.getByTestId('settle-op').count()).toBe(0)
     expect(errors).toEqual([])
   }, 120_000)
 })
