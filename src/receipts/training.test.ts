@@ -243,7 +243,7 @@ describe('verify by spot checks', () => {
     })
     expect(all.ok).toBe(false)
     expect([3, 4]).toContain(all.firstMismatch)
-   }, 60_000)
+  }, 60_000)
   it('replays forward from the nearest published checkpoint, with the receipt’s config whatever it says', async () => {
     const { receipt, checkpointAt } = await withCheckpoints()
     // Published every 2 steps only; one of them claims another learning rate.
@@ -260,5 +260,5 @@ describe('verify by spot checks', () => {
     })
     expect(late.ok).toBe(false)
     expect(late.detail).toMatch(/outside/)
-   }, 60_000)
+  }, 60_000)
 })
