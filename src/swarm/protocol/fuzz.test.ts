@@ -98,9 +98,8 @@ describe('hostile input', () => {
 /** One of every message kind, as a real round produces them. */
 async function realMessages(params: Awaited<ReturnType<typeof swarmParams>>): Promise<Uint8Array[]> {
   const network = new MemoryNetwork()
-  const spy = network.join('spy')
   const seen: Uint8Array[] = []
-  spy.subscribe(swarmTopic(params), (m) => seen.push(m.data))
+  network.tap = (_from, _topic, data) => seen.push(data)
   const peers = ['p1', 'p2'].map((id) =>
     addPeer(network, id, params, cpuCompute(corpus, params), { until: 0 }),
   )

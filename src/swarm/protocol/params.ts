@@ -62,14 +62,14 @@ export function leaderOrder(start: Hex, peers: readonly string[]): string[] {
 }
 
 /**
- * Whether a checker with secret seed `seed` checks `target`: a Bernoulli draw with probability
- * checkers / (others), from keccak256(seed ‖ target). The seed is the checker's own deterministic
- * signature over the round, so a producer cannot know in advance who will check it.
+ * Whom a checker with secret seed `seed` checks among `others`: the `checkers` with the smallest
+ * keccak256(seed ‖ peer). The seed is the checker's own deterministic signature over the round, so a
+ * producer cannot know in advance who will check it; each checker checks exactly `checkers` peers
+ * (everyone, in a small swarm), so the leader knows when all checks are in.
  */
-export function checks(seed: Hex, target: string, checkers: number, others: number): boolean {
-  if (others <= checkers) return true
-  const draw = BigInt(keccak256(concat([toBytes(seed), toBytes(target)])))
-  return draw * BigInt(others) < BigInt(checkers) * 2n ** 256n
+export function draw(seed: Hex, others: readonly string[], checkers: number): string[] {
+  const key = (peer: string) => keccak256(concat([toBytes(seed), toBytes(peer)]))
+  return [...others].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).slice(0, checkers)
 }
 
 /** The most bytes a checkpoint of this swarm can take (the longest seed spelled out). */

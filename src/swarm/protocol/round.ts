@@ -19,7 +19,7 @@ import { stateHash } from '../../train/state.ts'
 import type { Checkpoint } from '../../train/trainer.ts'
 import { averageCheckpoints } from './aggregate.ts'
 import type { Commit, Decide } from './messages.ts'
-import { batchSeed, checks, leaderOrder, roundConfig, runId } from './params.ts'
+import { batchSeed, draw, leaderOrder, roundConfig, runId } from './params.ts'
 import type { SwarmPeer } from './peer.ts'
 import type { RoundMessages } from './store.ts'
 import { checkCommit, judgeFault } from './verify.ts'
@@ -167,11 +167,13 @@ async function checkLoop(
   const done = new Set<string>()
   const m = peer.store.at(round, peer.round)!
   const next = () => {
-    const all = roster(m, start)
-    const others = Math.max(expected(peer).length, all.size) - 1
-    return [...all].find(
-      ([x]) => x !== peer.self && !done.has(x) && checks(seed, x, peer.params.checkers, others),
+    const drawn = draw(
+      seed,
+      [...roster(m, start).keys()].filter((x) => x !== peer.self),
+      peer.params.checkers,
     )
+    const x = drawn.find((x) => !done.has(x))
+    return x === undefined ? undefined : ([x, m.commits.get(x)!] as const)
   }
   while (!state.done && peer.running) {
     const target = next()
@@ -222,10 +224,11 @@ async function decide(
   const tClose = Date.now()
   const checked = () => {
     const r = roster(m, start)
+    // Every member checks `checkers` others (all, in a small swarm): done when each has spoken that often.
     const want = Math.min(checkers, r.size - 1)
     const count = new Map<string, number>()
-    for (const { v } of m.verdicts.values())
-      if (v.start === start) count.set(v.target, (count.get(v.target) ?? 0) + 1)
+    for (const { from, v } of m.verdicts.values())
+      if (v.start === start) count.set(from, (count.get(from) ?? 0) + 1)
     return [...r.keys()].every((x) => (count.get(x) ?? 0) >= want)
   }
   await peer.until(() => checked() || best() !== undefined, tClose + timing.verifyMs)

@@ -28,6 +28,8 @@ export class MemoryNetwork {
   #nodes = new Map<string, MemoryNet>()
   #groups: Map<string, number> | null = null
   #random: () => number
+  /** Sees every published message once (the simulator measures message sizes with it). */
+  tap?: (from: string, topic: string, data: Uint8Array) => void
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.options = { latencyMs: 0, jitterMs: 0, dropRate: 0, bytesPerMs: Infinity, seed: 1, ...options }
@@ -78,6 +80,7 @@ export class MemoryNetwork {
 
   /** @internal */
   deliver(from: MemoryNet, topic: string, data: Uint8Array): void {
+    this.tap?.(from.self, topic, data)
     for (const node of this.#nodes.values()) {
       if (node === from || !node.subscribed(topic) || !this.reachable(from.self, node.self)) continue
       if (this.#random() < this.options.dropRate) continue
