@@ -46,6 +46,13 @@ describe('teach mode', () => {
     }
     expect(await page.getByTestId('teach-integers').textContent()).toContain('CPU reference')
     expect(await page.getByTestId('teach-receipt').textContent()).toContain('these 2 state hashes')
+    // The claim is checked live: the two steps re-executed on the CPU reference, hash by hash.
+    await page.getByTestId('teach-recheck').click()
+    const recheck = page.getByTestId('teach-recheck-result')
+    await expect.poll(() => recheck.getAttribute('data-ok'), { timeout: 60_000 }).toBe('true')
+    expect(await recheck.textContent()).toContain(
+      'Every state hash is equal, bit for bit, on the CPU reference.',
+    )
     await page.getByTestId('train-panel').screenshot({ path: 'artifacts/screenshots/teach.png' })
     expect(errors).toEqual([])
   }, 120_000)

@@ -128,6 +128,12 @@ export class Training {
     })
   }
 
+  /** A signed training receipt for every step so far (local dev key), as JSON text. */
+  async receiptJson(): Promise<string> {
+    await this.#ensure(this.#useGpu)
+    return JSON.stringify(await this.#remote().receipt(devKey()))
+  }
+
   /**
    * A receipt for every step so far, signed by `signer` (the connected wallet, or the dev key) for
    * `target`. Errors (a rejected signature) go to the caller: they are not a failure of the run.
