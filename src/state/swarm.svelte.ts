@@ -2,7 +2,7 @@
 // page: bookkeeping and messages) and its compute (in swarm.worker.ts). The Join panel reads this.
 import type { Hex } from 'viem'
 import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
-import { SwarmPeer, type RoundResult, type SwarmCompute } from '../swarm/protocol/index.ts'
+import { SwarmPeer, swarmTopic, type RoundResult, type SwarmCompute } from '../swarm/protocol/index.ts'
 import { devAccount } from '../receipts/devkey.ts'
 import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 import { corpusUrl, startSwarmWorker } from './workers.ts'
@@ -17,7 +17,7 @@ export interface SwarmPeerView {
 const RELAY_WAIT_MS = 10_000
 
 export class SwarmSession {
-  status = $state<'idle' | 'joining' | 'running' | 'leaving' | 'failed'>('idle')
+  status = $state<'idle' | 'joining' | 'waiting' | 'running' | 'leaving' | 'failed'>('idle')
   self = $state('')
   relay = $state<'connecting' | 'connected' | 'unreachable'>('connecting')
   peers = $state<SwarmPeerView[]>([])
@@ -38,7 +38,7 @@ export class SwarmSession {
   #timer: ReturnType<typeof setInterval> | undefined
 
   async join(search = location.search): Promise<void> {
-    if (this.status === 'joining' || this.status === 'running') return
+    if (this.status !== 'idle' && this.status !== 'failed') return
     this.status = 'joining'
     this.error = ''
     this.rounds = []
@@ -57,19 +57,32 @@ export class SwarmSession {
         initial: (config) => api.initial(config),
         evaluate: (model) => api.evaluate(model),
       }
+      const params = pageSwarmParams(init.sha256, url.stepsPerRound)
+      // Announce ourselves on the swarm's topic and wait for the quorum ?swarmMin asks for: tabs that
+      // start together then begin round 0 together instead of each racing ahead alone.
+      const net = this.#net.net
+      const present = net.subscribe(swarmTopic(params), () => {})
+      this.status = 'waiting'
+      while (this.#net && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
+        await new Promise((r) => setTimeout(r, 200))
+      if (!this.#net) return present()
       const peer = new SwarmPeer({
-        net: this.#net.net,
+        net,
         compute,
         signer: devAccount(),
-        params: pageSwarmParams(init.sha256, url.stepsPerRound),
+        params,
         // Always ask first: a reloaded tab or a latecomer adopts the swarm's model; alone, it starts at 0.
         join: true,
       })
       this.#peer = peer
       peer.on('round', (r) => this.#onRound(r))
       peer.on('sync', (s) => (this.synced = { round: s.round, from: s.from.length }))
-      peer.on('error', (e) => (this.error = e.message))
+      peer.on('error', (e) => {
+        this.error = e.message
+        console.warn(withCauses(e))
+      })
       await peer.start()
+      present()
       this.status = 'running'
       this.#poll()
     } catch (e) {
@@ -80,7 +93,7 @@ export class SwarmSession {
   }
 
   async leave(): Promise<void> {
-    if (this.status !== 'running' && this.status !== 'failed') return
+    if (this.status === 'idle' || this.status === 'leaving') return
     this.status = 'leaving'
     await this.#teardown()
     this.status = 'idle'
@@ -135,4 +148,12 @@ export class SwarmSession {
   dispose(): void {
     void this.#teardown()
   }
+}
+
+/** An error with its cause chain, for the console: the panel shows only the first line. */
+function withCauses(e: unknown): string {
+  const parts: string[] = []
+  for (let c = e; c && parts.length < 6; c = (c as { cause?: unknown }).cause)
+    parts.push(c instanceof Error ? c.message.split('\n')[0] : String(c))
+  return parts.join(' ← ')
 }

@@ -15,15 +15,19 @@ export interface SwarmUrlParams {
   backend: 'cpu' | 'gpu'
   /** `?swarmSteps=H`: local steps per round. */
   stepsPerRound: number
+  /** `?swarmMin=N`: wait until N tabs (this one included) are present before the first round. */
+  minPeers: number
 }
 
 export function swarmUrlParams(search: string): SwarmUrlParams {
   const q = new URLSearchParams(search)
   const steps = Number(q.get('swarmSteps'))
+  const min = Number(q.get('swarmMin'))
   return {
     autojoin: q.get('swarm') === '1',
     backend: q.get('swarmBackend') === 'gpu' ? 'gpu' : 'cpu',
     stepsPerRound: Number.isInteger(steps) && steps > 0 && steps <= 100 ? steps : 2,
+    minPeers: Number.isInteger(min) && min > 0 && min <= 64 ? min : 1,
   }
 }
 

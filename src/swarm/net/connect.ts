@@ -17,7 +17,8 @@ export async function dialWithRetry(
   let last: unknown
   for (let i = 0; i < tries; i++) {
     try {
-      return await node.dial(target, { signal: AbortSignal.timeout(timeoutMs) })
+      // Each try waits longer: a busy page (or machine) can be slow to gather ICE candidates.
+      return await node.dial(target, { signal: AbortSignal.timeout(timeoutMs * (1 + i / 2)) })
     } catch (err) {
       last = err
       if (node.status !== 'started') break

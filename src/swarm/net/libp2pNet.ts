@@ -98,20 +98,39 @@ export class Libp2pSwarmNet implements SwarmNet {
   async fetchBlob(peer: string, hash: Hex, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(BLOB_TIMEOUT_MS)
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout
-    const stream = await this.openBlobStream(peerIdFromString(peer), both)
-    const abort = () => stream.abort(new SwarmNetError(`fetching blob ${hash} from ${peer} was aborted`))
-    both.addEventListener('abort', abort, { once: true })
+    let last: unknown
+    // Two tries: a fresh WebRTC data channel sometimes fails to open on a busy page. What the peer
+    // says (not found, too large, wrong hash) is an answer, not a transient failure: no retry.
+    for (let attempt = 0; attempt < 2 && !both.aborted; attempt++) {
+      try {
+        return await this.fetchOnce(peerIdFromString(peer), hash, maxBytes, both)
+      } catch (err) {
+        if (err instanceof SwarmNetError && !both.aborted) throw err
+        last = err
+      }
+    }
+    const why = both.aborted ? 'timed out' : `failed (${describe(last)})`
+    throw new SwarmNetError(`fetching blob ${hash} from ${peer} ${why}`, { cause: last })
+  }
+
+  private async fetchOnce(
+    peer: PeerId,
+    hash: Hex,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
+    const stream = await this.openBlobStream(peer, signal)
+    const abort = () => stream.abort(new SwarmNetError(`fetching blob ${hash} was aborted`))
+    signal.addEventListener('abort', abort, { once: true })
     try {
-      const bytes = await requestBlob(stream, hash, maxBytes, both)
+      const bytes = await requestBlob(stream, hash, maxBytes, signal)
       this.stats.blobBytesIn += bytes.byteLength
       return bytes
     } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
-      if (both.aborted)
-        throw new SwarmNetError(`fetching blob ${hash} from ${peer} timed out`, { cause: err })
+      stream.abort(err instanceof Error ? err : new Error(describe(err)))
       throw err
     } finally {
-      both.removeEventListener('abort', abort)
+      signal.removeEventListener('abort', abort)
     }
   }
 
@@ -155,4 +174,11 @@ export class Libp2pSwarmNet implements SwarmNet {
 export function isRelayed(connection: Connection): boolean {
   const addr = connection.remoteAddr.toString()
   return addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
+}
+
+/** Streams sometimes reject with a DOM Event (a data channel's error or close): name it. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message
+  if (typeof Event !== 'undefined' && err instanceof Event) return `the stream ended (${err.type} event)`
+  return String(err)
 }
