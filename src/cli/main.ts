@@ -23,6 +23,7 @@ import { verifyAnchor } from '../chain/verify.ts'
 import { flag, positional, report } from './args.ts'
 import { cliBackend } from './backend.ts'
 import { disputeCommand } from './dispute.ts'
+import { traceCommand } from './trace.ts'
 import { reexecute } from './reexec.ts'
 import { trainCommand } from './train.ts'
 
@@ -37,6 +38,8 @@ const usage = `usage:
   lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
                  [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
   lockstep dispute <a.json> <b.json> [--corpus FILE]
+  lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
+    a producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge
   lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
   --gpu: compute on the GPU through Dawn (the optional 'webgpu' package); same bits as the CPU reference`
 
@@ -266,6 +269,7 @@ export async function main(argv: string[]): Promise<number> {
     train: trainCli,
     infer: inferCommand,
     dispute: (args) => disputeCommand(args, usage),
+    trace: (args) => traceCommand(args, usage),
   }
   const run = commands[command]
   if (!run) {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { cpuBackend } from '../train/cpu.ts'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import { checkEvidence } from './dispute.ts'
@@ -61,4 +64,28 @@ describe('settle', () => {
     await expect(settle({ a: honest.receipt, corpus })).rejects.toThrow(/Not a dispute/)
     expect(() => readStepTrace('{"kind":"lockstep/dispute-evidence"}')).toThrow(/Not a step trace/)
   }, 120_000)
+
+  it('lockstep trace writes the step-trace file a party hands over, with the producer’s exact operators', async () => {
+    const honest = await testProducer(config, corpus, testKeys[0])
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-trace-'))
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(honest.receipt))
+    const out = join(dir, 't.json')
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/lockstep.mjs', 'trace', join(dir, 'r.json'), '--step', '2', '--out', out],
+      { encoding: 'utf8' },
+    )
+    expect(cli.stdout).toMatch(/traced step 2 on CPU reference: \d+ operators/)
+    expect(cli.stdout).toContain('(as committed)')
+    expect(cli.status).toBe(0)
+    const file = readStepTrace(readFileSync(out, 'utf8'))
+    const own = await honest.traceStep(2)
+    expect([file.receiptHash, file.step]).toEqual([honest.receipt.receiptHash, 2])
+    expect(file.trace.records).toEqual(own.records)
+    expect(file.trace.values.size).toBe(own.values.size)
+    const usage = spawnSync(process.execPath, ['bin/lockstep.mjs', 'trace', join(dir, 'r.json')], {
+      encoding: 'utf8',
+    })
+    expect(usage.status).toBe(2)
+  }, 180_000)
 })

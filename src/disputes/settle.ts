@@ -9,7 +9,7 @@ import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import { dispute, firstDivergentStep, type Evidence, type StepTrace } from './dispute.ts'
-import { TracingBackend } from './trace.ts'
+import { traceStep } from './stepTrace.ts'
 
 export const LOCAL = 'this computer (CPU reference)'
 
@@ -53,7 +53,11 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
   if (!target) onEvent({ phase: 'step', step, rounds: 0 })
 
   onEvent({ phase: 'trace', step })
-  const refTrace = await traceStep(before, corpus, a.body.data.valFraction)
+  const { trace: refTrace } = await traceStep(
+    cpuBackend,
+    before,
+    splitCorpus(corpus, a.body.data.valFraction).train,
+  )
   // The local side's receipt: a's agreed commitments, then the reference's state at the disputed step.
   const local: TrainingReceipt = {
     ...a,
@@ -131,13 +135,4 @@ async function replayTo(
       )
   }
   throw new Error(`Not a dispute: every step of the receipt re-executes to its commitment.`)
-}
-
-/** The CPU reference's operator trace of one step, from the checkpoint before it. */
-async function traceStep(before: Checkpoint, corpus: Uint8Array, valFraction: number): Promise<StepTrace> {
-  const tracing = new TracingBackend(cpuBackend)
-  const trainer = Trainer.create(tracing, before.config, before)
-  tracing.reset()
-  await trainer.trainStep(splitCorpus(corpus, valFraction).train)
-  return { records: [...tracing.records], values: new Map(tracing.values) }
 }

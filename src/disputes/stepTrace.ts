@@ -2,8 +2,10 @@
 // `Party.traceStep` returns), tied to the receipt it defends. Tensor values travel as JSON numbers,
 // which carry f32 values exactly (a double prints and parses back to itself).
 import type { Hex } from 'viem'
+import type { Backend } from '../train/backend.ts'
+import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { StepTrace } from './dispute.ts'
-import { tensorHash, type OpRecord, type TensorValue } from './trace.ts'
+import { TracingBackend, tensorHash, type OpRecord, type TensorValue } from './trace.ts'
 
 export const STEP_TRACE = 'lockstep/step-trace'
 
@@ -51,4 +53,20 @@ export function readStepTrace(text: string): { receiptHash: Hex; step: number; t
     if (tensorHash(value) === v.hash) values.set(v.hash, value)
   }
   return { receiptHash: f.receiptHash, step: f.step!, trace: { records: f.records, values } }
+}
+
+/**
+ * The operator trace of the step after `before` on `be` (the CPU reference, or the GPU whose result is
+ * disputed), and the state hash that step ends in.
+ */
+export async function traceStep<T>(
+  be: Backend<T>,
+  before: Checkpoint,
+  train: Uint8Array,
+): Promise<{ trace: StepTrace; stateHash: Hex }> {
+  const tracing = new TracingBackend(be)
+  const trainer = Trainer.create(tracing, before.config, before)
+  tracing.reset()
+  const { stateHash } = await trainer.trainStep(train)
+  return { trace: { records: [...tracing.records], values: new Map(tracing.values) }, stateHash }
 }
