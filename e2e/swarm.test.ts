@@ -117,9 +117,11 @@ describe('the swarm in the app', () => {
     // c reloads (without the quorum of four, which one tab fewer could never meet): it adopts the
     // swarm's current model from its peers and agrees on the next round.
     await c.goto(`${baseUrl}?swarm=1`)
-    await expect
-      .poll(() => c.getByTestId('swarm-synced').textContent(), { timeout: 60_000 })
-      .toMatch(/adopted round \d+/)
+    await explain([a, b, c], () =>
+      expect
+        .poll(() => c.getByTestId('swarm-synced').textContent(), { timeout: 60_000 })
+        .toMatch(/adopted round \d+/),
+    )
     const resumed = Number(await c.getByTestId('swarm-round').textContent())
     expect(resumed).toBeGreaterThan(inFlight)
     await expect.poll(() => lastRound(c), { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(resumed)

@@ -15,6 +15,8 @@ export interface SwarmPeerView {
 
 /** How long a tab waits for its relay before starting alone (it keeps redialling in the background). */
 const RELAY_WAIT_MS = 10_000
+/** Attempts at the first sync before the tab reports that it could not join. */
+const START_TRIES = 4
 
 export class SwarmSession {
   status = $state<'idle' | 'joining' | 'waiting' | 'running' | 'leaving' | 'failed'>('idle')
@@ -66,22 +68,20 @@ export class SwarmSession {
       while (this.#net && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
         await new Promise((r) => setTimeout(r, 200))
       if (!this.#net) return present()
-      const peer = new SwarmPeer({
-        net,
-        compute,
-        signer: devAccount(),
-        params,
-        // Always ask first: a reloaded tab or a latecomer adopts the swarm's model; alone, it starts at 0.
-        join: true,
-      })
-      this.#peer = peer
-      peer.on('round', (r) => this.#onRound(r))
-      peer.on('sync', (s) => (this.synced = { round: s.round, from: s.from.length }))
-      peer.on('error', (e) => {
-        this.error = e.message
-        console.warn(withCauses(e))
-      })
-      await peer.start()
+      // The first sync can fail when the head it picked is gone by the time it asks (the swarm moved
+      // on): a fresh peer asks again, a few times, before the tab gives up.
+      for (let attempt = 1; ; attempt++) {
+        const peer = this.#newPeer(net, compute, params)
+        try {
+          await peer.start()
+          break
+        } catch (e) {
+          await peer.stop().catch(() => {})
+          if (attempt >= START_TRIES || !this.#net) throw e
+          console.warn(`joining the swarm, try ${attempt}: ${withCauses(e)}`)
+          await new Promise((r) => setTimeout(r, 1000 * attempt))
+        }
+      }
       present()
       this.status = 'running'
       this.#poll()
@@ -90,6 +90,25 @@ export class SwarmSession {
       this.status = 'failed'
       await this.#teardown()
     }
+  }
+
+  #newPeer(net: BrowserSwarmNet['net'], compute: SwarmCompute, params: SwarmPeer['params']): SwarmPeer {
+    const peer = new SwarmPeer({
+      net,
+      compute,
+      signer: devAccount(),
+      params,
+      // Always ask first: a reloaded tab or a latecomer adopts the swarm's model; alone, it starts at 0.
+      join: true,
+    })
+    this.#peer = peer
+    peer.on('round', (r) => this.#onRound(r))
+    peer.on('sync', (s) => (this.synced = { round: s.round, from: s.from.length }))
+    peer.on('error', (e) => {
+      this.error = e.message
+      console.warn(withCauses(e))
+    })
+    return peer
   }
 
   async leave(): Promise<void> {
