@@ -46,6 +46,10 @@ export interface SwarmPeerEvents {
 }
 
 const BAN_SCORE = -20
+/** Longest pause before a resync after an error (decideMs when shorter). */
+const RESYNC_BACKOFF_MS = 2000
+/** How often waits re-check their condition without a message (a peer leaving sends none). */
+const POLL_MS = 200
 
 export class SwarmPeer {
   readonly self: string
@@ -69,6 +73,10 @@ export class SwarmPeer {
   modelBlob!: Hex
   /** Who was averaged last round (null after a sync): whom the leader waits for. */
   previous: string[] | null = null
+  /** Who last round excluded for a proven fault or false accusation: not waited for. */
+  previousExcluded: string[] = []
+  /** The round this peer synced into: it follows that round's decision and commits from the next. */
+  followOnly = -1
   running = false
   /** The last round each peer sent a valid commit or verdict for: newcomers become expected this way. */
   readonly active = new Map<string, number>()
@@ -136,7 +144,7 @@ export class SwarmPeer {
         if (!this.running) break
         this.emit('error', e instanceof Error ? e : new Error(String(e)))
         // Back off before resyncing, so a peer that lost its network does not spin.
-        await this.until(() => false, Date.now() + this.params.timing.decideMs)
+        await this.until(() => false, Date.now() + Math.min(RESYNC_BACKOFF_MS, this.params.timing.decideMs))
         await this.sync().catch((err) => this.emit('error', err))
       }
     }
@@ -154,21 +162,23 @@ export class SwarmPeer {
   }
 
   /** @internal */
-  async advance(model: Checkpoint, included: string[]): Promise<void> {
+  async advance(model: Checkpoint, included: string[], excluded: string[] = []): Promise<void> {
     await this.#setModel(model, this.round + 1)
     this.previous = included
+    this.previousExcluded = excluded
   }
 
   /**
    * Asks the swarm where it is and adopts the head most peers report (by distinct senders): fetches that
-   * model by hash and checks it hashes to the claimed state. With no answer, starts at round 0.
+   * model by hash and checks it hashes to the claimed state, and follows that round before committing.
+   * With no answer, starts at round 0 (or, alone with a model already, carries on with it).
    */
   async sync(): Promise<void> {
     this.#heads.clear()
     await this.publish({ type: 'hello' })
     const wanted = () => Math.min(3, this.o.net.peers(this.topic).length)
     await this.until(
-      () => this.#heads.size >= wanted() && wanted() > 0,
+      () => (this.#heads.size >= wanted() && wanted() > 0) || (!!this.model && wanted() === 0),
       Date.now() + this.params.timing.decideMs,
     )
     const votes = new Map<string, { head: Head; from: string[] }>()
@@ -182,6 +192,7 @@ export class SwarmPeer {
     )[0]
     if (!best) {
       if (!this.model) await this.#setModel(await this.o.compute.initial(this.params.config), 0)
+      this.followOnly = -1
       return
     }
     const model = await this.fetchCheckpoint(best.head.blob, best.from)
@@ -189,6 +200,8 @@ export class SwarmPeer {
       throw new SwarmProtocolError(`The model served for head ${best.head.model} hashes to another state.`)
     await this.#setModel({ ...model, config: this.params.config }, best.head.round)
     this.previous = null
+    this.previousExcluded = []
+    this.followOnly = best.head.round
     this.emit('sync', { round: best.head.round, model: best.head.model, from: best.from })
   }
 
@@ -243,12 +256,14 @@ export class SwarmPeer {
       const finish = (v: boolean) => {
         this.#waiters.delete(check)
         clearTimeout(timer)
+        clearInterval(poll)
         resolve(v)
       }
       // A deadline of Infinity waits on messages alone (setTimeout would clamp it to 1 ms).
       const timer = Number.isFinite(deadline)
         ? setTimeout(check, Math.max(0, deadline - Date.now()))
         : undefined
+      const poll = setInterval(check, POLL_MS)
       this.#waiters.add(check)
       check()
     })

@@ -23,5 +23,5 @@ describe('a swarm over the in-memory net', () => {
     }
     const losses = peers[0].rounds.map((r) => r.loss)
     expect(losses[2]).toBeLessThan(losses[0])
-  }, 120_000)
+  }, 600_000) // ten minutes: a CPU-starved CI machine is slow, and nothing here waits on a short clock
 })

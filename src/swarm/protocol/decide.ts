@@ -1,0 +1,336 @@
+// Closing a round and agreeing on its decision (docs/swarm.md, "Closing a round" and "Safety"). The rule
+// that keeps honest peers safe does not depend on the clock: an update is averaged only when it has been
+// checked (an equal re-execution by a member other than its producer, or by the deciding peer itself) and
+// no fault held against it is proven by replaying its step; every honest peer re-applies that rule to the
+// decision it follows. Deadlines only decide how long a peer waits (liveness), never what is accepted.
+import type { Hex } from 'viem'
+import { hashJson } from '../../receipts/training.ts'
+import { stateHash } from '../../train/state.ts'
+import type { Checkpoint } from '../../train/trainer.ts'
+import { averageCheckpoints } from './aggregate.ts'
+import type { Commit, Decide, Verdict } from './messages.ts'
+import { batchSeed, draw, leaderOrder } from './params.ts'
+import type { SwarmPeer } from './peer.ts'
+import type { RoundMessages } from './store.ts'
+import { judgeFault } from './verify.ts'
+
+/** One peer's view of one round, shared by its check loop and its decision. */
+export interface RoundView {
+  peer: SwarmPeer
+  round: number
+  start: Hex
+  model: Checkpoint
+  /** Whether this peer committed this round (a peer that just synced only follows). */
+  member: boolean
+  /** This peer's own check results, by producer. */
+  own: Map<string, { receiptHash: Hex; ok: boolean; fault: boolean }>
+  /** This peer's secret check draw seed, once known. */
+  seed?: Hex
+  /** Who may lead: the commits held when this peer closed the round, in leader order. */
+  candidates?: string[]
+  judged: Map<Hex, Promise<('producer' | 'checker')[] | null>>
+}
+
+export const messages = (v: RoundView): RoundMessages => v.peer.store.at(v.round, v.peer.round)!
+
+/** Commits of this round that build on `start`. */
+export const roster = (m: RoundMessages, start: Hex) =>
+  new Map([...m.commits].filter(([, c]) => c.start === start))
+
+const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
+
+/**
+ * Peers whose commit is waited for: connected peers that were averaged last round, or that took part in
+ * it (a newcomer checks others the round it arrives and is waited for from the next) — not those last
+ * round excluded for a proven fault or false accusation, nor senders of invalid messages. After a sync,
+ * when last round is unknown, everyone connected.
+ */
+export function expected(peer: SwarmPeer): string[] {
+  const base = peer.previous
+  const wanted = (x: string) =>
+    peer.score(x) >= 0 &&
+    !peer.previousExcluded.includes(x) &&
+    (!base || base.includes(x) || (peer.active.get(x) ?? -1) >= peer.round - 1)
+  return peer.o.net.peers(peer.topic).filter(wanted)
+}
+
+/** This peer's verdicts count, and whether each roster member has given as many as it owes. */
+function verdictCounts(v: RoundView) {
+  const m = messages(v)
+  const r = roster(m, v.start)
+  const want = Math.min(v.peer.params.checkers, r.size - 1)
+  const count = new Map<string, number>()
+  for (const { from, v: x } of m.verdicts.values())
+    if (x.start === v.start && r.has(x.target)) count.set(from, (count.get(from) ?? 0) + 1)
+  return { r, want, count }
+}
+
+/** The peers this peer itself checks among `xs` (its draw over the roster it holds). */
+function drawn(v: RoundView, xs: string[]): string[] {
+  if (!v.seed) return xs.filter((x) => x !== v.peer.self)
+  const others = [...roster(messages(v), v.start).keys()].filter((x) => x !== v.peer.self)
+  const mine = new Set(draw(v.seed, others, v.peer.params.checkers))
+  return xs.filter((x) => mine.has(x))
+}
+
+/** A majority of the connected peers already committed to the next round: this peer missed a decision. */
+export function behind(v: RoundView): boolean {
+  const next = v.peer.store.at(v.round + 1, v.peer.round)
+  const peers = connected(v.peer)
+  const ahead = [...(next?.commits.keys() ?? [])].filter((x) => peers.has(x)).length
+  return ahead > 0 && ahead * 2 > peers.size
+}
+
+/** More connected peers committed this round on another start than on ours: this peer is on a fork. */
+function forked(v: RoundView): boolean {
+  const peers = connected(v.peer)
+  let same = v.member ? 1 : 0
+  let other = 0
+  for (const [x, c] of messages(v).commits) {
+    if (x === v.peer.self || !peers.has(x)) continue
+    if (c.start === v.start) same++
+    else other++
+  }
+  return other > same
+}
+
+const decided = (v: RoundView) => [...messages(v).decides.values()].some((d) => d.start === v.start)
+
+/**
+ * Waits until the round can be decided: every expected peer has committed (or commitMs, counted from the
+ * round's start), this peer has made all its own checks (no deadline: it is local work), then every
+ * connected member has sent its verdicts (or verifyMs, counted from the end of this peer's own checks).
+ * A decision that arrives meanwhile ends the last wait: the follower then judges it on what it holds.
+ */
+export async function close(v: RoundView, t0: number): Promise<'behind' | 'fork' | undefined> {
+  const { peer, start } = v
+  const { commitMs, verifyMs } = peer.params.timing
+  const m = messages(v)
+  const allCommitted = () => expected(peer).every((x) => m.commits.has(x))
+  await peer.until(() => allCommitted() || decided(v) || behind(v), t0 + commitMs)
+  if (behind(v) && !decided(v)) return 'behind'
+  if (forked(v)) return 'fork'
+  const ownDone = () => {
+    if (!v.member) return true
+    const { want, count } = verdictCounts(v)
+    return (count.get(peer.self) ?? 0) >= want
+  }
+  await peer.until(ownDone, Infinity)
+  const everyone = () => {
+    const { r, want, count } = verdictCounts(v)
+    const peers = connected(peer)
+    return [...r.keys()].every((x) => (x !== peer.self && !peers.has(x)) || (count.get(x) ?? 0) >= want)
+  }
+  await peer.until(() => everyone() || decided(v) || behind(v), Date.now() + verifyMs)
+  v.candidates = leaderOrder(start, [...roster(m, start).keys()])
+  const previous = peer.previous?.filter((x) => v.candidates!.includes(x))
+  // A peer averaged last round is waited for by everyone, so every honest peer holds its commit: the
+  // candidates are the same everywhere. A newcomer does not lead the first round it commits.
+  if (previous?.length) v.candidates = v.candidates.filter((x) => previous.includes(x))
+  return undefined
+}
+
+/**
+ * Follows the best-ranked decision this peer can accept, or makes it when its turn comes. A candidate is
+ * skipped when it has left, when its decision is refused, or — for liveness only — when it stays silent
+ * past (rank + 1) × decideMs after this peer closed the round.
+ */
+export async function agree(v: RoundView): Promise<{ d: Decide; from: string } | 'behind'> {
+  const { peer, start } = v
+  const { decideMs } = peer.params.timing
+  const m = messages(v)
+  const tClosed = Date.now()
+  const verdicts = new Map<string, Promise<boolean>>()
+  for (;;) {
+    if (!peer.running) throw new Error('Stopped.')
+    const peers = connected(peer)
+    // A peer that only follows holds too little to rank by commits: any decision on its start is a
+    // candidate, and it re-executes whatever it has not seen checked.
+    const senders = [...m.decides].filter(([, d]) => d.start === start).map(([x]) => x)
+    const candidates = v.member
+      ? (v.candidates ?? [])
+      : leaderOrder(start, [...new Set([...(v.candidates ?? []), ...senders])])
+    let waitFor: { x: string; deadline: number } | undefined
+    for (const [i, x] of candidates.entries()) {
+      const d = m.decides.get(x)
+      if (d && d.start === start) {
+        if (!verdicts.has(x)) verdicts.set(x, accept(v, d))
+        if (await verdicts.get(x)) return { d, from: x }
+        continue
+      }
+      if (x === peer.self) {
+        const d = await lead(v)
+        await peer.publish(d)
+        return { d, from: peer.self }
+      }
+      const deadline = tClosed + (i + 1) * decideMs
+      if (!peers.has(x) || Date.now() >= deadline) continue
+      waitFor = { x, deadline }
+      break
+    }
+    if (behind(v) || (!waitFor && peers.size === 0)) return 'behind'
+    // Nobody left to wait for: wait for any new decision a while, then resync.
+    const { x, deadline } = waitFor ?? { x: '', deadline: tClosed + (candidates.length + 1) * decideMs }
+    if (!waitFor && Date.now() >= deadline) return 'behind'
+    const seen = m.decides.size
+    await peer.until(
+      () => m.decides.size !== seen || (x !== '' && !peer.o.net.peers(peer.topic).includes(x)) || behind(v),
+      deadline,
+    )
+  }
+}
+
+/** Judges a fault verdict once per round by replaying its step; null when its evidence proves nothing. */
+function judge(v: RoundView, from: string, x: Verdict, c: Commit) {
+  const key = hashJson(x)
+  if (!v.judged.has(key))
+    v.judged.set(
+      key,
+      judgeFault(v.peer.context(), from, x.target, c, x.fault!, v.model).catch(() => null),
+    )
+  return v.judged.get(key)!
+}
+
+/** Fault verdicts from members against this commit, in a fixed order (by checker). */
+function faultsAgainst(v: RoundView, c: Commit, target: string) {
+  const m = messages(v)
+  const r = roster(m, v.start)
+  return [...m.verdicts.values()]
+    .filter(
+      ({ from, v: x }) =>
+        x.target === target &&
+        x.fault &&
+        x.receiptHash === c.receipt.receiptHash &&
+        r.has(from) &&
+        from !== target,
+    )
+    .sort((a, b) => (a.from < b.from ? -1 : 1))
+}
+
+/** An equal check of this update by a member other than its producer (this peer's own included). */
+function supported(v: RoundView, target: string, receiptHash: Hex): boolean {
+  const mine = v.own.get(target)
+  if (mine?.ok && mine.receiptHash === receiptHash) return true
+  const r = roster(messages(v), v.start)
+  return [...messages(v).verdicts.values()].some(
+    ({ from, v: x }) =>
+      x.ok && x.target === target && x.receiptHash === receiptHash && from !== target && r.has(from),
+  )
+}
+
+/** Re-executes `target`'s H steps from the round's start: whether they end on `state`. */
+async function reexecute(v: RoundView, target: string, state: Hex): Promise<boolean> {
+  const p = v.peer.params
+  const out = await v.peer.o.compute.train(v.model, batchSeed(p, v.round, target), p.stepsPerRound)
+  return out.stepHashes.at(-1) === state
+}
+
+/**
+ * Whether this peer can follow a decision: it is well formed; every included update is right as far as
+ * this peer can tell — it did not find it faulty itself, no fault verdict it holds is proven by replaying
+ * the step, and it was checked by a member other than its producer or, failing that, this peer re-executes
+ * it; and it does not call this peer a false accuser after its own re-execution differed.
+ */
+async function accept(v: RoundView, d: Decide): Promise<boolean> {
+  const { peer } = v
+  const m = messages(v)
+  if (d.included.length === 0) return false
+  const held = d.included.every((e, i) => {
+    const c = m.commits.get(e.peer)
+    const sorted = i === 0 || d.included[i - 1].peer < e.peer
+    return sorted && (!c || (c.receipt.receiptHash === e.receiptHash && c.checkpoints.at(-1) === e.update))
+  })
+  if (!held) return false
+  const foundFault = [...v.own.values()].some((x) => x.fault)
+  if (foundFault && d.excluded.some((e) => e.peer === peer.self && e.reason === 'false-accusation'))
+    return false
+  const others = d.included.filter((e) => e.peer !== peer.self)
+  // This peer's own drawn checks of the included updates come first (all of them, in a small swarm).
+  const mine = drawn(
+    v,
+    others.filter((e) => m.commits.get(e.peer)?.start === v.start).map((e) => e.peer),
+  )
+  await peer.until(() => mine.every((x) => v.own.has(x)), Infinity)
+  await peer.until(
+    () => others.every((e) => !m.commits.has(e.peer) || supported(v, e.peer, e.receiptHash)),
+    Date.now() + peer.params.timing.verifyMs,
+  )
+  for (const e of d.included) {
+    if (e.peer === peer.self) {
+      if (m.commits.get(peer.self)?.receipt.receiptHash !== e.receiptHash) return false
+      continue
+    }
+    const own = v.own.get(e.peer)
+    if (own?.fault && own.receiptHash === e.receiptHash) return false
+    const c = m.commits.get(e.peer)
+    if (c) {
+      for (const { from, v: x } of faultsAgainst(v, c, e.peer))
+        if ((await judge(v, from, x, c))?.includes('producer')) return false
+      if (supported(v, e.peer, e.receiptHash)) continue
+    }
+    if (!(await reexecute(v, e.peer, e.state))) return false
+  }
+  return true
+}
+
+/**
+ * The decision: every fault verdict among the members is judged by replaying its step (a proven-wrong
+ * producer is excluded as `fault`, a proven-wrong checker as `false-accusation`); an update nobody else
+ * checked is re-executed here; the rest are fetched and must hash to their receipt's end state.
+ */
+async function lead(v: RoundView): Promise<Decide> {
+  const { peer, round, start } = v
+  const m = messages(v)
+  const members = roster(m, start)
+  const faulty = new Map<string, Hex>()
+  const accusers = new Map<string, Hex>()
+  for (const [x, c] of [...members].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const { from, v: verdict } of faultsAgainst(v, c, x)) {
+      const wrong = await judge(v, from, verdict, c)
+      if (wrong?.includes('producer') && !faulty.has(x)) faulty.set(x, hashJson(verdict))
+      if (wrong?.includes('checker') && !accusers.has(from)) accusers.set(from, hashJson(verdict))
+    }
+  }
+  const excluded: Decide['excluded'] = []
+  const included: Decide['included'] = []
+  const updates: Checkpoint[] = []
+  for (const x of [...members.keys()].sort()) {
+    const c = members.get(x)!
+    const state = c.receipt.body.endStateHash
+    if (faulty.has(x)) {
+      excluded.push({ peer: x, reason: 'fault', evidence: faulty.get(x)! })
+      continue
+    }
+    if (accusers.has(x)) {
+      excluded.push({ peer: x, reason: 'false-accusation', evidence: accusers.get(x)! })
+      continue
+    }
+    const own = v.own.get(x)
+    if (x !== peer.self && own?.fault) {
+      excluded.push({ peer: x, reason: 'fault', evidence: null })
+      continue
+    }
+    if (x !== peer.self && !supported(v, x, c.receipt.receiptHash) && !(await reexecute(v, x, state))) {
+      excluded.push({ peer: x, reason: 'fault', evidence: null })
+      continue
+    }
+    const update = c.checkpoints.at(-1)!
+    const u = await peer.fetchCheckpoint(update, [x]).catch(() => null)
+    if (!u || stateHash(u.step, u.tensors) !== state) {
+      excluded.push({ peer: x, reason: 'unavailable', evidence: null })
+      continue
+    }
+    included.push({ peer: x, receiptHash: c.receipt.receiptHash, update, state })
+    updates.push(u)
+  }
+  const next = averageCheckpoints(updates, peer.params.config)
+  return {
+    type: 'decide',
+    round,
+    start,
+    included,
+    excluded,
+    model: stateHash(next.step, next.tensors),
+    blob: peer.store.keep(next, round + 1),
+  }
+}
