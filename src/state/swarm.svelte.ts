@@ -15,6 +15,8 @@ export interface SwarmPeerView {
 
 /** How long a tab waits for its relay before starting alone (it keeps redialling in the background). */
 const RELAY_WAIT_MS = 10_000
+/** How long a tab looks for swarm peers before it concludes it is the first one. */
+const JOIN_GRACE_MS = 6_000
 /** Attempts at the first sync before the tab reports that it could not join. */
 const START_TRIES = 4
 
@@ -66,6 +68,11 @@ export class SwarmSession {
       const present = net.subscribe(swarmTopic(params), () => {})
       this.status = 'waiting'
       while (this.#net && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
+        await new Promise((r) => setTimeout(r, 200))
+      // Give discovery a moment to show us the swarm even without a quorum: the sync's `hello` reaches
+      // only subscribers we already know, and a tab that hears no head starts a swarm of its own.
+      const graceEnd = Date.now() + JOIN_GRACE_MS
+      while (this.#net && net.peers(swarmTopic(params)).length === 0 && Date.now() < graceEnd)
         await new Promise((r) => setTimeout(r, 200))
       if (!this.#net) return present()
       // The first sync can fail when the head it picked is gone by the time it asks (the swarm moved
