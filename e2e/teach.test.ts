@@ -53,6 +53,13 @@ describe('teach mode', () => {
     expect(await recheck.textContent()).toContain(
       'Every state hash is equal, bit for bit, on the CPU reference.',
     )
+    // Make a peer cheat: the lie is found where it was planted, and the liar named.
+    await page.getByTestId('teach-cheat-run').click()
+    const cheat = page.getByTestId('teach-cheat-result')
+    await expect.poll(() => cheat.getAttribute('data-caught'), { timeout: 60_000 }).toBe('true')
+    expect(await cheat.textContent()).toMatch(
+      /Peer B changed one number in operation \d+ of step \d+\..*caught\./s,
+    )
     await page.getByTestId('train-panel').screenshot({ path: 'artifacts/screenshots/teach.png' })
     expect(errors).toEqual([])
   }, 120_000)
