@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { launch } from './browser.ts'
 import { anvilAccounts, injectTestWallet, steerWallet, walletState } from './testWallet.ts'
 import { receiptRegistryAbi } from '../src/chain/contracts/ReceiptRegistry.ts'
+import { swarmRegistryAbi } from '../src/chain/contracts/SwarmRegistry.ts'
 import { devChain } from '../src/chain/config.ts'
 import { startRpcProxy } from '../scripts/rpc-proxy.mjs'
 
@@ -175,4 +176,27 @@ describe('anchoring through an injected wallet', () => {
       await proxy.stop()
     }
   }, 300_000)
+
+  it('registers the tab’s libp2p peer id to the wallet in the swarm registry, as SwarmCoordinator does', async () => {
+    const account = anvilAccounts[3]
+    const browser = await launch({ webgpu: false })
+    browsers.push(browser)
+    const page = await (await browser.newContext()).newPage()
+    await injectTestWallet(page, { rpc: chainRpc, signer: chainRpc, account, chainId: 31337 })
+    await page.goto(`${baseUrl}?swarm=1`)
+    await connect(page)
+    const self = page.getByTestId('swarm-self')
+    await self.waitFor({ timeout: 60_000 })
+    const peerId = (await self.getAttribute('title'))!
+    await page.getByTestId('swarm-register-button').click()
+    const status = page.getByTestId('swarm-register')
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000 }).toBe('registered')
+    const owners = await chain.readContract({
+      address: devChain.swarmRegistry,
+      abi: swarmRegistryAbi,
+      functionName: 'getEoa',
+      args: [[peerId]],
+    })
+    expect(owners).toEqual([account])
+  }, 180_000)
 })
