@@ -42,14 +42,16 @@ const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
 /**
  * Peers whose commit is waited for: connected peers that were averaged last round, or that took part in
  * it (a newcomer checks others the round it arrives and is waited for from the next) — not those last
- * round excluded for a proven fault or false accusation, nor senders of invalid messages. After a sync,
- * when last round is unknown, everyone connected.
+ * round excluded for a proven fault or false accusation, nor senders of invalid messages, nor a newcomer
+ * this peer answered this round (it follows this round). After a sync, when last round is unknown,
+ * everyone connected.
  */
 export function expected(peer: SwarmPeer): string[] {
   const base = peer.previous
   const wanted = (x: string) =>
     peer.score(x) >= 0 &&
     !peer.previousExcluded.includes(x) &&
+    peer.joining.get(x) !== peer.round &&
     (!base || base.includes(x) || (peer.active.get(x) ?? -1) >= peer.round - 1)
   return peer.o.net.peers(peer.topic).filter(wanted)
 }
@@ -67,7 +69,7 @@ function verdictCounts(v: RoundView) {
 
 /** The peers this peer itself checks among `xs` (its draw over the roster it holds). */
 function drawn(v: RoundView, xs: string[]): string[] {
-  if (!v.seed) return xs.filter((x) => x !== v.peer.self)
+  if (!v.seed) return []
   const others = [...roster(messages(v), v.start).keys()].filter((x) => x !== v.peer.self)
   const mine = new Set(draw(v.seed, others, v.peer.params.checkers))
   return xs.filter((x) => mine.has(x))
@@ -246,6 +248,7 @@ async function accept(v: RoundView, d: Decide): Promise<boolean> {
     return false
   const others = d.included.filter((e) => e.peer !== peer.self)
   // This peer's own drawn checks of the included updates come first (all of them, in a small swarm).
+  await peer.until(() => v.seed !== undefined, Infinity)
   const mine = drawn(
     v,
     others.filter((e) => m.commits.get(e.peer)?.start === v.start).map((e) => e.peer),

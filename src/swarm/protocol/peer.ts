@@ -80,6 +80,8 @@ export class SwarmPeer {
   running = false
   /** The last round each peer sent a valid commit or verdict for: newcomers become expected this way. */
   readonly active = new Map<string, number>()
+  /** The round in which this peer answered each newcomer's hello: that newcomer only follows it. */
+  readonly joining = new Map<string, number>()
   #heads = new Map<string, Head>()
   #helloAt = new Map<string, number>()
   #scores = new Map<string, number>()
@@ -306,6 +308,7 @@ export class SwarmPeer {
     if (m.type === 'hello') {
       if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > Date.now() - 1000) return
       this.#helloAt.set(from, Date.now())
+      if (this.joining.size < 1024) this.joining.set(from, this.round)
       return this.publish({ type: 'head', round: this.round, model: this.modelHash, blob: this.modelBlob })
     }
     if (m.type === 'head') {
