@@ -6,6 +6,7 @@ import type { ChainConfig } from './config.ts'
 import { walletError, type WalletSession } from './wallet.ts'
 import { TRAINING_RECEIPT, type TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
+import type { SettlementReceipt } from '../markets/settlement.ts'
 
 export interface Anchor {
   sender: Address
@@ -17,7 +18,10 @@ export interface Anchor {
 }
 
 /** What a receipt anchors: its hash, and the root a step can later be proven against. */
-export function anchorFields(receipt: TrainingReceipt | InferenceReceipt): { receiptHash: Hex; root: Hex } {
+export function anchorFields(receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt): {
+  receiptHash: Hex
+  root: Hex
+} {
   const root = receipt.kind === TRAINING_RECEIPT ? (receipt as TrainingReceipt).body.stepsRoot : zeroHash
   return { receiptHash: receipt.receiptHash, root }
 }

@@ -6,6 +6,7 @@
 import { TransactionReceiptNotFoundError, recoverTypedDataAddress, type Hex, type PublicClient } from 'viem'
 import { eip712Domain, eip712Types, type TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
+import type { SettlementReceipt } from '../markets/settlement.ts'
 import {
   ChainConfigError,
   ChainMismatchError,
@@ -46,7 +47,10 @@ export class AnchorQueue {
   }
 
   /** Queues a signed receipt (once: adding it again returns the existing job). */
-  async add(receipt: TrainingReceipt | InferenceReceipt, uri: string): Promise<AnchorJob> {
+  async add(
+    receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt,
+    uri: string,
+  ): Promise<AnchorJob> {
     const { config, store } = this.#o
     const sig = receipt.signature
     if (

@@ -5,6 +5,7 @@ import type { PublicClient } from 'viem'
 import type { Check } from '../receipts/validate.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
+import type { SettlementReceipt } from '../markets/settlement.ts'
 import { anchorFields, anchorTransaction, readAnchor, type Anchor } from './anchor.ts'
 import { publicClient } from './client.ts'
 import type { ChainConfig } from './config.ts'
@@ -21,7 +22,7 @@ export interface AnchorVerdict {
  * only the chain can say. Never throws; an unreachable RPC is a failed check that says so.
  */
 export async function verifyAnchor(
-  receipt: TrainingReceipt | InferenceReceipt,
+  receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt,
   config: ChainConfig,
   client: PublicClient = publicClient(config),
 ): Promise<AnchorVerdict> {

@@ -10,6 +10,7 @@ import { watchWallets, type WalletOption } from '../chain/wallets.ts'
 import { devAccount, devKey } from '../receipts/devkey.ts'
 import type { ReceiptSigner, TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
+import type { SettlementReceipt } from '../markets/settlement.ts'
 
 export class Wallet {
   readonly config: ChainConfig
@@ -121,7 +122,7 @@ export class Wallet {
   }
 
   /** Signs (if not yet signed for this chain) and queues a receipt; the queue takes it from there. */
-  async anchor(receipt: TrainingReceipt | InferenceReceipt, uri: string): Promise<void> {
+  async anchor(receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt, uri: string): Promise<void> {
     this.error = null
     try {
       await this.#queue.add(receipt, uri)

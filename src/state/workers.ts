@@ -4,6 +4,7 @@ import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
 import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
+import type { MarketWorkerApi } from '../../workers/market.worker.ts'
 
 /**
  * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
@@ -44,6 +45,11 @@ export function startVerifyWorker(): { worker: Worker; api: Remote<VerifyWorkerA
 export function startSettleWorker(): { worker: Worker; api: Remote<SettleWorkerApi> } {
   const worker = new Worker(new URL('../../workers/settle.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<SettleWorkerApi>(worker) }
+}
+
+export function startMarketWorker(): { worker: Worker; api: Remote<MarketWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/market.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<MarketWorkerApi>(worker) }
 }
 
 export function startSwarmWorker(): { worker: Worker; api: Remote<SwarmWorkerApi> } {

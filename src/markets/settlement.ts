@@ -1,0 +1,156 @@
+// Market settlements, version 1 (docs/receipts.md, "Market settlements"): a question, its outcomes,
+// the input, the model (by hash), the deterministic inference's input and output hashes, the rule,
+// each outcome's score and the outcome chosen; hashed with hashJson and signed with EIP-712 like
+// every Lockstep receipt, so the anchor queue takes it as it is.
+import { keccak256, type Address, type Hex } from 'viem'
+import {
+  eip712Domain,
+  eip712Types,
+  hashJson,
+  type Eip712Signature,
+  type ReceiptSigner,
+} from '../receipts/training.ts'
+import { infer, RUNTIME } from '../receipts/inference.ts'
+import { kernelsHash } from '../receipts/kernels.ts'
+import { commonChecks } from '../receipts/validate.ts'
+import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
+
+export const MARKET_SETTLEMENT = 'lockstep/market-settlement'
+
+export interface Settled {
+  market: Market
+  rule: typeof RULE
+  inference: {
+    model: { hash: Hex; uri: string }
+    inputHash: Hex
+    outputHash: Hex
+    runtime: string
+    kernelsHash: Hex
+  }
+  scores: number[]
+  outcome: number
+}
+
+export interface SettlementBody extends Settled {
+  producer: Address
+}
+
+export interface SettlementReceipt {
+  kind: typeof MARKET_SETTLEMENT
+  version: 1
+  body: SettlementBody
+  receiptHash: Hex
+  signature: Eip712Signature
+}
+
+export interface MarketCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+/** Runs the market's inference on the deterministic CPU runtime and applies the rule. */
+export function settle(modelBytes: Uint8Array, market: Market, uri: string): Settled {
+  const problem = marketProblem(market)
+  if (problem) throw new Error(problem)
+  const T = windowOf(modelBytes)
+  const { inputs } = marketInputs(market, T)
+  const { outputs, outputHash } = infer(modelBytes, inputs)
+  const scores = scoreOutcomes(market, T, outputs.logits.data as number[])
+  if (!scores.every(Number.isFinite)) throw new Error('The model gave a non-finite score; it cannot settle.')
+  return {
+    market,
+    rule: RULE,
+    inference: {
+      model: { hash: keccak256(modelBytes), uri },
+      inputHash: hashJson(inputs),
+      outputHash,
+      runtime: RUNTIME,
+      kernelsHash: kernelsHash(),
+    },
+    scores,
+    outcome: decide(scores),
+  }
+}
+
+export async function signSettlement(
+  settled: Settled,
+  account: ReceiptSigner,
+  target: { chainId: number; verifyingContract: Address },
+): Promise<SettlementReceipt> {
+  const body: SettlementBody = { ...settled, producer: account.address }
+  const receiptHash = hashJson(body)
+  const value = await account.signTypedData({
+    domain: eip712Domain(target.chainId, target.verifyingContract),
+    types: eip712Types,
+    primaryType: 'Receipt',
+    message: { kind: MARKET_SETTLEMENT, receiptHash },
+  })
+  return { kind: MARKET_SETTLEMENT, version: 1, body, receiptHash, signature: { ...target, value } }
+}
+
+function structureProblem(r: SettlementReceipt): string | null {
+  if (typeof r !== 'object' || r === null) return 'not a JSON object'
+  if (r.kind !== MARKET_SETTLEMENT)
+    return `kind is ${JSON.stringify(r.kind)}, expected "${MARKET_SETTLEMENT}"`
+  if (r.version !== 1) return `unsupported version ${JSON.stringify(r.version)}`
+  const b = r.body
+  if (typeof b?.market !== 'object' || !Array.isArray(b.market?.outcomes)) return 'body.market is missing'
+  if (typeof b.market.question !== 'string' || typeof b.market.input !== 'string')
+    return 'body.market needs question and input'
+  if (typeof b.inference?.model?.hash !== 'string') return 'body.inference is missing'
+  if (!Array.isArray(b.scores) || !Number.isInteger(b.outcome)) return 'body needs scores and outcome'
+  if (typeof r.signature?.value !== 'string') return 'signature is missing'
+  return null
+}
+
+/**
+ * Every check, re-executing the model (`modelBytes`, which must hash to the settlement's model):
+ * structure, rule, model, input hash, output hash, outcome, receipt hash, signature, kernels.
+ */
+export async function recheckSettlement(value: unknown, modelBytes: Uint8Array): Promise<MarketCheck[]> {
+  const r = value as SettlementReceipt
+  const problem = structureProblem(r)
+  if (problem) return [{ name: 'structure', ok: false, detail: problem }]
+  const b = r.body
+  const checks: MarketCheck[] = [{ name: 'structure', ok: true, detail: 'a version-1 market settlement' }]
+  const add = (name: string, ok: boolean, good: string, bad: string) =>
+    checks.push({ name, ok, detail: ok ? good : bad })
+  const same = (name: string, got: unknown, want: unknown) =>
+    add(name, got === want, String(got), `recomputed ${got}, the settlement says ${want}`)
+  add('rule', b.rule === RULE, RULE, `unknown rule ${JSON.stringify(b.rule)}`)
+  same('model', keccak256(modelBytes), b.inference.model.hash)
+  try {
+    const again = settle(modelBytes, b.market, b.inference.model.uri)
+    same('input hash', again.inference.inputHash, b.inference.inputHash)
+    same('output hash', again.inference.outputHash, b.inference.outputHash)
+    const scoresOk =
+      again.scores.every((s, k) => Object.is(s, b.scores[k])) && again.scores.length === b.scores.length
+    add(
+      'outcome',
+      scoresOk && again.outcome === b.outcome,
+      `${JSON.stringify(b.market.outcomes[b.outcome])} (scores ${again.scores.map((s) => s.toFixed(3)).join(', ')})`,
+      `re-applying the rule gives outcome ${again.outcome} ${JSON.stringify(b.market.outcomes[again.outcome])}` +
+        ` with scores [${again.scores.join(', ')}]; the settlement says ${b.outcome} with [${b.scores.join(', ')}]`,
+    )
+  } catch (e) {
+    add('output hash', false, '', `re-execution failed: ${e instanceof Error ? e.message : e}`)
+  }
+  same('receipt hash', hashJson(b), r.receiptHash)
+  checks.push(...(await commonChecks(MARKET_SETTLEMENT, r, b.producer, b.inference.kernelsHash, {})))
+  return checks
+}
+
+/** `#settlement=<base64url of the JSON>`: a link that opens the Market panel and re-checks it. */
+export function settlementHash(r: SettlementReceipt): string {
+  let bin = ''
+  new TextEncoder().encode(JSON.stringify(r)).forEach((b) => (bin += String.fromCharCode(b)))
+  return '#settlement=' + btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+export function parseSettlementHash(hash: string): string | null {
+  const m = /^#settlement=([A-Za-z0-9_-]+)$/.exec(hash)
+  if (!m) return null
+  const bin = atob(m[1].replace(/-/g, '+').replace(/_/g, '/'))
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))
+}

@@ -1,0 +1,89 @@
+// The market worker: settles a market on the deterministic CPU runtime, re-checks a settlement, and
+// runs onnxruntime-web (WebGPU, else wasm) as a fast preview that is not reproducible.
+import { expose } from 'comlink'
+import {
+  BUNDLED_URI,
+  bundledModel,
+  decide,
+  marketInputs,
+  scoreOutcomes,
+  windowOf,
+  type Market,
+} from '../src/markets/model.ts'
+import {
+  recheckSettlement,
+  settle,
+  type MarketCheck,
+  type SettlementReceipt,
+} from '../src/markets/settlement.ts'
+
+export interface Preview {
+  ep: string
+  scores: number[]
+  outcome: number
+  ms: number
+}
+
+let bundled: Uint8Array | null = null
+const bundledBytes = () => (bundled ??= bundledModel())
+
+const api = {
+  settle(market: Market, upload?: { bytes: Uint8Array; name: string }) {
+    if (upload) return settle(upload.bytes, market, `file:${upload.name}`)
+    return settle(bundledBytes(), market, BUNDLED_URI)
+  },
+
+  /** `modelBytes` may be left out when the settlement names the bundled model. */
+  async recheck(text: string, modelBytes?: Uint8Array): Promise<MarketCheck[]> {
+    let r: SettlementReceipt
+    try {
+      r = JSON.parse(text) as SettlementReceipt
+    } catch (e) {
+      return [{ name: 'structure', ok: false, detail: `not JSON: ${e instanceof Error ? e.message : e}` }]
+    }
+    const bytes = modelBytes ?? (r?.body?.inference?.model?.uri === BUNDLED_URI ? bundledBytes() : null)
+    if (!bytes)
+      return [
+        {
+          name: 'model',
+          ok: false,
+          detail: `this settlement's model is ${r?.body?.inference?.model?.uri}: choose that .onnx file to re-check it`,
+        },
+      ]
+    return recheckSettlement(r, bytes)
+  },
+
+  /** onnxruntime-web, loaded only here and only when asked: WebGPU if this browser has it, else wasm. */
+  async preview(market: Market, modelBytes?: Uint8Array): Promise<Preview> {
+    const bytes = modelBytes ?? bundledBytes()
+    const T = windowOf(bytes)
+    const ort = await import('onnxruntime-web')
+    ort.env.wasm.numThreads = 1
+    const start = performance.now()
+    let ep = 'webgpu'
+    let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>
+    try {
+      if (!('gpu' in navigator)) throw new Error('no WebGPU')
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] })
+    } catch {
+      ep = 'wasm'
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })
+    }
+    try {
+      const { inputs } = marketInputs(market, T)
+      const ids = inputs.input_ids
+      const feeds = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data), BigInt), ids.dims),
+      }
+      const out = await session.run(feeds)
+      const scores = scoreOutcomes(market, T, out.logits.data as Float32Array)
+      return { ep, scores, outcome: decide(scores), ms: performance.now() - start }
+    } finally {
+      await session.release()
+    }
+  },
+}
+
+export type MarketWorkerApi = typeof api
+
+expose(api)
