@@ -50,6 +50,10 @@ export default defineConfig({
           environment: 'node',
           include: ['e2e/**/*.test.ts'],
           globalSetup: ['e2e/serve.ts'],
+          // After unit and gpu, one file at a time: a swarm test runs four Chromium tabs that train and
+          // re-check each other, and on a 2-core machine other suites beside it starve its rounds.
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
