@@ -53,7 +53,7 @@ beforeAll(async () => {
     stream.send(new Uint8Array([0, 0, 0, 0, 4, 1, 2, 3, 4, 5, 6, 7, 8]))
     await stream.close()
   })
-})
+}, 120_000) // three nodes and their dials: seconds idle, much longer on a loaded 2-core CI machine
 afterAll(async () => Promise.all([a.node.stop(), b.node.stop(), liar.stop()]))
 
 describe('Libp2pSwarmNet', () => {
