@@ -99,7 +99,7 @@ describe('verifying receipts in a browser without WebGPU', () => {
       },
     )
     await page.getByTestId('verify-input').fill(JSON.stringify(inference))
-    await page.locator('input[type=file][accept=".onnx"]').setInputFiles('artifacts/model.onnx')
+    await page.getByTestId('verify-model').setInputFiles('artifacts/model.onnx')
     await page.getByTestId('verify-run').click()
     expect(await verdict(page)).toBe('true')
     expect(await page.getByTestId('check-output-hash').last().getAttribute('data-ok')).toBe('true')
