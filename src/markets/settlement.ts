@@ -3,13 +3,7 @@
 // each outcome's score and the outcome chosen; hashed with hashJson and signed with EIP-712 like
 // every Lockstep receipt, so the anchor queue takes it as it is.
 import { keccak256, type Address, type Hex } from 'viem'
-import {
-  eip712Domain,
-  eip712Types,
-  hashJson,
-  type Eip712Signature,
-  type ReceiptSigner,
-} from '../receipts/training.ts'
+import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from '../receipts/training.ts'
 import { infer, RUNTIME } from '../receipts/inference.ts'
 import { kernelsHash } from '../receipts/kernels.ts'
 import { commonChecks } from '../receipts/validate.ts'
@@ -79,14 +73,12 @@ export async function signSettlement(
   target: { chainId: number; verifyingContract: Address },
 ): Promise<SettlementReceipt> {
   const body: SettlementBody = { ...settled, producer: account.address }
-  const receiptHash = hashJson(body)
-  const value = await account.signTypedData({
-    domain: eip712Domain(target.chainId, target.verifyingContract),
-    types: eip712Types,
-    primaryType: 'Receipt',
-    message: { kind: MARKET_SETTLEMENT, receiptHash },
-  })
-  return { kind: MARKET_SETTLEMENT, version: 1, body, receiptHash, signature: { ...target, value } }
+  return {
+    kind: MARKET_SETTLEMENT,
+    version: 1,
+    body,
+    ...(await signBody(MARKET_SETTLEMENT, body, account, target)),
+  }
 }
 
 function structureProblem(r: SettlementReceipt): string | null {

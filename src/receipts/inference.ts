@@ -1,7 +1,7 @@
 // Inference receipts, version 1 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
 // the inputs, the outputs exactly, on the deterministic runtime; signed with EIP-712 by the producer.
 import { concat, isHex, keccak256, toBytes, type Address, type Hex } from 'viem'
-import { eip712Domain, eip712Types, hashJson, type Eip712Signature, type ReceiptSigner } from './training.ts'
+import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
 import { kernelsHash } from './kernels.ts'
 import { parseModel, type Tensor } from '../infer/model.ts'
@@ -97,14 +97,8 @@ export async function createInferenceReceipt(
     adapter: options.adapter ?? 'CPU reference',
     producer: options.account.address,
   }
-  const receiptHash = hashJson(body)
-  const value = await options.account.signTypedData({
-    domain: eip712Domain(options.target.chainId, options.target.verifyingContract),
-    types: eip712Types,
-    primaryType: 'Receipt',
-    message: { kind: INFERENCE_RECEIPT, receiptHash },
-  })
-  return { kind: INFERENCE_RECEIPT, version: 1, body, receiptHash, signature: { ...options.target, value } }
+  const signed = await signBody(INFERENCE_RECEIPT, body, options.account, options.target)
+  return { kind: INFERENCE_RECEIPT, version: 1, body, ...signed }
 }
 
 function structureProblem(value: unknown): string | null {

@@ -103,12 +103,27 @@ export async function signTrainingReceipt(
   if (account.address.toLowerCase() !== body.producer.toLowerCase()) {
     throw new Error(`The receipt names producer ${body.producer} but the signing key is ${account.address}.`)
   }
+  return {
+    kind: TRAINING_RECEIPT,
+    version: 1,
+    body,
+    ...(await signBody(TRAINING_RECEIPT, body, account, target)),
+  }
+}
+
+/** The receipt hash of `body` and its EIP-712 signature for one chain and registry: every receipt kind signs this way. */
+export async function signBody(
+  kind: string,
+  body: unknown,
+  account: ReceiptSigner,
+  target: { chainId: number; verifyingContract: Address },
+): Promise<{ receiptHash: Hex; signature: Eip712Signature }> {
   const receiptHash = hashJson(body)
   const value = await account.signTypedData({
     domain: eip712Domain(target.chainId, target.verifyingContract),
     types: eip712Types,
     primaryType: 'Receipt',
-    message: { kind: TRAINING_RECEIPT, receiptHash },
+    message: { kind, receiptHash },
   })
-  return { kind: TRAINING_RECEIPT, version: 1, body, receiptHash, signature: { ...target, value } }
+  return { receiptHash, signature: { ...target, value } }
 }
