@@ -83,17 +83,33 @@ export function behind(v: RoundView): boolean {
   return ahead > 0 && ahead * 2 > peers.size
 }
 
-/** More connected peers committed this round on another start than on ours: this peer is on a fork. */
-function forked(v: RoundView): boolean {
-  const peers = connected(v.peer)
-  let same = v.member ? 1 : 0
-  let other = 0
-  for (const [x, c] of messages(v).commits) {
-    if (x === v.peer.self || !peers.has(x)) continue
-    if (c.start === v.start) same++
-    else other++
+/**
+ * Fork choice: this peer is on a fork when more connected peers are on another chain than on its own.
+ * A peer's position is the round and start of its newest commit or verdict; it is on this peer's chain
+ * when that was this peer's start for that round too. Peers ahead of this one are left to `behind`, and
+ * peers behind the rounds this peer remembers are not counted. An even split on the same round goes to
+ * the smaller start hash, so both sides choose the same winner from the same messages and the loser
+ * resyncs onto it; without that rule two halves would each wait for the other forever.
+ */
+export function forked(v: RoundView): boolean {
+  const { peer } = v
+  let mine = 1
+  let theirs = 0
+  const rivals = new Set<string>()
+  for (const x of connected(peer)) {
+    const at = peer.positions.get(x)
+    if (!at || at.round > v.round) continue
+    const ours = peer.history.get(at.round)
+    if (ours === undefined) continue
+    if (ours === at.start) mine++
+    else {
+      theirs++
+      rivals.add(at.round === v.round ? at.start : 'older')
+    }
   }
-  return other > same
+  if (theirs !== mine) return theirs > mine
+  const [rival] = rivals
+  return rivals.size === 1 && rival !== 'older' && rival < v.start
 }
 
 const decided = (v: RoundView) => [...messages(v).decides.values()].some((d) => d.start === v.start)

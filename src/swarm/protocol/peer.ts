@@ -48,6 +48,10 @@ export interface SwarmPeerEvents {
 const BAN_SCORE = -20
 /** Longest pause before a resync after an error (decideMs when shorter). */
 const RESYNC_BACKOFF_MS = 2000
+/** How many past rounds' start models a peer remembers to tell its chain from another. */
+const HISTORY = 64
+/** How many peers' positions a peer tracks: bounds what a flood of new senders can make it hold. */
+const MAX_TRACKED = 4096
 /** How often waits re-check their condition without a message (a peer leaving sends none). */
 const POLL_MS = 200
 
@@ -82,6 +86,10 @@ export class SwarmPeer {
   readonly active = new Map<string, number>()
   /** The round in which this peer answered each newcomer's hello: that newcomer only follows it. */
   readonly joining = new Map<string, number>()
+  /** Where each peer last said it is: the round and start of its newest valid commit or verdict (fork choice). */
+  readonly positions = new Map<string, { round: number; start: Hex }>()
+  /** The start model of each round this peer ran since it last synced: which chain it is on. */
+  readonly history = new Map<number, Hex>()
   #heads = new Map<string, Head>()
   #helloAt = new Map<string, number>()
   #scores = new Map<string, number>()
@@ -160,6 +168,8 @@ export class SwarmPeer {
     this.modelHash = stateHash(model.step, model.tensors)
     this.modelBlob = this.store.keep(model, round)
     this.round = round
+    this.history.set(round, this.modelHash)
+    this.history.delete(round - HISTORY)
     this.store.prune(round)
   }
 
@@ -200,6 +210,7 @@ export class SwarmPeer {
     const model = await this.fetchCheckpoint(best.head.blob, best.from)
     if (stateHash(model.step, model.tensors) !== best.head.model)
       throw new SwarmProtocolError(`The model served for head ${best.head.model} hashes to another state.`)
+    this.history.clear() // a new chain: the rounds before it are not this peer's any more
     await this.#setModel({ ...model, config: this.params.config }, best.head.round)
     this.previous = null
     this.previousExcluded = []
@@ -315,25 +326,51 @@ export class SwarmPeer {
       if (this.#heads.size < 64) this.#heads.set(from, m)
       return this.notify()
     }
-    const r = this.store.at(m.round, this.round)
-    if (!r) return void (m.round > this.round + LOOKAHEAD ? this.#drop(from, 'future', 0) : undefined)
     if (m.type === 'commit') {
-      if (r.commits.has(from))
+      const r = this.store.at(m.round, this.round)
+      const had = r?.commits.get(from)
+      if (had)
         return this.#drop(
           from,
-          r.commits.get(from)!.receipt.receiptHash === m.receipt.receiptHash ? 'duplicate' : 'equivocation',
+          had.receipt.receiptHash === m.receipt.receiptHash ? 'duplicate' : 'equivocation',
           1,
         )
-      const problem = await commitProblem(this.params, from, m)
-      if (problem) return this.#drop(from, 'invalid commit', 5)
-      if (!r.commits.has(from)) r.commits.set(from, m)
-    } else if (m.type === 'verdict') {
-      if (!this.store.addVerdict(r, m.round, from, m)) return this.#drop(from, 'verdict flood')
-    } else if (m.type === 'decide') {
-      if (r.decides.has(from)) return this.#drop(from, 'duplicate')
-      r.decides.set(from, m)
+      // Validated whatever its round: a commit from a past or far-future round still says where its
+      // sender is, which is how a peer learns it is on a fork (decide.ts).
+      if (await commitProblem(this.params, from, m)) return this.#drop(from, 'invalid commit', 5)
+      this.#locate(from, m.round, m.start)
+      const now = this.store.at(m.round, this.round)
+      if (!now) return this.#outOfWindow(from, m.round)
+      if (!now.commits.has(from)) now.commits.set(from, m)
+    } else {
+      const r = this.store.at(m.round, this.round)
+      // A late verdict (its sender follows one round behind) still says where its sender is.
+      if (!r && m.type === 'verdict' && m.round < this.round) this.#locate(from, m.round, m.start)
+      if (!r) return this.#outOfWindow(from, m.round)
+      if (m.type === 'verdict') {
+        if (!this.store.addVerdict(r, m.round, from, m)) return this.#drop(from, 'verdict flood')
+        this.#locate(from, m.round, m.start)
+      } else {
+        if (r.decides.has(from)) return this.#drop(from, 'duplicate')
+        r.decides.set(from, m)
+      }
     }
-    if (m.type !== 'decide') this.active.set(from, Math.max(m.round, this.active.get(from) ?? 0))
+    this.notify()
+  }
+
+  /**
+   * Records where a peer is from its valid commit or verdict, whichever round it is for: a commit that
+   * arrives after this peer moved on still makes its sender expected next round, so a peer running one
+   * round behind is waited for instead of staying one round behind for ever.
+   */
+  #locate(from: string, round: number, start: Hex): void {
+    if (!this.positions.has(from) && this.positions.size >= MAX_TRACKED) return
+    if (round >= (this.positions.get(from)?.round ?? -1)) this.positions.set(from, { round, start })
+    this.active.set(from, Math.max(round, this.active.get(from) ?? 0))
+  }
+
+  #outOfWindow(from: string, round: number): void {
+    if (round > this.round + LOOKAHEAD) this.#drop(from, 'future', 0)
     this.notify()
   }
 }

@@ -1,0 +1,114 @@
+// Forks: two groups that ran rounds apart (a partition, or tabs that started together and picked
+// different leaders) must merge onto one model once they hear each other — including an even split,
+// where neither side is a minority, and a lone peer that ran ahead of a larger group.
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { MemoryNetwork } from '../sim/memnet.ts'
+import { addPeer, cpuCompute, swarmParams, type SimPeer } from '../sim/swarm.ts'
+import type { SwarmCompute } from './compute.ts'
+
+const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
+const MINUTES = 60_000
+const STEP_MS = 150
+
+/** Resolves once every peer in `peers` has finished round `round`. */
+const reached = (peers: SimPeer[], round: number) =>
+  Promise.all(
+    peers.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.rounds.some((r) => r.round >= round)) return resolve()
+          const off = p.peer.on('round', (r) => r.round >= round && (off(), resolve()))
+        }),
+    ),
+  )
+
+/** The last round every peer finished, and whether they all ended it on one model with everyone in it. */
+function lastCommon(peers: SimPeer[]) {
+  const last = Math.min(...peers.map((p) => p.rounds.at(-1)!.round))
+  const results = peers.map((p) => p.rounds.find((r) => r.round === last)!)
+  return { last, models: new Set(results.map((r) => r.model)), included: results[0].included }
+}
+
+/**
+ * Runs `groups` apart until group i has finished round `roundsApart[i]` (each then waits before training
+ * its next round), heals the network, lets everyone go on, and runs to `roundsApart` max + 5.
+ */
+async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
+  const params = await swarmParams(corpus, { stepsPerRound: 1, checkSteps: 1 })
+  const network = new MemoryNetwork({ latencyMs: 2, jitterMs: 2, seed: 11 })
+  network.partition(groups)
+  const until = Math.max(...roundsApart) + 5
+  let release!: () => void
+  const healed = new Promise<void>((resolve) => (release = resolve))
+  const held = new Set<string>()
+  const peers = groups.flat().map((id) => {
+    const inner = cpuCompute(corpus, params)
+    const compute: SwarmCompute = {
+      ...inner,
+      async train(start, seed, steps) {
+        if (held.has(id)) await healed
+        // In one process every peer shares one thread, so a group's round costs each of its members
+        // the group's work; a pause per step gives every peer a round time like its own machine's.
+        await new Promise((resolve) => setTimeout(resolve, STEP_MS))
+        return inner.train(start, seed, steps)
+      },
+    }
+    return addPeer(network, id, params, compute, { until })
+  })
+  groups.forEach((g, i) => {
+    for (const p of peers.filter((p) => g.includes(p.peer.self)))
+      p.peer.on('round', (r) => r.round === roundsApart[i] && held.add(p.peer.self))
+  })
+  const synced = new Set<string>()
+  for (const p of peers) p.peer.on('sync', () => synced.add(p.peer.self))
+  await Promise.all(peers.map((p) => p.peer.start()))
+  await Promise.all(
+    groups.map((g, i) =>
+      reached(
+        peers.filter((p) => g.includes(p.peer.self)),
+        roundsApart[i],
+      ),
+    ),
+  )
+  const apart = groups.map((g) => peers.find((p) => p.peer.self === g[0])!.rounds.at(-1)!.model)
+  expect(new Set(apart).size).toBe(groups.length) // they really forked
+  network.heal()
+  release()
+  await Promise.all(peers.map((p) => p.peer.finished()))
+  return { peers, synced }
+}
+
+describe('forks merge', () => {
+  it(
+    'an even split (2 + 2) on the same round merges onto one model, then every round includes all four',
+    async () => {
+      const { peers, synced } = await partitionThenHeal(
+        [
+          ['a1', 'a2'],
+          ['b1', 'b2'],
+        ],
+        [1, 1],
+      )
+      const { last, models, included } = lastCommon(peers)
+      expect(last).toBe(6)
+      expect(models.size).toBe(1)
+      expect(included).toEqual(['a1', 'a2', 'b1', 'b2'])
+      // Exactly one side gave up its model: the one whose start hash loses the tie-break.
+      expect(synced.size).toBe(2)
+    },
+    10 * MINUTES,
+  )
+
+  it(
+    'a lone peer that ran ahead of a group of three rejoins the group instead of carrying on alone',
+    async () => {
+      const { peers, synced } = await partitionThenHeal([['g1', 'g2', 'g3'], ['solo4']], [1, 4])
+      const { models, included } = lastCommon(peers)
+      expect(models.size).toBe(1)
+      expect(included).toEqual(['g1', 'g2', 'g3', 'solo4'])
+      expect([...synced]).toEqual(['solo4'])
+    },
+    10 * MINUTES,
+  )
+})
