@@ -21,3 +21,24 @@ export function trainParams(search: string): TrainParams {
     teach: q.get('teach') === '1',
   }
 }
+
+export interface TeachSwarmParams {
+  /** `?teachSwarm=1`: start teach mode's in-tab swarm when the page loads (and show it without `?teach=1`). */
+  autostart: boolean
+  /** `?teachPeers=N`: how many simulated peers, 2–6 (default 4). */
+  peers: number
+  /** `?teachCheat=i`: peer i (1-based) cheats from the start. */
+  cheat?: number
+}
+
+export function teachSwarmParams(search: string): TeachSwarmParams {
+  const q = new URLSearchParams(search)
+  const peers = Number(q.get('teachPeers'))
+  const valid = Number.isInteger(peers) && peers >= 2 && peers <= 6 ? peers : 4
+  const cheat = Number(q.get('teachCheat'))
+  return {
+    autostart: q.get('teachSwarm') === '1',
+    peers: valid,
+    cheat: q.get('teachCheat') && Number.isInteger(cheat) && cheat >= 1 && cheat <= valid ? cheat : undefined,
+  }
+}

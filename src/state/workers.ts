@@ -5,6 +5,7 @@ import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
 import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 import type { MarketWorkerApi } from '../../workers/market.worker.ts'
+import type { TeachSwarmWorkerApi } from '../../workers/teachSwarm.worker.ts'
 
 /**
  * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
@@ -55,6 +56,13 @@ export function startMarketWorker(): { worker: Worker; api: Remote<MarketWorkerA
 export function startSwarmWorker(): { worker: Worker; api: Remote<SwarmWorkerApi> } {
   const worker = new Worker(new URL('../../workers/swarm.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<SwarmWorkerApi>(worker) }
+}
+
+export function startTeachSwarmWorker(): { worker: Worker; api: Remote<TeachSwarmWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/teachSwarm.worker.ts', import.meta.url), {
+    type: 'module',
+  })
+  return { worker, api: guarded<TeachSwarmWorkerApi>(worker) }
 }
 
 /** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */
