@@ -23,7 +23,7 @@ export const discoveryTopic = 'lockstep/discovery/1'
  * Starts a relay on `host:port` (port 0 picks a free one). Pass the same `privateKey` (protobuf bytes,
  * as returned) and port to restart it under the same address, so tabs reconnect without new config.
  * @param {{ port?: number, host?: string, privateKey?: Uint8Array, announce?: string[] }} [options]
- * @returns {Promise<{ multiaddrs: string[], port: number, privateKey: Uint8Array, stop(): Promise<void> }>}
+ * @returns {Promise<{ multiaddrs: string[], port: number, privateKey: Uint8Array, peers(): string[], stop(): Promise<void> }>}
  */
 export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, announce } = {}) {
   const key = privateKey ? privateKeyFromProtobuf(privateKey) : await generateKeyPair('Ed25519')
@@ -61,6 +61,8 @@ export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, ann
     multiaddrs,
     port: bound,
     privateKey: privateKeyToProtobuf(key),
+    /** Peer ids connected right now (tests check that tabs came back after a restart). */
+    peers: () => node.getPeers().map((p) => p.toString()),
     stop: () => node.stop(),
   }
 }

@@ -7,10 +7,12 @@ import { cpuBackend } from '../src/train/cpu.ts'
 import { gpuBackend } from '../src/train/gpu.ts'
 import { backendCompute, type SwarmCompute } from '../src/swarm/protocol/index.ts'
 import type { Backend } from '../src/train/backend.ts'
-import type { Checkpoint } from '../src/train/trainer.ts'
+import { decode, encode } from '../src/train/data.ts'
+import { Trainer, type Checkpoint } from '../src/train/trainer.ts'
 import { sha256Hex } from '../src/util/hash.ts'
 
 let compute: SwarmCompute | undefined
+let backend: Backend<unknown> = cpuBackend as Backend<unknown>
 const ready = (): SwarmCompute => {
   if (!compute) throw new Error('the swarm worker was used before init()')
   return compute
@@ -22,7 +24,6 @@ const api = {
     const res = await fetch(options.corpusUrl)
     if (!res.ok) throw new Error(`could not load the corpus (${res.status} ${res.statusText})`)
     const bytes = new Uint8Array(await res.arrayBuffer())
-    let backend = cpuBackend as Backend<unknown>
     // Same bits either way (the kernels match the CPU reference), so peers may mix backends.
     if (options.backend === 'gpu') backend = gpuBackend(await Gpu.create()) as Backend<unknown>
     compute = backendCompute(backend, bytes, options.valFraction)
@@ -31,6 +32,16 @@ const api = {
   train: (start: Checkpoint, seed: number, steps: number) => ready().train(start, seed, steps),
   initial: (config: Checkpoint['config']) => ready().initial(config),
   evaluate: (model: Checkpoint) => ready().evaluate(model),
+  /** `count` bytes of text the model writes after `prompt` (seeded, so every tab shows the same). */
+  async sample(model: Checkpoint, prompt: string, count: number): Promise<string> {
+    ready()
+    const trainer = Trainer.create(backend, model.config, model)
+    try {
+      return decode(await trainer.sample(new Uint8Array(encode(prompt)), count))
+    } finally {
+      trainer.dispose()
+    }
+  },
 }
 
 expose(api)

@@ -2,10 +2,24 @@
 // page: bookkeeping and messages) and its compute (in swarm.worker.ts). The Join panel reads this.
 import type { Hex } from 'viem'
 import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
-import { SwarmPeer, swarmTopic, type RoundResult, type SwarmCompute } from '../swarm/protocol/index.ts'
+import {
+  SwarmPeer,
+  byzantineCompute,
+  swarmTopic,
+  type RoundResult,
+  type SwarmCompute,
+} from '../swarm/protocol/index.ts'
 import { devAccount } from '../receipts/devkey.ts'
 import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 import { corpusUrl, startSwarmWorker } from './workers.ts'
+
+export interface SwarmEvent {
+  id: number
+  round: number
+  kind: 'excluded' | 'fault-found' | 'resync'
+  peer?: string
+  text: string
+}
 
 export interface SwarmPeerView {
   id: string
@@ -17,6 +31,13 @@ export interface SwarmPeerView {
 const RELAY_WAIT_MS = 10_000
 /** How long a tab looks for swarm peers before it concludes it is the first one. */
 const JOIN_GRACE_MS = 6_000
+/** Events kept for the dashboard. */
+const MAX_EVENTS = 50
+/** How often the dashboard's sample text is refreshed (each sample costs the worker a few forward passes). */
+const SAMPLE_EVERY_MS = 8_000
+const SAMPLE_PROMPT = 'And God said'
+/** Rounds kept in the history (a long session runs thousands). */
+const MAX_ROUNDS = 500
 /** Attempts at the first sync before the tab reports that it could not join. */
 const START_TRIES = 4
 
@@ -34,8 +55,31 @@ export class SwarmSession {
   rounds = $state.raw<RoundResult[]>([])
   /** Set when the tab adopted the swarm's model instead of starting from round 0. */
   synced = $state<{ round: number; from: number } | null>(null)
+  /** Rounds this tab finished on a chain it later left for the swarm's (a merged fork). */
+  abandoned = $state(0)
   backend = $state('')
   error = $state('')
+  /**
+   * "Make this peer cheat": from the next run it trains or checks, this tab nudges its update and signs
+   * the lie. The others re-execute it, catch it and exclude it; the panel shows that happening.
+   */
+  cheat = $state(false)
+  /** The first round this tab lied in since the switch went on (null while honest). */
+  liedFrom = $state<number | null>(null)
+  /** Re-executions of others' updates this tab made, and how many of them found a fault. */
+  checks = $state({ made: 0, faults: 0 })
+  /** Exclusions, resyncs and faults this tab found, newest last (the dashboard's verification list). */
+  events = $state.raw<SwarmEvent[]>([])
+  /** Text sampled from the agreed model, refreshed every few seconds. */
+  sample = $state<{ round: number; text: string } | null>(null)
+  /** Milliseconds since the last round ended (drives the progress bar). */
+  elapsed = $state(0)
+  /** Tokens one tab trains per round: H steps of batch × context. */
+  tokensPerRound = $state(0)
+  #roundEnded = 0
+  #sampledAt = 0
+  #eventId = 0
+  #sampleModel: ((round: number) => Promise<void>) | null = null
   #net: BrowserSwarmNet | null = null
   #peer: SwarmPeer | null = null
   #worker: Worker | null = null
@@ -46,6 +90,10 @@ export class SwarmSession {
     this.status = 'joining'
     this.error = ''
     this.rounds = []
+    this.abandoned = 0
+    this.events = []
+    this.sample = null
+    this.#roundEnded = 0
     try {
       const url = swarmUrlParams(search)
       const { worker, api } = startSwarmWorker()
@@ -56,12 +104,27 @@ export class SwarmSession {
       this.self = this.#net.net.self
       this.#timer = setInterval(() => this.#poll(), 500)
       await this.#untilRelay()
-      const compute: SwarmCompute = {
+      if (url.cheat) this.cheat = true
+      const honest: SwarmCompute = {
         train: (start, seed, steps) => api.train(start, seed, steps),
         initial: (config) => api.initial(config),
         evaluate: (model) => api.evaluate(model),
       }
+      const compute = byzantineCompute(honest, (start) => {
+        // Every run starts from a round's model (training and checks alike): its step names the round.
+        if (this.cheat && this.liedFrom === null) this.liedFrom = start.step / params.stepsPerRound
+        if (!this.cheat) this.liedFrom = null
+        return this.cheat
+      })
       const params = pageSwarmParams(init.sha256, url.stepsPerRound)
+      const c = params.config
+      this.tokensPerRound = params.stepsPerRound * c.batch * c.model.seqLen
+      this.#sampleModel = async (round) => {
+        const model = this.#peer?.model
+        if (!model) return
+        const text = await api.sample(model, SAMPLE_PROMPT, 48)
+        this.sample = { round, text: SAMPLE_PROMPT + text }
+      }
       // Announce ourselves on the swarm's topic and wait for the quorum ?swarmMin asks for: tabs that
       // start together then begin round 0 together instead of each racing ahead alone.
       const net = this.#net.net
@@ -110,7 +173,7 @@ export class SwarmSession {
     })
     this.#peer = peer
     peer.on('round', (r) => this.#onRound(r))
-    peer.on('sync', (s) => (this.synced = { round: s.round, from: s.from.length }))
+    peer.on('sync', (s) => this.#onSync(s.round, s.from.length))
     peer.on('error', (e) => {
       this.error = e.message
       console.warn(withCauses(e))
@@ -125,8 +188,39 @@ export class SwarmSession {
     this.status = 'idle'
   }
 
+  /**
+   * The tab adopted the swarm's model at the start of `round`: rounds it finished from there on were on a
+   * chain the swarm did not keep (a fork that merged), so they leave the history, counted as abandoned.
+   */
+  #onSync(round: number, from: number): void {
+    const kept = this.rounds.filter((r) => r.round < round)
+    this.abandoned += this.rounds.length - kept.length
+    if (this.rounds.length)
+      this.#event(round, 'resync', undefined, `adopted the swarm's model from ${from} peer(s)`)
+    this.rounds = kept
+    this.synced = { round, from }
+  }
+
+  #event(round: number, kind: SwarmEvent['kind'], peer: string | undefined, text: string): void {
+    this.events = [...this.events.slice(-(MAX_EVENTS - 1)), { id: ++this.#eventId, round, kind, peer, text }]
+  }
+
   #onRound(r: RoundResult): void {
-    this.rounds = [...this.rounds, r]
+    this.rounds = [...this.rounds.slice(-(MAX_ROUNDS - 1)), r]
+    this.#roundEnded = Date.now()
+    for (const e of r.excluded) this.#event(r.round, 'excluded', e.peer, EXCLUDED[e.reason] ?? e.reason)
+    const faults = this.#peer?.stats.faultsFound ?? 0
+    if (faults > this.checks.faults)
+      this.#event(
+        r.round,
+        'fault-found',
+        undefined,
+        `this tab's re-execution found ${faults - this.checks.faults} wrong update(s)`,
+      )
+    if (Date.now() - this.#sampledAt > SAMPLE_EVERY_MS) {
+      this.#sampledAt = Date.now()
+      void this.#sampleModel?.(r.round).catch((e) => console.warn(`sampling failed: ${withCauses(e)}`))
+    }
     this.loss = r.loss
     this.bytes = r.bytes
     this.#poll()
@@ -146,6 +240,8 @@ export class SwarmSession {
       else if (p.direct) seen.transport = 'webrtc'
     }
     this.peers = views.sort((a, b) => a.id.localeCompare(b.id))
+    if (this.#roundEnded) this.elapsed = Date.now() - this.#roundEnded
+    if (this.#peer) this.checks = { made: this.#peer.stats.checks, faults: this.#peer.stats.faultsFound }
     if (this.#peer?.modelHash) {
       this.round = this.#peer.round
       this.modelHash = this.#peer.modelHash
@@ -174,6 +270,13 @@ export class SwarmSession {
   dispose(): void {
     void this.#teardown()
   }
+}
+
+/** Why a peer was left out of a round, in a visitor's words. */
+export const EXCLUDED: Record<string, string> = {
+  fault: 'was excluded: its update was wrong (re-executing it gave other bits)',
+  'false-accusation': 'was excluded: it accused an honest peer (replaying the step proved it wrong)',
+  unavailable: 'was left out: its update could not be fetched (did the tab close?)',
 }
 
 /** An error with its cause chain, for the console: the panel shows only the first line. */

@@ -17,6 +17,8 @@ export interface SwarmUrlParams {
   stepsPerRound: number
   /** `?swarmMin=N`: wait until N tabs (this one included) are present before the first round. */
   minPeers: number
+  /** `?swarmCheat=1`: start with "make this peer cheat" on (demos and the byzantine e2e test). */
+  cheat: boolean
 }
 
 export function swarmUrlParams(search: string): SwarmUrlParams {
@@ -28,6 +30,7 @@ export function swarmUrlParams(search: string): SwarmUrlParams {
     backend: q.get('swarmBackend') === 'gpu' ? 'gpu' : 'cpu',
     stepsPerRound: Number.isInteger(steps) && steps > 0 && steps <= 100 ? steps : 2,
     minPeers: Number.isInteger(min) && min > 0 && min <= 64 ? min : 1,
+    cheat: q.get('swarmCheat') === '1',
   }
 }
 

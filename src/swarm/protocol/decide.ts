@@ -50,10 +50,23 @@ export function expected(peer: SwarmPeer): string[] {
   const base = peer.previous
   const wanted = (x: string) =>
     peer.score(x) >= 0 &&
+    !elsewhere(peer, x) &&
     !peer.previousExcluded.includes(x) &&
     peer.joining.get(x) !== peer.round &&
     (!base || base.includes(x) || (peer.active.get(x) ?? -1) >= peer.round - 1)
   return peer.o.net.peers(peer.topic).filter(wanted)
+}
+
+/**
+ * Whether `x` last spoke from a model this peer did not have at that round: it is on another chain (a
+ * fork, or a cheater that refused the swarm's model), so its next commit would not be on this peer's
+ * start and waiting for it only costs time. It is counted again once it speaks from this chain.
+ */
+function elsewhere(peer: SwarmPeer, x: string): boolean {
+  const at = peer.positions.get(x)
+  if (!at || at.round > peer.round) return false
+  const ours = peer.history.get(at.round)
+  return ours !== undefined && ours !== at.start
 }
 
 /** This peer's verdicts count, and whether each roster member has given as many as it owes. */

@@ -69,6 +69,39 @@ describe('faults', () => {
   )
 
   it(
+    'a peer that turns cheater mid-run, lying in its update and in its checks, is excluded and never stalls the honest',
+    async () => {
+      // Short deadlines as in the page: a wait on the cheater would show as a timeout.
+      const params = await swarmParams(corpus, {
+        stepsPerRound: 1,
+        checkSteps: 1,
+        timing: { commitMs: 20_000, verifyMs: 20_000, decideMs: 10_000 },
+      })
+      const network = new MemoryNetwork({ latencyMs: 20, seed: 3 })
+      const honest = ['p1', 'p2', 'p3'].map((id) =>
+        addPeer(network, id, params, cpuCompute(corpus, params), { until: 6 }),
+      )
+      // From round 2 on it lies in everything it computes: its update, its checks and its judging.
+      const cheat = byzantineCompute(cpuCompute(corpus, params), (start) => start.step >= 2)
+      const cheater = addPeer(network, 'p4', params, cheat)
+      await Promise.all([...honest, cheater].map((p) => p.peer.start()))
+      await Promise.all(honest.map((p) => p.peer.finished()))
+      await cheater.peer.stop()
+      for (const p of honest) {
+        expect(p.errors).toEqual([])
+        expect(p.peer.stats.timeouts).toBe(0) // nobody waited out a deadline on the cheater
+      }
+      for (let r = 0; r <= 6; r++) {
+        const rows = honest.map((p) => p.rounds.find((x) => x.round === r)!)
+        expect(new Set(rows.map((x) => x.model)).size).toBe(1)
+        expect(rows[0].included).toEqual(r < 2 ? ['p1', 'p2', 'p3', 'p4'] : ['p1', 'p2', 'p3'])
+      }
+      expect(honest[0].rounds[2].excluded).toEqual([{ peer: 'p4', reason: 'fault' }])
+    },
+    10 * MINUTES,
+  )
+
+  it(
     'a peer that leaves mid-round (the round leader, after committing) does not stop the others',
     async () => {
       const params = await swarmParams(corpus)

@@ -2,6 +2,7 @@
 export { SwarmPeer, type SwarmPeerOptions, type SwarmPeerEvents, type PeerStats } from './peer.ts'
 export type { RoundResult } from './round.ts'
 export { backendCompute, type SwarmCompute, type TrainOutput } from './compute.ts'
+export { byzantineCompute } from './cheat.ts'
 export {
   PROTOCOL,
   batchSeed,

@@ -37,6 +37,8 @@ export interface PeerStats {
   faultsFound: number
   /** Messages dropped, by reason (schema, invalid commit, banned sender, …). */
   dropped: Record<string, number>
+  /** Waits that ended on their deadline (a connected peer stayed silent): each cost the round time. */
+  timeouts: number
 }
 
 export interface SwarmPeerEvents {
@@ -52,6 +54,10 @@ const RESYNC_BACKOFF_MS = 2000
 const HISTORY = 64
 /** How many peers' positions a peer tracks: bounds what a flood of new senders can make it hold. */
 const MAX_TRACKED = 4096
+/** How long a peer keeps serving a head it announced; a newcomer fetches it within seconds. */
+const HEAD_PIN_MS = 60_000
+/** How long a sync waits for more heads after the first: the swarm moves on while it waits. */
+const HEAD_GRACE_MS = 1_000
 /** How often waits re-check their condition without a message (a peer leaving sends none). */
 const POLL_MS = 200
 
@@ -66,6 +72,7 @@ export class SwarmPeer {
     checks: 0,
     faultsFound: 0,
     dropped: {},
+    timeouts: 0,
   }
   /** @internal state shared with round.ts */
   readonly o: SwarmPeerOptions
@@ -189,10 +196,11 @@ export class SwarmPeer {
     this.#heads.clear()
     await this.publish({ type: 'hello' })
     const wanted = () => Math.min(3, this.o.net.peers(this.topic).length)
-    await this.until(
-      () => (this.#heads.size >= wanted() && wanted() > 0) || (!!this.model && wanted() === 0),
-      Date.now() + this.params.timing.decideMs,
-    )
+    const deadline = Date.now() + this.params.timing.decideMs
+    const enough = () => (this.#heads.size >= wanted() && wanted() > 0) || (!!this.model && wanted() === 0)
+    await this.until(() => enough() || this.#heads.size > 0, deadline)
+    // More heads make the choice safer against one lying peer, but the swarm runs on meanwhile.
+    if (this.#heads.size > 0) await this.until(enough, Math.min(deadline, Date.now() + HEAD_GRACE_MS))
     const votes = new Map<string, { head: Head; from: string[] }>()
     for (const [from, head] of this.#heads) {
       const key = `${head.round}:${head.model}:${head.blob}`
@@ -264,7 +272,11 @@ export class SwarmPeer {
     return new Promise((resolve) => {
       const check = () => {
         if (cond()) return finish(true)
-        if (!this.running || Date.now() >= deadline) return finish(false)
+        if (!this.running) return finish(false)
+        if (Date.now() >= deadline) {
+          this.stats.timeouts++
+          return finish(false)
+        }
       }
       const finish = (v: boolean) => {
         this.#waiters.delete(check)
@@ -320,6 +332,7 @@ export class SwarmPeer {
       if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > Date.now() - 1000) return
       this.#helloAt.set(from, Date.now())
       if (this.joining.size < 1024) this.joining.set(from, this.round)
+      this.store.pin(this.modelBlob, Date.now() + HEAD_PIN_MS)
       return this.publish({ type: 'head', round: this.round, model: this.modelHash, blob: this.modelBlob })
     }
     if (m.type === 'head') {

@@ -93,10 +93,17 @@ export async function runRound(peer: SwarmPeer): Promise<RoundResult | null> {
   if (hash !== d.model)
     throw new SwarmProtocolError(`Round ${round}: averaging gave ${hash}, the decision says ${d.model}.`)
   const loss = await o.compute.evaluate(next)
+  // Not waited for next round: the proven wrong, and anyone who accused an update the swarm accepted
+  // (a follower's false accusations are not judged in the decision, but they are just as wrong).
+  const accusers = [...messages(v).verdicts.values()]
+    .filter(
+      ({ v: x }) => x.fault && d.included.some((e) => e.peer === x.target && e.receiptHash === x.receiptHash),
+    )
+    .map(({ from }) => from)
   await peer.advance(
     next,
     d.included.map((e) => e.peer),
-    d.excluded.filter((e) => e.reason !== 'unavailable').map((e) => e.peer),
+    [...new Set([...d.excluded.filter((e) => e.reason !== 'unavailable').map((e) => e.peer), ...accusers])],
   )
   return {
     round,

@@ -9,6 +9,8 @@ import type { Commit, Decide, Verdict } from './messages.ts'
 /** How many rounds ahead of its own a peer buffers messages for. */
 export const LOOKAHEAD = 2
 const MAX_VERDICTS_PER_SENDER = 64
+/** How many blobs can be pinned at once (the newest pins win): bounds what hellos make a peer hold. */
+const MAX_PINNED = 4
 
 export interface RoundMessages {
   commits: Map<string, Commit>
@@ -21,6 +23,8 @@ export class RoundStore {
   #rounds = new Map<number, RoundMessages>()
   #verdictCount = new Map<string, number>()
   #blobs = new Map<Hex, { bytes: Uint8Array; round: number }>()
+  /** Blobs kept past their round until a time (ms): a head this peer announced to a newcomer. */
+  #pinned = new Map<Hex, number>()
 
   /** The messages of `round`, or undefined when that round is outside the window [current, current + LOOKAHEAD]. */
   at(round: number, current: number): RoundMessages | undefined {
@@ -56,11 +60,22 @@ export class RoundStore {
     return this.#blobs.get(hash)?.bytes
   }
 
-  /** Forgets messages of rounds before `current` and blobs older than the previous round. */
-  prune(current: number): void {
+  /**
+   * Keeps a blob until `until` (ms since the epoch) whatever rounds pass: the model a newcomer was told
+   * to fetch must still be there when it asks, even if the swarm has run rounds since.
+   */
+  pin(hash: Hex, until: number): void {
+    this.#pinned.delete(hash)
+    this.#pinned.set(hash, until)
+    for (const h of this.#pinned.keys()) if (this.#pinned.size > MAX_PINNED) this.#pinned.delete(h)
+  }
+
+  /** Forgets messages of rounds before `current` and blobs older than the previous round, unless pinned. */
+  prune(current: number, now = Date.now()): void {
     for (const r of this.#rounds.keys()) if (r < current) this.#rounds.delete(r)
     for (const k of this.#verdictCount.keys())
       if (Number(k.split(':')[0]) < current) this.#verdictCount.delete(k)
-    for (const [h, b] of this.#blobs) if (b.round < current - 1) this.#blobs.delete(h)
+    for (const [h, until] of this.#pinned) if (until <= now) this.#pinned.delete(h)
+    for (const [h, b] of this.#blobs) if (b.round < current - 1 && !this.#pinned.has(h)) this.#blobs.delete(h)
   }
 }

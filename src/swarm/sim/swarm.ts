@@ -11,7 +11,8 @@ import type { SwarmParams } from '../protocol/params.ts'
 import { SwarmPeer, type SwarmPeerOptions } from '../protocol/peer.ts'
 import type { RoundResult } from '../protocol/round.ts'
 import { MemoryNetwork } from './memnet.ts'
-import { stateHash } from '../../train/state.ts'
+
+export { byzantineCompute } from '../protocol/cheat.ts'
 
 /** A model small enough that a swarm of a few peers runs a round in well under a second on one core. */
 export const MICRO: GptConfig = { vocab: 256, seqLen: 8, dModel: 8, nLayer: 1, nHead: 1 }
@@ -67,22 +68,4 @@ export function addPeer(
 
 export function cpuCompute(corpus: Uint8Array, params: SwarmParams): SwarmCompute {
   return backendCompute(cpuBackend, corpus, params.data.valFraction)
-}
-
-/**
- * A broken or dishonest compute: every run's last step is nudged (one weight + 1e-3) and its state hash
- * recomputed, so the peer commits to exactly the state it publishes — a consistent lie only re-execution
- * can catch. Its checks of others are wrong the same way, so it also accuses honest peers.
- */
-export function byzantineCompute(inner: SwarmCompute): SwarmCompute {
-  return {
-    ...inner,
-    async train(start, seed, steps) {
-      const out = await inner.train(start, seed, steps)
-      const last = out.checkpoints.at(-1)!
-      last.tensors[0].data[0] += 1e-3
-      out.stepHashes[steps - 1] = stateHash(last.step, last.tensors)
-      return out
-    },
-  }
 }
