@@ -24,9 +24,11 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
   return { page, errors }
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves the whole page, or only the element with data-testid `of`, as artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string, of?: string): Promise<string> {
   mkdirSync('artifacts/screenshots', { recursive: true })
   const path = `artifacts/screenshots/${name}.png`
-  await page.screenshot({ path, fullPage: true })
+  if (of) await page.getByTestId(of).screenshot({ path })
+  else await page.screenshot({ path, fullPage: true })
   return path
 }

@@ -137,7 +137,7 @@ describe('the swarm in the app', () => {
       )
       expect(transports).toEqual(['webrtc', 'webrtc', 'webrtc'])
     }
-    await screenshot(pages[0], 'swarm')
+    await screenshot(pages[0], 'swarm', 'swarm-panel')
     for (const t of tabs) expect(t.errors).toEqual([])
   }, 300_000)
 
@@ -177,7 +177,7 @@ describe('the swarm in the app', () => {
     if (round.excluded[0].reason === 'fault')
       for (const page of [a, b, c])
         expect(Number(await page.getByTestId('swarm-checks').getAttribute('data-faults'))).toBeGreaterThan(0)
-    await screenshot(a, 'swarm-cheater-excluded')
+    await screenshot(a, 'swarm-cheater-excluded', 'swarm-panel')
 
     // It stops cheating: it finds itself alone on its model, adopts the swarm's and is included again.
     await d.getByTestId('swarm-cheat').uncheck()
