@@ -137,6 +137,10 @@ describe('the swarm in the app', () => {
       )
       expect(transports).toEqual(['webrtc', 'webrtc', 'webrtc'])
     }
+    // The share link joins the same swarm through the same relay.
+    const link = new URL((await pages[0].getByTestId('swarm-link').getAttribute('href'))!)
+    expect(link.searchParams.get('swarm')).toBe('1')
+    expect(link.searchParams.get('relay')).toBe(relay.multiaddrs[0])
     await screenshot(pages[0], 'swarm', 'swarm-panel')
     for (const t of tabs) expect(t.errors).toEqual([])
   }, 300_000)

@@ -10,7 +10,7 @@ import {
   type SwarmCompute,
 } from '../swarm/protocol/index.ts'
 import { devAccount } from '../receipts/devkey.ts'
-import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
+import { DEFAULT_SWARM_NAME, SWARM_NAME, pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 import { corpusUrl, startSwarmWorker } from './workers.ts'
 
 export interface SwarmEvent {
@@ -64,6 +64,8 @@ export class SwarmSession {
    * the lie. The others re-execute it, catch it and exclude it; the panel shows that happening.
    */
   cheat = $state(false)
+  /** The swarm's name (`?swarmName=`, or typed in the panel before joining): tabs with one name meet. */
+  name = $state('')
   /** The first round this tab lied in since the switch went on (null while honest). */
   liedFrom = $state<number | null>(null)
   /** Re-executions of others' updates this tab made, and how many of them found a fault. */
@@ -96,6 +98,8 @@ export class SwarmSession {
     this.#roundEnded = 0
     try {
       const url = swarmUrlParams(search)
+      if (this.name && !SWARM_NAME.test(this.name))
+        throw new Error('A swarm name is 1 to 40 letters, digits, "-" or "_".')
       const { worker, api } = startSwarmWorker()
       this.#worker = worker
       const init = await api.init({ corpusUrl: corpusUrl(), valFraction: 0.1, backend: url.backend })
@@ -116,7 +120,8 @@ export class SwarmSession {
         if (!this.cheat) this.liedFrom = null
         return this.cheat
       })
-      const params = pageSwarmParams(init.sha256, url.stepsPerRound)
+      const params = pageSwarmParams(init.sha256, url.stepsPerRound, this.name || url.name)
+      this.name = params.name ?? DEFAULT_SWARM_NAME
       const c = params.config
       this.tokensPerRound = params.stepsPerRound * c.batch * c.model.seqLen
       this.#sampleModel = async (round) => {

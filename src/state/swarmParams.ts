@@ -19,7 +19,13 @@ export interface SwarmUrlParams {
   minPeers: number
   /** `?swarmCheat=1`: start with "make this peer cheat" on (demos and the byzantine e2e test). */
   cheat: boolean
+  /** `?swarmName=`: which swarm to meet in (letters, digits, `-`, `_`; up to 40). */
+  name: string
 }
+
+export const DEFAULT_SWARM_NAME = 'lockstep'
+/** What a swarm name may be: short, and safe in a URL and a gossip topic. */
+export const SWARM_NAME = /^[A-Za-z0-9_-]{1,40}$/
 
 export function swarmUrlParams(search: string): SwarmUrlParams {
   const q = new URLSearchParams(search)
@@ -31,11 +37,14 @@ export function swarmUrlParams(search: string): SwarmUrlParams {
     stepsPerRound: Number.isInteger(steps) && steps > 0 && steps <= 100 ? steps : 2,
     minPeers: Number.isInteger(min) && min > 0 && min <= 64 ? min : 1,
     cheat: q.get('swarmCheat') === '1',
+    name: SWARM_NAME.test(q.get('swarmName') ?? '') ? q.get('swarmName')! : DEFAULT_SWARM_NAME,
   }
 }
 
-export function pageSwarmParams(corpusSha256: string, stepsPerRound: number): SwarmParams {
+export function pageSwarmParams(corpusSha256: string, stepsPerRound: number, name: string): SwarmParams {
   return {
+    // The default swarm keeps the topic it had before names existed.
+    ...(name === DEFAULT_SWARM_NAME ? {} : { name }),
     config: defaultTrainConfig(SWARM_MODEL, { steps: 1000, batch: 2, lr: 1e-2, warmup: 0 }),
     stepsPerRound,
     data: { name: 'kjv-pentateuch', sha256: corpusSha256, valFraction: 0.1 },
@@ -44,4 +53,15 @@ export function pageSwarmParams(corpusSha256: string, stepsPerRound: number): Sw
     checkSteps: stepsPerRound,
     timing: { commitMs: 8000, verifyMs: 8000, decideMs: 4000 },
   }
+}
+
+/** The link that opens this page and joins swarm `name` (other tabs open it to meet this one). */
+export function swarmLink(href: string, name: string): string {
+  const url = new URL(href)
+  url.hash = ''
+  url.searchParams.set('swarm', '1')
+  if (name === DEFAULT_SWARM_NAME) url.searchParams.delete('swarmName')
+  else url.searchParams.set('swarmName', name)
+  for (const p of ['swarmMin', 'swarmCheat']) url.searchParams.delete(p)
+  return url.toString()
 }

@@ -8,6 +8,8 @@ import type { TrainConfig } from '../../train/trainer.ts'
 import { checkpointBytes } from './codec.ts'
 
 export interface SwarmParams {
+  /** A name people share to meet in the same swarm (`?swarmName=`): it is part of the topic, nothing else. */
+  name?: string
   /** The training config every peer uses; only `seed` is replaced, per peer and round (batch sampling). */
   config: TrainConfig
   /** Local steps per round (DiLoCo's H). */
