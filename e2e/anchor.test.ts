@@ -177,7 +177,7 @@ describe('anchoring through an injected wallet', () => {
     }
   }, 300_000)
 
-  it('registers the tab’s libp2p peer id to the wallet in the swarm registry, as SwarmCoordinator does', async () => {
+  it('registers the tab’s libp2p peer id to the wallet in the swarm registry, as SwarmCoordinator does, and anchors a round result', async () => {
     const account = anvilAccounts[3]
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
@@ -198,5 +198,22 @@ describe('anchoring through an injected wallet', () => {
       args: [[peerId]],
     })
     expect(owners).toEqual([account])
-  }, 180_000)
+
+    // Alone, the tab runs rounds by itself; it posts the result of the newest one it finished.
+    await page.getByTestId('swarm-history-row').first().waitFor({ timeout: 120_000 })
+    await page.getByTestId('swarm-anchor-button').click()
+    const anchored = page.getByTestId('swarm-anchor')
+    await expect.poll(() => anchored.getAttribute('data-status'), { timeout: 60_000 }).toBe('anchored')
+    const round = Number(await anchored.getAttribute('data-round'))
+    const row = page.locator(`[data-testid="swarm-history-row"][data-round="${round}"]`)
+    const result = await chain.readContract({
+      address: devChain.swarmRegistry,
+      abi: swarmRegistryAbi,
+      functionName: 'roundResult',
+      args: [BigInt(round), account],
+    })
+    expect(result.modelHash).toBe(await row.getAttribute('data-model'))
+    expect(result.updatesRoot).toBe(await row.getAttribute('data-updates'))
+    expect(result.timestamp).toBeGreaterThan(0n)
+  }, 240_000)
 })

@@ -11,6 +11,7 @@ import { kernelsHash } from '../../receipts/kernels.ts'
 import {
   eip712Domain,
   eip712Types,
+  hashJson,
   signTrainingReceipt,
   trainingReceiptBody,
 } from '../../receipts/training.ts'
@@ -36,6 +37,8 @@ export interface RoundResult {
   /** This peer's mean training loss over its H steps. */
   trainLoss: number
   leader: string
+  /** hashJson of the decision's included list (peer, receipt, update, state each): what was averaged. */
+  updates: Hex
   included: string[]
   excluded: { peer: string; reason: string }[]
   /** Bytes this peer moved during the round (gossip payloads and blobs). */
@@ -113,6 +116,7 @@ export async function runRound(peer: SwarmPeer): Promise<RoundResult | null> {
     loss,
     trainLoss: mine?.loss ?? Number.NaN,
     leader: from,
+    updates: hashJson(d.included),
     included: d.included.map((e) => e.peer),
     excluded: d.excluded.map(({ peer, reason }) => ({ peer, reason })),
     bytes: {
