@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startRelay } from '../scripts/relay.mjs'
+import { seriousViolations } from './axe.ts'
 import { launch, openPage, screenshot } from './browser.ts'
 
 const baseUrl = inject('baseUrl')
@@ -142,6 +143,11 @@ describe('the swarm in the app', () => {
     expect(link.searchParams.get('swarm')).toBe('1')
     expect(link.searchParams.get('relay')).toBe(relay.multiaddrs[0])
     await screenshot(pages[0], 'swarm', 'swarm-panel')
+    // The live dashboard (chart, progress, events, history) passes axe in both themes.
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await pages[0].emulateMedia({ colorScheme })
+      expect(await seriousViolations(pages[0]), colorScheme).toEqual([])
+    }
     for (const t of tabs) expect(t.errors).toEqual([])
   }, 300_000)
 

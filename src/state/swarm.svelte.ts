@@ -207,6 +207,8 @@ export class SwarmSession {
   }
 
   #event(round: number, kind: SwarmEvent['kind'], peer: string | undefined, text: string): void {
+    const last = this.events.at(-1)
+    if (last && last.round === round && last.kind === kind && last.peer === peer && last.text === text) return
     this.events = [...this.events.slice(-(MAX_EVENTS - 1)), { id: ++this.#eventId, round, kind, peer, text }]
   }
 

@@ -215,6 +215,12 @@ export class SwarmPeer {
       this.followOnly = -1
       return
     }
+    if (this.model && best.head.round === this.round && best.head.model === this.modelHash) {
+      // The swarm is where this peer already is (everyone resynced at once, say): stay a member. Were it
+      // to follow, and every peer did the same, nobody would commit this round and the swarm would stall.
+      if (this.followOnly === this.round) this.followOnly = -1
+      return
+    }
     const model = await this.fetchCheckpoint(best.head.blob, best.from)
     if (stateHash(model.step, model.tensors) !== best.head.model)
       throw new SwarmProtocolError(`The model served for head ${best.head.model} hashes to another state.`)
