@@ -67,7 +67,14 @@ const decide = object({
 
 /** A newcomer asks where the swarm is; peers answer with a head. */
 const hello = object({ type: literal('hello') })
-const head = object({ type: literal('head'), round: ROUND, model: hash, blob: hash })
+const head = object({
+  type: literal('head'),
+  round: ROUND,
+  model: hash,
+  blob: hash,
+  /** The start model of the round before (null when unknown): lets a newcomer tell one chain from two. */
+  parent: nullable(hash),
+})
 
 export type Commit = ReturnType<typeof commit>
 export type Fault = ReturnType<typeof fault>

@@ -201,15 +201,7 @@ export class SwarmPeer {
     await this.until(() => enough() || this.#heads.size > 0, deadline)
     // More heads make the choice safer against one lying peer, but the swarm runs on meanwhile.
     if (this.#heads.size > 0) await this.until(enough, Math.min(deadline, Date.now() + HEAD_GRACE_MS))
-    const votes = new Map<string, { head: Head; from: string[] }>()
-    for (const [from, head] of this.#heads) {
-      const key = `${head.round}:${head.model}:${head.blob}`
-      const v = votes.get(key) ?? { head, from: [] }
-      votes.set(key, { ...v, from: [...v.from, from] })
-    }
-    const best = [...votes.values()].sort(
-      (a, b) => b.from.length - a.from.length || b.head.round - a.head.round,
-    )[0]
+    const best = chooseHead(this.#heads)
     if (!best) {
       if (!this.model) await this.#setModel(await this.o.compute.initial(this.params.config), 0)
       this.followOnly = -1
@@ -339,7 +331,13 @@ export class SwarmPeer {
       this.#helloAt.set(from, Date.now())
       if (this.joining.size < 1024) this.joining.set(from, this.round)
       this.store.pin(this.modelBlob, Date.now() + HEAD_PIN_MS)
-      return this.publish({ type: 'head', round: this.round, model: this.modelHash, blob: this.modelBlob })
+      return this.publish({
+        type: 'head',
+        round: this.round,
+        model: this.modelHash,
+        blob: this.modelBlob,
+        parent: this.history.get(this.round - 1) ?? null,
+      })
     }
     if (m.type === 'head') {
       if (this.#heads.size < 64) this.#heads.set(from, m)
@@ -392,4 +390,26 @@ export class SwarmPeer {
     if (round > this.round + LOOKAHEAD) this.#drop(from, 'future', 0)
     this.notify()
   }
+}
+
+/**
+ * The head a syncing peer adopts: the one with the most distinct senders on its chain — those that
+ * report it, its parent or its child (peers one round apart on the same chain, which is what a swarm
+ * mid-round looks like) — and among those the newest. A lone peer far ahead on a chain of its own (a
+ * cheater whose model the swarm refused) has one supporter, so it cannot pull newcomers onto its chain
+ * by being fastest.
+ */
+export function chooseHead(heads: Map<string, Head>): { head: Head; from: string[] } | undefined {
+  const all = [...heads]
+  const related = (a: Head, b: Head) =>
+    (a.round === b.round && a.model === b.model) ||
+    (b.round === a.round + 1 && b.parent === a.model) ||
+    (a.round === b.round + 1 && a.parent === b.model)
+  const ranked = all.map(([, head]) => ({
+    head,
+    support: all.filter(([, other]) => related(head, other)).length,
+    from: all.filter(([, other]) => other.round === head.round && other.model === head.model).map(([x]) => x),
+  }))
+  ranked.sort((a, b) => b.support - a.support || b.head.round - a.head.round || b.from.length - a.from.length)
+  return ranked[0] && { head: ranked[0].head, from: ranked[0].from }
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { keccak256, toHex, type Hex } from 'viem'
+import type { Head } from './messages.ts'
+import { chooseHead } from './peer.ts'
+
+const h = (s: string): Hex => keccak256(toHex(s))
+const head = (round: number, model: string, parent: string | null): Head => ({
+  type: 'head',
+  round,
+  model: h(model),
+  blob: h(`blob ${model}`),
+  parent: parent === null ? null : h(parent),
+})
+
+describe('which head a syncing peer adopts', () => {
+  it('two peers one round apart on one chain outvote a lone peer far ahead on its own', () => {
+    const heads = new Map([
+      ['b', head(40, 'S40', 'S39')],
+      ['c', head(41, 'S41', 'S40')],
+      ['liar', head(700, 'X700', 'X699')],
+    ])
+    expect(chooseHead(heads)).toEqual({ head: heads.get('c'), from: ['c'] })
+  })
+
+  it('the head most peers report wins; among equals the newest', () => {
+    const heads = new Map([
+      ['a', head(5, 'S5', 'S4')],
+      ['b', head(5, 'S5', 'S4')],
+      ['c', head(9, 'T9', 'T8')],
+    ])
+    expect(chooseHead(heads)?.from).toEqual(['a', 'b'])
+    expect(
+      chooseHead(
+        new Map([
+          ['a', head(5, 'S5', null)],
+          ['c', head(9, 'T9', null)],
+        ]),
+      )?.from,
+    ).toEqual(['c'])
+    expect(chooseHead(new Map())).toBeUndefined()
+  })
+})
