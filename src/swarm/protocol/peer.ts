@@ -98,6 +98,8 @@ export class SwarmPeer {
   /** The start model of each round this peer ran since it last synced: which chain it is on. */
   readonly history = new Map<number, Hex>()
   #heads = new Map<string, Head>()
+  /** The head's round while a sync fetches it: its commits and decision must not be dropped meanwhile. */
+  #adopting: number | null = null
   #helloAt = new Map<string, number>()
   #scores = new Map<string, number>()
   #waiters = new Set<() => void>()
@@ -213,7 +215,14 @@ export class SwarmPeer {
       if (this.followOnly === this.round) this.followOnly = -1
       return
     }
-    const model = await this.fetchCheckpoint(best.head.blob, best.from)
+    // A fast swarm may finish the head's round while the checkpoint is in flight: keep its messages.
+    this.#adopting = best.head.round
+    let model: Checkpoint
+    try {
+      model = await this.fetchCheckpoint(best.head.blob, best.from)
+    } finally {
+      this.#adopting = null
+    }
     if (stateHash(model.step, model.tensors) !== best.head.model)
       throw new SwarmProtocolError(`The model served for head ${best.head.model} hashes to another state.`)
     this.history.clear() // a new chain: the rounds before it are not this peer's any more
@@ -344,7 +353,7 @@ export class SwarmPeer {
       return this.notify()
     }
     if (m.type === 'commit') {
-      const r = this.store.at(m.round, this.round)
+      const r = this.store.at(m.round, this.#window())
       const had = r?.commits.get(from)
       if (had)
         return this.#drop(
@@ -356,11 +365,11 @@ export class SwarmPeer {
       // sender is, which is how a peer learns it is on a fork (decide.ts).
       if (await commitProblem(this.params, from, m)) return this.#drop(from, 'invalid commit', 5)
       this.#locate(from, m.round, m.start)
-      const now = this.store.at(m.round, this.round)
+      const now = this.store.at(m.round, this.#window())
       if (!now) return this.#outOfWindow(from, m.round)
       if (!now.commits.has(from)) now.commits.set(from, m)
     } else {
-      const r = this.store.at(m.round, this.round)
+      const r = this.store.at(m.round, this.#window())
       // A late verdict (its sender follows one round behind) still says where its sender is.
       if (!r && m.type === 'verdict' && m.round < this.round) this.#locate(from, m.round, m.start)
       if (!r) return this.#outOfWindow(from, m.round)
@@ -386,8 +395,13 @@ export class SwarmPeer {
     this.active.set(from, Math.max(round, this.active.get(from) ?? 0))
   }
 
+  /** The first round whose messages are kept: the round being adopted during a sync, else this one. */
+  #window(): number {
+    return this.#adopting ?? this.round
+  }
+
   #outOfWindow(from: string, round: number): void {
-    if (round > this.round + LOOKAHEAD) this.#drop(from, 'future', 0)
+    if (round > this.#window() + LOOKAHEAD) this.#drop(from, 'future', 0)
     this.notify()
   }
 }
