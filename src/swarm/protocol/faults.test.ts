@@ -104,10 +104,13 @@ describe('faults', () => {
   it(
     'every peer hits an error in the same round and resyncs at once: they stay on their model and go on',
     async () => {
+      // Deadlines long enough that a loaded machine never reaches them (a skipped leader could fork the
+      // peers and muddy the claim); without the rule under test the swarm stalls for ever and the test
+      // times out at two minutes.
       const params = await swarmParams(corpus, {
         stepsPerRound: 1,
         checkSteps: 1,
-        timing: { commitMs: 5_000, verifyMs: 5_000, decideMs: 2_000 },
+        timing: { commitMs: 60_000, verifyMs: 60_000, decideMs: 20_000 },
       })
       const network = new MemoryNetwork({ latencyMs: 2, seed: 13 })
       const failOnce = (inner: SwarmCompute): SwarmCompute => {

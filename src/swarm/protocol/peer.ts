@@ -86,6 +86,8 @@ export class SwarmPeer {
   previous: string[] | null = null
   /** Who last round excluded for a proven fault or false accusation: not waited for. */
   previousExcluded: string[] = []
+  /** Peers a round this peer followed excluded as proven wrong: a sync never adopts a head from them. */
+  readonly distrusted = new Set<string>()
   /** The round this peer synced into: it follows that round's decision and commits from the next. */
   followOnly = -1
   running = false
@@ -187,6 +189,7 @@ export class SwarmPeer {
     await this.#setModel(model, this.round + 1)
     this.previous = included
     this.previousExcluded = excluded
+    for (const x of excluded) if (this.distrusted.size < 1024) this.distrusted.add(x)
   }
 
   /**
@@ -203,7 +206,8 @@ export class SwarmPeer {
     await this.until(() => enough() || this.#heads.size > 0, deadline)
     // More heads make the choice safer against one lying peer, but the swarm runs on meanwhile.
     if (this.#heads.size > 0) await this.until(enough, Math.min(deadline, Date.now() + HEAD_GRACE_MS))
-    const best = chooseHead(this.#heads)
+    // A peer proven to lie runs on alone on its own chain, fast: never adopt its model.
+    const best = chooseHead(new Map([...this.#heads].filter(([x]) => !this.distrusted.has(x))))
     if (!best) {
       if (!this.model) await this.#setModel(await this.o.compute.initial(this.params.config), 0)
       this.followOnly = -1
@@ -338,7 +342,11 @@ export class SwarmPeer {
     if (m.type === 'hello') {
       if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > Date.now() - 1000) return
       this.#helloAt.set(from, Date.now())
-      if (this.joining.size < 1024) this.joining.set(from, this.round)
+      // A newcomer follows this round, so it is not waited for; a member that merely resynced (it spoke
+      // from this chain last round) stays a member when it finds the swarm where it is, and is waited for.
+      const at = this.positions.get(from)
+      const member = !!at && at.round >= this.round - 1 && this.history.get(at.round) === at.start
+      if (!member && this.joining.size < 1024) this.joining.set(from, this.round)
       this.store.pin(this.modelBlob, Date.now() + HEAD_PIN_MS)
       return this.publish({
         type: 'head',
