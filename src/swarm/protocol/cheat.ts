@@ -6,18 +6,19 @@ import type { Checkpoint } from '../../train/trainer.ts'
 import type { SwarmCompute } from './compute.ts'
 
 /**
- * Wraps `inner` so that, whenever `when()` is true at the start of a run, the run's last step is nudged
- * (one weight + 1e-3) and its state hash recomputed. Its checks of others are wrong the same way, so a
- * cheating peer also accuses honest peers (and is excluded for that too).
+ * Wraps `inner` so that, whenever `when(start, seed)` is true at the start of a run, the run's last step
+ * is nudged (one weight + 1e-3) and its state hash recomputed. Its checks of others are wrong the same way
+ * (a check replays the other's batch seed: `seed` tells them from its own training), so a cheating peer
+ * also accuses honest peers (and is excluded for that too).
  */
 export function byzantineCompute(
   inner: SwarmCompute,
-  when: (start: Checkpoint) => boolean = () => true,
+  when: (start: Checkpoint, seed: number) => boolean = () => true,
 ): SwarmCompute {
   return {
     ...inner,
     async train(start, seed, steps) {
-      const lie = when(start)
+      const lie = when(start, seed)
       const out = await inner.train(start, seed, steps)
       if (!lie) return out
       const last = out.checkpoints.at(-1)!

@@ -257,10 +257,39 @@ async function reexecute(v: RoundView, target: string, state: Hex): Promise<bool
 }
 
 /**
- * Whether this peer can follow a decision: it is well formed; every included update is right as far as
- * this peer can tell — it did not find it faulty itself, no fault verdict it holds is proven by replaying
- * the step, and it was checked by a member other than its producer or, failing that, this peer re-executes
- * it; and it does not call this peer a false accuser after its own re-execution differed.
+ * Whether a decision's exclusion is one this peer knows to be false: an update it re-executed equal called
+ * a fault, a peer called a false accuser for a fault this peer found too, or this peer itself left out
+ * without a proof that holds (the evidence names a verdict; replaying its step must prove this peer
+ * wrong). Only a lying leader excludes so (an honest one excludes on replays, which come out the same
+ * everywhere); following it would drop honest work and count honest peers as proven wrong.
+ */
+async function wronged(v: RoundView, e: Decide['excluded'][number]): Promise<boolean> {
+  const { peer } = v
+  const m = messages(v)
+  if (e.reason === 'unavailable') return false
+  const evidence = [...m.verdicts.values()].find(({ v: x }) => x.fault && hashJson(x) === e.evidence)
+  if (e.peer === peer.self) {
+    if (!evidence) return true
+    const c = m.commits.get(evidence.v.target)
+    const proven = c && (await judge(v, evidence.from, evidence.v, c))
+    const role = e.reason === 'fault' ? 'producer' : 'checker'
+    const about = e.reason === 'fault' ? evidence.v.target : evidence.from
+    return about !== peer.self || !proven?.includes(role)
+  }
+  if (e.reason === 'fault') {
+    const own = v.own.get(e.peer)
+    return !!own?.ok && own.receiptHash === m.commits.get(e.peer)?.receipt.receiptHash
+  }
+  if (!evidence || evidence.from !== e.peer) return false
+  const own = v.own.get(evidence.v.target)
+  return !!own?.fault && own.receiptHash === evidence.v.receiptHash
+}
+
+/**
+ * Whether this peer can follow a decision: it is well formed; it excludes no one this peer knows to be
+ * right (`wronged`); and every included update is right as far as this peer can tell — it did not find
+ * it faulty itself, no fault verdict it holds is proven by replaying the step, and it was checked by a
+ * member other than its producer or, failing that, this peer re-executes it.
  */
 async function accept(v: RoundView, d: Decide): Promise<boolean> {
   const { peer } = v
@@ -272,17 +301,13 @@ async function accept(v: RoundView, d: Decide): Promise<boolean> {
     return sorted && (!c || (c.receipt.receiptHash === e.receiptHash && c.checkpoints.at(-1) === e.update))
   })
   if (!held) return false
-  const foundFault = [...v.own.values()].some((x) => x.fault)
-  if (foundFault && d.excluded.some((e) => e.peer === peer.self && e.reason === 'false-accusation'))
-    return false
   const others = d.included.filter((e) => e.peer !== peer.self)
-  // This peer's own drawn checks of the included updates come first (all of them, in a small swarm).
+  // This peer's own drawn checks of the updates named come first (all of them, in a small swarm).
   await peer.until(() => v.seed !== undefined, Infinity)
-  const mine = drawn(
-    v,
-    others.filter((e) => m.commits.get(e.peer)?.start === v.start).map((e) => e.peer),
-  )
+  const named = [...others, ...d.excluded].map((e) => e.peer)
+  const mine = drawn(v, named.filter((x) => m.commits.get(x)?.start === v.start))
   await peer.until(() => mine.every((x) => v.own.has(x)), Infinity)
+  for (const e of d.excluded) if (await wronged(v, e)) return false
   await peer.until(
     () => others.every((e) => !m.commits.has(e.peer) || supported(v, e.peer, e.receiptHash)),
     Date.now() + peer.params.timing.verifyMs,

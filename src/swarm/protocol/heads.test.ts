@@ -19,7 +19,7 @@ describe('which head a syncing peer adopts', () => {
       ['c', head(41, 'S41', 'S40')],
       ['liar', head(700, 'X700', 'X699')],
     ])
-    expect(chooseHead(heads)).toEqual({ head: heads.get('c'), from: ['c'] })
+    expect(chooseHead(heads)).toEqual({ head: heads.get('c'), from: ['c'], support: 2 })
   })
 
   it('the head most peers report wins; among equals the newest', () => {

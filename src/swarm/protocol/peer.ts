@@ -206,8 +206,15 @@ export class SwarmPeer {
     await this.until(() => enough() || this.#heads.size > 0, deadline)
     // More heads make the choice safer against one lying peer, but the swarm runs on meanwhile.
     if (this.#heads.size > 0) await this.until(enough, Math.min(deadline, Date.now() + HEAD_GRACE_MS))
-    // A peer proven to lie runs on alone on its own chain, fast: never adopt its model.
-    const best = chooseHead(new Map([...this.#heads].filter(([x]) => !this.distrusted.has(x))))
+    // A peer proven to lie runs on alone on its own chain, fast: never adopt its model. Unless every head
+    // is from such peers and two or more agree: then this peer's chain is the odd one (it lied itself, or
+    // followed a leader that did), and it rejoins them with a clean slate.
+    let best = chooseHead(new Map([...this.#heads].filter(([x]) => !this.distrusted.has(x))))
+    const outvoted = !best && chooseHead(this.#heads)
+    if (outvoted && outvoted.support >= 2) {
+      best = outvoted
+      this.distrusted.clear()
+    }
     if (!best) {
       if (!this.model) await this.#setModel(await this.o.compute.initial(this.params.config), 0)
       this.followOnly = -1
@@ -363,7 +370,9 @@ export class SwarmPeer {
     if (m.type === 'commit') {
       const r = this.store.at(m.round, this.#window())
       const had = r?.commits.get(from)
-      if (had)
+      // Two commits for one round on one start are equivocation. On another start it is the sender's
+      // new chain (a peer that ran alone, then resynced): the newer commit replaces the older.
+      if (had && had.start === m.start)
         return this.#drop(
           from,
           had.receipt.receiptHash === m.receipt.receiptHash ? 'duplicate' : 'equivocation',
@@ -375,7 +384,7 @@ export class SwarmPeer {
       this.#locate(from, m.round, m.start)
       const now = this.store.at(m.round, this.#window())
       if (!now) return this.#outOfWindow(from, m.round)
-      if (!now.commits.has(from)) now.commits.set(from, m)
+      if (now.commits.get(from)?.start !== m.start) now.commits.set(from, m)
     } else {
       const r = this.store.at(m.round, this.#window())
       // A late verdict (its sender follows one round behind) still says where its sender is.
@@ -395,11 +404,14 @@ export class SwarmPeer {
   /**
    * Records where a peer is from its valid commit or verdict, whichever round it is for: a commit that
    * arrives after this peer moved on still makes its sender expected next round, so a peer running one
-   * round behind is waited for instead of staying one round behind for ever.
+   * round behind is waited for instead of staying one round behind for ever. The position is the newest
+   * message to arrive, not the highest round: a peer that ran ahead alone and then resynced speaks from
+   * an earlier round of another chain (a late message from one round back on the same chain tells the
+   * same story as the one before it).
    */
   #locate(from: string, round: number, start: Hex): void {
     if (!this.positions.has(from) && this.positions.size >= MAX_TRACKED) return
-    if (round >= (this.positions.get(from)?.round ?? -1)) this.positions.set(from, { round, start })
+    this.positions.set(from, { round, start })
     this.active.set(from, Math.max(round, this.active.get(from) ?? 0))
   }
 
@@ -421,7 +433,9 @@ export class SwarmPeer {
  * cheater whose model the swarm refused) has one supporter, so it cannot pull newcomers onto its chain
  * by being fastest.
  */
-export function chooseHead(heads: Map<string, Head>): { head: Head; from: string[] } | undefined {
+export function chooseHead(
+  heads: Map<string, Head>,
+): { head: Head; from: string[]; support: number } | undefined {
   const all = [...heads]
   const related = (a: Head, b: Head) =>
     (a.round === b.round && a.model === b.model) ||
@@ -433,5 +447,5 @@ export function chooseHead(heads: Map<string, Head>): { head: Head; from: string
     from: all.filter(([, other]) => other.round === head.round && other.model === head.model).map(([x]) => x),
   }))
   ranked.sort((a, b) => b.support - a.support || b.head.round - a.head.round || b.from.length - a.from.length)
-  return ranked[0] && { head: ranked[0].head, from: ranked[0].from }
+  return ranked[0]
 }
