@@ -305,7 +305,10 @@ async function accept(v: RoundView, d: Decide): Promise<boolean> {
   // This peer's own drawn checks of the updates named come first (all of them, in a small swarm).
   await peer.until(() => v.seed !== undefined, Infinity)
   const named = [...others, ...d.excluded].map((e) => e.peer)
-  const mine = drawn(v, named.filter((x) => m.commits.get(x)?.start === v.start))
+  const mine = drawn(
+    v,
+    named.filter((x) => m.commits.get(x)?.start === v.start),
+  )
   await peer.until(() => mine.every((x) => v.own.has(x)), Infinity)
   for (const e of d.excluded) if (await wronged(v, e)) return false
   await peer.until(
