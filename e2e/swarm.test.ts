@@ -13,7 +13,7 @@ import { launch, openPage, screenshot } from './browser.ts'
 const baseUrl = inject('baseUrl')
 let browser: Browser
 let relay: Awaited<ReturnType<typeof startRelay>>
-const tabs: { page: Page; errors: string[] }[] = []
+const tabs: { page: Page; errors: string[]; warnings: string[] }[] = []
 const url = (extra = '') => `${baseUrl}?swarm=1&relay=${encodeURIComponent(relay.multiaddrs[0])}${extra}`
 
 beforeAll(async () => {
@@ -47,16 +47,19 @@ const history = (page: Page): Promise<Row[]> =>
 const selfId = (page: Page) => page.getByTestId('swarm-self').getAttribute('title') as Promise<string>
 const lastRound = async (page: Page) => (await history(page)).at(-1)?.round ?? -1
 
-/** What each tab's panel says, attached to a failure so a stuck swarm explains itself. */
+/** What each tab's panel and latest warnings say, attached to a failure so a stuck swarm explains itself. */
 async function explain<T>(pages: Page[], run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (e) {
     const panels = await Promise.all(pages.map((p) => p.getByTestId('swarm-panel').innerText().catch(String)))
-    throw new Error(
-      `${e instanceof Error ? e.message : e}\n${panels.map((t, i) => `tab ${i}: ${t.slice(0, 1500)}`).join('\n')}`,
-      { cause: e },
-    )
+    const said = (i: number) => {
+      const warned = tabs.find((t) => t.page === pages[i])?.warnings ?? []
+      return `tab ${i}: ${panels[i].slice(0, 1500)}\nwarnings:\n${warned.join('\n')}`
+    }
+    throw new Error(`${e instanceof Error ? e.message : e}\n${pages.map((_, i) => said(i)).join('\n')}`, {
+      cause: e,
+    })
   }
 }
 

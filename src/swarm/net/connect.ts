@@ -7,6 +7,10 @@ import { DIAL_TIMEOUT_MS, DIAL_TRIES, RELAY_WATCH_MS } from './config.ts'
 import { isRelayed, type SwarmNode } from './libp2pNet.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** How long a peer leaves the first dial to the other side before dialling too. */
+const OTHER_SIDE_DIALS_MS = 15_000
+/** Peers tracked as not yet directly connected: bounds what a flood of announcements can make us hold. */
+const MAX_UNLINKED = 4096
 
 /** Dials with up to `tries` attempts; @libp2p/webrtc's first dial sometimes stalls in signalling. */
 export async function dialWithRetry(
@@ -55,14 +59,18 @@ export function watchRelays(node: SwarmNode, relays: string[], onError: (err: Er
 }
 
 /**
- * Upgrades every known peer to a direct WebRTC connection. Only the peer with the smaller id dials, so
- * two tabs never race to open two connections. libp2p announces a peer once, often before it has a
+ * Upgrades every known peer to a direct WebRTC connection. The peer with the larger id dials first, so
+ * two tabs do not race to open two connections; the other dials too once the peer has gone
+ * `OTHER_SIDE_DIALS_MS` without one (its dials may be the ones failing, and a pair that never connects
+ * splits the swarm's view: seen once in a CI run). libp2p announces a peer once, often before it has a
  * relay reservation to be reached through, so we rescan the peer store (on updates and every second)
  * and back off from peers that keep failing (a closed tab stays in the store).
  */
 export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): () => void {
   const dialing = new Set<string>()
   const failures = new Map<string, { count: number; until: number }>()
+  /** When each peer was first seen without a direct connection (reset once it has one). */
+  const unlinked = new Map<string, number>()
   const self = node.peerId.toString()
   const dial = (id: PeerId, addrs: Multiaddr[]) => {
     const key = id.toString()
@@ -83,8 +91,14 @@ export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): 
     try {
       for (const peer of await node.peerStore.all()) {
         const key = peer.id.toString()
-        if (key >= self || dialing.has(key) || (failures.get(key)?.until ?? 0) > Date.now()) continue
-        if (node.getConnections(peer.id).some((c) => !isRelayed(c))) continue
+        if (key === self) continue
+        if (node.getConnections(peer.id).some((c) => !isRelayed(c))) {
+          unlinked.delete(key)
+          continue
+        }
+        if (!unlinked.has(key) && unlinked.size < MAX_UNLINKED) unlinked.set(key, Date.now())
+        const myTurn = key < self || Date.now() - (unlinked.get(key) ?? Infinity) > OTHER_SIDE_DIALS_MS
+        if (!myTurn || dialing.has(key) || (failures.get(key)?.until ?? 0) > Date.now()) continue
         const webrtc = peer.addresses.map((a) => a.multiaddr).filter((a) => a.toString().includes('/webrtc'))
         if (webrtc.length > 0) dial(peer.id, webrtc)
       }
