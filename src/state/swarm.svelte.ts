@@ -131,14 +131,11 @@ export class SwarmSession {
         this.sample = { round, text: SAMPLE_PROMPT + text }
       }
       // Announce ourselves on the swarm's topic and wait for the quorum ?swarmMin asks for: tabs that
-      // start together then begin round 0 together instead of each racing ahead alone. A message on the
-      // topic means some tab saw its quorum and started (this one may not see every tab directly, since
-      // a WebRTC link can be slow to come up): join it rather than wait on.
+      // start together then begin round 0 together instead of each racing ahead alone.
       const net = this.#net.net
-      let heard = false
-      const present = net.subscribe(swarmTopic(params), () => (heard = true))
+      const present = net.subscribe(swarmTopic(params), () => {})
       this.status = 'waiting'
-      while (this.#net && !heard && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
+      while (this.#net && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
         await new Promise((r) => setTimeout(r, 200))
       // Give discovery a moment to show us the swarm even without a quorum: the sync's `hello` reaches
       // only subscribers we already know, and a tab that hears no head starts a swarm of its own.
