@@ -29,11 +29,9 @@ export async function openPage(
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`)
-    if (
-      m.type() === 'warning' &&
-      warnings.push(`${new Date().toISOString().slice(11, 19)} ${m.text()}`) > WARNINGS_KEPT
-    )
-      warnings.shift()
+    if (m.type() !== 'warning') return
+    warnings.push(`${new Date().toISOString().slice(11, 19)} ${m.text()}`)
+    if (warnings.length > WARNINGS_KEPT) warnings.shift()
   })
   await page.goto(url)
   return { page, errors, warnings }
