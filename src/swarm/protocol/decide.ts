@@ -41,10 +41,12 @@ const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
 
 /**
  * Peers whose commit is waited for: connected peers that were averaged last round, or that took part in
- * it (a newcomer checks others the round it arrives and is waited for from the next) — not those last
- * round excluded for a proven fault or false accusation, nor senders of invalid messages, nor a newcomer
- * this peer answered this round (it follows this round). After a sync, when last round is unknown,
- * everyone connected.
+ * it (a newcomer checks others the round it arrives and is waited for from the next), or a newcomer this
+ * peer answered last round — not those last round excluded for a proven fault or false accusation, nor
+ * senders of invalid messages, nor a newcomer this peer answered this round (it follows this round).
+ * After a sync, when last round is unknown, everyone connected. The answered newcomer is waited for even
+ * if none of its messages arrived in time: a peer alone runs a tiny model's rounds in milliseconds, and
+ * would otherwise be rounds ahead before a newcomer has fetched its checkpoint, for ever.
  */
 export function expected(peer: SwarmPeer): string[] {
   const base = peer.previous
@@ -53,7 +55,10 @@ export function expected(peer: SwarmPeer): string[] {
     !elsewhere(peer, x) &&
     !peer.previousExcluded.includes(x) &&
     peer.joining.get(x) !== peer.round &&
-    (!base || base.includes(x) || (peer.active.get(x) ?? -1) >= peer.round - 1)
+    (!base ||
+      base.includes(x) ||
+      (peer.active.get(x) ?? -1) >= peer.round - 1 ||
+      peer.joining.get(x) === peer.round - 1)
   return peer.o.net.peers(peer.topic).filter(wanted)
 }
 
@@ -203,9 +208,11 @@ export async function agree(v: RoundView): Promise<{ d: Decide; from: string } |
     // Nobody left to wait for: wait for any new decision a while, then resync.
     const { x, deadline } = waitFor ?? { x: '', deadline: tClosed + (candidates.length + 1) * decideMs }
     if (!waitFor && Date.now() >= deadline) return 'behind'
-    const seen = m.decides.size
+    // A new decision, or one that replaced its sender's (from a chain the sender has since left).
+    const seen = new Map(m.decides)
+    const changed = () => m.decides.size !== seen.size || [...m.decides].some(([k, d]) => seen.get(k) !== d)
     await peer.until(
-      () => m.decides.size !== seen || (x !== '' && !peer.o.net.peers(peer.topic).includes(x)) || behind(v),
+      () => changed() || (x !== '' && !peer.o.net.peers(peer.topic).includes(x)) || behind(v),
       deadline,
     )
   }

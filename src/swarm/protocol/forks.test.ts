@@ -76,6 +76,10 @@ async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
   network.heal()
   release()
   await Promise.all(peers.map((p) => p.peer.finished()))
+  // Merging never waits out a deadline (5 minutes here): every wait ends on a message. A decision that
+  // replaced its sender's older one from the chain it left once went unnoticed until then.
+  for (const p of peers)
+    for (const r of p.rounds) expect(r.ms, `${p.peer.self} round ${r.round}`).toBeLessThan(MINUTES)
   return { peers, synced }
 }
 

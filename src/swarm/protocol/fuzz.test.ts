@@ -113,6 +113,10 @@ async function realMessages(params: Awaited<ReturnType<typeof swarmParams>>): Pr
     receiptHash: '0x' + '22'.repeat(32),
     ok: false,
   }
-  const extra: Message[] = [{ type: 'hello' }, { ...fault, fault: null } as Message]
+  const extra: Message[] = [
+    { type: 'hello' },
+    { type: 'joined', round: 0, start: fault.start } as Message,
+    { ...fault, fault: null } as Message,
+  ]
   return [...seen, ...extra.map(encodeMessage)]
 }

@@ -76,15 +76,22 @@ const head = object({
   parent: nullable(hash),
 })
 
+/**
+ * A newcomer says which head it adopted: it follows `round` from `start` and commits from the next round.
+ * Peers that answered its hello wait for it from then on, not from the round they answered in.
+ */
+const joined = object({ type: literal('joined'), round: ROUND, start: hash })
+
 export type Commit = ReturnType<typeof commit>
 export type Fault = ReturnType<typeof fault>
 export type Verdict = ReturnType<typeof verdict>
 export type Decide = ReturnType<typeof decide>
 export type Hello = ReturnType<typeof hello>
 export type Head = ReturnType<typeof head>
-export type Message = Commit | Verdict | Decide | Hello | Head
+export type Joined = ReturnType<typeof joined>
+export type Message = Commit | Verdict | Decide | Hello | Head | Joined
 
-const schemas = { commit, verdict, decide, hello, head } as const
+const schemas = { commit, verdict, decide, hello, head, joined } as const
 
 export function encodeMessage(m: Message): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(m))

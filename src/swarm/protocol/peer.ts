@@ -12,7 +12,7 @@ import type { SwarmCompute } from './compute.ts'
 import { decodeMessage, encodeMessage, type Head, type Message } from './messages.ts'
 import { maxCheckpointBytes, swarmTopic, type SwarmParams } from './params.ts'
 import { runRound, type RoundResult } from './round.ts'
-import { LOOKAHEAD, RoundStore } from './store.ts'
+import { LOOKAHEAD, RoundStore, type RoundMessage } from './store.ts'
 import { commitProblem, type VerifyContext } from './verify.ts'
 
 export interface SwarmPeerOptions {
@@ -182,6 +182,7 @@ export class SwarmPeer {
     this.history.set(round, this.modelHash)
     this.history.delete(round - HISTORY)
     this.store.prune(round)
+    for (const { from, m } of this.store.release(round)) this.#place(from, m)
   }
 
   /** @internal */
@@ -241,6 +242,8 @@ export class SwarmPeer {
     this.previous = null
     this.previousExcluded = []
     this.followOnly = best.head.round
+    // The peers that answered wait for this one from the round after the head's, whichever they answered in.
+    await this.publish({ type: 'joined', round: best.head.round, start: best.head.model })
     this.emit('sync', { round: best.head.round, model: best.head.model, from: best.from })
   }
 
@@ -250,6 +253,7 @@ export class SwarmPeer {
     const local = this.store.blob(hash)
     if (local) return decodeCheckpoint(local, limit)
     const tried = new Set<string>()
+    const why: string[] = []
     let last: unknown
     for (const peer of [...peers, ...this.o.net.peers(this.topic)]) {
       if (peer === this.self || tried.has(peer)) continue
@@ -262,9 +266,12 @@ export class SwarmPeer {
         return c
       } catch (e) {
         last = e
+        why.push(`…${peer.slice(-8)}: ${e instanceof Error ? e.message : String(e)}`)
       }
     }
-    throw new SwarmProtocolError(`No peer served checkpoint ${hash}.`, { cause: last })
+    // Each peer's answer: "not found" from all says the swarm moved on, a timeout says the network.
+    const answers = why.length ? ` (${why.join('; ')})` : ' (no peer to ask)'
+    throw new SwarmProtocolError(`No peer served checkpoint ${hash}${answers}.`, { cause: last })
   }
 
   /** @internal */
@@ -367,6 +374,12 @@ export class SwarmPeer {
       if (this.#heads.size < 64) this.#heads.set(from, m)
       return this.notify()
     }
+    if (m.type === 'joined') {
+      // Waited for from the round after the one it follows, if that round is on this peer's chain.
+      if (this.history.get(m.round) !== m.start) this.joining.delete(from)
+      else if (this.joining.has(from) || this.joining.size < 1024) this.joining.set(from, m.round)
+      return this.notify()
+    }
     if (m.type === 'commit') {
       const r = this.store.at(m.round, this.#window())
       const had = r?.commits.get(from)
@@ -383,18 +396,19 @@ export class SwarmPeer {
       if (await commitProblem(this.params, from, m)) return this.#drop(from, 'invalid commit', 5)
       this.#locate(from, m.round, m.start)
       const now = this.store.at(m.round, this.#window())
-      if (!now) return this.#outOfWindow(from, m.round)
+      if (!now) return this.#outOfWindow(from, m)
       if (now.commits.get(from)?.start !== m.start) now.commits.set(from, m)
     } else {
       const r = this.store.at(m.round, this.#window())
       // A late verdict (its sender follows one round behind) still says where its sender is.
       if (!r && m.type === 'verdict' && m.round < this.round) this.#locate(from, m.round, m.start)
-      if (!r) return this.#outOfWindow(from, m.round)
+      if (!r) return this.#outOfWindow(from, m)
       if (m.type === 'verdict') {
         if (!this.store.addVerdict(r, m.round, from, m)) return this.#drop(from, 'verdict flood')
         this.#locate(from, m.round, m.start)
       } else {
-        if (r.decides.has(from)) return this.#drop(from, 'duplicate')
+        // One decision per sender and start; one on another start is its new chain's (as for commits).
+        if (r.decides.get(from)?.start === m.start) return this.#drop(from, 'duplicate')
         r.decides.set(from, m)
       }
     }
@@ -420,9 +434,24 @@ export class SwarmPeer {
     return this.#adopting ?? this.round
   }
 
-  #outOfWindow(from: string, round: number): void {
-    if (round > this.#window() + LOOKAHEAD) this.#drop(from, 'future', 0)
+  /** Held for a sync that lands on its round (RoundStore.hold); counted when it is ahead of the window. */
+  #outOfWindow(from: string, m: RoundMessage): void {
+    if (m.round > this.#window() + LOOKAHEAD) this.#drop(from, 'future', 0)
+    this.store.hold(from, m)
     this.notify()
+  }
+
+  /**
+   * Files a held message once its round is inside the window (it was checked when it arrived). What
+   * arrived since is newer: a held commit or decision never replaces the sender's (it may be from a
+   * chain the sender has since left).
+   */
+  #place(from: string, m: RoundMessage): void {
+    const r = this.store.at(m.round, this.#window())
+    if (!r) return
+    if (m.type === 'commit' && !r.commits.has(from)) r.commits.set(from, m)
+    if (m.type === 'verdict') this.store.addVerdict(r, m.round, from, m)
+    if (m.type === 'decide' && !r.decides.has(from)) r.decides.set(from, m)
   }
 }
 

@@ -11,10 +11,14 @@ export const LOOKAHEAD = 2
 const MAX_VERDICTS_PER_SENDER = 64
 /** How many blobs can be pinned at once (the newest pins win): bounds what hellos make a peer hold. */
 const MAX_PINNED = 4
+/** How many messages outside the window a peer holds for a sync to replay (the newest win). */
+const MAX_STRAYS = 256
+
+export type RoundMessage = Commit | Verdict | Decide
 
 export interface RoundMessages {
   commits: Map<string, Commit>
-  /** Keyed by `${checker}>${target}`. */
+  /** Keyed by `${checker}>${target}>${start}`: a verdict from a chain its sender left does not block its next. */
   verdicts: Map<string, { from: string; v: Verdict }>
   decides: Map<string, Decide>
 }
@@ -25,6 +29,8 @@ export class RoundStore {
   #blobs = new Map<Hex, { bytes: Uint8Array; round: number }>()
   /** Blobs kept past their round until a time (ms): a head this peer announced to a newcomer. */
   #pinned = new Map<Hex, number>()
+  /** Messages for rounds outside the window, oldest first. */
+  #strays: { from: string; m: RoundMessage }[] = []
 
   /** The messages of `round`, or undefined when that round is outside the window [current, current + LOOKAHEAD]. */
   at(round: number, current: number): RoundMessages | undefined {
@@ -36,12 +42,31 @@ export class RoundStore {
 
   /** Records a verdict unless its sender is over its cap for that round. */
   addVerdict(m: RoundMessages, round: number, from: string, v: Verdict): boolean {
-    const key = `${from}>${v.target}`
+    const key = `${from}>${v.target}>${v.start}`
     const count = this.#verdictCount.get(`${round}:${from}`) ?? 0
     if (m.verdicts.has(key) || count >= MAX_VERDICTS_PER_SENDER) return false
     this.#verdictCount.set(`${round}:${from}`, count + 1)
     m.verdicts.set(key, { from, v })
     return true
+  }
+
+  /**
+   * Holds a message for a round outside the window. A peer that syncs lands on another round: the head's
+   * round, whose commits and decision a fast swarm may have sent before this peer knew it would adopt
+   * it (a lone tab runs a tiny model's rounds in milliseconds). Without them it could not follow that
+   * round, and would resync for ever.
+   */
+  hold(from: string, m: RoundMessage): void {
+    this.#strays.push({ from, m })
+    if (this.#strays.length > MAX_STRAYS) this.#strays.shift()
+  }
+
+  /** Takes the held messages whose round is now inside the window [current, current + LOOKAHEAD]. */
+  release(current: number): { from: string; m: RoundMessage }[] {
+    const inside = (x: { m: RoundMessage }) => x.m.round >= current && x.m.round <= current + LOOKAHEAD
+    const out = this.#strays.filter(inside)
+    this.#strays = this.#strays.filter((x) => !inside(x) && x.m.round > current)
+    return out
   }
 
   /** Keeps bytes to serve until round `round` + 1 is over. */
