@@ -9,6 +9,8 @@ import { isRelayed, type SwarmNode } from './libp2pNet.ts'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** How long a peer leaves the first dial to the other side before dialling too. */
 const OTHER_SIDE_DIALS_MS = 15_000
+/** Failed rounds of dials after which an unreachable peer is forgotten. */
+const FORGET_AFTER = 3
 /** Peers tracked as not yet directly connected: bounds what a flood of announcements can make us hold. */
 const MAX_UNLINKED = 4096
 
@@ -77,10 +79,18 @@ export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): 
     dialing.add(key)
     dialWithRetry(node, addrs)
       .then(() => failures.delete(key))
-      .catch((err) => {
+      .catch(async (err) => {
         const count = (failures.get(key)?.count ?? 0) + 1
         failures.set(key, { count, until: Date.now() + Math.min(60_000, 5_000 * count) })
         onError(err)
+        // A closed or reloaded tab stays in the peer store, and its id never comes back: after a few
+        // failed rounds of dials with no connection of any kind left, forget it (discovery re-adds a
+        // peer that announces itself again).
+        if (count >= FORGET_AFTER && node.getConnections(id).length === 0) {
+          failures.delete(key)
+          unlinked.delete(key)
+          await node.peerStore.delete(id).catch(() => {})
+        }
       })
       .finally(() => dialing.delete(key))
   }
