@@ -42,7 +42,7 @@ const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
 /**
  * Peers whose commit is waited for: connected peers that were averaged last round, or that took part in
  * it (a newcomer checks others the round it arrives and is waited for from the next), or a newcomer this
- * peer answered last round — not those last round excluded for a proven fault or false accusation, nor
+ * peer answered last round or whose `joined` named last round — not those last round excluded for a proven fault or false accusation, nor
  * senders of invalid messages, nor a newcomer this peer answered this round (it follows this round).
  * After a sync, when last round is unknown, everyone connected. The answered newcomer is waited for even
  * if none of its messages arrived in time: a peer alone runs a tiny model's rounds in milliseconds, and
