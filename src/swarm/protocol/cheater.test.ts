@@ -6,22 +6,12 @@ import { readFileSync } from 'node:fs'
 import type { Hex } from 'viem'
 import { stateHash } from '../../train/state.ts'
 import { MemoryNetwork } from '../sim/memnet.ts'
-import { addPeer, byzantineCompute, cpuCompute, swarmParams, type SimPeer } from '../sim/swarm.ts'
-import type { SwarmCompute } from './compute.ts'
+import { addPeer, byzantineCompute, cpuCompute, paced, swarmParams, type SimPeer } from '../sim/swarm.ts'
 import { batchSeed, leaderOrder } from './params.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const MINUTES = 60_000
 const ids = ['p1', 'p2', 'p3', 'p4']
-
-/** A pause before each run, different per peer and run: tabs on one machine do not keep step. */
-const uneven = (inner: SwarmCompute, k: number): SwarmCompute => ({
-  ...inner,
-  async train(start, seed, steps) {
-    await new Promise((resolve) => setTimeout(resolve, ((k * 13 + seed) % 5) * 150))
-    return inner.train(start, seed, steps)
-  },
-})
 
 async function swarm(seed: number, lie: (round: number, start: Hex, own: boolean) => boolean) {
   const params = await swarmParams(corpus, {
@@ -33,7 +23,8 @@ async function swarm(seed: number, lie: (round: number, start: Hex, own: boolean
   /** The rounds of the runs it lied in (its own training, or a check of another's). */
   const lies: number[] = []
   const peers = ids.map((id, k) => {
-    let compute = uneven(cpuCompute(corpus, params), k + seed)
+    // A pause before each run, different per peer and run: tabs on one machine do not keep step.
+    let compute = paced(cpuCompute(corpus, params), (batch) => (((k + seed) * 13 + batch) % 5) * 150)
     if (id === 'p4')
       compute = byzantineCompute(compute, (start, batch) => {
         const round = start.step / params.stepsPerRound

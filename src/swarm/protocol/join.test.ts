@@ -6,20 +6,10 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { MemoryNetwork } from '../sim/memnet.ts'
-import { addPeer, cpuCompute, swarmParams, type SimPeer } from '../sim/swarm.ts'
-import type { SwarmCompute } from './compute.ts'
+import { addPeer, cpuCompute, paced, swarmParams, type SimPeer } from '../sim/swarm.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const MINUTES = 60_000
-
-/** A pause before each training run: a joiner on a busy machine. */
-const slow = (inner: SwarmCompute, ms: number): SwarmCompute => ({
-  ...inner,
-  async train(start, seed, steps) {
-    await new Promise((resolve) => setTimeout(resolve, ms))
-    return inner.train(start, seed, steps)
-  },
-})
 
 /** The first round every peer finished on one model with all of them included, if any. */
 function together(peers: SimPeer[]): number | undefined {
@@ -43,12 +33,23 @@ describe('joining', () => {
       })
       const network = new MemoryNetwork({ latencyMs: 5, jitterMs: 5, seed: 4 })
       // A few milliseconds a round (in one process a peer that never waits on a timer would starve the rest).
-      const fast = addPeer(network, 'f1', params, slow(cpuCompute(corpus, params), 5))
+      const fast = addPeer(
+        network,
+        'f1',
+        params,
+        paced(cpuCompute(corpus, params), () => 5),
+      )
       await fast.peer.start()
       // Alone, it runs rounds back to back.
       await new Promise<void>((resolve) => fast.peer.on('round', (r) => r.round === 10 && resolve()))
       const joiners = ['s2', 's3'].map((id) =>
-        addPeer(network, id, params, slow(cpuCompute(corpus, params), 300), { join: true }),
+        addPeer(
+          network,
+          id,
+          params,
+          paced(cpuCompute(corpus, params), () => 300),
+          { join: true },
+        ),
       )
       const log: string[] = []
       for (const p of [fast, ...joiners]) {

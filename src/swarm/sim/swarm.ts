@@ -69,3 +69,18 @@ export function addPeer(
 export function cpuCompute(corpus: Uint8Array, params: SwarmParams): SwarmCompute {
   return backendCompute(cpuBackend, corpus, params.data.valFraction)
 }
+
+/**
+ * `inner`, pausing `ms(seed)` before each training run: a peer with a round time of its own (a busy tab,
+ * a slow machine). In one process every peer shares one thread, so without a pause a peer that never
+ * waits on a timer would starve the rest.
+ */
+export function paced(inner: SwarmCompute, ms: (seed: number) => number): SwarmCompute {
+  return {
+    ...inner,
+    async train(start, seed, steps) {
+      await new Promise((resolve) => setTimeout(resolve, ms(seed)))
+      return inner.train(start, seed, steps)
+    },
+  }
+}
