@@ -35,7 +35,9 @@ export default defineConfig({
           browser: {
             enabled: true,
             headless: true,
-            screenshotFailures: false,
+            // A failed browser test keeps its page, next to the e2e failures (artifacts/ is ignored).
+            screenshotFailures: true,
+            screenshotDirectory: 'artifacts/failures/gpu',
             instances: [{ browser: 'chromium' }],
             provider: playwright({
               launchOptions: { executablePath: findChromium(), args: chromiumArgs },
@@ -50,6 +52,7 @@ export default defineConfig({
           environment: 'node',
           include: ['e2e/**/*.test.ts'],
           globalSetup: ['e2e/serve.ts'],
+          setupFiles: ['e2e/failures.ts'],
           // After unit and gpu, one file at a time: a swarm test runs four Chromium tabs that train and
           // re-check each other, and on a 2-core machine other suites beside it starve its rounds.
           sequence: { groupOrder: 1 },

@@ -1,14 +1,22 @@
 // Launches the system Chromium for e2e tests and records what a visitor would not want to see.
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { chromiumArgs, chromiumArgsNoWebGPU, ensureChromium } from '../scripts/chromium.mjs'
 
+/** Every browser this test file launched, so a failure can photograph whatever pages are open. */
+const browsers = new Set<Browser>()
+/** The latest console warnings of each page opened through openPage. */
+const warningsOf = new WeakMap<Page, string[]>()
+
 export async function launch(options: { webgpu?: boolean } = {}): Promise<Browser> {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: ensureChromium(),
     headless: true,
     args: options.webgpu === false ? chromiumArgsNoWebGPU : chromiumArgs,
   })
+  browsers.add(browser)
+  browser.on('disconnected', () => browsers.delete(browser))
+  return browser
 }
 
 /** How many of a page's latest console warnings are kept (for a failure to explain itself). */
@@ -26,6 +34,7 @@ export async function openPage(
   const page = await context.newPage()
   const errors: string[] = []
   const warnings: string[] = []
+  warningsOf.set(page, warnings)
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`)
@@ -44,4 +53,30 @@ export async function screenshot(page: Page, name: string, of?: string): Promise
   if (of) await page.getByTestId(of).screenshot({ path })
   else await page.screenshot({ path, fullPage: true })
   return path
+}
+
+/**
+ * After a failed test: a screenshot of every open page and its latest warnings, under
+ * artifacts/failures/<test>/tab-N.png and tab-N.txt. Best effort: a crashed page is noted, not thrown.
+ */
+export async function saveOpenPages(test: string): Promise<string> {
+  const dir = `artifacts/failures/${test.replace(/[^\w.-]+/g, '_').slice(0, 100)}`
+  mkdirSync(dir, { recursive: true })
+  const pages = [...browsers].flatMap((b) => b.contexts().flatMap((c) => c.pages()))
+  await Promise.all(
+    pages.map(async (page, i) => {
+      const shot = await page
+        .screenshot({ path: `${dir}/tab-${i}.png`, fullPage: true, timeout: 10_000 })
+        .then(() => 'saved')
+        .catch((e: Error) => `failed: ${e.message.split('\n')[0]}`)
+      const said = [
+        `url: ${page.url()}`,
+        `screenshot: ${shot}`,
+        'latest warnings:',
+        ...(warningsOf.get(page) ?? []),
+      ]
+      writeFileSync(`${dir}/tab-${i}.txt`, said.join('\n') + '\n')
+    }),
+  )
+  return dir
 }

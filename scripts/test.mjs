@@ -3,19 +3,13 @@
 // vitest project (unit in Node, GPU in headless Chromium, e2e), and ends with "N passed, N failed".
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { ensureDeps } from './deps.mjs'
-import { ensureChromium } from './chromium.mjs'
+import { relative } from 'node:path'
+import { firstLines, prepareTestEnv } from './testEnv.mjs'
 
-ensureDeps()
-process.env.CHROMIUM_PATH = ensureChromium()
-// Dawn for Node (the optional `webgpu` package) needs a Vulkan driver: on a machine without a GPU,
-// Chromium's SwiftShader. Set before vitest starts, since the loader is found at process start.
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json'
-if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
-  process.env.VK_ICD_FILENAMES = swiftshader
-  process.env.LD_LIBRARY_PATH = ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')
-}
+prepareTestEnv()
 mkdirSync('artifacts', { recursive: true })
+// Failures of an earlier run would be mistaken for this one's.
+rmSync('artifacts/failures', { recursive: true, force: true })
 
 const bin = (name) => `node_modules/.bin/${name}`
 const checks = [
@@ -62,10 +56,12 @@ try {
   failed += json.numFailedTests
   skipped += json.numPendingTests + (json.numTodoTests ?? 0)
   for (const suite of json.testResults) {
-    for (const t of suite.assertionResults) if (t.status === 'failed') failures.push(t.fullName)
+    const file = relative(process.cwd(), suite.name)
+    for (const t of suite.assertionResults)
+      if (t.status === 'failed') failures.push(`${file} > ${t.fullName}${firstLines(t.failureMessages?.[0])}`)
     if (suite.status === 'failed' && suite.assertionResults.length === 0) {
       failed++
-      failures.push(`${suite.name}: ${suite.message || 'suite failed to load'}`)
+      failures.push(`${file}: suite failed to load${firstLines(suite.message)}`)
     }
   }
   if (vitest.status !== 0 && json.numFailedTests === 0 && failures.length === 0) {
@@ -77,6 +73,10 @@ try {
   failures.push(`vitest produced no report (exit ${vitest.status}): ${e.message}`)
 }
 
-if (failures.length) console.log('\nFailed:\n' + failures.map((f) => `  - ${f}`).join('\n'))
+if (failures.length) {
+  console.log('\nFailed:\n' + failures.map((f) => `  - ${f}`).join('\n'))
+  if (existsSync('artifacts/failures'))
+    console.log('Screenshots and tab warnings of failed browser tests: artifacts/failures/')
+}
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed === 0 ? 0 : 1)

@@ -1,0 +1,28 @@
+// What every test run needs before vitest starts: dependencies, Chromium, and a Vulkan driver for Dawn.
+import { existsSync } from 'node:fs'
+import { stripVTControlCharacters } from 'node:util'
+import { ensureDeps } from './deps.mjs'
+import { ensureChromium } from './chromium.mjs'
+
+export function prepareTestEnv() {
+  ensureDeps()
+  process.env.CHROMIUM_PATH = ensureChromium()
+  // Dawn for Node (the optional `webgpu` package) needs a Vulkan driver: on a machine without a GPU,
+  // Chromium's SwiftShader. Set before vitest starts, since the loader is found at process start.
+  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json'
+  if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
+    process.env.VK_ICD_FILENAMES = swiftshader
+    process.env.LD_LIBRARY_PATH = ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')
+  }
+}
+
+/** The first lines of a vitest failure message (no colours, no stack frames), for a closing list. */
+export function firstLines(message, lines = 4) {
+  if (!message) return ''
+  return stripVTControlCharacters(String(message))
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l))
+    .slice(0, lines)
+    .map((l) => `\n      ${l.slice(0, 300)}`)
+    .join('')
+}
