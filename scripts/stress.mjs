@@ -6,7 +6,7 @@
 //   node scripts/stress.mjs --runs 20 --load 1 src/swarm/protocol/join.test.ts
 //   node scripts/stress.mjs --runs 5 --project e2e e2e/swarm.test.ts
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -41,6 +41,10 @@ process.on('exit', stopSpinners)
 process.on('SIGINT', () => process.exit(130))
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-stress-'))
+// Each failure's whole message, for the cause the first lines do not show.
+const kept = 'artifacts/stress'
+rmSync(kept, { recursive: true, force: true })
+mkdirSync(kept, { recursive: true })
 /** test name → { passed, failed, firstError, seconds[] } */
 const tally = new Map()
 let cleanRuns = 0
@@ -71,6 +75,7 @@ for (let run = 1; run <= runs; run++) {
           row.failed++
           failedHere++
           row.errors.push(`run ${run}:${firstLines(t.failureMessages?.[0], 3)}`)
+          appendFileSync(`${kept}/run-${run}.txt`, `${key}\n${t.failureMessages?.join('\n')}\n\n`)
         }
         tally.set(key, row)
       }
@@ -90,6 +95,7 @@ for (let run = 1; run <= runs; run++) {
 stopSpinners()
 rmSync(dir, { recursive: true, force: true })
 
+if (cleanRuns < runs) console.log(`\nWhole failure messages: ${kept}/run-N.txt`)
 console.log(`\n${cleanRuns}/${runs} runs passed (load: ${load} busy loop${load === 1 ? '' : 's'})`)
 for (const [name, row] of tally) {
   if (row.failed === 0) continue

@@ -61,7 +61,20 @@ async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
       p.peer.on('round', (r) => r.round === roundsApart[i] && held.add(p.peer.self))
   })
   const synced = new Set<string>()
-  for (const p of peers) p.peer.on('sync', () => synced.add(p.peer.self))
+  const log: string[] = []
+  for (const p of peers) {
+    const self = p.peer.self
+    p.peer.on('sync', (s) => {
+      synced.add(self)
+      log.push(`${self} adopts round ${s.round} ${s.model.slice(0, 8)} from ${s.from.join(',')}`)
+    })
+    p.peer.on('round', (r) =>
+      log.push(
+        `${self} round ${r.round} ${r.model.slice(0, 8)} in ${r.included.join(',')} out ${r.excluded.map((x) => `${x.peer}:${x.reason}`).join(',')} ${r.ms} ms`,
+      ),
+    )
+    p.peer.on('error', (e) => log.push(`${self} error: ${e.message}`))
+  }
   await Promise.all(peers.map((p) => p.peer.start()))
   await Promise.all(
     groups.map((g, i) =>
@@ -80,14 +93,25 @@ async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
   // replaced its sender's older one from the chain it left once went unnoticed until then.
   for (const p of peers)
     for (const r of p.rounds) expect(r.ms, `${p.peer.self} round ${r.round}`).toBeLessThan(MINUTES)
-  return { peers, synced }
+  return { peers, synced, log }
+}
+
+/** Runs `check`; a failure carries the swarm's log, so a run that went another way explains itself. */
+function explained(log: string[], check: () => void) {
+  try {
+    check()
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : e}\nThe swarm's log:\n${log.join('\n')}`, {
+      cause: e,
+    })
+  }
 }
 
 describe('forks merge', () => {
   it(
     'an even split (2 + 2) on the same round merges onto one model, then every round includes all four',
     async () => {
-      const { peers, synced } = await partitionThenHeal(
+      const { peers, synced, log } = await partitionThenHeal(
         [
           ['a1', 'a2'],
           ['b1', 'b2'],
@@ -95,11 +119,13 @@ describe('forks merge', () => {
         [1, 1],
       )
       const { last, models, included } = lastCommon(peers)
-      expect(last).toBe(6)
-      expect(models.size).toBe(1)
-      expect(included).toEqual(['a1', 'a2', 'b1', 'b2'])
-      // Exactly one side gave up its model: the one whose start hash loses the tie-break.
-      expect(synced.size).toBe(2)
+      explained(log, () => {
+        expect(last).toBe(6)
+        expect(models.size).toBe(1)
+        expect(included).toEqual(['a1', 'a2', 'b1', 'b2'])
+        // Exactly one side gave up its model: the one whose start hash loses the tie-break.
+        expect(synced.size).toBe(2)
+      })
     },
     10 * MINUTES,
   )
@@ -107,11 +133,13 @@ describe('forks merge', () => {
   it(
     'a lone peer that ran ahead of a group of three rejoins the group instead of carrying on alone',
     async () => {
-      const { peers, synced } = await partitionThenHeal([['g1', 'g2', 'g3'], ['solo4']], [1, 4])
+      const { peers, synced, log } = await partitionThenHeal([['g1', 'g2', 'g3'], ['solo4']], [1, 4])
       const { models, included } = lastCommon(peers)
-      expect(models.size).toBe(1)
-      expect(included).toEqual(['g1', 'g2', 'g3', 'solo4'])
-      expect([...synced]).toEqual(['solo4'])
+      explained(log, () => {
+        expect(models.size).toBe(1)
+        expect(included).toEqual(['g1', 'g2', 'g3', 'solo4'])
+        expect([...synced]).toEqual(['solo4'])
+      })
     },
     10 * MINUTES,
   )
