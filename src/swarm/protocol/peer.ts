@@ -411,7 +411,8 @@ export class SwarmPeer {
       else {
         this.joining.set(from, m.round)
         const r = this.store.at(m.round, this.#window())
-        for (const v of r ? this.store.takeEarly(from, m.round) : []) this.store.addVerdict(r!, m.round, from, v)
+        for (const v of r ? this.store.takeEarly(from, m.round) : [])
+          this.store.addVerdict(r!, m.round, from, v)
       }
       return this.notify()
     }

@@ -58,7 +58,12 @@ export class RoundStore {
    * or its sender is over its cap for the round. Past the round's byte budget the sender holding the most
    * verdict bytes loses them all (the newcomer is refused instead when it would be that sender).
    */
-  addVerdict(m: RoundMessages, round: number, from: string, v: Verdict): 'duplicate' | 'verdict flood' | null {
+  addVerdict(
+    m: RoundMessages,
+    round: number,
+    from: string,
+    v: Verdict,
+  ): 'duplicate' | 'verdict flood' | null {
     const key = `${from}>${v.target}>${v.start}`
     if (m.verdicts.has(key)) return 'duplicate'
     const senders = this.#senders.get(round) ?? new Map<string, { count: number; bytes: number }>()
