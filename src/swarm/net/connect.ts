@@ -18,7 +18,7 @@ const MAX_UNLINKED = 4096
  * flood of announced ids would otherwise open hundreds at once (browsers cap peer connections, and the
  * relay's reservation carries every signalling stream). The rest wait for the next scan.
  */
-export const MAX_PARALLEL_DIALS = 8
+const MAX_PARALLEL_DIALS = 8
 
 /** Dials with up to `tries` attempts; @libp2p/webrtc's first dial sometimes stalls in signalling. */
 export async function dialWithRetry(

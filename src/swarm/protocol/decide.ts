@@ -246,7 +246,7 @@ function faultsAgainst(v: RoundView, c: Commit, target: string) {
 }
 
 /** Equal checks by others it takes to spare this peer re-executing an update it did not check itself. */
-export const VOUCHERS = 2
+const VOUCHERS = 2
 
 /**
  * Whether this update was checked: this peer re-executed it equal itself, or VOUCHERS members other than
