@@ -13,6 +13,12 @@ const OTHER_SIDE_DIALS_MS = 15_000
 const FORGET_AFTER = 3
 /** Peers tracked as not yet directly connected: bounds what a flood of announcements can make us hold. */
 const MAX_UNLINKED = 4096
+/**
+ * Discovery dials in flight at once. Each opens an RTCPeerConnection and signals through the relay; a
+ * flood of announced ids would otherwise open hundreds at once (browsers cap peer connections, and the
+ * relay's reservation carries every signalling stream). The rest wait for the next scan.
+ */
+const MAX_PARALLEL_DIALS = 8
 
 /** Dials with up to `tries` attempts; @libp2p/webrtc's first dial sometimes stalls in signalling. */
 export async function dialWithRetry(
@@ -92,11 +98,15 @@ export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): 
           await node.peerStore.delete(id).catch(() => {})
         }
       })
-      .finally(() => dialing.delete(key))
+      .finally(() => {
+        dialing.delete(key)
+        void scan() // a slot is free: the next waiting peer need not wait for the timer
+      })
   }
   let scanning = false
+  let stopped = false
   const scan = async () => {
-    if (scanning || node.status !== 'started') return
+    if (scanning || stopped || node.status !== 'started') return
     scanning = true
     try {
       for (const peer of await node.peerStore.all()) {
@@ -109,6 +119,7 @@ export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): 
         if (!unlinked.has(key) && unlinked.size < MAX_UNLINKED) unlinked.set(key, Date.now())
         const myTurn = key < self || Date.now() - (unlinked.get(key) ?? Infinity) > OTHER_SIDE_DIALS_MS
         if (!myTurn || dialing.has(key) || (failures.get(key)?.until ?? 0) > Date.now()) continue
+        if (dialing.size >= MAX_PARALLEL_DIALS) continue
         const webrtc = peer.addresses.map((a) => a.multiaddr).filter((a) => a.toString().includes('/webrtc'))
         if (webrtc.length > 0) dial(peer.id, webrtc)
       }
@@ -121,6 +132,7 @@ export function dialDiscovered(node: SwarmNode, onError: (err: Error) => void): 
   node.addEventListener('peer:update', onUpdate)
   const timer = setInterval(onUpdate, 1_000)
   return () => {
+    stopped = true
     clearInterval(timer)
     node.removeEventListener('peer:discovery', onUpdate)
     node.removeEventListener('peer:update', onUpdate)

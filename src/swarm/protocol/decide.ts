@@ -245,15 +245,23 @@ function faultsAgainst(v: RoundView, c: Commit, target: string) {
     .sort((a, b) => (a.from < b.from ? -1 : 1))
 }
 
-/** An equal check of this update by a member other than its producer (this peer's own included). */
+/** Equal checks by others it takes to spare this peer re-executing an update it did not check itself. */
+const VOUCHERS = 2
+
+/**
+ * Whether this update was checked: this peer re-executed it equal itself, or VOUCHERS members other than
+ * its producer did (distinct senders). One vouch is not enough: a single colluding member would let a
+ * faulty update in unchecked whenever no honest peer drew it.
+ */
 function supported(v: RoundView, target: string, receiptHash: Hex): boolean {
   const mine = v.own.get(target)
   if (mine?.ok && mine.receiptHash === receiptHash) return true
   const r = roster(messages(v), v.start)
-  return [...messages(v).verdicts.values()].some(
-    ({ from, v: x }) =>
-      x.ok && x.target === target && x.receiptHash === receiptHash && from !== target && r.has(from),
-  )
+  const vouchers = new Set<string>()
+  for (const { from, v: x } of messages(v).verdicts.values())
+    if (x.ok && x.target === target && x.receiptHash === receiptHash && from !== target && r.has(from))
+      vouchers.add(from)
+  return vouchers.size >= VOUCHERS
 }
 
 /** Re-executes `target`'s H steps from the round's start: whether they end on `state`. */
@@ -265,15 +273,20 @@ async function reexecute(v: RoundView, target: string, state: Hex): Promise<bool
 
 /**
  * Whether a decision's exclusion is one this peer knows to be false: an update it re-executed equal called
- * a fault, a peer called a false accuser for a fault this peer found too, or this peer itself left out
+ * a fault, a peer called a false accuser for a fault this peer found too, this peer itself left out
  * without a proof that holds (the evidence names a verdict; replaying its step must prove this peer
- * wrong). Only a lying leader excludes so (an honest one excludes on replays, which come out the same
- * everywhere); following it would drop honest work and count honest peers as proven wrong.
+ * wrong), or an update called `unavailable` whose blob this peer holds (an honest leader asks every
+ * connected peer for it before giving up). Only a lying leader excludes so (an honest one excludes on
+ * replays, which come out the same everywhere); following it would drop honest work and count honest
+ * peers as proven wrong.
  */
 async function wronged(v: RoundView, e: Decide['excluded'][number]): Promise<boolean> {
   const { peer } = v
   const m = messages(v)
-  if (e.reason === 'unavailable') return false
+  if (e.reason === 'unavailable') {
+    const c = m.commits.get(e.peer)
+    return c?.start === v.start && peer.store.blob(c.checkpoints.at(-1)!) !== undefined
+  }
   const evidence = [...m.verdicts.values()].find(({ v: x }) => x.fault && hashJson(x) === e.evidence)
   if (e.peer === peer.self) {
     if (!evidence) return true
@@ -399,5 +412,6 @@ async function lead(v: RoundView): Promise<Decide> {
     excluded,
     model: stateHash(next.step, next.tensors),
     blob: peer.store.keep(next, round + 1),
+    seq: peer.nextSeq(),
   }
 }

@@ -23,6 +23,11 @@ export const MAX_MESSAGE_BYTES = 512 * 1024
 export const MAX_PEERS = 1024
 const PEER = str(128)
 const ROUND = int(0, 2 ** 31)
+/**
+ * The sender's message counter (its clock in ms, kept increasing): signed with the rest by gossipsub, so
+ * a replayed old message is older than the sender's newest and cannot move where it says it is.
+ */
+const SEQ = int(0, Number.MAX_SAFE_INTEGER)
 const receipt = checked<TrainingReceipt>(structureProblem)
 
 /** A peer's update for a round: its signed receipt and the blob hashes of its checkpoint after each step. */
@@ -33,6 +38,7 @@ const commit = object({
   receipt,
   checkpoints: array(hash, 1024),
   loss: finite,
+  seq: SEQ,
 })
 
 /**
@@ -48,6 +54,7 @@ const verdict = object({
   receiptHash: hash,
   ok: bool,
   fault: nullable(fault),
+  seq: SEQ,
 })
 
 export const EXCLUDE_REASONS = ['fault', 'false-accusation', 'unavailable'] as const
@@ -63,6 +70,7 @@ const decide = object({
   ),
   model: hash,
   blob: hash,
+  seq: SEQ,
 })
 
 /** A newcomer asks where the swarm is; peers answer with a head. */

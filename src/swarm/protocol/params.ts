@@ -59,9 +59,12 @@ export function runId(p: SwarmParams, round: number, peer: string): string {
  * model hash, so no peer can be leader for good, and no peer can choose its rank after the round starts.
  */
 export function leaderOrder(start: Hex, peers: readonly string[]): string[] {
-  const key = (peer: string) => keccak256(concat([toBytes(start), toBytes(peer)]))
+  const key = (peer: string) => leaderKey(start, peer)
   return [...peers].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }
+
+/** A peer's place in the leader order of a round from `start`: the smaller, the earlier. */
+export const leaderKey = (start: Hex, peer: string): Hex => keccak256(concat([toBytes(start), toBytes(peer)]))
 
 /**
  * Whom a checker with secret seed `seed` checks among `others`: the `checkers` with the smallest

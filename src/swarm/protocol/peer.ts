@@ -9,10 +9,19 @@ import type { Checkpoint } from '../../train/trainer.ts'
 import type { SwarmMessage, SwarmNet } from '../types.ts'
 import { decodeCheckpoint } from './codec.ts'
 import type { SwarmCompute } from './compute.ts'
-import { decodeMessage, encodeMessage, type Head, type Message } from './messages.ts'
-import { maxCheckpointBytes, swarmTopic, type SwarmParams } from './params.ts'
+import { BoundedMap } from './bounded.ts'
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_PEERS,
+  type Decide,
+  type Head,
+  type Message,
+  type Verdict,
+} from './messages.ts'
+import { leaderKey, maxCheckpointBytes, swarmTopic, type SwarmParams } from './params.ts'
 import { runRound, type RoundResult } from './round.ts'
-import { LOOKAHEAD, RoundStore, type RoundMessage } from './store.ts'
+import { LOOKAHEAD, RoundStore, type RoundMessage, type RoundMessages } from './store.ts'
 import { commitProblem, type VerifyContext } from './verify.ts'
 
 export interface SwarmPeerOptions {
@@ -52,8 +61,15 @@ const BAN_SCORE = -20
 const RESYNC_BACKOFF_MS = 2000
 /** How many past rounds' start models a peer remembers to tell its chain from another. */
 const HISTORY = 64
-/** How many peers' positions a peer tracks: bounds what a flood of new senders can make it hold. */
+/**
+ * How many peers' positions and scores a peer tracks: bounds what a flood of new senders can make it hold.
+ * The least recently heard is forgotten first; peers of the live swarm speak every round.
+ */
 const MAX_TRACKED = 4096
+/** Newcomers a peer remembers answering (and waits for), and peers it distrusts: the newest are kept. */
+const MAX_JOINING = 1024
+/** Distinct senders whose hellos a peer answers per second, all together: each answer is a publish. */
+const MAX_HELLOS = 256
 /** How long a peer keeps serving a head it announced; a newcomer fetches it within seconds. */
 const HEAD_PIN_MS = 60_000
 /** How long a sync waits for more heads after the first: the swarm moves on while it waits. */
@@ -87,23 +103,27 @@ export class SwarmPeer {
   /** Who last round excluded for a proven fault or false accusation: not waited for. */
   previousExcluded: string[] = []
   /** Peers a round this peer followed excluded as proven wrong: a sync never adopts a head from them. */
-  readonly distrusted = new Set<string>()
+  readonly distrusted = new BoundedMap<string, true>(MAX_JOINING)
   /** The round this peer synced into: it follows that round's decision and commits from the next. */
   followOnly = -1
   running = false
   /** The last round each peer sent a valid commit or verdict for: newcomers become expected this way. */
-  readonly active = new Map<string, number>()
+  readonly active = new BoundedMap<string, number>(MAX_TRACKED)
   /** The round in which this peer answered each newcomer's hello: that newcomer only follows it. */
-  readonly joining = new Map<string, number>()
-  /** Where each peer last said it is: the round and start of its newest valid commit or verdict (fork choice). */
-  readonly positions = new Map<string, { round: number; start: Hex }>()
+  readonly joining = new BoundedMap<string, number>(MAX_JOINING)
+  /**
+   * Where each peer last said it is: the round and start of its newest valid commit or verdict (fork
+   * choice), newest by the sender's own counter, so a replayed old message cannot move it back.
+   */
+  readonly positions = new BoundedMap<string, { round: number; start: Hex; seq: number }>(MAX_TRACKED)
   /** The start model of each round this peer ran since it last synced: which chain it is on. */
   readonly history = new Map<number, Hex>()
   #heads = new Map<string, Head>()
   /** The head's round while a sync fetches it: its commits and decision must not be dropped meanwhile. */
   #adopting: number | null = null
-  #helloAt = new Map<string, number>()
-  #scores = new Map<string, number>()
+  #helloAt = new BoundedMap<string, number>(MAX_HELLOS)
+  #scores = new BoundedMap<string, number>(MAX_TRACKED)
+  #seq = 0
   #waiters = new Set<() => void>()
   #listeners = new Map<string, Set<(e: never) => void>>()
   #unsubscribe?: () => void
@@ -190,7 +210,7 @@ export class SwarmPeer {
     await this.#setModel(model, this.round + 1)
     this.previous = included
     this.previousExcluded = excluded
-    for (const x of excluded) if (this.distrusted.size < 1024) this.distrusted.add(x)
+    for (const x of excluded) this.distrusted.set(x, true)
   }
 
   /**
@@ -285,6 +305,12 @@ export class SwarmPeer {
     }
   }
 
+  /** @internal The counter this peer stamps on its next commit, verdict or decision: always increasing. */
+  nextSeq(): number {
+    this.#seq = Math.max(Date.now(), this.#seq + 1)
+    return this.#seq
+  }
+
   /** @internal */
   async publish(m: Message): Promise<void> {
     const data = encodeMessage(m)
@@ -327,7 +353,7 @@ export class SwarmPeer {
   /** Drops a message and scores its sender down; a sender far enough down is ignored. */
   #drop(from: string, reason: string, penalty = 1): void {
     this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
-    this.#scores.set(from, (this.#scores.get(from) ?? 0) - penalty)
+    if (penalty > 0) this.#scores.set(from, this.score(from) - penalty)
   }
 
   score(peer: string): number {
@@ -354,13 +380,18 @@ export class SwarmPeer {
 
   async #handle(from: string, m: Message): Promise<void> {
     if (m.type === 'hello') {
-      if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > Date.now() - 1000) return
-      this.#helloAt.set(from, Date.now())
+      const now = Date.now()
+      if (!this.model || (this.#helloAt.get(from) ?? -Infinity) > now - 1000) return
+      // MAX_HELLOS answered in the last second already: a flood of new ids waits like everyone else.
+      const oldest = this.#helloAt.oldest()
+      if (!this.#helloAt.has(from) && this.#helloAt.size >= MAX_HELLOS && oldest && oldest[1] > now - 1000)
+        return this.#drop(from, 'hello flood', 0)
+      this.#helloAt.set(from, now)
       // A newcomer follows this round, so it is not waited for; a member that merely resynced (it spoke
       // from this chain last round) stays a member when it finds the swarm where it is, and is waited for.
       const at = this.positions.get(from)
       const member = !!at && at.round >= this.round - 1 && this.history.get(at.round) === at.start
-      if (!member && this.joining.size < 1024) this.joining.set(from, this.round)
+      if (!member) this.joining.set(from, this.round)
       this.store.pin(this.modelBlob, Date.now() + HEAD_PIN_MS)
       return this.publish({
         type: 'head',
@@ -377,7 +408,12 @@ export class SwarmPeer {
     if (m.type === 'joined') {
       // Waited for from the round after the one it follows, if that round is on this peer's chain.
       if (this.history.get(m.round) !== m.start) this.joining.delete(from)
-      else if (this.joining.has(from) || this.joining.size < 1024) this.joining.set(from, m.round)
+      else {
+        this.joining.set(from, m.round)
+        const r = this.store.at(m.round, this.#window())
+        for (const v of r ? this.store.takeEarly(from, m.round) : [])
+          this.store.addVerdict(r!, m.round, from, v)
+      }
       return this.notify()
     }
     if (m.type === 'commit') {
@@ -385,31 +421,43 @@ export class SwarmPeer {
       const had = r?.commits.get(from)
       // Two commits for one round on one start are equivocation. On another start it is the sender's
       // new chain (a peer that ran alone, then resynced): the newer commit replaces the older.
+      // A copy of the same commit may be a replay by anyone (the sender's signature still holds): no penalty.
       if (had && had.start === m.start)
-        return this.#drop(
-          from,
-          had.receipt.receiptHash === m.receipt.receiptHash ? 'duplicate' : 'equivocation',
-          1,
-        )
+        return had.receipt.receiptHash === m.receipt.receiptHash
+          ? this.#drop(from, 'duplicate', 0)
+          : this.#drop(from, 'equivocation', 1)
+      // Older than the commit it would replace: a replay from a chain the sender has left.
+      if (had && had.seq > m.seq) return this.#drop(from, 'stale', 0)
       // Validated whatever its round: a commit from a past or far-future round still says where its
       // sender is, which is how a peer learns it is on a fork (decide.ts).
       if (await commitProblem(this.params, from, m)) return this.#drop(from, 'invalid commit', 5)
-      this.#locate(from, m.round, m.start)
+      this.#locate(from, m.round, m.start, m.seq)
       const now = this.store.at(m.round, this.#window())
       if (!now) return this.#outOfWindow(from, m)
-      if (now.commits.get(from)?.start !== m.start) now.commits.set(from, m)
+      const cur = now.commits.get(from)
+      if (cur?.start === m.start || (cur && cur.seq > m.seq)) return
+      // A round includes at most MAX_PEERS; the peers averaged last round are always heard.
+      if (!cur && now.commits.size >= MAX_PEERS && !this.previous?.includes(from))
+        return this.#drop(from, 'commit flood', 0)
+      now.commits.set(from, m)
+      for (const v of this.store.takeEarly(from, m.round)) this.store.addVerdict(now, m.round, from, v)
     } else {
       const r = this.store.at(m.round, this.#window())
       // A late verdict (its sender follows one round behind) still says where its sender is.
-      if (!r && m.type === 'verdict' && m.round < this.round) this.#locate(from, m.round, m.start)
+      if (!r && m.type === 'verdict' && m.round < this.round) this.#locate(from, m.round, m.start, m.seq)
       if (!r) return this.#outOfWindow(from, m)
       if (m.type === 'verdict') {
-        if (!this.store.addVerdict(r, m.round, from, m)) return this.#drop(from, 'verdict flood')
-        this.#locate(from, m.round, m.start)
+        const why = this.#file(from, r, m)
+        if (why) return this.#drop(from, why, why === 'verdict flood' ? 1 : 0)
+        this.#locate(from, m.round, m.start, m.seq)
       } else {
-        // One decision per sender and start; one on another start is its new chain's (as for commits).
-        if (r.decides.get(from)?.start === m.start) return this.#drop(from, 'duplicate')
-        r.decides.set(from, m)
+        // One decision per sender and start; one on another start is its new chain's (as for commits),
+        // unless it is older than the one held (a replay).
+        const had = r.decides.get(from)
+        if (had?.start === m.start) return this.#drop(from, 'duplicate', 0)
+        if (had && had.seq > m.seq) return this.#drop(from, 'stale', 0)
+        if (!this.store.addDecide(r, from, m, (x, d) => this.#decideRank(r, x, d)))
+          return this.#drop(from, 'decide flood', 0)
       }
     }
     this.notify()
@@ -423,10 +471,34 @@ export class SwarmPeer {
    * an earlier round of another chain (a late message from one round back on the same chain tells the
    * same story as the one before it).
    */
-  #locate(from: string, round: number, start: Hex): void {
-    if (!this.positions.has(from) && this.positions.size >= MAX_TRACKED) return
-    this.positions.set(from, { round, start })
+  #locate(from: string, round: number, start: Hex, seq: number): void {
+    const at = this.positions.get(from)
+    if (at && at.seq > seq) return
+    this.positions.set(from, { round, start, seq })
     this.active.set(from, Math.max(round, this.active.get(from) ?? 0))
+  }
+
+  /**
+   * Stores a verdict if its sender takes part in the round: it committed to it, or it follows it (its
+   * hello was answered in that round, or its `joined` named it). Until then the verdict is held (gossip
+   * may deliver it before the commit); a sender that never takes part never has its verdicts stored.
+   */
+  #file(from: string, r: RoundMessages, v: Verdict): 'duplicate' | 'verdict flood' | null {
+    if (!r.commits.has(from) && this.joining.get(from) !== v.round) {
+      this.store.early(from, v)
+      return null
+    }
+    return this.store.addVerdict(r, v.round, from, v)
+  }
+
+  /**
+   * Which decisions of a round are kept when too many arrive: those of peers averaged last round, then
+   * of peers that committed on that start, each by leader order. Followers only ever look at the first.
+   */
+  #decideRank(r: RoundMessages, from: string, d: Decide): string {
+    const previous = this.previous?.includes(from) ? 0 : 1
+    const member = r.commits.get(from)?.start === d.start ? 0 : 1
+    return `${previous}${member}${leaderKey(d.start, from)}`
   }
 
   /** The first round whose messages are kept: the round being adopted during a sync, else this one. */
@@ -449,9 +521,13 @@ export class SwarmPeer {
   #place(from: string, m: RoundMessage): void {
     const r = this.store.at(m.round, this.#window())
     if (!r) return
-    if (m.type === 'commit' && !r.commits.has(from)) r.commits.set(from, m)
-    if (m.type === 'verdict') this.store.addVerdict(r, m.round, from, m)
-    if (m.type === 'decide' && !r.decides.has(from)) r.decides.set(from, m)
+    if (m.type === 'commit' && !r.commits.has(from) && r.commits.size < MAX_PEERS) {
+      r.commits.set(from, m)
+      for (const v of this.store.takeEarly(from, m.round)) this.store.addVerdict(r, m.round, from, v)
+    }
+    if (m.type === 'verdict') this.#file(from, r, m)
+    if (m.type === 'decide' && !r.decides.has(from))
+      this.store.addDecide(r, from, m, (x, d) => this.#decideRank(r, x, d))
   }
 }
 

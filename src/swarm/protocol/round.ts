@@ -145,7 +145,7 @@ async function commitOwn(peer: SwarmPeer, round: number, start: Hex, model: Chec
   })
   const receipt = await signTrainingReceipt(body, o.signer, p.target)
   const loss = out.losses.reduce((a, b) => a + b, 0) / H
-  const commit: Commit = { type: 'commit', round, start, receipt, checkpoints, loss }
+  const commit: Commit = { type: 'commit', round, start, receipt, checkpoints, loss, seq: peer.nextSeq() }
   return { commit, loss }
 }
 
@@ -206,6 +206,7 @@ async function checkLoop(v: RoundView, state: { done: boolean }): Promise<void> 
       receiptHash,
       ok: result.ok,
       fault: result.fault,
+      seq: peer.nextSeq(),
     }
     peer.store.addVerdict(m, round, peer.self, verdict)
     await peer.publish(verdict)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Decide } from './messages.ts'
+import type { Decide, Verdict } from './messages.ts'
 import { RoundStore } from './store.ts'
 
 const blob = (i: number) => new Uint8Array([1, 2, 3, i])
@@ -45,5 +45,33 @@ describe('RoundStore held messages', () => {
     const out = store.release(7)
     expect(out).toHaveLength(256)
     expect(out[0].from).toBe('p44')
+  })
+})
+
+describe('RoundStore verdicts', () => {
+  const verdict = (target: string, pad: number) =>
+    ({
+      type: 'verdict',
+      round: 0,
+      start: '0x00',
+      target,
+      ok: false,
+      fault: { pad: 'x'.repeat(pad) },
+    }) as unknown as Verdict
+
+  it('hold at most 8 MiB per round: a flood of large verdicts is evicted before peers with a few small ones', () => {
+    const store = new RoundStore()
+    const m = store.at(0, 0)!
+    const bytes = () => [...m.verdicts.values()].reduce((a, x) => a + JSON.stringify(x.v).length, 0)
+    // 20 senders with 60 verdicts of 10 KB each: 12 MB offered, each sender under its own cap of 64.
+    for (let s = 0; s < 20; s++)
+      for (let i = 0; i < 60; i++) store.addVerdict(m, 0, `flood${s}`, verdict(`t${i}`, 10_000))
+    expect(bytes()).toBeLessThanOrEqual(8 * 1024 * 1024)
+    // Then 100 peers with 8 checks each still get every verdict in.
+    for (let s = 0; s < 100; s++)
+      for (let i = 0; i < 8; i++)
+        expect(store.addVerdict(m, 0, `honest${s}`, verdict(`t${i}`, 100))).toBeFalsy()
+    expect([...m.verdicts.values()].filter((x) => x.from.startsWith('honest'))).toHaveLength(800)
+    expect(bytes()).toBeLessThanOrEqual(8 * 1024 * 1024)
   })
 })
