@@ -34,7 +34,7 @@ const usage = `usage:
   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
                   [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
     --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
-                       (64 MiB, 60 s at most); --allow-local lets that URI be on this machine or network
+                       (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
     --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
     --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
                        the draw is seeded by --seed, else the anchor's block hash (with --rpc), else randomness

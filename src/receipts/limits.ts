@@ -27,11 +27,11 @@ export const MODEL_FETCH_LIMITS = {
   /** The ONNX file: a `medium` GPT exports to about 20 MB. */
   maxBytes: 64 * 2 ** 20,
   /** From the request to the response's headers. */
-  headersMs: 4_000,
+  headersMs: 3_000,
   /** Longest wait for the next chunk of the body. */
-  idleMs: 4_000,
+  idleMs: 3_000,
   /** The whole download: bounds a server that trickles a byte just often enough to stay under idleMs. */
-  totalMs: 60_000,
+  totalMs: 30_000,
   /** Redirects followed, each hop checked like the first. */
   redirects: 5,
 } as const
