@@ -36,7 +36,7 @@ export const MODEL_FETCH_LIMITS = {
   redirects: 5,
 } as const
 
-export type FetchLimits = typeof MODEL_FETCH_LIMITS
+export type FetchLimits = Record<keyof typeof MODEL_FETCH_LIMITS, number>
 
 /** What one step of `config` costs, from its sizes alone (nothing allocated). */
 export function stepFootprint(config: TrainConfig): { params: number; activations: number; flops: number } {
