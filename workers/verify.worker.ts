@@ -19,6 +19,7 @@ import {
 } from '../src/receipts/inference.ts'
 import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
+import { fetchModel } from '../src/receipts/fetchModel.ts'
 
 export interface VerifyEvent {
   check?: Check
@@ -59,15 +60,15 @@ const api = {
       let bytes = options.modelBytes
       if (!bytes) {
         try {
-          const res = await fetch(r.body.model.uri)
-          if (!res.ok) throw new Error(`HTTP ${res.status}`)
-          bytes = new Uint8Array(await res.arrayBuffer())
+          // The same limits as the CLI; this page's own origin may be local (a dev server on loopback).
+          bytes = await fetchModel(r.body.model.uri, { allowOrigin: self.location.origin })
         } catch (e) {
+          const why = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)
           onEvent({
             check: {
               name: 'output hash',
               ok: false,
-              detail: `cannot fetch the model from ${r.body.model.uri} (${e instanceof Error ? e.message : e}); choose the model file`,
+              detail: `cannot fetch the model from ${r.body.model.uri} (${why}); choose the model file`,
             },
           })
           return { ok: false, kind }

@@ -1,6 +1,15 @@
 // The registries against a real local EVM node (anvil), and the generated artifacts against solc.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPublicClient, createWalletClient, http, zeroHash, type Hex } from 'viem'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  http,
+  zeroAddress,
+  zeroHash,
+  type Hex,
+} from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { compileContracts } from '../../scripts/contracts.mjs'
@@ -9,6 +18,7 @@ import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/Receipt
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
+import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 beforeAll(async () => {
@@ -100,57 +110,105 @@ describe('ReceiptRegistry', () => {
 })
 
 describe('SwarmRegistry', () => {
-  it('binds peer ids to addresses as SwarmCoordinator does, and takes round results from registered peers', async () => {
-    const alice = generatePrivateKey()
-    const bob = generatePrivateKey()
+  const registry = () => ({ address: chain.swarmRegistry, abi: swarmRegistryAbi }) as const
+  const send = async (key: Hex, fn: 'registerPeer' | 'submitRoundResult', args: readonly unknown[]) => {
+    const hash = await walletFor(key).writeContract({ ...registry(), functionName: fn, args } as never)
+    return client().waitForTransactionReceipt({ hash })
+  }
+  const proofFor = async (peer: PeerSigner, eoa: Hex) => {
+    const p = await peer.prove({ eoa, chainId: 31337, registry: chain.swarmRegistry })
+    return [p.peerId, p.publicKey, p.r, p.s] as const
+  }
+
+  it("rebuilds libp2p's secp256k1 peer id and its registration message exactly", async () => {
+    const read = client()
+    for (let i = 0; i < 8; i++) {
+      const peer = peerSigner(await generateKeyPair('secp256k1'))
+      const key = (await peer.prove({ eoa: zeroAddress, chainId: 1, registry: zeroAddress })).publicKey
+      expect(await read.readContract({ ...registry(), functionName: 'secp256k1PeerId', args: [key] })).toBe(
+        peer.peerId,
+      )
+    }
+    const target = {
+      eoa: privateKeyToAccount(ANVIL_KEY_0).address,
+      chainId: 31337,
+      registry: chain.swarmRegistry,
+    }
+    expect(
+      await read.readContract({ ...registry(), functionName: 'registrationMessage', args: [target.eoa] }),
+    ).toBe(bytesToHex(registrationMessage(target)))
+  }, 60_000)
+
+  it('registers a peer only with a signature by its libp2p key for the sender: a squatter is refused', async () => {
+    const [alice, bob] = [generatePrivateKey(), generatePrivateKey()]
     const [a, b] = [privateKeyToAccount(alice).address, privateKeyToAccount(bob).address]
     await fund(a)
     await fund(b)
-    const registry = { address: chain.swarmRegistry, abi: swarmRegistryAbi } as const
-    const send = async (key: Hex, fn: 'registerPeer' | 'submitRoundResult', args: readonly unknown[]) => {
-      const hash = await walletFor(key).writeContract({ ...registry, functionName: fn, args } as never)
-      return client().waitForTransactionReceipt({ hash })
-    }
-    await send(alice, 'registerPeer', ['12D3KooWAlice'])
-    await send(alice, 'registerPeer', ['12D3KooWAlice']) // idempotent for its owner
-    await send(bob, 'registerPeer', ['12D3KooWBob'])
+    const [alicePeer, bobPeer] = [
+      peerSigner(await generateKeyPair('secp256k1')),
+      peerSigner(await generateKeyPair('secp256k1')),
+    ]
+    const alicesProof = await proofFor(alicePeer, a)
+    const refused = (key: Hex, args: readonly unknown[]) =>
+      walletFor(key).writeContract({ ...registry(), functionName: 'registerPeer', args } as never)
+
+    // Bob knows Alice's peer id and public key (both are public), and even her proof for her address.
+    await expect(refused(bob, alicesProof)).rejects.toThrow(/BadPeerSignature/)
+    // His own key's signature does not make her id his: the id is rebuilt from the key.
+    const bobs = await proofFor(bobPeer, b)
+    await expect(refused(bob, [alicePeer.peerId, bobs[1], bobs[2], bobs[3]])).rejects.toThrow(
+      /PeerIdMismatch/,
+    )
+    // Nor does her key with a made-up signature, or a proof for another chain or registry.
+    await expect(refused(bob, [alicesProof[0], alicesProof[1], bobs[2], bobs[3]])).rejects.toThrow(
+      /BadPeerSignature/,
+    )
+    const elsewhere = await alicePeer.prove({ eoa: b, chainId: 1, registry: chain.swarmRegistry })
     await expect(
-      walletFor(bob).writeContract({ ...registry, functionName: 'registerPeer', args: ['12D3KooWAlice'] }),
-    ).rejects.toThrow(/PeerIdTaken/)
-    await expect(
-      walletFor(bob).writeContract({ ...registry, functionName: 'registerPeer', args: [''] }),
-    ).rejects.toThrow(/EmptyPeerId/)
+      refused(bob, [elsewhere.peerId, elsewhere.publicKey, elsewhere.r, elsewhere.s]),
+    ).rejects.toThrow(/BadPeerSignature/)
+    await expect(refused(bob, ['', bobs[1], bobs[2], bobs[3]])).rejects.toThrow(/EmptyPeerId/)
+    await expect(refused(bob, [bobs[0], '0x1234', bobs[2], bobs[3]])).rejects.toThrow(/BadPublicKey/)
+    expect(
+      await client().readContract({ ...registry(), functionName: 'getEoa', args: [[alicePeer.peerId]] }),
+    ).toEqual([zeroAddress])
+
+    await send(alice, 'registerPeer', alicesProof)
+    await send(alice, 'registerPeer', alicesProof) // idempotent for its owner
+    await send(bob, 'registerPeer', bobs)
+    // Once bound, an id stays with its address: even its key's holder cannot move it to another.
+    await expect(refused(bob, await proofFor(alicePeer, b))).rejects.toThrow(/PeerIdTaken/)
 
     const read = client()
     expect(
       await read.readContract({
-        ...registry,
+        ...registry(),
         functionName: 'getEoa',
-        args: [['12D3KooWAlice', '12D3KooWBob', 'nobody']],
+        args: [[alicePeer.peerId, bobPeer.peerId, 'nobody']],
       }),
-    ).toEqual([a, b, '0x0000000000000000000000000000000000000000'])
-    expect(await read.readContract({ ...registry, functionName: 'getPeerId', args: [[b, a]] })).toEqual([
-      '12D3KooWBob',
-      '12D3KooWAlice',
+    ).toEqual([a, b, zeroAddress])
+    expect(await read.readContract({ ...registry(), functionName: 'getPeerId', args: [[b, a]] })).toEqual([
+      bobPeer.peerId,
+      alicePeer.peerId,
     ])
 
     const model = `0x${'ab'.repeat(32)}` as Hex
-    await send(alice, 'submitRoundResult', [3n, model, zeroHash, '12D3KooWAlice'])
+    await send(alice, 'submitRoundResult', [3n, model, zeroHash, alicePeer.peerId])
     await expect(
       walletFor(bob).writeContract({
-        ...registry,
+        ...registry(),
         functionName: 'submitRoundResult',
-        args: [3n, model, zeroHash, '12D3KooWAlice'],
+        args: [3n, model, zeroHash, alicePeer.peerId],
       }),
     ).rejects.toThrow(/NotYourPeer/)
     await expect(
       walletFor(alice).writeContract({
-        ...registry,
+        ...registry(),
         functionName: 'submitRoundResult',
-        args: [3n, model, zeroHash, '12D3KooWAlice'],
+        args: [3n, model, zeroHash, alicePeer.peerId],
       }),
     ).rejects.toThrow(/ResultAlreadySubmitted/)
-    const result = await read.readContract({ ...registry, functionName: 'roundResult', args: [3n, a] })
+    const result = await read.readContract({ ...registry(), functionName: 'roundResult', args: [3n, a] })
     expect(result.modelHash).toBe(model)
   }, 60_000)
 })

@@ -6,23 +6,33 @@ import { swarmRegistryAbi } from './contracts/SwarmRegistry.ts'
 import { walletClient } from './client.ts'
 import type { ChainConfig } from './config.ts'
 import { ensureChain, walletError, type WalletSession } from './wallet.ts'
+import type { PeerSigner } from './peerProof.ts'
 
-/** Registers `peerId` for the wallet's address (a no-op when already its own); waits for the block. */
+/**
+ * Registers `peer` for the wallet's address (a no-op when already its own); waits for the block. The
+ * peer's key signs (address, chain, registry) and the registry checks it, so only the key's holder
+ * can register its id.
+ */
 export async function registerPeer(
   session: WalletSession,
   config: ChainConfig,
   client: PublicClient,
-  peerId: string,
+  peer: PeerSigner,
 ): Promise<Hex | null> {
-  const [owner] = await peerOwners(client, config, [peerId])
+  const [owner] = await peerOwners(client, config, [peer.peerId])
   if (owner.toLowerCase() === session.address.toLowerCase()) return null
   await ensureChain(session, config)
+  const proof = await peer.prove({
+    eoa: session.address,
+    chainId: config.chainId,
+    registry: config.swarmRegistry,
+  })
   try {
     const hash = await walletClient(session.provider, session.address, config).writeContract({
       address: config.swarmRegistry,
       abi: swarmRegistryAbi,
       functionName: 'registerPeer',
-      args: [peerId],
+      args: [proof.peerId, proof.publicKey, proof.r, proof.s],
     })
     await client.waitForTransactionReceipt({ hash })
     return hash

@@ -1,7 +1,7 @@
 // The `lockstep` command line, on the deterministic CPU reference (or the GPU through Dawn with --gpu).
 // See `usage` below. verify and replay exit 0 only when every check passes; otherwise 1, with the
 // failed checks named. 2: bad usage.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -17,10 +17,13 @@ import {
   type InferenceReceipt,
 } from '../receipts/inference.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
+import { fetchModel } from '../receipts/fetchModel.ts'
+import { BaseError } from '../errors/base.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { verifyAnchor } from '../chain/verify.ts'
 import { flag, positional, report } from './args.ts'
+import { nodeTransport } from './fetchNode.ts'
 import { cliBackend } from './backend.ts'
 import { disputeCommand } from './dispute.ts'
 import { traceCommand } from './trace.ts'
@@ -29,7 +32,9 @@ import { trainCommand } from './train.ts'
 
 const usage = `usage:
   lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
-                  [--model FILE] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
+                  [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
+    --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
+                       (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
     --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
     --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
                        the draw is seeded by --seed, else the anchor's block hash (with --rpc), else randomness
@@ -87,12 +92,18 @@ async function inferCommand(args: string[]): Promise<number> {
   return 0
 }
 
-async function modelBytes(uri: string, override?: string): Promise<Uint8Array> {
-  if (override) return new Uint8Array(readFileSync(override))
-  if (uri.startsWith('file:')) return new Uint8Array(readFileSync(fileURLToPath(uri)))
-  const res = await fetch(uri)
-  if (!res.ok) throw new Error(`fetching the model from ${uri} failed: HTTP ${res.status}`)
-  return new Uint8Array(await res.arrayBuffer())
+/**
+ * The model to re-execute: the file the verifier names (--model), else the receipt's URI fetched under
+ * the verifier's limits (src/receipts/fetchModel.ts): a receipt's file: URI is never read.
+ */
+async function modelBytes(uri: string, args: string[]): Promise<Uint8Array> {
+  const file = flag(args, 'model')
+  if (file) {
+    if (!statSync(file).isFile()) throw new Error(`--model ${file} is not a regular file`)
+    return new Uint8Array(readFileSync(file))
+  }
+  const allowLocal = args.includes('--allow-local')
+  return fetchModel(uri, { allowLocal }, nodeTransport(allowLocal))
 }
 
 async function verifyInferenceCommand(
@@ -106,11 +117,10 @@ async function verifyInferenceCommand(
   const r = receipt as InferenceReceipt
   let bytes: Uint8Array
   try {
-    bytes = await modelBytes(r.body.model.uri, flag(args, 'model'))
+    bytes = await modelBytes(r.body.model.uri, args)
   } catch (e) {
-    console.log(
-      `✗ output hash: cannot read the model (${e instanceof Error ? e.message : e}); pass --model FILE`,
-    )
+    const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
+    console.log(`✗ output hash: cannot read the model (${why}); pass --model FILE`)
     return 1
   }
   if (!report(verifyInference(r, bytes))) return 1
@@ -252,7 +262,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 class UsageError extends Error {}
 
 /** Flags without a value, so the word after them is not taken for one. */
-const BOOLEAN_FLAGS = ['gpu', 'no-replay']
+const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
 const defaultCorpus = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -283,7 +293,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(usage)
       return 2
     }
-    console.error(`lockstep ${command}: ${e instanceof Error ? e.message : e}`)
+    const named = e instanceof BaseError && e.name !== 'LockstepError' ? `${e.name}: ` : ''
+    console.error(`lockstep ${command}: ${named}${e instanceof Error ? e.message : e}`)
     return 1
   }
 }

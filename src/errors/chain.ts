@@ -42,3 +42,8 @@ export class RpcUnavailableError extends BaseError {
 export class ChainConfigError extends BaseError {
   override name = 'ChainConfigError'
 }
+
+/** The peer's libp2p key cannot prove a registration (only secp256k1 peer ids are checked on-chain). */
+export class PeerKeyError extends BaseError {
+  override name = 'PeerKeyError'
+}

@@ -6,6 +6,7 @@ import type { Backend } from '../train/backend.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from './training.ts'
+import { checkTrainingLimits } from './limits.ts'
 
 export interface StepVerdict {
   step: number
@@ -29,6 +30,7 @@ export async function replayTrainingReceipt<T>(
   options: { from?: Checkpoint; onStep?: (v: StepVerdict) => void; signal?: AbortSignal } = {},
 ): Promise<ReplayResult> {
   const b = receipt.body
+  checkTrainingLimits(b.config) // before anything is allocated, whoever calls
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256) {
     return {
@@ -121,6 +123,7 @@ export async function spotCheckTrainingReceipt<T>(
   options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void },
 ): Promise<SpotCheckResult> {
   const b = receipt.body
+  checkTrainingLimits(b.config)
   const sampled = sampleSteps(receipt, options.k, options.seed)
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256)

@@ -84,6 +84,7 @@ describe('validate', () => {
     const checks = await validateTrainingReceipt(honest, { ...target, signer: producer.address })
     expect(checks.map((c) => c.name)).toEqual([
       'structure',
+      'limits',
       'config hash',
       'steps root',
       'end state',

@@ -11,10 +11,12 @@ import {
   type TrainingReceipt,
 } from './training.ts'
 import { kernelsHash } from './kernels.ts'
+import { checkTrainingLimits } from './limits.ts'
 
 export interface Check {
   name:
     | 'structure'
+    | 'limits'
     | 'config hash'
     | 'steps root'
     | 'end state'
@@ -94,6 +96,12 @@ export async function validateTrainingReceipt(
   const b = r.body
   const checks: Check[] = [{ name: 'structure', ok: true, detail: 'a version-1 training receipt' }]
   const add = (name: Check['name'], ok: boolean, detail: string) => checks.push({ name, ok, detail })
+  try {
+    checkTrainingLimits(b.config)
+    add('limits', true, "the config is within this verifier's size caps")
+  } catch (e) {
+    add('limits', false, `${(e as Error).name}: ${(e as Error).message}`)
+  }
   const safely = (name: Check['name'], f: () => [boolean, string]) => {
     try {
       add(name, ...f())

@@ -10,6 +10,7 @@ import {
   type SwarmCompute,
 } from '../swarm/protocol/index.ts'
 import { devAccount } from '../receipts/devkey.ts'
+import type { PeerSigner } from '../chain/peerProof.ts'
 import { DEFAULT_SWARM_NAME, SWARM_NAME, pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 import { corpusUrl, startSwarmWorker } from './workers.ts'
 
@@ -44,6 +45,8 @@ const START_TRIES = 4
 export class SwarmSession {
   status = $state<'idle' | 'joining' | 'waiting' | 'running' | 'leaving' | 'failed'>('idle')
   self = $state('')
+  /** Proves `self` for an on-chain registration; null until the node runs. */
+  peer = $state.raw<PeerSigner | null>(null)
   relay = $state<'connecting' | 'connected' | 'unreachable'>('connecting')
   peers = $state<SwarmPeerView[]>([])
   /** The round in progress (the model's round number). */
@@ -106,6 +109,7 @@ export class SwarmSession {
       this.backend = init.backend
       this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
       this.self = this.#net.net.self
+      this.peer = this.#net.peer
       this.#timer = setInterval(() => this.#poll(), 500)
       await this.#untilRelay()
       if (url.cheat) this.cheat = true

@@ -1,6 +1,8 @@
 // The swarm network for a page: start the libp2p node, reach the relay, discover peers and connect to
 // them directly, and offer the result as a SwarmNet (../types.ts) for the round protocol.
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { RelayUnreachableError } from '../../errors/network.ts'
+import { peerSigner, type PeerSigner } from '../../chain/peerProof.ts'
 import { dialDiscovered, watchRelays } from './connect.ts'
 import { isRelayed, Libp2pSwarmNet, type NetStats } from './libp2pNet.ts'
 import { createBrowserNode } from './node.ts'
@@ -19,6 +21,8 @@ export interface NetStatus {
 
 export interface BrowserSwarmNet {
   net: Libp2pSwarmNet
+  /** Proves this node's peer id for an on-chain registration (src/chain/peerProof.ts); the key stays here. */
+  peer: PeerSigner
   status(): NetStatus
   stop(): Promise<void>
 }
@@ -37,7 +41,8 @@ export async function joinSwarmNet(
       details: 'open the page with ?relay=<multiaddr> or build it with VITE_RELAY_ADDR set',
     })
   const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop() ?? r))
-  const node = await createBrowserNode()
+  const key = await generateKeyPair('secp256k1')
+  const node = await createBrowserNode(key)
   const net = new Libp2pSwarmNet(node, { infrastructure: relayIds })
   await net.start()
   let lastRelayError: Error | undefined
@@ -45,6 +50,7 @@ export async function joinSwarmNet(
   const stopDialer = dialDiscovered(node, onError)
   return {
     net,
+    peer: peerSigner(key),
     status: () => {
       const connections = node.getConnections()
       const toRelay = connections.some((c) => relayIds.has(c.remotePeer.toString()))

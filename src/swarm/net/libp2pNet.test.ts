@@ -3,6 +3,7 @@
 import '../../../scripts/polyfill.mjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLibp2p } from 'libp2p'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -19,6 +20,7 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 async function node(listen: boolean): Promise<SwarmNode> {
   return createLibp2p({
+    privateKey: await generateKeyPair('secp256k1'), // the page's identity type (node.ts)
     addresses: { listen: listen ? ['/ip4/127.0.0.1/tcp/0/ws'] : [] },
     transports: [webSockets()],
     connectionEncrypters: [noise()],

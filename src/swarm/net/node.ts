@@ -1,5 +1,6 @@
 // The page's libp2p node. It lives on the page, not in a worker: RTCPeerConnection exists only here.
 import { createLibp2p } from 'libp2p'
+import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { webRTC } from '@libp2p/webrtc'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -12,8 +13,13 @@ import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { DISCOVERY_INTERVAL_MS, DISCOVERY_TOPIC, MAX_GOSSIP_BYTES } from './config.ts'
 import type { SwarmNode } from './libp2pNet.ts'
 
-export async function createBrowserNode(): Promise<SwarmNode> {
+/**
+ * `privateKey` is the node's identity. The page makes it secp256k1 (not libp2p's default Ed25519) so
+ * the SwarmRegistry can check, with ecrecover, that whoever registers the peer id holds its key.
+ */
+export async function createBrowserNode(privateKey: PrivateKey): Promise<SwarmNode> {
   return createLibp2p({
+    privateKey,
     // '/p2p-circuit' reserves a slot on the relay so peers can reach us; '/webrtc' lets them upgrade
     // that relayed connection to a direct one, signalling SDP through the relay.
     addresses: { listen: ['/p2p-circuit', '/webrtc'] },
