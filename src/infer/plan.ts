@@ -45,13 +45,32 @@ export interface Plan {
 }
 
 const VIEWS = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'])
+/**
+ * Softfloat transcendentals (about 100 ns an element on the CPU reference, against 20 for an add), and
+ * copies that may move one element at a time (Concat of [N,1] on axis 1, Gather of one column).
+ */
+const SLOW = new Set([
+  'Exp',
+  'Log',
+  'Tanh',
+  'Sigmoid',
+  'Sqrt',
+  'Gelu',
+  'Pow',
+  'Concat',
+  'Gather',
+  'Split',
+  'Transpose',
+])
 const width = (t: Info) => (t.type === 'int64' ? 2 : 1)
 
 /**
- * What a node costs on the CPU references. Elementwise and copying operators: one operation per output
- * element. The bq15 matmul: per output, 64 per block of 32 along K plus 256 for its exact BigInt sum;
- * its scratch is every quantised row of A and column of B (about 32 words per block and 128 of object
- * overhead each) — a [2^24, 1] · [1, 1] product makes 2^24 rows, and that is what memory pays for.
+ * What a node costs on the CPU references, in operations of roughly 5–20 ns each (measured in Node,
+ * docs/receipts.md). Per output element: 4 for adds and multiplies, 16 for transcendentals and copies; per
+ * input element 64 for Softmax and LayerNormalization, 16 for Reduce*. The bq15 matmul: per output, 64
+ * per block of 32 along K plus 256 for its exact BigInt sum. Its scratch is every quantised row of A
+ * and column of B (about 32 words per block and 128 of object overhead each): a [2^24, 1] · [1, 1]
+ * product makes 2^24 rows, and that is what memory pays for.
  */
 export function nodeCost(node: Node, ins: readonly (Meta | undefined)[], outs: Info[]) {
   const out = outs.reduce((s, t) => s + size(t.dims), 0)
@@ -70,9 +89,14 @@ export function nodeCost(node: Node, ins: readonly (Meta | undefined)[], outs: I
     }
   }
   // Softmax, LayerNormalization and Reduce* move their axes last (a copy) and work row by row.
-  const rows = ['Softmax', 'LayerNormalization', 'ReduceMean', 'ReduceSum'].includes(node.op)
+  const rows = ['Softmax', 'LayerNormalization'].includes(node.op)
+    ? 64
+    : node.op.startsWith('Reduce')
+      ? 16
+      : 0
   const scratch = rows ? 2 * x : node.op === 'Transpose' && outs[0].type === 'int64' ? 2 * x : 0
-  return { elements, scratch, operations: view ? 0 : Math.max(out, rows ? 4 * x : 0) }
+  const operations = view ? 0 : rows ? rows * x : (SLOW.has(node.op) ? 16 : 4) * out
+  return { elements, scratch, operations }
 }
 
 function charge(where: string, kind: BudgetKind, node: number, graph: number, limits: [number, number]) {
