@@ -17,6 +17,7 @@ import {
   type InferenceReceipt,
 } from '../receipts/inference.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
+import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { verifyAnchor } from '../chain/verify.ts'
@@ -68,18 +69,26 @@ async function inferCommand(args: string[]): Promise<number> {
     return 2
   }
   const account = privateKeyToAccount(signingKey(args))
-  const receipt = await createInferenceReceipt(
-    new Uint8Array(readFileSync(modelFile)),
-    JSON.parse(readFileSync(inputFile, 'utf8')),
-    {
-      uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
-      account,
-      target: {
-        chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
-        verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+  let receipt: InferenceReceipt
+  try {
+    // The inputs pass the checks verify makes (no coercion), or nothing is signed.
+    receipt = await createInferenceReceipt(
+      new Uint8Array(readFileSync(modelFile)),
+      JSON.parse(readFileSync(inputFile, 'utf8')),
+      {
+        uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
+        account,
+        target: {
+          chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
+          verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+        },
       },
-    },
-  )
+    )
+  } catch (e) {
+    if (!(e instanceof OnnxError)) throw e
+    console.error(`lockstep infer: ${e.name}: ${e.message}`)
+    return 1
+  }
   writeFileSync(out, JSON.stringify(receipt, null, 2) + '\n')
   console.log(
     `wrote ${out}: outputs ${Object.keys(receipt.body.outputs).join(', ')}, output hash ${receipt.body.outputHash}, signed by ${account.address}`,
