@@ -162,7 +162,7 @@ export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array, lim
   if (modelHash !== r.body.model.hash)
     return [
       {
-        name: 'output hash',
+        name: 'model',
         ok: false,
         detail: `the model file hashes to ${modelHash}, the receipt names ${r.body.model.hash}`,
       },
