@@ -100,8 +100,11 @@ async function makeCase(honest: InferenceReceipt, model: Uint8Array, next: () =>
       consistent()
       return signed('an output value, hash recomputed', 'output hash')
     case 4: {
-      if (out.dims.length < 2 && next() % 2) out.dims = [...out.dims, 1]
-      else out.dims = out.dims.length ? [1, ...out.dims] : [1]
+      // Same values, other dims: reversed (same rank, same count), or a 1 added.
+      const reversed = [...out.dims].reverse()
+      if (reversed.join() !== out.dims.join() && next() % 2) out.dims = reversed
+      else if (next() % 2) out.dims = [...out.dims, 1]
+      else out.dims = [1, ...out.dims]
       consistent()
       return signed('output dims', 'output hash')
     }
