@@ -19,6 +19,7 @@ import {
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
+import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { verifyAnchor } from '../chain/verify.ts'
@@ -73,18 +74,26 @@ async function inferCommand(args: string[]): Promise<number> {
     return 2
   }
   const account = privateKeyToAccount(signingKey(args))
-  const receipt = await createInferenceReceipt(
-    new Uint8Array(readFileSync(modelFile)),
-    JSON.parse(readFileSync(inputFile, 'utf8')),
-    {
-      uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
-      account,
-      target: {
-        chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
-        verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+  let receipt: InferenceReceipt
+  try {
+    // The inputs pass the checks verify makes (no coercion), or nothing is signed.
+    receipt = await createInferenceReceipt(
+      new Uint8Array(readFileSync(modelFile)),
+      JSON.parse(readFileSync(inputFile, 'utf8')),
+      {
+        uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
+        account,
+        target: {
+          chainId: Number(flag(args, 'chain-id') ?? DEV_TARGET.chainId),
+          verifyingContract: (flag(args, 'registry') ?? DEV_TARGET.verifyingContract) as Address,
+        },
       },
-    },
-  )
+    )
+  } catch (e) {
+    if (!(e instanceof OnnxError)) throw e
+    console.error(`lockstep infer: ${e.name}: ${e.message}`)
+    return 1
+  }
   writeFileSync(out, JSON.stringify(receipt, null, 2) + '\n')
   console.log(
     `wrote ${out}: outputs ${Object.keys(receipt.body.outputs).join(', ')}, output hash ${receipt.body.outputHash}, signed by ${account.address}`,
@@ -120,7 +129,7 @@ async function verifyInferenceCommand(
     bytes = await modelBytes(r.body.model.uri, args)
   } catch (e) {
     const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
-    console.log(`✗ output hash: cannot read the model (${why}); pass --model FILE`)
+    console.log(`✗ model: cannot read the model (${why}); pass --model FILE`)
     return 1
   }
   if (!report(verifyInference(r, bytes))) return 1

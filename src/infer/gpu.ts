@@ -9,8 +9,9 @@ import { binary, unary } from '../kernels/elementwise.ts'
 import { matmul } from '../kernels/matmul.ts'
 import { softmax } from '../kernels/softmax.ts'
 import { layernorm } from '../kernels/layernorm.ts'
-import { OnnxError, type Model, type Node, type Tensor } from './model.ts'
+import type { Model, Node, Tensor } from './model.ts'
 import { onnxUnary, runNode } from './ops.ts'
+import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
 
 type F = Extract<Tensor, { type: 'float' }>
 const isFloat = (t: Tensor | undefined): t is F => t?.type === 'float'
@@ -77,32 +78,24 @@ async function onGpu(gpu: Gpu, node: Node, ins: (Tensor | undefined)[], opset: n
   }
 }
 
-/** runModel, with every node that has a GPU form run on the GPU kernels. */
+/** runModel, with every node that has a GPU form run on the GPU kernels; the same shape pass and budgets. */
 export async function runModelGpu(
   model: Model,
   inputs: Map<string, Tensor>,
   gpu: Gpu,
+  limits: InferLimits = DEFAULT_LIMITS,
 ): Promise<{ outputs: Map<string, Tensor>; placement: Placement }> {
+  planModel(model, inputs, limits)
   const values = new Map<string, Tensor>([...model.initializers, ...inputs])
   const placement: Placement = { gpu: {}, cpu: {} }
   for (const node of model.nodes) {
     const ins = node.inputs.map((name) => (name ? values.get(name) : undefined))
-    node.inputs.forEach((name, i) => {
-      if (name && !ins[i])
-        throw new OnnxError(`${node.op} ${node.name}: input "${name}" is not produced by any earlier node.`)
-    })
     const g = await onGpu(gpu, node, ins, model.opset)
     const where = g ? placement.gpu : placement.cpu
     where[node.op] = (where[node.op] ?? 0) + 1
     const outs = g ? [g] : runNode(node, ins, model.opset)
     node.outputs.forEach((name, i) => name && outs[i] && values.set(name, outs[i]))
   }
-  const outputs = new Map(
-    model.outputs.map((name) => {
-      const v = values.get(name)
-      if (!v) throw new OnnxError(`Output "${name}" is never produced.`)
-      return [name, v] as [string, Tensor]
-    }),
-  )
+  const outputs = new Map(model.outputs.map((name) => [name, values.get(name)!] as [string, Tensor]))
   return { outputs, placement }
 }

@@ -4,12 +4,8 @@ import onnxProto, { type onnx } from 'onnx-proto'
 
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
-import { BaseError } from '../errors/base.ts'
+import { OnnxError } from '../errors/infer.ts'
 import { SUPPORTED_OPS } from './ops.ts'
-
-export class OnnxError extends BaseError {
-  override name = 'OnnxError'
-}
 
 export type Tensor =
   | { type: 'float'; dims: number[]; data: Float32Array }
@@ -38,6 +34,8 @@ const D = pb.TensorProto.DataType
 
 export function tensorFromProto(t: onnx.ITensorProto): Tensor {
   const dims = (t.dims ?? []).map(Number)
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new OnnxError(`Tensor ${t.name}: dims [${dims}] are not non-negative integers.`)
   const count = dims.reduce((a, b) => a * b, 1)
   const raw = t.rawData && t.rawData.length ? t.rawData : null
   const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)

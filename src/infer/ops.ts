@@ -2,7 +2,8 @@
 // MatMul/Gemm the bq15 matmul, Softmax/LayerNormalization/Reduce* the exact-sum kernels, shape ops exact
 // copies. Same bits on every machine; the GPU kernels have these bits too.
 import type { Node, Tensor } from './model.ts'
-import { OnnxError } from './model.ts'
+import { OnnxError } from '../errors/infer.ts'
+import { axisIn, broadcastDims, outputInfo } from './shapes.ts'
 import { binaryRef, scaleRef, unaryRef, type UnaryOp } from '../kernels/elementwise.ts'
 import { matmulRef } from '../kernels/matmul.ts'
 import { permuteRef } from '../kernels/permute.ts'
@@ -26,12 +27,7 @@ function ints(node: Node, t: Tensor | undefined, what: string): number[] {
     throw new OnnxError(`${node.op} ${node.name}: ${what} must be an int64 tensor.`)
   return Array.from(t.data, Number)
 }
-const axisOf = (node: Node, axis: number, rank: number) => {
-  const a = axis < 0 ? axis + rank : axis
-  if (a < 0 || a >= rank)
-    throw new OnnxError(`${node.op} ${node.name}: axis ${axis} is out of range for rank ${rank}.`)
-  return a
-}
+const axisOf = (node: Node, axis: unknown, rank: number) => axisIn(`${node.op} ${node.name}`, axis, rank)
 
 /** Numpy broadcasting of two float tensors through a per-element function. */
 function broadcast(node: Node, a: F, b: F, f: (x: number, y: number) => number): F {
@@ -40,11 +36,7 @@ function broadcast(node: Node, a: F, b: F, f: (x: number, y: number) => number):
   const rank = Math.max(a.dims.length, b.dims.length)
   const pad = (d: number[]) => [...new Array(rank - d.length).fill(1), ...d]
   const [da, db] = [pad(a.dims), pad(b.dims)]
-  const dims = da.map((x, i) => {
-    if (x !== db[i] && x !== 1 && db[i] !== 1)
-      throw new OnnxError(`${node.op} ${node.name}: shapes [${a.dims}] and [${b.dims}] do not broadcast.`)
-    return Math.max(x, db[i])
-  })
+  const dims = broadcastDims(`${node.op} ${node.name}`, a.dims, b.dims)
   const strides = (d: number[]) => {
     const s = new Array(rank).fill(0)
     let k = 1
@@ -129,9 +121,11 @@ export const SUPPORTED_OPS = new Set([
   'Cast',
 ])
 
+/** One node on the CPU references, after shapes.ts has checked it (and named what does not fit). */
 export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number): Tensor[] {
   const a = node.attrs
   const op = node.op
+  const planned = outputInfo(node, ins, opset)
   if (op in onnxUnary) {
     const x = needFloat(node, ins[0], 0)
     return [float(x.dims, unaryRef(onnxUnary[op], x.data))]
@@ -172,9 +166,7 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
     }
     case 'Pow': {
       const x = needFloat(node, ins[0], 0)
-      const e = needFloat(node, ins[1], 1)
-      if (e.data.length !== 1) throw new OnnxError(`Pow ${node.name}: only a scalar exponent is supported.`)
-      const p = e.data[0]
+      const p = needFloat(node, ins[1], 1).data[0]
       const f =
         p === 2
           ? (v: number) => sf.mul(v, v)
@@ -189,9 +181,10 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
                   : null
       if (!f)
         throw new OnnxError(`Pow ${node.name}: exponent ${p} is not supported (2, 3, 1, 0.5 and -1 are).`)
+      // The exponent's dims broadcast with x's: [3] ^ [1, 1] is [1, 3], as in onnxruntime.
       return [
         float(
-          x.dims,
+          planned[0].dims,
           sf.f32Array(x.data.length, (i) => f(x.data[i])),
         ),
       ]
@@ -199,8 +192,6 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
     case 'Gelu': {
       const x = needFloat(node, ins[0], 0)
       const approx = a.approximate ?? 'none'
-      if (approx !== 'none' && approx !== 'tanh')
-        throw new OnnxError(`Gelu ${node.name}: approximate="${approx}" is not defined.`)
       return [float(x.dims, unaryRef(approx === 'tanh' ? 'geluTanh' : 'geluErf', x.data))]
     }
     case 'MatMul': {
@@ -209,10 +200,6 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
       const wd = w.dims.length === 1 ? [w.dims[0], 1] : w.dims
       const batchX = xd.slice(0, -2)
       const batchW = wd.slice(0, -2)
-      if (batchW.length && batchX.join() !== batchW.join())
-        throw new OnnxError(
-          `MatMul ${node.name}: batch dims [${batchX}] and [${batchW}] must match (or B be 2-D).`,
-        )
       const [m, k] = xd.slice(-2)
       const n = wd[wd.length - 1]
       const B = size(batchX)
@@ -222,10 +209,7 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
         w.data,
         batchW.length ? [B, k, n] : [k, n],
       )
-      let dims = [...batchX, m, n]
-      if (x.dims.length === 1) dims = dims.filter((_, i) => i !== dims.length - 2)
-      if (w.dims.length === 1) dims = dims.slice(0, -1)
-      return [float(dims, out)]
+      return [float(planned[0].dims, out)]
     }
     case 'Gemm': {
       const [x, w] = [needFloat(node, ins[0], 0), needFloat(node, ins[1], 1)]
@@ -246,7 +230,7 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
     }
     case 'Softmax': {
       const x = needFloat(node, ins[0], 0)
-      const axis = axisOf(node, typeof a.axis === 'number' ? a.axis : opset >= 13 ? -1 : 1, x.dims.length)
+      const axis = axisOf(node, a.axis ?? -1, x.dims.length)
       const r = toRows(x, [axis])
       const y = softmaxRef(r.data, [r.rows, r.n])
       const inverse = r.order.map((_, i) => r.order.indexOf(i))
@@ -254,14 +238,10 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
     }
     case 'LayerNormalization': {
       const x = needFloat(node, ins[0], 0)
-      if (node.outputs.length > 1 && node.outputs.slice(1).some(Boolean))
-        throw new OnnxError(`LayerNormalization ${node.name}: only the Y output is supported.`)
-      const axis = axisOf(node, typeof a.axis === 'number' ? a.axis : -1, x.dims.length)
+      const axis = axisOf(node, a.axis ?? -1, x.dims.length)
       const n = size(x.dims.slice(axis))
       const g = needFloat(node, ins[1], 1)
       const b = ins[2] ? needFloat(node, ins[2], 2) : float([n], new Float32Array(n))
-      if (g.data.length !== n || b.data.length !== n)
-        throw new OnnxError(`LayerNormalization ${node.name}: scale and bias must have ${n} values.`)
       const eps = typeof a.epsilon === 'number' ? a.epsilon : 1e-5
       return [float(x.dims, layernormRef(x.data, g.data, b.data, [x.data.length / n, n], { eps }).y)]
     }
@@ -272,31 +252,20 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
       let axes = fromInput ? (ins[1] ? ints(node, ins[1], 'axes') : []) : Array.isArray(a.axes) ? a.axes : []
       if (!axes.length) axes = a.noop_with_empty_axes === 1 ? [] : x.dims.map((_, i) => i)
       if (!axes.length) return [x]
-      axes = [...new Set(axes.map((v) => axisOf(node, v, x.dims.length)))].sort((p, q) => p - q)
+      axes = axes.map((v) => axisOf(node, v, x.dims.length)).sort((p, q) => p - q)
       const r = toRows(x, axes)
-      const y = reduceRef(r.data, [r.rows, r.n], op === 'ReduceMean' ? 'mean' : 'sum')
-      const keep = a.keepdims !== 0
-      return [float(keep ? x.dims.map((d, i) => (axes.includes(i) ? 1 : d)) : r.keepDims, y)]
+      return [float(planned[0].dims, reduceRef(r.data, [r.rows, r.n], op === 'ReduceMean' ? 'mean' : 'sum'))]
     }
-    case 'Reshape': {
-      const x = ins[0]!
-      const shape = ints(node, ins[1], 'shape')
-      const dims = shape.map((d, i) => (d === 0 && a.allowzero !== 1 ? x.dims[i] : d))
-      const known = size(dims.filter((d) => d !== -1))
-      const out = dims.map((d) => (d === -1 ? x.data.length / known : d))
-      if (size(out) !== x.data.length || out.some((d) => !Number.isInteger(d) || d < 0))
-        throw new OnnxError(`Reshape ${node.name}: cannot reshape [${x.dims}] to [${shape}].`)
-      return [{ ...x, dims: out } as Tensor]
-    }
-    case 'Flatten': {
-      const x = ins[0]!
-      const axis = typeof a.axis === 'number' ? (a.axis < 0 ? a.axis + x.dims.length : a.axis) : 1
-      return [{ ...x, dims: [size(x.dims.slice(0, axis)), size(x.dims.slice(axis))] } as Tensor]
-    }
+    // Views: the same values under the dims shapes.ts worked out (and checked).
+    case 'Reshape':
+    case 'Flatten':
+    case 'Unsqueeze':
+    case 'Squeeze':
+      return [{ ...ins[0]!, dims: planned[0].dims } as Tensor]
     case 'Transpose': {
       const x = ins[0]!
       const perm = Array.isArray(a.perm) ? a.perm : x.dims.map((_, i) => x.dims.length - 1 - i)
-      const dims = perm.map((p) => x.dims[p])
+      const dims = planned[0].dims
       return [
         x.type === 'float'
           ? float(dims, permuteRef(x.data, x.dims, perm))
@@ -305,7 +274,7 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
     }
     case 'Concat': {
       const xs = ins.map((t, i) => needFloat(node, t, i))
-      const axis = axisOf(node, Number(a.axis), xs[0].dims.length)
+      const axis = axisOf(node, a.axis, xs[0].dims.length)
       const outer = size(xs[0].dims.slice(0, axis))
       const chunks = xs.map((t) => size(t.dims.slice(axis)))
       const out = new Float32Array(outer * chunks.reduce((p, q) => p + q, 0))
@@ -314,21 +283,14 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
         xs.forEach(
           (t, i) => (out.set(t.data.subarray(o * chunks[i], (o + 1) * chunks[i]), at), (at += chunks[i])),
         )
-      const dims = [...xs[0].dims]
-      dims[axis] = xs.reduce((p, t) => p + t.dims[axis], 0)
-      return [float(dims, out)]
+      return [float(planned[0].dims, out)]
     }
     case 'Gather': {
       const x = ins[0]!
       const idx = ints(node, ins[1], 'indices')
-      const axis = axisOf(node, typeof a.axis === 'number' ? a.axis : 0, x.dims.length)
+      const axis = axisOf(node, a.axis ?? 0, x.dims.length)
       const d = x.dims[axis]
-      const rows = idx.map((v) => {
-        const j = v < 0 ? v + d : v
-        if (j < 0 || j >= d)
-          throw new OnnxError(`Gather ${node.name}: index ${v} is out of range for axis of size ${d}.`)
-        return j
-      })
+      const rows = idx.map((v) => (v < 0 ? v + d : v))
       const outer = size(x.dims.slice(0, axis))
       const inner = size(x.dims.slice(axis + 1))
       const out = new (x.data.constructor as new (n: number) => Float32Array)(outer * rows.length * inner)
@@ -339,37 +301,12 @@ export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number):
             (o * rows.length + r) * inner,
           ),
         )
-      return [
-        {
-          type: x.type,
-          dims: [...x.dims.slice(0, axis), ...ins[1]!.dims, ...x.dims.slice(axis + 1)],
-          data: out,
-        } as Tensor,
-      ]
-    }
-    case 'Unsqueeze': {
-      const x = ins[0]!
-      const axes = ins[1] ? ints(node, ins[1], 'axes') : (a.axes as number[])
-      const rank = x.dims.length + axes.length
-      const norm = axes.map((v) => (v < 0 ? v + rank : v))
-      const dims: number[] = []
-      let k = 0
-      for (let i = 0; i < rank; i++) dims.push(norm.includes(i) ? 1 : x.dims[k++])
-      return [{ ...x, dims } as Tensor]
-    }
-    case 'Squeeze': {
-      const x = ins[0]!
-      const axes = ins[1] ? ints(node, ins[1], 'axes').map((v) => (v < 0 ? v + x.dims.length : v)) : null
-      return [{ ...x, dims: x.dims.filter((d, i) => (axes ? !axes.includes(i) : d !== 1)) } as Tensor]
+      return [{ type: x.type, dims: planned[0].dims, data: out } as Tensor]
     }
     case 'Split': {
       const x = needFloat(node, ins[0], 0)
-      const axis = axisOf(node, typeof a.axis === 'number' ? a.axis : 0, x.dims.length)
-      const parts = ins[1]
-        ? ints(node, ins[1], 'split')
-        : new Array(node.outputs.length).fill(x.dims[axis] / node.outputs.length)
-      if (parts.reduce((p, q) => p + q, 0) !== x.dims[axis] || parts.some((p) => !Number.isInteger(p)))
-        throw new OnnxError(`Split ${node.name}: parts [${parts}] do not divide axis ${axis} of [${x.dims}].`)
+      const axis = axisOf(node, a.axis ?? 0, x.dims.length)
+      const parts = planned.map((p) => p.dims[axis])
       const outer = size(x.dims.slice(0, axis))
       const inner = size(x.dims.slice(axis + 1))
       let start = 0

@@ -1,62 +1,78 @@
-// Runs a parsed ONNX model on the deterministic CPU references, node by node in graph order.
-import { OnnxError, type Model, type Tensor } from './model.ts'
+// Runs a parsed ONNX model on the deterministic CPU references, node by node in graph order, after a
+// shape pass over the whole graph has checked every node and the budgets (plan.ts).
+import { InferenceInputError, OnnxError } from '../errors/infer.ts'
+import type { Model, Tensor } from './model.ts'
 import { runNode } from './ops.ts'
+import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
+import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
 
-export interface HostInput {
-  dims: number[]
-  data: number[] | Float32Array
-}
+export type { HostInput } from './json.ts'
 
-/** Inputs as the CLI and receipts carry them: { name: { dims, data } }, converted to the graph's types. */
+/**
+ * Inputs as the CLI and receipts carry them: { name: { dims, data } }, checked and converted to the
+ * graph's types. The one gate for producer and verifier: what passes here is what a receipt may hold.
+ */
 export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<string, Tensor> {
+  const problem = inputsProblem(inputs)
+  if (problem) throw new InferenceInputError(`Inputs refused: ${problem}.`)
+  const known = new Set(model.inputs.map((i) => i.name))
+  const extra = Object.keys(inputs).filter((name) => !known.has(name))
+  if (extra.length)
+    throw new InferenceInputError(
+      `Input "${extra[0]}" is not one of the model's inputs (${[...known].join(', ')}).`,
+    )
   const out = new Map<string, Tensor>()
   for (const spec of model.inputs) {
     const v = inputs[spec.name]
     if (!v)
-      throw new OnnxError(
+      throw new InferenceInputError(
         `Input "${spec.name}" is missing; the model takes ${model.inputs.map((i) => i.name).join(', ')}.`,
       )
-    if (!Array.isArray(v.dims) || !v.dims.every((d) => Number.isInteger(d) && d >= 0))
-      throw new OnnxError(`Input "${spec.name}": dims must be non-negative integers.`)
-    const n = v.dims.reduce((a, b) => a * b, 1)
-    if (v.data?.length !== n)
-      throw new OnnxError(`Input "${spec.name}": dims [${v.dims}] need ${n} values; got ${v.data?.length}.`)
     if (
       spec.dims.length !== v.dims.length ||
       spec.dims.some((d, i) => typeof d === 'number' && d > 0 && d !== v.dims[i])
     )
-      throw new OnnxError(`Input "${spec.name}": dims [${v.dims}] do not fit the model's [${spec.dims}].`)
+      throw new InferenceInputError(
+        `Input "${spec.name}": dims [${v.dims}] do not fit the model's [${spec.dims}].`,
+      )
+    const data = Array.from(v.data as ArrayLike<JsonValue>)
     if (spec.type === 'int64') {
-      if (!Array.from(v.data).every((x) => Number.isSafeInteger(x)))
-        throw new OnnxError(`Input "${spec.name}" must hold integers.`)
+      const bad = data.findIndex((x) => !Number.isSafeInteger(x))
+      if (bad >= 0)
+        throw new InferenceInputError(
+          `Input "${spec.name}" is int64: data[${bad}] = ${JSON.stringify(data[bad])} is not an integer.`,
+        )
       out.set(spec.name, {
         type: 'int64',
-        dims: v.dims,
-        data: BigInt64Array.from(Array.from(v.data), (x) => BigInt(x)),
+        dims: [...v.dims],
+        data: BigInt64Array.from(data as number[], (x) => BigInt(x)),
       })
     } else {
-      out.set(spec.name, { type: 'float', dims: v.dims, data: Float32Array.from(v.data) })
+      out.set(spec.name, { type: 'float', dims: [...v.dims], data: Float32Array.from(data, f32Of) })
     }
   }
   return out
 }
 
-export function runModel(model: Model, inputs: Map<string, Tensor>): Map<string, Tensor> {
+export function runModel(
+  model: Model,
+  inputs: Map<string, Tensor>,
+  limits: InferLimits = DEFAULT_LIMITS,
+): Map<string, Tensor> {
+  const plan = planModel(model, inputs, limits)
   const values = new Map<string, Tensor>([...model.initializers, ...inputs])
-  for (const node of model.nodes) {
+  model.nodes.forEach((node, n) => {
     const ins = node.inputs.map((name) => (name ? values.get(name) : undefined))
-    node.inputs.forEach((name, i) => {
-      if (name && !ins[i])
-        throw new OnnxError(`${node.op} ${node.name}: input "${name}" is not produced by any earlier node.`)
-    })
     const outs = runNode(node, ins, model.opset)
-    node.outputs.forEach((name, i) => name && outs[i] && values.set(name, outs[i]))
-  }
-  return new Map(
-    model.outputs.map((name) => {
-      const v = values.get(name)
-      if (!v) throw new OnnxError(`Output "${name}" is never produced.`)
-      return [name, v]
-    }),
-  )
+    node.outputs.forEach((name, i) => {
+      if (!name || !outs[i]) return
+      // The budgets were charged for the planned shapes: a node that made others is a bug, stopped here.
+      if (outs[i].dims.join() !== plan.nodes[n].outputs[i].dims.join())
+        throw new OnnxError(
+          `${node.op} ${node.name}: made [${outs[i].dims}], the shape pass planned [${plan.nodes[n].outputs[i].dims}].`,
+        )
+      values.set(name, outs[i])
+    })
+  })
+  return new Map(model.outputs.map((name) => [name, values.get(name)!]))
 }

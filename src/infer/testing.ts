@@ -82,3 +82,79 @@ export function zooModel(): Uint8Array {
   }
   return pb.ModelProto.encode({ irVersion: 9, opsetImport: [{ domain: '', version: 18 }], graph }).finish()
 }
+
+type NodeSpec = [op: string, inputs: string[], outputs: string[], attrs?: Record<string, number | number[]>]
+
+/**
+ * A small graph from a list of nodes: float inputs with fixed dims, int64 initializers (shapes and
+ * axes), float initializers. For shape checks and the hostile graphs of the budget tests.
+ */
+export function graphModel(spec: {
+  nodes: NodeSpec[]
+  inputs: Record<string, number[]>
+  outputs: string[]
+  ints?: Record<string, number[]>
+  floats?: Record<string, { dims: number[]; data: number[] }>
+  opset?: number
+}): Uint8Array {
+  const I = pb.AttributeProto.AttributeType
+  const attribute = (a: Record<string, number | number[]> = {}) =>
+    Object.entries(a).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: I.INTS, ints: v } : { name, type: I.INT, i: v },
+    )
+  const graph: onnx.IGraphProto = {
+    name: 'g',
+    initializer: [
+      ...Object.entries(spec.ints ?? {}).map(([name, data]) => ({
+        name,
+        dims: [data.length],
+        dataType: pb.TensorProto.DataType.INT64,
+        int64Data: data,
+      })),
+      ...Object.entries(spec.floats ?? {}).map(([name, t]) => ({
+        name,
+        dims: t.dims,
+        dataType: F,
+        floatData: t.data,
+      })),
+    ],
+    node: spec.nodes.map(([opType, input, output, attrs], i) => ({
+      opType,
+      name: `n${i}`,
+      input,
+      output,
+      attribute: attribute(attrs),
+    })),
+    input: Object.entries(spec.inputs).map(([name, dims]) => ({
+      name,
+      type: { tensorType: { elemType: F, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+    })),
+    output: spec.outputs.map((name) => ({ name })),
+  }
+  const opset = spec.opset ?? 18
+  return pb.ModelProto.encode({ irVersion: 9, opsetImport: [{ domain: '', version: opset }], graph }).finish()
+}
+
+/** x [1] concatenated with itself k times: [2^k] from a graph of about 36 bytes a node. */
+export function doublingConcatModel(k: number): Uint8Array {
+  const nodes: NodeSpec[] = Array.from({ length: k }, (_, i) => [
+    'Concat',
+    [`c${i}`, `c${i}`],
+    [`c${i + 1}`],
+    { axis: 0 },
+  ])
+  return graphModel({ nodes, inputs: { c0: [1] }, outputs: [`c${k}`] })
+}
+
+/** [2^k] by doubling, then [2^k, 1] + [1, 2^k]: a 2^k × 2^k output from one Add. */
+export function broadcastModel(k: number): Uint8Array {
+  const nodes: NodeSpec[] = Array.from({ length: k }, (_, i) => [
+    'Concat',
+    [`c${i}`, `c${i}`],
+    [`c${i + 1}`],
+    { axis: 0 },
+  ])
+  nodes.push(['Unsqueeze', [`c${k}`, 'one'], ['col']], ['Unsqueeze', [`c${k}`, 'zero'], ['row']])
+  nodes.push(['Add', ['col', 'row'], ['y']])
+  return graphModel({ nodes, inputs: { c0: [1] }, outputs: ['y'], ints: { one: [1], zero: [0] } })
+}

@@ -42,7 +42,10 @@ export const prompt = (m: Market) => `${m.input}\n${m.question}\nAnswer: `
  * Row k is the last T bytes of prompt + outcome k, zero-padded on the right (a causal model's
  * earlier positions do not see the padding). `starts[k]`: the position of the outcome's first byte.
  */
-export function marketInputs(m: Market, T: number): { inputs: Record<string, HostInput>; starts: number[] } {
+export function marketInputs(
+  m: Market,
+  T: number,
+): { inputs: { input_ids: HostInput & { data: number[] } }; starts: number[] } {
   const p = encode(prompt(m))
   const data: number[] = []
   const starts: number[] = []

@@ -1,7 +1,8 @@
-// Market settlements, version 1 (docs/receipts.md, "Market settlements"): a question, its outcomes,
+// Market settlements, version 2 (docs/receipts.md, "Market settlements"): a question, its outcomes,
 // the input, the model (by hash), the deterministic inference's input and output hashes, the rule,
 // each outcome's score and the outcome chosen; hashed with hashJson and signed with EIP-712 like
-// every Lockstep receipt, so the anchor queue takes it as it is.
+// every Lockstep receipt, so the anchor queue takes it as it is. Version 2 carries the output hash of
+// inference receipts version 2; version 1 (the old, non-injective hash) is refused.
 import { keccak256, type Address, type Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from '../receipts/training.ts'
 import { infer, RUNTIME } from '../receipts/inference.ts'
@@ -10,6 +11,7 @@ import { commonChecks } from '../receipts/validate.ts'
 import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
 
 export const MARKET_SETTLEMENT = 'lockstep/market-settlement'
+export const SETTLEMENT_VERSION = 2
 
 export interface Settled {
   market: Market
@@ -31,7 +33,7 @@ export interface SettlementBody extends Settled {
 
 export interface SettlementReceipt {
   kind: typeof MARKET_SETTLEMENT
-  version: 1
+  version: typeof SETTLEMENT_VERSION
   body: SettlementBody
   receiptHash: Hex
   signature: Eip712Signature
@@ -75,7 +77,7 @@ export async function signSettlement(
   const body: SettlementBody = { ...settled, producer: account.address }
   return {
     kind: MARKET_SETTLEMENT,
-    version: 1,
+    version: SETTLEMENT_VERSION,
     body,
     ...(await signBody(MARKET_SETTLEMENT, body, account, target)),
   }
@@ -85,7 +87,9 @@ function structureProblem(r: SettlementReceipt): string | null {
   if (typeof r !== 'object' || r === null) return 'not a JSON object'
   if (r.kind !== MARKET_SETTLEMENT)
     return `kind is ${JSON.stringify(r.kind)}, expected "${MARKET_SETTLEMENT}"`
-  if (r.version !== 1) return `unsupported version ${JSON.stringify(r.version)}`
+  if ((r.version as number) === 1)
+    return 'version 1 settlements are refused: their output hash is the old, non-injective one; settle again'
+  if (r.version !== SETTLEMENT_VERSION) return `unsupported version ${JSON.stringify(r.version)}`
   const b = r.body
   if (typeof b?.market !== 'object' || !Array.isArray(b.market?.outcomes)) return 'body.market is missing'
   if (typeof b.market.question !== 'string' || typeof b.market.input !== 'string')
@@ -105,7 +109,7 @@ export async function recheckSettlement(value: unknown, modelBytes: Uint8Array):
   const problem = structureProblem(r)
   if (problem) return [{ name: 'structure', ok: false, detail: problem }]
   const b = r.body
-  const checks: MarketCheck[] = [{ name: 'structure', ok: true, detail: 'a version-1 market settlement' }]
+  const checks: MarketCheck[] = [{ name: 'structure', ok: true, detail: 'a version-2 market settlement' }]
   const add = (name: string, ok: boolean, good: string, bad: string) =>
     checks.push({ name, ok, detail: ok ? good : bad })
   const same = (name: string, got: unknown, want: unknown) =>

@@ -1,21 +1,18 @@
-// Inference receipts, version 1 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
+// Inference receipts, version 2 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
 // the inputs, the outputs exactly, on the deterministic runtime; signed with EIP-712 by the producer.
-import { concat, isHex, keccak256, toBytes, type Address, type Hex } from 'viem'
+// Version 1 is refused: its output hash was not injective and its −0 outputs could not verify.
+import { isAddress, isHex, keccak256, type Address, type Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
 import { kernelsHash } from './kernels.ts'
-import { parseModel, type Tensor } from '../infer/model.ts'
-import { runModel, toTensors, type HostInput } from '../infer/run.ts'
-
+import { outputsHash, outputsProblem, tensorJson, type JsonTensor } from './tensors.ts'
+import { parseModel } from '../infer/model.ts'
+import { runModel, toTensors } from '../infer/run.ts'
+import { inputsProblem, type HostInput } from '../infer/json.ts'
+import type { InferLimits } from '../infer/plan.ts'
 export const INFERENCE_RECEIPT = 'lockstep/inference-receipt'
+export const INFERENCE_VERSION = 2
 export const RUNTIME = 'lockstep-cpu-reference/1'
-
-/** f32 values as JSON: numbers, with the non-finite ones spelled "NaN", "Infinity", "-Infinity". */
-export type JsonValue = number | 'NaN' | 'Infinity' | '-Infinity'
-export interface JsonTensor {
-  dims: number[]
-  data: JsonValue[]
-}
 
 export interface InferenceReceiptBody {
   model: { hash: Hex; uri: string }
@@ -23,7 +20,7 @@ export interface InferenceReceiptBody {
   inputHash: Hex
   parameters: Record<string, never>
   outputs: Record<string, JsonTensor>
-  /** keccak256 over each output in name order: utf8(name) ‖ 0x00 ‖ u32le rank ‖ u32le dims ‖ f32le values. */
+  /** keccak256 of the injective encoding of the outputs (tensors.ts). */
   outputHash: Hex
   runtime: string
   kernelsHash: Hex
@@ -34,40 +31,20 @@ export interface InferenceReceiptBody {
 
 export interface InferenceReceipt {
   kind: typeof INFERENCE_RECEIPT
-  version: 1
+  version: typeof INFERENCE_VERSION
   body: InferenceReceiptBody
   receiptHash: Hex
   signature: Eip712Signature
 }
 
-const toJson = (v: number): JsonValue =>
-  Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v
-const fromJson = (v: JsonValue): number =>
-  v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v
-
-export function outputsHash(outputs: Record<string, JsonTensor>): Hex {
-  const parts: Uint8Array[] = []
-  for (const name of Object.keys(outputs).sort()) {
-    const t = outputs[name]
-    const header = new Uint8Array(4 * (1 + t.dims.length))
-    const view = new DataView(header.buffer)
-    view.setUint32(0, t.dims.length, true)
-    t.dims.forEach((d, i) => view.setUint32(4 * (i + 1), d, true))
-    const values = Float32Array.from(t.data, fromJson)
-    parts.push(toBytes(name), new Uint8Array([0]), header, new Uint8Array(values.buffer))
-  }
-  return keccak256(concat(parts))
-}
-
-function asJson(t: Tensor): JsonTensor {
-  return { dims: t.dims, data: t.type === 'int64' ? Array.from(t.data, Number) : Array.from(t.data, toJson) }
-}
-
-/** Runs the model on the inputs with the deterministic CPU runtime: the outputs and their hash. */
-export function infer(modelBytes: Uint8Array, inputs: Record<string, HostInput>) {
+/**
+ * Runs the model on the inputs with the deterministic CPU runtime: the outputs and their hash. The
+ * inputs pass the same checks here as in `verify` (toTensors), so what is signed can be verified.
+ */
+export function infer(modelBytes: Uint8Array, inputs: Record<string, HostInput>, limits?: InferLimits) {
   const model = parseModel(modelBytes)
-  const out = runModel(model, toTensors(model, inputs))
-  const outputs = Object.fromEntries([...out].map(([name, t]) => [name, asJson(t)]))
+  const out = runModel(model, toTensors(model, inputs), limits)
+  const outputs = Object.fromEntries([...out].map(([name, t]) => [name, tensorJson(name, t)]))
   return { outputs, outputHash: outputsHash(outputs) }
 }
 
@@ -81,10 +58,14 @@ export async function createInferenceReceipt(
     adapter?: string
   },
 ): Promise<InferenceReceipt> {
-  const { outputs, outputHash } = infer(modelBytes, inputs)
+  // The receipt's inputs exactly as given (no coercion): they are what infer checks and runs.
   const plainInputs = Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [k, { dims: [...v.dims], data: Array.from(v.data) }]),
-  )
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      { dims: Array.isArray(v?.dims) ? [...v.dims] : v?.dims, data: v?.data && Array.from(v.data) },
+    ]),
+  ) as Record<string, HostInput>
+  const { outputs, outputHash } = infer(modelBytes, plainInputs)
   const body: InferenceReceiptBody = {
     model: { hash: keccak256(modelBytes), uri: options.uri },
     inputs: plainInputs,
@@ -98,53 +79,51 @@ export async function createInferenceReceipt(
     producer: options.account.address,
   }
   const signed = await signBody(INFERENCE_RECEIPT, body, options.account, options.target)
-  return { kind: INFERENCE_RECEIPT, version: 1, body, ...signed }
+  return { kind: INFERENCE_RECEIPT, version: INFERENCE_VERSION, body, ...signed }
 }
 
-function structureProblem(value: unknown): string | null {
+const isHash = (v: unknown) => typeof v === 'string' && isHex(v) && v.length === 66
+
+/** Why `value` is not a well-formed version-2 inference receipt, or null when it is. */
+export function structureProblem(value: unknown): string | null {
   const r = value as InferenceReceipt
   if (typeof r !== 'object' || r === null) return 'not a JSON object'
   if (r.kind !== INFERENCE_RECEIPT)
     return `kind is ${JSON.stringify(r.kind)}, expected "${INFERENCE_RECEIPT}"`
-  if (r.version !== 1) return `unsupported version ${JSON.stringify(r.version)}`
+  if ((r.version as number) === 1)
+    return 'version 1 inference receipts are refused: their output hash is not injective (docs/receipts.md); re-run infer for a version-2 receipt'
+  if (r.version !== INFERENCE_VERSION) return `unsupported version ${JSON.stringify(r.version)}`
   const b = r.body
   if (typeof b !== 'object' || b === null) return 'body is missing'
   if (
     typeof b.model !== 'object' ||
     b.model === null ||
-    !isHex(b.model.hash) ||
+    !isHash(b.model.hash) ||
     typeof b.model.uri !== 'string'
   )
-    return 'body.model needs hash and uri'
-  for (const k of ['inputs', 'outputs'] as const) {
-    if (typeof b[k] !== 'object' || b[k] === null) return `body.${k} is missing`
-    for (const [name, t] of Object.entries(b[k])) {
-      if (typeof t !== 'object' || t === null || !Array.isArray(t.dims) || !Array.isArray(t.data))
-        return `body.${k}.${name} needs dims and data arrays`
-      if (t.data.length !== t.dims.reduce((p: number, q: number) => p * q, 1))
-        return `body.${k}.${name}: data does not fill dims`
-      if (
-        !t.data.every(
-          (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity',
-        )
-      )
-        return `body.${k}.${name}: data must be numbers`
-    }
-  }
+    return 'body.model needs a 32-byte hash and a uri'
+  const inputs = inputsProblem(b.inputs)
+  if (inputs) return `body.inputs: ${inputs}`
+  const outputs = outputsProblem(b.outputs)
+  if (outputs) return `body.outputs: ${outputs}`
+  if (typeof b.parameters !== 'object' || b.parameters === null || Object.keys(b.parameters).length)
+    return 'body.parameters is reserved and must be {}'
+  if (b.runtime !== RUNTIME)
+    return `body.runtime is ${JSON.stringify(b.runtime)}; this verifier runs "${RUNTIME}"`
+  if (typeof b.adapter !== 'string') return 'body.adapter must be a string'
   for (const k of ['inputHash', 'outputHash', 'kernelsHash'] as const)
-    if (typeof b[k] !== 'string' || !isHex(b[k]) || b[k].length !== 66)
-      return `body.${k} is not a 32-byte hash`
-  if (typeof b.producer !== 'string' || !isHex(b.producer) || b.producer.length !== 42)
-    return 'body.producer is not an address'
-  if (typeof r.receiptHash !== 'string' || r.receiptHash.length !== 66)
-    return 'receiptHash is not a 32-byte hash'
+    if (!isHash(b[k])) return `body.${k} is not a 32-byte hash`
+  if (typeof b.producer !== 'string' || !isAddress(b.producer)) return 'body.producer is not an address'
+  if (!isHash(r.receiptHash)) return 'receiptHash is not a 32-byte hash'
   const s = r.signature
   if (
     typeof s !== 'object' ||
     s === null ||
     !Number.isSafeInteger(s.chainId) ||
     typeof s.verifyingContract !== 'string' ||
-    typeof s.value !== 'string'
+    !isAddress(s.verifyingContract) ||
+    typeof s.value !== 'string' ||
+    !isHex(s.value)
   )
     return 'signature must carry chainId, verifyingContract and value'
   return null
@@ -158,7 +137,7 @@ export async function validateInferenceReceipt(
   if (problem) return [{ name: 'structure', ok: false, detail: problem }]
   const r = value as InferenceReceipt
   const b = r.body
-  const checks: Check[] = [{ name: 'structure', ok: true, detail: 'a version-1 inference receipt' }]
+  const checks: Check[] = [{ name: 'structure', ok: true, detail: 'a version-2 inference receipt' }]
   const compare = (name: Check['name'], got: Hex, want: Hex) =>
     checks.push({
       name,
@@ -172,18 +151,29 @@ export async function validateInferenceReceipt(
   return checks
 }
 
-/** Re-executes the model on the receipt's inputs: the outputs must hash to outputHash, bit for bit. */
-export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array): Check[] {
+/**
+ * Re-executes the model on the receipt's inputs: the outputs must hash to outputHash, bit for bit. A
+ * model the runtime refuses (shapes, budgets, operators) fails 're-execution' with the error's name.
+ */
+export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array, limits?: InferLimits): Check[] {
+  const problem = structureProblem(r)
+  if (problem) return [{ name: 'structure', ok: false, detail: problem }]
   const modelHash = keccak256(modelBytes)
   if (modelHash !== r.body.model.hash)
     return [
       {
-        name: 'output hash',
+        name: 'model',
         ok: false,
         detail: `the model file hashes to ${modelHash}, the receipt names ${r.body.model.hash}`,
       },
     ]
-  const { outputHash } = infer(modelBytes, r.body.inputs)
+  let outputHash: Hex
+  try {
+    outputHash = infer(modelBytes, r.body.inputs, limits).outputHash
+  } catch (e) {
+    const named = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)
+    return [{ name: 're-execution', ok: false, detail: `the runtime refused it: ${named}` }]
+  }
   const ok = outputHash === r.body.outputHash
   return [
     {

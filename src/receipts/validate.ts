@@ -30,6 +30,7 @@ export interface Check {
     | 'kernels'
     | 'anchor'
     | 'anchor root'
+    | 'model'
   ok: boolean
   detail: string
 }
