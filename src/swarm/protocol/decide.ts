@@ -108,11 +108,20 @@ export function behind(v: RoundView): boolean {
  * peers behind the rounds this peer remembers are not counted. An even split on the same round goes to
  * the smaller start hash, so both sides choose the same winner from the same messages and the loser
  * resyncs onto it; without that rule two halves would each wait for the other forever.
+ *
+ * `wait`: an even split whose other side is one round behind (it has not committed to this round yet).
+ * Judged now, this side would see it a round back and keep its chain while the other side, a moment later,
+ * sees this one on the same round and keeps its own when its start is smaller: neither yields, and on a
+ * loaded machine that went on for rounds. So this side waits for their commits to this round and both
+ * compare the same two starts. A rival that resyncs meanwhile (its hello was answered this round) is not
+ * waited for.
  */
-export function forked(v: RoundView): boolean {
+export function forkChoice(v: RoundView): 'fork' | 'stay' | 'wait' {
   const { peer } = v
   let mine = 1
   let theirs = 0
+  let older = false
+  let lagging = false
   const rivals = new Set<string>()
   for (const x of connected(peer)) {
     const at = peer.positions.get(x)
@@ -122,12 +131,15 @@ export function forked(v: RoundView): boolean {
     if (ours === at.start) mine++
     else {
       theirs++
-      rivals.add(at.round === v.round ? at.start : 'older')
+      if (at.round === v.round) rivals.add(at.start)
+      else older = true
+      if (at.round === v.round - 1 && peer.joining.get(x) !== v.round) lagging = true
     }
   }
-  if (theirs !== mine) return theirs > mine
+  if (theirs !== mine) return theirs > mine ? 'fork' : 'stay'
+  if (lagging) return 'wait'
   const [rival] = rivals
-  return rivals.size === 1 && rival !== 'older' && rival < v.start
+  return !older && rivals.size === 1 && rival < v.start ? 'fork' : 'stay'
 }
 
 const decided = (v: RoundView) => [...messages(v).decides.values()].some((d) => d.start === v.start)
@@ -144,8 +156,10 @@ export async function close(v: RoundView, t0: number): Promise<'behind' | 'fork'
   const m = messages(v)
   const allCommitted = () => expected(peer).every((x) => m.commits.has(x))
   await peer.until(() => allCommitted() || decided(v) || behind(v), t0 + commitMs)
+  if (forkChoice(v) === 'wait')
+    await peer.until(() => forkChoice(v) !== 'wait' || decided(v) || behind(v), t0 + commitMs)
   if (behind(v) && !decided(v)) return 'behind'
-  if (forked(v)) return 'fork'
+  if (forkChoice(v) === 'fork') return 'fork'
   const ownDone = () => {
     if (!v.member) return true
     const { want, count } = verdictCounts(v)
