@@ -98,7 +98,7 @@ describe('lockstep verify against hostile receipts', () => {
   it('refuses model URIs file:///dev/zero and file:///dev/stdin without reading them', async () => {
     for (const uri of ['file:///dev/zero', 'file:///dev/stdin']) {
       const r = await lockstep(['verify', await inferenceReceipt(uri)])
-      expect(r.stdout, uri).toMatch(/✗ output hash: cannot read the model \(ModelUriError: .*http\(s\)/)
+      expect(r.stdout, uri).toMatch(/✗ model: cannot read the model \(ModelUriError: .*http\(s\)/)
       expect(r.status).toBe(1)
       record(uri, r)
     }
