@@ -2,7 +2,9 @@
 // signed, for this swarm, round, start state and sender); then a checker re-executes the steps it
 // draws and, on a mismatch, signs a one-step receipt of what it got: the fault evidence. Anyone holding
 // the producer's checkpoint before that step judges by replaying that one step — the step-level stage of
-// src/disputes, with every peer as the referee.
+// src/disputes, with every peer as the referee. Every replay runs under the round's own config
+// (`roundConfig`), never the one a checkpoint blob carries: the state hash covers the tensors and the
+// step but not the hyperparameters, so a blob's header is refused when it differs, and ignored otherwise.
 import type { Hex } from 'viem'
 import {
   hashJson,
@@ -17,6 +19,7 @@ import type { Checkpoint } from '../../train/trainer.ts'
 import type { SwarmCompute } from './compute.ts'
 import type { Commit, Fault } from './messages.ts'
 import { roundConfig, runId, type SwarmParams } from './params.ts'
+import { configDifference } from '../../train/configDiff.ts'
 
 export interface VerifyContext {
   params: SwarmParams
@@ -71,26 +74,34 @@ export async function checkCommit(
   const { params: p, compute } = ctx
   const r = commit.receipt
   const start = r.body.startStep
-  const batchSeed = r.body.config.seed
+  const config = roundConfig(p, commit.round, from)
   const full = p.checkSteps >= p.stepsPerRound
   const steps = full ? [start + 1] : sampleSteps(r, p.checkSteps, seed).sort((a, b) => a - b)
   for (const s of steps) {
-    const before =
+    const fetched =
       s - 1 === start ? model : await ctx.fetchCheckpoint(commit.checkpoints[s - start - 2], [from])
-    if (stateHash(before.step, before.tensors) !== committed(r, s - 1))
+    const header = configDifference(config, fetched.config, { ignoreSeed: true })
+    if (header)
+      return {
+        ok: false,
+        fault: null,
+        detail: `its checkpoint after step ${s - 1} carries another ${header}`,
+      }
+    if (stateHash(fetched.step, fetched.tensors) !== committed(r, s - 1))
       return {
         ok: false,
         fault: null,
         detail: `its checkpoint after step ${s - 1} is not the committed state`,
       }
-    const out = await compute.train(before, batchSeed, full ? p.stepsPerRound : 1)
+    const before = { ...fetched, config }
+    const out = await compute.train(before, config.seed, full ? p.stepsPerRound : 1)
     const i = out.stepHashes.findIndex((h, k) => h !== committed(r, s + k))
     if (i < 0) continue
     const at = s + i
     const prior = i === 0 ? before : out.checkpoints[i - 1]
     const body = trainingReceiptBody({
       runId: faultRunId(self, r.receiptHash),
-      config: r.body.config,
+      config,
       data: r.body.data,
       startStep: at - 1,
       endStep: at,
@@ -111,9 +122,11 @@ export async function checkCommit(
 }
 
 /**
- * Judges a fault by replaying its one step: returns who is proven wrong — the producer (its commitment
- * differs from the replay), the checker (its claim differs), or both. Throws when the evidence is not
- * well formed (then it proves nothing and nobody is excluded for it).
+ * Judges a fault by replaying its one step under the round's config: returns who is proven wrong — the
+ * producer (its commitment differs from the replay), the checker (its claim differs, it claims the
+ * committed state itself, or the blob it names carries another config: an honest checker keeps only
+ * blobs of the round's config), or both. Throws when the evidence is not well formed (then it proves
+ * nothing and nobody is excluded for it).
  */
 export async function judgeFault(
   ctx: VerifyContext,
@@ -134,14 +147,19 @@ export async function judgeFault(
   if (c.startStateHash !== committed(r, fault.step - 1)) throw new Error('the checker started elsewhere')
   const failed = (await validateTrainingReceipt(fault.checker, ctx.params.target)).filter((x) => !x.ok)
   if (failed.length) throw new Error(`checker receipt: ${failed.map((x) => x.name).join(', ')}`)
-  const before = fault.before === null ? model : await ctx.fetchCheckpoint(fault.before, [checker, producer])
+  const config = roundConfig(ctx.params, commit.round, producer)
+  const fetched = fault.before === null ? model : await ctx.fetchCheckpoint(fault.before, [checker, producer])
   if (
     fault.before === null
       ? fault.step - 1 !== r.body.startStep
-      : stateHash(before.step, before.tensors) !== c.startStateHash
+      : stateHash(fetched.step, fetched.tensors) !== c.startStateHash
   )
     throw new Error('the checkpoint before the step is not the committed state')
-  const [replayed] = (await ctx.compute.train(before, r.body.config.seed, 1)).stepHashes
+  if (c.stepHashes[0] === committed(r, fault.step)) return ['checker'] // accuses with no difference
+  if (fault.before !== null && configDifference(config, fetched.config, { ignoreSeed: true }))
+    return ['checker']
+  const before = { ...fetched, config }
+  const [replayed] = (await ctx.compute.train(before, config.seed, 1)).stepHashes
   const wrong: ('producer' | 'checker')[] = []
   if (replayed !== committed(r, fault.step)) wrong.push('producer')
   if (replayed !== c.stepHashes[0]) wrong.push('checker')
