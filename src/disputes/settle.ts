@@ -2,12 +2,15 @@
 // computer's re-execution), the corpus, and whatever step traces the parties handed over. The CPU
 // reference replays to the disputed step and traces it; a party whose commitment there matches the
 // reference is represented by that trace (it is what an honest party must answer), the others by the
-// trace they supplied. With a trace on each side, dispute() names the one operator and the party.
+// trace they supplied. With a trace on each side, dispute() names the one operator and the party. The
+// reference's trace is also what the referee judges both traces against: every operator, argument and
+// input is derived here from the receipt's config, never taken from a party.
 import type { Hex } from 'viem'
 import { cpuBackend } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
-import type { TrainingReceipt } from '../receipts/training.ts'
+import { hashJson, type TrainingReceipt } from '../receipts/training.ts'
+import { NotADisputeError } from '../errors/dispute.ts'
 import { dispute, firstDivergentStep, type Evidence, type StepTrace } from './dispute.ts'
 import { traceStep } from './stepTrace.ts'
 
@@ -47,6 +50,8 @@ export const partyName = (label: string, r: TrainingReceipt) => `${label} (${r.b
 
 export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => void = () => {}) {
   const { a, b, corpus } = input
+  if (hashJson(a.body.config) !== a.body.configHash)
+    throw new NotADisputeError('Receipt A does not hold the config it hashes: it proves nothing.')
   const target = b ? firstDivergentStep(a, b) : null
   if (target) onEvent({ phase: 'step', step: target.index, rounds: target.rounds })
   const { step, before, reference } = await replayTo(a, corpus, target?.index, onEvent)
@@ -96,11 +101,24 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
       receipt: s.receipt,
       traceStep: async () => traces[i]!,
     }))
-    result.evidence = await dispute(parties[0], parties[1], cpuBackend)
+    result.evidence = await dispute(parties[0], parties[1], cpuBackend, refTrace)
   } catch (e) {
     result.note = e instanceof Error ? e.message : String(e)
   }
   return result
+}
+
+/**
+ * The referee's own trace of `step` of `r` and the state it ends in: replayed on the CPU reference from
+ * the receipt's config (the commitments before `step` must be the replay's), then traced.
+ */
+export async function referenceStep(
+  r: TrainingReceipt,
+  corpus: Uint8Array,
+  step: number,
+): Promise<{ trace: StepTrace; stateHash: Hex }> {
+  const { before } = await replayTo(r, corpus, step, () => {})
+  return traceStep(cpuBackend, before, splitCorpus(corpus, r.body.data.valFraction).train)
 }
 
 /**
