@@ -96,7 +96,7 @@ describe('dispute', () => {
     expect(cheater.receipt.body.stepHashes.slice(0, 3)).toEqual(honest.receipt.body.stepHashes.slice(0, 3))
     expect(cheater.receipt.body.stepHashes[3]).not.toBe(honest.receipt.body.stepHashes[3])
 
-    const evidence = await dispute(honest, cheater, cpuBackend, await referee(honest, cheater))
+    const evidence = await dispute(honest, cheater, await referee(honest, cheater))
     expect(evidence.step).toBe(4)
     expect(evidence.stepRounds).toBeLessThanOrEqual(Math.ceil(Math.log2(6)))
     expect(evidence.opIndex).toBe(57)
@@ -130,7 +130,7 @@ describe('dispute', () => {
     const last = trace.records.length - 1 // an adamw update, the step's final operator
     expect(trace.records[last].op).toBe('adamw')
     const cheater = await withReceipt(producer('cheater', cheatKey, [2, last]), 3)
-    const evidence = await dispute(cheater, honest, cpuBackend, await referee(cheater, honest))
+    const evidence = await dispute(cheater, honest, await referee(cheater, honest))
     expect([evidence.step, evidence.opIndex, evidence.op.name]).toEqual([2, last, 'adamw'])
     expect(evidence.wrong).toEqual(['cheater'])
   }, 120_000)
@@ -138,7 +138,7 @@ describe('dispute', () => {
   it('refuses receipts that are not a dispute', async () => {
     const a = await withReceipt(producer('a', honestKey), 2)
     const b = await withReceipt(producer('b', cheatKey), 2)
-    await expect(dispute(a, b, cpuBackend, { records: [], values: new Map() })).rejects.toThrow(
+    await expect(dispute(a, b, { records: [], values: new Map() })).rejects.toThrow(
       /Not a dispute: both commit to the same state/,
     )
   }, 60_000)
@@ -148,7 +148,7 @@ describe('dispute', () => {
     const liar = await withReceipt(producer('liar', cheatKey, undefined, fast), 2)
     const honest = await withReceipt(producer('honest', honestKey), 2)
     expect(liar.receipt.body.configHash).toBe(honest.receipt.body.configHash) // it claims the agreed config
-    const evidence = await dispute(liar, honest, cpuBackend, await referee(liar, honest))
+    const evidence = await dispute(liar, honest, await referee(liar, honest))
     expect(evidence.op.name).toBe('adamw')
     expect(evidence.wrong).toEqual(['liar'])
     expect(evidence.refused[0]).toMatch(/^args\[0\]\.lr: /)

@@ -105,15 +105,10 @@ export function firstDivergentStep(
 
 /**
  * Settles one step: `reference` is the referee's own trace of it (settle.ts derives it from the receipts'
- * config and the agreed state on the CPU reference). Throws NotADisputeError when neither party's trace
+ * config and the agreed state on the CPU reference), so its outputs are the referee's recomputation. Throws NotADisputeError when neither party's trace
  * departs from it (the divergence is then in a commitment alone: settle names that from the state hashes).
  */
-export async function dispute<T>(
-  a: Party,
-  b: Party,
-  referee: Backend<T>,
-  reference: StepTrace,
-): Promise<Evidence> {
+export async function dispute(a: Party, b: Party, reference: StepTrace): Promise<Evidence> {
   const steps = firstDivergentStep(a.receipt, b.receipt)
   const traces = await Promise.all([a.traceStep(steps.index), b.traceStep(steps.index)])
   const ref = reference.records
@@ -130,7 +125,7 @@ export async function dispute<T>(
   const opRounds =
     n > 0 && pa[n - 1] !== pb[n - 1] ? bisect(-1, n - 1, (i) => i < 0 || pa[i] === pb[i]).rounds : 0
   const derived = ref[k]
-  const refOut = await recompute(referee, derived, reference.values)
+  const refOut = derived.outputs // the referee computed its own trace: these are its outputs
   const claimed = traces.map((t) => claim(t?.records?.[k])) as Evidence['claimed']
   const counts = {
     referee: ref.length,
@@ -187,6 +182,11 @@ const sameHashes = (x: unknown, ref: Hex[]) =>
  * ForgedEvidenceError when the evidence's own arguments are not what its config gives.
  */
 export async function checkEvidence<T>(e: Evidence, be: Backend<T>): Promise<string[]> {
+  return judgeEvidence(e, await recomputeEvidence(e, be))
+}
+
+/** checkEvidence's one recomputation: the operator's outputs from the enclosed inputs. */
+export async function recomputeEvidence<T>(e: Evidence, be: Backend<T>): Promise<Hex[]> {
   if (e.version !== 2) throw new ForgedEvidenceError(`Unsupported evidence version ${e.version}.`)
   if (e.op.name === 'adamw') {
     const problem = adamwProblem(e.config, e.step, e.op.args)
@@ -196,14 +196,12 @@ export async function checkEvidence<T>(e: Evidence, be: Backend<T>): Promise<str
   const values = new Map(
     e.inputValues.map((v) => [v.hash, { shape: v.shape, data: Float32Array.from(v.data) }] as const),
   )
-  const record: OpRecord = {
-    index: e.opIndex,
-    op: e.op.name,
-    args: e.op.args,
-    inputs: e.op.inputs,
-    outputs: [],
-  }
-  const out = await recompute(be, record, values)
+  const record = { index: e.opIndex, op: e.op.name, args: e.op.args, inputs: e.op.inputs, outputs: [] }
+  return recompute(be, record, values)
+}
+
+/** The parties evidence proves wrong, given the recomputed outputs `out`. */
+export function judgeEvidence(e: Evidence, out: Hex[]): string[] {
   return e.parties.filter(
     (_, i) =>
       refusal({ ...e.op, op: e.op.name }, e.claimed[i], out.length, e.counts.referee, e.counts.claimed[i]) !==

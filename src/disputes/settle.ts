@@ -58,11 +58,23 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
   if (!target) onEvent({ phase: 'step', step, rounds: 0 })
 
   onEvent({ phase: 'trace', step })
-  const { trace: refTrace } = await traceStep(
-    cpuBackend,
-    before,
-    splitCorpus(corpus, a.body.data.valFraction).train,
-  )
+  const { trace } = await traceStep(cpuBackend, before, splitCorpus(corpus, a.body.data.valFraction).train)
+  return settleStep(input, { step, stepRounds: target?.rounds ?? 0 }, { trace, stateHash: reference })
+}
+
+/**
+ * The decision once the referee has its own trace of the disputed step and the state it ends in
+ * (`settle` replays to it; the fuzz suite caches it): whose commitment is the referee's, and, with a
+ * trace from each side, the operator and the party.
+ */
+export async function settleStep(
+  input: SettleInput,
+  at: { step: number; stepRounds: number },
+  ref: { trace: StepTrace; stateHash: Hex },
+): Promise<SettleResult> {
+  const { a, b } = input
+  const { step } = at
+  const { trace: refTrace, stateHash: reference } = ref
   // The local side's receipt: a's agreed commitments, then the reference's state at the disputed step.
   const local: TrainingReceipt = {
     ...a,
@@ -80,7 +92,7 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
     const stateHash = commitment(s.receipt, step)
     return { party: s.party, stateHash, matchesReference: stateHash === reference }
   })
-  const result: SettleResult = { step, stepRounds: target?.rounds ?? 0, reference, claims }
+  const result: SettleResult = { step, stepRounds: at.stepRounds, reference, claims }
 
   const traces = sides.map((s, i) => {
     if (s.receipt === local || claims[i].matchesReference) return refTrace
@@ -101,7 +113,7 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
       receipt: s.receipt,
       traceStep: async () => traces[i]!,
     }))
-    result.evidence = await dispute(parties[0], parties[1], cpuBackend, refTrace)
+    result.evidence = await dispute(parties[0], parties[1], refTrace)
   } catch (e) {
     result.note = e instanceof Error ? e.message : String(e)
   }
