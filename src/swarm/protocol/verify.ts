@@ -96,7 +96,13 @@ export async function checkCommit(
     const before = { ...fetched, config }
     const out = await compute.train(before, config.seed, full ? p.stepsPerRound : 1)
     const i = out.stepHashes.findIndex((h, k) => h !== committed(r, s + k))
-    if (i < 0) continue
+    if (i < 0) {
+      // The loss a commit reports is its steps' mean (round.ts): a full check covers it too.
+      const loss = out.losses.reduce((a, b) => a + b, 0) / out.losses.length
+      if (full && !Object.is(loss, commit.loss))
+        return { ok: false, fault: null, detail: `it reports loss ${commit.loss}; its steps give ${loss}` }
+      continue
+    }
     const at = s + i
     const prior = i === 0 ? before : out.checkpoints[i - 1]
     const body = trainingReceiptBody({
@@ -123,10 +129,12 @@ export async function checkCommit(
 
 /**
  * Judges a fault by replaying its one step under the round's config: returns who is proven wrong — the
- * producer (its commitment differs from the replay), the checker (its claim differs, it claims the
- * committed state itself, or the blob it names carries another config: an honest checker keeps only
- * blobs of the round's config), or both. Throws when the evidence is not well formed (then it proves
- * nothing and nobody is excluded for it).
+ * producer (its commitment differs from the replay), the checker (its claim differs), or both. Everything
+ * in a fault is its checker's own signed word, and an honest checker's fault is well formed by
+ * construction, so a malformed one names the checker too: one that accuses another receipt or step,
+ * is not bound to it, starts elsewhere, claims the committed state itself, or names a blob that is not
+ * the committed state or carries another config. Throws only where nothing can be proven: the blob
+ * cannot be fetched, or the receipts name kernels this peer does not run (then nobody is excluded).
  */
 export async function judgeFault(
   ctx: VerifyContext,
@@ -137,25 +145,13 @@ export async function judgeFault(
   model: Checkpoint,
 ): Promise<('producer' | 'checker')[]> {
   const r = commit.receipt
+  const malformed = await faultProblem(ctx, checker, commit, fault)
+  if (malformed) return ['checker']
   const c = fault.checker.body
-  if (fault.receipt.receiptHash !== r.receiptHash) throw new Error('the fault accuses another receipt')
-  if (c.runId !== faultRunId(checker, r.receiptHash)) throw new Error('the fault is not bound to its checker')
-  if (c.configHash !== r.body.configHash || c.startStep !== fault.step - 1 || c.endStep !== fault.step)
-    throw new Error('the checker receipt is not for that step')
-  if (fault.step <= r.body.startStep || fault.step > r.body.endStep)
-    throw new Error('step outside the receipt')
-  if (c.startStateHash !== committed(r, fault.step - 1)) throw new Error('the checker started elsewhere')
-  const failed = (await validateTrainingReceipt(fault.checker, ctx.params.target)).filter((x) => !x.ok)
-  if (failed.length) throw new Error(`checker receipt: ${failed.map((x) => x.name).join(', ')}`)
   const config = roundConfig(ctx.params, commit.round, producer)
   const fetched = fault.before === null ? model : await ctx.fetchCheckpoint(fault.before, [checker, producer])
-  if (
-    fault.before === null
-      ? fault.step - 1 !== r.body.startStep
-      : stateHash(fetched.step, fetched.tensors) !== c.startStateHash
-  )
-    throw new Error('the checkpoint before the step is not the committed state')
-  if (c.stepHashes[0] === committed(r, fault.step)) return ['checker'] // accuses with no difference
+  if (fault.before !== null && stateHash(fetched.step, fetched.tensors) !== c.startStateHash)
+    return ['checker']
   if (fault.before !== null && configDifference(config, fetched.config, { ignoreSeed: true }))
     return ['checker']
   const before = { ...fetched, config }
@@ -164,4 +160,29 @@ export async function judgeFault(
   if (replayed !== committed(r, fault.step)) wrong.push('producer')
   if (replayed !== c.stepHashes[0]) wrong.push('checker')
   return wrong
+}
+
+/** Why a fault is not one an honest checker makes (null when well formed); throws when unprovable. */
+async function faultProblem(
+  ctx: VerifyContext,
+  checker: string,
+  commit: Commit,
+  fault: Fault,
+): Promise<string | null> {
+  const r = commit.receipt
+  const c = fault.checker?.body
+  if (fault.receipt?.receiptHash !== r.receiptHash) return 'the fault accuses another receipt'
+  if (!c || c.runId !== faultRunId(checker, r.receiptHash)) return 'the fault is not bound to its checker'
+  if (c.configHash !== r.body.configHash || c.startStep !== fault.step - 1 || c.endStep !== fault.step)
+    return 'the checker receipt is not for that step'
+  if (fault.step <= r.body.startStep || fault.step > r.body.endStep) return 'step outside the receipt'
+  if (c.startStateHash !== committed(r, fault.step - 1)) return 'the checker started elsewhere'
+  if (c.kernelsHash !== r.body.kernelsHash) return 'the checker names other kernels'
+  if (c.stepHashes[0] === committed(r, fault.step)) return 'it claims the committed state itself'
+  if (fault.before === null && fault.step - 1 !== r.body.startStep)
+    return 'no blob for a step after the start'
+  const failed = (await validateTrainingReceipt(fault.checker, ctx.params.target)).filter((x) => !x.ok)
+  if (failed.length && failed.every((x) => x.name === 'kernels'))
+    throw new Error('the receipts name kernels this peer does not run') // version skew proves nothing
+  return failed.length ? `checker receipt: ${failed.map((x) => x.name).join(', ')}` : null
 }
