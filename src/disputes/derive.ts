@@ -10,23 +10,30 @@ import type { OpRecord } from './trace.ts'
 
 /** The part of a record a party claims about one operator. */
 export interface ClaimedRecord {
+  index: number
   op: string
   args: unknown[]
   inputs: Hex[]
   outputs: Hex[]
 }
 
+const RECORD_KEYS = ['index', 'op', 'args', 'inputs', 'outputs']
+
 /**
- * Where a party's record differs from the referee's on what it must not choose (the operator, its
- * arguments, its inputs, how many outputs): "args[0].lr: 0.006, expected 0.003", or null.
+ * Where a party's record differs from the referee's on what it must not choose (its position, the
+ * operator, its arguments, its inputs, how many outputs): "args[0].lr: 0.006, expected 0.003", or null.
  */
 export function recordProblem(
   derived: { op: string; args: unknown[]; inputs: Hex[] },
   claimed: ClaimedRecord | null | undefined,
   outputs: number,
+  index: number,
 ): string | null {
-  if (!claimed) return 'no record for this operator'
+  if (typeof claimed !== 'object' || claimed === null) return 'no record for this operator'
+  const extra = Object.keys(claimed).find((k) => !RECORD_KEYS.includes(k))
+  if (extra) return `${extra}: a field no record has`
   const d =
+    firstDifference(index, claimed.index, 'index') ??
     firstDifference(derived.op, claimed.op, 'op') ??
     firstDifference(derived.args, claimed.args, 'args') ??
     firstDifference(derived.inputs, claimed.inputs, 'inputs') ??
@@ -45,7 +52,7 @@ export function firstDeviation(
   for (let i = 0; i < n; i++) {
     const r = reference[i]
     const field =
-      recordProblem(r, trace[i], r.outputs.length) ??
+      recordProblem(r, trace[i], r.outputs.length, i) ??
       (firstDifference(r.outputs, trace[i].outputs, 'outputs') &&
         describeDifference(firstDifference(r.outputs, trace[i].outputs, 'outputs')!))
     if (field) return { index: i, field }

@@ -1,18 +1,19 @@
 // Verde-style disputes: two receipts that agree on the start and disagree on the end. Bisection over
 // the step commitments finds the first divergent step; bisection over that step's operator trace (by
-// prefix hashes, so agreement is monotone) finds where the parties part. The referee never takes an
+// output prefixes, so agreement is monotone) finds where the parties part. The referee never takes an
 // operator, argument or input from a party: it holds its own trace of the step, derived from the
 // receipts' config and the agreed state (settle.ts), and judges each party's trace against it. At the
 // first operator where a party deviates, a record that differs in what nobody may choose (operator,
 // arguments, inputs) is refused with the field named; otherwise the referee recomputes that one operator
 // from its own inputs and arguments and names the party whose outputs differ. The evidence is
 // self-contained, and carries the config so a re-checker derives the AdamW hyperparameters itself.
-import { concat, keccak256, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import type { Backend } from '../train/backend.ts'
 import type { TrainConfig } from '../train/trainer.ts'
 import { hashJson, type TrainingReceipt } from '../receipts/training.ts'
 import { ForgedEvidenceError, NotADisputeError } from '../errors/dispute.ts'
 import { recompute, type OpRecord, type TensorValue } from './trace.ts'
+import { firstDifference } from '../util/diff.ts'
 import { adamwProblem, firstDeviation, recordProblem, type ClaimedRecord } from './derive.ts'
 
 export interface StepTrace {
@@ -53,13 +54,6 @@ export interface Evidence {
   /** The parties proven wrong: refused, or outputs that differ from the recomputation. */
   wrong: string[]
 }
-function prefixHashes(records: OpRecord[]): Hex[] {
-  const out: Hex[] = []
-  let h = keccak256(new Uint8Array(0))
-  for (const r of records) out.push((h = keccak256(concat([h, ...r.outputs]))))
-  return out
-}
-
 /** First index in [lo, hi) where agree() turns false, for a monotone agree(); rounds counted. */
 function bisect(lo: number, hi: number, agree: (i: number) => boolean): { index: number; rounds: number } {
   let rounds = 0
@@ -120,10 +114,14 @@ export async function dispute(a: Party, b: Party, reference: StepTrace): Promise
     )
   // The first operator where either party departs; past the referee's end, its last (the count differs).
   const k = Math.min(Math.min(...at), ref.length - 1)
-  const [pa, pb] = traces.map((t) => prefixHashes(Array.isArray(t?.records) ? t.records : []))
-  const n = Math.min(pa.length, pb.length)
-  const opRounds =
-    n > 0 && pa[n - 1] !== pb[n - 1] ? bisect(-1, n - 1, (i) => i < 0 || pa[i] === pb[i]).rounds : 0
+  // Bisection over output prefixes, as parties exchanging prefix hashes pᵢ = keccak256(pᵢ₋₁ ‖ outputs of
+  // operator i) would run it: with both traces at hand, prefix i agrees exactly when every output through
+  // i does, so the first record whose outputs differ stands in for the hashes.
+  const [ra, rb] = traces.map((t) => (Array.isArray(t?.records) ? t.records : []))
+  const n = Math.min(ra.length, rb.length)
+  let parted = 0
+  while (parted < n && !firstDifference(ra[parted]?.outputs, rb[parted]?.outputs)) parted++
+  const opRounds = parted < n ? bisect(-1, n - 1, (i) => i < parted).rounds : 0
   const derived = ref[k]
   const refOut = derived.outputs // the referee computed its own trace: these are its outputs
   const claimed = traces.map((t) => claim(t?.records?.[k])) as Evidence['claimed']
@@ -131,7 +129,9 @@ export async function dispute(a: Party, b: Party, reference: StepTrace): Promise
     referee: ref.length,
     claimed: traces.map((t) => t?.records?.length ?? 0) as [number, number],
   }
-  const refused = claimed.map((c, i) => refusal(derived, c, refOut.length, counts.referee, counts.claimed[i]))
+  const refused = claimed.map((c, i) =>
+    refusal(derived, k, c, refOut.length, counts.referee, counts.claimed[i]),
+  )
   const names: [string, string] = [a.name, b.name]
   return {
     kind: 'lockstep/dispute-evidence',
@@ -155,20 +155,20 @@ export async function dispute(a: Party, b: Party, reference: StepTrace): Promise
   }
 }
 
-/** A party's record reduced to what it claims (anything malformed stays, to be refused by name). */
+/** A party's record as it claimed it (anything malformed or extra stays, to be refused by name). */
 function claim(r: OpRecord | undefined): ClaimedRecord | null {
-  if (typeof r !== 'object' || r === null) return null
-  return { op: r.op, args: r.args, inputs: r.inputs, outputs: r.outputs }
+  return typeof r === 'object' && r !== null ? { ...r } : null
 }
 
 function refusal(
   derived: { op: string; args: unknown[]; inputs: Hex[] },
+  index: number,
   claimed: ClaimedRecord | null,
   outputs: number,
   refCount: number,
   count: number,
 ): string | null {
-  const field = recordProblem(derived, claimed, outputs)
+  const field = recordProblem(derived, claimed, outputs, index)
   if (field) return field
   return count === refCount ? null : `records.length: ${count}, expected ${refCount}`
 }
@@ -204,7 +204,13 @@ export async function recomputeEvidence<T>(e: Evidence, be: Backend<T>): Promise
 export function judgeEvidence(e: Evidence, out: Hex[]): string[] {
   return e.parties.filter(
     (_, i) =>
-      refusal({ ...e.op, op: e.op.name }, e.claimed[i], out.length, e.counts.referee, e.counts.claimed[i]) !==
-        null || !sameHashes(e.claimed[i]?.outputs, out),
+      refusal(
+        { ...e.op, op: e.op.name },
+        e.opIndex,
+        e.claimed[i],
+        out.length,
+        e.counts.referee,
+        e.counts.claimed[i],
+      ) !== null || !sameHashes(e.claimed[i]?.outputs, out),
   )
 }
