@@ -8,7 +8,14 @@ const sources = import.meta.glob('../../shaders/**/*.wgsl', {
   eager: true,
 }) as Record<string, string>
 
+let memo: Hex | undefined
+
+/** Computed once: the sources are fixed at build time, and every receipt check asks for it. */
 export function kernelsHash(): Hex {
+  return (memo ??= hashSources())
+}
+
+function hashSources(): Hex {
   const parts = Object.keys(sources)
     .sort()
     .flatMap((path) => [

@@ -11,28 +11,45 @@ import { MICRO } from '../swarm/sim/swarm.ts'
 import { rng } from './lies.ts'
 import { Tally } from './tally.ts'
 import { disputeBench, disputeCases } from './disputeArena.ts'
+import { swarmBench, swarmCases } from './swarmArena.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const SEED = Number(process.env.FUZZ_SEED ?? 15)
 const CASES = Number(process.env.FUZZ_CASES ?? 10_240)
+/** How the cases split between the arenas (the rest go to training-receipt verify). */
+const SHARE = { dispute: 0.45, swarm: 0.15 /* per swarm bench: full and sampled checks */ }
 
 describe('adversarial fuzz', () => {
   it(`${CASES} planted lies: every liar caught, no honest party convicted (seed ${SEED})`, async () => {
-    const t0 = performance.now()
     const tally = new Tally()
     const r = rng(SEED)
-    const config = defaultTrainConfig(MICRO, { steps: 2, batch: 2 })
-    const dispute = await disputeBench(corpus, config)
-    const tSetup = performance.now()
-    await disputeCases(dispute, tally, Math.round(CASES * 0.45), r)
-    const tDispute = performance.now()
+    const times: string[] = []
+    const timed = async (name: string, f: () => Promise<void>) => {
+      const t0 = performance.now()
+      await f()
+      times.push(`${name} ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    }
+    await timed('dispute', async () => {
+      const bench = await disputeBench(corpus, defaultTrainConfig(MICRO, { steps: 2, batch: 2 }))
+      await disputeCases(bench, tally, Math.round(CASES * SHARE.dispute), r)
+    })
+    for (const [H, checkSteps] of [
+      [2, 2],
+      [4, 1],
+    ])
+      await timed(`swarm (H ${H}, checkSteps ${checkSteps})`, async () =>
+        swarmCases(await swarmBench(corpus, H, checkSteps), tally, Math.round(CASES * SHARE.swarm), r),
+      )
+    const refused = Object.fromEntries(tally.refusedOnly)
     console.log(
-      `[fuzz] setup ${((tSetup - t0) / 1000).toFixed(1)} s, dispute ${((tDispute - tSetup) / 1000).toFixed(1)} s`,
-    )
-    console.log(
-      `[fuzz] ${tally.cases} cases: ${tally.honestConvicted.length} honest convicted, ${tally.liarsMissed.length} liars missed (seed ${SEED})`,
+      `[fuzz] ${tally.cases} cases: ${tally.honestConvicted.length} honest convicted, ${tally.liarsMissed.length} liars missed (seed ${SEED}; ${times.join(', ')})`,
     )
     console.log(`[fuzz] by kind: ${JSON.stringify(Object.fromEntries(tally.byKind))}`)
+    console.log(`[fuzz] refused without anyone excluded, or not drawn: ${JSON.stringify(refused)}`)
+    if (process.env.FUZZ_PROFILE)
+      console.log(
+        `[fuzz] ms by kind: ${JSON.stringify(Object.fromEntries([...tally.ms].map(([k, v]) => [k, Math.round(v)])))}`,
+      )
     expect(tally.honestConvicted).toEqual([])
     expect(tally.liarsMissed).toEqual([])
   }, 600_000)

@@ -16,7 +16,14 @@ export class Tally {
   /** Lies refused without anyone excluded (an accusation that proves nothing), by kind. */
   readonly refusedOnly = new Map<string, number>()
 
+  /** Milliseconds spent per kind (the time from one case's start to the next's). */
+  readonly ms = new Map<string, number>()
+  #last: { key: string; at: number } | null = null
+
   count(arena: string, kind: string): void {
+    const now = performance.now()
+    if (this.#last) this.ms.set(this.#last.key, (this.ms.get(this.#last.key) ?? 0) + now - this.#last.at)
+    this.#last = { key: `${arena}/${kind.split('.').slice(0, 2).join('.')}`, at: now }
     this.cases++
     const key = `${arena}/${kind}`
     this.byKind.set(key, (this.byKind.get(key) ?? 0) + 1)

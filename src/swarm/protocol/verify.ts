@@ -16,6 +16,7 @@ import { sampleSteps } from '../../receipts/replay.ts'
 import { validateTrainingReceipt } from '../../receipts/validate.ts'
 import { stateHash } from '../../train/state.ts'
 import type { Checkpoint } from '../../train/trainer.ts'
+import { checkpointHash, encodeCheckpoint } from './codec.ts'
 import type { SwarmCompute } from './compute.ts'
 import type { Commit, Fault } from './messages.ts'
 import { roundConfig, runId, type SwarmParams } from './params.ts'
@@ -52,6 +53,8 @@ export async function commitProblem(p: SwarmParams, from: string, c: Commit): Pr
   return failed.length ? failed.map((x) => `${x.name}: ${x.detail}`).join('; ') : null
 }
 
+const blobHash = (c: Checkpoint) => checkpointHash(encodeCheckpoint(c))
+
 /** The checker receipt's runId: binds a fault to its checker and the receipt it accuses. */
 export const faultRunId = (checker: string, accused: Hex) => `fault/${accused}/${checker}`
 
@@ -80,7 +83,7 @@ export async function checkCommit(
   for (const s of steps) {
     const fetched =
       s - 1 === start ? model : await ctx.fetchCheckpoint(commit.checkpoints[s - start - 2], [from])
-    const header = configDifference(config, fetched.config, { ignoreSeed: true })
+    const header = s - 1 === start ? null : configDifference(config, fetched.config)
     if (header)
       return {
         ok: false,
@@ -101,6 +104,14 @@ export async function checkCommit(
       const loss = out.losses.reduce((a, b) => a + b, 0) / out.losses.length
       if (full && !Object.is(loss, commit.loss))
         return { ok: false, fault: null, detail: `it reports loss ${commit.loss}; its steps give ${loss}` }
+      // Checkpoints encode canonically, so a full check also covers every blob hash the commit lists.
+      const blob = full ? out.checkpoints.findIndex((c, k) => blobHash(c) !== commit.checkpoints[k]) : -1
+      if (blob >= 0)
+        return {
+          ok: false,
+          fault: null,
+          detail: `its blob after step ${start + blob + 1} is not this replay's`,
+        }
       continue
     }
     const at = s + i
@@ -152,8 +163,7 @@ export async function judgeFault(
   const fetched = fault.before === null ? model : await ctx.fetchCheckpoint(fault.before, [checker, producer])
   if (fault.before !== null && stateHash(fetched.step, fetched.tensors) !== c.startStateHash)
     return ['checker']
-  if (fault.before !== null && configDifference(config, fetched.config, { ignoreSeed: true }))
-    return ['checker']
+  if (fault.before !== null && configDifference(config, fetched.config)) return ['checker']
   const before = { ...fetched, config }
   const [replayed] = (await ctx.compute.train(before, config.seed, 1)).stepHashes
   const wrong: ('producer' | 'checker')[] = []
