@@ -12,6 +12,7 @@ import { rng } from './lies.ts'
 import { Tally } from './tally.ts'
 import { disputeBench, disputeCases } from './disputeArena.ts'
 import { swarmBench, swarmCases } from './swarmArena.ts'
+import { verifyBench, verifyCases } from './verifyArena.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const SEED = Number(process.env.FUZZ_SEED ?? 15)
@@ -40,6 +41,10 @@ describe('adversarial fuzz', () => {
       await timed(`swarm (H ${H}, checkSteps ${checkSteps})`, async () =>
         swarmCases(await swarmBench(corpus, H, checkSteps), tally, Math.round(CASES * SHARE.swarm), r),
       )
+    await timed('verify', async () => {
+      const bench = await verifyBench(corpus, defaultTrainConfig(MICRO, { steps: 3, batch: 2 }))
+      await verifyCases(bench, tally, CASES - tally.cases, r)
+    })
     const refused = Object.fromEntries(tally.refusedOnly)
     console.log(
       `[fuzz] ${tally.cases} cases: ${tally.honestConvicted.length} honest convicted, ${tally.liarsMissed.length} liars missed (seed ${SEED}; ${times.join(', ')})`,

@@ -10,7 +10,13 @@ import { stateHash } from '../train/state.ts'
 import type { Checkpoint, TrainConfig } from '../train/trainer.ts'
 import { testSigner } from '../swarm/sim/swarm.ts'
 import type { SwarmCompute, TrainOutput } from '../swarm/protocol/compute.ts'
-import type { Commit, Fault } from '../swarm/protocol/messages.ts'
+import {
+  decodeMessage,
+  encodeMessage,
+  type Commit,
+  type Fault,
+  type Message,
+} from '../swarm/protocol/messages.ts'
 import { roundConfig } from '../swarm/protocol/params.ts'
 import { commitOf, honestRun, judgeBench, type JudgeBench } from '../swarm/protocol/testing.ts'
 import {
@@ -111,6 +117,7 @@ async function producerCase(
 ) {
   tally.count('swarm', kind)
   const miss = (detail: string) => ({ arena: 'swarm', kind, path, detail })
+  if (!decodes({ ...commit })) return // the schema refuses it on arrival
   const problem = await commitProblem(sb.bench.params, PRODUCER, commit)
   if (problem) return // refused before any check: a commit that is not a valid update is never stored
   // A sampled check draws its steps from the checker's seed: two cases in three get a seed whose draw
@@ -143,6 +150,16 @@ async function producerCase(
   const wrong = await judgeFault(sb.ctx(JUDGE), CHECKER, PRODUCER, commit, result.fault, sb.bench.model)
   if (wrong.includes('checker')) tally.convicted(miss('the honest checker was named'))
   if (!wrong.includes('producer')) tally.missed(miss(`judge named ${wrong}`))
+}
+
+/** Whether a message survives the wire: encoded, then decoded as every peer decodes what it receives. */
+function decodes(m: unknown): boolean {
+  try {
+    decodeMessage(encodeMessage(m as Message))
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Whether drawing step s would look at what differs from the honest commit (its commitment or blob before). */
@@ -182,6 +199,15 @@ async function fault(sb: SwarmBench, step: number, before: Hex | null, claim: He
 async function checkerCase(sb: SwarmBench, tally: Tally, kind: string, path: string, f: Fault) {
   tally.count('swarm', kind)
   const miss = (detail: string) => ({ arena: 'swarm', kind, path, detail })
+  const h = sb.honest
+  const verdict = {
+    type: 'verdict',
+    round: 0,
+    start: h.start,
+    target: PRODUCER,
+    receiptHash: h.receipt.receiptHash,
+  }
+  if (!decodes({ ...verdict, ok: false, fault: f })) return // the schema refuses it on arrival
   let wrong: string[]
   try {
     wrong = await judgeFault(sb.ctx(JUDGE), CHECKER, PRODUCER, sb.honest, f, sb.bench.model)
