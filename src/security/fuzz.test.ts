@@ -21,7 +21,7 @@ const CASES = Number(
   process.env.FUZZ_CASES ?? (process.env.npm_lifecycle_event === 'fuzz' ? 102_400 : 10_240),
 )
 /** How the cases split between the arenas (the rest go to training-receipt verify). */
-const SHARE = { dispute: 0.45, swarm: 0.15 /* per swarm bench: full and sampled checks */ }
+const SHARE = { dispute: 0.55, swarm: 0.12 /* per swarm bench: full and sampled checks */ }
 
 describe('adversarial fuzz', () => {
   it(
