@@ -99,14 +99,18 @@ export function firstDivergentStep(
 
 /**
  * Settles one step: `reference` is the referee's own trace of it (settle.ts derives it from the receipts'
- * config and the agreed state on the CPU reference), so its outputs are the referee's recomputation. Throws NotADisputeError when neither party's trace
- * departs from it (the divergence is then in a commitment alone: settle names that from the state hashes).
+ * config and the agreed state on the CPU reference), so its outputs are the referee's recomputation.
+ * Throws NotADisputeError when neither party's trace departs from it (the divergence is then in a
+ * commitment alone: settle names that from the state hashes).
  */
 export async function dispute(a: Party, b: Party, reference: StepTrace): Promise<Evidence> {
   const steps = firstDivergentStep(a.receipt, b.receipt)
   const traces = await Promise.all([a.traceStep(steps.index), b.traceStep(steps.index)])
+  // A party's answer is data from it: anything but a list of records is an empty trace.
+  const [ra, rb] = traces.map((t) => (Array.isArray(t?.records) ? t.records : []))
   const ref = reference.records
-  const deviations = traces.map((t) => firstDeviation(ref, Array.isArray(t?.records) ? t.records : []))
+  if (!ref.length) throw new NotADisputeError(`The referee has no trace of step ${steps.index}.`)
+  const deviations = [ra, rb].map((records) => firstDeviation(ref, records))
   const at = deviations.filter((d) => d !== null).map((d) => d.index)
   if (!at.length)
     throw new NotADisputeError(
@@ -117,18 +121,14 @@ export async function dispute(a: Party, b: Party, reference: StepTrace): Promise
   // Bisection over output prefixes, as parties exchanging prefix hashes pᵢ = keccak256(pᵢ₋₁ ‖ outputs of
   // operator i) would run it: with both traces at hand, prefix i agrees exactly when every output through
   // i does, so the first record whose outputs differ stands in for the hashes.
-  const [ra, rb] = traces.map((t) => (Array.isArray(t?.records) ? t.records : []))
   const n = Math.min(ra.length, rb.length)
   let parted = 0
   while (parted < n && !firstDifference(ra[parted]?.outputs, rb[parted]?.outputs)) parted++
   const opRounds = parted < n ? bisect(-1, n - 1, (i) => i < parted).rounds : 0
   const derived = ref[k]
   const refOut = derived.outputs // the referee computed its own trace: these are its outputs
-  const claimed = traces.map((t) => claim(t?.records?.[k])) as Evidence['claimed']
-  const counts = {
-    referee: ref.length,
-    claimed: traces.map((t) => t?.records?.length ?? 0) as [number, number],
-  }
+  const claimed: Evidence['claimed'] = [claim(ra[k]), claim(rb[k])]
+  const counts = { referee: ref.length, claimed: [ra.length, rb.length] as [number, number] }
   const refused = claimed.map((c, i) =>
     refusal(derived, k, c, refOut.length, counts.referee, counts.claimed[i]),
   )
