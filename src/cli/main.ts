@@ -32,7 +32,8 @@ const usage = `usage:
                   [--model FILE] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
     --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
     --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
-                       the draw is seeded by --seed, else the anchor's block hash (with --rpc), else randomness
+                       the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
+                       hash with --rpc); the seed is printed so --seed repeats the draw
   lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
     re-execution only (no signature or chain checks): every step's state hash against the commitment
   lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
