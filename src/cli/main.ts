@@ -122,7 +122,8 @@ async function verifyInferenceCommand(
 /**
  * With --rpc: the anchor check against that chain. The chain id is the one the RPC reports (the chain
  * really being read), unless --chain-id names one; then they must agree. Skipped without --rpc. The
- * anchor's block hash comes back as a seed the producer could not have known when it signed.
+ * anchor's block hash comes back to be mixed into a spot check's seed (never the seed alone: see
+ * spotCheckSeed in receipts/replay.ts).
  */
 async function anchorCheck(
   receipt: TrainingReceipt | InferenceReceipt,
