@@ -5,12 +5,13 @@ import { validateTrainingReceipt, type Check } from '../src/receipts/validate.ts
 import {
   replayTrainingReceipt,
   sampleSteps,
+  spotCheckSeed,
   spotCheckTrainingReceipt,
   type ReplayResult,
 } from '../src/receipts/replay.ts'
 import { checkpointBytes, decodeCheckpoint } from '../src/swarm/protocol/codec.ts'
 import type { Checkpoint } from '../src/train/trainer.ts'
-import { bytesToHex, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import {
   INFERENCE_RECEIPT,
   validateInferenceReceipt,
@@ -127,7 +128,7 @@ async function spotCheck(
   }
   const steps = [...found.keys()].sort((a, b) => a - b)
   // Fresh randomness unless a seed is given: the producer published its checkpoints before this draw.
-  const seed = given ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
+  const { seed } = spotCheckSeed({ given })
   const drawn = new Set(sampleSteps(r, k, seed))
   let done = 0
   try {

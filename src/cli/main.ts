@@ -38,7 +38,8 @@ const usage = `usage:
                        (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
     --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
     --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
-                       the draw is seeded by --seed, else the anchor's block hash (with --rpc), else randomness
+                       the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
+                       hash with --rpc); the seed is printed so --seed repeats the draw
   lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
     re-execution only (no signature or chain checks): every step's state hash against the commitment
   lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
@@ -140,7 +141,8 @@ async function verifyInferenceCommand(
 /**
  * With --rpc: the anchor check against that chain. The chain id is the one the RPC reports (the chain
  * really being read), unless --chain-id names one; then they must agree. Skipped without --rpc. The
- * anchor's block hash comes back as a seed the producer could not have known when it signed.
+ * anchor's block hash comes back to be mixed into a spot check's seed (never the seed alone: see
+ * spotCheckSeed in receipts/replay.ts).
  */
 async function anchorCheck(
   receipt: TrainingReceipt | InferenceReceipt,

@@ -4,8 +4,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bytesToHex, type Hex } from 'viem'
-import { replayTrainingReceipt, spotCheckTrainingReceipt, type StepVerdict } from '../receipts/replay.ts'
+import type { Hex } from 'viem'
+import {
+  replayTrainingReceipt,
+  spotCheckSeed,
+  spotCheckTrainingReceipt,
+  type StepVerdict,
+} from '../receipts/replay.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import type { Checkpoint } from '../train/trainer.ts'
 import { checkpointBytes, decodeCheckpoint } from '../swarm/protocol/codec.ts'
@@ -40,8 +45,8 @@ const line = (v: StepVerdict) =>
 
 /**
  * Replays (all, or a spot check with --checkpoints) on `backend`; prints every step; true when all equal.
- * `anchorSeed` (the anchor's block hash, which the producer could not know when signing) seeds the
- * draw when --seed is not given; else the seed is fresh randomness, printed so the draw can be repeated.
+ * The draw's seed is --seed when given, else this verifier's fresh randomness, mixed with `anchorSeed`
+ * (the anchor's block hash) when known (spotCheckSeed says why); it is printed so the draw can be repeated.
  */
 export async function reexecute(
   r: TrainingReceipt,
@@ -67,9 +72,7 @@ export async function reexecute(
   const k = Number(flag(args, 'spot') ?? 3)
   if (!Number.isInteger(k) || k < 1)
     throw new Error(`--spot must be a positive integer (got ${flag(args, 'spot')})`)
-  const given = flag(args, 'seed') as Hex | undefined
-  const seed = given ?? anchorSeed ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)))
-  const source = given ? 'given' : anchorSeed ? "the anchor's block hash" : 'fresh randomness'
+  const { seed, source } = spotCheckSeed({ given: flag(args, 'seed') as Hex | undefined, anchor: anchorSeed })
   console.log(`spot check: ${k} step(s) drawn with seed ${seed} (${source}), ${checkpoints.size} checkpoints`)
   const steps = [...checkpoints.keys()].sort((a, b) => a - b)
   const nearest = async (s: number) => {

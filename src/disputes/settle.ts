@@ -2,12 +2,15 @@
 // computer's re-execution), the corpus, and whatever step traces the parties handed over. The CPU
 // reference replays to the disputed step and traces it; a party whose commitment there matches the
 // reference is represented by that trace (it is what an honest party must answer), the others by the
-// trace they supplied. With a trace on each side, dispute() names the one operator and the party.
+// trace they supplied. With a trace on each side, dispute() names the one operator and the party. The
+// reference's trace is also what the referee judges both traces against: every operator, argument and
+// input is derived here from the receipt's config, never taken from a party.
 import type { Hex } from 'viem'
 import { cpuBackend } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
-import type { TrainingReceipt } from '../receipts/training.ts'
+import { hashJson, type TrainingReceipt } from '../receipts/training.ts'
+import { NotADisputeError } from '../errors/dispute.ts'
 import { dispute, firstDivergentStep, type Evidence, type StepTrace } from './dispute.ts'
 import { traceStep } from './stepTrace.ts'
 
@@ -47,17 +50,31 @@ export const partyName = (label: string, r: TrainingReceipt) => `${label} (${r.b
 
 export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => void = () => {}) {
   const { a, b, corpus } = input
+  if (hashJson(a.body.config) !== a.body.configHash)
+    throw new NotADisputeError('Receipt A does not hold the config it hashes: it proves nothing.')
   const target = b ? firstDivergentStep(a, b) : null
   if (target) onEvent({ phase: 'step', step: target.index, rounds: target.rounds })
   const { step, before, reference } = await replayTo(a, corpus, target?.index, onEvent)
   if (!target) onEvent({ phase: 'step', step, rounds: 0 })
 
   onEvent({ phase: 'trace', step })
-  const { trace: refTrace } = await traceStep(
-    cpuBackend,
-    before,
-    splitCorpus(corpus, a.body.data.valFraction).train,
-  )
+  const { trace } = await traceStep(cpuBackend, before, splitCorpus(corpus, a.body.data.valFraction).train)
+  return settleStep(input, { step, stepRounds: target?.rounds ?? 0 }, { trace, stateHash: reference })
+}
+
+/**
+ * The decision once the referee has its own trace of the disputed step and the state it ends in
+ * (`settle` replays to it; the fuzz suite caches it): whose commitment is the referee's, and, with a
+ * trace from each side, the operator and the party.
+ */
+export async function settleStep(
+  input: SettleInput,
+  at: { step: number; stepRounds: number },
+  ref: { trace: StepTrace; stateHash: Hex },
+): Promise<SettleResult> {
+  const { a, b } = input
+  const { step } = at
+  const { trace: refTrace, stateHash: reference } = ref
   // The local side's receipt: a's agreed commitments, then the reference's state at the disputed step.
   const local: TrainingReceipt = {
     ...a,
@@ -75,7 +92,7 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
     const stateHash = commitment(s.receipt, step)
     return { party: s.party, stateHash, matchesReference: stateHash === reference }
   })
-  const result: SettleResult = { step, stepRounds: target?.rounds ?? 0, reference, claims }
+  const result: SettleResult = { step, stepRounds: at.stepRounds, reference, claims }
 
   const traces = sides.map((s, i) => {
     if (s.receipt === local || claims[i].matchesReference) return refTrace
@@ -96,11 +113,24 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
       receipt: s.receipt,
       traceStep: async () => traces[i]!,
     }))
-    result.evidence = await dispute(parties[0], parties[1], cpuBackend)
+    result.evidence = await dispute(parties[0], parties[1], refTrace)
   } catch (e) {
     result.note = e instanceof Error ? e.message : String(e)
   }
   return result
+}
+
+/**
+ * The referee's own trace of `step` of `r` and the state it ends in: replayed on the CPU reference from
+ * the receipt's config (the commitments before `step` must be the replay's), then traced.
+ */
+export async function referenceStep(
+  r: TrainingReceipt,
+  corpus: Uint8Array,
+  step: number,
+): Promise<{ trace: StepTrace; stateHash: Hex }> {
+  const { before } = await replayTo(r, corpus, step, () => {})
+  return traceStep(cpuBackend, before, splitCorpus(corpus, r.body.data.valFraction).train)
 }
 
 /**

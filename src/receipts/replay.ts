@@ -7,6 +7,7 @@ import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from './training.ts'
 import { checkTrainingLimits } from './limits.ts'
+import { configDifference } from '../train/configDiff.ts'
 
 export interface StepVerdict {
   step: number
@@ -110,10 +111,32 @@ export function sampleSteps(receipt: TrainingReceipt, k: number, seed: Hex): num
 }
 
 /**
+ * The seed of a spot check's draw, and where it came from. A given seed is used as is (to repeat a draw).
+ * Otherwise the verifier's own fresh randomness is always in it: a seed the producer could compute (the
+ * anchor's block hash alone) could be ground, by anchoring variants of a receipt until one's draw misses
+ * its faked steps. The anchor's block hash, when known, is mixed in too, so the draw is also tied to the
+ * chain; the verifier prints the seed, and `--seed` with it repeats the check.
+ */
+export function spotCheckSeed(
+  options: { given?: Hex; anchor?: Hex },
+  fresh: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(32)),
+): { seed: Hex; source: string } {
+  if (options.given) return { seed: options.given, source: 'given' }
+  const own = fresh()
+  if (!options.anchor) return { seed: keccak256(own), source: 'fresh randomness' }
+  return {
+    seed: keccak256(concat([toBytes(options.anchor), own])),
+    source: "fresh randomness mixed with the anchor's block hash",
+  }
+}
+
+/**
  * `verify` by sampling: for each drawn step s, take the producer's nearest checkpoint at or before s − 1
  * (published every few steps), check that it hashes to the committed state, replay forward to s and
- * compare every step on the way with its commitment. The receipt's config is used whatever the
- * checkpoint says, so a checkpoint cannot smuggle in other hyperparameters.
+ * compare every step on the way with its commitment. Replays always run under the receipt's config, and
+ * a checkpoint whose header carries another config is refused (the state hash does not cover the
+ * hyperparameters, so the header is a place to lie). A receipt from step 0 must start from its config's
+ * seed: the start state is recomputed, so weights from another seed cannot pass as these.
  */
 export async function spotCheckTrainingReceipt<T>(
   receipt: TrainingReceipt,
@@ -136,15 +159,29 @@ export async function spotCheckTrainingReceipt<T>(
   const { train } = splitCorpus(corpus, b.data.valFraction)
   const committed = (s: number) => (s === b.startStep ? b.startStateHash : b.stepHashes[s - b.startStep - 1])
   const steps: StepVerdict[] = []
-  const fail = (detail: string, firstMismatch: number) => ({
+  const fail = (detail: string, firstMismatch?: number) => ({
     ok: false,
     detail,
     steps,
     sampled,
     firstMismatch,
   })
+  if (b.startStep === 0) {
+    const fresh = Trainer.create(be, b.config)
+    try {
+      const start = await fresh.stateHash()
+      if (start !== b.startStateHash)
+        return fail(
+          `the start state is ${b.startStateHash}, but the config's seed ${b.config.seed} gives ${start}`,
+        )
+    } finally {
+      fresh.dispose()
+    }
+  }
   for (const s of sampled) {
     const checkpoint = await checkpointAt(s - 1)
+    const header = configDifference(b.config, checkpoint.config)
+    if (header) return fail(`the checkpoint after step ${checkpoint.step} carries another ${header}`, s)
     if (!(checkpoint.step >= b.startStep && checkpoint.step <= s - 1))
       return fail(
         `the checkpoint offered for step ${s} is at step ${checkpoint.step}, outside ${b.startStep}…${s - 1}`,

@@ -245,21 +245,61 @@ describe('verify by spot checks', () => {
     expect(all.ok).toBe(false)
     expect([3, 4]).toContain(all.firstMismatch)
   }, 60_000)
-  it('replays forward from the nearest published checkpoint, with the receipt’s config whatever it says', async () => {
+  it('replays forward from the nearest published checkpoint, under the receipt’s config', async () => {
     const { receipt, checkpointAt } = await withCheckpoints()
-    // Published every 2 steps only; one of them claims another learning rate.
-    const sparse = async (s: number) => {
-      const c = await checkpointAt(s - (s % 2))
-      return c.step === 2 ? { ...c, config: { ...c.config, lr: 1 } } : c
-    }
+    // Published every 2 steps only.
+    const sparse = async (s: number) => checkpointAt(s - (s % 2))
     const result = await spotCheckTrainingReceipt(receipt, cpuBackend, corpus, sparse, { k: 5, seed: '0x07' })
     expect(result.ok).toBe(true)
     expect(result.steps.length).toBeGreaterThan(5) // steps between a checkpoint and a drawn step are replayed too
+    // One that claims another learning rate in its header is refused, the field named.
+    const lying = async (s: number) => {
+      const c = await sparse(s)
+      return c.step === 2 ? { ...c, config: { ...c.config, lr: 1 } } : c
+    }
+    const header = await spotCheckTrainingReceipt(receipt, cpuBackend, corpus, lying, { k: 5, seed: '0x07' })
+    expect(header.ok).toBe(false)
+    expect(header.detail).toMatch(/after step 2 carries another config \(lr: 1, expected 0.003\)/)
     const late = await spotCheckTrainingReceipt(receipt, cpuBackend, corpus, async () => checkpointAt(5), {
       k: 1,
       seed: '0x07',
     })
     expect(late.ok).toBe(false)
     expect(late.detail).toMatch(/outside/)
+  }, 60_000)
+
+  it('ties the start state to the config’s seed (issue 15, finding 3): seed-2 weights claiming seed 1 fail', async () => {
+    // The producer trains from seed-2 weights under a config that says seed 1 (batches from seed 1).
+    const seed2 = await Trainer.create(cpuBackend, { ...config, seed: 2 }).checkpoint()
+    const trainer = Trainer.create(cpuBackend, config, { ...seed2, config })
+    const checkpoints = new Map([[0, structuredClone(await trainer.checkpoint())]])
+    const startStateHash = await trainer.stateHash()
+    const { train } = splitCorpus(corpus)
+    const stepHashes: Hex[] = []
+    for (let s = 1; s <= 5; s++) {
+      stepHashes.push((await trainer.trainStep(train)).stateHash)
+      checkpoints.set(s, structuredClone(await trainer.checkpoint()))
+    }
+    const body = trainingReceiptBody({
+      ...(await produce()).body,
+      startStateHash,
+      stepHashes,
+    })
+    const receipt = await signTrainingReceipt(body, producer, target)
+    for (const seed of ['0x01', '0x02', '0x03'] as const) {
+      const spot = await spotCheckTrainingReceipt(
+        receipt,
+        cpuBackend,
+        corpus,
+        async (s) => checkpoints.get(s)!,
+        {
+          k: 2,
+          seed,
+        },
+      )
+      expect(spot.ok).toBe(false)
+      expect(spot.detail).toMatch(/config's seed 1 gives/)
+    }
+    expect((await replayTrainingReceipt(receipt, cpuBackend, corpus)).ok).toBe(false) // as a full replay finds
   }, 60_000)
 })

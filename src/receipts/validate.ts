@@ -12,6 +12,7 @@ import {
 } from './training.ts'
 import { kernelsHash } from './kernels.ts'
 import { checkTrainingLimits } from './limits.ts'
+import { unknownConfigField } from '../train/configDiff.ts'
 
 export interface Check {
   name:
@@ -46,6 +47,26 @@ export interface ValidateOptions {
 const isHash = (v: unknown): v is Hex => typeof v === 'string' && isHex(v) && v.length === 66
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
+const RECEIPT_KEYS = ['kind', 'version', 'body', 'receiptHash', 'signature']
+const BODY_KEYS = [
+  'runId',
+  'config',
+  'configHash',
+  'data',
+  'startStep',
+  'endStep',
+  'startStateHash',
+  'stepHashes',
+  'stepsRoot',
+  'endStateHash',
+  'kernelsHash',
+  'producer',
+]
+const unknownField = (o: object, keys: string[], prefix = '') => {
+  const k = Object.keys(o).find((k) => !keys.includes(k))
+  return k === undefined ? null : prefix + k
+}
+
 /** Why `value` is not a well-formed version-1 training receipt, or null when it is. */
 export function structureProblem(value: unknown): string | null {
   const r = value as TrainingReceipt
@@ -54,6 +75,9 @@ export function structureProblem(value: unknown): string | null {
   if (r.version !== 1) return `unsupported version ${JSON.stringify(r.version)}`
   const b = r.body
   if (typeof b !== 'object' || b === null) return 'body is missing'
+  // Nothing beside the signed body may ride along unchecked: every field is one the spec defines.
+  const extra = unknownField(r, RECEIPT_KEYS) ?? unknownField(b, BODY_KEYS, 'body.')
+  if (extra) return `${extra} is not a receipt field`
   if (typeof b.runId !== 'string') return 'body.runId must be a string'
   if (
     typeof b.config !== 'object' ||
@@ -62,8 +86,11 @@ export function structureProblem(value: unknown): string | null {
     b.config.model === null
   )
     return 'body.config must hold the training config and its model'
+  const configExtra = unknownConfigField(b.config)
+  if (configExtra) return `body.config.${configExtra} is not a training config field`
   if (typeof b.data !== 'object' || b.data === null || typeof b.data.sha256 !== 'string')
     return 'body.data.sha256 is missing'
+  if (b.data.split !== 'train') return 'body.data.split must be "train" (the split every step samples)'
   if (!isCount(b.startStep) || !isCount(b.endStep) || b.endStep < b.startStep)
     return 'body.startStep/endStep must be integers with start <= end'
   if (!Array.isArray(b.stepHashes) || b.stepHashes.length !== b.endStep - b.startStep)
@@ -84,6 +111,8 @@ export function structureProblem(value: unknown): string | null {
   )
     return 'signature must carry chainId and verifyingContract'
   if (typeof s.value !== 'string' || !isHex(s.value)) return 'signature.value is not hex'
+  const extraSig = unknownField(s, ['chainId', 'verifyingContract', 'value'], 'signature.')
+  if (extraSig) return `${extraSig} is not a signature field`
   return null
 }
 

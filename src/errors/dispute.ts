@@ -1,0 +1,11 @@
+import { BaseError } from './base.ts'
+
+/** Two receipts (or traces) that are not a dispute the referee can settle: nothing to name, and why. */
+export class NotADisputeError extends BaseError {
+  override name = 'NotADisputeError'
+}
+
+/** Evidence that is not the referee's own derivation (an argument its config does not give): it proves nothing. */
+export class ForgedEvidenceError extends BaseError {
+  override name = 'ForgedEvidenceError'
+}
