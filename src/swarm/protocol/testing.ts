@@ -86,6 +86,7 @@ export async function commitOf(
     receipt,
     checkpoints: out.checkpoints.map((c) => bench.keep(c)),
     loss: out.losses.reduce((a, b) => a + b, 0) / out.losses.length, // as round.ts reports it
+    seq: 1,
   }
 }
 
