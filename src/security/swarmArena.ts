@@ -285,8 +285,10 @@ export async function swarmCases(sb: SwarmBench, tally: Tally, n: number, r: Rng
         await producerCase(sb, tally, 'producer.receipt.stepHashes', `${lie.path} (${lie.how})`, commit, r)
         continue
       }
-      // A lie planted anywhere in the commit message, its signed receipt included (not re-signed).
-      const lie = plantLie(honest, r, (p) => p !== 'type')
+      // A lie planted anywhere in the commit message, its signed receipt included (not re-signed). Not in
+      // `seq`: it is the sender's own ordering counter, and no value of it says anything about the work
+      // (a replay's older seq is bounds.test.ts's).
+      const lie = plantLie(honest, r, (p) => p !== 'type' && p !== 'seq')
       const kind = `producer.commit.${lie.path.split(/[.[]/)[0]}`
       await producerCase(sb, tally, kind, `${lie.path} (${lie.how})`, lie.value, r)
       continue
