@@ -15,7 +15,7 @@ import { judgeEvidence, recomputeEvidence, type Evidence, type StepTrace } from 
 import { LOCAL, partyName, referenceStep, settleStep } from '../disputes/settle.ts'
 import { TracingBackend } from '../disputes/trace.ts'
 import { firstDifference } from '../util/diff.ts'
-import { plantLie, type Rng } from './lies.ts'
+import { CONFIG_LIES, plantLie, type Rng } from './lies.ts'
 import type { Tally } from './tally.ts'
 
 const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
@@ -38,20 +38,7 @@ export async function disputeBench(corpus: Uint8Array, config: TrainConfig): Pro
   const reference = new Map<number, { trace: StepTrace; stateHash: Hex }>()
   for (let s = 1; s <= config.steps; s++) reference.set(s, await referenceStep(honest, corpus, s))
   const bench = { corpus, config, honest, reference, consistent: [], recomputed: new Map() } as DisputeBench
-  const fields: [string, (c: TrainConfig) => TrainConfig][] = [
-    ['lr', (c) => ({ ...c, lr: c.lr * 2 })],
-    ['minLr', (c) => ({ ...c, minLr: c.minLr / 2 })],
-    ['warmup', (c) => ({ ...c, warmup: c.warmup + 1 })],
-    ['steps', (c) => ({ ...c, steps: c.steps + 7 })],
-    ['weightDecay', (c) => ({ ...c, weightDecay: c.weightDecay * 3 })],
-    ['beta1', (c) => ({ ...c, beta1: 0.8 })],
-    ['beta2', (c) => ({ ...c, beta2: 0.9 })],
-    ['eps', (c) => ({ ...c, eps: 1e-3 })],
-    ['clip', (c) => ({ ...c, clip: 1e-3 })],
-    ['seed', (c) => ({ ...c, seed: c.seed + 1 })],
-    ['batch', (c) => ({ ...c, batch: c.batch + 1 })],
-  ]
-  for (const [field, change] of fields)
+  for (const [field, change] of CONFIG_LIES)
     bench.consistent.push(await consistentLiar(bench, field, change(config)))
   return bench
 }

@@ -2,6 +2,7 @@
 // changed. Every mutation is checked to change the value (firstDifference), so no case plants nothing.
 import { firstDifference } from '../util/diff.ts'
 import { mulberry32 } from '../util/random.ts'
+import type { TrainConfig } from '../train/trainer.ts'
 
 export interface Rng {
   /** A uniform integer in [0, n). */
@@ -129,3 +130,18 @@ export function plantLie<T>(value: T, r: Rng, where?: (path: string) => boolean)
     if (firstDifference(value, copy)) return { value: copy, path: spot.path, how }
   }
 }
+
+/** Config fields a liar can change (training under one config while its receipt names another). */
+export const CONFIG_LIES: [string, (c: TrainConfig) => TrainConfig][] = [
+  ['lr', (c) => ({ ...c, lr: c.lr * 2 })],
+  ['minLr', (c) => ({ ...c, minLr: c.minLr / 2 })],
+  ['warmup', (c) => ({ ...c, warmup: c.warmup + 1 })],
+  ['steps', (c) => ({ ...c, steps: c.steps + 7 })],
+  ['weightDecay', (c) => ({ ...c, weightDecay: c.weightDecay * 3 })],
+  ['beta1', (c) => ({ ...c, beta1: 0.8 })],
+  ['beta2', (c) => ({ ...c, beta2: 0.9 })],
+  ['eps', (c) => ({ ...c, eps: 1e-3 })],
+  ['clip', (c) => ({ ...c, clip: 1e-3 })],
+  ['seed', (c) => ({ ...c, seed: (c.seed + 1) >>> 0 })],
+  ['batch', (c) => ({ ...c, batch: c.batch + 1 })],
+]

@@ -27,27 +27,12 @@ import {
   judgeFault,
   type VerifyContext,
 } from '../swarm/protocol/verify.ts'
-import { plantLie, type Rng } from './lies.ts'
+import { CONFIG_LIES, plantLie, type Rng } from './lies.ts'
 import type { Tally } from './tally.ts'
 
 const PRODUCER = 'p1'
 const CHECKER = 'p2'
 const JUDGE = 3
-
-/** The swarm's config fields a liar can change while its receipt names the round's config. */
-export const CONFIG_LIES: [string, (c: TrainConfig) => TrainConfig][] = [
-  ['lr', (c) => ({ ...c, lr: c.lr * 2 })],
-  ['minLr', (c) => ({ ...c, minLr: c.minLr / 2 })],
-  ['warmup', (c) => ({ ...c, warmup: c.warmup + 1 })],
-  ['steps', (c) => ({ ...c, steps: c.steps + 7 })],
-  ['weightDecay', (c) => ({ ...c, weightDecay: c.weightDecay * 3 })],
-  ['beta1', (c) => ({ ...c, beta1: 0.8 })],
-  ['beta2', (c) => ({ ...c, beta2: 0.9 })],
-  ['eps', (c) => ({ ...c, eps: 1e-3 })],
-  ['clip', (c) => ({ ...c, clip: 1e-3 })],
-  ['seed', (c) => ({ ...c, seed: (c.seed + 1) >>> 0 })],
-  ['batch', (c) => ({ ...c, batch: c.batch + 1 })],
-]
 
 export interface SwarmBench {
   bench: JudgeBench
