@@ -11,7 +11,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { initParams, type GptConfig } from '../train/gpt.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { createInferenceReceipt } from '../receipts/inference.ts'
-import { hostileTrainingReceipt } from '../receipts/testing.ts'
+import { hostileInferenceReceipt, hostileTrainingReceipt } from '../receipts/testing.ts'
+import { broadcastModel, doublingConcatModel } from '../infer/testing.ts'
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
@@ -140,5 +141,30 @@ describe('lockstep verify against hostile receipts', () => {
     expect(replay.stderr).toMatch(/lockstep replay: ConfigLimitError: /)
     expect(replay.status).toBe(1)
     record('the same (replay)', replay)
+  }, 60_000)
+
+  it('refuses 1 KB ONNX graphs that would allocate gigabytes (doubling Concats, a broadcast), by name', async () => {
+    for (const [name, graph, error] of [
+      [
+        '26 doubling Concats',
+        doublingConcatModel(26),
+        /InferenceBudgetError: Concat n2\d needs \d+ elements/,
+      ],
+      [
+        'broadcast [2^15,1] + [1,2^15]',
+        broadcastModel(15),
+        /InferenceBudgetError: Add n17 needs 1073741824 elements/,
+      ],
+    ] as const) {
+      const modelFile = join(dir, `${name.replace(/\W+/g, '-')}.onnx`)
+      const receiptFile = `${modelFile}.json`
+      writeFileSync(modelFile, graph)
+      const receipt = await hostileInferenceReceipt(graph, { c0: { dims: [1], data: [1] } }, account)
+      writeFileSync(receiptFile, JSON.stringify(receipt))
+      const r = await lockstep(['verify', receiptFile, '--model', modelFile])
+      expect(r.stdout, name).toMatch(error)
+      expect(r.status, name).toBe(1)
+      record(`ONNX graph of ${name} (${graph.length} bytes)`, r)
+    }
   }, 60_000)
 })

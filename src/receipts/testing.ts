@@ -1,9 +1,18 @@
-// Hostile receipts for the verifier-limits tests (src/receipts/limits.test.ts, src/cli/limits.test.ts).
+// Hostile receipts for the verifier-limits tests (src/receipts/limits.test.ts, src/cli/limits.test.ts,
+// src/infer/budget.test.ts).
 import { keccak256, toBytes, type Hex } from 'viem'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import { kernelsHash } from './kernels.ts'
-import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from './training.ts'
+import {
+  hashJson,
+  signBody,
+  signTrainingReceipt,
+  trainingReceiptBody,
+  type TrainingReceipt,
+} from './training.ts'
+import { INFERENCE_RECEIPT, RUNTIME, type InferenceReceipt } from './inference.ts'
+import { outputsHash } from './tensors.ts'
 
 const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 
@@ -29,4 +38,28 @@ export async function hostileTrainingReceipt(producer: PrivateKeyAccount): Promi
     producer: producer.address,
   })
   return signTrainingReceipt(body, producer, target)
+}
+
+/** A self-signed inference receipt for `model` with made-up outputs: what a hostile producer hands a verifier. */
+export async function hostileInferenceReceipt(
+  model: Uint8Array,
+  inputs: InferenceReceipt['body']['inputs'],
+  producer: PrivateKeyAccount,
+): Promise<InferenceReceipt> {
+  const outputs = { y: { dtype: 'float32' as const, dims: [1], data: [0] } }
+  const body = {
+    model: { hash: keccak256(model), uri: 'https://example.invalid/m.onnx' },
+    inputs,
+    inputHash: hashJson(inputs),
+    parameters: {},
+    outputs,
+    // Well formed, so that only re-execution (where the budgets are) can refuse it.
+    outputHash: outputsHash(outputs),
+    runtime: RUNTIME,
+    kernelsHash: kernelsHash(),
+    adapter: 'CPU reference',
+    producer: producer.address,
+  }
+  const signed = await signBody(INFERENCE_RECEIPT, body, producer, target)
+  return { kind: INFERENCE_RECEIPT, version: 2, body, ...signed } as InferenceReceipt
 }
