@@ -19,7 +19,12 @@ export function prepareTestEnv() {
 /** The first lines of a vitest failure message (no colours, no stack frames), for a closing list. */
 export function firstLines(message, lines = 4) {
   if (!message) return ''
+  // vitest reports a timeout by its placeholder error's stack, whose first line says nothing.
   return stripVTControlCharacters(String(message))
+    .replace(
+      /^Error: STACK_TRACE_ERROR/,
+      'Timed out: the test or one of its hooks ran past its time limit (its message is in the log above)',
+    )
     .split('\n')
     .filter((l) => l.trim() && !/^\s+at /.test(l))
     .slice(0, lines)
