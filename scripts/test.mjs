@@ -20,6 +20,7 @@ const checks = [
     bin('svelte-check'),
     ['--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'human'],
   ],
+  ['import circles', process.execPath, ['scripts/circles.mjs']],
 ]
 
 let passed = 0

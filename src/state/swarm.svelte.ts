@@ -135,11 +135,14 @@ export class SwarmSession {
         this.sample = { round, text: SAMPLE_PROMPT + text }
       }
       // Announce ourselves on the swarm's topic and wait for the quorum ?swarmMin asks for: tabs that
-      // start together then begin round 0 together instead of each racing ahead alone.
+      // start together then begin round 0 together instead of each racing ahead alone. The quorum holds
+      // back only the start of a swarm: once anything is heard on the topic a swarm is already running
+      // (waiting tabs only listen), and a reloaded tab or a latecomer joins it at once.
       const net = this.#net.net
-      const present = net.subscribe(swarmTopic(params), () => {})
+      let running = false
+      const present = net.subscribe(swarmTopic(params), () => (running = true))
       this.status = 'waiting'
-      while (this.#net && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
+      while (this.#net && !running && net.peers(swarmTopic(params)).length + 1 < url.minPeers)
         await new Promise((r) => setTimeout(r, 200))
       // Give discovery a moment to show us the swarm even without a quorum: the sync's `hello` reaches
       // only subscribers we already know, and a tab that hears no head starts a swarm of its own.
