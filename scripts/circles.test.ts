@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-// @ts-expect-error: a plain .mjs script without type declarations
 import { circles, importsOf } from './circles.mjs'
 
 describe('scripts/circles.mjs', () => {
