@@ -79,7 +79,13 @@ export async function buildApp({ force = false } = {}) {
       root,
       base: './',
       logLevel: 'warn',
-      build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
+      build: {
+        outDir,
+        emptyOutDir: true,
+        chunkSizeWarningLimit: 4096,
+        // Rolldown reports slow plugins even at logLevel 'warn'; a packer cannot act on that.
+        rolldownOptions: { checks: { bundlerTimings: false } },
+      },
     })
     rmSync(appDir, { recursive: true, force: true, maxRetries: 3 })
     renameSync(outDir, appDir)
