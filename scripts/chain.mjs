@@ -74,7 +74,11 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
   const { contracts } = compileContracts()
-  const deployed = await deployAll(rpcUrl, { account: privateKeyToAccount(key), chainId, artifacts: contracts })
+  const deployed = await deployAll(rpcUrl, {
+    account: privateKeyToAccount(key),
+    chainId,
+    artifacts: contracts,
+  })
   return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }} */ (deployed)
 }
 

@@ -26,11 +26,29 @@ function newest(path) {
 
 /** Whether `built` is missing or older than any of `sources` (paths relative to the root). */
 function stale(built, sources) {
-  return !existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((s) => newest(join(root, s))))
+  return (
+    !existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((s) => newest(join(root, s))))
+  )
 }
 
-const cliSources = ['src', 'shaders', 'scripts/relay.mjs', 'scripts/deploy.mjs', 'scripts/polyfill.mjs', 'scripts/appSettings.mjs']
-const appSources = ['src', 'shaders', 'workers', 'public', 'index.html', 'vite.config.ts', 'svelte.config.js', 'scripts/appSettings.mjs']
+const cliSources = [
+  'src',
+  'shaders',
+  'scripts/relay.mjs',
+  'scripts/deploy.mjs',
+  'scripts/polyfill.mjs',
+  'scripts/appSettings.mjs',
+]
+const appSources = [
+  'src',
+  'shaders',
+  'workers',
+  'public',
+  'index.html',
+  'vite.config.ts',
+  'svelte.config.js',
+  'scripts/appSettings.mjs',
+]
 
 /** A fresh folder beside `dir` (same file system, so the final rename is atomic). */
 const scratch = (dir) => mkdtempSync(`${dir}.tmp-`)

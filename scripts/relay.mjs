@@ -23,6 +23,43 @@ export const discoveryTopic = 'lockstep/discovery/1'
 const CIRCUIT_PROTOCOLS = ['/libp2p/circuit/relay/0.2.0/hop', '/libp2p/circuit/relay/0.2.0/stop']
 
 /**
+ * libp2p's metrics hook, used only to see each protocol stream as it opens: on the circuit streams the
+ * relay splices together, the bytes it sends are counted (both ways, so each circuit's few bytes of
+ * handshake too). Counted on send: a 'message' listener would take data the relay's handler has yet to
+ * read, and stream middleware (`node.use`) re-runs an inbound handler once per earlier stream in libp2p
+ * 3.3 (connection.js pushes the handler onto the registrar's own middleware array).
+ * Every other metric libp2p registers goes to a no-op.
+ * @param {{ relayedBytes: number, relayedConnections: number }} counted
+ */
+function circuitMetrics(counted) {
+  /** @type {any} */
+  const noop = new Proxy(() => {}, { get: (_, k) => (k === 'then' ? undefined : noop), apply: () => noop })
+  return () => ({
+    trackMultiaddrConnection() {},
+    /** @param {any} stream */
+    trackProtocolStream(stream) {
+      if (!CIRCUIT_PROTOCOLS.includes(stream.protocol)) return
+      if (stream.protocol === CIRCUIT_PROTOCOLS[1]) counted.relayedConnections++ // one stop stream per circuit
+      const send = stream.send.bind(stream)
+      stream.send = (/** @type {Uint8Array} */ data) => {
+        counted.relayedBytes += data.byteLength
+        return send(data)
+      }
+    },
+    registerMetric: noop,
+    registerMetricGroup: noop,
+    registerCounter: noop,
+    registerCounterGroup: noop,
+    registerHistogram: noop,
+    registerHistogramGroup: noop,
+    registerSummary: noop,
+    registerSummaryGroup: noop,
+    traceFunction: (/** @type {string} */ _name, /** @type {any} */ fn) => fn,
+    createTrace: () => undefined,
+  })
+}
+
+/**
  * @typedef {{ peers: number, connections: number, reservations: number, relayedBytes: number,
  *   relayedConnections: number, gossipMessages: number, topics: number }} RelayMetrics
  */
@@ -36,6 +73,8 @@ const CIRCUIT_PROTOCOLS = ['/libp2p/circuit/relay/0.2.0/hop', '/libp2p/circuit/r
  */
 export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, announce } = {}) {
   if (announce && !port) throw new Error('a relay that announces addresses needs a fixed port')
+  // What an operator watches (lockstep relay's /metrics).
+  const counted = { relayedBytes: 0, relayedConnections: 0, gossipMessages: 0 }
   const key = privateKey ? privateKeyFromProtobuf(privateKey) : await generateKeyPair('Ed25519')
   const node = await createLibp2p({
     privateKey: key,
@@ -46,6 +85,7 @@ export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, ann
     // Tabs dial each other on loopback; the gater would otherwise refuse private addresses.
     connectionGater: { denyDialMultiaddr: () => false },
     connectionManager: { maxConnections: 512 },
+    metrics: circuitMetrics(counted),
     services: {
       identify: identify(),
       ping: ping(),
@@ -65,15 +105,6 @@ export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, ann
       if (subscribe && ours && !pubsub.getTopics().includes(topic)) pubsub.subscribe(topic)
     }
   })
-  // What an operator watches (lockstep relay's /metrics). Bytes are counted on the circuit streams the
-  // relay splices together, both ways, so they include each circuit's few bytes of handshake.
-  const counted = { relayedBytes: 0, relayedConnections: 0, gossipMessages: 0 }
-  for (const protocol of CIRCUIT_PROTOCOLS)
-    node.use(protocol, (stream, connection, next) => {
-      if (protocol === CIRCUIT_PROTOCOLS[1]) counted.relayedConnections++ // one stop stream per circuit
-      stream.addEventListener('message', (e) => (counted.relayedBytes += e.data.byteLength))
-      next(stream, connection)
-    })
   pubsub.addEventListener('message', () => counted.gossipMessages++)
   const multiaddrs = node.getMultiaddrs().map((ma) => ma.toString())
   // With announce, multiaddrs are the public addresses (a proxy's port), so the listening port is the one asked for.

@@ -40,7 +40,9 @@ describe('fillApp', () => {
     expect(e[0].VITE_CHAIN_EXPLORER).toBeUndefined()
     expect(e[2]).toBe('https://rpc.example/"quoted"')
     expect(Object.values(found).every((n) => n === 1)).toBe(true)
-    expect(readFileSync(join(out, '_headers'), 'utf8')).toContain('Cross-Origin-Embedder-Policy: require-corp')
+    expect(readFileSync(join(out, '_headers'), 'utf8')).toContain(
+      'Cross-Origin-Embedder-Policy: require-corp',
+    )
   })
 
   it('refuses a template missing a placeholder, or holding one it does not know', () => {

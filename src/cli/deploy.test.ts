@@ -90,7 +90,9 @@ describe('lockstep deploy', () => {
     expect(flagged.stderr).toContain('deploy takes no --key')
     expect(flagged.status).toBe(2)
     expect(deploy([]).status).toBe(2)
-    const elsewhere = deploy(['--chain-id', '1', '--out', join(dir, 'x.json')], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
+    const elsewhere = deploy(['--chain-id', '1', '--out', join(dir, 'x.json')], {
+      LOCKSTEP_DEPLOY_KEY: KEY_1,
+    })
     expect(elsewhere.stderr).toContain('serves chain 31338, not 1')
     expect(elsewhere.status).toBe(1)
     const poor = deploy(['--out', join(dir, 'poor.json')], { LOCKSTEP_DEPLOY_KEY: `0x${'42'.repeat(32)}` })

@@ -111,6 +111,8 @@ export async function deployCommand(args: string[]): Promise<number> {
       save()
     },
   })
-  console.log(`wrote ${out}; next: lockstep build-app --relay <relay address> --rpc <public RPC URL> --contracts ${out}`)
+  console.log(
+    `wrote ${out}; next: lockstep build-app --relay <relay address> --rpc <public RPC URL> --contracts ${out}`,
+  )
   return 0
 }

@@ -27,7 +27,8 @@ function derive(password: string, c: Keystore['crypto']): Buffer {
   if (c.kdf !== 'scrypt') throw new Error(`keystore: unsupported kdf ${c.kdf}`)
   const [N, r, p] = [k.n!, k.r!, k.p!]
   // OpenSSL keeps RFC 7914's N < 2^(16r): true of every common wallet's settings (r = 8), not of all files.
-  if (N >= 2 ** (16 * r)) throw new Error(`keystore: scrypt n=${N} with r=${r} is beyond what Node's scrypt computes`)
+  if (N >= 2 ** (16 * r))
+    throw new Error(`keystore: scrypt n=${N} with r=${r} is beyond what Node's scrypt computes`)
   return scryptSync(password, salt, k.dklen, { N, r, p, maxmem: 256 * N * r + (1 << 20) })
 }
 

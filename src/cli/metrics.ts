@@ -32,6 +32,11 @@ export function prometheusText(m: RelayMetrics, startedAt: number, now = Date.no
   const metric = (name: string, type: string, helpText: string, value: number) =>
     lines.push(`# HELP ${name} ${helpText}`, `# TYPE ${name} ${type}`, `${name} ${value}`)
   for (const [key, name, type, helpText] of described) metric(name, type, helpText, m[key])
-  metric('lockstep_relay_uptime_seconds', 'gauge', 'Seconds since the relay started.', (now - startedAt) / 1000)
+  metric(
+    'lockstep_relay_uptime_seconds',
+    'gauge',
+    'Seconds since the relay started.',
+    (now - startedAt) / 1000,
+  )
   return lines.join('\n') + '\n'
 }

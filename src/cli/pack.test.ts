@@ -17,7 +17,9 @@ const KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
 // could lead back to the repository or its npm settings does not.
 const cache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim()
 const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_|^NODE_PATH$|^LOCKSTEP_/i.test(k))),
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_|^NODE_PATH$|^LOCKSTEP_/i.test(k)),
+  ),
   HOME: join(dir, 'home'),
   npm_config_cache: cache,
   npm_config_update_notifier: 'false',
@@ -103,7 +105,8 @@ describe('the packed lockstep, installed with only its runtime dependencies', ()
   }, 60_000)
 
   it('fills in the app with a relay and a chain', () => {
-    const relay = '/dns4/relay.example.org/tcp/443/wss/p2p/12D3KooWSaQC2uwA7jrxNWfy2KjZbBiRAneGNchKSP6gnzuAENr1'
+    const relay =
+      '/dns4/relay.example.org/tcp/443/wss/p2p/12D3KooWSaQC2uwA7jrxNWfy2KjZbBiRAneGNchKSP6gnzuAENr1'
     const built = lockstep('build-app', '--relay', relay, '--out', 'site')
     expect(built.stderr).toBe('')
     expect(built.status).toBe(0)

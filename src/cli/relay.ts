@@ -71,7 +71,9 @@ export async function relayCommand(args: string[]): Promise<number> {
     metrics = await serveMetrics(() => prometheusText(relay.metrics(), startedAt), metricsPort, metricsHost)
   } catch (e) {
     await relay.stop()
-    throw new Error(`metrics on ${metricsHost}:${metricsPort}: ${e instanceof Error ? e.message : e}`)
+    throw new Error(`metrics on ${metricsHost}:${metricsPort}: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    })
   }
   const metricsAt = `http://${metricsHost}:${(metrics.address() as AddressInfo).port}/metrics`
   console.log(`relay ${relay.peerId} listening on /ip4/${host}/tcp/${relay.port}/ws`)
