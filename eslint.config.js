@@ -5,7 +5,7 @@ import globals from 'globals'
 import svelteConfig from './svelte.config.js'
 
 export default ts.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'artifacts/', '.device/', 'public/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'dist-app/', 'artifacts/', '.device/', 'public/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

@@ -1,37 +1,20 @@
 #!/usr/bin/env node
-// `lockstep` (package bin): runs src/cli/main.ts, bundled on first use (and whenever src/ or
-// shaders/ changed since) into dist-cli/ with the project's own Vite.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+// `lockstep` (package bin): runs the prebuilt dist-cli/main.js. An installed package ships it (built
+// when packed); in a clone it is rebuilt first whenever a source is newer (scripts/prebuild.mjs), and
+// so is the app template dist-app/ before `lockstep build-app`.
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const entry = join(root, 'dist-cli', 'main.js')
 
-function newest(dir) {
-  let t = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
-  }
-  return t
-}
-
-const stale =
-  !existsSync(entry) ||
-  statSync(entry).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'shaders')))
-if (stale) {
-  const { build } = await import('vite')
-  await build({
-    root,
-    configFile: false,
-    logLevel: 'warn',
-    build: {
-      ssr: join(root, 'src/cli/main.ts'),
-      outDir: join(root, 'dist-cli'),
-      emptyOutDir: true,
-      target: 'node20',
-    },
-  })
+if (existsSync(join(root, 'src', 'cli', 'main.ts'))) {
+  const { buildApp, buildCli } = await import('../scripts/prebuild.mjs')
+  await buildCli()
+  if (process.argv[2] === 'build-app') await buildApp()
+} else if (!existsSync(entry)) {
+  console.error(`lockstep: ${entry} is missing; this package was packed without its build`)
+  process.exit(1)
 }
 await import(pathToFileURL(entry).href)

@@ -4,11 +4,10 @@
 // deployments land at fixed addresses, the ones the app defaults to (src/chain/config.ts).
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { createPublicClient, createWalletClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { foundry } from 'viem/chains'
 import { fileURLToPath } from 'node:url'
 import { compileContracts } from './contracts.mjs'
+import { deployAll } from './deploy.mjs'
 
 /** anvil's first dev account: public knowledge, funded on every anvil chain, never on a real one. */
 export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
@@ -70,26 +69,16 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
 }
 
 /**
- * Deploys the receipt and swarm registries with `key`; returns their addresses.
+ * Deploys the registries (scripts/deploy.mjs, compiled here by solc) with `key`; returns their addresses.
  * @returns {Promise<{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }>}
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
-  const chain = { ...foundry, id: chainId }
-  const account = privateKeyToAccount(key)
-  const wallet = createWalletClient({ account, chain, transport: http(rpcUrl) })
-  const client = createPublicClient({ chain, transport: http(rpcUrl) })
   const { contracts } = compileContracts()
-  const deployed = /** @type {Record<string, `0x${string}`>} */ ({})
-  for (const [name, key] of [
-    ['ReceiptRegistry', 'receiptRegistry'],
-    ['SwarmRegistry', 'swarmRegistry'],
-  ]) {
-    const { abi, bytecode } = contracts[name]
-    const hash = await wallet.deployContract({ abi, bytecode })
-    const receipt = await client.waitForTransactionReceipt({ hash })
-    if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`${name} deployment failed`)
-    deployed[key] = receipt.contractAddress
-  }
+  const deployed = await deployAll(rpcUrl, {
+    account: privateKeyToAccount(key),
+    chainId,
+    artifacts: contracts,
+  })
   return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }} */ (deployed)
 }
 

@@ -38,9 +38,9 @@ for (const [name, cmd, args] of checks) {
   console.log(`[lockstep] check ${name}: ${r.status === 0 ? 'ok' : 'FAILED'}`)
 }
 
-// Bundle the CLI once before tests spawn it from several workers at the same time (each would
-// otherwise rebuild dist-cli/ on first use, racing on the same folder).
-spawnSync(process.execPath, ['bin/lockstep.mjs'], { stdio: 'ignore' })
+// Build the CLI and the app template once, before tests spawn the CLI from several workers at the same
+// time and the pack test packs them (each would otherwise rebuild what is stale, costing its time).
+spawnSync(process.execPath, ['scripts/prebuild.mjs'], { stdio: 'ignore' })
 
 // Extra arguments narrow the vitest run, e.g. `npm test -- --project unit`.
 const report = 'artifacts/vitest.json'

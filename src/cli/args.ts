@@ -21,3 +21,8 @@ export function report(checks: Check[]): boolean {
   if (failed.length) console.log(`FAILED: ${failed.map((c) => c.name).join(', ')}`)
   return failed.length === 0
 }
+
+/** Every value of a flag that may be given more than once (`--announce a --announce b`). */
+export function flags(args: string[], name: string): string[] {
+  return args.flatMap((a, i) => (a === `--${name}` && args[i + 1] !== undefined ? [args[i + 1]] : []))
+}

@@ -1,6 +1,7 @@
-// The `lockstep` command line, on the deterministic CPU reference (or the GPU through Dawn with --gpu).
-// See `usage` below. verify and replay exit 0 only when every check passes; otherwise 1, with the
-// failed checks named. 2: bad usage.
+// The `lockstep` command line, on the deterministic CPU reference (or the GPU through Dawn with --gpu),
+// and the operator's commands that make a swarm exist (relay, deploy, build-app). Help: usage.ts. Every
+// command exits 0 when it did its work (verify and replay: when every check passes), 1 when it refused
+// (naming the failed checks, or why), 2 on bad usage.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -30,25 +31,8 @@ import { disputeCommand } from './dispute.ts'
 import { traceCommand } from './trace.ts'
 import { reexecute } from './reexec.ts'
 import { trainCommand } from './train.ts'
-
-const usage = `usage:
-  lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
-                  [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
-    --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
-                       (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
-    --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
-    --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
-                       the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
-                       hash with --rpc); the seed is printed so --seed repeats the draw
-  lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
-    re-execution only (no signature or chain checks): every step's state hash against the commitment
-  lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
-                 [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
-  lockstep dispute <a.json> <b.json> [--corpus FILE]
-  lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
-    a producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge
-  lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
-  --gpu: compute on the GPU through Dawn (the optional 'webgpu' package); same bits as the CPU reference`
+import { help, usage } from './usage.ts'
+import { UsageError } from './usageError.ts'
 
 /** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
 function signingKey(args: string[]): Hex {
@@ -70,10 +54,7 @@ function signingKey(args: string[]): Hex {
 
 async function inferCommand(args: string[]): Promise<number> {
   const [modelFile, inputFile, out] = [flag(args, 'model'), flag(args, 'input'), flag(args, 'out')]
-  if (!modelFile || !inputFile || !out) {
-    console.error(usage)
-    return 2
-  }
+  if (!modelFile || !inputFile || !out) throw new UsageError('infer needs --model, --input and --out')
   const account = privateKeyToAccount(signingKey(args))
   let receipt: InferenceReceipt
   try {
@@ -269,9 +250,6 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
   }
 }
 
-/** A command's arguments did not make sense: print the usage, exit 2. */
-class UsageError extends Error {}
-
 /** Flags without a value, so the word after them is not taken for one. */
 const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
 const defaultCorpus = join(
@@ -282,6 +260,11 @@ const defaultCorpus = join(
   'kjv-pentateuch.txt',
 )
 
+function version(): string {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json')
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -289,19 +272,39 @@ export async function main(argv: string[]): Promise<number> {
     replay: replayCommand,
     train: trainCli,
     infer: inferCommand,
-    dispute: (args) => disputeCommand(args, usage),
-    trace: (args) => traceCommand(args, usage),
+    dispute: (args) => disputeCommand(args, help.dispute),
+    trace: (args) => traceCommand(args, help.trace),
+    // Loaded when used: verify need not start up libp2p.
+    relay: async (args) => (await import('./relay.ts')).relayCommand(args),
+    deploy: async (args) => (await import('./deploy.ts')).deployCommand(args),
+    'build-app': async (args) => (await import('./buildApp.ts')).buildAppCommand(args),
+  }
+  if (command === '--version' || command === '-v') {
+    console.log(version())
+    return 0
+  }
+  if (command === undefined) {
+    console.error(usage)
+    return 2
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(help[rest[0]] ?? usage)
+    return 0
   }
   const run = commands[command]
   if (!run) {
-    console.error(usage)
+    console.error(`lockstep: no command ${command}\n\n${usage}`)
     return 2
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(help[command])
+    return 0
   }
   try {
     return await run(rest)
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(usage)
+      console.error(`${e.message ? `lockstep ${command}: ${e.message}\n\n` : ''}usage: ${help[command]}`)
       return 2
     }
     const named = e instanceof BaseError && e.name !== 'LockstepError' ? `${e.name}: ` : ''

@@ -1,0 +1,56 @@
+// build-app's substitution on a small template: every quote style the minifier may choose, unset
+// settings become `void 0` (as if unset at build time), and a template that does not fit is refused.
+import { describe, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { APP_SETTINGS, placeholder } from '../../scripts/appSettings.mjs'
+import { fillApp } from './buildApp.ts'
+
+function template(extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-template-'))
+  mkdirSync(join(dir, 'assets'))
+  writeFileSync(join(dir, 'index.html'), '<script src="./assets/index.js"></script>')
+  const [relay, rpc, ...rest] = APP_SETTINGS
+  const env = rest.map((n) => `${n}:\`${placeholder(n)}\``).join(',')
+  writeFileSync(
+    join(dir, 'assets', 'index.js'),
+    `var e={${env}};function r(s,t='${placeholder(relay)}'){return t}var c="${placeholder(rpc)}";${extra}`,
+  )
+  return dir
+}
+
+describe('fillApp', () => {
+  it('puts each setting where its placeholder was, whatever the quotes, and writes _headers', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lockstep-app-')), 'site')
+    const found = fillApp(template(), out, {
+      VITE_RELAY_ADDR: '/dns4/r.example/tcp/443/wss/p2p/12D3KooW',
+      VITE_CHAIN_RPC: 'https://rpc.example/"quoted"',
+      VITE_CHAIN_ID: '10',
+    })
+    const js = readFileSync(join(out, 'assets', 'index.js'), 'utf8')
+    expect(js).toContain(`t="/dns4/r.example/tcp/443/wss/p2p/12D3KooW"`)
+    expect(js).toContain(`c="https://rpc.example/\\"quoted\\""`)
+    expect(js).toContain('VITE_CHAIN_ID:"10"')
+    expect(js).toContain('VITE_CHAIN_NAME:void 0')
+    expect(js).not.toContain('__LOCKSTEP_')
+    // The filled file is still JavaScript, and means what a build with these settings would.
+    const e = new Function(`${js};return [e, r(''), c]`)() as [Record<string, string>, string, string]
+    expect(e[0].VITE_CHAIN_ID).toBe('10')
+    expect(e[0].VITE_CHAIN_EXPLORER).toBeUndefined()
+    expect(e[2]).toBe('https://rpc.example/"quoted"')
+    expect(Object.values(found).every((n) => n === 1)).toBe(true)
+    expect(readFileSync(join(out, '_headers'), 'utf8')).toContain(
+      'Cross-Origin-Embedder-Policy: require-corp',
+    )
+  })
+
+  it('refuses a template missing a placeholder, or holding one it does not know', () => {
+    const dir = template()
+    const file = join(dir, 'assets', 'index.js')
+    writeFileSync(file, readFileSync(file, 'utf8').replace(placeholder('VITE_CHAIN_ID'), 'x'))
+    expect(() => fillApp(dir, `${dir}-out`, {})).toThrow(/no place for VITE_CHAIN_ID/)
+    const odd = template(`var o="__LOCKSTEP_VITE_NEW__";`)
+    expect(() => fillApp(odd, `${odd}-out`, {})).toThrow(/a placeholder is left/)
+  })
+})

@@ -1,0 +1,102 @@
+// `lockstep deploy` against a fresh anvil: the key from the environment or a keystore (never a flag),
+// addresses written as they land, a rerun that deploys nothing twice, and the refusals.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createPublicClient, http, keccak256 } from 'viem'
+import { startAnvil } from '../../scripts/chain.mjs'
+import { receiptRegistryAbi } from '../chain/contracts/ReceiptRegistry.ts'
+
+/** anvil's second and third dev accounts: public test keys. */
+const KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
+const KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-deploy-'))
+let chain: Awaited<ReturnType<typeof startAnvil>>
+
+const deploy = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['bin/lockstep.mjs', 'deploy', '--rpc', chain.rpcUrl, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LOCKSTEP_DEPLOY_KEY: '', LOCKSTEP_KEYSTORE_PASSWORD: '', ...env },
+  })
+
+beforeAll(async () => {
+  chain = await startAnvil({ chainId: 31338 })
+}, 60_000)
+afterAll(() => chain?.stop())
+
+describe('lockstep deploy', () => {
+  it('deploys the registries from $LOCKSTEP_DEPLOY_KEY, records them, and skips them on a rerun', async () => {
+    const out = join(dir, 'deployments.json')
+    const first = deploy(['--out', out, '--chain-id', '31338'], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
+    expect(first.stderr).toBe('')
+    expect(first.status).toBe(0)
+    const d = JSON.parse(readFileSync(out, 'utf8'))
+    expect(d.chainId).toBe(31338)
+    expect(d.deployer).toBe('0x70997970C51812dc3A010C7d01b50e0d17dc79C8')
+    expect(Object.keys(d.contracts)).toEqual(['receiptRegistry', 'swarmRegistry'])
+    const client = createPublicClient({ transport: http(chain.rpcUrl) })
+    // A real ReceiptRegistry answers at the recorded address.
+    const none = await client.readContract({
+      address: d.contracts.receiptRegistry,
+      abi: receiptRegistryAbi,
+      functionName: 'anchorOf',
+      args: [d.deployer, `0x${'11'.repeat(32)}`],
+    })
+    expect(none).toMatchObject({ timestamp: 0n })
+
+    const nonce = await client.getTransactionCount({ address: d.deployer })
+    const again = deploy(['--out', out], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
+    expect(again.status).toBe(0)
+    expect(again.stdout.match(/already deployed/g)).toHaveLength(2)
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(d)
+    expect(await client.getTransactionCount({ address: d.deployer })).toBe(nonce)
+  }, 60_000)
+
+  it('takes the key from a keystore with its password from the environment', () => {
+    const salt = randomBytes(32)
+    const iv = randomBytes(16)
+    const dk = pbkdf2Sync('pw', salt, 1024, 32, 'sha256')
+    const c = createCipheriv('aes-128-ctr', dk.subarray(0, 16), iv)
+    const ciphertext = Buffer.concat([c.update(Buffer.from(KEY_2.slice(2), 'hex')), c.final()])
+    const keystore = join(dir, 'key.json')
+    writeFileSync(
+      keystore,
+      JSON.stringify({
+        version: 3,
+        crypto: {
+          cipher: 'aes-128-ctr',
+          cipherparams: { iv: iv.toString('hex') },
+          ciphertext: ciphertext.toString('hex'),
+          kdf: 'pbkdf2',
+          kdfparams: { c: 1024, dklen: 32, prf: 'hmac-sha256', salt: salt.toString('hex') },
+          mac: keccak256(Buffer.concat([dk.subarray(16, 32), ciphertext])).slice(2),
+        },
+      }),
+    )
+    const out = join(dir, 'from-keystore.json')
+    const wrong = deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'nope' })
+    expect(wrong.stderr).toContain('wrong password')
+    expect(wrong.status).toBe(1)
+    const r = deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'pw' })
+    expect(r.status).toBe(0)
+    expect(JSON.parse(readFileSync(out, 'utf8')).deployer).toBe('0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC')
+  }, 60_000)
+
+  it('refuses a key flag, a missing key, the wrong chain and an account with no funds', () => {
+    const flagged = deploy(['--key', KEY_1])
+    expect(flagged.stderr).toContain('deploy takes no --key')
+    expect(flagged.status).toBe(2)
+    expect(deploy([]).status).toBe(2)
+    const elsewhere = deploy(['--chain-id', '1', '--out', join(dir, 'x.json')], {
+      LOCKSTEP_DEPLOY_KEY: KEY_1,
+    })
+    expect(elsewhere.stderr).toContain('serves chain 31338, not 1')
+    expect(elsewhere.status).toBe(1)
+    const poor = deploy(['--out', join(dir, 'poor.json')], { LOCKSTEP_DEPLOY_KEY: `0x${'42'.repeat(32)}` })
+    expect(poor.stderr).toContain('has nothing to pay gas with')
+    expect(poor.status).toBe(1)
+  }, 60_000)
+})

@@ -1,0 +1,118 @@
+// `lockstep deploy`: Lockstep's contracts on a real chain, from a key that never appears on the command
+// line ($LOCKSTEP_DEPLOY_KEY or a keystore), recorded in a JSON file that build-app reads. The deploy loop
+// is scripts/deploy.mjs, the one `npm start` uses; the bytecode is the generated src/chain/contracts.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { Writable } from 'node:stream'
+import { createPublicClient, formatEther, getAddress, http, isHex, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { CONTRACTS, deployAll } from '../../scripts/deploy.mjs'
+import { receiptRegistryAbi, receiptRegistryBytecode } from '../chain/contracts/ReceiptRegistry.ts'
+import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/SwarmRegistry.ts'
+import { flag } from './args.ts'
+import { decryptKeystore } from './keystore.ts'
+import { UsageError } from './usageError.ts'
+
+/** Compiled contracts by name; a contract added to CONTRACTS (scripts/deploy.mjs) is added here too. */
+const artifacts = {
+  ReceiptRegistry: { abi: receiptRegistryAbi, bytecode: receiptRegistryBytecode },
+  SwarmRegistry: { abi: swarmRegistryAbi, bytecode: swarmRegistryBytecode },
+}
+
+/** What deploy writes and build-app --contracts reads. */
+export interface Deployments {
+  chainId: number
+  deployer: Address
+  contracts: Record<string, Address>
+  transactions: Record<string, Hex>
+}
+
+/** A password typed on the terminal without echo. */
+function askHidden(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new Error('no terminal to ask the keystore password on: set LOCKSTEP_KEYSTORE_PASSWORD')
+  process.stderr.write(prompt)
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() })
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
+  return new Promise((resolve) =>
+    rl.question('', (answer) => {
+      rl.close()
+      process.stderr.write('\n')
+      resolve(answer)
+    }),
+  )
+}
+
+async function deployerKey(args: string[]): Promise<Hex> {
+  const file = flag(args, 'keystore')
+  if (file) {
+    const password = process.env.LOCKSTEP_KEYSTORE_PASSWORD ?? (await askHidden(`password for ${file}: `))
+    return decryptKeystore(readFileSync(file, 'utf8'), password)
+  }
+  const key = process.env.LOCKSTEP_DEPLOY_KEY
+  if (!key) throw new UsageError('no key: set LOCKSTEP_DEPLOY_KEY or pass --keystore FILE')
+  if (!isHex(key) || key.length !== 66) throw new Error('LOCKSTEP_DEPLOY_KEY must be 0x and 64 hex digits')
+  return key
+}
+
+function readDeployments(file: string, chainId: number): Deployments | undefined {
+  if (!existsSync(file)) return undefined
+  const d = JSON.parse(readFileSync(file, 'utf8')) as Deployments
+  if (d.chainId !== chainId)
+    throw new Error(`${file} records chain ${d.chainId}, not ${chainId}: name another --out`)
+  return d
+}
+
+export async function deployCommand(args: string[]): Promise<number> {
+  if (args.includes('--key'))
+    throw new UsageError(
+      'deploy takes no --key (a key on the command line lands in shell history and ps): set LOCKSTEP_DEPLOY_KEY or pass --keystore FILE',
+    )
+  const rpc = flag(args, 'rpc')
+  if (!rpc || !/^https?:\/\//.test(rpc)) throw new UsageError('--rpc takes the chain’s http(s) JSON-RPC URL')
+  const out = flag(args, 'out') ?? 'deployments.json'
+  const account = privateKeyToAccount(await deployerKey(args))
+  const client = createPublicClient({ transport: http(rpc) })
+  const chainId = await client.getChainId()
+  const wanted = flag(args, 'chain-id')
+  if (wanted !== undefined && Number(wanted) !== chainId) {
+    console.error(`${rpc} serves chain ${chainId}, not ${wanted}`)
+    return 1
+  }
+  const previous = readDeployments(out, chainId)
+  const existing = previous?.contracts ?? {}
+  const balance = await client.getBalance({ address: account.address })
+  console.log(`deploying to chain ${chainId} from ${account.address} (balance ${formatEther(balance)})`)
+  const todo = CONTRACTS.filter((c) => !existing[c.key])
+  if (todo.length && balance === 0n) {
+    console.error(`${account.address} has nothing to pay gas with on chain ${chainId}`)
+    return 1
+  }
+  const record: Deployments = {
+    chainId,
+    deployer: account.address,
+    contracts: {},
+    transactions: { ...previous?.transactions },
+  }
+  const save = () => {
+    // Written whole, then renamed: an interrupted run leaves the last complete record.
+    writeFileSync(`${out}.tmp`, JSON.stringify(record, null, 2) + '\n')
+    renameSync(`${out}.tmp`, out)
+  }
+  await deployAll(rpc, {
+    account,
+    chainId,
+    artifacts,
+    existing,
+    onDeployed: (key, address, tx) => {
+      record.contracts[key] = getAddress(address)
+      if (tx) record.transactions[key] = tx
+      console.log(`${key}: ${address} ${tx ? `(transaction ${tx})` : '(already deployed)'}`)
+      save()
+    },
+  })
+  console.log(
+    `wrote ${out}; next: lockstep build-app --relay <relay address> --rpc <public RPC URL> --contracts ${out}`,
+  )
+  return 0
+}

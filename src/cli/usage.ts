@@ -1,0 +1,56 @@
+// What `lockstep --help` and `lockstep <command> --help` print. Exit codes, for every command: 0 ok,
+// 1 refused (a check failed, or the command could not do its work), 2 usage (bad arguments).
+
+export const EXIT_CODES = `exit codes: 0 ok, 1 refused (a check failed or the work could not be done), 2 bad usage`
+
+export const help: Record<string, string> = {
+  verify: `lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
+                [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
+  Checks a training or inference receipt: structure, hashes, signature, then re-executes it (CPU reference,
+  or the GPU through Dawn with --gpu). 0 only when every check passes; 1 names the failed checks.
+  --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
+                     (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
+  --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
+  --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
+                     the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
+                     hash with --rpc); the seed is printed so --seed repeats the draw`,
+  replay: `lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
+  Re-execution only (no signature or chain checks): every step's state hash against the commitment.`,
+  train: `lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
+               [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
+  Trains in Node and writes a signed training receipt (key: --key, $LOCKSTEP_KEY, else ~/.lockstep/dev-key).`,
+  dispute: `lockstep dispute <a.json> <b.json> [--corpus FILE]
+  Bisects two training receipts to their first divergent step and referees it on the CPU reference.`,
+  trace: `lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
+  A producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge.`,
+  infer: `lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
+  Runs an ONNX model on the deterministic runtime and signs an inference receipt.`,
+  relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
+               [--metrics-port N] [--metrics-host 127.0.0.1]
+  The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and
+  signal direct WebRTC connections through it. Runs until SIGINT or SIGTERM, then closes its connections.
+  --announce MULTIADDR  the address tabs dial, as the world sees it (repeatable), e.g. behind a TLS proxy
+                        /dns4/relay.example.org/tcp/443/wss; needs a fixed --port
+  --identity FILE       the relay's libp2p key, made on first run (default ~/.lockstep/relay-identity):
+                        the same key keeps the same /p2p/ address across restarts
+  --metrics-port N      Prometheus text at http://HOST:N/metrics (default port + 1; 0 picks a free one)
+  Prints the address to give build-app (--relay) or tabs (?relay=).`,
+  deploy: `lockstep deploy --rpc URL [--out deployments.json] [--chain-id N] [--keystore FILE]
+  Deploys Lockstep's contracts (ReceiptRegistry, SwarmRegistry) to the chain at URL and writes their
+  addresses to --out as each lands; a rerun skips those already recorded there with code on the chain.
+  The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key file), its
+  password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
+  --chain-id N  refuse unless the RPC serves chain N`,
+  'build-app': `lockstep build-app --relay MULTIADDR[,…] [--rpc URL] [--chain-id N] [--contracts deployments.json]
+                   [--registry ADDR] [--swarm-registry ADDR] [--chain-name NAME] [--explorer URL] [--out DIR]
+  Writes the static app (default ./lockstep-app) with these defaults built in; the page's URL parameters
+  (?relay=, ?rpc=, …) still override them. --contracts takes the chain id and addresses from deploy's
+  file. Serve the folder from any static host, at any path, with the headers in docs/deploy.md.`,
+}
+
+export const usage = `usage: lockstep <command> [options]     (lockstep <command> --help for one command)
+
+${Object.values(help).join('\n\n')}
+
+  --gpu: compute on the GPU through Dawn (the optional 'webgpu' package); same bits as the CPU reference
+${EXIT_CODES}`
