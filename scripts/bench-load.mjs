@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// First load as a visitor meets it: builds the app, serves the production build on loopback, opens it
+// in headless Chromium with an empty cache and reports the JavaScript it downloaded before the Join
+// button was interactive, all the JavaScript it downloaded in the first seconds, and the time from
+// navigation to that button. A benchmark, not a test: figures go to docs/benchmarks.md.
+//
+//   node scripts/bench-load.mjs [--runs 5] [--path /]
+import { chromium } from 'playwright-core'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build, preview } from 'vite'
+import { chromiumArgs, ensureChromium } from './chromium.mjs'
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : fallback
+}
+const runs = Number(arg('runs', '5'))
+const path = arg('path', '/')
+
+const outDir = mkdtempSync(join(tmpdir(), 'lockstep-load-'))
+await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } })
+const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } })
+const base = server.resolvedUrls.local[0].replace(/\/$/, '')
+const browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args: chromiumArgs })
+
+const results = []
+for (let i = 0; i < runs; i++) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await context.newPage()
+  const js = new Map()
+  page.on('response', async (r) => {
+    if (!/javascript/.test(r.headers()['content-type'] ?? '')) return
+    const body = await r.body().catch(() => null)
+    if (body) js.set(r.url(), body.length)
+  })
+  const t0 = Date.now()
+  await page.goto(base + path)
+  const join = page.getByTestId('swarm-join')
+  await join.waitFor({ state: 'visible', timeout: 60_000 })
+  await page.waitForFunction(() => !document.querySelector('[data-testid=swarm-join]')?.hasAttribute('disabled'))
+  const interactive = Date.now() - t0
+  const atInteractive = [...js.values()].reduce((a, b) => a + b, 0)
+  await page.waitForTimeout(3_000)
+  const all = [...js.values()].reduce((a, b) => a + b, 0)
+  results.push({ interactive, atInteractive, all, files: js.size })
+  await context.close()
+}
+await browser.close()
+await server.close()
+rmSync(outDir, { recursive: true, force: true })
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const kb = (b) => `${(b / 1024).toFixed(0)} KiB`
+console.log(`first load of ${path}, ${runs} runs, empty cache, headless Chromium (SwiftShader WebGPU):`)
+console.log(`  time to an interactive Join button: median ${median(results.map((r) => r.interactive))} ms`)
+console.log(`  JavaScript by then: ${kb(median(results.map((r) => r.atInteractive)))}`)
+console.log(
+  `  JavaScript in the first 3 s after: ${kb(median(results.map((r) => r.all)))} in ${median(results.map((r) => r.files))} files`,
+)
