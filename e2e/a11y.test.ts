@@ -41,7 +41,8 @@ describe('accessibility (axe-core)', () => {
           await page.goto(baseUrl + hrefOf(p))
           await page.getByTestId(ready[p]).waitFor({ state: 'visible', timeout: 30_000 })
           if (p === 'train') await untilGpuChecked(page)
-          for (const v of await seriousViolations(page)) found.push(`${p} at ${width} px, ${colorScheme}: ${v}`)
+          for (const v of await seriousViolations(page))
+            found.push(`${p} at ${width} px, ${colorScheme}: ${v}`)
         }
       }
     expect(found).toEqual([])

@@ -23,7 +23,11 @@ const outDir = mkdtempSync(join(tmpdir(), 'lockstep-load-'))
 await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } })
 const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } })
 const base = server.resolvedUrls.local[0].replace(/\/$/, '')
-const browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args: chromiumArgs })
+const browser = await chromium.launch({
+  executablePath: ensureChromium(),
+  headless: true,
+  args: chromiumArgs,
+})
 
 const results = []
 for (let i = 0; i < runs; i++) {
@@ -68,7 +72,9 @@ rmSync(outDir, { recursive: true, force: true })
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const kb = (b) => `${(b / 1024).toFixed(0)} KiB`
 console.log(`first load of ${path}, ${runs} runs, empty cache, headless Chromium (SwiftShader WebGPU):`)
-console.log(`  time to an interactive Join button: median ${median(results.map((r) => r.interactive)).toFixed(0)} ms`)
+console.log(
+  `  time to an interactive Join button: median ${median(results.map((r) => r.interactive)).toFixed(0)} ms`,
+)
 console.log(`  JavaScript loaded by then: ${kb(median(results.map((r) => r.atInteractive)))}`)
 console.log(
   `  JavaScript loaded within 3 s after (lazy parts, workers): ${kb(median(results.map((r) => r.all)))} in ${median(results.map((r) => r.files))} files`,

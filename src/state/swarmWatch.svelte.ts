@@ -27,6 +27,8 @@ export class SwarmWatch {
   #stopped = false
   #timer: ReturnType<typeof setInterval> | undefined
   #heard = 0
+  // Plain, not reactive: read on each decide, never rendered.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #losses = new Map<string, { round: number; loss: number }>()
 
   async start(search: string): Promise<void> {
