@@ -1,4 +1,6 @@
 // The landing's live view of a swarm: a libp2p node that listens on the swarm's topic and sends nothing.
+// It is an observer (joinSwarmNet's option): connected to the relay alone, so the swarm's members neither
+// wait for it nor count it towards a `?swarmMin` quorum.
 // What it shows is what the swarm's own messages say — the leader's decision (round, model hash, how many
 // updates were averaged) and the training loss peers report with their commits, which is a claim: the
 // Join page re-executes, this view does not. Loaded only after the landing is interactive (libp2p is
@@ -44,17 +46,16 @@ export class SwarmWatch {
       }
       const params = pageSwarmParams(await sha256Hex(await corpus.arrayBuffer()), url.stepsPerRound, url.name)
       if (this.#stopped) return
-      const joined = await joinSwarmNet(relayAddrs(search), () => {})
+      const joined = await joinSwarmNet(relayAddrs(search), () => {}, { observer: true })
       if (this.#stopped) return void (await joined.stop())
       this.#net = joined
       const topic = swarmTopic(params)
       joined.net.subscribe(topic, (m) => this.#onMessage(m.from, m.data))
       this.#timer = setInterval(() => {
         const s = joined.status()
-        // Peers that committed to the latest round: gossip may reach this node through the relay, from
-        // tabs it has no connection of its own to.
-        const committed = [...this.#losses.values()].filter((l) => l.round === this.round).length
-        this.peers = Math.max(committed, joined.net.peers(topic).length)
+        // Peers that committed to the latest round: this node connects to the relay only, and hears the
+        // swarm's gossip through it.
+        this.peers = [...this.#losses.values()].filter((l) => l.round === this.round).length
         if (s.relay === 'unreachable') this.status = 'unreachable'
         else if (s.relay === 'connecting') this.status = 'connecting'
         else if (!this.#heard) this.status = 'listening'
