@@ -94,7 +94,7 @@ describe('anchoring through an injected wallet', () => {
 
     // A verifier: another browser context, no wallet at all.
     const verifier = await (await browser.newContext()).newPage()
-    await verifier.goto(baseUrl)
+    await verifier.goto(baseUrl + '#/verify')
     await verifier.getByTestId('wallet-none').waitFor()
     await verifier.getByTestId('verify-input').fill(text)
     await verifier.getByTestId('verify-run').click()

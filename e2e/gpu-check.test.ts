@@ -11,7 +11,7 @@ describe('GPU check page', () => {
   it('shows the adapter report and a bit-exact self-test on a WebGPU browser', async () => {
     const browser = await launch()
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/train')
 
     const status = page.getByTestId('gpu-status')
     await expect.poll(() => status.getAttribute('data-ok'), { timeout: 60_000 }).toBe('true')
@@ -34,7 +34,7 @@ describe('GPU check page', () => {
   it('explains plainly what still works when the browser has no WebGPU', async () => {
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/train')
 
     const status = page.getByTestId('gpu-status')
     await expect.poll(() => status.getAttribute('data-ok'), { timeout: 60_000 }).toBe('false')

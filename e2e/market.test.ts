@@ -30,7 +30,7 @@ describe('settling an information market', () => {
     const expected = settle(bundledModel(), market, BUNDLED_URI)
     const browser = await launch()
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/markets')
     await page.getByTestId('wallet-dev').click()
     await page.getByTestId('wallet-connected').waitFor({ timeout: 60_000 })
 

@@ -7,6 +7,14 @@ const browsers: Browser[] = []
 afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 
 const width = 375
+/** The pages besides Train (where the run is), and what shows each has rendered. */
+const pagePanels = {
+  '#/': 'landing',
+  '#/join': 'swarm-panel',
+  '#/verify': 'verify-panel',
+  '#/settle': 'settle-panel',
+  '#/markets': 'market-panel',
+}
 
 /** Every visible control narrower or shorter than 44 CSS px, or reaching past the screen's edge. */
 async function layoutProblems(
@@ -75,11 +83,22 @@ describe('the page on a phone (375×812)', () => {
       expect(problems.overflow, 'elements past the right edge').toEqual([])
       expect(problems.scrollWidth).toBeLessThanOrEqual(width)
       expect(problems.small, 'tap targets under 44 px').toEqual([])
+      // Every other page keeps the phone layout too (the tab stays: pages are hash changes).
+      for (const [hash, panel] of Object.entries(pagePanels)) {
+        await page.goto(baseUrl + hash)
+        await page.getByTestId(panel).waitFor({ state: 'visible', timeout: 30_000 })
+        const problems = await layoutProblems(page)
+        expect(problems.overflow, `${hash}: elements past the right edge`).toEqual([])
+        expect(problems.scrollWidth, hash).toBeLessThanOrEqual(width)
+        expect(problems.small, `${hash}: tap targets under 44 px`).toEqual([])
+      }
       // Controls are reachable: the Settle button can be scrolled to and tapped.
+      await page.goto(baseUrl + '#/settle')
       await page.getByTestId('settle-a').fill('{}')
       await page.getByTestId('settle-run').tap()
       await expect.poll(() => page.getByTestId('settle-panel').getAttribute('data-status')).toBe('failed')
       // What a phone shows of the Train panel (the screen, not the whole page).
+      await page.goto(baseUrl + '#/train')
       await page.getByTestId('train-note').evaluate((el) => el.scrollIntoView())
       await page.screenshot({ path: `artifacts/screenshots/phone${webgpu ? '-webgpu' : ''}.png` })
       expect(errors).toEqual([])

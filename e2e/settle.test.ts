@@ -41,7 +41,7 @@ describe('settling a dispute in a browser without WebGPU', () => {
 
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/settle')
     await page.getByTestId('settle-a').fill(JSON.stringify(honest.receipt))
     await page.getByTestId('settle-b').fill(JSON.stringify(cheater.receipt))
 
@@ -92,7 +92,7 @@ describe('settling a dispute in a browser without WebGPU', () => {
   it('makes a demo dispute in the page and finds the lie where it was planted', async () => {
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/settle')
     await page.getByTestId('settle-demo').click()
     const planted = page.getByTestId('settle-planted')
     await planted.waitFor({ timeout: 60_000 })

@@ -42,7 +42,7 @@ describe('spot checks from published checkpoints', () => {
 
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/verify')
     await page.getByTestId('verify-input').fill(readFileSync(receipt, 'utf8'))
     await page.getByTestId('verify-checkpoints').setInputFiles(files)
     await page.getByTestId('verify-run').click()

@@ -34,7 +34,7 @@ describe('training in the page', () => {
     const expected = await referenceHashes(steps)
     const browser = await launch()
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/train')
 
     await startRun(page, steps)
     const stepOf = async () => Number(await page.getByTestId('train-step').textContent())

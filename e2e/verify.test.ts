@@ -61,7 +61,7 @@ describe('verifying receipts in a browser without WebGPU', () => {
     const receipt = await nodeReceipt()
     const browser = await launch({ webgpu: false })
     browsers.push(browser)
-    const { page, errors } = await openPage(browser, baseUrl)
+    const { page, errors } = await openPage(browser, baseUrl + '#/verify')
     await page.getByTestId('verify-input').fill(JSON.stringify(receipt))
     await page.getByTestId('verify-run').click()
     expect(await verdict(page)).toBe('true')

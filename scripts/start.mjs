@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The one run command: installs what is missing, then serves the app on localhost.
-import { spawn } from 'node:child_process'
+// The one run command: installs what is missing, then builds the app and serves the production build on
+// localhost — what a deployment serves (docs/deploy.md). `npm run dev` (this script with --dev) serves
+// Vite's dev server instead, with hot reload, for working on the app.
+import { spawn, spawnSync } from 'node:child_process'
 import { ensureDeps } from './deps.mjs'
 
 ensureDeps()
@@ -25,10 +27,27 @@ if (!process.env.VITE_CHAIN_RPC) {
     `[lockstep] dev chain ${chain.chainId} at ${chain.rpcUrl}, receipt registry ${chain.receiptRegistry}`,
   )
 }
-// Start vite's own binary, not `npx vite`, so signals reach the real process.
-const vite = spawn('node_modules/.bin/vite', ['--host', '127.0.0.1', '--port', port, '--strictPort'], {
-  stdio: 'inherit',
-})
+const dev = process.argv.includes('--dev')
+if (!dev) {
+  console.log('[lockstep] building the app (npm run dev skips this and serves the sources)…')
+  const built = spawnSync('node_modules/.bin/vite', ['build', '--logLevel', 'warn'], { stdio: 'inherit' })
+  if (built.status !== 0) {
+    void relay?.stop()
+    void chain?.stop()
+    console.error('[lockstep] the build failed (above); `npm run dev` serves the sources without building')
+    process.exit(1)
+  }
+}
+// Start vite's own binary, not `npx vite`, so signals reach the real process. `vite preview` serves
+// dist/ with the same headers as the dev server (vite.config.ts).
+const serve = dev ? [] : ['preview']
+const vite = spawn(
+  'node_modules/.bin/vite',
+  [...serve, '--host', '127.0.0.1', '--port', port, '--strictPort'],
+  {
+    stdio: 'inherit',
+  },
+)
 const stop = () => {
   vite.kill('SIGTERM')
   void relay?.stop()

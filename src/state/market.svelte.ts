@@ -110,6 +110,24 @@ export class MarketState {
     }
   }
 
+  /**
+   * Stops a settlement or re-check in progress: the worker is ended (a model run has no step boundary to
+   * stop at) and the next action starts a fresh one. Nothing was signed or anchored yet.
+   */
+  cancel(): void {
+    if (this.status !== 'settling' && this.recheckStatus !== 'running') return
+    this.dispose()
+    if (this.status === 'settling') {
+      this.status = 'idle'
+      this.error = 'Cancelled: nothing was signed. Settle runs the model again.'
+    }
+    if (this.previewStatus === 'running') this.previewStatus = 'idle'
+    if (this.recheckStatus === 'running') {
+      this.recheckStatus = 'failed'
+      this.checks = [{ name: 'structure', ok: false, detail: 'Cancelled before the re-check finished.' }]
+    }
+  }
+
   dispose(): void {
     this.#worker?.worker.terminate()
     this.#worker = null

@@ -35,6 +35,11 @@ export interface BrowserSwarmNet {
 export async function joinSwarmNet(
   relays: string[],
   onError: (err: Error) => void = (err) => console.warn(err),
+  /**
+   * `observer`: listen through the relay only — no direct connections, no announcement — so that the
+   * swarm's members never count this node as one of them (the landing's live view).
+   */
+  options: { observer?: boolean } = {},
 ): Promise<BrowserSwarmNet> {
   if (relays.length === 0)
     throw new RelayUnreachableError('no relay configured', {
@@ -42,12 +47,12 @@ export async function joinSwarmNet(
     })
   const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop() ?? r))
   const key = await generateKeyPair('secp256k1')
-  const node = await createBrowserNode(key)
+  const node = await createBrowserNode(key, options)
   const net = new Libp2pSwarmNet(node, { infrastructure: relayIds })
   await net.start()
   let lastRelayError: Error | undefined
   const stopRelays = watchRelays(node, relays, (err) => onError((lastRelayError = err)))
-  const stopDialer = dialDiscovered(node, onError)
+  const stopDialer = options.observer ? () => {} : dialDiscovered(node, onError)
   return {
     net,
     peer: peerSigner(key),

@@ -17,12 +17,16 @@ import type { SwarmNode } from './libp2pNet.ts'
  * `privateKey` is the node's identity. The page makes it secp256k1 (not libp2p's default Ed25519) so
  * the SwarmRegistry can check, with ecrecover, that whoever registers the peer id holds its key.
  */
-export async function createBrowserNode(privateKey: PrivateKey): Promise<SwarmNode> {
+export async function createBrowserNode(
+  privateKey: PrivateKey,
+  options: { observer?: boolean } = {},
+): Promise<SwarmNode> {
   return createLibp2p({
     privateKey,
     // '/p2p-circuit' reserves a slot on the relay so peers can reach us; '/webrtc' lets them upgrade
-    // that relayed connection to a direct one, signalling SDP through the relay.
-    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    // that relayed connection to a direct one, signalling SDP through the relay. An observer is reached
+    // by no one: it hears the swarm's gossip through the relay alone.
+    addresses: { listen: options.observer ? [] : ['/p2p-circuit', '/webrtc'] },
     transports: [
       webSockets(),
       // No STUN or TURN: on loopback and LANs host candidates suffice, and an offline machine has no
@@ -46,6 +50,9 @@ export async function createBrowserNode(privateKey: PrivateKey): Promise<SwarmNo
       }),
     },
     // Under `peerDiscovery`, not `services`: libp2p wires up discovery events only there.
-    peerDiscovery: [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })],
+    // An observer neither announces itself nor learns of peers to dial.
+    peerDiscovery: options.observer
+      ? []
+      : [pubsubPeerDiscovery({ topics: [DISCOVERY_TOPIC], interval: DISCOVERY_INTERVAL_MS })],
   })
 }

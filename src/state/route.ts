@@ -1,0 +1,32 @@
+// Which page a URL opens. Pages are hash routes (`#/verify`): they work from any static host and any
+// subpath with no server rules, and a page change never reloads the tab (a swarm or a training run
+// keeps going). Every link made before pages existed keeps its meaning: `#receipt=` opens Verify,
+// `#settlement=` Markets, `?swarm=1` Join, the training parameters Train (docs/automation.md).
+
+export const PAGES = ['home', 'join', 'train', 'verify', 'settle', 'markets'] as const
+export type Page = (typeof PAGES)[number]
+
+export const PAGE_TITLES: Record<Page, string> = {
+  home: 'Home',
+  join: 'Join a swarm',
+  train: 'Train',
+  verify: 'Verify',
+  settle: 'Settle a dispute',
+  markets: 'Markets',
+}
+
+/** The page for a location's `search` and `hash`. */
+export function pageFor(search: string, hash: string): Page {
+  const path = /^#\/([a-z]*)/.exec(hash)?.[1]
+  if (path !== undefined) return (PAGES as readonly string[]).includes(path) ? (path as Page) : 'home'
+  if (hash.startsWith('#receipt=')) return 'verify'
+  if (hash.startsWith('#settlement=')) return 'markets'
+  const q = new URLSearchParams(search)
+  if (q.get('swarm') === '1') return 'join'
+  if (['teach', 'teachSwarm', 'autostart'].some((p) => q.get(p) === '1')) return 'train'
+  if (q.has('preset') || q.has('steps')) return 'train'
+  return 'home'
+}
+
+/** The hash that opens `page` (home is the bare address). */
+export const hrefOf = (page: Page): string => (page === 'home' ? '#/' : `#/${page}`)
