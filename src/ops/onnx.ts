@@ -7,7 +7,8 @@ import type { Gpu } from '../gpu/runtime.ts'
 import type { GpuTensor } from '../gpu/tensor.ts'
 import { permuteRef } from '../kernels/permute.ts'
 import { f32Array } from '../kernels/softfloat.ts'
-import { size } from './op.ts'
+
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 
 export type Tensor =
   | { type: 'float'; dims: number[]; data: Float32Array }
