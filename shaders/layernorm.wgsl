@@ -3,19 +3,7 @@
 // step rounded once in a fixed order; row means are exact fixed-point sums (fx_*) divided with one
 // rounding. So neither the adapter, the workgroup size (override WG) nor other rows change a bit.
 // The TypeScript twin is layernormRef in src/kernels/layernorm.ts; docs/determinism-norms-optim.md
-// lists the operation order.
-struct Params {
-  rows: u32,
-  n: u32,
-  eps: u32, // f32 bits
-  groups_x: u32, // workgroups along x; rows beyond 65535 spill into y
-}
-
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> gamma: array<u32>;
+// lists the operation order. Params, x, gamma and the row reductions (norm_*) are shaders/lib/norm.wgsl.
 
 // Forward: y = (x - mean) / std * gamma + beta, with std = sqrt(var + eps) kept for the backward.
 @group(0) @binding(3) var<storage, read> beta: array<u32>;
@@ -28,28 +16,6 @@ override WG: u32 = 64u;
 @group(0) @binding(4) var<storage, read> std_in: array<u32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<u32>;
 @group(0) @binding(6) var<storage, read_write> dy_xhat: array<u32>;
-
-// One slot per row-wide quantity: atomics cannot be reset without another barrier, so none is reused.
-var<workgroup> wg_e: array<atomic<u32>, 3>;
-var<workgroup> wg_f: array<atomic<u32>, 3>;
-var<workgroup> wg_acc: array<vec4<u32>, WG>;
-
-// The row-wide max of e and OR of f. Call from uniform control flow.
-fn ln_gather(slot: u32, e: u32, f: u32) -> vec2<u32> {
-  atomicMax(&wg_e[slot], e);
-  atomicOr(&wg_f[slot], f);
-  workgroupBarrier();
-  return vec2<u32>(atomicLoad(&wg_e[slot]), atomicLoad(&wg_f[slot]));
-}
-
-// The workgroup's total of the threads' fixed-point accumulators: a pairwise tree for any WG.
-// Integer additions, so the tree's shape cannot matter. Call from uniform control flow.
-fn ln_sum(lid: u32, acc: vec4<u32>) -> vec4<u32> {
-  workgroupBarrier(); // every thread has read the previous total out of wg_acc[0]
-  wg_acc[lid] = acc;
-  workgroupBarrier();
-  return tree_sum(lid);
-}
 
 // a * n modulo 2^128: two's complement, so a negative a works too.
 fn ln_mul_small(a: vec4<u32>, n: u32) -> vec4<u32> {
@@ -83,16 +49,16 @@ fn ln_row_mean(base: u32, lid: u32) -> ln_mean {
     e = max(e, fx_exponent(x[base + k]));
     f |= fx_flags(x[base + k]);
   }
-  let sx = ln_gather(0u, e, f);
+  let sx = norm_gather(0u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
     acc = fx_add(acc, fx_term(x[base + k], sx.x));
   }
-  let total = ln_sum(lid, acc);
+  let total = norm_sum(lid, acc);
   let hi = fx_div_to_f32(total, sx.x, sx.y, n);
   let rest = fx_add(total, fx_neg(ln_mul_small(fx_term(hi, sx.x), n)));
   let lo = fx_div_to_f32(rest, sx.x, sx.y, n);
-  return ln_mean(hi, lo, max(0i, i32(sx.x) - 127i));
+  return ln_mean(hi, lo, norm_shift(sx.x));
 }
 
 // The scaled deviation (x - mean) * 2^-s, as ((x - hi) - lo) * 2^-s computed at scale.
@@ -102,7 +68,7 @@ fn ln_dev(v: u32, m: ln_mean) -> u32 {
 
 @compute @workgroup_size(WG)
 fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
+  let r = norm_row(wid);
   if (r >= params.rows) {
     return; // the whole workgroup leaves together
   }
@@ -120,12 +86,12 @@ fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
     e = max(e, fx_exponent(q));
     f |= fx_flags(q);
   }
-  let sq = ln_gather(1u, e, f);
+  let sq = norm_gather(1u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
     acc = fx_add(acc, fx_term(sf_mul(y[base + k], y[base + k]), sq.x));
   }
-  let v = fx_div_to_f32(ln_sum(lid, acc), sq.x, sq.y, n);
+  let v = fx_div_to_f32(norm_sum(lid, acc), sq.x, sq.y, n);
   let sigma = sf_sqrt(sf_add(v, sf_ldexp(params.eps, -2i * mean.s))); // std * 2^-s
   for (var k = lid; k < n; k += WG) {
     y[base + k] = sf_add(sf_mul(sf_div(y[base + k], sigma), gamma[k]), beta[k]);
@@ -141,7 +107,7 @@ fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
 // saving hi, lo and s), and std * 2^-s is exact (std >= sqrt(eps) is normal).
 @compute @workgroup_size(WG)
 fn layernorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
+  let r = norm_row(wid);
   if (r >= params.rows) {
     return;
   }
@@ -165,16 +131,16 @@ fn layernorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
     eq = max(eq, fx_exponent(q));
     fq |= fx_flags(q);
   }
-  let sg = ln_gather(1u, eg, fg);
-  let sq = ln_gather(2u, eq, fq);
+  let sg = norm_gather(1u, eg, fg);
+  let sq = norm_gather(2u, eq, fq);
   var acc_g = vec4<u32>(0u);
   var acc_q = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
     acc_g = fx_add(acc_g, fx_term(sf_mul(dy[base + k], gamma[k]), sg.x));
     acc_q = fx_add(acc_q, fx_term(dy_xhat[base + k], sq.x));
   }
-  let a = fx_div_to_f32(ln_sum(lid, acc_g), sg.x, sg.y, n);
-  let b = fx_div_to_f32(ln_sum(lid, acc_q), sq.x, sq.y, n);
+  let a = fx_div_to_f32(norm_sum(lid, acc_g), sg.x, sg.y, n);
+  let b = fx_div_to_f32(norm_sum(lid, acc_q), sq.x, sq.y, n);
   for (var k = lid; k < n; k += WG) {
     let xh = dx[base + k];
     let g = sf_mul(dy[base + k], gamma[k]);

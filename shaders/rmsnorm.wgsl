@@ -2,19 +2,8 @@
 // rms = sqrt(mean(x^2) + eps), and its backward (dx, plus the per-element products dy * xhat whose
 // column sums are dgamma). Softfloat steps (sf_*) in a fixed order and exact fixed-point means
 // (fx_*), so neither the adapter, the workgroup size (override WG) nor other rows change a bit.
-// The TypeScript twin is rmsnormRef in src/kernels/rmsnorm.ts.
-struct Params {
-  rows: u32,
-  n: u32,
-  eps: u32, // f32 bits
-  groups_x: u32, // workgroups along x; rows beyond 65535 spill into y
-}
-
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> gamma: array<u32>;
+// The TypeScript twin is rmsnormRef in src/kernels/rmsnorm.ts. Params, x, gamma and the row
+// reductions (norm_*) are shaders/lib/norm.wgsl.
 
 // Forward.
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
@@ -25,34 +14,6 @@ override WG: u32 = 64u;
 @group(0) @binding(4) var<storage, read> rms_in: array<u32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<u32>;
 @group(0) @binding(6) var<storage, read_write> dy_xhat: array<u32>;
-
-// One slot per row-wide quantity: atomics cannot be reset without another barrier, so none is reused.
-var<workgroup> wg_e: array<atomic<u32>, 2>;
-var<workgroup> wg_f: array<atomic<u32>, 2>;
-var<workgroup> wg_acc: array<vec4<u32>, WG>;
-
-// The row-wide max of e and OR of f. Call from uniform control flow.
-fn rms_gather(slot: u32, e: u32, f: u32) -> vec2<u32> {
-  atomicMax(&wg_e[slot], e);
-  atomicOr(&wg_f[slot], f);
-  workgroupBarrier();
-  return vec2<u32>(atomicLoad(&wg_e[slot]), atomicLoad(&wg_f[slot]));
-}
-
-// The workgroup's total of the threads' fixed-point accumulators: a pairwise tree for any WG.
-// Integer additions, so the tree's shape cannot matter. Call from uniform control flow.
-fn rms_sum(lid: u32, acc: vec4<u32>) -> vec4<u32> {
-  workgroupBarrier(); // every thread has read the previous total out of wg_acc[0]
-  wg_acc[lid] = acc;
-  workgroupBarrier();
-  return tree_sum(lid);
-}
-
-// The power of two 2^-s that brings every |x| of the row below 2 (s = 0 when it already is), so
-// the squares cannot overflow. Exact unless a value falls below 2^-126 after it.
-fn rms_shift(e_max: u32) -> i32 {
-  return max(0i, i32(e_max) - 127i);
-}
 
 fn rms_square(v: u32, s: i32) -> u32 {
   let t = sf_ldexp(v, -s);
@@ -65,12 +26,12 @@ fn rms_row_shift(base: u32, lid: u32) -> i32 {
   for (var k = lid; k < params.n; k += WG) {
     e = max(e, fx_exponent(x[base + k]));
   }
-  return rms_shift(rms_gather(0u, e, 0u).x);
+  return norm_shift(norm_gather(0u, e, 0u).x);
 }
 
 @compute @workgroup_size(WG)
 fn rmsnorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
+  let r = norm_row(wid);
   if (r >= params.rows) {
     return; // the whole workgroup leaves together
   }
@@ -85,12 +46,12 @@ fn rmsnorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
     e = max(e, fx_exponent(q));
     f |= fx_flags(q);
   }
-  let sq = rms_gather(1u, e, f);
+  let sq = norm_gather(1u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
     acc = fx_add(acc, fx_term(rms_square(x[base + k], s), sq.x));
   }
-  let ms = fx_div_to_f32(rms_sum(lid, acc), sq.x, sq.y, n);
+  let ms = fx_div_to_f32(norm_sum(lid, acc), sq.x, sq.y, n);
   let rms = sf_ldexp(sf_sqrt(sf_add(ms, sf_ldexp(params.eps, -2i * s))), s);
   for (var k = lid; k < n; k += WG) {
     y[base + k] = sf_mul(sf_div(x[base + k], rms), gamma[k]);
@@ -103,7 +64,7 @@ fn rmsnorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
 // dx = (g - xhat * mean(g * xhat)) / rms with g = dy * gamma and xhat = x / rms as in the forward.
 @compute @workgroup_size(WG)
 fn rmsnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
+  let r = norm_row(wid);
   if (r >= params.rows) {
     return;
   }
@@ -121,12 +82,12 @@ fn rmsnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     e = max(e, fx_exponent(q));
     f |= fx_flags(q);
   }
-  let sq = rms_gather(0u, e, f);
+  let sq = norm_gather(0u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
     acc = fx_add(acc, fx_term(dy_xhat[base + k], sq.x));
   }
-  let c = fx_div_to_f32(rms_sum(lid, acc), sq.x, sq.y, n);
+  let c = fx_div_to_f32(norm_sum(lid, acc), sq.x, sq.y, n);
   for (var k = lid; k < n; k += WG) {
     let xh = dx[base + k];
     let g = sf_mul(dy[base + k], gamma[k]);

@@ -1,8 +1,11 @@
 // A Backend wrapper that records every operator of a step: its name, arguments, and the hashes of its
 // input and output tensors, keeping the values so a referee can recompute any single operator.
 // Two parties' traces of the same step can then be bisected to the first operator they disagree on.
+// Every kernel of the op modules (src/ops/) is traced and recomputed through its module's trace entry.
 import { concat, keccak256, toBytes, type Hex } from 'viem'
-import type { AdamHyper, Backend } from '../train/backend.ts'
+import { TraceError } from '../errors/dispute.ts'
+import type { Backend, BackendCore, Kernels } from '../ops/op.ts'
+import { KERNELS, type AnyKernel } from '../ops/registry.ts'
 
 export interface OpRecord {
   index: number
@@ -29,7 +32,12 @@ export function tensorHash(v: TensorValue): Hex {
 const scalarHash = (x: number) =>
   keccak256(toBytes(`f32:${new Uint32Array(new Float32Array([x]).buffer)[0]}`))
 
-export class TracingBackend<T> implements Backend<T> {
+// The class and the interface merge: the kernels are wrapped in the constructor, typed by the modules.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface TracingBackend<T> extends Kernels<T> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class TracingBackend<T> implements BackendCore<T> {
   readonly kind: 'cpu' | 'gpu'
   readonly maxTensorBytes?: number
   readonly records: OpRecord[] = []
@@ -43,6 +51,8 @@ export class TracingBackend<T> implements Backend<T> {
     this.#inner = inner
     this.kind = inner.kind
     this.maxTensorBytes = inner.maxTensorBytes
+    for (const k of KERNELS.values())
+      Object.assign(this, { [k.name]: (...args: unknown[]) => this.#traced(k, args) })
   }
 
   /** Drops the trace (between steps). */
@@ -62,21 +72,27 @@ export class TracingBackend<T> implements Backend<T> {
     return h
   }
 
-  async #record(op: string, args: unknown[], inputs: T[], outputs: T[]): Promise<void> {
-    const record: OpRecord = { index: this.records.length, op, args, inputs: [], outputs: [] }
-    for (const t of inputs) record.inputs.push(await this.#hash(t))
-    await this.tamper?.(record, outputs)
-    for (const t of outputs) {
-      this.#hashes.delete(t as object) // in-place updates change a tensor's value
-      record.outputs.push(await this.#hash(t))
+  /**
+   * One kernel call, recorded: its inputs hashed before it runs (in-place kernels overwrite them), then
+   * its outputs (after `tamper`, when a test plants a lie), or the scalar it returns.
+   */
+  async #traced(k: AnyKernel, params: unknown[]): Promise<unknown> {
+    const { inputs, args } = k.trace.record(...params)
+    const record: OpRecord = { index: this.records.length, op: k.name, args, inputs: [], outputs: [] }
+    for (const t of inputs) record.inputs.push(await this.#hash(t as T))
+    const run = (this.#inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[k.name]
+    const result = await run(...params)
+    const outputs = outputsOf(k, result, inputs)
+    if (typeof outputs === 'number') record.outputs.push(scalarHash(outputs))
+    else {
+      await this.tamper?.(record, outputs as T[])
+      for (const t of outputs as T[]) {
+        this.#hashes.delete(t as object) // in-place updates change a tensor's value
+        record.outputs.push(await this.#hash(t))
+      }
     }
     this.records.push(record)
-  }
-
-  async #one(op: string, args: unknown[], inputs: T[], run: Promise<T>): Promise<T> {
-    const out = await run
-    await this.#record(op, args, inputs, [out])
-    return out
+    return result
   }
 
   upload = (data: Float32Array, shape: readonly number[]) => this.#inner.upload(data, shape)
@@ -84,68 +100,13 @@ export class TracingBackend<T> implements Backend<T> {
   shape = (t: T) => this.#inner.shape(t)
   view = (t: T, shape: readonly number[]) => this.#inner.view(t, shape)
   release = (...ts: T[]) => this.#inner.release(...ts)
+}
 
-  matmul = (a: T, b: T, o: { transA?: boolean; transB?: boolean } = {}) =>
-    this.#one('matmul', [o], [a, b], this.#inner.matmul(a, b, o))
-  add = (a: T, b: T) => this.#one('add', [], [a, b], this.#inner.add(a, b))
-  scale = (x: T, s: number) => this.#one('scale', [s], [x], this.#inner.scale(x, s))
-  gelu = (x: T) => this.#one('gelu', [], [x], this.#inner.gelu(x))
-  geluGrad = (x: T, dy: T) => this.#one('geluGrad', [], [x, dy], this.#inner.geluGrad(x, dy))
-  columnSums = (x: T) => this.#one('columnSums', [], [x], this.#inner.columnSums(x))
-  embedding = (t: T, ids: Int32Array) =>
-    this.#one('embedding', [Array.from(ids)], [t], this.#inner.embedding(t, ids))
-  embeddingGrad = (dy: T, ids: Int32Array, vocab: number) =>
-    this.#one('embeddingGrad', [Array.from(ids), vocab], [dy], this.#inner.embeddingGrad(dy, ids, vocab))
-  permute = (x: T, order: readonly number[]) =>
-    this.#one('permute', [[...order]], [x], this.#inner.permute(x, order))
-  softmaxCausal = (x: T) => this.#one('softmaxCausal', [], [x], this.#inner.softmaxCausal(x))
-  softmaxCausalGrad = (y: T, dy: T) =>
-    this.#one('softmaxCausalGrad', [], [y, dy], this.#inner.softmaxCausalGrad(y, dy))
-  crossEntropy = (l: T, targets: Int32Array) =>
-    this.#one('crossEntropy', [Array.from(targets)], [l], this.#inner.crossEntropy(l, targets))
-  crossEntropyGrad = (l: T, targets: Int32Array) =>
-    this.#one('crossEntropyGrad', [Array.from(targets)], [l], this.#inner.crossEntropyGrad(l, targets))
-
-  split = async (x: T, parts: number) => {
-    const outs = await this.#inner.split(x, parts)
-    await this.#record('split', [parts], [x], outs)
-    return outs
-  }
-  concat = async (ts: readonly T[]) => this.#one('concat', [], [...ts], this.#inner.concat(ts))
-  layernorm = async (x: T, g: T, b: T) => {
-    const r = await this.#inner.layernorm(x, g, b)
-    await this.#record('layernorm', [], [x, g, b], [r.y, r.saved.mean, r.saved.std])
-    return r
-  }
-  layernormGrad = async (x: T, g: T, saved: { mean: T; std: T }, dy: T) => {
-    const r = await this.#inner.layernormGrad(x, g, saved, dy)
-    await this.#record('layernormGrad', [], [x, g, saved.mean, saved.std, dy], [r.dx, r.dgamma, r.dbeta])
-    return r
-  }
-  gradNorm = async (ts: readonly T[]) => {
-    const norm = await this.#inner.gradNorm(ts)
-    const record: OpRecord = {
-      index: this.records.length,
-      op: 'gradNorm',
-      args: [],
-      inputs: [],
-      outputs: [scalarHash(norm)],
-    }
-    for (const t of ts) record.inputs.push(await this.#hash(t))
-    this.records.push(record)
-    return norm
-  }
-  adamw = async (p: T, g: T, m: T, v: T, h: AdamHyper) => {
-    const inputs = [await this.#hash(p), await this.#hash(g), await this.#hash(m), await this.#hash(v)]
-    await this.#inner.adamw(p, g, m, v, h)
-    const record: OpRecord = { index: this.records.length, op: 'adamw', args: [h], inputs, outputs: [] }
-    await this.tamper?.(record, [p, m, v])
-    for (const t of [p, m, v]) {
-      this.#hashes.delete(t as object)
-      record.outputs.push(await this.#hash(t))
-    }
-    this.records.push(record)
-  }
+/** The tensors a kernel's record hashes as outputs, or the number it returned. */
+function outputsOf(k: AnyKernel, result: unknown, inputs: unknown[]): unknown[] | number {
+  if (k.trace.outputs) return k.trace.outputs(result, inputs)
+  if (typeof result === 'number') return result
+  return Array.isArray(result) ? result : [result]
 }
 
 /**
@@ -157,62 +118,16 @@ export async function recompute<T>(
   record: OpRecord,
   values: ReadonlyMap<Hex, TensorValue>,
 ): Promise<Hex[]> {
+  const k = KERNELS.get(record.op)
+  if (!k) throw new TraceError(`Operator ${record.index}: unknown op ${record.op}.`)
   const inputs = record.inputs.map((h) => {
     const v = values.get(h)
     if (!v || tensorHash(v) !== h)
-      throw new Error(`operator ${record.index} (${record.op}): no value for input ${h}`)
+      throw new TraceError(`Operator ${record.index} (${record.op}): no value for input ${h}.`)
     return be.upload(v.data.slice(), v.shape)
   })
+  const outputs = outputsOf(k, await k.trace.replay(be, inputs, record.args), inputs)
+  if (typeof outputs === 'number') return [scalarHash(outputs)]
   const hashOf = async (t: T) => tensorHash({ shape: [...be.shape(t)], data: await be.download(t) })
-  const a = record.args as never[]
-  const ints = (x: unknown) => Int32Array.from(x as number[])
-  const i = inputs
-  switch (record.op) {
-    case 'matmul':
-      return [await hashOf(await be.matmul(i[0], i[1], a[0]))]
-    case 'add':
-      return [await hashOf(await be.add(i[0], i[1]))]
-    case 'scale':
-      return [await hashOf(await be.scale(i[0], a[0]))]
-    case 'gelu':
-      return [await hashOf(await be.gelu(i[0]))]
-    case 'geluGrad':
-      return [await hashOf(await be.geluGrad(i[0], i[1]))]
-    case 'columnSums':
-      return [await hashOf(await be.columnSums(i[0]))]
-    case 'embedding':
-      return [await hashOf(await be.embedding(i[0], ints(a[0])))]
-    case 'embeddingGrad':
-      return [await hashOf(await be.embeddingGrad(i[0], ints(a[0]), a[1]))]
-    case 'permute':
-      return [await hashOf(await be.permute(i[0], a[0]))]
-    case 'softmaxCausal':
-      return [await hashOf(await be.softmaxCausal(i[0]))]
-    case 'softmaxCausalGrad':
-      return [await hashOf(await be.softmaxCausalGrad(i[0], i[1]))]
-    case 'crossEntropy':
-      return [await hashOf(await be.crossEntropy(i[0], ints(a[0])))]
-    case 'crossEntropyGrad':
-      return [await hashOf(await be.crossEntropyGrad(i[0], ints(a[0])))]
-    case 'split':
-      return Promise.all((await be.split(i[0], a[0])).map(hashOf))
-    case 'concat':
-      return [await hashOf(await be.concat(i))]
-    case 'layernorm': {
-      const r = await be.layernorm(i[0], i[1], i[2])
-      return [await hashOf(r.y), await hashOf(r.saved.mean), await hashOf(r.saved.std)]
-    }
-    case 'layernormGrad': {
-      const r = await be.layernormGrad(i[0], i[1], { mean: i[2], std: i[3] }, i[4])
-      return [await hashOf(r.dx), await hashOf(r.dgamma), await hashOf(r.dbeta)]
-    }
-    case 'gradNorm':
-      return [scalarHash(await be.gradNorm(i))]
-    case 'adamw': {
-      await be.adamw(i[0], i[1], i[2], i[3], a[0])
-      return [await hashOf(i[0]), await hashOf(i[2]), await hashOf(i[3])]
-    }
-    default:
-      throw new Error(`operator ${record.index}: unknown op ${record.op}`)
-  }
+  return Promise.all((outputs as T[]).map(hashOf))
 }

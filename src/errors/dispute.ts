@@ -9,3 +9,8 @@ export class NotADisputeError extends BaseError {
 export class ForgedEvidenceError extends BaseError {
   override name = 'ForgedEvidenceError'
 }
+
+/** An operator record that cannot be recomputed: an input value missing, or an operator no module has. */
+export class TraceError extends BaseError {
+  override name = 'TraceError'
+}

@@ -4,12 +4,15 @@ import softfloat from '../../shaders/lib/softfloat.wgsl?raw'
 import fixed from '../../shaders/lib/fixed.wgsl?raw'
 import wide from '../../shaders/lib/wide.wgsl?raw'
 import treeSum from '../../shaders/lib/tree_sum.wgsl?raw'
+import norm from '../../shaders/lib/norm.wgsl?raw'
 
 export interface PreludeOptions {
   /** Use WGSL's dot4I8Packed (true) or its exact emulation (false). */
   nativeDot4: boolean
   /** Add tree_sum (shaders/lib/tree_sum.wgsl): for reductions that declare `WG` and `wg_acc`. */
   treeSum?: boolean
+  /** Add the row-norm library (shaders/lib/norm.wgsl, which needs tree_sum): for layernorm and rmsnorm. */
+  norm?: boolean
 }
 
 /**
@@ -19,5 +22,6 @@ export interface PreludeOptions {
  */
 export function withPrelude(kernel: string, options: PreludeOptions): string {
   const dot4 = options.nativeDot4 ? dot4Native : dot4Emulated
-  return [dot4, wide, softfloat, fixed, ...(options.treeSum ? [treeSum] : []), kernel].join('\n')
+  const libs = [...(options.treeSum || options.norm ? [treeSum] : []), ...(options.norm ? [norm] : [])]
+  return [dot4, wide, softfloat, fixed, ...libs, kernel].join('\n')
 }

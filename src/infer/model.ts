@@ -5,19 +5,11 @@ import onnxProto, { type onnx } from 'onnx-proto'
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 import { OnnxError } from '../errors/infer.ts'
+import type { Node, Tensor } from '../ops/onnx.ts'
 import { SUPPORTED_OPS } from './ops.ts'
 
-export type Tensor =
-  | { type: 'float'; dims: number[]; data: Float32Array }
-  | { type: 'int64'; dims: number[]; data: BigInt64Array }
-
-export interface Node {
-  op: string
-  name: string
-  inputs: string[]
-  outputs: string[]
-  attrs: Record<string, number | string | number[] | Tensor>
-}
+// The runtime's tensors and nodes are the op modules' (src/ops/onnx.ts); named here for the model's users.
+export type { Node, Tensor } from '../ops/onnx.ts'
 
 export interface Model {
   opset: number

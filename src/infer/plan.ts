@@ -5,9 +5,11 @@
 // act as shapes and axes — never depend on float data (Cast makes int64 only from int64), so it
 // computes them as it goes, and knows every float tensor's dims without computing it.
 import { InferenceBudgetError, OnnxError, type BudgetKind } from '../errors/infer.ts'
-import type { Model, Node, Tensor } from './model.ts'
+import { size } from '../ops/op.ts'
+import type { Info, Meta, Node, Tensor } from '../ops/onnx.ts'
+import type { Model } from './model.ts'
 import { runNode } from './ops.ts'
-import { outputInfo, size, type Info, type Meta } from './shapes.ts'
+import { onnxOp, outputInfo } from './shapes.ts'
 
 export interface InferLimits {
   /** One node's outputs and scratch, in elements (an int64 counts as two: 8 bytes). */
@@ -44,59 +46,21 @@ export interface Plan {
   operations: number
 }
 
-const VIEWS = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'])
-/**
- * Softfloat transcendentals (about 100 ns an element on the CPU reference, against 20 for an add), and
- * copies that may move one element at a time (Concat of [N,1] on axis 1, Gather of one column).
- */
-const SLOW = new Set([
-  'Exp',
-  'Log',
-  'Tanh',
-  'Sigmoid',
-  'Sqrt',
-  'Gelu',
-  'Pow',
-  'Concat',
-  'Gather',
-  'Split',
-  'Transpose',
-])
 const width = (t: Info) => (t.type === 'int64' ? 2 : 1)
 
 /**
  * What a node costs on the CPU references, in operations of roughly 5–20 ns each (measured in Node,
- * docs/receipts.md). Per output element: 4 for adds and multiplies, 16 for transcendentals and copies; per
- * input element 64 for Softmax and LayerNormalization, 16 for Reduce*. The bq15 matmul: per output, 64
- * per block of 32 along K plus 256 for its exact BigInt sum. Its scratch is every quantised row of A
- * and column of B (about 32 words per block and 128 of object overhead each): a [2^24, 1] · [1, 1]
- * product makes 2^24 rows, and that is what memory pays for.
+ * docs/receipts.md), and the elements it holds: its outputs (none for a view) and its scratch. Each op
+ * module prices its operators (`cost`); by default 4 operations per output element, as adds and
+ * multiplies cost.
  */
 export function nodeCost(node: Node, ins: readonly (Meta | undefined)[], outs: Info[]) {
   const out = outs.reduce((s, t) => s + size(t.dims), 0)
-  const view = VIEWS.has(node.op) || (node.op === 'Cast' && ins[0]?.type === outs[0].type)
-  const elements = view ? 0 : outs.reduce((s, t) => s + size(t.dims) * width(t), 0)
   const x = ins[0] ? size(ins[0].dims) * width(ins[0]) : 0
-  if (node.op === 'MatMul' || node.op === 'Gemm') {
-    const [a, b] = [ins[0]!.dims, ins[1]!.dims]
-    const k = node.op === 'Gemm' && node.attrs.transA === 1 ? a[0] : a[a.length - 1]
-    const blocks = Math.ceil(k / 32)
-    const vectors = size(a) / k + size(b) / k
-    return {
-      elements,
-      scratch: vectors * (32 * blocks + 128) + (node.op === 'Gemm' ? 2 * out : 0),
-      operations: out * (64 * blocks + 256),
-    }
-  }
-  // Softmax, LayerNormalization and Reduce* move their axes last (a copy) and work row by row.
-  const rows = ['Softmax', 'LayerNormalization'].includes(node.op)
-    ? 64
-    : node.op.startsWith('Reduce')
-      ? 16
-      : 0
-  const scratch = rows ? 2 * x : node.op === 'Transpose' && outs[0].type === 'int64' ? 2 * x : 0
-  const operations = view ? 0 : rows ? rows * x : (SLOW.has(node.op) ? 16 : 4) * out
-  return { elements, scratch, operations }
+  const op = onnxOp(node)
+  const c = op.cost ? op.cost({ node, ins, outs, out, x }) : { operations: 4 * out }
+  const elements = c.view ? 0 : outs.reduce((s, t) => s + size(t.dims) * width(t), 0)
+  return { elements, scratch: c.scratch ?? 0, operations: c.operations }
 }
 
 function charge(where: string, kind: BudgetKind, node: number, graph: number, limits: [number, number]) {

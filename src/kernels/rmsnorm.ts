@@ -13,7 +13,7 @@ import {
   requireLength,
   scaledRoot,
   type NormOptions,
-} from './layernorm.ts'
+} from './norm.ts'
 import { reduce } from './reduce.ts'
 import * as sf from './softfloat.ts'
 

@@ -1,28 +1,92 @@
-// The kernel-library version a receipt commits to: keccak256 over every WGSL source, sorted by path.
-// Two producers with the same kernelsHash ran the same shader text.
+// The kernel-library version a receipt commits to (`kernelsHash`, scheme kernels/2): keccak256 over
+// exactly the code that decides output bits. That is the deterministic shaders (shaders/*.wgsl and the
+// shaders/lib/ they include) and the TypeScript that decides how they combine: the kernels' launchers and
+// CPU references (src/kernels/), the shader assembly (src/gpu/shader.ts) and the op modules (src/ops/:
+// which kernels an op, its gradient or an ONNX node runs, in what order). Not the test probe
+// (softfloat_probe.wgsl), not the non-deterministic f32 baseline matmul, not tests: changing those
+// changes no receipt's bits. Two producers with the same kernelsHash ran the same kernel code.
 import { concat, keccak256, toBytes, type Hex } from 'viem'
 
-const sources = import.meta.glob('../../shaders/**/*.wgsl', {
-  query: '?raw',
-  import: 'default',
-  eager: true,
-}) as Record<string, string>
+const shaders = import.meta.glob<string>(
+  [
+    '../../shaders/**/*.wgsl',
+    '!../../shaders/softfloat_probe.wgsl',
+    '!../../shaders/matmul_f32_baseline.wgsl',
+  ],
+  { query: '?raw', import: 'default', eager: true },
+)
+const launchers = import.meta.glob<string>(
+  [
+    '../kernels/*.ts',
+    '../ops/*.ts',
+    '../gpu/shader.ts',
+    '!../**/*.test.ts',
+    '!../**/testing.ts',
+    '!../kernels/matmul_f32_baseline.ts',
+  ],
+  { query: '?raw', import: 'default', eager: true },
+)
+
+/** Each covered file by its path from the repository root, sorted by path. */
+export function kernelSources(): [path: string, source: string][] {
+  const byPath = { ...shaders, ...launchers }
+  return Object.keys(byPath)
+    .map((p): [string, string] => [
+      p.replace(/^(\.\.\/)+/, '').replace(/^(kernels|ops|gpu)\//, 'src/$1/'),
+      byPath[p],
+    ])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/**
+ * keccak256 of `utf8(path) ‖ 0x00 ‖ utf8(source) ‖ 0x00` for each file, sorted by path; CRLF line ends
+ * read as LF, so a Windows checkout hashes like any other.
+ */
+export function hashKernelSources(files: readonly [string, string][]): Hex {
+  const zero = new Uint8Array([0])
+  return keccak256(
+    concat(
+      files.flatMap(([path, source]) => [toBytes(path), zero, toBytes(source.replace(/\r\n/g, '\n')), zero]),
+    ),
+  )
+}
 
 let memo: Hex | undefined
 
-/** Computed once: the sources are fixed at build time, and every validate asks (keccak of ~100 KB). */
+/** Computed once: the sources are fixed at build time, and every validate asks (keccak of ~300 KB). */
 export function kernelsHash(): Hex {
-  return (memo ??= hashSources())
+  return (memo ??= hashKernelSources(kernelSources()))
 }
 
-function hashSources(): Hex {
-  const parts = Object.keys(sources)
-    .sort()
-    .flatMap((path) => [
-      toBytes(path.replace('../../', '')),
-      new Uint8Array([0]),
-      toBytes(sources[path]),
-      new Uint8Array([0]),
-    ])
-  return keccak256(concat(parts))
+/** A kernel library released under another hash that computes this library's bits. */
+export interface KernelLibrary {
+  hash: Hex
+  scheme: 'kernels/1'
+  /** What the hash covered, and why the bits are this library's. */
+  note: string
+}
+
+/**
+ * Released libraries a verifier accepts as its own: the bits are the same, only the hash was taken
+ * otherwise. kernels/1 hashed every .wgsl under shaders/ (the probe and the baseline too, none of the
+ * TypeScript); its last value is the library this one restructured (issue 16) without changing a bit, so
+ * receipts made with it still validate. An entry stays only while this library computes its bits: a change
+ * of output bits removes it.
+ */
+export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
+  {
+    hash: '0xa95afa4e92667bc8d2cbe0c00eb17dc315493ce3353460e273644ea5052415b3',
+    scheme: 'kernels/1',
+    note: 'every .wgsl under shaders/ before issue 16; the norm library and op modules changed no bit',
+  },
+]
+
+/** Whether a receipt's kernelsHash names this verifier's kernels, and in what words. */
+export function knownKernels(hash: Hex): { ok: boolean; detail: string } {
+  const local = kernelsHash()
+  if (hash === local) return { ok: true, detail: local }
+  const released = KERNEL_LIBRARIES.find((k) => k.hash === hash)
+  if (released)
+    return { ok: true, detail: `${hash} (${released.scheme}: the same bits as this verifier's ${local})` }
+  return { ok: false, detail: `produced with kernels ${hash}; this verifier has ${local}` }
 }

@@ -10,7 +10,7 @@ import {
   stepsTree,
   type TrainingReceipt,
 } from './training.ts'
-import { kernelsHash } from './kernels.ts'
+import { knownKernels } from './kernels.ts'
 import { checkTrainingLimits } from './limits.ts'
 import { unknownConfigField } from '../train/configDiff.ts'
 
@@ -210,11 +210,7 @@ export async function commonChecks(
     const ok = options.signer.toLowerCase() === b.producer.toLowerCase()
     add('signer', ok, ok ? b.producer : `producer is ${b.producer}, required ${options.signer}`)
   }
-  const local = kernelsHash()
-  add(
-    'kernels',
-    local === b.kernelsHash,
-    local === b.kernelsHash ? local : `produced with kernels ${b.kernelsHash}; this verifier has ${local}`,
-  )
+  const library = knownKernels(b.kernelsHash)
+  add('kernels', library.ok, library.detail)
   return checks
 }

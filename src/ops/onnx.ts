@@ -1,0 +1,197 @@
+// The ONNX facet of op modules: the runtime's tensor and node types, what a module declares for each
+// ONNX operator it runs (arity, output dims, cost, the CPU references, a GPU form), and the helpers
+// those declarations share. src/infer/ drives them: shapes.ts checks, plan.ts charges, ops.ts and
+// gpu.ts run.
+import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
+import type { Gpu } from '../gpu/runtime.ts'
+import type { GpuTensor } from '../gpu/tensor.ts'
+import { permuteRef } from '../kernels/permute.ts'
+import { f32Array } from '../kernels/softfloat.ts'
+
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
+
+export type Tensor =
+  | { type: 'float'; dims: number[]; data: Float32Array }
+  | { type: 'int64'; dims: number[]; data: BigInt64Array }
+export type FloatTensor = Extract<Tensor, { type: 'float' }>
+
+export interface Node {
+  op: string
+  name: string
+  inputs: string[]
+  outputs: string[]
+  attrs: Record<string, number | string | number[] | Tensor>
+}
+
+/** What the shape pass knows of a tensor: its type and dims; its values only when it is int64. */
+export interface Meta {
+  type: 'float' | 'int64'
+  dims: number[]
+  data?: Float32Array | BigInt64Array
+}
+export type Info = Pick<Meta, 'type' | 'dims'>
+
+/** A node as the shape pass sees it, arity and opset already checked. */
+export interface ShapeContext {
+  node: Node
+  /** "Op name", for messages. */
+  where: string
+  opset: number
+  ins: readonly (Meta | undefined)[]
+  /** Input i, refused when missing. */
+  need(i: number): Meta
+  /** Input i's dims, refused unless it is float. */
+  float(i: number): number[]
+  /** Input i's values, refused unless it is a 1-D int64 tensor. */
+  ints(i: number, what: string): number[]
+}
+
+/** A node about to run on the CPU references, with the outputs the shape pass planned. */
+export interface RunContext {
+  node: Node
+  where: string
+  opset: number
+  ins: (Tensor | undefined)[]
+  planned: Info[]
+  float(i: number): FloatTensor
+  ints(i: number, what: string): number[]
+}
+
+/** Tensors to and from the GPU around one node; what the node uploads and makes is released after it. */
+export interface GpuContext {
+  gpu: Gpu
+  up(t: FloatTensor, shape?: readonly number[]): GpuTensor
+  out(g: GpuTensor, dims: number[]): Promise<FloatTensor>
+  hold(...g: GpuTensor[]): void
+}
+
+export interface CostContext {
+  node: Node
+  ins: readonly (Meta | undefined)[]
+  outs: Info[]
+  /** Output elements. */
+  out: number
+  /** Input 0's elements (an int64 counts as two). */
+  x: number
+}
+
+/** Operations of roughly 5–20 ns on the CPU reference, and scratch elements (docs/receipts.md). */
+export interface Cost {
+  operations: number
+  scratch?: number
+  /** The outputs are the input's values (no new elements). */
+  view?: boolean
+}
+
+export interface OnnxOp {
+  /** [fewest, most] inputs. */
+  inputs: [number, number]
+  /** Whether the node may have more than one output. */
+  outputs?: 'one' | 'many'
+  /** The opset the operator entered the default domain in, when after 13. */
+  since?: number
+  /** The outputs' types and dims, refusing every node onnxruntime refuses. */
+  shape(c: ShapeContext): Info[]
+  /** Default: 4 operations per output element (adds and multiplies). */
+  cost?(c: CostContext): Cost
+  run(c: RunContext): Tensor[]
+  /** The node on the GPU kernels, or null when this node's form has none (it then runs on the CPU). */
+  gpu?(g: GpuContext, c: RunContext): Promise<FloatTensor | null>
+}
+
+export const float = (dims: number[], data: Float32Array): FloatTensor => ({ type: 'float', dims, data })
+export const isFloat = (t: Tensor | undefined): t is FloatTensor => t?.type === 'float'
+/** The axis of a Softmax or LayerNormalization is the last one (the GPU kernels' form). */
+export const lastAxis = (c: RunContext, t: FloatTensor) => {
+  const axis = typeof c.node.attrs.axis === 'number' ? c.node.attrs.axis : -1
+  return axis === -1 || axis === t.dims.length - 1
+}
+
+/** Numpy broadcasting of two shapes (multidirectional, as ONNX's elementwise operators). */
+export function broadcastDims(where: string, a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length)
+  const pad = (d: readonly number[]) => [...new Array<number>(rank - d.length).fill(1), ...d]
+  const [da, db] = [pad(a), pad(b)]
+  return da.map((x, i) => {
+    if (x !== db[i] && x !== 1 && db[i] !== 1)
+      throw new OnnxShapeError(`${where}: shapes [${a}] and [${b}] do not broadcast.`)
+    return x === 1 ? db[i] : x
+  })
+}
+
+/** An axis attribute or input value, made non-negative; refused outside [-rank, rank - 1]. */
+export function axisIn(where: string, axis: unknown, rank: number): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis))
+    throw new OnnxShapeError(`${where}: axis ${JSON.stringify(axis)} is not an integer.`)
+  const a = axis < 0 ? axis + rank : axis
+  if (a < 0 || a >= rank) throw new OnnxShapeError(`${where}: axis ${axis} is out of range for rank ${rank}.`)
+  return a
+}
+
+/** Axes (for Reduce*, Squeeze, Unsqueeze): each in range, none twice. */
+export function axesIn(where: string, axes: readonly number[], rank: number): number[] {
+  const norm = axes.map((v) => axisIn(where, v, rank))
+  if (new Set(norm).size !== norm.length) throw new OnnxShapeError(`${where}: axes [${axes}] repeat an axis.`)
+  return norm
+}
+
+/** Numpy broadcasting of two float tensors through a per-element function. */
+export function broadcast(
+  where: string,
+  a: FloatTensor,
+  b: FloatTensor,
+  f: (x: number, y: number) => number,
+): FloatTensor {
+  if (b.data.length === a.data.length && b.dims.join() === a.dims.join())
+    return float(
+      a.dims,
+      f32Array(a.data.length, (i) => f(a.data[i], b.data[i])),
+    )
+  const rank = Math.max(a.dims.length, b.dims.length)
+  const pad = (d: number[]) => [...new Array(rank - d.length).fill(1), ...d]
+  const [da, db] = [pad(a.dims), pad(b.dims)]
+  const dims = broadcastDims(where, a.dims, b.dims)
+  const strides = (d: number[]) => {
+    const s = new Array(rank).fill(0)
+    let k = 1
+    for (let i = rank - 1; i >= 0; i--) {
+      s[i] = d[i] === 1 ? 0 : k
+      k *= d[i]
+    }
+    return s
+  }
+  const [sa, sb] = [strides(da), strides(db)]
+  const out = new Float32Array(size(dims))
+  const idx = new Array(rank).fill(0)
+  for (let o = 0; o < out.length; o++) {
+    let ia = 0
+    let ib = 0
+    for (let i = 0; i < rank; i++) {
+      ia += idx[i] * sa[i]
+      ib += idx[i] * sb[i]
+    }
+    out[o] = f(a.data[ia], b.data[ib])
+    for (let i = rank - 1; i >= 0 && ++idx[i] === dims[i]; i--) idx[i] = 0
+  }
+  return float(dims, out)
+}
+
+/** Moves `axes` to the end, flattening to [rows, n]; returns the permuted data and how to undo it. */
+export function toRows(x: FloatTensor, axes: number[]) {
+  const keep = x.dims.map((_, i) => i).filter((i) => !axes.includes(i))
+  const order = [...keep, ...axes]
+  const data = order.every((v, i) => v === i) ? x.data : permuteRef(x.data, x.dims, order)
+  const n = size(axes.map((a) => x.dims[a]))
+  return {
+    data,
+    rows: x.data.length / Math.max(1, n),
+    n,
+    order,
+    permutedDims: order.map((i) => x.dims[i]),
+  }
+}
+
+/** An operator this runtime does not implement. */
+export function unsupported(node: Node): OnnxError {
+  return new OnnxError(`Operator ${node.op} (node ${node.name}) is not supported.`)
+}
