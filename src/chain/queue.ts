@@ -9,6 +9,7 @@ import type { InferenceReceipt } from '../receipts/inference.ts'
 import type { SettlementReceipt } from '../markets/settlement.ts'
 import {
   ChainConfigError,
+  AnchorMissingError,
   ChainMismatchError,
   UserRejectedError,
   WalletUnavailableError,
@@ -190,7 +191,7 @@ export class AnchorQueue {
     const mined = await client.waitForTransactionReceipt({ hash, timeout: 60_000 })
     const anchor = await readAnchor(client, job.registry, job.signer, job.receiptHash)
     if (anchor) return this.#anchored(job, anchor)
-    throw new Error(
+    throw new AnchorMissingError(
       `The anchor transaction ${hash} was mined with status ${mined.status} but no anchor is there.`,
     )
   }

@@ -6,6 +6,7 @@ import {
   ChainMismatchError,
   RpcUnavailableError,
   UserRejectedError,
+  WalletError,
   WalletUnavailableError,
 } from '../errors/chain.ts'
 import { walletClient } from './client.ts'
@@ -36,7 +37,7 @@ export function walletError(e: unknown, what: string): Error {
     code === -32603
   )
     return new RpcUnavailableError(`The chain did not answer while ${what}.`, { details: text, cause: e })
-  return e instanceof Error ? e : new Error(text)
+  return e instanceof Error ? e : new WalletError(text, { cause: e })
 }
 
 export async function connectWallet(provider: EIP1193Provider, label: string): Promise<WalletSession> {

@@ -19,6 +19,8 @@ import {
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
+import { FlagError, UsageError } from '../errors/cli.ts'
+import { KJV_PENTATEUCH, corpusPath } from '../train/corpus.ts'
 import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
@@ -54,7 +56,7 @@ const usage = `usage:
 function signingKey(args: string[]): Hex {
   const given = flag(args, 'key') ?? process.env.LOCKSTEP_KEY
   if (given) {
-    if (!isHex(given) || given.length !== 66) throw new Error('the key must be 32 bytes of 0x-hex')
+    if (!isHex(given) || given.length !== 66) throw new FlagError('The key must be 32 bytes of 0x-hex.')
     return given
   }
   const file = join(homedir(), '.lockstep', 'dev-key')
@@ -109,7 +111,7 @@ async function inferCommand(args: string[]): Promise<number> {
 async function modelBytes(uri: string, args: string[]): Promise<Uint8Array> {
   const file = flag(args, 'model')
   if (file) {
-    if (!statSync(file).isFile()) throw new Error(`--model ${file} is not a regular file`)
+    if (!statSync(file).isFile()) throw new FlagError(`--model ${file} is not a regular file.`)
     return new Uint8Array(readFileSync(file))
   }
   const allowLocal = args.includes('--allow-local')
@@ -269,18 +271,10 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
   }
 }
 
-/** A command's arguments did not make sense: print the usage, exit 2. */
-class UsageError extends Error {}
-
 /** Flags without a value, so the word after them is not taken for one. */
 const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
-const defaultCorpus = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'public',
-  'corpus',
-  'kjv-pentateuch.txt',
-)
+// dist-cli/main.js: the repository's public/ is one folder up.
+const defaultCorpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'public', corpusPath(KJV_PENTATEUCH))
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

@@ -9,12 +9,11 @@ import { checkEvidence } from './dispute.ts'
 import { LOCAL, partyName, settle } from './settle.ts'
 import { readStepTrace, stepTraceFile } from './stepTrace.ts'
 import { testKeys, testProducer } from './demo.ts'
+import { MICRO } from '../receipts/testing.ts'
+import { kjvBytes } from '../train/testing.ts'
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const config = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 4, batch: 2 },
-)
+const corpus = kjvBytes
+const config = defaultTrainConfig(MICRO, { steps: 4, batch: 2 })
 
 describe('settle', () => {
   it('names the step, the operator and the cheater from two receipts and the cheater’s trace file', async () => {

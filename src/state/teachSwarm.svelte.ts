@@ -5,6 +5,7 @@ import { proxy } from 'comlink'
 import type { TeachSwarmEvent } from '../swarm/sim/teach.ts'
 import { RoundBook, type TeachRound } from './teachRounds.ts'
 import { corpusUrl, startTeachSwarmWorker } from './workers.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 
 /** Rounds kept (a class may leave it running for an hour). */
 const MAX_ROUNDS = 300
@@ -40,7 +41,13 @@ export class TeachSwarmRun {
     this.#api = api
     try {
       const ids = await api.start(
-        { corpusUrl: corpusUrl(), peers: options.peers, stepsPerRound: 1, latencyMs: 20 },
+        {
+          corpus: KJV_PENTATEUCH,
+          corpusUrl: corpusUrl(KJV_PENTATEUCH),
+          peers: options.peers,
+          stepsPerRound: 1,
+          latencyMs: 20,
+        },
         proxy((e: TeachSwarmEvent) => {
           if (this.#worker === worker) this.#event(e)
         }),
