@@ -70,3 +70,13 @@ export class ProviderRpcError extends BaseError {
     this.code = code
   }
 }
+
+/** The contract refused the transaction (a revert, named when the ABI knows it): sending it again changes nothing. */
+export class RevertedError extends BaseError {
+  override name = 'RevertedError'
+}
+
+/** A round result queued before its peer's registration landed: retried until it has. */
+export class PeerNotRegisteredError extends BaseError {
+  override name = 'PeerNotRegisteredError'
+}
