@@ -7,6 +7,7 @@
 import {
   TransactionReceiptNotFoundError,
   recoverTypedDataAddress,
+  zeroAddress,
   zeroHash,
   type Hex,
   type PublicClient,
@@ -19,6 +20,7 @@ import {
   AnchorMissingError,
   ChainConfigError,
   ChainMismatchError,
+  NotYourPeerError,
   PeerNotRegisteredError,
   RevertedError,
   UserRejectedError,
@@ -70,7 +72,11 @@ const writers: Record<string, Writer> = {
       const call = job.receipt as RoundResultCall
       // Queued behind the peer's registration: until that lands the registry would revert, so wait for it.
       const [owner] = await peerOwners(client, config, [call.peerId])
-      if (owner.toLowerCase() !== job.signer.toLowerCase())
+      if (owner !== zeroAddress && owner.toLowerCase() !== job.signer.toLowerCase())
+        throw new NotYourPeerError(`Peer ${call.peerId} is registered to ${owner}, not ${job.signer}.`, {
+          details: 'The registry takes a round result only from the address its peer is registered to.',
+        })
+      if (owner === zeroAddress)
         throw new PeerNotRegisteredError(`Peer ${call.peerId} is not registered to ${job.signer} yet.`, {
           metaMessages: ['Its registration is in the queue; the round result follows it.'],
         })
@@ -313,12 +319,13 @@ export class AnchorQueue {
   async #failed(job: AnchorJob, e: Error): Promise<void> {
     const lastError = errorInfo(e)
     const fresh = (await this.#o.store.get(job.id)) ?? job
-    // A revert is refused again however often it is sent: it waits for the visitor like a rejection.
+    // A revert (or one the queue foresees) is refused however often it is sent: it waits for the visitor.
     const visitor =
       e instanceof UserRejectedError ||
       e instanceof ChainMismatchError ||
       e instanceof WalletUnavailableError ||
-      e instanceof RevertedError
+      e instanceof RevertedError ||
+      e instanceof NotYourPeerError
     if (visitor) return this.#save({ ...fresh, status: 'needs-you', lastError })
     const { baseMs, maxMs } = this.#o.backoff
     const retries = fresh.attempts + 1

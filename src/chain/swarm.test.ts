@@ -15,9 +15,10 @@ import {
   proveFor,
   readRoundResult,
   sendRegisterPeer,
+  sendRoundResult,
 } from './swarm.ts'
 import { peerSigner } from './peerProof.ts'
-import { PeerKeyError } from '../errors/chain.ts'
+import { PeerKeyError, RevertedError } from '../errors/chain.ts'
 import { AnchorQueue } from './queue.ts'
 import { idbAnchorStore } from './store.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
@@ -91,13 +92,19 @@ describe('swarm registry client', () => {
     await again.runOnce()
     expect((await again.list())[0]).toMatchObject({ status: 'anchored', attempts: 0 })
 
-    // Bob posting for Alice's peer is reverted (NotYourPeer): it waits for him, it is not retried.
+    // Bob posting for Alice's peer: the queue sees the registry would refuse it (NotYourPeer), sends
+    // nothing, and waits for him; sent anyway, the registry reverts and names why.
     const bobs = queueFor(bob, 'swarm-bob')
     await bobs.addSwarm({ kind: ROUND_RESULT, from: bob.address, result })
     await bobs.runOnce()
     const [refused] = await bobs.list()
-    expect(refused.status).toBe('needs-you')
-    expect(refused.lastError).toMatchObject({ name: 'RevertedError' })
-    expect(refused.lastError?.shortMessage).toMatch(/NotYourPeer/)
+    expect(refused).toMatchObject({
+      status: 'needs-you',
+      attempts: 0,
+      lastError: { name: 'NotYourPeerError' },
+    })
+    const reverted = await sendRoundResult(bob, config, result).catch((e: unknown) => e)
+    expect(reverted).toBeInstanceOf(RevertedError)
+    expect((reverted as RevertedError).shortMessage).toMatch(/NotYourPeer/)
   }, 60_000)
 })

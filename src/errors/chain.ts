@@ -80,3 +80,8 @@ export class RevertedError extends BaseError {
 export class PeerNotRegisteredError extends BaseError {
   override name = 'PeerNotRegisteredError'
 }
+
+/** The peer id is registered to another address: the registry refuses its round results from this one. */
+export class NotYourPeerError extends BaseError {
+  override name = 'NotYourPeerError'
+}
