@@ -274,7 +274,12 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 /** Flags without a value, so the word after them is not taken for one. */
 const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
 // dist-cli/main.js: the repository's public/ is one folder up.
-const defaultCorpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'public', corpusPath(KJV_PENTATEUCH))
+const defaultCorpus = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'public',
+  corpusPath(KJV_PENTATEUCH),
+)
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

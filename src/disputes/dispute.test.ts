@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { privateKeyToAccount } from 'viem/accounts'
 import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
 import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
 import { kjvBytes as corpus } from '../train/testing.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { MICRO, trainedReceipt } from '../receipts/testing.ts'
+import { lockstep } from '../cli/testing.ts'
 import { TracingBackend, type OpRecord } from './trace.ts'
 import { checkEvidence, dispute, firstDivergentStep, type Party } from './dispute.ts'
 import { referenceStep, settle } from './settle.ts'
@@ -91,13 +91,7 @@ describe('dispute', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-dispute-'))
     writeFileSync(join(dir, 'honest.json'), JSON.stringify(honest.receipt))
     writeFileSync(join(dir, 'cheater.json'), JSON.stringify(cheater.receipt))
-    const cli = spawnSync(
-      process.execPath,
-      ['bin/lockstep.mjs', 'dispute', join(dir, 'cheater.json'), join(dir, 'honest.json')],
-      {
-        encoding: 'utf8',
-      },
-    )
+    const cli = await lockstep(['dispute', join(dir, 'cheater.json'), join(dir, 'honest.json')])
     expect(cli.stdout).toContain('first divergent step: 4')
     expect(cli.stdout).toContain(`wrong: ${join(dir, 'cheater.json')}`)
     expect(cli.status).toBe(0)

@@ -150,7 +150,9 @@ async function replayTo(
   const trainer = Trainer.create(cpuBackend, b.config)
   const start = await trainer.stateHash()
   if (start !== b.startStateHash)
-    throw new NotADisputeError(`The CPU reference starts from ${start}, the receipts from ${b.startStateHash}.`)
+    throw new NotADisputeError(
+      `The CPU reference starts from ${start}, the receipts from ${b.startStateHash}.`,
+    )
   const { train } = splitCorpus(corpus, b.data.valFraction)
   const total = target ?? b.endStep
   for (let step = 1; step <= b.endStep; step++) {

@@ -40,10 +40,14 @@ export function readStepTrace(text: string): { receiptHash: Hex; step: number; t
   try {
     f = JSON.parse(text)
   } catch (e) {
-    throw new StepTraceFormatError(`The trace is not JSON: ${e instanceof Error ? e.message : e}`, { cause: e })
+    throw new StepTraceFormatError(`The trace is not JSON: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    })
   }
   if (f?.kind !== STEP_TRACE || f.version !== 1)
-    throw new StepTraceFormatError(`Not a step trace: expected kind "${STEP_TRACE}" version 1, got "${f?.kind}".`)
+    throw new StepTraceFormatError(
+      `Not a step trace: expected kind "${STEP_TRACE}" version 1, got "${f?.kind}".`,
+    )
   if (!Number.isInteger(f.step) || !Array.isArray(f.records) || !Array.isArray(f.values))
     throw new StepTraceFormatError('The step trace is missing its step, records or values.')
   if (typeof f.receiptHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(f.receiptHash))
