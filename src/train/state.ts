@@ -2,7 +2,7 @@
 // leaf(tensor) = keccak256(utf8(name) ‖ 0x00 ‖ u32le(rank) ‖ u32le(dims…) ‖ f32le(values…))
 // state      = keccak256(utf8("lockstep/state/v1") ‖ u64be(step) ‖ leaf_0 ‖ leaf_1 ‖ …), leaves in
 //              the canonical order (parameters, then AdamW m, then v: paramSpecs order each).
-import { bytesToHex, concat, keccak256, toBytes, type Hex } from 'viem'
+import { concat, keccak256, toBytes, type Hex } from 'viem'
 import { UnsupportedHostError } from '../errors/train.ts'
 
 export interface NamedTensor {
@@ -29,5 +29,3 @@ export function stateHash(step: number, tensors: readonly NamedTensor[]): Hex {
   const leaves = tensors.map((t) => toBytes(tensorLeaf(t)))
   return keccak256(concat([toBytes('lockstep/state/v1'), stepBytes, ...leaves]))
 }
-
-export { bytesToHex }
