@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
@@ -20,7 +20,7 @@ import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
 import { FlagError, UsageError } from '../errors/cli.ts'
-import { KJV_PENTATEUCH, corpusPath } from '../train/corpus.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
@@ -30,7 +30,7 @@ import { nodeTransport } from './fetchNode.ts'
 import { cliBackend } from './backend.ts'
 import { disputeCommand } from './dispute.ts'
 import { traceCommand } from './trace.ts'
-import { reexecute } from './reexec.ts'
+import { reexecute, shippedCorpus } from './reexec.ts'
 import { trainCommand } from './train.ts'
 
 const usage = `usage:
@@ -273,13 +273,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 
 /** Flags without a value, so the word after them is not taken for one. */
 const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
-// dist-cli/main.js: the repository's public/ is one folder up.
-const defaultCorpus = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'public',
-  corpusPath(KJV_PENTATEUCH),
-)
+const defaultCorpus = shippedCorpus(KJV_PENTATEUCH.name)
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

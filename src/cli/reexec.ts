@@ -17,10 +17,13 @@ import { checkpointBytes, decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { flag } from './args.ts'
 import type { CliBackend } from './backend.ts'
 import { CheckpointFolderError, FlagError } from '../errors/cli.ts'
+import { corpusPath } from '../train/corpus.ts'
 
-export function corpusPath(r: TrainingReceipt): string {
+/** The file of the corpus a receipt names, as shipped in public/corpus/ (scripts/prepare-corpus.mjs). */
+export function shippedCorpus(name: string): string {
+  // dist-cli/main.js: the repository's public/ is one folder up.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  return join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
+  return join(root, 'public', corpusPath({ name: name.replace(/[^\w.-]/g, '') }))
 }
 
 /** Every step-<n>.lscp in `dir`, decoded and bounded by the receipt's config. */
@@ -55,7 +58,7 @@ export async function reexecute(
   backend: CliBackend,
   anchorSeed?: Hex,
 ): Promise<boolean> {
-  const corpusFile = flag(args, 'corpus') ?? corpusPath(r)
+  const corpusFile = flag(args, 'corpus') ?? shippedCorpus(r.body.data.name)
   let corpus: Uint8Array
   try {
     corpus = new Uint8Array(readFileSync(corpusFile))

@@ -22,12 +22,17 @@ export const KJV_PENTATEUCH: Corpus = {
 }
 
 /** Where a shipped corpus lives, relative to the app's base URL (and to public/ in the repository). */
-export function corpusPath(c: Corpus): string {
+export function corpusPath(c: Pick<Corpus, 'name'>): string {
   return `corpus/${c.name}.txt`
 }
 
 /** The corpus as a training receipt names it: the split it trains on and the fraction that cut it. */
-export function receiptData(c: Corpus): { name: string; sha256: string; split: 'train'; valFraction: number } {
+export function receiptData(c: Corpus): {
+  name: string
+  sha256: string
+  split: 'train'
+  valFraction: number
+} {
   return { name: c.name, sha256: c.sha256, split: 'train', valFraction: c.valFraction }
 }
 
