@@ -84,7 +84,10 @@ describe('TrainingRun on the CPU reference', () => {
     expect((await replayTrainingReceipt(receipt, cpuBackend, bytes)).ok).toBe(true)
     // The same commitments claimed under the shipped fraction: a replay draws other batches and differs.
     const relabelled = await signTrainingReceipt(
-      trainingReceiptBody({ ...receipt.body, data: { ...receipt.body.data, valFraction: 0.1 } }),
+      trainingReceiptBody({
+        ...receipt.body,
+        data: { ...receipt.body.data, valFraction: KJV_PENTATEUCH.valFraction },
+      }),
       signer,
       target,
     )
