@@ -43,9 +43,9 @@ async function receipt(label: string, text: string): Promise<TrainingReceipt> {
   }
   const failed = (await validateTrainingReceipt(value)).filter((c) => !c.ok)
   if (failed.length)
-    throw new InvalidReceiptError(`Receipt ${label} does not validate.`, {
-      details: failed.map((c) => `${c.name} (${c.detail})`).join('; '),
-    })
+    throw new InvalidReceiptError(
+      `Receipt ${label} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+    )
   return value as TrainingReceipt
 }
 
