@@ -54,8 +54,19 @@ export function idbAnchorStore(name = 'lockstep-anchors'): AnchorStore {
       },
     }))
   return {
-    list: async () => (await (await open()).getAll('jobs')).sort((a, b) => a.createdAt - b.createdAt),
-    get: async (id) => (await open()).get('jobs', id),
+    list: async () =>
+      (await (await open()).getAll('jobs')).map(upgrade).sort((a, b) => a.createdAt - b.createdAt),
+    get: async (id) => {
+      const job = await (await open()).get('jobs', id)
+      return job && upgrade(job)
+    },
     put: async (job) => void (await (await open()).put('jobs', job)),
   }
+}
+
+/** Jobs saved before errors kept their fields stored `lastError` as { name, message }. */
+function upgrade(job: AnchorJob): AnchorJob {
+  const e = job.lastError as (AnchorJob['lastError'] & { message?: string }) | undefined
+  if (!e || e.shortMessage !== undefined) return job
+  return { ...job, lastError: { name: e.name, shortMessage: e.message ?? '' } }
 }
