@@ -40,7 +40,14 @@ const api = {
       gpu ??= await Gpu.create()
       backend = gpuBackend(gpu) as Backend<unknown>
     }
-    run = await TrainingRun.open({ backend, config, runId: options.runId, corpus: options.corpus, bytes, store })
+    run = await TrainingRun.open({
+      backend,
+      config,
+      runId: options.runId,
+      corpus: options.corpus,
+      bytes,
+      store,
+    })
     return run.summary()
   },
 

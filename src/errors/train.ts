@@ -26,7 +26,9 @@ export class CorpusError extends BaseError {
 export class NoRunError extends BaseError {
   override name = 'NoRunError'
   constructor() {
-    super('No training run is loaded.', { metaMessages: ['Start the run (or reload the page) and try again.'] })
+    super('No training run is loaded.', {
+      metaMessages: ['Start the run (or reload the page) and try again.'],
+    })
   }
 }
 

@@ -23,11 +23,17 @@ export function carryErrors(): void {
     carries: true,
     canHandle: (v): v is Thrown => plain.canHandle(v),
     serialize: (thrown) =>
-      thrown.value instanceof Error ? [{ isError: true, value: errorInfo(thrown.value) }, []] : plain.serialize(thrown),
+      thrown.value instanceof Error
+        ? [{ isError: true, value: errorInfo(thrown.value) }, []]
+        : plain.serialize(thrown),
     deserialize: (wire) => {
       if (!wire.isError) return plain.deserialize(wire)
       const v = wire.value as Partial<ErrorInfo> & { message?: string }
-      throw new RemoteError({ ...v, name: v.name ?? 'Error', shortMessage: v.shortMessage ?? v.message ?? '' })
+      throw new RemoteError({
+        ...v,
+        name: v.name ?? 'Error',
+        shortMessage: v.shortMessage ?? v.message ?? '',
+      })
     },
   }
   transferHandlers.set('throw', handler as TransferHandler<unknown, unknown>)

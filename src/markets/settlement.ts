@@ -54,7 +54,8 @@ export function settle(modelBytes: Uint8Array, market: Market, uri: string): Set
   const { inputs } = marketInputs(market, T)
   const { outputs, outputHash } = infer(modelBytes, inputs)
   const scores = scoreOutcomes(market, T, outputs.logits.data as number[])
-  if (!scores.every(Number.isFinite)) throw new MarketError('The model gave a non-finite score; it cannot settle.')
+  if (!scores.every(Number.isFinite))
+    throw new MarketError('The model gave a non-finite score; it cannot settle.')
   return {
     market,
     rule: RULE,

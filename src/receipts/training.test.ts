@@ -28,7 +28,10 @@ const produce = (cheatAt?: number): Promise<TrainingReceipt> =>
     signer: producer,
     bytes: corpus,
     config,
-    lie: (b) => ({ ...b, stepHashes: b.stepHashes.map((h, i) => (i + 1 === cheatAt ? hashJson({ fake: i }) : h)) }),
+    lie: (b) => ({
+      ...b,
+      stepHashes: b.stepHashes.map((h, i) => (i + 1 === cheatAt ? hashJson({ fake: i }) : h)),
+    }),
   })
 
 const failed = async (r: unknown, opts = {}) =>

@@ -228,7 +228,10 @@ export class TrainingRun {
   }
 
   /** A receipt for every step so far, signed by `signer` for one chain and registry. */
-  receipt(signer: ReceiptSigner, target: { chainId: number; verifyingContract: Address }): Promise<TrainingReceipt> {
+  receipt(
+    signer: ReceiptSigner,
+    target: { chainId: number; verifyingContract: Address },
+  ): Promise<TrainingReceipt> {
     return signTrainingReceipt(this.receiptBody(signer.address), signer, target)
   }
 
