@@ -5,6 +5,7 @@ import { benchMatmul } from './matmul.ts'
 import { benchKernels } from './kernels.ts'
 import { benchTraining } from './train.ts'
 import type { PresetName } from '../src/train/gpt.ts'
+import { KJV_PENTATEUCH, corpusPath, fetchCorpus } from '../src/train/corpus.ts'
 
 declare global {
   interface Window {
@@ -21,7 +22,7 @@ try {
   log.textContent = ''
   const print = (r: unknown) => (log.textContent += JSON.stringify(r) + '\n')
   const suite = params.get('suite') ?? 'matmul'
-  const corpus = async () => new Uint8Array(await (await fetch('/corpus/kjv-pentateuch.txt')).arrayBuffer())
+  const corpus = () => fetchCorpus(KJV_PENTATEUCH, `/${corpusPath(KJV_PENTATEUCH)}`)
   const records =
     suite === 'train'
       ? await benchTraining(gpu, await corpus(), {

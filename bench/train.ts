@@ -4,7 +4,7 @@ import type { Gpu } from '../src/gpu/runtime.ts'
 import { adapterName } from '../src/gpu/report.ts'
 import { gpuBackend } from '../src/train/gpu.ts'
 import { countParams, presets, type PresetName } from '../src/train/gpt.ts'
-import { splitCorpus } from '../src/train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../src/train/corpus.ts'
 import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
 
 export interface TrainRecord {
@@ -31,7 +31,7 @@ export async function benchTraining(
     log?: (r: TrainRecord) => void
   },
 ): Promise<TrainRecord[]> {
-  const { train } = splitCorpus(corpus)
+  const { train } = splitBy(KJV_PENTATEUCH, corpus)
   const steps = options.steps ?? 5
   const batch = options.batch ?? 8
   const records: TrainRecord[] = []

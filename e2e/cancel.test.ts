@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage, screenshot } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
-import { splitCorpus } from '../src/train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../src/train/corpus.ts'
+import { kjvBytes } from '../src/train/testing.ts'
 import { presets } from '../src/train/gpt.ts'
 import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
 
@@ -13,7 +13,7 @@ afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 
 const steps = 40
 async function referenceHashes(n: number): Promise<string[]> {
-  const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+  const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
   const trainer = Trainer.create(cpuBackend, defaultTrainConfig(presets.tiny, { steps }))
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push((await trainer.trainStep(train)).stateHash)

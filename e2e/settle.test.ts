@@ -8,16 +8,15 @@ import { defaultTrainConfig } from '../src/train/trainer.ts'
 import { checkEvidence } from '../src/disputes/dispute.ts'
 import { stepTraceFile } from '../src/disputes/stepTrace.ts'
 import { testKeys, testProducer } from '../src/disputes/demo.ts'
+import { MICRO } from '../src/receipts/testing.ts'
+import { kjvBytes } from '../src/train/testing.ts'
 
 const baseUrl = inject('baseUrl')
 const browsers: Browser[] = []
 afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const config = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 5, batch: 2 },
-)
+const corpus = kjvBytes
+const config = defaultTrainConfig(MICRO, { steps: 5, batch: 2 })
 
 const settled = async (page: Page) => {
   await expect

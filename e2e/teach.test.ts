@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { launch, openPage } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
-import { decode, sampleBatch, splitCorpus } from '../src/train/data.ts'
+import { decode, sampleBatch } from '../src/train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../src/train/corpus.ts'
+import { kjvBytes } from '../src/train/testing.ts'
 import { presets } from '../src/train/gpt.ts'
 import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
 
@@ -14,7 +15,7 @@ afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 describe('teach mode', () => {
   it('steps once at a time, explaining each step with the numbers of the live run', async () => {
     const config = defaultTrainConfig(presets.tiny, { steps: 5 })
-    const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+    const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
     const trainer = Trainer.create(cpuBackend, config)
     const hashes = [(await trainer.trainStep(train)).stateHash, (await trainer.trainStep(train)).stateHash]
     const batch = (step: number) =>

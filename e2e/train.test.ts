@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage, screenshot } from './browser.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
-import { splitCorpus } from '../src/train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../src/train/corpus.ts'
+import { kjvBytes } from '../src/train/testing.ts'
 import { presets } from '../src/train/gpt.ts'
 import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
 
@@ -14,7 +15,7 @@ afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 
 /** The state hashes the CPU reference computes in Node for the run the page starts. */
 async function referenceHashes(steps: number): Promise<string[]> {
-  const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+  const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
   const trainer = Trainer.create(cpuBackend, defaultTrainConfig(presets.tiny, { steps }))
   const out: string[] = []
   for (let i = 0; i < steps; i++) out.push((await trainer.trainStep(train)).stateHash)

@@ -1,15 +1,10 @@
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
-import { createHash } from 'node:crypto'
-import type { Hex } from 'viem'
+import { writeFileSync, mkdirSync } from 'node:fs'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage, screenshot } from './browser.ts'
-import { cpuBackend } from '../src/train/cpu.ts'
-import { splitCorpus } from '../src/train/data.ts'
-import { Trainer, defaultTrainConfig } from '../src/train/trainer.ts'
-import { kernelsHash } from '../src/receipts/kernels.ts'
-import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../src/receipts/training.ts'
+import { kjvBytes } from '../src/train/testing.ts'
+import { MICRO, TEST_TARGET as target, trainedReceipt } from '../src/receipts/testing.ts'
 import { createInferenceReceipt } from '../src/receipts/inference.ts'
 import { exportOnnx } from '../src/train/onnx.ts'
 import { initParams } from '../src/train/gpt.ts'
@@ -20,35 +15,10 @@ const browsers: Browser[] = []
 afterAll(async () => Promise.all(browsers.map((b) => b.close())))
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
-const model = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 }
+const model = MICRO
 
-/** A training receipt made in Node on the CPU reference. */
-async function nodeReceipt(): Promise<TrainingReceipt> {
-  const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-  const config = defaultTrainConfig(model, { steps: 3, batch: 2 })
-  const trainer = Trainer.create(cpuBackend, config)
-  const start = await trainer.stateHash()
-  const hashes: Hex[] = []
-  for (let i = 0; i < 3; i++) hashes.push((await trainer.trainStep(splitCorpus(corpus).train)).stateHash)
-  const body = trainingReceiptBody({
-    runId: 'made-in-node',
-    config,
-    data: {
-      name: 'kjv-pentateuch',
-      sha256: createHash('sha256').update(corpus).digest('hex'),
-      split: 'train',
-      valFraction: 0.1,
-    },
-    startStep: 0,
-    endStep: 3,
-    startStateHash: start,
-    stepHashes: hashes,
-    kernelsHash: kernelsHash(),
-    producer: account.address,
-  })
-  return signTrainingReceipt(body, account, target)
-}
+/** A training receipt made in Node on the CPU reference (3 steps of the micro GPT). */
+const nodeReceipt = () => trainedReceipt({ signer: account, bytes: kjvBytes, runId: 'made-in-node' })
 
 async function verdict(page: Page) {
   const v = page.getByTestId('verify-verdict')

@@ -20,6 +20,8 @@ const checks = [
     bin('svelte-check'),
     ['--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'human'],
   ],
+  // Workers, and the src/ files they import, against the WebWorker library without the DOM.
+  ['typecheck workers', bin('tsc'), ['--noEmit', '-p', 'workers/tsconfig.json']],
   ['import circles', process.execPath, ['scripts/circles.mjs']],
 ]
 

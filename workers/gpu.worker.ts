@@ -2,6 +2,9 @@
 // through comlink (src/state/gpuCheck.svelte.ts).
 import { expose } from 'comlink'
 import { probe } from '../src/gpu/probe.ts'
+import { carryErrors } from '../src/errors/transfer.ts'
+
+carryErrors()
 
 const api = {
   probe: () => probe(),

@@ -1,6 +1,8 @@
 // The market worker: settles a market on the deterministic CPU runtime, re-checks a settlement, and
 // runs onnxruntime-web (WebGPU, else wasm) as a fast preview that is not reproducible.
 import { expose } from 'comlink'
+import { carryErrors } from '../src/errors/transfer.ts'
+import { WebGPUUnavailableError } from '../src/errors/gpu.ts'
 import {
   BUNDLED_URI,
   bundledModel,
@@ -24,6 +26,7 @@ export interface Preview {
   ms: number
 }
 
+carryErrors()
 let bundled: Uint8Array | null = null
 const bundledBytes = () => (bundled ??= bundledModel())
 
@@ -63,7 +66,8 @@ const api = {
     let ep = 'webgpu'
     let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>
     try {
-      if (!('gpu' in navigator)) throw new Error('no WebGPU')
+      // Without WebGPU, straight to wasm (onnxruntime-web would fail the same way, more slowly).
+      if (!('gpu' in navigator)) throw new WebGPUUnavailableError('No WebGPU in this worker.')
       session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] })
     } catch {
       ep = 'wasm'

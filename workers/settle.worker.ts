@@ -3,6 +3,9 @@
 // operator at fault (src/disputes/settle.ts). All of it off the page's thread.
 import { expose } from 'comlink'
 import type { Hex } from 'viem'
+import { carryErrors } from '../src/errors/transfer.ts'
+import { InvalidReceiptError } from '../src/errors/receipt.ts'
+import { fetchCorpus, openCorpus, type Corpus } from '../src/train/corpus.ts'
 import { validateTrainingReceipt } from '../src/receipts/validate.ts'
 import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { settle, type SettleEvent, type SettleResult } from '../src/disputes/settle.ts'
@@ -15,7 +18,17 @@ export interface SettleRequest {
   b?: string
   /** Step-trace files the parties supplied (JSON text), in any order. */
   traces: string[]
+  corpus: Corpus
   corpusUrl: string
+}
+
+carryErrors()
+
+/** The shipped corpus, checked against its descriptor. */
+async function corpusBytes(corpus: Corpus, url: string): Promise<Uint8Array> {
+  const bytes = await fetchCorpus(corpus, url)
+  await openCorpus(corpus, bytes)
+  return bytes
 }
 
 async function receipt(label: string, text: string): Promise<TrainingReceipt> {
@@ -23,11 +36,14 @@ async function receipt(label: string, text: string): Promise<TrainingReceipt> {
   try {
     value = JSON.parse(text)
   } catch (e) {
-    throw new Error(`Receipt ${label} is not JSON: ${e instanceof Error ? e.message : e}`, { cause: e })
+    throw new InvalidReceiptError(`Receipt ${label} is not JSON.`, {
+      details: e instanceof Error ? e.message : String(e),
+      cause: e,
+    })
   }
   const failed = (await validateTrainingReceipt(value)).filter((c) => !c.ok)
   if (failed.length)
-    throw new Error(
+    throw new InvalidReceiptError(
       `Receipt ${label} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
     )
   return value as TrainingReceipt
@@ -42,16 +58,15 @@ const api = {
       const t = readStepTrace(text)
       traces.set(t.receiptHash, t)
     }
-    const res = await fetch(req.corpusUrl)
-    if (!res.ok) throw new Error(`Could not load the corpus ${req.corpusUrl}: HTTP ${res.status}`)
-    return settle({ a, b, traces, corpus: new Uint8Array(await res.arrayBuffer()) }, onEvent)
+    return settle({ a, b, traces, corpus: await corpusBytes(req.corpus, req.corpusUrl) }, onEvent)
   },
 
   /** A ready-made dispute (an honest receipt, a cheater's, the cheater's trace) for trying the panel. */
-  async demo(corpusUrl: string): Promise<{ a: string; b: string; trace: string; cheat: [number, number] }> {
-    const res = await fetch(corpusUrl)
-    if (!res.ok) throw new Error(`Could not load the corpus ${corpusUrl}: HTTP ${res.status}`)
-    const d = await demoDispute(new Uint8Array(await res.arrayBuffer()))
+  async demo(
+    corpus: Corpus,
+    corpusUrl: string,
+  ): Promise<{ a: string; b: string; trace: string; cheat: [number, number] }> {
+    const d = await demoDispute(await corpusBytes(corpus, corpusUrl))
     const json = (v: unknown) => JSON.stringify(v, null, 2)
     return { a: json(d.honest), b: json(d.cheater), trace: JSON.stringify(d.trace), cheat: d.cheat }
   },

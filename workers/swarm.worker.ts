@@ -9,25 +9,27 @@ import { backendCompute, type SwarmCompute } from '../src/swarm/protocol/index.t
 import type { Backend } from '../src/train/backend.ts'
 import { decode, encode } from '../src/train/data.ts'
 import { Trainer, type Checkpoint } from '../src/train/trainer.ts'
-import { sha256Hex } from '../src/util/hash.ts'
+import { fetchCorpus, openCorpus, type Corpus } from '../src/train/corpus.ts'
+import { carryErrors } from '../src/errors/transfer.ts'
+import { NotStartedError } from '../src/errors/worker.ts'
 
+carryErrors()
 let compute: SwarmCompute | undefined
 let backend: Backend<unknown> = cpuBackend as Backend<unknown>
 const ready = (): SwarmCompute => {
-  if (!compute) throw new Error('the swarm worker was used before init()')
+  if (!compute) throw new NotStartedError('The swarm worker was used before init().')
   return compute
 }
 
 const api = {
-  /** Loads the corpus and picks the backend; returns the corpus hash the swarm's parameters name. */
-  async init(options: { corpusUrl: string; valFraction: number; backend: 'gpu' | 'cpu' }) {
-    const res = await fetch(options.corpusUrl)
-    if (!res.ok) throw new Error(`could not load the corpus (${res.status} ${res.statusText})`)
-    const bytes = new Uint8Array(await res.arrayBuffer())
+  /** Loads (and checks) the corpus the swarm's parameters name, and picks the backend. */
+  async init(options: { corpus: Corpus; corpusUrl: string; backend: 'gpu' | 'cpu' }) {
+    const bytes = await fetchCorpus(options.corpus, options.corpusUrl)
+    await openCorpus(options.corpus, bytes)
     // Same bits either way (the kernels match the CPU reference), so peers may mix backends.
     if (options.backend === 'gpu') backend = gpuBackend(await Gpu.create()) as Backend<unknown>
-    compute = backendCompute(backend, bytes, options.valFraction)
-    return { sha256: await sha256Hex(bytes), backend: backend.kind }
+    compute = backendCompute(backend, bytes, options.corpus.valFraction)
+    return { backend: backend.kind }
   },
   train: (start: Checkpoint, seed: number, steps: number) => ready().train(start, seed, steps),
   initial: (config: Checkpoint['config']) => ready().initial(config),

@@ -3,25 +3,29 @@
 // gets every peer's round results, syncs and errors through a callback; stopping is terminating.
 import { expose } from 'comlink'
 import { TeachSwarm, type TeachSwarmEvent, type TeachSwarmOptions } from '../src/swarm/sim/teach.ts'
+import { carryErrors } from '../src/errors/transfer.ts'
+import { AlreadyStartedError, NotStartedError } from '../src/errors/worker.ts'
+import { fetchCorpus, openCorpus, type Corpus } from '../src/train/corpus.ts'
+
+carryErrors()
 
 let swarm: TeachSwarm | undefined
 
 const api = {
   /** Loads the corpus, starts the peers, and returns their ids once every peer has begun round 0. */
   async start(
-    options: TeachSwarmOptions & { corpusUrl: string },
+    options: TeachSwarmOptions & { corpus: Corpus; corpusUrl: string },
     onEvent: (e: TeachSwarmEvent) => void,
   ): Promise<string[]> {
-    if (swarm) throw new Error('This teach swarm is already running.')
-    const res = await fetch(options.corpusUrl)
-    if (!res.ok) throw new Error(`could not load the corpus (${res.status} ${res.statusText})`)
-    const corpus = new Uint8Array(await res.arrayBuffer())
+    if (swarm) throw new AlreadyStartedError('This teach swarm is already running.')
+    const corpus = await fetchCorpus(options.corpus, options.corpusUrl)
+    await openCorpus(options.corpus, corpus) // the sim's swarm parameters name the shipped corpus
     swarm = await TeachSwarm.create(corpus, options, (e) => void onEvent(e))
     await swarm.start()
     return swarm.ids
   },
   setCheat(id: string, on: boolean): void {
-    if (!swarm) throw new Error('The teach swarm has not started.')
+    if (!swarm) throw new NotStartedError('The teach swarm has not started.')
     swarm.setCheat(id, on)
   },
 }

@@ -1,6 +1,9 @@
 // The verification worker: validates a receipt and re-executes it on the CPU reference (same bits as
 // any GPU), reporting each check as it completes, so a verifier needs no GPU and no install.
 import { expose } from 'comlink'
+import { carryErrors } from '../src/errors/transfer.ts'
+import { CheckpointError } from '../src/errors/train.ts'
+import { fetchCorpus, type Corpus } from '../src/train/corpus.ts'
 import { validateTrainingReceipt, type Check } from '../src/receipts/validate.ts'
 import {
   replayTrainingReceipt,
@@ -22,6 +25,8 @@ import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { fetchModel } from '../src/receipts/fetchModel.ts'
 
+carryErrors()
+
 export interface VerifyEvent {
   check?: Check
   progress?: { done: number; total: number }
@@ -31,6 +36,8 @@ const api = {
   async verify(
     text: string,
     options: {
+      /** The corpus to replay on; the replay refuses it unless it is the one the receipt names. */
+      corpus: Corpus
       corpusUrl: string
       modelBytes?: Uint8Array
       /** The producer's published checkpoints (.lscp): spot-check `spot` steps from them instead of replaying all. */
@@ -80,8 +87,7 @@ const api = {
       return { ok: check.ok, kind }
     }
     const r = receipt as TrainingReceipt
-    const res = await fetch(options.corpusUrl)
-    const corpus = new Uint8Array(await res.arrayBuffer())
+    const corpus = await fetchCorpus(options.corpus, options.corpusUrl)
     if (options.checkpoints?.length) {
       const spot = await spotCheck(r, corpus, options.checkpoints, options.spot ?? 3, options.seed, onEvent)
       onEvent({
@@ -138,7 +144,7 @@ async function spotCheck(
       corpus,
       async (s) => {
         const at = steps.filter((c) => c <= s).at(-1)
-        if (at === undefined) throw new Error(`no checkpoint at or before step ${s}`)
+        if (at === undefined) throw new CheckpointError(`No checkpoint at or before step ${s}.`)
         return found.get(at)!
       },
       {

@@ -60,12 +60,8 @@ export function resolveChain(s: Settings): ChainConfig {
   }
   const rpcUrl = s.rpc ?? (onDev ? devChain.rpcUrl : undefined)
   if (!rpcUrl) throw new ChainConfigError(`Chain ${chainId} needs an RPC URL (rpc=…).`)
-  try {
-    const u = new URL(rpcUrl)
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(u.protocol)
-  } catch {
+  if (!URL.canParse(rpcUrl) || !['http:', 'https:'].includes(new URL(rpcUrl).protocol))
     throw new ChainConfigError(`The RPC URL must be an http(s) URL (got ${rpcUrl}).`)
-  }
   return {
     chainId,
     name: s.name ?? (onDev ? devChain.name : `Chain ${chainId}`),

@@ -12,20 +12,11 @@ import {
   type Hex,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { ChainConfigError } from '../errors/chain.ts'
+import { ChainConfigError, ProviderRpcError } from '../errors/chain.ts'
 import { chainOf } from './client.ts'
 import { DEV_CHAIN_ID, type ChainConfig } from './config.ts'
 
 export const DEV_WALLET_LABEL = 'Local dev wallet (this browser’s dev key, dev chain only)'
-
-class ProviderRpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 interface TxRequest {
   to?: Address

@@ -153,7 +153,7 @@ describe('AnchorQueue', () => {
     await queue.runOnce()
     const [job] = await queue.list()
     expect(job.status).toBe('needs-you')
-    expect(job.lastError?.message).toMatch(/did not sign this receipt/)
+    expect(job.lastError?.shortMessage).toMatch(/did not sign this receipt/)
     expect(await anchoredEvents(receipt.receiptHash)).toBe(0)
   }, 60_000)
 

@@ -1,22 +1,95 @@
-// The durable anchor queue (docs/chain.md). Every receipt added is kept in IndexedDB until the chain
-// holds its anchor. A job waits for the visitor when only they can help (no wallet, a rejection, the
+// The durable anchor queue (docs/chain.md). Every chain write the page makes goes through it: receipt
+// anchors (ReceiptRegistry), and a swarm peer's registration and round results (SwarmRegistry). Each
+// job is kept in IndexedDB until the chain holds what it writes. A job waits for the visitor when only they can help (no wallet, a rejection, the
 // wrong chain) and retries by itself with backoff when the RPC is down. Exactly once: the registry
 // refuses a second anchor of the same receipt from the same sender, and before sending the queue
 // always asks the chain whether the anchor is already there.
-import { TransactionReceiptNotFoundError, recoverTypedDataAddress, type Hex, type PublicClient } from 'viem'
-import { eip712Domain, eip712Types, type TrainingReceipt } from '../receipts/training.ts'
+import {
+  TransactionReceiptNotFoundError,
+  recoverTypedDataAddress,
+  zeroAddress,
+  zeroHash,
+  type Hex,
+  type PublicClient,
+} from 'viem'
+import { eip712Domain, eip712Types, hashJson, type TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
 import type { SettlementReceipt } from '../markets/settlement.ts'
+import { errorInfo } from '../errors/info.ts'
 import {
+  AnchorMissingError,
   ChainConfigError,
   ChainMismatchError,
+  NotYourPeerError,
+  PeerNotRegisteredError,
+  RevertedError,
   UserRejectedError,
   WalletUnavailableError,
 } from '../errors/chain.ts'
-import { anchorFields, anchorTransaction, readAnchor, sendAnchor, type Anchor } from './anchor.ts'
+import { anchorFields, anchorTransaction, readAnchor, sendAnchor } from './anchor.ts'
 import type { ChainConfig } from './config.ts'
 import type { AnchorJob, AnchorStore } from './store.ts'
 import { ensureChain, walletError, type WalletSession } from './wallet.ts'
+import type { PeerProof } from './peerProof.ts'
+import {
+  PEER_REGISTRATION,
+  ROUND_RESULT,
+  peerOwners,
+  readRegistration,
+  readRoundResult,
+  sendRegisterPeer,
+  sendRoundResult,
+  type Landed,
+  type RoundResultCall,
+} from './swarm.ts'
+
+/** How one kind of job reads what the chain holds for it, and sends the transaction that writes it. */
+interface Writer {
+  read(client: PublicClient, config: ChainConfig, job: AnchorJob): Promise<Landed | null>
+  send(session: WalletSession, config: ChainConfig, job: AnchorJob, client: PublicClient): Promise<Hex>
+}
+
+const receiptWriter: Writer = {
+  async read(client, _config, job) {
+    const a = await readAnchor(client, job.registry, job.signer, job.receiptHash)
+    if (!a) return null
+    const txHash = await anchorTransaction(client, job.registry, a).catch(() => null)
+    return { blockNumber: a.blockNumber, timestamp: a.timestamp, txHash }
+  },
+  send: (session, config, job) => sendAnchor(session, config, job),
+}
+
+const writers: Record<string, Writer> = {
+  [PEER_REGISTRATION]: {
+    read: (client, config, job) =>
+      readRegistration(client, config, (job.receipt as PeerProof).peerId, job.signer),
+    send: (session, config, job) => sendRegisterPeer(session, config, job.receipt as PeerProof),
+  },
+  [ROUND_RESULT]: {
+    read: (client, config, job) =>
+      readRoundResult(client, config, (job.receipt as RoundResultCall).round, job.signer),
+    async send(session, config, job, client) {
+      const call = job.receipt as RoundResultCall
+      // Queued behind the peer's registration: until that lands the registry would revert, so wait for it.
+      const [owner] = await peerOwners(client, config, [call.peerId])
+      if (owner !== zeroAddress && owner.toLowerCase() !== job.signer.toLowerCase())
+        throw new NotYourPeerError(`Peer ${call.peerId} is registered to ${owner}, not ${job.signer}.`, {
+          details: 'The registry takes a round result only from the address its peer is registered to.',
+        })
+      if (owner === zeroAddress)
+        throw new PeerNotRegisteredError(`Peer ${call.peerId} is not registered to ${job.signer} yet.`, {
+          metaMessages: ['Its registration is in the queue; the round result follows it.'],
+        })
+      return sendRoundResult(session, config, call)
+    },
+  },
+}
+const writerOf = (job: AnchorJob): Writer => writers[job.kind] ?? receiptWriter
+
+/** A swarm write to queue: what it writes, and the address it must come from. */
+export type SwarmWrite =
+  | { kind: typeof PEER_REGISTRATION; from: AnchorJob['signer']; proof: PeerProof }
+  | { kind: typeof ROUND_RESULT; from: AnchorJob['signer']; result: RoundResultCall }
 
 export interface AnchorQueueOptions {
   store: AnchorStore
@@ -51,7 +124,7 @@ export class AnchorQueue {
     receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt,
     uri: string,
   ): Promise<AnchorJob> {
-    const { config, store } = this.#o
+    const { config } = this.#o
     const sig = receipt.signature
     if (
       sig.chainId !== config.chainId ||
@@ -69,19 +142,46 @@ export class AnchorQueue {
     })
     if (signer.toLowerCase() !== receipt.body.producer.toLowerCase())
       throw new ChainConfigError(`The receipt's signature is not its producer's (${receipt.body.producer}).`)
-    const id = `${config.chainId}:${config.receiptRegistry}:${receipt.receiptHash}`.toLowerCase()
-    const existing = await store.get(id)
-    if (existing) return existing
-    const now = this.#o.now()
-    const job: AnchorJob = {
-      id,
+    return this.#enqueue({
+      id: `${config.chainId}:${config.receiptRegistry}:${receipt.receiptHash}`.toLowerCase(),
       kind: receipt.kind,
       ...anchorFields(receipt),
       uri,
       signer,
-      chainId: config.chainId,
       registry: config.receiptRegistry,
       receipt,
+    })
+  }
+
+  /**
+   * Queues a swarm write (once per peer and address, or per round and address). Its `receiptHash` is
+   * the hash of the call, which names it; `receipt` holds the call.
+   */
+  addSwarm(write: SwarmWrite): Promise<AnchorJob> {
+    const { config } = this.#o
+    const call = write.kind === PEER_REGISTRATION ? write.proof : write.result
+    const key = write.kind === PEER_REGISTRATION ? write.proof.peerId : `round-${write.result.round}`
+    return this.#enqueue({
+      id: `${config.chainId}:${config.swarmRegistry}:${write.kind}:${key}:${write.from}`.toLowerCase(),
+      kind: write.kind,
+      receiptHash: hashJson(call),
+      root: zeroHash,
+      uri: '',
+      signer: write.from,
+      registry: config.swarmRegistry,
+      receipt: call,
+    })
+  }
+
+  async #enqueue(
+    fields: Omit<AnchorJob, 'chainId' | 'status' | 'attempts' | 'nextAttemptAt' | 'createdAt' | 'updatedAt'>,
+  ): Promise<AnchorJob> {
+    const existing = await this.#o.store.get(fields.id)
+    if (existing) return existing
+    const now = this.#o.now()
+    const job: AnchorJob = {
+      ...fields,
+      chainId: this.#o.config.chainId,
       status: 'queued',
       attempts: 0,
       nextAttemptAt: now,
@@ -152,16 +252,17 @@ export class AnchorQueue {
 
   async #advance(job: AnchorJob): Promise<void> {
     const { client, config } = this.#o
+    const writer = writerOf(job)
     // Already on chain? Covers a reload mid-send, another tab, and a transaction we lost track of.
-    const existing = await readAnchor(client, job.registry, job.signer, job.receiptHash)
+    const existing = await writer.read(client, config, job)
     if (existing) return this.#anchored(job, existing)
     if (job.txHash) {
       const mined = await client
         .getTransactionReceipt({ hash: job.txHash })
         .catch((e) => (e instanceof TransactionReceiptNotFoundError ? null : Promise.reject(e)))
       if (mined?.status === 'success') {
-        const anchor = await readAnchor(client, job.registry, job.signer, job.receiptHash)
-        if (anchor) return this.#anchored(job, anchor)
+        const landed = await writer.read(client, config, job)
+        if (landed) return this.#anchored(job, landed)
       }
       const stale = this.#o.now() - (job.submittedAt ?? 0) > this.#o.pendingTimeoutMs
       if (!mined && !stale)
@@ -170,15 +271,22 @@ export class AnchorQueue {
       job = { ...job, txHash: undefined, submittedAt: undefined, status: 'queued' }
     }
     const session = this.#o.wallet()
+    const receipt = !(job.kind in writers)
     if (!session)
-      throw new WalletUnavailableError(`Connect the wallet that signed this receipt (${job.signer}).`)
+      throw new WalletUnavailableError(
+        receipt
+          ? `Connect the wallet that signed this receipt (${job.signer}).`
+          : `Connect the wallet this was queued for (${job.signer}).`,
+      )
     if (session.address.toLowerCase() !== job.signer.toLowerCase())
       throw new WalletUnavailableError(
-        `The connected account ${session.address} did not sign this receipt; ${job.signer} did. Only the signer's anchor counts.`,
+        receipt
+          ? `The connected account ${session.address} did not sign this receipt; ${job.signer} did. Only the signer's anchor counts.`
+          : `The connected account ${session.address} is not ${job.signer}, which this was queued for.`,
       )
     await ensureChain(session, config)
     await this.#save({ ...job, status: 'sending' })
-    const hash = await sendAnchor(session, config, job)
+    const hash = await writer.send(session, config, job, client)
     job = {
       ...job,
       status: 'submitted',
@@ -188,28 +296,36 @@ export class AnchorQueue {
     }
     await this.#save(job)
     const mined = await client.waitForTransactionReceipt({ hash, timeout: 60_000 })
-    const anchor = await readAnchor(client, job.registry, job.signer, job.receiptHash)
-    if (anchor) return this.#anchored(job, anchor)
-    throw new Error(
+    const landed = await writer.read(client, config, job)
+    if (landed) return this.#anchored(job, { ...landed, txHash: landed.txHash ?? hash })
+    throw new AnchorMissingError(
       `The anchor transaction ${hash} was mined with status ${mined.status} but no anchor is there.`,
     )
   }
 
-  async #anchored(job: AnchorJob, anchor: Anchor): Promise<void> {
-    const txHash: Hex | null = await anchorTransaction(this.#o.client, job.registry, anchor).catch(() => null)
+  async #anchored(job: AnchorJob, landed: Landed): Promise<void> {
     await this.#save({
       ...job,
       status: 'anchored',
       lastError: undefined,
-      anchor: { blockNumber: anchor.blockNumber.toString(), timestamp: anchor.timestamp, txHash },
+      anchor: {
+        blockNumber: landed.blockNumber.toString(),
+        timestamp: landed.timestamp,
+        txHash: landed.txHash,
+      },
     })
   }
 
   async #failed(job: AnchorJob, e: Error): Promise<void> {
-    const lastError = { name: e.name, message: (e as { shortMessage?: string }).shortMessage ?? e.message }
+    const lastError = errorInfo(e)
     const fresh = (await this.#o.store.get(job.id)) ?? job
+    // A revert (or one the queue foresees) is refused however often it is sent: it waits for the visitor.
     const visitor =
-      e instanceof UserRejectedError || e instanceof ChainMismatchError || e instanceof WalletUnavailableError
+      e instanceof UserRejectedError ||
+      e instanceof ChainMismatchError ||
+      e instanceof WalletUnavailableError ||
+      e instanceof RevertedError ||
+      e instanceof NotYourPeerError
     if (visitor) return this.#save({ ...fresh, status: 'needs-you', lastError })
     const { baseMs, maxMs } = this.#o.backoff
     const retries = fresh.attempts + 1

@@ -1,12 +1,18 @@
 // Where anchor jobs live: IndexedDB, so receipts waiting to be anchored survive reloads and crashes.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { Address, Hex } from 'viem'
+import type { ErrorInfo } from '../errors/info.ts'
 
 export type JobStatus = 'queued' | 'sending' | 'submitted' | 'anchored' | 'needs-you'
 
+/**
+ * One chain write. Most are receipt anchors; a swarm peer's registration and round results are jobs too
+ * (src/chain/swarm.ts), whose `receiptHash` is the hash of their call and whose `receipt` is the call.
+ */
 export interface AnchorJob {
   /** `${chainId}:${registry}:${receiptHash}`, lower case: one job per receipt per registry. */
   id: string
+  /** The receipt's kind, or `lockstep/peer-registration`, `lockstep/round-result`. */
   kind: string
   receiptHash: Hex
   root: Hex
@@ -21,7 +27,7 @@ export interface AnchorJob {
   attempts: number
   /** Epoch ms before which the queue will not try again (backoff). */
   nextAttemptAt: number
-  lastError?: { name: string; message: string }
+  lastError?: ErrorInfo
   txHash?: Hex
   submittedAt?: number
   anchor?: { blockNumber: string; timestamp: number; txHash: Hex | null }
@@ -48,8 +54,19 @@ export function idbAnchorStore(name = 'lockstep-anchors'): AnchorStore {
       },
     }))
   return {
-    list: async () => (await (await open()).getAll('jobs')).sort((a, b) => a.createdAt - b.createdAt),
-    get: async (id) => (await open()).get('jobs', id),
+    list: async () =>
+      (await (await open()).getAll('jobs')).map(upgrade).sort((a, b) => a.createdAt - b.createdAt),
+    get: async (id) => {
+      const job = await (await open()).get('jobs', id)
+      return job && upgrade(job)
+    },
     put: async (job) => void (await (await open()).put('jobs', job)),
   }
+}
+
+/** Jobs saved before errors kept their fields stored `lastError` as { name, message }. */
+function upgrade(job: AnchorJob): AnchorJob {
+  const e = job.lastError as (AnchorJob['lastError'] & { message?: string }) | undefined
+  if (!e || e.shortMessage !== undefined) return job
+  return { ...job, lastError: { name: e.name, shortMessage: e.message ?? '' } }
 }

@@ -1,4 +1,5 @@
-// The swarm registry through a wallet session, against anvil.
+// The swarm registry through a wallet session and the anchor queue, against anvil.
+import 'fake-indexeddb/auto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { zeroAddress, type Hex } from 'viem'
@@ -7,10 +8,20 @@ import { startChain } from '../../scripts/chain.mjs'
 import { publicClient } from './client.ts'
 import { resolveChain, type ChainConfig } from './config.ts'
 import { devWalletProvider } from './devWallet.ts'
-import { peerOwners, registerPeer, submitRoundResult } from './swarm.ts'
-import { peerSigner, type PeerSigner } from './peerProof.ts'
-import { PeerKeyError } from '../errors/chain.ts'
-import { connectWallet } from './wallet.ts'
+import {
+  PEER_REGISTRATION,
+  ROUND_RESULT,
+  peerOwners,
+  proveFor,
+  readRoundResult,
+  sendRegisterPeer,
+  sendRoundResult,
+} from './swarm.ts'
+import { peerSigner } from './peerProof.ts'
+import { PeerKeyError, RevertedError } from '../errors/chain.ts'
+import { AnchorQueue } from './queue.ts'
+import { idbAnchorStore } from './store.ts'
+import { connectWallet, type WalletSession } from './wallet.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let config: ChainConfig
@@ -24,49 +35,76 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => chain?.stop())
 
+const queueFor = (session: WalletSession, name: string) =>
+  new AnchorQueue({
+    store: idbAnchorStore(name),
+    config,
+    client: publicClient(config),
+    wallet: () => session,
+  })
+
 describe('swarm registry client', () => {
-  it("registers a peer once, with its key's proof, refuses a squatter, and records round results", async () => {
+  it('refuses a squatter: a proof is bound to the address that sends it, and to the peer’s own key', async () => {
     const ed25519 = await generateKeyPair('Ed25519')
-    const client = publicClient(config)
     const alice = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'alice')
     const bob = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'bob')
     const alicePeer = peerSigner(await generateKeyPair('secp256k1'))
-    // A squatter who registers Alice's peer id first, before she does, with her public key in hand: the
-    // proof it can make is its own key's, or hers for her address, and the registry refuses both.
-    const squatter: PeerSigner = {
-      peerId: alicePeer.peerId,
-      prove: async (t) => ({ ...(await alicePeer.prove({ ...t, eoa: alice.address })) }),
-    }
-    await expect(registerPeer(bob, config, client, squatter)).rejects.toThrow(/BadPeerSignature/)
+    // Bob holds a proof Alice's key made for her address, or one his own key made: both refused.
+    const hers = await proveFor(alicePeer, alice.address, config)
+    await expect(sendRegisterPeer(bob, config, hers)).rejects.toThrow(/BadPeerSignature/)
     const bobsKey = peerSigner(await generateKeyPair('secp256k1'))
-    const borrowed: PeerSigner = {
-      peerId: alicePeer.peerId,
-      prove: async (t) => ({ ...(await bobsKey.prove(t)), peerId: alicePeer.peerId }),
-    }
-    await expect(registerPeer(bob, config, client, borrowed)).rejects.toThrow(/PeerIdMismatch/)
-    expect(await peerOwners(client, config, [alicePeer.peerId])).toEqual([zeroAddress])
+    const borrowed = { ...(await proveFor(bobsKey, bob.address, config)), peerId: alicePeer.peerId }
+    await expect(sendRegisterPeer(bob, config, borrowed)).rejects.toThrow(/PeerIdMismatch/)
+    expect(await peerOwners(publicClient(config), config, [alicePeer.peerId])).toEqual([zeroAddress])
+    expect(() => peerSigner(ed25519)).toThrow(PeerKeyError)
+  }, 60_000)
 
-    expect(await registerPeer(alice, config, client, alicePeer)).toMatch(/^0x/)
-    expect(await registerPeer(alice, config, client, alicePeer)).toBeNull() // already hers: no transaction
-    expect(await peerOwners(client, config, [alicePeer.peerId, '16Uiu2HAmNobody'])).toEqual([
+  it('registers a peer and posts a round result through the queue, once each; another address is refused', async () => {
+    const client = publicClient(config)
+    const alice = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'alice')
+    const bob = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'bob')
+    const peer = peerSigner(await generateKeyPair('secp256k1'))
+    const queue = queueFor(alice, 'swarm-alice')
+    const proof = await proveFor(peer, alice.address, config)
+    const registration = await queue.addSwarm({ kind: PEER_REGISTRATION, from: alice.address, proof })
+    expect((await queue.addSwarm({ kind: PEER_REGISTRATION, from: alice.address, proof })).id).toBe(
+      registration.id,
+    )
+    const modelHash = `0x${'12'.repeat(32)}` as Hex
+    const result = { round: 1, modelHash, updatesRoot: modelHash, peerId: peer.peerId }
+    await queue.addSwarm({ kind: ROUND_RESULT, from: alice.address, result })
+    await queue.runOnce()
+    const jobs = await queue.list()
+    expect(jobs.map((j) => [j.kind, j.status])).toEqual([
+      [PEER_REGISTRATION, 'anchored'],
+      [ROUND_RESULT, 'anchored'],
+    ])
+    expect(jobs.every((j) => /^0x[0-9a-f]{64}$/.test(j.anchor?.txHash ?? ''))).toBe(true)
+    expect(await peerOwners(client, config, [peer.peerId, '16Uiu2HAmNobody'])).toEqual([
       alice.address,
       zeroAddress,
     ])
-    expect(() => peerSigner(ed25519)).toThrow(PeerKeyError)
-    const modelHash = `0x${'12'.repeat(32)}` as Hex
-    await submitRoundResult(alice, config, client, {
-      round: 1,
-      modelHash,
-      updatesRoot: modelHash,
-      peerId: alicePeer.peerId,
+    expect((await readRoundResult(client, config, 1, alice.address))?.txHash).toBe(jobs[1].anchor?.txHash)
+
+    // A fresh queue (a reload) finds both on chain and sends nothing.
+    const again = queueFor(alice, 'swarm-alice-2')
+    await again.addSwarm({ kind: PEER_REGISTRATION, from: alice.address, proof })
+    await again.runOnce()
+    expect((await again.list())[0]).toMatchObject({ status: 'anchored', attempts: 0 })
+
+    // Bob posting for Alice's peer: the queue sees the registry would refuse it (NotYourPeer), sends
+    // nothing, and waits for him; sent anyway, the registry reverts and names why.
+    const bobs = queueFor(bob, 'swarm-bob')
+    await bobs.addSwarm({ kind: ROUND_RESULT, from: bob.address, result })
+    await bobs.runOnce()
+    const [refused] = await bobs.list()
+    expect(refused).toMatchObject({
+      status: 'needs-you',
+      attempts: 0,
+      lastError: { name: 'NotYourPeerError' },
     })
-    await expect(
-      submitRoundResult(bob, config, client, {
-        round: 1,
-        modelHash,
-        updatesRoot: modelHash,
-        peerId: alicePeer.peerId,
-      }),
-    ).rejects.toThrow(/NotYourPeer/)
+    const reverted = await sendRoundResult(bob, config, result).catch((e: unknown) => e)
+    expect(reverted).toBeInstanceOf(RevertedError)
+    expect((reverted as RevertedError).shortMessage).toMatch(/NotYourPeer/)
   }, 60_000)
 })

@@ -1,11 +1,19 @@
 // A connected wallet (any EIP-1193 provider): connect, check and switch chain, sign receipts with
 // EIP-712, and map wallet errors to ones the anchor queue can act on.
-import { BaseError as ViemError, numberToHex, type Address, type EIP1193Provider } from 'viem'
+import {
+  BaseError as ViemError,
+  ContractFunctionRevertedError,
+  numberToHex,
+  type Address,
+  type EIP1193Provider,
+} from 'viem'
 import type { ReceiptSigner } from '../receipts/training.ts'
 import {
   ChainMismatchError,
+  RevertedError,
   RpcUnavailableError,
   UserRejectedError,
+  WalletError,
   WalletUnavailableError,
 } from '../errors/chain.ts'
 import { walletClient } from './client.ts'
@@ -30,13 +38,23 @@ export function walletError(e: unknown, what: string): Error {
   if (e instanceof UserRejectedError || e instanceof ChainMismatchError) return e
   const code = codeOf(e)
   if (code === 4001) return new UserRejectedError(what, { cause: e })
+  const revert = e instanceof ViemError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : null
+  if (revert instanceof ContractFunctionRevertedError)
+    return new RevertedError(
+      `The contract refused ${what}${revert.data ? ` (${revert.data.errorName})` : ''}.`,
+      {
+        details: (e as ViemError).shortMessage,
+        metaMessages: ['Sending it again would be refused the same way.'],
+        cause: e,
+      },
+    )
   const text = e instanceof ViemError ? e.shortMessage : e instanceof Error ? e.message : String(e)
   if (
     /fetch|network|timed? ?out|ECONNREFUSED|HTTP request failed|Failed to fetch/i.test(text) ||
     code === -32603
   )
     return new RpcUnavailableError(`The chain did not answer while ${what}.`, { details: text, cause: e })
-  return e instanceof Error ? e : new Error(text)
+  return e instanceof Error ? e : new WalletError(text, { cause: e })
 }
 
 export async function connectWallet(provider: EIP1193Provider, label: string): Promise<WalletSession> {

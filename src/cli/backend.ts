@@ -4,6 +4,7 @@ import { Gpu } from '../gpu/runtime.ts'
 import type { Backend } from '../train/backend.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { gpuBackend } from '../train/gpu.ts'
+import { DawnUnavailableError } from '../errors/cli.ts'
 
 export interface CliBackend {
   be: Backend<unknown>
@@ -20,14 +21,14 @@ export async function cliBackend(args: string[]): Promise<CliBackend> {
     Object.assign(globalThis, globals)
     gpu = create([])
   } catch (e) {
-    throw new Error(
+    throw new DawnUnavailableError(
       `--gpu needs the optional 'webgpu' package (Dawn), which did not load: ${e instanceof Error ? e.message : e}`,
       { cause: e },
     )
   }
   const adapter = await gpu.requestAdapter()
   if (!adapter)
-    throw new Error(
+    throw new DawnUnavailableError(
       'Dawn found no GPU adapter. Without a GPU, point Vulkan at a software driver (VK_ICD_FILENAMES, see docs/receipts.md) or drop --gpu.',
     )
   const runtime = await Gpu.create({ gpu })

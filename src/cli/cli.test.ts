@@ -1,7 +1,6 @@
 // The CLI end to end in Node: a producer (`train`) publishes a receipt and checkpoints; verifiers spot-
 // check from them, replay, use Dawn with --gpu when it is there, and seed the draw from the anchor's block.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,15 +11,15 @@ import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
 import { receiptRegistryAbi } from '../chain/contracts/ReceiptRegistry.ts'
 import { publicClient } from '../chain/client.ts'
 import { resolveChain } from '../chain/config.ts'
+import { lockstep } from './testing.ts'
 
-const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/lockstep.mjs', ...args], { encoding: 'utf8' })
+const cli = (...args: string[]) => lockstep(args)
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-cli-'))
 const receipt = join(dir, 'receipt.json')
 const checkpoints = join(dir, 'checkpoints')
 
-beforeAll(() => {
-  const made = cli(
+beforeAll(async () => {
+  const made = await cli(
     'train',
     '--out',
     receipt,
@@ -40,19 +39,19 @@ beforeAll(() => {
 }, 120_000)
 
 describe('lockstep train / verify / replay', () => {
-  it('spot-checks k steps from the published checkpoints, printing the seed so the draw can be repeated', () => {
-    const r = cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01')
+  it('spot-checks k steps from the published checkpoints, printing the seed so the draw can be repeated', async () => {
+    const r = await cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01')
     expect(r.stdout).toContain('spot check: 2 step(s) drawn with seed 0x01 (given), 4 checkpoints')
     expect(r.stdout).toContain('sampled steps re-executed and equal')
     expect(r.status).toBe(0)
-    expect(cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01').stdout).toBe(
-      r.stdout,
-    )
+    expect(
+      (await cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', '0x01')).stdout,
+    ).toBe(r.stdout)
   }, 120_000)
 
-  it('fails on a checkpoint that does not hash to the committed state, naming the step', () => {
+  it('fails on a checkpoint that does not hash to the committed state, naming the step', async () => {
     const bad = join(dir, 'bad')
-    cli(
+    await cli(
       'train',
       '--out',
       join(dir, 'again.json'),
@@ -71,26 +70,26 @@ describe('lockstep train / verify / replay', () => {
     const bytes = readFileSync(file)
     bytes[bytes.length - 1] ^= 1 // one bit of the last tensor value
     writeFileSync(file, bytes)
-    const r = cli('verify', receipt, '--checkpoints', bad, '--spot', '6', '--seed', '0x02')
+    const r = await cli('verify', receipt, '--checkpoints', bad, '--spot', '6', '--seed', '0x02')
     expect(r.stdout).toMatch(/the checkpoint after step 2 hashes to 0x[0-9a-f]+, not the committed/)
     expect(r.stdout).toContain('FAILED: re-execution')
     expect(r.status).toBe(1)
   }, 120_000)
 
-  it('replays a receipt whose signature was tampered (re-execution only) but verify refuses it', () => {
+  it('replays a receipt whose signature was tampered (re-execution only) but verify refuses it', async () => {
     const tampered = JSON.parse(readFileSync(receipt, 'utf8'))
     tampered.signature.value = tampered.signature.value.replace(/.$/, (c: string) => (c === '0' ? '1' : '0'))
     const file = join(dir, 'tampered.json')
     writeFileSync(file, JSON.stringify(tampered))
-    const replay = cli('replay', file)
+    const replay = await cli('replay', file)
     expect(replay.stdout).toContain('all 6 steps equal, bit for bit')
     expect(replay.status).toBe(0)
-    expect(cli('verify', file, '--no-replay').status).toBe(1)
-    expect(cli('replay').status).toBe(2)
+    expect((await cli('verify', file, '--no-replay')).status).toBe(1)
+    expect((await cli('replay')).status).toBe(2)
   }, 120_000)
 
-  it('with --gpu, replays through Dawn with the same bits, or says why it cannot', () => {
-    const r = cli('replay', receipt, '--gpu')
+  it('with --gpu, replays through Dawn with the same bits, or says why it cannot', async () => {
+    const r = await cli('replay', receipt, '--gpu')
     if (r.status === 0) expect(r.stdout).toMatch(/replay \(GPU via Dawn .*\): all 6 steps equal, bit for bit/)
     else expect(r.stderr).toMatch(/Dawn found no GPU adapter|--gpu needs the optional 'webgpu' package/)
   }, 300_000)
@@ -120,7 +119,7 @@ describe('a spot check seeded by the chain', () => {
     const mined = await client.waitForTransactionReceipt({ hash })
     const verify = () =>
       cli('verify', receipt, '--rpc', chain.rpcUrl, '--checkpoints', checkpoints, '--spot', '2')
-    const seeds = [verify(), verify()].map((v) => {
+    const seeds = [await verify(), await verify()].map((v) => {
       expect(v.status).toBe(0)
       expect(v.stdout).toContain("(fresh randomness mixed with the anchor's block hash)")
       return /drawn with seed (0x[0-9a-f]{64})/.exec(v.stdout)![1]
@@ -129,7 +128,16 @@ describe('a spot check seeded by the chain', () => {
     expect(seeds).not.toContain(mined.blockHash)
     expect(seeds[0]).not.toBe(seeds[1])
     // The printed seed repeats the draw.
-    const again = cli('verify', receipt, '--checkpoints', checkpoints, '--spot', '2', '--seed', seeds[0])
+    const again = await cli(
+      'verify',
+      receipt,
+      '--checkpoints',
+      checkpoints,
+      '--spot',
+      '2',
+      '--seed',
+      seeds[0],
+    )
     expect(again.stdout).toContain(`drawn with seed ${seeds[0]} (given)`)
   }, 180_000)
 })

@@ -6,7 +6,7 @@ import { replayTrainingReceipt } from '../receipts/replay.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { firstDivergentStep } from '../disputes/dispute.ts'
 import { flag, positional } from './args.ts'
-import { corpusPath } from './reexec.ts'
+import { shippedCorpus } from './reexec.ts'
 
 /**
  * Two training receipts that disagree: bisect to the first divergent step, then referee that one step by
@@ -30,7 +30,7 @@ export async function disputeCommand(args: string[], usage: string): Promise<num
   }
   const { index: step, rounds } = firstDivergentStep(a, b)
   console.log(`first divergent step: ${step} (found in ${rounds} bisection rounds)`)
-  const corpus = new Uint8Array(readFileSync(flag(args, 'corpus') ?? corpusPath(a)))
+  const corpus = new Uint8Array(readFileSync(flag(args, 'corpus') ?? shippedCorpus(a.body.data.name)))
   const ref = await replayTrainingReceipt(
     {
       ...a,

@@ -1,8 +1,7 @@
 // Hostile receipts against `lockstep verify`, each in its own process, timed and measured: every one
 // must end within 5 s with a named error and peak memory under 512 MB (docs/security.md records them).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -11,53 +10,22 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { initParams, type GptConfig } from '../train/gpt.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { createInferenceReceipt } from '../receipts/inference.ts'
-import { hostileInferenceReceipt, hostileTrainingReceipt } from '../receipts/testing.ts'
 import { broadcastModel, doublingConcatModel } from '../infer/testing.ts'
+import {
+  TEST_TARGET as target,
+  hostileInferenceReceipt,
+  hostileTrainingReceipt,
+} from '../receipts/testing.ts'
+import { lockstep as run, type Run } from './testing.ts'
+
+/** Each hostile case in its own measured process, killed after 20 s. */
+const lockstep = (args: string[]) => run(args, { limitMs: 20_000, measure: true })
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 const cfg: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 }
 const model = exportOnnx(cfg, initParams(cfg, 4))
 const inputs = { input_ids: { dims: [1, 8], data: Array.from('And God ', (c) => c.charCodeAt(0)) } }
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-limits-'))
-const TIME = '/usr/bin/time'
-
-interface Run {
-  status: number | null
-  stdout: string
-  stderr: string
-  seconds: number
-  /** Peak resident memory in MB, from GNU time; null where it is not installed. */
-  peakMb: number | null
-}
-
-/** `lockstep …` in a child process (async: the test's own servers must keep answering), killed after `limitMs`. */
-function lockstep(args: string[], limitMs = 20_000): Promise<Run> {
-  const cmd = [process.execPath, 'bin/lockstep.mjs', ...args]
-  const measured = existsSync(TIME)
-  const child = measured
-    ? spawn(TIME, ['-f', 'PEAK %M', ...cmd], { detached: true })
-    : spawn(cmd[0], cmd.slice(1), { detached: true })
-  const t0 = performance.now()
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), limitMs)
-  return new Promise((resolve) =>
-    child.on('close', (status) => {
-      clearTimeout(kill)
-      const peak = /PEAK (\d+)/.exec(stderr)
-      resolve({
-        status,
-        stdout,
-        stderr,
-        seconds: (performance.now() - t0) / 1000,
-        peakMb: peak ? Number(peak[1]) / 1024 : null,
-      })
-    }),
-  )
-}
 
 const measured: string[] = []
 function record(name: string, r: Run) {
@@ -75,7 +43,7 @@ async function inferenceReceipt(uri: string): Promise<string> {
 let server: Server
 let base = ''
 beforeAll(async () => {
-  expect(spawnSync(process.execPath, ['bin/lockstep.mjs'], { encoding: 'utf8' }).status).toBe(2) // builds dist-cli
+  expect((await run([])).status).toBe(2) // builds dist-cli
   server = createServer((req, res) => {
     if (req.url === '/model.onnx') return res.end(model)
     if (req.url === '/silent') return // never answers

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
@@ -20,6 +20,8 @@ import {
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
+import { FlagError, UsageError } from '../errors/cli.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
@@ -29,7 +31,7 @@ import { nodeTransport } from './fetchNode.ts'
 import { cliBackend } from './backend.ts'
 import { disputeCommand } from './dispute.ts'
 import { traceCommand } from './trace.ts'
-import { reexecute } from './reexec.ts'
+import { reexecute, shippedCorpus } from './reexec.ts'
 import { trainCommand } from './train.ts'
 import { help, usage } from './usage.ts'
 import { UsageError } from './usageError.ts'
@@ -38,7 +40,7 @@ import { UsageError } from './usageError.ts'
 function signingKey(args: string[]): Hex {
   const given = flag(args, 'key') ?? process.env.LOCKSTEP_KEY
   if (given) {
-    if (!isHex(given) || given.length !== 66) throw new Error('the key must be 32 bytes of 0x-hex')
+    if (!isHex(given) || given.length !== 66) throw new FlagError('The key must be 32 bytes of 0x-hex.')
     return given
   }
   const file = join(homedir(), '.lockstep', 'dev-key')
@@ -90,7 +92,7 @@ async function inferCommand(args: string[]): Promise<number> {
 async function modelBytes(uri: string, args: string[]): Promise<Uint8Array> {
   const file = flag(args, 'model')
   if (file) {
-    if (!statSync(file).isFile()) throw new Error(`--model ${file} is not a regular file`)
+    if (!statSync(file).isFile()) throw new FlagError(`--model ${file} is not a regular file.`)
     return new Uint8Array(readFileSync(file))
   }
   const allowLocal = args.includes('--allow-local')
@@ -252,13 +254,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 
 /** Flags without a value, so the word after them is not taken for one. */
 const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local']
-const defaultCorpus = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'public',
-  'corpus',
-  'kjv-pentateuch.txt',
-)
+const defaultCorpus = shippedCorpus(KJV_PENTATEUCH.name)
 
 function version(): string {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json')

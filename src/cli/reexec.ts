@@ -16,25 +16,29 @@ import type { Checkpoint } from '../train/trainer.ts'
 import { checkpointBytes, decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { flag } from './args.ts'
 import type { CliBackend } from './backend.ts'
+import { CheckpointFolderError, FlagError } from '../errors/cli.ts'
+import { corpusPath } from '../train/corpus.ts'
 
-export function corpusPath(r: TrainingReceipt): string {
+/** The file of the corpus a receipt names, as shipped in public/corpus/ (scripts/prepare-corpus.mjs). */
+export function shippedCorpus(name: string): string {
+  // dist-cli/main.js: the repository's public/ is one folder up.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  return join(root, 'public', 'corpus', `${r.body.data.name.replace(/[^\w.-]/g, '')}.txt`)
+  return join(root, 'public', corpusPath({ name: name.replace(/[^\w.-]/g, '') }))
 }
 
 /** Every step-<n>.lscp in `dir`, decoded and bounded by the receipt's config. */
 export function loadCheckpoints(dir: string, r: TrainingReceipt): Map<number, Checkpoint> {
-  if (!existsSync(dir)) throw new Error(`no checkpoint folder ${dir}`)
+  if (!existsSync(dir)) throw new CheckpointFolderError(`No checkpoint folder ${dir}.`)
   const max = checkpointBytes(r.body.config) + 4096
   const found = new Map<number, Checkpoint>()
   for (const f of readdirSync(dir)) {
     const m = /^step-(\d+)\.lscp$/.exec(f)
     if (!m) continue
     const c = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, f))), max)
-    if (c.step !== Number(m[1])) throw new Error(`${f} holds step ${c.step}`)
+    if (c.step !== Number(m[1])) throw new CheckpointFolderError(`${f} holds step ${c.step}.`)
     found.set(c.step, c)
   }
-  if (!found.size) throw new Error(`no step-<n>.lscp checkpoints in ${dir}`)
+  if (!found.size) throw new CheckpointFolderError(`No step-<n>.lscp checkpoints in ${dir}.`)
   return found
 }
 
@@ -54,7 +58,7 @@ export async function reexecute(
   backend: CliBackend,
   anchorSeed?: Hex,
 ): Promise<boolean> {
-  const corpusFile = flag(args, 'corpus') ?? corpusPath(r)
+  const corpusFile = flag(args, 'corpus') ?? shippedCorpus(r.body.data.name)
   let corpus: Uint8Array
   try {
     corpus = new Uint8Array(readFileSync(corpusFile))
@@ -71,13 +75,13 @@ export async function reexecute(
   const checkpoints = loadCheckpoints(dir, r)
   const k = Number(flag(args, 'spot') ?? 3)
   if (!Number.isInteger(k) || k < 1)
-    throw new Error(`--spot must be a positive integer (got ${flag(args, 'spot')})`)
+    throw new FlagError(`--spot must be a positive integer (got ${flag(args, 'spot')}).`)
   const { seed, source } = spotCheckSeed({ given: flag(args, 'seed') as Hex | undefined, anchor: anchorSeed })
   console.log(`spot check: ${k} step(s) drawn with seed ${seed} (${source}), ${checkpoints.size} checkpoints`)
   const steps = [...checkpoints.keys()].sort((a, b) => a - b)
   const nearest = async (s: number) => {
     const at = steps.filter((c) => c <= s).at(-1)
-    if (at === undefined) throw new Error(`no checkpoint at or before step ${s}`)
+    if (at === undefined) throw new CheckpointFolderError(`No checkpoint at or before step ${s}.`)
     return checkpoints.get(at)!
   }
   const result = await spotCheckTrainingReceipt(r, backend.be, corpus, nearest, { k, seed, onStep: line })

@@ -10,7 +10,7 @@ import { Trainer } from '../train/trainer.ts'
 import { stepTraceFile, traceStep } from '../disputes/stepTrace.ts'
 import { flag, positional } from './args.ts'
 import { cliBackend } from './backend.ts'
-import { corpusPath } from './reexec.ts'
+import { shippedCorpus } from './reexec.ts'
 
 export async function traceCommand(args: string[], usage: string): Promise<number> {
   const [file] = positional(args, ['gpu'])
@@ -34,7 +34,7 @@ export async function traceCommand(args: string[], usage: string): Promise<numbe
   }
   const out = flag(args, 'out') ?? `trace-step${step}.json`
   const { train } = splitCorpus(
-    new Uint8Array(readFileSync(flag(args, 'corpus') ?? corpusPath(r))),
+    new Uint8Array(readFileSync(flag(args, 'corpus') ?? shippedCorpus(r.body.data.name))),
     b.data.valFraction,
   )
   const backend = await cliBackend(args)

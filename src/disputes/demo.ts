@@ -4,11 +4,11 @@
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
 import { Trainer, defaultTrainConfig, type TrainConfig } from '../train/trainer.ts'
-import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../receipts/training.ts'
-import { kernelsHash } from '../receipts/kernels.ts'
-import { sha256Hex } from '../util/hash.ts'
+import type { TrainingReceipt } from '../receipts/training.ts'
+import { MICRO, trainedReceipt } from '../receipts/testing.ts'
+import { NoLieError } from '../errors/dispute.ts'
 import { TracingBackend, type OpRecord } from './trace.ts'
 import type { StepTrace } from './dispute.ts'
 import { stepTraceFile, type StepTraceFile } from './stepTrace.ts'
@@ -18,7 +18,6 @@ export const testKeys = [
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
 ] as const
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 
 export interface TestProducer {
   receipt: TrainingReceipt
@@ -32,32 +31,23 @@ export async function testProducer(
   key: Hex,
   cheat?: [number, number],
 ): Promise<TestProducer> {
-  const { train } = splitCorpus(corpus)
+  const { train } = splitBy(KJV_PENTATEUCH, corpus)
   const tracing = new TracingBackend(cpuBackend)
   let step = 0
   tracing.tamper = async (record: OpRecord, outputs: CpuTensor[]) => {
     if (cheat && step === cheat[0] && record.index === cheat[1]) outputs[0].data[0] += 1e-3
   }
-  const trainer = Trainer.create(tracing, config)
-  const start = await trainer.stateHash()
-  const hashes: Hex[] = []
-  for (step = 1; step <= config.steps; step++) {
-    tracing.reset()
-    hashes.push((await trainer.trainStep(train)).stateHash)
-  }
-  const account = privateKeyToAccount(key)
-  const body = trainingReceiptBody({
-    runId: cheat ? 'cheater' : 'honest',
+  const receipt = await trainedReceipt({
+    signer: privateKeyToAccount(key),
+    bytes: corpus,
+    backend: tracing,
     config,
-    data: { name: 'kjv-pentateuch', sha256: await sha256Hex(corpus), split: 'train', valFraction: 0.1 },
-    startStep: 0,
-    endStep: config.steps,
-    startStateHash: start,
-    stepHashes: hashes,
-    kernelsHash: kernelsHash(),
-    producer: account.address,
+    runId: cheat ? 'cheater' : 'honest',
+    beforeStep: (s) => {
+      step = s
+      tracing.reset()
+    },
   })
-  const receipt = await signTrainingReceipt(body, account, target)
   return {
     receipt,
     async traceStep(at: number) {
@@ -72,10 +62,7 @@ export async function testProducer(
 }
 
 /** The model and run length of the demo dispute: one layer, five steps, about a second on a CPU. */
-export const demoConfig = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 5, batch: 2 },
-)
+export const demoConfig = defaultTrainConfig(MICRO, { steps: 5, batch: 2 })
 
 /**
  * A ready-made dispute for the Settle panel: an honest receipt, a cheater's receipt that corrupts one
@@ -99,5 +86,7 @@ export async function demoDispute(
     const trace = stepTraceFile(cheater.receipt.receiptHash, cheat[0], await cheater.traceStep(cheat[0]))
     return { honest: honest.receipt, cheater: cheater.receipt, cheat, trace }
   }
-  throw new Error('Could not plant a lie that changes the state (10 draws).')
+  throw new NoLieError('Could not plant a lie that changes the state (10 draws).', {
+    metaMessages: ['Try the demo again: it draws another step and operator.'],
+  })
 }

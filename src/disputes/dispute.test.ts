@@ -1,29 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { Hex } from 'viem'
 import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
+import { kjvBytes as corpus } from '../train/testing.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
-import { signTrainingReceipt, trainingReceiptBody } from '../receipts/training.ts'
-import { kernelsHash } from '../receipts/kernels.ts'
+import { MICRO, trainedReceipt } from '../receipts/testing.ts'
+import { lockstep } from '../cli/testing.ts'
 import { TracingBackend, type OpRecord } from './trace.ts'
 import { checkEvidence, dispute, firstDivergentStep, type Party } from './dispute.ts'
 import { referenceStep, settle } from './settle.ts'
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const { train } = splitCorpus(corpus)
-const config = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 6, batch: 2 },
-)
+const { train } = splitBy(KJV_PENTATEUCH, corpus)
+const config = defaultTrainConfig(MICRO, { steps: 6, batch: 2 })
 const honestKey = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const cheatKey = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 
 /**
  * A producer whose backend may corrupt one operator of one step (`cheat` = [step, operator index]), or
@@ -35,19 +28,8 @@ function producer(name: string, key: typeof honestKey, cheat?: [number, number],
   tracing.tamper = async (record: OpRecord, outputs: CpuTensor[]) => {
     if (cheat && step === cheat[0] && record.index === cheat[1]) outputs[0].data[0] += 1e-3 // a small, plausible lie
   }
-  const run = async (steps: number) => {
-    const trainer = Trainer.create(tracing, trainConfig)
-    const start = await trainer.stateHash()
-    const hashes: Hex[] = []
-    for (step = 1; step <= steps; step++) {
-      tracing.reset()
-      hashes.push((await trainer.trainStep(train)).stateHash)
-    }
-    return { trainer, start, hashes }
-  }
-  const party: Party & { run: typeof run } = {
+  const party: Party = {
     name,
-    run,
     receipt: undefined as never,
     async traceStep(target: number) {
       const trainer = Trainer.create(tracing, trainConfig)
@@ -58,28 +40,25 @@ function producer(name: string, key: typeof honestKey, cheat?: [number, number],
       return { records: [...tracing.records], values: new Map(tracing.values) }
     },
   }
-  return { party, key, tracing }
+  const beforeStep = (s: number) => {
+    step = s
+    tracing.reset()
+  }
+  return { party, key, tracing, trainConfig, beforeStep }
 }
 
 async function withReceipt(p: ReturnType<typeof producer>, steps: number) {
-  const { start, hashes } = await p.party.run(steps)
-  const body = trainingReceiptBody({
+  p.party.receipt = await trainedReceipt({
+    signer: p.key,
+    bytes: corpus,
+    backend: p.tracing,
+    config: p.trainConfig,
+    steps,
     runId: p.party.name,
-    config,
-    data: {
-      name: 'kjv-pentateuch',
-      sha256: createHash('sha256').update(corpus).digest('hex'),
-      split: 'train',
-      valFraction: 0.1,
-    },
-    startStep: 0,
-    endStep: steps,
-    startStateHash: start,
-    stepHashes: hashes,
-    kernelsHash: kernelsHash(),
-    producer: p.key.address,
+    beforeStep: p.beforeStep,
+    // Whatever it trained under, the receipt names the agreed config.
+    lie: (body) => ({ ...body, config }),
   })
-  p.party.receipt = await signTrainingReceipt(body, p.key, target)
   return p.party
 }
 
@@ -112,13 +91,7 @@ describe('dispute', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-dispute-'))
     writeFileSync(join(dir, 'honest.json'), JSON.stringify(honest.receipt))
     writeFileSync(join(dir, 'cheater.json'), JSON.stringify(cheater.receipt))
-    const cli = spawnSync(
-      process.execPath,
-      ['bin/lockstep.mjs', 'dispute', join(dir, 'cheater.json'), join(dir, 'honest.json')],
-      {
-        encoding: 'utf8',
-      },
-    )
+    const cli = await lockstep(['dispute', join(dir, 'cheater.json'), join(dir, 'honest.json')])
     expect(cli.stdout).toContain('first divergent step: 4')
     expect(cli.stdout).toContain(`wrong: ${join(dir, 'cheater.json')}`)
     expect(cli.status).toBe(0)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cpuBackend } from '../train/cpu.ts'
@@ -9,12 +8,12 @@ import { checkEvidence } from './dispute.ts'
 import { LOCAL, partyName, settle } from './settle.ts'
 import { readStepTrace, stepTraceFile } from './stepTrace.ts'
 import { testKeys, testProducer } from './demo.ts'
+import { MICRO } from '../receipts/testing.ts'
+import { lockstep } from '../cli/testing.ts'
+import { kjvBytes } from '../train/testing.ts'
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const config = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 4, batch: 2 },
-)
+const corpus = kjvBytes
+const config = defaultTrainConfig(MICRO, { steps: 4, batch: 2 })
 
 describe('settle', () => {
   it('names the step, the operator and the cheater from two receipts and the cheater’s trace file', async () => {
@@ -70,11 +69,7 @@ describe('settle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-trace-'))
     writeFileSync(join(dir, 'r.json'), JSON.stringify(honest.receipt))
     const out = join(dir, 't.json')
-    const cli = spawnSync(
-      process.execPath,
-      ['bin/lockstep.mjs', 'trace', join(dir, 'r.json'), '--step', '2', '--out', out],
-      { encoding: 'utf8' },
-    )
+    const cli = await lockstep(['trace', join(dir, 'r.json'), '--step', '2', '--out', out])
     expect(cli.stdout).toMatch(/traced step 2 on CPU reference: \d+ operators/)
     expect(cli.stdout).toContain('(as committed)')
     expect(cli.status).toBe(0)
@@ -83,9 +78,7 @@ describe('settle', () => {
     expect([file.receiptHash, file.step]).toEqual([honest.receipt.receiptHash, 2])
     expect(file.trace.records).toEqual(own.records)
     expect(file.trace.values.size).toBe(own.values.size)
-    const usage = spawnSync(process.execPath, ['bin/lockstep.mjs', 'trace', join(dir, 'r.json')], {
-      encoding: 'utf8',
-    })
+    const usage = await lockstep(['trace', join(dir, 'r.json')])
     expect(usage.status).toBe(2)
   }, 180_000)
 })

@@ -145,11 +145,14 @@ async function replayTo(
   onEvent: (e: SettleEvent) => void,
 ): Promise<{ step: number; before: Checkpoint; reference: Hex }> {
   const b = r.body
-  if (b.startStep !== 0) throw new Error(`The receipt starts at step ${b.startStep}: settling needs step 0.`)
+  if (b.startStep !== 0)
+    throw new NotADisputeError(`The receipt starts at step ${b.startStep}: settling needs step 0.`)
   const trainer = Trainer.create(cpuBackend, b.config)
   const start = await trainer.stateHash()
   if (start !== b.startStateHash)
-    throw new Error(`The CPU reference starts from ${start}, the receipts from ${b.startStateHash}.`)
+    throw new NotADisputeError(
+      `The CPU reference starts from ${start}, the receipts from ${b.startStateHash}.`,
+    )
   const { train } = splitCorpus(corpus, b.data.valFraction)
   const total = target ?? b.endStep
   for (let step = 1; step <= b.endStep; step++) {
@@ -159,10 +162,10 @@ async function replayTo(
     if (step === target || (!target && reference !== commitment(r, step)))
       return { step, before: before!, reference }
     if (reference !== commitment(r, step))
-      throw new Error(
+      throw new NotADisputeError(
         `At step ${step}, before the step the receipts disagree on, the CPU reference differs from ` +
           `their commitment: settle each receipt against this computer's re-execution instead.`,
       )
   }
-  throw new Error(`Not a dispute: every step of the receipt re-executes to its commitment.`)
+  throw new NotADisputeError(`Not a dispute: every step of the receipt re-executes to its commitment.`)
 }

@@ -6,6 +6,7 @@ import type { Backend } from '../train/backend.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { StepTrace } from './dispute.ts'
 import { TracingBackend, tensorHash, type OpRecord, type TensorValue } from './trace.ts'
+import { StepTraceFormatError } from '../errors/dispute.ts'
 
 export const STEP_TRACE = 'lockstep/step-trace'
 
@@ -39,14 +40,18 @@ export function readStepTrace(text: string): { receiptHash: Hex; step: number; t
   try {
     f = JSON.parse(text)
   } catch (e) {
-    throw new Error(`The trace is not JSON: ${e instanceof Error ? e.message : e}`, { cause: e })
+    throw new StepTraceFormatError(`The trace is not JSON: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    })
   }
   if (f?.kind !== STEP_TRACE || f.version !== 1)
-    throw new Error(`Not a step trace: expected kind "${STEP_TRACE}" version 1, got "${f?.kind}".`)
+    throw new StepTraceFormatError(
+      `Not a step trace: expected kind "${STEP_TRACE}" version 1, got "${f?.kind}".`,
+    )
   if (!Number.isInteger(f.step) || !Array.isArray(f.records) || !Array.isArray(f.values))
-    throw new Error('The step trace is missing its step, records or values.')
+    throw new StepTraceFormatError('The step trace is missing its step, records or values.')
   if (typeof f.receiptHash !== 'string' || !/^0x[0-9a-f]{64}$/.test(f.receiptHash))
-    throw new Error('The step trace does not name the receipt it answers for (receiptHash).')
+    throw new StepTraceFormatError('The step trace does not name the receipt it answers for (receiptHash).')
   const values = new Map<Hex, TensorValue>()
   for (const v of f.values) {
     const value = { shape: v.shape, data: Float32Array.from(v.data) }

@@ -47,3 +47,41 @@ export class ChainConfigError extends BaseError {
 export class PeerKeyError extends BaseError {
   override name = 'PeerKeyError'
 }
+
+/** A transaction was mined but the chain holds no anchor (or registration, or round result) from it. */
+export class AnchorMissingError extends BaseError {
+  override name = 'AnchorMissingError'
+}
+
+/** An error the wallet or its RPC gave that Lockstep has no better name for; its words are in the details. */
+export class WalletError extends BaseError {
+  override name = 'WalletError'
+}
+
+/**
+ * An EIP-1193 provider error with its numeric `code` (4001 rejected, 4902 unknown chain, …), as the
+ * embedded dev wallet raises them; walletError (src/chain/wallet.ts) maps codes to the errors above.
+ */
+export class ProviderRpcError extends BaseError {
+  override name = 'ProviderRpcError'
+  readonly code: number
+  constructor(code: number, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** The contract refused the transaction (a revert, named when the ABI knows it): sending it again changes nothing. */
+export class RevertedError extends BaseError {
+  override name = 'RevertedError'
+}
+
+/** A round result queued before its peer's registration landed: retried until it has. */
+export class PeerNotRegisteredError extends BaseError {
+  override name = 'PeerNotRegisteredError'
+}
+
+/** The peer id is registered to another address: the registry refuses its round results from this one. */
+export class NotYourPeerError extends BaseError {
+  override name = 'NotYourPeerError'
+}

@@ -14,3 +14,13 @@ export class ForgedEvidenceError extends BaseError {
 export class TraceError extends BaseError {
   override name = 'TraceError'
 }
+
+/** The dispute demo drew only lies that never reach the state: there is no dispute to show. */
+export class NoLieError extends BaseError {
+  override name = 'NoLieError'
+}
+
+/** A step-trace file that is not one: not JSON, another kind, or missing what a trace must hold. */
+export class StepTraceFormatError extends BaseError {
+  override name = 'StepTraceFormatError'
+}

@@ -9,3 +9,8 @@ export class SwarmNetError extends BaseError {
 export class RelayUnreachableError extends BaseError {
   override name = 'RelayUnreachableError'
 }
+
+/** A swarm name that cannot be a topic or a link: 1 to 40 letters, digits, `-` or `_`. */
+export class SwarmNameError extends BaseError {
+  override name = 'SwarmNameError'
+}

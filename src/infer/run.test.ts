@@ -4,9 +4,9 @@ import onnxProto from 'onnx-proto'
 
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
-import { readFileSync } from 'node:fs'
 import { cpuBackend } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
+import { kjvBytes } from '../train/testing.ts'
 import { gptLogits, paramSpecs, type GptConfig } from '../train/gpt.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { Tape } from '../train/autograd.ts'
@@ -29,7 +29,7 @@ async function ortRun(bytes: Uint8Array, feeds: Record<string, ort.Tensor>) {
 describe('the deterministic ONNX runtime', () => {
   it('runs the exported GPT with the engine logits, bit for bit, and near onnxruntime-web', async () => {
     const cfg: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 2, nHead: 2 }
-    const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+    const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
     const trainer = Trainer.create(cpuBackend, defaultTrainConfig(cfg, { steps: 5, batch: 2 }))
     for (let i = 0; i < 3; i++) await trainer.trainStep(train)
     const weights = await trainer.weights()

@@ -6,8 +6,6 @@ import { runNode } from './ops.ts'
 import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
 import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
 
-export type { HostInput } from './json.ts'
-
 /**
  * Inputs as the CLI and receipts carry them: { name: { dims, data } }, checked and converted to the
  * graph's types. The one gate for producer and verifier: what passes here is what a receipt may hold.

@@ -5,7 +5,8 @@ import { parseModel } from '../infer/model.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { initParams, presets } from '../train/gpt.ts'
 import { encode } from '../train/data.ts'
-import type { HostInput } from '../infer/run.ts'
+import type { HostInput } from '../infer/json.ts'
+import { MarketError } from '../errors/market.ts'
 
 export interface Market {
   question: string
@@ -30,7 +31,7 @@ export function windowOf(modelBytes: Uint8Array): number {
   const ids = m.inputs.find((i) => i.name === 'input_ids')
   const T = ids?.dims[1]
   if (!ids || ids.type !== 'int64' || typeof T !== 'number' || T < 2 || !m.outputs.includes('logits'))
-    throw new Error(
+    throw new MarketError(
       'The model must take input_ids int64 [batch, T] (fixed T) and give logits [batch, T, 256].',
     )
   return T
@@ -51,7 +52,8 @@ export function marketInputs(
   const starts: number[] = []
   for (const o of m.outcomes) {
     const out = encode(o)
-    if (out.length < 1 || out.length > T - 1) throw new Error(`Each outcome must be 1 to ${T - 1} bytes.`)
+    if (out.length < 1 || out.length > T - 1)
+      throw new MarketError(`Each outcome must be 1 to ${T - 1} bytes.`)
     const row = [...p, ...out].slice(-T)
     starts.push(row.length - out.length)
     data.push(...row, ...new Array<number>(T - row.length).fill(0))

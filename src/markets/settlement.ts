@@ -9,6 +9,7 @@ import { infer, RUNTIME } from '../receipts/inference.ts'
 import { kernelsHash } from '../receipts/kernels.ts'
 import { commonChecks } from '../receipts/validate.ts'
 import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
+import { MarketError } from '../errors/market.ts'
 
 export const MARKET_SETTLEMENT = 'lockstep/market-settlement'
 export const SETTLEMENT_VERSION = 2
@@ -48,12 +49,13 @@ export interface MarketCheck {
 /** Runs the market's inference on the deterministic CPU runtime and applies the rule. */
 export function settle(modelBytes: Uint8Array, market: Market, uri: string): Settled {
   const problem = marketProblem(market)
-  if (problem) throw new Error(problem)
+  if (problem) throw new MarketError(problem)
   const T = windowOf(modelBytes)
   const { inputs } = marketInputs(market, T)
   const { outputs, outputHash } = infer(modelBytes, inputs)
   const scores = scoreOutcomes(market, T, outputs.logits.data as number[])
-  if (!scores.every(Number.isFinite)) throw new Error('The model gave a non-finite score; it cannot settle.')
+  if (!scores.every(Number.isFinite))
+    throw new MarketError('The model gave a non-finite score; it cannot settle.')
   return {
     market,
     rule: RULE,

@@ -5,8 +5,14 @@ import type { Hex } from 'viem'
 
 const KEY = 'lockstep.devKey'
 
+/** The part of localStorage the key needs; workers have none (and no DOM types), so it is named here. */
+interface KeyStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+}
+
 export function devKey(
-  storage: Pick<Storage, 'getItem' | 'setItem'> | null = globalThis.localStorage ?? null,
+  storage: KeyStorage | null = (globalThis as { localStorage?: KeyStorage }).localStorage ?? null,
 ): Hex {
   let key = storage?.getItem(KEY) as Hex | null
   if (!key) {
@@ -16,7 +22,7 @@ export function devKey(
   return key
 }
 
-export function devAccount(storage?: Pick<Storage, 'getItem' | 'setItem'> | null): PrivateKeyAccount {
+export function devAccount(storage?: KeyStorage | null): PrivateKeyAccount {
   return privateKeyToAccount(devKey(storage))
 }
 

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync, existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   createInferenceReceipt,
@@ -14,6 +13,7 @@ import {
 } from './inference.ts'
 import { hashJson, signBody } from './training.ts'
 import { graphModel } from '../infer/testing.ts'
+import { lockstep } from '../cli/testing.ts'
 
 const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
 const account = privateKeyToAccount(key)
@@ -130,27 +130,22 @@ describe('infer checks inputs as verify does (finding 11)', () => {
     })
   })
 
-  it('the CLI writes no receipt for "1e3" and names the error', () => {
+  it('the CLI writes no receipt for "1e3" and names the error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-infer-'))
     writeFileSync(join(dir, 'm.onnx'), model)
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ x: { dims: [3], data: ['1e3', 1, 2] } }))
     const out = join(dir, 'r.json')
-    const run = spawnSync(
-      process.execPath,
-      [
-        'bin/lockstep.mjs',
-        'infer',
-        '--model',
-        join(dir, 'm.onnx'),
-        '--input',
-        join(dir, 'x.json'),
-        '--out',
-        out,
-        '--key',
-        key,
-      ],
-      { encoding: 'utf8' },
-    )
+    const run = await lockstep([
+      'infer',
+      '--model',
+      join(dir, 'm.onnx'),
+      '--input',
+      join(dir, 'x.json'),
+      '--out',
+      out,
+      '--key',
+      key,
+    ])
     expect(run.status).toBe(1)
     expect(run.stderr).toMatch(/InferenceInputError/)
     expect(existsSync(out)).toBe(false)

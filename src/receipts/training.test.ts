@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
 import { privateKeyToAccount } from 'viem/accounts'
 import { keccak256, toBytes, type Hex } from 'viem'
 import { cpuBackend } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
+import { kjvBytes as corpus } from '../train/testing.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
-import { kernelsHash } from './kernels.ts'
+import { MICRO, TEST_TARGET as target, trainedReceipt } from './testing.ts'
 import { replayTrainingReceipt, sampleSteps, spotCheckTrainingReceipt } from './replay.ts'
 import {
   hashJson,
@@ -21,42 +20,19 @@ import vectors from './vectors.json'
 // anvil's first dev account and first contract address: public test values, never real funds.
 const producer = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const other = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
+const config = defaultTrainConfig(MICRO, { steps: 5, batch: 2 })
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const config = defaultTrainConfig(
-  { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
-  { steps: 5, batch: 2 },
-)
-
-async function produce(cheatAt?: number): Promise<TrainingReceipt> {
-  const trainer = Trainer.create(cpuBackend, config)
-  const startStateHash = await trainer.stateHash()
-  const { train } = splitCorpus(corpus)
-  const stepHashes: Hex[] = []
-  for (let i = 0; i < 5; i++) {
-    const h = (await trainer.trainStep(train)).stateHash
-    // A cheating producer commits a made-up state at one step (and signs it all honestly).
-    stepHashes.push(i + 1 === cheatAt ? hashJson({ fake: i }) : h)
-  }
-  const body = trainingReceiptBody({
-    runId: 'test-run',
+/** An honest producer's receipt, or one that commits a made-up state at step `cheatAt` (and signs it all). */
+const produce = (cheatAt?: number): Promise<TrainingReceipt> =>
+  trainedReceipt({
+    signer: producer,
+    bytes: corpus,
     config,
-    data: {
-      name: 'kjv-pentateuch',
-      sha256: createHash('sha256').update(corpus).digest('hex'),
-      split: 'train',
-      valFraction: 0.1,
-    },
-    startStep: 0,
-    endStep: 5,
-    startStateHash,
-    stepHashes,
-    kernelsHash: kernelsHash(),
-    producer: producer.address,
+    lie: (b) => ({
+      ...b,
+      stepHashes: b.stepHashes.map((h, i) => (i + 1 === cheatAt ? hashJson({ fake: i }) : h)),
+    }),
   })
-  return signTrainingReceipt(body, producer, target)
-}
 
 const failed = async (r: unknown, opts = {}) =>
   (await validateTrainingReceipt(r, opts)).filter((c) => !c.ok).map((c) => c.name)
@@ -210,7 +186,7 @@ describe('verify by spot checks', () => {
   async function withCheckpoints(cheatAt?: number) {
     const trainer = Trainer.create(cpuBackend, config)
     const checkpoints = new Map([[0, structuredClone(await trainer.checkpoint())]])
-    const { train } = splitCorpus(corpus)
+    const { train } = splitBy(KJV_PENTATEUCH, corpus)
     for (let s = 1; s <= 5; s++) {
       await trainer.trainStep(train)
       checkpoints.set(s, structuredClone(await trainer.checkpoint()))
@@ -274,7 +250,7 @@ describe('verify by spot checks', () => {
     const trainer = Trainer.create(cpuBackend, config, { ...seed2, config })
     const checkpoints = new Map([[0, structuredClone(await trainer.checkpoint())]])
     const startStateHash = await trainer.stateHash()
-    const { train } = splitCorpus(corpus)
+    const { train } = splitBy(KJV_PENTATEUCH, corpus)
     const stepHashes: Hex[] = []
     for (let s = 1; s <= 5; s++) {
       stepHashes.push((await trainer.trainStep(train)).stateHash)

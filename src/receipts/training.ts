@@ -4,6 +4,7 @@ import canonicalize from 'canonicalize'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { keccak256, toBytes, type Address, type Hex, type TypedDataDomain } from 'viem'
 import type { TrainConfig } from '../train/trainer.ts'
+import { CanonicalJsonError, ProducerMismatchError } from '../errors/receipt.ts'
 
 export const TRAINING_RECEIPT = 'lockstep/training-receipt'
 
@@ -43,7 +44,7 @@ export interface TrainingReceipt {
 /** keccak256(utf8(RFC 8785 JSON)): the one hash of structured data throughout the spec. */
 export function hashJson(value: unknown): Hex {
   const text = canonicalize(value)
-  if (text === undefined) throw new Error('value cannot be canonicalised')
+  if (text === undefined) throw new CanonicalJsonError('This value has no canonical JSON (RFC 8785).')
   return keccak256(toBytes(text))
 }
 
@@ -101,7 +102,9 @@ export async function signTrainingReceipt(
   target: { chainId: number; verifyingContract: Address },
 ): Promise<TrainingReceipt> {
   if (account.address.toLowerCase() !== body.producer.toLowerCase()) {
-    throw new Error(`The receipt names producer ${body.producer} but the signing key is ${account.address}.`)
+    throw new ProducerMismatchError(
+      `The receipt names producer ${body.producer} but the signing key is ${account.address}.`,
+    )
   }
   return {
     kind: TRAINING_RECEIPT,

@@ -6,11 +6,12 @@
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { cpuBackend } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
 import { Trainer, type TrainConfig } from '../train/trainer.ts'
 import { signTrainingReceipt, trainingReceiptBody, type TrainingReceipt } from '../receipts/training.ts'
 import { hashJson } from '../receipts/training.ts'
 import { testKeys, testProducer } from '../disputes/demo.ts'
+import { TEST_TARGET as target } from '../receipts/testing.ts'
 import { judgeEvidence, recomputeEvidence, type Evidence, type StepTrace } from '../disputes/dispute.ts'
 import { LOCAL, partyName, referenceStep, settleStep } from '../disputes/settle.ts'
 import { TracingBackend } from '../disputes/trace.ts'
@@ -18,7 +19,6 @@ import { firstDifference } from '../util/diff.ts'
 import { CONFIG_LIES, plantLie, type Rng } from './lies.ts'
 import type { Tally } from './tally.ts'
 
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 const liarKey = privateKeyToAccount(testKeys[1])
 
 export interface DisputeBench {
@@ -45,7 +45,7 @@ export async function disputeBench(corpus: Uint8Array, config: TrainConfig): Pro
 
 /** A liar that trains under `trained` from the agreed start and signs receipts naming the agreed config. */
 async function consistentLiar(bench: DisputeBench, field: string, trained: TrainConfig) {
-  const { train } = splitCorpus(bench.corpus)
+  const { train } = splitBy(KJV_PENTATEUCH, bench.corpus)
   const tracing = new TracingBackend(cpuBackend)
   const start = await Trainer.create(cpuBackend, bench.config).checkpoint()
   const trainer = Trainer.create(tracing, trained, { ...start, config: trained })

@@ -5,7 +5,6 @@
 // honest party never convicted. FUZZ_SEED and FUZZ_CASES override the fixed seed and the case count
 // (`npm run fuzz` runs ten times as many).
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import { MICRO } from '../swarm/sim/swarm.ts'
 import { rng } from './lies.ts'
@@ -13,8 +12,9 @@ import { Tally } from './tally.ts'
 import { disputeBench, disputeCases } from './disputeArena.ts'
 import { swarmBench, swarmCases } from './swarmArena.ts'
 import { verifyBench, verifyCases } from './verifyArena.ts'
+import { kjvBytes } from '../train/testing.ts'
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
+const corpus = kjvBytes
 const SEED = Number(process.env.FUZZ_SEED ?? 15)
 // `npm run fuzz` runs ten times the cases of `npm test`.
 const CASES = Number(

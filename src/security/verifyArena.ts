@@ -9,6 +9,7 @@ import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { cpuBackend } from '../train/cpu.ts'
 import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, receiptData, splitBy } from '../train/corpus.ts'
 import { Trainer, checkTrainConfig, type Checkpoint, type TrainConfig } from '../train/trainer.ts'
 import { kernelsHash } from '../receipts/kernels.ts'
 import { replayTrainingReceipt, spotCheckTrainingReceipt } from '../receipts/replay.ts'
@@ -22,10 +23,10 @@ import {
 import { validateTrainingReceipt } from '../receipts/validate.ts'
 import { sha256Hex } from '../util/hash.ts'
 import { testKeys } from '../disputes/demo.ts'
+import { TEST_TARGET as target } from '../receipts/testing.ts'
 import { plantLie, type Rng } from './lies.ts'
 import type { Tally } from './tally.ts'
 
-const target = { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const }
 const producer = privateKeyToAccount(testKeys[0])
 
 export interface VerifyBench {
@@ -42,7 +43,7 @@ export async function verifyBench(corpus: Uint8Array, config: TrainConfig): Prom
   const trainer = Trainer.create(cpuBackend, config)
   const checkpoints = [structuredClone(await trainer.checkpoint())]
   const startStateHash = await trainer.stateHash()
-  const { train } = splitCorpus(corpus)
+  const { train } = splitBy(KJV_PENTATEUCH, corpus)
   const stepHashes: Hex[] = []
   for (let s = 1; s <= config.steps; s++) {
     stepHashes.push((await trainer.trainStep(train)).stateHash)
@@ -51,7 +52,7 @@ export async function verifyBench(corpus: Uint8Array, config: TrainConfig): Prom
   const body = trainingReceiptBody({
     runId: 'honest',
     config,
-    data: { name: 'kjv-pentateuch', sha256: await sha256Hex(corpus), split: 'train', valFraction: 0.1 },
+    data: { ...receiptData(KJV_PENTATEUCH), sha256: await sha256Hex(corpus) },
     startStep: 0,
     endStep: config.steps,
     startStateHash,
@@ -198,7 +199,7 @@ async function spotCases(bench: VerifyBench, tally: Tally, r: Rng): Promise<void
   const fake = [structuredClone(await t.checkpoint())]
   const start = await t.stateHash()
   const hashes: Hex[] = []
-  const { train } = splitCorpus(corpus)
+  const { train } = splitBy(KJV_PENTATEUCH, corpus)
   for (let s = 1; s <= honest.body.endStep; s++) {
     hashes.push((await t.trainStep(train)).stateHash)
     fake.push(structuredClone(await t.checkpoint()))

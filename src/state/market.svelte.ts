@@ -14,6 +14,8 @@ import {
   type MarketCheck,
   type SettlementReceipt,
 } from '../markets/settlement.ts'
+import { MarketError } from '../errors/market.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 export class MarketState {
   question = $state('Will the harvest be good this year?')
@@ -21,7 +23,7 @@ export class MarketState {
   outcomes = $state('Yes\nNo')
   upload = $state.raw<{ bytes: Uint8Array; name: string } | null>(null)
   status = $state<'idle' | 'settling' | 'settled' | 'failed'>('idle')
-  error = $state<string | null>(null)
+  error = $state<ErrorInfo | null>(null)
   receipt = $state.raw<SettlementReceipt | null>(null)
   link = $state('')
   preview = $state.raw<Preview | null>(null)
@@ -54,7 +56,8 @@ export class MarketState {
 
   async settle(): Promise<void> {
     const market = this.market
-    this.error = marketProblem(market)
+    const problem = marketProblem(market)
+    this.error = problem ? errorInfo(new MarketError(problem)) : null
     if (this.error) return void (this.status = 'failed')
     this.status = 'settling'
     this.receipt = null
@@ -71,7 +74,7 @@ export class MarketState {
       this.status = 'settled'
       if (this.#wallet.session) await this.#wallet.anchor(receipt, this.link)
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e)
+      this.error = errorInfo(e)
       this.status = 'failed'
     }
   }
@@ -119,7 +122,7 @@ export class MarketState {
     this.dispose()
     if (this.status === 'settling') {
       this.status = 'idle'
-      this.error = 'Cancelled: nothing was signed. Settle runs the model again.'
+      this.error = errorInfo(new MarketError('Cancelled: nothing was signed. Settle runs the model again.'))
     }
     if (this.previewStatus === 'running') this.previewStatus = 'idle'
     if (this.recheckStatus === 'running') {

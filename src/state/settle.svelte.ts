@@ -2,6 +2,8 @@ import { proxy } from 'comlink'
 import type { SettleEvent, SettleResult } from '../disputes/settle.ts'
 import { corpusUrl, startSettleWorker } from './workers.ts'
 import { saveBlob } from './download.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 /** One dispute being settled in the settle worker: progress in words and numbers, then the verdict. */
 export class Settlement {
@@ -18,7 +20,7 @@ export class Settlement {
   /** The divergent step as soon as bisection finds it (before the replay reaches it). */
   step = $state<{ step: number; rounds: number } | null>(null)
   result = $state<SettleResult | null>(null)
-  error = $state('')
+  error = $state<ErrorInfo | null>(null)
   ms = $state(0)
   #worker: Worker | null = null
 
@@ -27,12 +29,12 @@ export class Settlement {
     const [a, b, traces] = [this.a, this.b, this.traces.map((t) => t.text)]
     const { worker, api } = startSettleWorker()
     this.#worker = worker
-    Object.assign(this, { status: 'running', progress: null, step: null, result: null, error: '' })
+    Object.assign(this, { status: 'running', progress: null, step: null, result: null, error: null })
     this.phase = 'Checking the receipts…'
     const start = performance.now()
     try {
       const result = await api.settle(
-        { a, b: b.trim() || undefined, traces, corpusUrl: corpusUrl() },
+        { a, b: b.trim() || undefined, traces, corpus: KJV_PENTATEUCH, corpusUrl: corpusUrl(KJV_PENTATEUCH) },
         proxy((e: SettleEvent) => this.#event(e)),
       )
       if (this.#worker !== worker) return // cancelled or superseded
@@ -40,7 +42,7 @@ export class Settlement {
       this.status = 'done'
     } catch (e) {
       if (this.#worker !== worker) return
-      this.error = e instanceof Error ? e.message : String(e)
+      this.error = errorInfo(e)
       this.status = 'failed'
     } finally {
       this.ms = performance.now() - start
@@ -55,14 +57,14 @@ export class Settlement {
     this.cancel()
     const { worker, api } = startSettleWorker()
     this.#worker = worker
-    Object.assign(this, { status: 'running', result: null, step: null, error: '', progress: null })
+    Object.assign(this, { status: 'running', result: null, step: null, error: null, progress: null })
     this.phase = 'Training an honest and a cheating producer (five steps each)…'
     try {
-      const d = await api.demo(corpusUrl())
+      const d = await api.demo(KJV_PENTATEUCH, corpusUrl(KJV_PENTATEUCH))
       Object.assign(this, { a: d.a, b: d.b, planted: d.cheat, status: 'idle' })
       this.traces = [{ name: `cheater-step${d.cheat[0]}-trace.json`, text: d.trace }]
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e)
+      this.error = errorInfo(e)
       this.status = 'failed'
     } finally {
       worker.terminate()

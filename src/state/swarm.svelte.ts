@@ -13,6 +13,9 @@ import { devAccount } from '../receipts/devkey.ts'
 import type { PeerSigner } from '../chain/peerProof.ts'
 import { DEFAULT_SWARM_NAME, SWARM_NAME, pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 import { corpusUrl, startSwarmWorker } from './workers.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
+import { SwarmNameError } from '../errors/network.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 export interface SwarmEvent {
   id: number
@@ -61,7 +64,7 @@ export class SwarmSession {
   /** Rounds this tab finished on a chain it later left for the swarm's (a merged fork). */
   abandoned = $state(0)
   backend = $state('')
-  error = $state('')
+  error = $state<ErrorInfo | null>(null)
   /**
    * "Make this peer cheat": from the next run it trains or checks, this tab nudges its update and signs
    * the lie. The others re-execute it, catch it and exclude it; the panel shows that happening.
@@ -93,7 +96,7 @@ export class SwarmSession {
   async join(search = location.search): Promise<void> {
     if (this.status !== 'idle' && this.status !== 'failed') return
     this.status = 'joining'
-    this.error = ''
+    this.error = null
     this.rounds = []
     this.abandoned = 0
     this.events = []
@@ -102,10 +105,14 @@ export class SwarmSession {
     try {
       const url = swarmUrlParams(search)
       if (this.name && !SWARM_NAME.test(this.name))
-        throw new Error('A swarm name is 1 to 40 letters, digits, "-" or "_".')
+        throw new SwarmNameError('A swarm name is 1 to 40 letters, digits, "-" or "_".')
       const { worker, api } = startSwarmWorker()
       this.#worker = worker
-      const init = await api.init({ corpusUrl: corpusUrl(), valFraction: 0.1, backend: url.backend })
+      const init = await api.init({
+        corpus: KJV_PENTATEUCH,
+        corpusUrl: corpusUrl(KJV_PENTATEUCH),
+        backend: url.backend,
+      })
       this.backend = init.backend
       this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
       this.self = this.#net.net.self
@@ -124,7 +131,7 @@ export class SwarmSession {
         if (!this.cheat) this.liedFrom = null
         return this.cheat
       })
-      const params = pageSwarmParams(init.sha256, url.stepsPerRound, this.name || url.name)
+      const params = pageSwarmParams(KJV_PENTATEUCH, url.stepsPerRound, this.name || url.name)
       this.name = params.name ?? DEFAULT_SWARM_NAME
       const c = params.config
       this.tokensPerRound = params.stepsPerRound * c.batch * c.model.seqLen
@@ -168,7 +175,7 @@ export class SwarmSession {
       this.status = 'running'
       this.#poll()
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e)
+      this.error = errorInfo(e)
       this.status = 'failed'
       await this.#teardown()
     }
@@ -187,7 +194,7 @@ export class SwarmSession {
     peer.on('round', (r) => this.#onRound(r))
     peer.on('sync', (s) => this.#onSync(s.round, s.from.length))
     peer.on('error', (e) => {
-      this.error = e.message
+      this.error = errorInfo(e)
       console.warn(withCauses(e))
     })
     return peer

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { swarmTopic } from '../swarm/protocol/index.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { pageSwarmParams, swarmLink, swarmUrlParams } from './swarmParams.ts'
 
-const sha = 'a'.repeat(64)
+const corpus = { ...KJV_PENTATEUCH, sha256: 'a'.repeat(64) }
 
 describe('the swarm a page joins', () => {
   it('reads ?swarmName=, refusing names that are not short and URL-safe', () => {
@@ -13,10 +14,10 @@ describe('the swarm a page joins', () => {
   })
 
   it('gives each name its own topic, and the default the topic it had before names', () => {
-    const base = pageSwarmParams(sha, 2, 'lockstep')
+    const base = pageSwarmParams(corpus, 2, 'lockstep')
     expect(base.name).toBeUndefined()
     const topics = new Set(
-      ['lockstep', 'class-7b', 'class-7c'].map((n) => swarmTopic(pageSwarmParams(sha, 2, n))),
+      ['lockstep', 'class-7b', 'class-7c'].map((n) => swarmTopic(pageSwarmParams(corpus, 2, n))),
     )
     expect(topics.size).toBe(3)
   })

@@ -2,6 +2,7 @@
 // content-addressed (swarmTopic), so every tab that should meet must compute exactly these values.
 import type { SwarmParams } from '../swarm/protocol/index.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
+import type { Corpus } from '../train/corpus.ts'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import type { GptConfig } from '../train/gpt.ts'
 
@@ -41,13 +42,13 @@ export function swarmUrlParams(search: string): SwarmUrlParams {
   }
 }
 
-export function pageSwarmParams(corpusSha256: string, stepsPerRound: number, name: string): SwarmParams {
+export function pageSwarmParams(corpus: Corpus, stepsPerRound: number, name: string): SwarmParams {
   return {
     // The default swarm keeps the topic it had before names existed.
     ...(name === DEFAULT_SWARM_NAME ? {} : { name }),
     config: defaultTrainConfig(SWARM_MODEL, { steps: 1000, batch: 2, lr: 1e-2, warmup: 0 }),
     stepsPerRound,
-    data: { name: 'kjv-pentateuch', sha256: corpusSha256, valFraction: 0.1 },
+    data: { name: corpus.name, sha256: corpus.sha256, valFraction: corpus.valFraction },
     target: DEV_TARGET,
     checkers: 8,
     checkSteps: stepsPerRound,

@@ -5,6 +5,8 @@ import { proxy } from 'comlink'
 import type { TeachSwarmEvent } from '../swarm/sim/teach.ts'
 import { RoundBook, type TeachRound } from './teachRounds.ts'
 import { corpusUrl, startTeachSwarmWorker } from './workers.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 /** Rounds kept (a class may leave it running for an hour). */
 const MAX_ROUNDS = 300
@@ -21,7 +23,7 @@ export class TeachSwarmRun {
   faultsFound = $state(0)
   /** The last time a peer adopted the swarm's model (after falling off the others' chain). */
   lastSync = $state<{ peer: string; round: number } | null>(null)
-  error = $state('')
+  error = $state<ErrorInfo | null>(null)
   /** Bumped on every change of `rounds`, for the chart. */
   version = $state(0)
   #worker: Worker | null = null
@@ -31,7 +33,7 @@ export class TeachSwarmRun {
   async start(options: { peers: number; cheat?: number }): Promise<void> {
     if (this.status === 'starting' || this.status === 'running') return
     this.stop()
-    Object.assign(this, { status: 'starting', error: '', caught: null, lastSync: null, faultsFound: 0 })
+    Object.assign(this, { status: 'starting', error: null, caught: null, lastSync: null, faultsFound: 0 })
     this.rounds = []
     this.cheating = {}
     this.#book = new RoundBook()
@@ -40,7 +42,13 @@ export class TeachSwarmRun {
     this.#api = api
     try {
       const ids = await api.start(
-        { corpusUrl: corpusUrl(), peers: options.peers, stepsPerRound: 1, latencyMs: 20 },
+        {
+          corpus: KJV_PENTATEUCH,
+          corpusUrl: corpusUrl(KJV_PENTATEUCH),
+          peers: options.peers,
+          stepsPerRound: 1,
+          latencyMs: 20,
+        },
         proxy((e: TeachSwarmEvent) => {
           if (this.#worker === worker) this.#event(e)
         }),
@@ -51,7 +59,8 @@ export class TeachSwarmRun {
       if (options.cheat) await this.setCheat(ids[options.cheat - 1], true)
     } catch (e) {
       if (this.#worker !== worker) return
-      this.error = `The teach swarm could not start: ${e instanceof Error ? e.message : String(e)}`
+      const info = errorInfo(e)
+      this.error = { ...info, shortMessage: `The teach swarm could not start: ${info.shortMessage}` }
       this.status = 'failed'
       this.stop(true)
     }
@@ -74,7 +83,7 @@ export class TeachSwarmRun {
 
   #event(e: TeachSwarmEvent): void {
     if (e.kind === 'error') {
-      this.error = `Peer ${e.peer.slice(1)}: ${e.message}`
+      this.error = { name: 'Error', shortMessage: `Peer ${e.peer.slice(1)}: ${e.message}` }
       return
     }
     if (e.kind === 'sync') {

@@ -4,7 +4,10 @@ import { corpusUrl, startTrainWorker } from './workers.ts'
 import { devKey } from '../receipts/devkey.ts'
 import { signTrainingReceipt, type ReceiptSigner, type TrainingReceipt } from '../receipts/training.ts'
 import type { Address } from 'viem'
-import { defaultTrainConfig, type StepResult } from '../train/trainer.ts'
+import { defaultTrainConfig } from '../train/trainer.ts'
+import type { StepEvent } from '../train/run.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { countParams, presets, type PresetName } from '../train/gpt.ts'
 import { lrSchedule } from '../kernels/schedule.ts'
 import { TrainSeries } from './series.svelte.ts'
@@ -28,7 +31,7 @@ export class Training {
   sampleText = $state('')
   /** What the worker is busy with when it is not a step, in words (loading, validation, export). */
   task = $state('')
-  error = $state<{ message: string; details?: string } | null>(null)
+  error = $state<ErrorInfo | null>(null)
   /** The step the run resumed from IndexedDB at, or null for a fresh run. */
   resumedAt = $state<number | null>(null)
   readonly params = $derived(countParams(presets[this.preset]))
@@ -60,7 +63,7 @@ export class Training {
       const evalEvery = Math.max(10, Math.ceil(this.steps / 20))
       await api.train(
         Math.min(limit, this.steps - this.step),
-        proxy((r: StepResult & { ms: number; val?: number }) => {
+        proxy((r: StepEvent) => {
           this.step = r.step
           this.series.push(r)
           if (r.val !== undefined) this.#val(r.step, r.val)
@@ -172,8 +175,7 @@ export class Training {
 
   fail(e: unknown): void {
     this.status = 'failed'
-    const err = e as { shortMessage?: string; message?: string; details?: string }
-    this.error = { message: err.shortMessage ?? err.message ?? String(e), details: err.details }
+    this.error = errorInfo(e)
   }
 
   #val(step: number, loss: number): void {
@@ -205,7 +207,8 @@ export class Training {
     this.task = 'Loading the corpus and preparing the model…'
     const run = await api.create(this.config, {
       runId: this.runId,
-      corpusUrl: corpusUrl(),
+      corpus: KJV_PENTATEUCH,
+      corpusUrl: corpusUrl(KJV_PENTATEUCH),
       backend: useGpu ? 'gpu' : 'cpu',
     })
     this.task = ''

@@ -2,6 +2,7 @@ import { proxy } from 'comlink'
 import type { Check } from '../receipts/validate.ts'
 import type { VerifyEvent } from '../../workers/verify.worker.ts'
 import { corpusUrl, startVerifyWorker } from './workers.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import type { ChainConfig } from '../chain/config.ts'
 import { verifyAnchor, type AnchorVerdict } from '../chain/verify.ts'
 
@@ -35,7 +36,7 @@ export class Verification {
     try {
       const result = await api.verify(
         text,
-        { corpusUrl: corpusUrl(), modelBytes, checkpoints, spot: 3 },
+        { corpus: KJV_PENTATEUCH, corpusUrl: corpusUrl(KJV_PENTATEUCH), modelBytes, checkpoints, spot: 3 },
         proxy((e: VerifyEvent) => {
           const now = performance.now()
           if (e.check) this.checks.push({ ...e.check, ms: now - last })

@@ -1,5 +1,6 @@
 // The page's wallet and anchor queue: which wallets this browser offers (EIP-6963), the connected
-// one, and the receipts waiting to be anchored. One instance for the page (App.svelte).
+// one, and the chain writes waiting to land (receipt anchors, the swarm peer's registration and round
+// results). Every chain write the page makes goes through here. One instance for the page (App.svelte).
 import { chainConfig, DEV_CHAIN_ID, type ChainConfig } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { DEV_WALLET_LABEL, devWalletProvider } from '../chain/devWallet.ts'
@@ -11,16 +12,21 @@ import { devAccount, devKey } from '../receipts/devkey.ts'
 import type { ReceiptSigner, TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
 import type { SettlementReceipt } from '../markets/settlement.ts'
+import type { PeerSigner } from '../chain/peerProof.ts'
+import { PEER_REGISTRATION, ROUND_RESULT, proveFor } from '../chain/swarm.ts'
+import type { RoundResult } from '../swarm/protocol/index.ts'
+import { WalletUnavailableError } from '../errors/chain.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 export class Wallet {
   readonly config: ChainConfig
   /** Read once from the URL and build settings; null when they are unusable (the error says why). */
-  readonly configError: string | null = null
+  readonly configError: ErrorInfo | null = null
   options = $state.raw<WalletOption[]>([])
   // Raw: a provider is the wallet's own object, not something for Svelte to proxy.
   session = $state.raw<WalletSession | null>(null)
   status = $state<'idle' | 'connecting' | 'connected'>('idle')
-  error = $state<string | null>(null)
+  error = $state<ErrorInfo | null>(null)
   jobs = $state.raw<AnchorJob[]>([])
   #queue: AnchorQueue
   #stopWatching: (() => void) | null = null
@@ -30,7 +36,7 @@ export class Wallet {
     try {
       config = chainConfig(search)
     } catch (e) {
-      this.configError = e instanceof Error ? e.message : String(e)
+      this.configError = errorInfo(e)
       config = chainConfig('')
     }
     this.config = config
@@ -99,7 +105,7 @@ export class Wallet {
     } catch (e) {
       this.session = null
       this.status = 'idle'
-      if (!silent) this.error = message(e)
+      if (!silent) this.error = errorInfo(e)
     }
   }
 
@@ -115,7 +121,7 @@ export class Wallet {
     try {
       await ensureChain(this.session, this.config)
     } catch (e) {
-      this.error = message(e)
+      this.error = errorInfo(e)
     }
     this.session = { ...this.session } // ensureChain updated its chainId
     this.#queue.wake()
@@ -127,16 +133,50 @@ export class Wallet {
     try {
       await this.#queue.add(receipt, uri)
     } catch (e) {
-      this.error = message(e)
+      this.error = errorInfo(e)
     }
   }
 
   retry(id: string): void {
     void this.#queue.retry(id)
   }
+
+  /**
+   * Queues binding `peer` to the connected wallet in the SwarmRegistry; the peer's key signs the proof
+   * now, the queue sends it. Returns the job (also in `jobs`), or throws when no wallet is connected.
+   */
+  async registerPeer(peer: PeerSigner): Promise<AnchorJob> {
+    const session = this.#session()
+    const proof = await proveFor(peer, session.address, this.config)
+    return this.#queue.addSwarm({ kind: PEER_REGISTRATION, from: session.address, proof })
+  }
+
+  /** Queues a finished round's result, after the peer's registration (queued too; a no-op when it holds). */
+  async anchorRound(peer: PeerSigner, r: RoundResult): Promise<AnchorJob> {
+    await this.registerPeer(peer)
+    const session = this.#session()
+    return this.#queue.addSwarm({
+      kind: ROUND_RESULT,
+      from: session.address,
+      result: { round: r.round, modelHash: r.model, updatesRoot: r.updates, peerId: peer.peerId },
+    })
+  }
+
+  /** The queued write for this peer's registration by the connected wallet, or for its round. */
+  swarmJob(kind: 'register' | 'round', peerId: string, round?: number): AnchorJob | undefined {
+    const from = this.session?.address.toLowerCase()
+    return this.jobs.find((j) => {
+      if (j.signer.toLowerCase() !== from) return false
+      const call = j.receipt as { peerId?: string; round?: number }
+      if (kind === 'register') return j.kind === PEER_REGISTRATION && call.peerId === peerId
+      return j.kind === ROUND_RESULT && call.peerId === peerId && call.round === round
+    })
+  }
+
+  #session() {
+    if (!this.session) throw new WalletUnavailableError('Connect a wallet first.')
+    return this.session
+  }
 }
 
 const LAST_WALLET = 'lockstep.lastWallet'
-
-const message = (e: unknown) =>
-  e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e)

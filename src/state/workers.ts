@@ -6,6 +6,11 @@ import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 import type { MarketWorkerApi } from '../../workers/market.worker.ts'
 import type { TeachSwarmWorkerApi } from '../../workers/teachSwarm.worker.ts'
+import { carryErrors } from '../errors/transfer.ts'
+import { WorkerLoadError } from '../errors/worker.ts'
+import { corpusPath, type Corpus } from '../train/corpus.ts'
+
+carryErrors() // workers' BaseErrors arrive with their fields (src/errors/transfer.ts)
 
 /**
  * Wraps a worker so that every call also rejects when the worker reports an error: a worker that
@@ -13,9 +18,17 @@ import type { TeachSwarmWorkerApi } from '../../workers/teachSwarm.worker.ts'
  */
 function guarded<Api>(worker: Worker): Remote<Api> {
   const failed = new Promise<never>((_, reject) =>
-    worker.addEventListener('error', (e) => reject(new Error(e.message || 'the worker failed to load')), {
-      once: true,
-    }),
+    worker.addEventListener(
+      'error',
+      (e) =>
+        reject(
+          new WorkerLoadError('A background worker failed.', {
+            details: e.message || 'the worker failed to load',
+            metaMessages: ['Reload the page to start it again.'],
+          }),
+        ),
+      { once: true },
+    ),
   )
   failed.catch(() => {}) // observed through the calls below
   const remote = wrap<Api>(worker)
@@ -65,7 +78,7 @@ export function startTeachSwarmWorker(): { worker: Worker; api: Remote<TeachSwar
   return { worker, api: guarded<TeachSwarmWorkerApi>(worker) }
 }
 
-/** Where the app serves the training corpus (public/corpus/), whatever base path it is deployed under. */
-export function corpusUrl(): string {
-  return new URL('corpus/kjv-pentateuch.txt', document.baseURI).href
+/** Where the app serves a corpus (public/corpus/), whatever base path it is deployed under. */
+export function corpusUrl(corpus: Corpus): string {
+  return new URL(corpusPath(corpus), document.baseURI).href
 }

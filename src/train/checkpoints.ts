@@ -1,5 +1,6 @@
-// Checkpoints in IndexedDB (via idb), so a run survives a tab reload and resumes with the same
-// hashes. One record per run id: the latest checkpoint and the per-step state-hash commitments.
+// Where a training run is kept between sessions: IndexedDB (via idb) in the browser, so a run survives
+// a tab reload and resumes with the same hashes; memory in tests. One record per run id: the latest
+// checkpoint and the per-step state-hash commitments.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { Hex } from 'viem'
 import type { Checkpoint } from './trainer.ts'
@@ -15,32 +16,34 @@ export interface StoredRun {
   losses: number[]
 }
 
+export interface RunStore {
+  load(runId: string): Promise<StoredRun | undefined>
+  save(run: StoredRun): Promise<void>
+}
+
 interface Schema extends DBSchema {
   runs: { key: string; value: StoredRun }
 }
 
-let db: Promise<IDBPDatabase<Schema>> | null = null
-function open(): Promise<IDBPDatabase<Schema>> {
-  db ??= openDB<Schema>('lockstep', 1, {
-    upgrade(d) {
-      d.createObjectStore('runs', { keyPath: 'runId' })
-    },
-  })
-  return db
+export function idbRunStore(name = 'lockstep'): RunStore {
+  let db: Promise<IDBPDatabase<Schema>> | null = null
+  const open = () =>
+    (db ??= openDB<Schema>(name, 1, {
+      upgrade(d) {
+        d.createObjectStore('runs', { keyPath: 'runId' })
+      },
+    }))
+  return {
+    load: async (runId) => (await open()).get('runs', runId),
+    save: async (run) => void (await (await open()).put('runs', run)),
+  }
 }
 
-export async function saveRun(run: StoredRun): Promise<void> {
-  await (await open()).put('runs', run)
-}
-
-export async function loadRun(runId: string): Promise<StoredRun | undefined> {
-  return (await open()).get('runs', runId)
-}
-
-export async function deleteRun(runId: string): Promise<void> {
-  await (await open()).delete('runs', runId)
-}
-
-export async function listRuns(): Promise<string[]> {
-  return (await open()).getAllKeys('runs')
+/** A store that forgets when the process ends; it copies, as IndexedDB does. */
+export function memoryRunStore(): RunStore {
+  const runs = new Map<string, StoredRun>()
+  return {
+    load: async (runId) => structuredClone(runs.get(runId)),
+    save: async (run) => void runs.set(run.runId, structuredClone(run)),
+  }
 }

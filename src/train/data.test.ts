@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { decode, encode, sampleBatch, splitCorpus } from './data.ts'
+import { KJV_PENTATEUCH, corpusPath, describeCorpus, receiptData, splitBy } from './corpus.ts'
+import { kjvBytes as corpus } from './testing.ts'
 
-const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-const meta = JSON.parse(readFileSync('public/corpus/kjv-pentateuch.json', 'utf8'))
+const meta = JSON.parse(readFileSync(`public/${corpusPath(KJV_PENTATEUCH).replace(/txt$/, 'json')}`, 'utf8'))
 
 describe('the shipped corpus', () => {
   it('matches its recorded size and hash', () => {
     expect(corpus.length).toBe(meta.bytes)
     expect(createHash('sha256').update(corpus).digest('hex')).toBe(meta.sha256)
+  })
+
+  it('is the one its descriptor names, and receipts state the descriptor', async () => {
+    expect(KJV_PENTATEUCH.name).toBe(meta.name)
+    expect(KJV_PENTATEUCH.sha256).toBe(meta.sha256)
+    expect(await describeCorpus(meta.name, corpus)).toEqual(KJV_PENTATEUCH)
+    expect(receiptData(KJV_PENTATEUCH)).toEqual({ ...KJV_PENTATEUCH, split: 'train' })
   })
 })
 
@@ -23,7 +31,7 @@ describe('tokenizer', () => {
 
 describe('splitCorpus', () => {
   it('holds out about the last tenth, cut at a line start, with nothing lost', () => {
-    const { train, val } = splitCorpus(corpus)
+    const { train, val } = splitBy(KJV_PENTATEUCH, corpus)
     expect(train.length + val.length).toBe(corpus.length)
     expect(val.length / corpus.length).toBeGreaterThan(0.09)
     expect(val.length / corpus.length).toBeLessThan(0.11)
@@ -32,7 +40,7 @@ describe('splitCorpus', () => {
 })
 
 describe('sampleBatch', () => {
-  const { train } = splitCorpus(corpus)
+  const { train } = splitCorpus(corpus, KJV_PENTATEUCH.valFraction)
   it('is a pure function of (data, seed, step): same batch twice, different steps differ', () => {
     const a = sampleBatch(train, { seed: 7, step: 3, batch: 4, seqLen: 32 })
     const b = sampleBatch(train, { seed: 7, step: 3, batch: 4, seqLen: 32 })

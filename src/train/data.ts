@@ -18,8 +18,11 @@ export interface Split {
   val: Uint8Array
 }
 
-/** The last `valFraction` of the corpus (cut at a line start when one is near) is held out. */
-export function splitCorpus(bytes: Uint8Array, valFraction = 0.1): Split {
+/**
+ * The last `valFraction` of the corpus (cut at a line start when one is near) is held out. No default:
+ * the fraction comes from the corpus descriptor (corpus.ts) or the receipt being replayed.
+ */
+export function splitCorpus(bytes: Uint8Array, valFraction: number): Split {
   let cut = Math.floor(bytes.length * (1 - valFraction))
   const newline = bytes.indexOf(10, cut)
   if (newline >= 0 && newline - cut < 1024) cut = newline + 1

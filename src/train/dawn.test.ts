@@ -2,11 +2,11 @@
 // use to replay steps on a GPU without a browser. Runs where Dawn finds a Vulkan device (scripts/test.mjs
 // points it at Chromium's SwiftShader); otherwise it says why it skipped.
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { Gpu } from '../gpu/runtime.ts'
 import { cpuBackend } from './cpu.ts'
 import { gpuBackend } from './gpu.ts'
-import { splitCorpus } from './data.ts'
+import { KJV_PENTATEUCH, splitBy } from './corpus.ts'
+import { kjvBytes } from './testing.ts'
 import { presets } from './gpt.ts'
 import { Trainer, defaultTrainConfig } from './trainer.ts'
 
@@ -29,7 +29,7 @@ describe('training in Node through Dawn', () => {
     async () => {
       const gpu = await Gpu.create({ gpu: entry as GPU })
       try {
-        const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+        const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
         const config = defaultTrainConfig(presets.tiny, { steps: 3, batch: 2 })
         const onDawn = Trainer.create(gpuBackend(gpu), config)
         const onCpu = Trainer.create(cpuBackend, config)

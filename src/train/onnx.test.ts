@@ -4,9 +4,9 @@ import onnxProto from 'onnx-proto'
 
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
-import { readFileSync } from 'node:fs'
 import { cpuBackend } from './cpu.ts'
-import { splitCorpus } from './data.ts'
+import { KJV_PENTATEUCH, splitBy } from './corpus.ts'
+import { kjvBytes } from './testing.ts'
 import { gptLogits, paramSpecs, type GptConfig } from './gpt.ts'
 import { exportOnnx } from './onnx.ts'
 import { Tape } from './autograd.ts'
@@ -16,7 +16,7 @@ const cfg: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 2, nHead: 2 
 
 describe('ONNX export', () => {
   it('runs in onnxruntime-web and gives the engine logits to f32 accuracy', async () => {
-    const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+    const { train } = splitBy(KJV_PENTATEUCH, kjvBytes)
     const trainer = Trainer.create(cpuBackend, defaultTrainConfig(cfg, { steps: 10, batch: 2 }))
     for (let i = 0; i < 5; i++) await trainer.trainStep(train) // trained weights, not the init
     const weights = new Map(

@@ -2,7 +2,8 @@
 // leaf(tensor) = keccak256(utf8(name) ‖ 0x00 ‖ u32le(rank) ‖ u32le(dims…) ‖ f32le(values…))
 // state      = keccak256(utf8("lockstep/state/v1") ‖ u64be(step) ‖ leaf_0 ‖ leaf_1 ‖ …), leaves in
 //              the canonical order (parameters, then AdamW m, then v: paramSpecs order each).
-import { bytesToHex, concat, keccak256, toBytes, type Hex } from 'viem'
+import { concat, keccak256, toBytes, type Hex } from 'viem'
+import { UnsupportedHostError } from '../errors/train.ts'
 
 export interface NamedTensor {
   name: string
@@ -18,7 +19,7 @@ export function tensorLeaf(t: NamedTensor): Hex {
   // Float32Array bytes are little-endian on every platform a browser runs on; say so, don't assume.
   const values = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
   if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
-    throw new Error('big-endian hosts are not supported')
+    throw new UnsupportedHostError('This computer is big-endian; state hashes need a little-endian host.')
   return keccak256(concat([toBytes(t.name), new Uint8Array([0]), header, values]))
 }
 
@@ -28,5 +29,3 @@ export function stateHash(step: number, tensors: readonly NamedTensor[]): Hex {
   const leaves = tensors.map((t) => toBytes(tensorLeaf(t)))
   return keccak256(concat([toBytes('lockstep/state/v1'), stepBytes, ...leaves]))
 }
-
-export { bytesToHex }

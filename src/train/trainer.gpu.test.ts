@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gpu } from '../gpu/runtime.ts'
 import { cpuBackend } from './cpu.ts'
 import { gpuBackend } from './gpu.ts'
-import { splitCorpus } from './data.ts'
+import { KJV_PENTATEUCH, corpusPath, fetchCorpus, splitBy } from './corpus.ts'
 import { presets } from './gpt.ts'
 import { Trainer, defaultTrainConfig } from './trainer.ts'
 
@@ -10,8 +10,8 @@ let gpu: Gpu
 let train: Uint8Array
 beforeAll(async () => {
   gpu = await Gpu.create()
-  const bytes = new Uint8Array(await (await fetch('/corpus/kjv-pentateuch.txt')).arrayBuffer())
-  train = splitCorpus(bytes).train
+  const bytes = await fetchCorpus(KJV_PENTATEUCH, `/${corpusPath(KJV_PENTATEUCH)}`)
+  train = splitBy(KJV_PENTATEUCH, bytes).train
 })
 afterAll(() => gpu?.destroy())
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { cpuBackend } from './cpu.ts'
 import { f64Backend } from './f64.ts'
-import { splitCorpus } from './data.ts'
+import { KJV_PENTATEUCH, splitBy } from './corpus.ts'
+import { kjvBytes } from './testing.ts'
 import { checkConfig, countParams, presets, type GptConfig } from './gpt.ts'
-import { NonFiniteError, Trainer, defaultTrainConfig } from './trainer.ts'
+import { Trainer, defaultTrainConfig } from './trainer.ts'
+import { NonFiniteError } from '../errors/train.ts'
 
-const { train, val } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+const { train, val } = splitBy(KJV_PENTATEUCH, kjvBytes)
 const micro: GptConfig = { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 }
 const config = defaultTrainConfig(micro, { steps: 12, batch: 2, warmup: 2 })
 

@@ -2,7 +2,7 @@
 // tape, clip by the global gradient norm, AdamW, then commit to the new state with a hash.
 // Everything is a pure function of (config, corpus, step), so any machine can replay any step.
 import type { Hex } from 'viem'
-import { BaseError } from '../errors/base.ts'
+import { CheckpointError, ConfigError, NonFiniteError } from '../errors/train.ts'
 import { lrSchedule } from '../kernels/schedule.ts'
 import { clipScale } from '../kernels/adamw.ts'
 import { Tape } from './autograd.ts'
@@ -58,11 +58,6 @@ export function defaultTrainConfig(model: GptConfig, overrides: Partial<TrainCon
   }
 }
 
-/** A training config that cannot run, with the field named. */
-export class ConfigError extends BaseError {
-  override name = 'ConfigError'
-}
-
 export function checkTrainConfig(c: TrainConfig): void {
   checkConfig(c.model)
   const bad = (why: string) => {
@@ -81,11 +76,6 @@ export function checkTrainConfig(c: TrainConfig): void {
     if (!(c[k] >= 0 && c[k] < 1)) bad(`${k} must be in [0, 1) (got ${c[k]})`)
   if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay))
     bad(`weightDecay must be a non-negative number (got ${c.weightDecay})`)
-}
-
-/** A step that was refused because its loss or gradients were not finite; the state is unchanged. */
-export class NonFiniteError extends BaseError {
-  override name = 'NonFiniteError'
 }
 
 export interface StepResult {
@@ -143,7 +133,7 @@ export class Trainer<T> {
       const get = (name: string, fallback: () => Float32Array) => {
         const data = from ? saved.get(name) : fallback()
         if (!data || data.length !== s.shape.reduce((a, b) => a * b, 1))
-          throw new BaseError(`Checkpoint is missing or has a wrong-sized ${name}.`)
+          throw new CheckpointError(`Checkpoint is missing or has a wrong-sized ${name}.`)
         return be.upload(data, s.shape)
       }
       trainer.#params.set(

@@ -1,0 +1,26 @@
+// Errors of the `lockstep` command line: what was typed does not make sense, or this machine cannot
+// do what it asks. The CLI prints the usage for the first, the error's name and message for the rest.
+import { BaseError } from './base.ts'
+
+/** A command's arguments did not make sense: print the usage, exit 2. */
+export class UsageError extends BaseError {
+  override name = 'UsageError'
+  constructor() {
+    super('The arguments do not make sense; see the usage.')
+  }
+}
+
+/** A flag's value cannot be used (not a positive integer, not a 32-byte key, not a file). */
+export class FlagError extends BaseError {
+  override name = 'FlagError'
+}
+
+/** A folder of checkpoints that lacks what the re-execution needs. */
+export class CheckpointFolderError extends BaseError {
+  override name = 'CheckpointFolderError'
+}
+
+/** `--gpu` on a machine where Dawn (the `webgpu` package) or a GPU adapter is missing. */
+export class DawnUnavailableError extends BaseError {
+  override name = 'DawnUnavailableError'
+}
