@@ -10,7 +10,7 @@ import { resolveChain } from '../chain/config.ts'
 import { APP_SETTINGS } from '../../scripts/appSettings.mjs'
 import type { Deployments } from './deploy.ts'
 import { flag } from './args.ts'
-import { UsageError } from './usageError.ts'
+import { UsageError } from '../errors/cli.ts'
 
 export type AppSettings = Partial<Record<(typeof APP_SETTINGS)[number], string>>
 

@@ -11,7 +11,7 @@ import { receiptRegistryAbi, receiptRegistryBytecode } from '../chain/contracts/
 import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/SwarmRegistry.ts'
 import { flag } from './args.ts'
 import { decryptKeystore } from './keystore.ts'
-import { UsageError } from './usageError.ts'
+import { UsageError } from '../errors/cli.ts'
 
 /** Compiled contracts by name; a contract added to CONTRACTS (scripts/deploy.mjs) is added here too. */
 const artifacts = {

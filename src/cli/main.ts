@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
@@ -34,7 +34,6 @@ import { traceCommand } from './trace.ts'
 import { reexecute, shippedCorpus } from './reexec.ts'
 import { trainCommand } from './train.ts'
 import { help, usage } from './usage.ts'
-import { UsageError } from './usageError.ts'
 
 /** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
 function signingKey(args: string[]): Hex {
@@ -300,7 +299,7 @@ export async function main(argv: string[]): Promise<number> {
     return await run(rest)
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`${e.message ? `lockstep ${command}: ${e.message}\n\n` : ''}usage: ${help[command]}`)
+      console.error(`${e.reason ? `lockstep ${command}: ${e.reason}\n\n` : ''}usage: ${help[command]}`)
       return 2
     }
     const named = e instanceof BaseError && e.name !== 'LockstepError' ? `${e.name}: ` : ''

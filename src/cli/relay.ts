@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { startRelay } from '../../scripts/relay.mjs'
 import { flag, flags } from './args.ts'
 import { prometheusText } from './metrics.ts'
-import { UsageError } from './usageError.ts'
+import { UsageError } from '../errors/cli.ts'
 
 function port(args: string[], name: string, fallback: number): number {
   const v = Number(flag(args, name) ?? fallback)

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { TraceError } from '../errors/dispute.ts'
 import { cpuBackend } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
+import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
 import { traceStep } from './stepTrace.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { recompute } from './trace.ts'
 
-const { train } = splitCorpus(new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+const { train } = splitBy(KJV_PENTATEUCH, new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
 const config = defaultTrainConfig(
   { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
   { steps: 4, batch: 2 },

@@ -5,8 +5,11 @@ import { BaseError } from './base.ts'
 /** A command's arguments did not make sense: print the usage, exit 2. */
 export class UsageError extends BaseError {
   override name = 'UsageError'
-  constructor() {
-    super('The arguments do not make sense; see the usage.')
+  /** What in particular was wrong, when the command knows (printed before its usage). */
+  readonly reason?: string
+  constructor(reason?: string) {
+    super(reason ?? 'The arguments do not make sense; see the usage.')
+    this.reason = reason
   }
 }
 

@@ -5,11 +5,11 @@
 // updates were averaged) and the training loss peers report with their commits, which is a claim: the
 // Join page re-executes, this view does not. Loaded only after the landing is interactive (libp2p is
 // most of the app's JavaScript), and stopped when the visitor leaves the landing or joins.
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { decodeMessage, swarmTopic } from '../swarm/protocol/index.ts'
 import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
-import { sha256Hex } from '../util/hash.ts'
+import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
-import { corpusUrl } from './workers.ts'
 
 /** Without a message for this long, the swarm is said to be quiet (rounds take seconds). */
 const QUIET_MS = 30_000
@@ -23,7 +23,7 @@ export class SwarmWatch {
   included = $state(0)
   /** Median of the training losses reported with this round's commits (claimed, not re-checked). */
   loss = $state<number | null>(null)
-  error = $state<string | null>(null)
+  error = $state<ErrorInfo | null>(null)
 
   #net: BrowserSwarmNet | null = null
   #stopped = false
@@ -37,14 +37,8 @@ export class SwarmWatch {
     try {
       const url = swarmUrlParams(search)
       this.name = url.name
-      // The topic is content-addressed: the corpus hash is part of the swarm's parameters.
-      const corpus = await fetch(corpusUrl())
-      if (!corpus.ok) {
-        this.error = `The training text did not load (HTTP ${corpus.status}): reload the page.`
-        this.status = 'unreachable'
-        return
-      }
-      const params = pageSwarmParams(await sha256Hex(await corpus.arrayBuffer()), url.stepsPerRound, url.name)
+      // The topic is content-addressed: the corpus descriptor is part of the swarm's parameters.
+      const params = pageSwarmParams(KJV_PENTATEUCH, url.stepsPerRound, url.name)
       if (this.#stopped) return
       const joined = await joinSwarmNet(relayAddrs(search), () => {}, { observer: true })
       if (this.#stopped) return void (await joined.stop())
@@ -62,7 +56,7 @@ export class SwarmWatch {
         else this.status = Date.now() - this.#heard > QUIET_MS ? 'quiet' : 'live'
       }, 500)
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e)
+      this.error = errorInfo(e)
       this.status = 'unreachable'
     }
   }
