@@ -78,7 +78,8 @@ export async function buildCli({ force = false } = {}) {
     const files = readdirSync(outDir).sort((a, b) => Number(a === 'main.js') - Number(b === 'main.js'))
     for (const f of files) renameSync(join(outDir, f), join(dirname(cliEntry), f))
     // Then the previous build's chunks (their names are hashed), so a packed CLI carries only its own.
-    for (const f of readdirSync(dirname(cliEntry))) if (!files.includes(f)) rmSync(join(dirname(cliEntry), f))
+    for (const f of readdirSync(dirname(cliEntry)))
+      if (!files.includes(f)) rmSync(join(dirname(cliEntry), f), { recursive: true, force: true })
   } finally {
     rmSync(outDir, { recursive: true, force: true })
   }

@@ -1,7 +1,6 @@
-// Where a training run is kept between sessions: IndexedDB (via idb) in the browser, so a run survives
-// a tab reload and resumes with the same hashes; memory in tests. One record per run id: the latest
-// checkpoint and the per-step state-hash commitments.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+// Where a training run is kept between sessions: IndexedDB in the browser (idbStore.ts), so a run
+// survives a tab reload and resumes with the same hashes; memory in tests and the CLI. One record per run
+// id: the latest checkpoint and the per-step state-hash commitments.
 import type { Hex } from 'viem'
 import type { Checkpoint } from './trainer.ts'
 
@@ -19,24 +18,6 @@ export interface StoredRun {
 export interface RunStore {
   load(runId: string): Promise<StoredRun | undefined>
   save(run: StoredRun): Promise<void>
-}
-
-interface Schema extends DBSchema {
-  runs: { key: string; value: StoredRun }
-}
-
-export function idbRunStore(name = 'lockstep'): RunStore {
-  let db: Promise<IDBPDatabase<Schema>> | null = null
-  const open = () =>
-    (db ??= openDB<Schema>(name, 1, {
-      upgrade(d) {
-        d.createObjectStore('runs', { keyPath: 'runId' })
-      },
-    }))
-  return {
-    load: async (runId) => (await open()).get('runs', runId),
-    save: async (run) => void (await (await open()).put('runs', run)),
-  }
 }
 
 /** A store that forgets when the process ends; it copies, as IndexedDB does. */
