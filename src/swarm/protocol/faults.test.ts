@@ -108,9 +108,8 @@ describe('faults', () => {
   it(
     'every peer hits an error in the same round and resyncs at once: they stay on their model and go on',
     async () => {
-      // Deadlines long enough that a loaded machine never reaches them (a skipped leader could fork the
-      // peers and muddy the claim); without the rule under test the swarm stalls for ever and the test
-      // times out at two minutes.
+      // Long deadlines: a leader skipped as silent could fork the peers and muddy the claim. Without the
+      // rule under test nobody commits again: the peers resync for ever and the test times out.
       const params = await swarmParams(corpus, {
         stepsPerRound: 1,
         checkSteps: 1,

@@ -30,8 +30,8 @@ interface Waiter {
 
 const immediate: (f: () => void) => void = globalThis.setImmediate ?? ((f) => setTimeout(f, 0))
 
-/** libuv requests in flight that the driver waits out: file reads (module loading) and lookups. */
-const IO = /^FSReq|^GetAddrInfo|^GetNameInfo/
+/** libuv requests in flight that the driver waits out: file operations (module loading) and lookups. */
+const IO = /^(FSReq|CloseReq|GetAddrInfo|GetNameInfo|QueryReqWrap)/
 const ioPending = (): boolean =>
   typeof process !== 'undefined' && !!process.getActiveResourcesInfo?.().some((r) => IO.test(r))
 
