@@ -119,7 +119,7 @@ export async function runRound(ctx: RoundContext, at: RoundStart): Promise<Round
     trainLoss: mine?.loss ?? Number.NaN,
     leader: from,
     updates: hashJson(d.included),
-    included,
+    included: [...included], // the peer keeps `included` as last round's: a listener gets its own copy
     excluded: d.excluded.map(({ peer, reason }) => ({ peer, reason })),
     bytes: {
       sent: stats.gossipSent + stats.blobsSent - bytes0,
