@@ -1,4 +1,6 @@
 // The in-memory net against the SwarmNet conformance suite (the libp2p one runs it too), on virtual time.
+import { expect, it } from 'vitest'
+import { realClock } from '../protocol/clock.ts'
 import { swarmNetConformance } from '../netConformance.ts'
 import { VirtualClock } from './clock.ts'
 import { MemoryNetwork } from './memnet.ts'
@@ -14,4 +16,8 @@ swarmNetConformance('MemoryNet', async () => {
     eventually: (cond, what) => clock.until(cond, 60_000, what),
     close: async () => {},
   }
+})
+
+it('runs on the real clock unless given one (teach mode on the page passes none)', () => {
+  expect(new MemoryNetwork({ clock: undefined }).options.clock).toBe(realClock)
 })

@@ -48,8 +48,8 @@ export class MemoryNetwork {
       bytesPerMs: Infinity,
       seed: 1,
       maxGossipBytes: MAX_GOSSIP_BYTES,
-      clock: realClock,
       ...options,
+      clock: options.clock ?? realClock, // also when given as undefined (teach mode on the page)
     }
     const next = mulberry32(this.options.seed)
     this.#random = () => next() / 2 ** 32
