@@ -228,3 +228,19 @@ describe('the fork choice', () => {
     expect(b.ctx.stats.timeouts).toBe(1)
   })
 })
+
+describe('a peer that missed the decision', () => {
+  it('resyncs (behind) as soon as most connected peers commit to the next round, without waiting out commitMs', async () => {
+    const b = listen()
+    for (const x of ['a', 'b', 'c']) b.connected.add(x)
+    const v = view(b, [])
+    b.clock.after(300, () => {
+      for (const x of ['a', 'b'])
+        b.ctx.store.at(1, 0)!.commits.set(x, { start: h('next') } as unknown as Commit)
+      b.ctx.notify()
+    })
+    expect(await close(v, b.clock.now())).toBe('behind')
+    expect(b.clock.now()).toBe(300)
+    expect(b.ctx.stats.timeouts).toBe(0)
+  })
+})
