@@ -1,8 +1,36 @@
 import { BaseError } from './base.ts'
 
+/**
+ * Why a swarm network operation failed, the same for every SwarmNet (libp2p, the in-memory net):
+ * callers decide on the code, never on the message.
+ */
+export type SwarmNetErrorCode =
+  /** This node has left the network (stopped): nothing more can be sent or fetched. */
+  | 'closed'
+  /** A message or blob over its size bound (the caller's maxBytes, or the gossip limit). */
+  | 'too-large'
+  /** The peer cannot be reached: not connected, gone, or every dial and stream failed. */
+  | 'unreachable'
+  /** The peer answered that it does not serve that blob. */
+  | 'not-found'
+  /** What the peer sent does not hash to what was asked for. */
+  | 'bad-hash'
+  /** The peer broke the blob protocol: a malformed request, more or fewer bytes than announced. */
+  | 'protocol'
+  /** No answer in time. */
+  | 'timeout'
+  /** The caller's signal aborted it. */
+  | 'aborted'
+
 /** A swarm network operation failed: a dial, a publish, or a blob a peer would not or could not serve. */
 export class SwarmNetError extends BaseError {
   override name = 'SwarmNetError'
+  readonly code: SwarmNetErrorCode
+
+  constructor(shortMessage: string, options: { code: SwarmNetErrorCode; details?: string; cause?: unknown }) {
+    super(shortMessage, options)
+    this.code = options.code
+  }
 }
 
 /** No relay answered: the tab cannot find peers until one does (check `?relay=` or the relay process). */

@@ -38,7 +38,8 @@ export async function serveBlob(
     return request.byteLength >= REQUEST_BYTES
   })
   await abortable(reading, signal)
-  if (request.byteLength !== REQUEST_BYTES) throw new SwarmNetError('malformed blob request')
+  if (request.byteLength !== REQUEST_BYTES)
+    throw new SwarmNetError('malformed blob request', { code: 'protocol' })
   const view = new DataView(request.buffer, request.byteOffset, REQUEST_BYTES)
   const blob = get(bytesToHex(request.subarray(0, 32)))
   const status = !blob
@@ -75,15 +76,19 @@ export async function requestBlob(
       header = concat(header, bytes)
       if (header.byteLength < HEADER_BYTES) return false
       const length = new DataView(header.buffer, header.byteOffset).getUint32(1)
-      if (header[0] === BlobStatus.NotFound) throw new SwarmNetError(`the peer does not have blob ${hash}`)
+      if (header[0] === BlobStatus.NotFound)
+        throw new SwarmNetError(`the peer does not have blob ${hash}`, { code: 'not-found' })
       if (header[0] === BlobStatus.TooLarge || length > maxBytes)
-        throw new SwarmNetError(`blob ${hash} is larger than the ${maxBytes} bytes allowed`)
-      if (header[0] !== BlobStatus.Ok) throw new SwarmNetError(`unknown blob status ${header[0]}`)
+        throw new SwarmNetError(`blob ${hash} is larger than the ${maxBytes} bytes allowed`, {
+          code: 'too-large',
+        })
+      if (header[0] !== BlobStatus.Ok)
+        throw new SwarmNetError(`unknown blob status ${header[0]}`, { code: 'protocol' })
       body = new Uint8Array(length)
       bytes = header.subarray(HEADER_BYTES)
     }
     if (received + bytes.byteLength > body.byteLength)
-      throw new SwarmNetError(`the peer sent more than it announced for ${hash}`)
+      throw new SwarmNetError(`the peer sent more than it announced for ${hash}`, { code: 'protocol' })
     body.set(bytes, received)
     received += bytes.byteLength
     return false
@@ -93,8 +98,10 @@ export async function requestBlob(
   if (!body || received !== body.byteLength)
     throw new SwarmNetError(
       `the peer closed the stream after ${received} of ${body?.byteLength ?? '?'} bytes`,
+      { code: 'protocol' },
     )
-  if (keccak256(body) !== hash.toLowerCase()) throw new SwarmNetError(`blob content does not hash to ${hash}`)
+  if (keccak256(body) !== hash.toLowerCase())
+    throw new SwarmNetError(`blob content does not hash to ${hash}`, { code: 'bad-hash' })
   return body
 }
 

@@ -37,7 +37,10 @@ export async function dialWithRetry(
       await sleep(250 * (i + 1))
     }
   }
-  throw new SwarmNetError(`could not connect to ${target.toString()} after ${tries} tries`, { cause: last })
+  throw new SwarmNetError(`could not connect to ${target.toString()} after ${tries} tries`, {
+    code: 'unreachable',
+    cause: last,
+  })
 }
 
 /** Keeps a connection to one of the relays, redialling whenever it drops (a relay restart, a network blip). */

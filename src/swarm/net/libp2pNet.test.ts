@@ -1,9 +1,11 @@
-// Libp2pSwarmNet between two real libp2p nodes in Node (WebSockets on loopback instead of WebRTC):
-// gossip, size bounds, the blob protocol, and peers that lie or stall.
+// Libp2pSwarmNet between real libp2p nodes in Node (WebSockets on loopback instead of WebRTC): the
+// SwarmNet conformance suite (which the in-memory net runs too), then what is libp2p's own — gossip
+// bounds and counters, the blob protocol against peers that lie or stall.
 import '../../../scripts/polyfill.mjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLibp2p } from 'libp2p'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { webSockets } from '@libp2p/websockets'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -12,6 +14,7 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { keccak256, type Hex } from 'viem'
 import { WebSocket } from 'isows'
 import { discoveryTopic } from '../../../scripts/relay.mjs'
+import { swarmNetConformance } from '../netConformance.ts'
 import { BLOB_PROTOCOL, DISCOVERY_TOPIC } from './config.ts'
 import { Libp2pSwarmNet, type SwarmNode } from './libp2pNet.ts'
 
@@ -33,10 +36,33 @@ async function node(listen: boolean): Promise<SwarmNode> {
 let a: Libp2pSwarmNet, b: Libp2pSwarmNet, liar: SwarmNode
 const blob = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251) // several chunks
 const blobHash = keccak256(blob)
-const until = async (cond: () => boolean) => {
+const until = async (cond: () => boolean, what = 'a condition') => {
   for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 100))
-  expect(cond()).toBe(true)
+  expect(cond(), what).toBe(true)
 }
+
+// A hub that listens and two nodes that dial it (the second forwards to the third through it).
+swarmNetConformance(
+  'Libp2pSwarmNet',
+  async () => {
+    const [a, b, c] = [
+      new Libp2pSwarmNet(await node(true)),
+      new Libp2pSwarmNet(await node(false)),
+      new Libp2pSwarmNet(await node(false)),
+    ]
+    await Promise.all([a, b, c].map((n) => n.start()))
+    await Promise.all([b, c].map((n) => n.node.dial(a.node.getMultiaddrs()[0])))
+    const stranger = peerIdFromPrivateKey(await generateKeyPair('secp256k1')).toString()
+    return {
+      nets: [a, b, c],
+      stranger,
+      leave: async (net) => (net as Libp2pSwarmNet).node.stop(),
+      eventually: until,
+      close: async () => void (await Promise.all([a, b, c].map((n) => n.node.stop()))),
+    }
+  },
+  120_000, // three nodes and their dials: seconds idle, much longer on a loaded 2-core CI machine
+)
 
 beforeAll(async () => {
   a = new Libp2pSwarmNet(await node(true))

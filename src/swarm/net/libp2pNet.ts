@@ -60,8 +60,11 @@ export class Libp2pSwarmNet implements SwarmNet {
   }
 
   async publish(topic: string, data: Uint8Array): Promise<void> {
+    this.open()
     if (data.byteLength > this.maxGossipBytes)
-      throw new SwarmNetError(`gossip message of ${data.byteLength} bytes exceeds ${this.maxGossipBytes}`)
+      throw new SwarmNetError(`gossip message of ${data.byteLength} bytes exceeds ${this.maxGossipBytes}`, {
+        code: 'too-large',
+      })
     await this.node.services.pubsub.publish(topic, data)
     this.stats.gossipOut++
     this.stats.bytesOut += data.byteLength
@@ -96,6 +99,7 @@ export class Libp2pSwarmNet implements SwarmNet {
   }
 
   async fetchBlob(peer: string, hash: Hex, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+    this.open()
     const timeout = AbortSignal.timeout(BLOB_TIMEOUT_MS)
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout
     let last: unknown
@@ -109,8 +113,18 @@ export class Libp2pSwarmNet implements SwarmNet {
         last = err
       }
     }
-    const why = both.aborted ? 'timed out' : `failed (${describe(last)})`
-    throw new SwarmNetError(`fetching blob ${hash} from ${peer} ${why}`, { cause: last })
+    const timedOut = both.aborted && (both.reason as Error | undefined)?.name === 'TimeoutError'
+    const why = timedOut ? 'timed out' : both.aborted ? 'was aborted' : `failed (${describe(last)})`
+    throw new SwarmNetError(`fetching blob ${hash} from ${peer} ${why}`, {
+      code: timedOut ? 'timeout' : both.aborted ? 'aborted' : 'unreachable',
+      cause: last,
+    })
+  }
+
+  /** Throws once the node has stopped: a stopped node neither sends nor fetches. */
+  private open(): void {
+    if (this.node.status !== 'started')
+      throw new SwarmNetError('this node has left the network', { code: 'closed' })
   }
 
   private async fetchOnce(
@@ -120,7 +134,8 @@ export class Libp2pSwarmNet implements SwarmNet {
     signal: AbortSignal,
   ): Promise<Uint8Array> {
     const stream = await this.openBlobStream(peer, signal)
-    const abort = () => stream.abort(new SwarmNetError(`fetching blob ${hash} was aborted`))
+    const abort = () =>
+      stream.abort(new SwarmNetError(`fetching blob ${hash} was aborted`, { code: 'aborted' }))
     signal.addEventListener('abort', abort, { once: true })
     try {
       const bytes = await requestBlob(stream, hash, maxBytes, signal)

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { VirtualClock } from '../sim/clock.ts'
 import { inboxPeer, type Inbox } from '../sim/inbox.ts'
 import { MemoryNetwork } from '../sim/memnet.ts'
 import { addPeer, cpuCompute, swarmParams } from '../sim/swarm.ts'
@@ -17,7 +18,7 @@ const find = (type: string, round: number) =>
 
 beforeAll(async () => {
   params = await swarmParams(corpus)
-  const network = new MemoryNetwork({ seed: 5 })
+  const network = new MemoryNetwork({ seed: 5, clock: new VirtualClock() })
   sent = []
   network.tap = (from, _topic, data) => void (from === 'p2' && sent.push({ data, m: decodeMessage(data) }))
   const peers = ['p1', 'p2'].map((id) =>
@@ -25,12 +26,15 @@ beforeAll(async () => {
   )
   await Promise.all(peers.map((p) => p.peer.start()))
   await Promise.all(peers.map((p) => p.peer.finished()))
-}, 120_000)
+}, 60_000)
 
 let inbox: Inbox | undefined
-const listen = async () => (inbox = await inboxPeer(params, cpuCompute(corpus, params)))
+let clock: VirtualClock
+const listen = async () => {
+  clock = new VirtualClock(1_000_000)
+  return (inbox = await inboxPeer(params, cpuCompute(corpus, params), { clock }))
+}
 afterEach(async () => {
-  vi.restoreAllMocks()
   await inbox?.stop()
   inbox = undefined
 })
@@ -39,12 +43,12 @@ describe('positions', () => {
   it('a replayed older signed message never moves its sender back', async () => {
     const { peer, deliver } = await listen()
     deliver('p2', find('commit', 1).data)
-    await vi.waitFor(() => expect(peer.positions.get('p2')?.round).toBe(1))
+    await vi.waitFor(() => expect(peer.members.positions.get('p2')?.round).toBe(1))
     // Its round-0 commit and verdict, replayed after its round-1 commit (their signatures still hold).
     deliver('p2', find('commit', 0).data)
     await vi.waitFor(() => expect(peer.store.at(0, peer.round)?.commits.has('p2')).toBe(true))
     deliver('p2', find('verdict', 0).data)
-    expect(peer.positions.get('p2')?.round).toBe(1)
+    expect(peer.members.positions.get('p2')?.round).toBe(1)
   })
 })
 
@@ -70,18 +74,17 @@ describe('per-sender state', () => {
     }
     expect(peer.score('s0')).toBe(0)
     expect(peer.score('s4999')).toBe(-1)
-    expect(peer.positions.size).toBeLessThanOrEqual(4096)
-    expect(peer.positions.has('v4999')).toBe(true)
+    expect(peer.members.positions.size).toBeLessThanOrEqual(4096)
+    expect(peer.members.positions.has('v4999')).toBe(true)
   })
 
   it('answers the hellos of at most 256 new senders a second', async () => {
     const { deliver, published } = await listen()
-    const now = vi.spyOn(Date, 'now').mockReturnValue(1_000_000)
     const hello = encodeMessage({ type: 'hello' })
     for (let i = 0; i < 1000; i++) deliver(`h${i}`, hello)
     const heads = () => published.filter((d) => decodeMessage(d).type === 'head').length
     expect(heads()).toBe(256)
-    now.mockReturnValue(1_001_001)
+    await clock.sleep(1001)
     deliver('late', hello)
     expect(heads()).toBe(257)
   })

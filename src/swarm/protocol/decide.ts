@@ -10,13 +10,13 @@ import type { Checkpoint } from '../../train/trainer.ts'
 import { averageCheckpoints } from './aggregate.ts'
 import type { Commit, Decide, Verdict } from './messages.ts'
 import { batchSeed, draw, leaderOrder } from './params.ts'
-import type { SwarmPeer } from './peer.ts'
+import type { RoundContext } from './context.ts'
 import type { RoundMessages } from './store.ts'
 import { judgeFault } from './verify.ts'
 
 /** One peer's view of one round, shared by its check loop and its decision. */
 export interface RoundView {
-  peer: SwarmPeer
+  ctx: RoundContext
   round: number
   start: Hex
   model: Checkpoint
@@ -31,13 +31,13 @@ export interface RoundView {
   judged: Map<Hex, Promise<('producer' | 'checker')[] | null>>
 }
 
-export const messages = (v: RoundView): RoundMessages => v.peer.store.at(v.round, v.peer.round)!
+export const messages = (v: RoundView): RoundMessages => v.ctx.store.at(v.round, v.round)!
 
 /** Commits of this round that build on `start`. */
 export const roster = (m: RoundMessages, start: Hex) =>
   new Map([...m.commits].filter(([, c]) => c.start === start))
 
-const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
+const connected = (ctx: RoundContext) => new Set(ctx.connected())
 
 /**
  * Peers whose commit is waited for: connected peers that were averaged last round, or that took part in
@@ -48,37 +48,23 @@ const connected = (peer: SwarmPeer) => new Set(peer.o.net.peers(peer.topic))
  * if none of its messages arrived in time: a peer alone runs a tiny model's rounds in milliseconds, and
  * would otherwise be rounds ahead before a newcomer has fetched its checkpoint, for ever.
  */
-export function expected(peer: SwarmPeer): string[] {
-  const base = peer.previous
+export function expected(ctx: RoundContext, round: number): string[] {
+  const m = ctx.members
+  const base = m.previous
   const wanted = (x: string) =>
-    peer.score(x) >= 0 &&
-    !elsewhere(peer, x) &&
-    !peer.previousExcluded.includes(x) &&
-    peer.joining.get(x) !== peer.round &&
-    (!base ||
-      base.includes(x) ||
-      (peer.active.get(x) ?? -1) >= peer.round - 1 ||
-      peer.joining.get(x) === peer.round - 1)
-  return peer.o.net.peers(peer.topic).filter(wanted)
-}
-
-/**
- * Whether `x` last spoke from a model this peer did not have at that round: it is on another chain (a
- * fork, or a cheater that refused the swarm's model), so its next commit would not be on this peer's
- * start and waiting for it only costs time. It is counted again once it speaks from this chain.
- */
-function elsewhere(peer: SwarmPeer, x: string): boolean {
-  const at = peer.positions.get(x)
-  if (!at || at.round > peer.round) return false
-  const ours = peer.history.get(at.round)
-  return ours !== undefined && ours !== at.start
+    m.score(x) >= 0 &&
+    !m.elsewhere(x, round) &&
+    !m.previousExcluded.includes(x) &&
+    m.joining.get(x) !== round &&
+    (!base || base.includes(x) || (m.active.get(x) ?? -1) >= round - 1 || m.joining.get(x) === round - 1)
+  return ctx.connected().filter(wanted)
 }
 
 /** This peer's verdicts count, and whether each roster member has given as many as it owes. */
 function verdictCounts(v: RoundView) {
   const m = messages(v)
   const r = roster(m, v.start)
-  const want = Math.min(v.peer.params.checkers, r.size - 1)
+  const want = Math.min(v.ctx.params.checkers, r.size - 1)
   const count = new Map<string, number>()
   for (const { from, v: x } of m.verdicts.values())
     if (x.start === v.start && r.has(x.target)) count.set(from, (count.get(from) ?? 0) + 1)
@@ -88,15 +74,15 @@ function verdictCounts(v: RoundView) {
 /** The peers this peer itself checks among `xs` (its draw over the roster it holds). */
 function drawn(v: RoundView, xs: string[]): string[] {
   if (!v.seed) return []
-  const others = [...roster(messages(v), v.start).keys()].filter((x) => x !== v.peer.self)
-  const mine = new Set(draw(v.seed, others, v.peer.params.checkers))
+  const others = [...roster(messages(v), v.start).keys()].filter((x) => x !== v.ctx.self)
+  const mine = new Set(draw(v.seed, others, v.ctx.params.checkers))
   return xs.filter((x) => mine.has(x))
 }
 
 /** A majority of the connected peers already committed to the next round: this peer missed a decision. */
 export function behind(v: RoundView): boolean {
-  const next = v.peer.store.at(v.round + 1, v.peer.round)
-  const peers = connected(v.peer)
+  const next = v.ctx.store.at(v.round + 1, v.round)
+  const peers = connected(v.ctx)
   const ahead = [...(next?.commits.keys() ?? [])].filter((x) => peers.has(x)).length
   return ahead > 0 && ahead * 2 > peers.size
 }
@@ -117,23 +103,23 @@ export function behind(v: RoundView): boolean {
  * waited for.
  */
 export function forkChoice(v: RoundView): 'fork' | 'stay' | 'wait' {
-  const { peer } = v
+  const { members } = v.ctx
   let mine = 1
   let theirs = 0
   let older = false
   let lagging = false
   const rivals = new Set<string>()
-  for (const x of connected(peer)) {
-    const at = peer.positions.get(x)
+  for (const x of connected(v.ctx)) {
+    const at = members.positions.get(x)
     if (!at || at.round > v.round) continue
-    const ours = peer.history.get(at.round)
+    const ours = members.history.get(at.round)
     if (ours === undefined) continue
     if (ours === at.start) mine++
     else {
       theirs++
       if (at.round === v.round) rivals.add(at.start)
       else older = true
-      if (at.round === v.round - 1 && peer.joining.get(x) !== v.round) lagging = true
+      if (at.round === v.round - 1 && members.joining.get(x) !== v.round) lagging = true
     }
   }
   if (theirs !== mine) return theirs > mine ? 'fork' : 'stay'
@@ -151,29 +137,29 @@ const decided = (v: RoundView) => [...messages(v).decides.values()].some((d) => 
  * A decision that arrives meanwhile ends the last wait: the follower then judges it on what it holds.
  */
 export async function close(v: RoundView, t0: number): Promise<'behind' | 'fork' | undefined> {
-  const { peer, start } = v
-  const { commitMs, verifyMs } = peer.params.timing
+  const { ctx, start } = v
+  const { commitMs, verifyMs } = ctx.params.timing
   const m = messages(v)
-  const allCommitted = () => expected(peer).every((x) => m.commits.has(x))
-  await peer.until(() => allCommitted() || decided(v) || behind(v), t0 + commitMs)
+  const allCommitted = () => expected(ctx, v.round).every((x) => m.commits.has(x))
+  await ctx.until(() => allCommitted() || decided(v) || behind(v), t0 + commitMs)
   if (forkChoice(v) === 'wait')
-    await peer.until(() => forkChoice(v) !== 'wait' || decided(v) || behind(v), t0 + commitMs)
+    await ctx.until(() => forkChoice(v) !== 'wait' || decided(v) || behind(v), t0 + commitMs)
   if (behind(v) && !decided(v)) return 'behind'
   if (forkChoice(v) === 'fork') return 'fork'
   const ownDone = () => {
     if (!v.member) return true
     const { want, count } = verdictCounts(v)
-    return (count.get(peer.self) ?? 0) >= want
+    return (count.get(ctx.self) ?? 0) >= want
   }
-  await peer.until(ownDone, Infinity)
+  await ctx.until(ownDone, Infinity)
   const everyone = () => {
     const { r, want, count } = verdictCounts(v)
-    const peers = connected(peer)
-    return [...r.keys()].every((x) => (x !== peer.self && !peers.has(x)) || (count.get(x) ?? 0) >= want)
+    const peers = connected(ctx)
+    return [...r.keys()].every((x) => (x !== ctx.self && !peers.has(x)) || (count.get(x) ?? 0) >= want)
   }
-  await peer.until(() => everyone() || decided(v) || behind(v), Date.now() + verifyMs)
+  await ctx.until(() => everyone() || decided(v) || behind(v), ctx.clock.now() + verifyMs)
   v.candidates = leaderOrder(start, [...roster(m, start).keys()])
-  const previous = peer.previous?.filter((x) => v.candidates!.includes(x))
+  const previous = ctx.members.previous?.filter((x) => v.candidates!.includes(x))
   // A peer averaged last round is waited for by everyone, so every honest peer holds its commit: the
   // candidates are the same everywhere. A newcomer does not lead the first round it commits.
   if (previous?.length) v.candidates = v.candidates.filter((x) => previous.includes(x))
@@ -186,14 +172,14 @@ export async function close(v: RoundView, t0: number): Promise<'behind' | 'fork'
  * past (rank + 1) × decideMs after this peer closed the round.
  */
 export async function agree(v: RoundView): Promise<{ d: Decide; from: string } | 'behind'> {
-  const { peer, start } = v
-  const { decideMs } = peer.params.timing
+  const { ctx, start } = v
+  const { decideMs } = ctx.params.timing
   const m = messages(v)
-  const tClosed = Date.now()
+  const tClosed = ctx.clock.now()
   const verdicts = new Map<string, Promise<boolean>>()
   for (;;) {
-    if (!peer.running) throw new Error('Stopped.')
-    const peers = connected(peer)
+    if (!ctx.running) throw new Error('Stopped.')
+    const peers = connected(ctx)
     // A peer that only follows holds too little to rank by commits: any decision on its start is a
     // candidate, and it re-executes whatever it has not seen checked.
     const senders = [...m.decides].filter(([, d]) => d.start === start).map(([x]) => x)
@@ -208,27 +194,24 @@ export async function agree(v: RoundView): Promise<{ d: Decide; from: string } |
         if (await verdicts.get(x)) return { d, from: x }
         continue
       }
-      if (x === peer.self) {
+      if (x === ctx.self) {
         const d = await lead(v)
-        await peer.publish(d)
-        return { d, from: peer.self }
+        await ctx.publish(d)
+        return { d, from: ctx.self }
       }
       const deadline = tClosed + (i + 1) * decideMs
-      if (!peers.has(x) || Date.now() >= deadline) continue
+      if (!peers.has(x) || ctx.clock.now() >= deadline) continue
       waitFor = { x, deadline }
       break
     }
     if (behind(v) || (!waitFor && peers.size === 0)) return 'behind'
     // Nobody left to wait for: wait for any new decision a while, then resync.
     const { x, deadline } = waitFor ?? { x: '', deadline: tClosed + (candidates.length + 1) * decideMs }
-    if (!waitFor && Date.now() >= deadline) return 'behind'
+    if (!waitFor && ctx.clock.now() >= deadline) return 'behind'
     // A new decision, or one that replaced its sender's (from a chain the sender has since left).
     const seen = new Map(m.decides)
     const changed = () => m.decides.size !== seen.size || [...m.decides].some(([k, d]) => seen.get(k) !== d)
-    await peer.until(
-      () => changed() || (x !== '' && !peer.o.net.peers(peer.topic).includes(x)) || behind(v),
-      deadline,
-    )
+    await ctx.until(() => changed() || (x !== '' && !ctx.connected().includes(x)) || behind(v), deadline)
   }
 }
 
@@ -238,7 +221,7 @@ function judge(v: RoundView, from: string, x: Verdict, c: Commit) {
   if (!v.judged.has(key))
     v.judged.set(
       key,
-      judgeFault(v.peer.context(), from, x.target, c, x.fault!, v.model).catch(() => null),
+      judgeFault(v.ctx, from, x.target, c, x.fault!, v.model).catch(() => null),
     )
   return v.judged.get(key)!
 }
@@ -280,8 +263,8 @@ function supported(v: RoundView, target: string, receiptHash: Hex): boolean {
 
 /** Re-executes `target`'s H steps from the round's start: whether they end on `state`. */
 async function reexecute(v: RoundView, target: string, state: Hex): Promise<boolean> {
-  const p = v.peer.params
-  const out = await v.peer.o.compute.train(v.model, batchSeed(p, v.round, target), p.stepsPerRound)
+  const p = v.ctx.params
+  const out = await v.ctx.compute.train(v.model, batchSeed(p, v.round, target), p.stepsPerRound)
   return out.stepHashes.at(-1) === state
 }
 
@@ -295,20 +278,20 @@ async function reexecute(v: RoundView, target: string, state: Hex): Promise<bool
  * peers as proven wrong.
  */
 async function wronged(v: RoundView, e: Decide['excluded'][number]): Promise<boolean> {
-  const { peer } = v
+  const { ctx } = v
   const m = messages(v)
   if (e.reason === 'unavailable') {
     const c = m.commits.get(e.peer)
-    return c?.start === v.start && peer.store.blob(c.checkpoints.at(-1)!) !== undefined
+    return c?.start === v.start && ctx.store.blob(c.checkpoints.at(-1)!) !== undefined
   }
   const evidence = [...m.verdicts.values()].find(({ v: x }) => x.fault && hashJson(x) === e.evidence)
-  if (e.peer === peer.self) {
+  if (e.peer === ctx.self) {
     if (!evidence) return true
     const c = m.commits.get(evidence.v.target)
     const proven = c && (await judge(v, evidence.from, evidence.v, c))
     const role = e.reason === 'fault' ? 'producer' : 'checker'
     const about = e.reason === 'fault' ? evidence.v.target : evidence.from
-    return about !== peer.self || !proven?.includes(role)
+    return about !== ctx.self || !proven?.includes(role)
   }
   if (e.reason === 'fault') {
     const own = v.own.get(e.peer)
@@ -326,7 +309,7 @@ async function wronged(v: RoundView, e: Decide['excluded'][number]): Promise<boo
  * member other than its producer or, failing that, this peer re-executes it.
  */
 async function accept(v: RoundView, d: Decide): Promise<boolean> {
-  const { peer } = v
+  const { ctx } = v
   const m = messages(v)
   if (d.included.length === 0) return false
   const held = d.included.every((e, i) => {
@@ -335,23 +318,23 @@ async function accept(v: RoundView, d: Decide): Promise<boolean> {
     return sorted && (!c || (c.receipt.receiptHash === e.receiptHash && c.checkpoints.at(-1) === e.update))
   })
   if (!held) return false
-  const others = d.included.filter((e) => e.peer !== peer.self)
+  const others = d.included.filter((e) => e.peer !== ctx.self)
   // This peer's own drawn checks of the updates named come first (all of them, in a small swarm).
-  await peer.until(() => v.seed !== undefined, Infinity)
+  await ctx.until(() => v.seed !== undefined, Infinity)
   const named = [...others, ...d.excluded].map((e) => e.peer)
   const mine = drawn(
     v,
     named.filter((x) => m.commits.get(x)?.start === v.start),
   )
-  await peer.until(() => mine.every((x) => v.own.has(x)), Infinity)
+  await ctx.until(() => mine.every((x) => v.own.has(x)), Infinity)
   for (const e of d.excluded) if (await wronged(v, e)) return false
-  await peer.until(
+  await ctx.until(
     () => others.every((e) => !m.commits.has(e.peer) || supported(v, e.peer, e.receiptHash)),
-    Date.now() + peer.params.timing.verifyMs,
+    ctx.clock.now() + ctx.params.timing.verifyMs,
   )
   for (const e of d.included) {
-    if (e.peer === peer.self) {
-      if (m.commits.get(peer.self)?.receipt.receiptHash !== e.receiptHash) return false
+    if (e.peer === ctx.self) {
+      if (m.commits.get(ctx.self)?.receipt.receiptHash !== e.receiptHash) return false
       continue
     }
     const own = v.own.get(e.peer)
@@ -373,7 +356,7 @@ async function accept(v: RoundView, d: Decide): Promise<boolean> {
  * checked is re-executed here; the rest are fetched and must hash to their receipt's end state.
  */
 async function lead(v: RoundView): Promise<Decide> {
-  const { peer, round, start } = v
+  const { ctx, round, start } = v
   const m = messages(v)
   const members = roster(m, start)
   const faulty = new Map<string, Hex>()
@@ -400,16 +383,16 @@ async function lead(v: RoundView): Promise<Decide> {
       continue
     }
     const own = v.own.get(x)
-    if (x !== peer.self && own?.fault) {
+    if (x !== ctx.self && own?.fault) {
       excluded.push({ peer: x, reason: 'fault', evidence: null })
       continue
     }
-    if (x !== peer.self && !supported(v, x, c.receipt.receiptHash) && !(await reexecute(v, x, state))) {
+    if (x !== ctx.self && !supported(v, x, c.receipt.receiptHash) && !(await reexecute(v, x, state))) {
       excluded.push({ peer: x, reason: 'fault', evidence: null })
       continue
     }
     const update = c.checkpoints.at(-1)!
-    const u = await peer.fetchCheckpoint(update, [x]).catch(() => null)
+    const u = await ctx.fetchCheckpoint(update, [x]).catch(() => null)
     if (!u || stateHash(u.step, u.tensors) !== state) {
       excluded.push({ peer: x, reason: 'unavailable', evidence: null })
       continue
@@ -417,7 +400,7 @@ async function lead(v: RoundView): Promise<Decide> {
     included.push({ peer: x, receiptHash: c.receipt.receiptHash, update, state })
     updates.push(u)
   }
-  const next = averageCheckpoints(updates, peer.params.config)
+  const next = averageCheckpoints(updates, ctx.params.config)
   return {
     type: 'decide',
     round,
@@ -425,7 +408,7 @@ async function lead(v: RoundView): Promise<Decide> {
     included,
     excluded,
     model: stateHash(next.step, next.tensors),
-    blob: peer.store.keep(next, round + 1),
-    seq: peer.nextSeq(),
+    blob: ctx.store.keep(next, round + 1),
+    seq: ctx.nextSeq(),
   }
 }

@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { MemoryNetwork } from '../sim/memnet.ts'
+import { VirtualClock } from '../sim/clock.ts'
+import { MemoryNetwork, type MemoryNetworkOptions } from '../sim/memnet.ts'
 import { addPeer, byzantineCompute, cpuCompute, swarmParams } from '../sim/swarm.ts'
 import { stateHash } from '../../train/state.ts'
 import { batchSeed, leaderOrder } from './params.ts'
 import type { SwarmCompute } from './compute.ts'
+import type { SwarmParams } from './params.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
-// Every wait in the protocol ends on a message or a departure, never on a short clock, so these tests
-// only need time: a loaded 2-core CI machine may run them ten times slower than a quiet one.
 const MINUTES = 60_000
+
+/**
+ * A network on a fresh virtual clock (sim/clock.ts), and the CPU reference on it: a test takes its
+ * compute, whatever it waits for, and a loaded machine cannot make a deadline pass early.
+ */
+function onVirtualTime(o: MemoryNetworkOptions) {
+  const clock = new VirtualClock()
+  const network = new MemoryNetwork({ ...o, clock })
+  return { clock, network, cpu: (p: SwarmParams) => cpuCompute(corpus, p, clock) }
+}
 const run = async (peers: { peer: { start(): Promise<void>; finished(): Promise<void> } }[]) => {
   await Promise.all(peers.map((p) => p.peer.start()))
   await Promise.all(peers.map((p) => p.peer.finished()))
@@ -20,10 +30,8 @@ describe('faults', () => {
     '20 honest rounds: every peer agrees every round, no check ever finds a fault, nobody is excluded',
     async () => {
       const params = await swarmParams(corpus, { stepsPerRound: 1, checkSteps: 1 })
-      const network = new MemoryNetwork({ latencyMs: 1, jitterMs: 2, seed: 7 })
-      const peers = ['h1', 'h2', 'h3'].map((id) =>
-        addPeer(network, id, params, cpuCompute(corpus, params), { until: 19 }),
-      )
+      const { network, cpu } = onVirtualTime({ latencyMs: 1, jitterMs: 2, seed: 7 })
+      const peers = ['h1', 'h2', 'h3'].map((id) => addPeer(network, id, params, cpu(params), { until: 19 }))
       await run(peers)
       for (const p of peers) {
         expect(p.errors).toEqual([])
@@ -37,18 +45,16 @@ describe('faults', () => {
         expect(peers[0].rounds[r].excluded).toEqual([])
       }
     },
-    10 * MINUTES,
+    MINUTES,
   )
 
   it(
     'a peer whose updates are wrong is caught and excluded in the first round it lies, with evidence',
     async () => {
       const params = await swarmParams(corpus)
-      const network = new MemoryNetwork({ latencyMs: 2, jitterMs: 2, seed: 3 })
-      const honest = ['p1', 'p2', 'p3'].map((id) =>
-        addPeer(network, id, params, cpuCompute(corpus, params), { until: 1 }),
-      )
-      const liar = addPeer(network, 'p4', params, byzantineCompute(cpuCompute(corpus, params)), { until: 1 })
+      const { network, cpu } = onVirtualTime({ latencyMs: 2, jitterMs: 2, seed: 3 })
+      const honest = ['p1', 'p2', 'p3'].map((id) => addPeer(network, id, params, cpu(params), { until: 1 }))
+      const liar = addPeer(network, 'p4', params, byzantineCompute(cpu(params)), { until: 1 })
       await run([...honest, liar])
       for (const p of honest) expect(p.errors).toEqual([])
       // Every honest peer finishes its own checks before it follows a decision: each re-executed the lie.
@@ -65,7 +71,7 @@ describe('faults', () => {
       expect(honest[0].rounds[0].excluded).toEqual([{ peer: 'p4', reason: 'fault' }])
       expect(honest[0].rounds[1].excluded.filter((e) => e.reason !== 'fault')).toEqual([])
     },
-    10 * MINUTES,
+    MINUTES,
   )
 
   it(
@@ -77,12 +83,10 @@ describe('faults', () => {
         checkSteps: 1,
         timing: { commitMs: 20_000, verifyMs: 20_000, decideMs: 10_000 },
       })
-      const network = new MemoryNetwork({ latencyMs: 20, seed: 3 })
-      const honest = ['p1', 'p2', 'p3'].map((id) =>
-        addPeer(network, id, params, cpuCompute(corpus, params), { until: 6 }),
-      )
+      const { network, cpu } = onVirtualTime({ latencyMs: 20, seed: 3 })
+      const honest = ['p1', 'p2', 'p3'].map((id) => addPeer(network, id, params, cpu(params), { until: 6 }))
       // From round 2 on it lies in everything it computes: its update, its checks and its judging.
-      const cheat = byzantineCompute(cpuCompute(corpus, params), (start) => start.step >= 2)
+      const cheat = byzantineCompute(cpu(params), (start) => start.step >= 2)
       const cheater = addPeer(network, 'p4', params, cheat)
       await Promise.all([...honest, cheater].map((p) => p.peer.start()))
       await Promise.all(honest.map((p) => p.peer.finished()))
@@ -98,21 +102,20 @@ describe('faults', () => {
       }
       expect(honest[0].rounds[2].excluded).toEqual([{ peer: 'p4', reason: 'fault' }])
     },
-    10 * MINUTES,
+    MINUTES,
   )
 
   it(
     'every peer hits an error in the same round and resyncs at once: they stay on their model and go on',
     async () => {
-      // Deadlines long enough that a loaded machine never reaches them (a skipped leader could fork the
-      // peers and muddy the claim); without the rule under test the swarm stalls for ever and the test
-      // times out at two minutes.
+      // Long deadlines: a leader skipped as silent could fork the peers and muddy the claim. Without the
+      // rule under test nobody commits again: the peers resync for ever and the test times out.
       const params = await swarmParams(corpus, {
         stepsPerRound: 1,
         checkSteps: 1,
         timing: { commitMs: 60_000, verifyMs: 60_000, decideMs: 20_000 },
       })
-      const network = new MemoryNetwork({ latencyMs: 2, seed: 13 })
+      const { network, cpu } = onVirtualTime({ latencyMs: 2, seed: 13 })
       const failOnce = (inner: SwarmCompute): SwarmCompute => {
         let failed = false
         return {
@@ -127,7 +130,7 @@ describe('faults', () => {
         }
       }
       const peers = ['p1', 'p2', 'p3'].map((id) =>
-        addPeer(network, id, params, failOnce(cpuCompute(corpus, params)), { until: 4 }),
+        addPeer(network, id, params, failOnce(cpu(params)), { until: 4 }),
       )
       const synced: string[] = []
       for (const p of peers) p.peer.on('sync', () => synced.push(p.peer.self))
@@ -142,14 +145,14 @@ describe('faults', () => {
       }
       expect(synced).toEqual([]) // each found the swarm where it already was: nothing adopted
     },
-    2 * MINUTES,
+    MINUTES,
   )
 
   it(
     'a peer that leaves mid-round (the round leader, after committing) does not stop the others',
     async () => {
       const params = await swarmParams(corpus)
-      const network = new MemoryNetwork({ latencyMs: 2, seed: 5 })
+      const { clock, network, cpu } = onVirtualTime({ latencyMs: 2, seed: 5 })
       const ids = ['p1', 'p2', 'p3', 'p4']
       // Round 1's leader follows from round 0's model: it trains round 1 and commits; when it then starts
       // its first check, its tab closes (after its commit, delivered in 2 ms, has reached everyone).
@@ -158,7 +161,7 @@ describe('faults', () => {
         ...inner,
         async train(start, seed, steps) {
           if (id === leaver) {
-            await new Promise((resolve) => setTimeout(resolve, 100))
+            await clock.sleep(100)
             network.leave(id) // the tab closes: its network and its code stop together
             void peers.find((p) => p.peer.self === id)!.peer.stop()
             throw new Error('The tab closed.')
@@ -169,9 +172,7 @@ describe('faults', () => {
           return out
         },
       })
-      const peers = ids.map((id) =>
-        addPeer(network, id, params, leaving(id, cpuCompute(corpus, params)), { until: 2 }),
-      )
+      const peers = ids.map((id) => addPeer(network, id, params, leaving(id, cpu(params)), { until: 2 }))
       await Promise.all(peers.map((p) => p.peer.start()))
       await Promise.all(peers.map((p) => p.peer.finished()))
       expect(leaver).toBe(leaderOrder(peers[0].rounds[0].model, ids)[0])
@@ -186,20 +187,18 @@ describe('faults', () => {
       expect(stayed[0].rounds[1].excluded).toEqual([{ peer: leaver, reason: 'unavailable' }])
       for (const p of stayed) expect(p.errors).toEqual([])
     },
-    10 * MINUTES,
+    MINUTES,
   )
 
   it(
     'a late joiner fetches the current model by hash, then trains in the next rounds with everyone',
     async () => {
       const params = await swarmParams(corpus)
-      const network = new MemoryNetwork({ latencyMs: 2, seed: 9 })
-      const first = ['p1', 'p2', 'p3'].map((id) =>
-        addPeer(network, id, params, cpuCompute(corpus, params), { until: 3 }),
-      )
+      const { network, cpu } = onVirtualTime({ latencyMs: 2, seed: 9 })
+      const first = ['p1', 'p2', 'p3'].map((id) => addPeer(network, id, params, cpu(params), { until: 3 }))
       await Promise.all(first.map((p) => p.peer.start()))
       await new Promise<void>((resolve) => first[0].peer.on('round', (r) => r.round === 0 && resolve()))
-      const late = addPeer(network, 'p5', params, cpuCompute(corpus, params), { until: 3, join: true })
+      const late = addPeer(network, 'p5', params, cpu(params), { until: 3, join: true })
       const synced: { round: number }[] = []
       late.peer.on('sync', (s) => synced.push(s))
       await late.peer.start()
@@ -216,6 +215,6 @@ describe('faults', () => {
         expect(r.model).toBe(theirs.model)
       }
     },
-    10 * MINUTES,
+    MINUTES,
   )
 })

@@ -3,13 +3,14 @@
 // where neither side is a minority, and a lone peer that ran ahead of a larger group.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { VirtualClock } from '../sim/clock.ts'
 import { MemoryNetwork } from '../sim/memnet.ts'
 import { addPeer, cpuCompute, swarmParams, type SimPeer } from '../sim/swarm.ts'
 import type { SwarmCompute } from './compute.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 const MINUTES = 60_000
-const STEP_MS = 150
+const PAUSE_MS = 150
 
 /** Resolves once every peer in `peers` has finished round `round`. */
 const reached = (peers: SimPeer[], round: number) =>
@@ -35,22 +36,28 @@ function lastCommon(peers: SimPeer[]) {
  * its next round), heals the network, lets everyone go on, and runs to `roundsApart` max + 5.
  */
 async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
-  const params = await swarmParams(corpus, { stepsPerRound: 1, checkSteps: 1 })
-  const network = new MemoryNetwork({ latencyMs: 2, jitterMs: 2, seed: 11 })
+  // Deadlines of five minutes: a wait that ran one out would show in its round's length (virtual time
+  // makes them free: sim/clock.ts).
+  const params = await swarmParams(corpus, {
+    stepsPerRound: 1,
+    checkSteps: 1,
+    timing: { commitMs: 5 * MINUTES, verifyMs: 5 * MINUTES, decideMs: 5 * MINUTES },
+  })
+  const clock = new VirtualClock()
+  const network = new MemoryNetwork({ latencyMs: 2, jitterMs: 2, seed: 11, clock })
   network.partition(groups)
   const until = Math.max(...roundsApart) + 5
   let release!: () => void
   const healed = new Promise<void>((resolve) => (release = resolve))
   const held = new Set<string>()
   const peers = groups.flat().map((id) => {
-    const inner = cpuCompute(corpus, params)
+    const inner = cpuCompute(corpus, params, clock)
     const compute: SwarmCompute = {
       ...inner,
       async train(start, seed, steps) {
         if (held.has(id)) await healed
-        // In one process every peer shares one thread, so a group's round costs each of its members
-        // the group's work; a pause per step gives every peer a round time like its own machine's.
-        await new Promise((resolve) => setTimeout(resolve, STEP_MS))
+        // A pause per run besides the step's own time: every peer a round time like its own machine's.
+        await clock.sleep(PAUSE_MS)
         return inner.train(start, seed, steps)
       },
     }
@@ -89,8 +96,8 @@ async function partitionThenHeal(groups: string[][], roundsApart: number[]) {
   network.heal()
   release()
   await Promise.all(peers.map((p) => p.peer.finished()))
-  // Merging never waits out a deadline (5 minutes here): every wait ends on a message. A decision that
-  // replaced its sender's older one from the chain it left once went unnoticed until then.
+  // Merging never waits out a deadline: every wait ends on a message. A decision that replaced its
+  // sender's older one from the chain it left once went unnoticed until then.
   for (const p of peers)
     for (const r of p.rounds) expect(r.ms, `${p.peer.self} round ${r.round}`).toBeLessThan(MINUTES)
   return { peers, synced, log }
@@ -127,7 +134,7 @@ describe('forks merge', () => {
         expect(synced.size).toBe(2)
       })
     },
-    10 * MINUTES,
+    MINUTES,
   )
 
   it(
@@ -141,6 +148,6 @@ describe('forks merge', () => {
         expect([...synced]).toEqual(['solo4'])
       })
     },
-    10 * MINUTES,
+    MINUTES,
   )
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { keccak256, toHex, type Hex } from 'viem'
 import type { Head } from './messages.ts'
-import { chooseHead } from './peer.ts'
+import { chooseHead } from './join.ts'
 
 const h = (s: string): Hex => keccak256(toHex(s))
 const head = (round: number, model: string, parent: string | null): Head => ({

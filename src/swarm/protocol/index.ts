@@ -1,6 +1,7 @@
 // The swarm's round protocol: the one public entry. docs/swarm.md describes the design and the messages.
 export { SwarmPeer, type SwarmPeerOptions, type SwarmPeerEvents, type PeerStats } from './peer.ts'
 export type { RoundResult } from './round.ts'
+export { realClock, type Clock } from './clock.ts'
 export { backendCompute, type SwarmCompute, type TrainOutput } from './compute.ts'
 export { byzantineCompute } from './cheat.ts'
 export {

@@ -150,7 +150,7 @@ export class RoundStore {
   }
 
   /**
-   * Keeps a blob until `until` (ms since the epoch) whatever rounds pass: the model a newcomer was told
+   * Keeps a blob until `until` (the peer's clock, ms) whatever rounds pass: the model a newcomer was told
    * to fetch must still be there when it asks, even if the swarm has run rounds since.
    */
   pin(hash: Hex, until: number): void {
@@ -159,8 +159,8 @@ export class RoundStore {
     for (const h of this.#pinned.keys()) if (this.#pinned.size > MAX_PINNED) this.#pinned.delete(h)
   }
 
-  /** Forgets messages of rounds before `current` and blobs older than the previous round, unless pinned. */
-  prune(current: number, now = Date.now()): void {
+  /** Forgets messages of rounds before `current` and blobs older than the previous round, unless pinned at `now`. */
+  prune(current: number, now: number): void {
     for (const r of this.#rounds.keys()) if (r < current) this.#rounds.delete(r)
     for (const r of this.#senders.keys()) if (r < current) this.#senders.delete(r)
     this.#early = this.#early.filter((x) => x.v.round >= current)

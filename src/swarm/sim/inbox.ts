@@ -1,6 +1,7 @@
 // A SwarmPeer for tests that call it directly: its network is a stub that hands the test the gossip
 // handler and records what the peer publishes, and its own training in round 0 never finishes, so it
 // stays in round 0 and only listens. Nothing runs underneath the test: no rounds, no network timers.
+import type { Clock } from '../protocol/clock.ts'
 import { batchSeed, swarmTopic, type SwarmParams } from '../protocol/params.ts'
 import type { SwarmCompute } from '../protocol/compute.ts'
 import { SwarmPeer } from '../protocol/peer.ts'
@@ -16,7 +17,11 @@ export interface Inbox {
   stop(): Promise<void>
 }
 
-export async function inboxPeer(params: SwarmParams, compute: SwarmCompute, self = 'me'): Promise<Inbox> {
+export async function inboxPeer(
+  params: SwarmParams,
+  compute: SwarmCompute,
+  { self = 'me', clock }: { self?: string; clock?: Clock } = {},
+): Promise<Inbox> {
   let handler: (m: SwarmMessage) => void = () => {}
   const published: Uint8Array[] = []
   const net: SwarmNet = {
@@ -39,6 +44,7 @@ export async function inboxPeer(params: SwarmParams, compute: SwarmCompute, self
   const peer = new SwarmPeer({
     net,
     params,
+    clock,
     signer: testSigner(0),
     compute: {
       ...compute,

@@ -1,10 +1,15 @@
 // An in-memory SwarmNet for tests and the simulator: gossip to every subscriber of a topic, blobs by
 // content hash, with optional latency, jitter, loss, bandwidth and partitions, and a byte count per
-// peer. It behaves like the libp2p one where the protocol can tell: senders are authenticated, a
-// peer never sees its own messages, a fetched blob is checked against its hash.
+// peer. It behaves like the libp2p one where the protocol can tell (src/swarm/netConformance.ts checks
+// both): senders are authenticated, a peer never sees its own messages, gossip is bounded in size, a
+// fetched blob is checked against its hash, and failures are SwarmNetErrors with the same codes. Every
+// delay is on its clock: on a VirtualClock (sim/clock.ts) a swarm over it runs on virtual time.
 import { keccak256, type Hex } from 'viem'
-import type { SwarmMessage, SwarmNet } from '../types.ts'
+import { SwarmNetError, type SwarmNetErrorCode } from '../../errors/network.ts'
 import { mulberry32 } from '../../util/random.ts'
+import { MAX_GOSSIP_BYTES } from '../net/config.ts'
+import { realClock, type Clock } from '../protocol/clock.ts'
+import type { SwarmMessage, SwarmNet } from '../types.ts'
 
 export interface MemoryNetworkOptions {
   /** One-way delay of every message and of a blob's first byte, in ms. */
@@ -16,6 +21,10 @@ export interface MemoryNetworkOptions {
   /** Bytes per ms a blob transfer moves (Infinity: instant). */
   bytesPerMs?: number
   seed?: number
+  /** Largest gossip message a node publishes (libp2p's bound unless given). */
+  maxGossipBytes?: number
+  /** Every delay's clock: the real one unless given. The swarm's peers must share it. */
+  clock?: Clock
 }
 
 export interface Traffic {
@@ -32,7 +41,16 @@ export class MemoryNetwork {
   tap?: (from: string, topic: string, data: Uint8Array) => void
 
   constructor(options: MemoryNetworkOptions = {}) {
-    this.options = { latencyMs: 0, jitterMs: 0, dropRate: 0, bytesPerMs: Infinity, seed: 1, ...options }
+    this.options = {
+      latencyMs: 0,
+      jitterMs: 0,
+      dropRate: 0,
+      bytesPerMs: Infinity,
+      seed: 1,
+      maxGossipBytes: MAX_GOSSIP_BYTES,
+      ...options,
+      clock: options.clock ?? realClock, // also when given as undefined (teach mode on the page)
+    }
     const next = mulberry32(this.options.seed)
     this.#random = () => next() / 2 ** 32
   }
@@ -85,9 +103,9 @@ export class MemoryNetwork {
       if (node === from || !node.subscribed(topic) || !this.reachable(from.self, node.self)) continue
       if (this.#random() < this.options.dropRate) continue
       from.traffic.sent += data.length
-      setTimeout(() => {
+      this.options.clock.after(this.delay(), () => {
         if (this.reachable(from.self, node.self)) node.receive(topic, { from: from.self, data: data.slice() })
-      }, this.delay())
+      })
     }
   }
 
@@ -116,7 +134,12 @@ export class MemoryNet implements SwarmNet {
   }
 
   async publish(topic: string, data: Uint8Array): Promise<void> {
-    if (this.#closed) throw new Error('This node has left the network.')
+    this.#open()
+    const max = this.#network.options.maxGossipBytes
+    if (data.byteLength > max)
+      throw new SwarmNetError(`gossip message of ${data.byteLength} bytes exceeds ${max}`, {
+        code: 'too-large',
+      })
     this.#network.deliver(this, topic, data)
   }
 
@@ -127,17 +150,25 @@ export class MemoryNet implements SwarmNet {
   }
 
   async fetchBlob(peer: string, hash: Hex, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+    this.#open()
     const net = this.#network
-    if (!net.reachable(this.self, peer)) throw new Error(`Peer ${peer} is not reachable.`)
+    const fail = (message: string, code: SwarmNetErrorCode) => new SwarmNetError(message, { code })
+    const stopped = () =>
+      (signal?.reason as Error | undefined)?.name === 'TimeoutError'
+        ? fail(`fetching blob ${hash} from ${peer} timed out`, 'timeout')
+        : fail(`fetching blob ${hash} from ${peer} was aborted`, 'aborted')
+    if (signal?.aborted) throw stopped()
+    if (!net.reachable(this.self, peer)) throw fail(`peer ${peer} is not reachable`, 'unreachable')
     const blob = net.node(peer)?.serve(hash)
-    if (!blob) throw new Error(`Peer ${peer} does not serve ${hash}.`)
-    if (blob.length > maxBytes) throw new Error(`Blob ${hash} is ${blob.length} bytes, over ${maxBytes}.`)
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, net.delay(blob.length))
-      signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('fetch aborted'))))
+    if (!blob) throw fail(`the peer does not have blob ${hash}`, 'not-found')
+    if (blob.length > maxBytes)
+      throw fail(`blob ${hash} is larger than the ${maxBytes} bytes allowed (${blob.length})`, 'too-large')
+    await net.options.clock.sleep(net.delay(blob.length), signal).catch(() => {
+      throw stopped()
     })
-    if (!net.reachable(this.self, peer)) throw new Error(`Peer ${peer} went away during the transfer.`)
-    if (keccak256(blob) !== hash) throw new Error(`Peer ${peer} served bytes that do not hash to ${hash}.`)
+    if (!net.reachable(this.self, peer))
+      throw fail(`peer ${peer} went away during the transfer`, 'unreachable')
+    if (keccak256(blob) !== hash) throw fail(`blob content does not hash to ${hash}`, 'bad-hash')
     net.node(peer)!.traffic.sent += blob.length
     this.traffic.received += blob.length
     return blob.slice()
@@ -169,6 +200,10 @@ export class MemoryNet implements SwarmNet {
     if (this.#closed) return
     this.traffic.received += msg.data.length
     for (const h of this.#handlers.get(topic) ?? []) h(msg)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SwarmNetError('this node has left the network', { code: 'closed' })
   }
 
   /** @internal */

@@ -1,4 +1,5 @@
-// A swarm in one process: N SwarmPeers over a MemoryNetwork, each with its own key and compute.
+// A swarm in one process: N SwarmPeers over a MemoryNetwork, each with its own key and compute, on the
+// network's clock (a VirtualClock in the protocol's tests and the simulator: sim/clock.ts).
 // Used by the protocol's tests and by the simulator's real-protocol mode.
 import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -6,6 +7,7 @@ import { sha256Hex } from '../../util/hash.ts'
 import { cpuBackend } from '../../train/cpu.ts'
 import { defaultTrainConfig } from '../../train/trainer.ts'
 import type { GptConfig } from '../../train/gpt.ts'
+import type { Clock } from '../protocol/clock.ts'
 import { backendCompute, type SwarmCompute } from '../protocol/compute.ts'
 import type { SwarmParams } from '../protocol/params.ts'
 import { SwarmPeer, type SwarmPeerOptions } from '../protocol/peer.ts'
@@ -28,9 +30,10 @@ export async function swarmParams(
     target: { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' },
     checkers: 8,
     checkSteps: 2,
-    // Waits end on messages and departures; these deadlines only bound a wait on a connected peer that
-    // stays silent. Generous, so a CPU-starved test machine never reaches them.
-    timing: { commitMs: 300_000, verifyMs: 300_000, decideMs: 300_000 },
+    // The page's (src/state/swarmParams.ts). Waits end on messages and departures; these deadlines only
+    // bound a wait on a connected peer that stays silent. On virtual time a busy CPU never reaches them:
+    // time stands still while any peer has work (sim/clock.ts).
+    timing: { commitMs: 8000, verifyMs: 8000, decideMs: 4000 },
     ...overrides,
   }
 }
@@ -57,6 +60,7 @@ export function addPeer(
     net,
     compute,
     params,
+    clock: network.options.clock,
     signer: testSigner(Number.parseInt(id.replace(/\D/g, '') || '0')),
     ...options,
   })
@@ -66,20 +70,42 @@ export function addPeer(
   return sim
 }
 
-export function cpuCompute(corpus: Uint8Array, params: SwarmParams): SwarmCompute {
-  return backendCompute(cpuBackend, corpus, params.data.valFraction)
-}
-
 /**
- * `inner`, pausing `ms(seed)` before each training run: a peer with a round time of its own (a busy tab,
- * a slow machine). In one process every peer shares one thread, so without a pause a peer that never
- * waits on a timer would starve the rest.
+ * What a training step of the micro model costs on virtual time: about what it takes on the CPU reference
+ * here. With compute free, a peer would decide, train and commit the next round in the same instant, and
+ * its commit could overtake its decision on the wire (latency jitter), which no real machine does.
  */
-export function paced(inner: SwarmCompute, ms: (seed: number) => number): SwarmCompute {
+export const STEP_MS = 50
+
+/** The CPU reference; on `clock` (virtual time) each training step also takes `stepMs` of its time. */
+export function cpuCompute(
+  corpus: Uint8Array,
+  params: SwarmParams,
+  clock?: Clock,
+  stepMs = STEP_MS,
+): SwarmCompute {
+  const inner = backendCompute(cpuBackend, corpus, params.data.valFraction)
+  if (!clock) return inner
   return {
     ...inner,
     async train(start, seed, steps) {
-      await new Promise((resolve) => setTimeout(resolve, ms(seed)))
+      const out = await inner.train(start, seed, steps)
+      await clock.sleep(steps * stepMs)
+      return out
+    },
+  }
+}
+
+/**
+ * `inner`, pausing `ms(seed)` on `clock` before each training run: a peer with a round time of its own (a
+ * busy tab, a slow machine). On virtual time compute takes no time at all, so the pauses are the round
+ * times; on the real clock every peer shares one thread, and a peer that never waits would starve the rest.
+ */
+export function paced(inner: SwarmCompute, ms: (seed: number) => number, clock: Clock): SwarmCompute {
+  return {
+    ...inner,
+    async train(start, seed, steps) {
+      await clock.sleep(ms(seed))
       return inner.train(start, seed, steps)
     },
   }

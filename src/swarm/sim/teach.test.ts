@@ -1,32 +1,31 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { VirtualClock } from './clock.ts'
 import { TeachSwarm, type TeachSwarmEvent } from './teach.ts'
 
 const corpus = new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt'))
 type RoundEvent = Extract<TeachSwarmEvent, { kind: 'round' }>
 
 let swarm: TeachSwarm | undefined
+let clock: VirtualClock
 afterEach(async () => swarm?.stop())
 
-/** Resolves once `cond` holds over the events so far (checked on each event), or fails after `ms`. */
+/** Resolves once `cond` holds over the events so far, or fails after `ms` of the swarm's virtual time. */
 function waitFor(events: TeachSwarmEvent[], cond: () => boolean, what: string, ms = 120_000) {
-  const start = Date.now()
-  return new Promise<void>((resolve, reject) => {
-    const tick = setInterval(() => {
-      if (cond()) resolve(clearInterval(tick))
-      else if (Date.now() - start > ms) {
-        clearInterval(tick)
-        reject(new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events.slice(-8))}`))
-      }
-    }, 20)
+  return clock.until(cond, ms, what).catch((e) => {
+    throw new Error(`${e.message} Events: ${JSON.stringify(events.slice(-8))}`)
   })
 }
 
 describe('teach swarm', () => {
   it('four real peers agree each round; a peer switched to cheat is excluded for its fault', async () => {
     const events: TeachSwarmEvent[] = []
-    swarm = await TeachSwarm.create(corpus, { peers: 4, stepsPerRound: 1, latencyMs: 5 }, (e) =>
-      events.push(e),
+    clock = new VirtualClock()
+    swarm = await TeachSwarm.create(
+      corpus,
+      { peers: 4, stepsPerRound: 1, latencyMs: 5 },
+      (e) => events.push(e),
+      clock,
     )
     const rounds = (peer: string) =>
       events.filter((e): e is RoundEvent => e.kind === 'round' && e.peer === peer)
@@ -69,7 +68,7 @@ describe('teach swarm', () => {
       'p4 averaged again',
     )
     expect(events.filter((e) => e.kind === 'error')).toEqual([])
-  }, 180_000)
+  }, 60_000)
 
   it('refuses a swarm of one or of seven', async () => {
     for (const peers of [1, 7])

@@ -2,6 +2,7 @@
 // network, each on the CPU reference — the same protocol a real swarm runs, small enough for a projector.
 // Any peer can be switched to cheat while it runs; the events say what each peer saw, round by round.
 import type { Hex } from 'viem'
+import type { Clock } from '../protocol/clock.ts'
 import type { SwarmCompute } from '../protocol/compute.ts'
 import { batchSeed } from '../protocol/params.ts'
 import { MemoryNetwork } from './memnet.ts'
@@ -50,10 +51,12 @@ export class TeachSwarm {
     this.#peers = peers
   }
 
+  /** `clock`: the real one on the page; a VirtualClock (sim/clock.ts) in tests, where steps then take virtual time too. */
   static async create(
     corpus: Uint8Array,
     options: TeachSwarmOptions,
     onEvent: (e: TeachSwarmEvent) => void,
+    clock?: Clock,
   ): Promise<TeachSwarm> {
     if (!Number.isInteger(options.peers) || options.peers < 2 || options.peers > 6)
       throw new RangeError(`A teach swarm has 2 to 6 peers, not ${options.peers}.`)
@@ -65,12 +68,12 @@ export class TeachSwarm {
       // seconds, not the simulator's minutes, while the class watches.
       timing: { commitMs: 8000, verifyMs: 8000, decideMs: 4000 },
     })
-    const network = new MemoryNetwork({ latencyMs: options.latencyMs, seed: 1 })
+    const network = new MemoryNetwork({ latencyMs: options.latencyMs, seed: 1, clock })
     const ids = teachPeerIds(options.peers)
     const peers: SimPeer[] = []
     const swarm = new TeachSwarm(ids, peers)
     for (const id of ids) {
-      const honest = cpuCompute(corpus, params)
+      const honest = cpuCompute(corpus, params, clock)
       const liar = byzantineCompute(honest)
       // A cheater lies about its own update, the one thing it gains from: the first run of the round
       // with its own batch seed (its commit). It stays honest in its checks of others and when it replays
