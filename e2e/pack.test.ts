@@ -2,14 +2,15 @@
 // repository (no dev dependencies, no optional ones, so no Dawn), then the installed `lockstep` verifies a
 // receipt it trained, refuses a tampered one, runs a relay with /metrics and fills in an app. Costs 40 to
 // 100 s here (two cores shared), most of it `npm i`, from npm's cache where it has the packages
-// (--prefer-offline), else the registry.
+// (--prefer-offline), else the registry. In the e2e project: it tests the package end to end, and the unit
+// project stays quick.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-const repo = resolve(import.meta.dirname, '../..')
+const repo = resolve(import.meta.dirname, '..')
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-pack-'))
 const app = join(dir, 'user')
 const KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
