@@ -34,6 +34,8 @@ export default defineConfig({
         test: {
           name: 'gpu',
           include: ['src/**/*.gpu.test.ts'],
+          // After unit, which takes both cores (vitest runs projects of one group side by side).
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           browser: {
             enabled: true,
@@ -58,7 +60,7 @@ export default defineConfig({
           setupFiles: ['e2e/failures.ts'],
           // After unit and gpu, one file at a time: a swarm test runs four Chromium tabs that train and
           // re-check each other, and on a 2-core machine other suites beside it starve its rounds.
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

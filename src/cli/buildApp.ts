@@ -10,7 +10,7 @@ import { resolveChain } from '../chain/config.ts'
 import { APP_SETTINGS } from '../../scripts/appSettings.mjs'
 import type { Deployments } from './deploy.ts'
 import { flag } from './args.ts'
-import { UsageError } from '../errors/cli.ts'
+import { BuildAppError, UsageError } from '../errors/cli.ts'
 
 export type AppSettings = Partial<Record<(typeof APP_SETTINGS)[number], string>>
 
@@ -26,7 +26,7 @@ export const APP_HEADERS = {
  * a setting's placeholder (it was not built by prebuild.mjs) or if one is left over.
  */
 export function fillApp(from: string, to: string, settings: AppSettings): Record<string, number> {
-  if (!existsSync(join(from, 'index.html'))) throw new Error(`no app template in ${from}`)
+  if (!existsSync(join(from, 'index.html'))) throw new BuildAppError(`no app template in ${from}`)
   cpSync(from, to, { recursive: true })
   const found = Object.fromEntries(APP_SETTINGS.map((n) => [n, 0]))
   const pattern = /(["'`])__LOCKSTEP_(VITE_[A-Z_]+)__\1/g
@@ -44,14 +44,15 @@ export function fillApp(from: string, to: string, settings: AppSettings): Record
           return v === undefined ? 'void 0' : JSON.stringify(v)
         })
         if (filled.includes('__LOCKSTEP_'))
-          throw new Error(`${p}: a placeholder is left that build-app does not know`)
+          throw new BuildAppError(`${p}: a placeholder is left that build-app does not know`)
         writeFileSync(p, filled)
       }
     }
   }
   walk(to)
   const missing = APP_SETTINGS.filter((n) => found[n] === 0)
-  if (missing.length) throw new Error(`the app template has no place for ${missing.join(', ')}: rebuild it`)
+  if (missing.length)
+    throw new BuildAppError(`the app template has no place for ${missing.join(', ')}: rebuild it`)
   writeFileSync(
     join(to, '_headers'),
     `/*\n${Object.entries(APP_HEADERS)
@@ -100,7 +101,7 @@ function clearOut(out: string): void {
   const entries = readdirSync(out)
   const earlier = entries.includes('index.html') && entries.includes('assets')
   if (entries.length && !earlier)
-    throw new Error(`${out} is not empty and holds no earlier build: name another --out`)
+    throw new BuildAppError(`${out} is not empty and holds no earlier build: name another --out`)
   rmSync(out, { recursive: true, force: true })
 }
 

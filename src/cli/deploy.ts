@@ -11,7 +11,7 @@ import { receiptRegistryAbi, receiptRegistryBytecode } from '../chain/contracts/
 import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/SwarmRegistry.ts'
 import { flag } from './args.ts'
 import { decryptKeystore } from './keystore.ts'
-import { UsageError } from '../errors/cli.ts'
+import { DeployError, UsageError } from '../errors/cli.ts'
 
 /** Compiled contracts by name; a contract added to CONTRACTS (scripts/deploy.mjs) is added here too. */
 const artifacts = {
@@ -30,7 +30,7 @@ export interface Deployments {
 /** A password typed on the terminal without echo. */
 function askHidden(prompt: string): Promise<string> {
   if (!process.stdin.isTTY)
-    throw new Error('no terminal to ask the keystore password on: set LOCKSTEP_KEYSTORE_PASSWORD')
+    throw new DeployError('no terminal to ask the keystore password on: set LOCKSTEP_KEYSTORE_PASSWORD')
   process.stderr.write(prompt)
   const muted = new Writable({ write: (_chunk, _enc, done) => done() })
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
@@ -51,7 +51,8 @@ async function deployerKey(args: string[]): Promise<Hex> {
   }
   const key = process.env.LOCKSTEP_DEPLOY_KEY
   if (!key) throw new UsageError('no key: set LOCKSTEP_DEPLOY_KEY or pass --keystore FILE')
-  if (!isHex(key) || key.length !== 66) throw new Error('LOCKSTEP_DEPLOY_KEY must be 0x and 64 hex digits')
+  if (!isHex(key) || key.length !== 66)
+    throw new DeployError('LOCKSTEP_DEPLOY_KEY must be 0x and 64 hex digits')
   return key
 }
 
@@ -59,7 +60,7 @@ function readDeployments(file: string, chainId: number): Deployments | undefined
   if (!existsSync(file)) return undefined
   const d = JSON.parse(readFileSync(file, 'utf8')) as Deployments
   if (d.chainId !== chainId)
-    throw new Error(`${file} records chain ${d.chainId}, not ${chainId}: name another --out`)
+    throw new DeployError(`${file} records chain ${d.chainId}, not ${chainId}: name another --out`)
   return d
 }
 

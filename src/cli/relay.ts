@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { startRelay } from '../../scripts/relay.mjs'
 import { flag, flags } from './args.ts'
 import { prometheusText } from './metrics.ts'
-import { UsageError } from '../errors/cli.ts'
+import { RelayStartError, UsageError } from '../errors/cli.ts'
 
 function port(args: string[], name: string, fallback: number): number {
   const v = Number(flag(args, name) ?? fallback)
@@ -21,7 +21,8 @@ function port(args: string[], name: string, fallback: number): number {
 function readIdentity(file: string): Uint8Array | undefined {
   if (!existsSync(file)) return undefined
   const text = readFileSync(file, 'utf8').trim()
-  if (!/^[0-9a-f]+$/i.test(text)) throw new Error(`${file} is not a relay identity (hex of a libp2p key)`)
+  if (!/^[0-9a-f]+$/i.test(text))
+    throw new RelayStartError(`${file} is not a relay identity (hex of a libp2p key)`)
   return new Uint8Array(Buffer.from(text, 'hex'))
 }
 
@@ -71,9 +72,12 @@ export async function relayCommand(args: string[]): Promise<number> {
     metrics = await serveMetrics(() => prometheusText(relay.metrics(), startedAt), metricsPort, metricsHost)
   } catch (e) {
     await relay.stop()
-    throw new Error(`metrics on ${metricsHost}:${metricsPort}: ${e instanceof Error ? e.message : e}`, {
-      cause: e,
-    })
+    throw new RelayStartError(
+      `metrics on ${metricsHost}:${metricsPort}: ${e instanceof Error ? e.message : e}`,
+      {
+        cause: e,
+      },
+    )
   }
   const metricsAt = `http://${metricsHost}:${(metrics.address() as AddressInfo).port}/metrics`
   console.log(`relay ${relay.peerId} listening on /ip4/${host}/tcp/${relay.port}/ws`)

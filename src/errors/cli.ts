@@ -27,3 +27,23 @@ export class CheckpointFolderError extends BaseError {
 export class DawnUnavailableError extends BaseError {
   override name = 'DawnUnavailableError'
 }
+
+/** A key file `lockstep deploy` cannot open: not a v3 keystore, an unsupported cipher or KDF, a wrong password. */
+export class KeystoreError extends BaseError {
+  override name = 'KeystoreError'
+}
+
+/** `lockstep deploy` cannot go on: no usable key, or an addresses file from another chain. */
+export class DeployError extends BaseError {
+  override name = 'DeployError'
+}
+
+/** `lockstep build-app` cannot fill in the app: no template, a template it does not know, a folder in the way. */
+export class BuildAppError extends BaseError {
+  override name = 'BuildAppError'
+}
+
+/** `lockstep relay` cannot start: an identity file that is not one, a metrics port that is taken. */
+export class RelayStartError extends BaseError {
+  override name = 'RelayStartError'
+}

@@ -137,18 +137,6 @@ export function f32FromBits(bits: number): number {
   return scratch[0]
 }
 
-/** The fixed-point sum of f32 values, as a (f32-valued) number. */
-export function fixedSum(values: Float32Array): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length)
-  return f32FromBits(fixedToF32Bits(fixedAccumulate(bits)))
-}
-
-/** The fixed-point mean (one rounding) of f32 values; n must be at least 1. */
-export function fixedMean(values: Float32Array): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length)
-  return f32FromBits(fixedDivToF32Bits(fixedAccumulate(bits), values.length))
-}
-
 /** A u32 whose unsigned order is the f32 order (-0 < +0); NaNs land beyond the infinities. */
 export function orderKey(bits: number): number {
   return (bits ^ (bits >>> 31 ? 0xffffffff : 0x80000000)) >>> 0

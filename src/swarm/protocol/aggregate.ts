@@ -2,12 +2,10 @@
 // (parameters and both AdamW moments), summed in float64 in a fixed order and rounded once to f32.
 // IEEE-754 double addition and division are correctly rounded in every JavaScript engine, so the same
 // inputs in the same order give the same bits on every peer: the round's model hash is agreed.
-import { BaseError } from '../../errors/base.ts'
-import type { Checkpoint } from '../../train/trainer.ts'
+import { AggregationError } from '../../errors/swarm.ts'
 
-export class AggregationError extends BaseError {
-  override name = 'AggregationError'
-}
+export { AggregationError }
+import type { Checkpoint } from '../../train/trainer.ts'
 
 /**
  * Averages `updates`, which must be in the agreed order (the decide message's, by peer id). The result

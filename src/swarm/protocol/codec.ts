@@ -5,18 +5,15 @@
 // config's parameters and AdamW moments in canonical order, and trailing bytes are refused.
 import canonicalize from 'canonicalize'
 import { keccak256, type Hex } from 'viem'
-import { BaseError } from '../../errors/base.ts'
+import { CheckpointFormatError } from '../../errors/swarm.ts'
+
+export { CheckpointFormatError }
 import { paramSpecs } from '../../train/gpt.ts'
 import { checkTrainConfig, type Checkpoint, type TrainConfig } from '../../train/trainer.ts'
 
 const MAGIC = [0x4c, 0x53, 0x43, 0x50] // "LSCP"
 const VERSION = 1
 const MAX_CONFIG_BYTES = 4096
-
-/** Bytes that are not a well-formed checkpoint for their own config. */
-export class CheckpointFormatError extends BaseError {
-  override name = 'CheckpointFormatError'
-}
 
 /** The names and shapes a checkpoint for `config` holds, in the canonical order of state.ts. */
 export function checkpointLayout(config: TrainConfig): { name: string; shape: number[] }[] {

@@ -13,6 +13,7 @@ import { batchSeed, draw, leaderOrder } from './params.ts'
 import type { RoundContext } from './context.ts'
 import type { RoundMessages } from './store.ts'
 import { judgeFault } from './verify.ts'
+import { SwarmProtocolError } from '../../errors/swarm.ts'
 
 /** One peer's view of one round, shared by its check loop and its decision. */
 export interface RoundView {
@@ -178,7 +179,7 @@ export async function agree(v: RoundView): Promise<{ d: Decide; from: string } |
   const tClosed = ctx.clock.now()
   const verdicts = new Map<string, Promise<boolean>>()
   for (;;) {
-    if (!ctx.running) throw new Error('Stopped.')
+    if (!ctx.running) throw new SwarmProtocolError('Stopped.')
     const peers = connected(ctx)
     // A peer that only follows holds too little to rank by commits: any decision on its start is a
     // candidate, and it re-executes whatever it has not seen checked.

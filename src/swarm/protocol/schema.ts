@@ -1,11 +1,9 @@
 // A few schema combinators: parse untrusted JSON into typed values or throw a SchemaError naming the
 // path. Every gossip message goes through one of these before any field of it is used.
 import { isHex, type Hex } from 'viem'
-import { BaseError } from '../../errors/base.ts'
+import { SchemaError } from '../../errors/swarm.ts'
 
-export class SchemaError extends BaseError {
-  override name = 'SchemaError'
-}
+export { SchemaError }
 
 export type Schema<T> = (v: unknown, path: string) => T
 

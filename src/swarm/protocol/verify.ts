@@ -21,6 +21,7 @@ import type { SwarmCompute } from './compute.ts'
 import type { Commit, Fault } from './messages.ts'
 import { roundConfig, runId, type SwarmParams } from './params.ts'
 import { configDifference } from '../../train/configDiff.ts'
+import { SwarmProtocolError } from '../../errors/swarm.ts'
 
 export interface VerifyContext {
   params: SwarmParams
@@ -193,6 +194,6 @@ async function faultProblem(
     return 'no blob for a step after the start'
   const failed = (await validateTrainingReceipt(fault.checker, ctx.params.target)).filter((x) => !x.ok)
   if (failed.length && failed.every((x) => x.name === 'kernels'))
-    throw new Error('the receipts name kernels this peer does not run') // version skew proves nothing
+    throw new SwarmProtocolError('The receipts name kernels this peer does not run.') // version skew proves nothing
   return failed.length ? `checker receipt: ${failed.map((x) => x.name).join(', ')}` : null
 }

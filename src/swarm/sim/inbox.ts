@@ -7,6 +7,7 @@ import type { SwarmCompute } from '../protocol/compute.ts'
 import { SwarmPeer } from '../protocol/peer.ts'
 import type { SwarmMessage, SwarmNet } from '../types.ts'
 import { testSigner } from './swarm.ts'
+import { TestNetError } from '../../errors/swarm.ts'
 
 export interface Inbox {
   peer: SwarmPeer
@@ -32,7 +33,7 @@ export async function inboxPeer(
       return () => {}
     },
     fetchBlob: async () => {
-      throw new Error('this test network serves no blobs')
+      throw new TestNetError('This test network serves no blobs.')
     },
     provideBlobs: () => {},
     peers: () => [],

@@ -10,6 +10,7 @@ import { mulberry32 } from '../../util/random.ts'
 import { MAX_GOSSIP_BYTES } from '../net/config.ts'
 import { realClock, type Clock } from '../protocol/clock.ts'
 import type { SwarmMessage, SwarmNet } from '../types.ts'
+import { TestNetError } from '../../errors/swarm.ts'
 
 export interface MemoryNetworkOptions {
   /** One-way delay of every message and of a blob's first byte, in ms. */
@@ -57,7 +58,7 @@ export class MemoryNetwork {
 
   /** A new node on this network. */
   join(id: string): MemoryNet {
-    if (this.#nodes.has(id)) throw new Error(`A node ${id} is already on this network.`)
+    if (this.#nodes.has(id)) throw new TestNetError(`A node ${id} is already on this network.`)
     const node = new MemoryNet(id, this)
     this.#nodes.set(id, node)
     return node

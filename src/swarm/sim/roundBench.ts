@@ -11,6 +11,7 @@ import { RoundStore } from '../protocol/store.ts'
 import { Waits } from '../protocol/wait.ts'
 import { VirtualClock } from './clock.ts'
 import { testSigner } from './swarm.ts'
+import { TestNetError } from '../../errors/swarm.ts'
 
 export interface RoundBench {
   ctx: RoundContext
@@ -63,7 +64,7 @@ export function roundBench(
     nextSeq: () => (seq = Math.max(clock.now(), seq + 1)),
     async fetchCheckpoint(hash) {
       const bytes = store.blob(hash)
-      if (!bytes) throw new Error(`no blob ${hash} here`)
+      if (!bytes) throw new TestNetError(`No blob ${hash} here.`)
       return decodeCheckpoint(bytes, maxCheckpointBytes(params))
     },
     keep: (c) => store.keep(c, round),

@@ -3,8 +3,8 @@
 // learning problem (a byte-bigram language model on the real corpus, trained by each peer on its own
 // batches and averaged every H steps, against synchronous all-reduce of every step's gradient). What is
 // modelled: the network (latency per hop, per-peer bandwidth, gossipsub fan-out) and per-peer speed.
-import { splitCorpus } from '../../train/data.ts'
 import { mulberry32 } from '../../util/random.ts'
+import { KJV_PENTATEUCH, splitBy } from '../../train/corpus.ts'
 
 export interface NetModel {
   /** One-way latency per hop, ms. */
@@ -92,7 +92,7 @@ export function learningCurve(
   corpus: Uint8Array,
   o: { peers: number; rounds: number; H: number; batch: number; lr: number; mode: 'swarm' | 'allreduce' },
 ): number[] {
-  const { train, val } = splitCorpus(corpus, 0.1)
+  const { train, val } = splitBy(KJV_PENTATEUCH, corpus)
   const V = 256
   const table = new Float32Array(V * V)
   const evalBytes = val.subarray(0, 20_000)

@@ -3,7 +3,6 @@
 // Used by the protocol's tests and by the simulator's real-protocol mode.
 import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { sha256Hex } from '../../util/hash.ts'
 import { cpuBackend } from '../../train/cpu.ts'
 import { defaultTrainConfig } from '../../train/trainer.ts'
 import type { GptConfig } from '../../train/gpt.ts'
@@ -13,6 +12,7 @@ import type { SwarmParams } from '../protocol/params.ts'
 import { SwarmPeer, type SwarmPeerOptions } from '../protocol/peer.ts'
 import type { RoundResult } from '../protocol/round.ts'
 import { MemoryNetwork } from './memnet.ts'
+import { KJV_PENTATEUCH, describeCorpus } from '../../train/corpus.ts'
 
 export { byzantineCompute } from '../protocol/cheat.ts'
 
@@ -26,7 +26,8 @@ export async function swarmParams(
   return {
     config: defaultTrainConfig(MICRO, { steps: 1000, batch: 2, lr: 1e-2, warmup: 0 }),
     stepsPerRound: 2,
-    data: { name: 'kjv-pentateuch', sha256: await sha256Hex(corpus), valFraction: 0.1 },
+    // The shipped corpus's name and split, with these bytes' own hash (one descriptor: src/train/corpus.ts).
+    data: await describeCorpus(KJV_PENTATEUCH.name, corpus, KJV_PENTATEUCH.valFraction),
     target: { chainId: 31337, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' },
     checkers: 8,
     checkSteps: 2,

@@ -17,8 +17,6 @@ export interface TeachSwarmOptions {
   latencyMs: number
 }
 
-export const TEACH_SWARM_DEFAULTS: TeachSwarmOptions = { peers: 4, stepsPerRound: 1, latencyMs: 20 }
-
 export type TeachSwarmEvent =
   | {
       kind: 'round'
