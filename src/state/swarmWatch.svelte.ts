@@ -47,9 +47,6 @@ export class SwarmWatch {
       joined.net.subscribe(topic, (m) => this.#onMessage(m.from, m.data))
       this.#timer = setInterval(() => {
         const s = joined.status()
-        // Peers that committed to the latest round: this node connects to the relay only, and hears the
-        // swarm's gossip through it.
-        this.peers = [...this.#losses.values()].filter((l) => l.round === this.round).length
         if (s.relay === 'unreachable') this.status = 'unreachable'
         else if (s.relay === 'connecting') this.status = 'connecting'
         else if (!this.#heard) this.status = 'listening'
@@ -82,6 +79,9 @@ export class SwarmWatch {
         .map((l) => l.loss)
         .sort((a, b) => a - b)
       if (losses.length) this.loss = losses[Math.floor(losses.length / 2)]
+      // Peers that committed to the decided round (this node connects to the relay only and hears the
+      // swarm's gossip through it). Counted now: a sender's next commit replaces this one.
+      this.peers = losses.length
     }
   }
 
