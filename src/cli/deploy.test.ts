@@ -1,7 +1,7 @@
 // `lockstep deploy` against a fresh anvil: the key from the environment or a keystore (never a flag),
 // addresses written as they land, a rerun that deploys nothing twice, and the refusals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
+import { lockstep } from './testing.ts'
 import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,9 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'lockstep-deploy-'))
 let chain: Awaited<ReturnType<typeof startAnvil>>
 
 const deploy = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['bin/lockstep.mjs', 'deploy', '--rpc', chain.rpcUrl, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, LOCKSTEP_DEPLOY_KEY: '', LOCKSTEP_KEYSTORE_PASSWORD: '', ...env },
+  lockstep(['deploy', '--rpc', chain.rpcUrl, ...args], {
+    env: { LOCKSTEP_DEPLOY_KEY: '', LOCKSTEP_KEYSTORE_PASSWORD: '', ...env },
   })
 
 beforeAll(async () => {
@@ -30,7 +29,7 @@ afterAll(() => chain?.stop())
 describe('lockstep deploy', () => {
   it('deploys the registries from $LOCKSTEP_DEPLOY_KEY, records them, and skips them on a rerun', async () => {
     const out = join(dir, 'deployments.json')
-    const first = deploy(['--out', out, '--chain-id', '31338'], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
+    const first = await deploy(['--out', out, '--chain-id', '31338'], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
     expect(first.stderr).toBe('')
     expect(first.status).toBe(0)
     const d = JSON.parse(readFileSync(out, 'utf8'))
@@ -48,14 +47,14 @@ describe('lockstep deploy', () => {
     expect(none).toMatchObject({ timestamp: 0n })
 
     const nonce = await client.getTransactionCount({ address: d.deployer })
-    const again = deploy(['--out', out], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
+    const again = await deploy(['--out', out], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
     expect(again.status).toBe(0)
     expect(again.stdout.match(/already deployed/g)).toHaveLength(2)
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(d)
     expect(await client.getTransactionCount({ address: d.deployer })).toBe(nonce)
   }, 60_000)
 
-  it('takes the key from a keystore with its password from the environment', () => {
+  it('takes the key from a keystore with its password from the environment', async () => {
     const salt = randomBytes(32)
     const iv = randomBytes(16)
     const dk = pbkdf2Sync('pw', salt, 1024, 32, 'sha256')
@@ -77,25 +76,27 @@ describe('lockstep deploy', () => {
       }),
     )
     const out = join(dir, 'from-keystore.json')
-    const wrong = deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'nope' })
+    const wrong = await deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'nope' })
     expect(wrong.stderr).toContain('wrong password')
     expect(wrong.status).toBe(1)
-    const r = deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'pw' })
+    const r = await deploy(['--keystore', keystore, '--out', out], { LOCKSTEP_KEYSTORE_PASSWORD: 'pw' })
     expect(r.status).toBe(0)
     expect(JSON.parse(readFileSync(out, 'utf8')).deployer).toBe('0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC')
   }, 60_000)
 
-  it('refuses a key flag, a missing key, the wrong chain and an account with no funds', () => {
-    const flagged = deploy(['--key', KEY_1])
+  it('refuses a key flag, a missing key, the wrong chain and an account with no funds', async () => {
+    const flagged = await deploy(['--key', KEY_1])
     expect(flagged.stderr).toContain('deploy takes no --key')
     expect(flagged.status).toBe(2)
-    expect(deploy([]).status).toBe(2)
-    const elsewhere = deploy(['--chain-id', '1', '--out', join(dir, 'x.json')], {
+    expect((await deploy([])).status).toBe(2)
+    const elsewhere = await deploy(['--chain-id', '1', '--out', join(dir, 'x.json')], {
       LOCKSTEP_DEPLOY_KEY: KEY_1,
     })
     expect(elsewhere.stderr).toContain('serves chain 31338, not 1')
     expect(elsewhere.status).toBe(1)
-    const poor = deploy(['--out', join(dir, 'poor.json')], { LOCKSTEP_DEPLOY_KEY: `0x${'42'.repeat(32)}` })
+    const poor = await deploy(['--out', join(dir, 'poor.json')], {
+      LOCKSTEP_DEPLOY_KEY: `0x${'42'.repeat(32)}`,
+    })
     expect(poor.stderr).toContain('has nothing to pay gas with')
     expect(poor.status).toBe(1)
   }, 60_000)

@@ -17,14 +17,15 @@ const TIME = '/usr/bin/time'
 /** Runs bin/lockstep.mjs with `args`; killed after `limitMs` when given. */
 export function lockstep(
   args: string[],
-  options: { limitMs?: number; measure?: boolean } = {},
+  options: { limitMs?: number; measure?: boolean; env?: Record<string, string> } = {},
 ): Promise<Run> {
   const cmd = [process.execPath, 'bin/lockstep.mjs', ...args]
   const measured = !!options.measure && existsSync(TIME)
   // Detached: its own process group, so a kill takes GNU time's child with it.
+  const spawnOptions = { detached: true, env: { ...process.env, ...options.env } }
   const child = measured
-    ? spawn(TIME, ['-f', 'PEAK %M', ...cmd], { detached: true })
-    : spawn(cmd[0], cmd.slice(1), { detached: true })
+    ? spawn(TIME, ['-f', 'PEAK %M', ...cmd], spawnOptions)
+    : spawn(cmd[0], cmd.slice(1), spawnOptions)
   const t0 = performance.now()
   let stdout = ''
   let stderr = ''

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { lockstep } from '../cli/testing.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { initParams, type GptConfig } from '../train/gpt.ts'
 import { exportOnnx } from '../train/onnx.ts'
@@ -44,13 +44,12 @@ describe('inference receipts', () => {
     ).toEqual(['chain'])
   })
 
-  it('the CLI signs with --key, verifies by re-execution, and names a failed check', () => {
+  it('the CLI signs with --key, verifies by re-execution, and names a failed check', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-cli-'))
     writeFileSync(join(dir, 'm.onnx'), model)
     writeFileSync(join(dir, 'x.json'), JSON.stringify(inputs))
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['bin/lockstep.mjs', ...args], { encoding: 'utf8' })
-    const made = cli(
+    const cli = (...args: string[]) => lockstep(args)
+    const made = await cli(
       'infer',
       '--model',
       join(dir, 'm.onnx'),
@@ -64,7 +63,14 @@ describe('inference receipts', () => {
     expect(made.stderr).toBe('')
     expect(made.status).toBe(0)
     // The receipt's file: URI is never read (a receipt could name /dev/zero): the model is passed explicitly.
-    const ok = cli('verify', join(dir, 'r.json'), '--signer', account.address, '--model', join(dir, 'm.onnx'))
+    const ok = await cli(
+      'verify',
+      join(dir, 'r.json'),
+      '--signer',
+      account.address,
+      '--model',
+      join(dir, 'm.onnx'),
+    )
     expect(ok.stdout).toContain(
       'OK: signed by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266; outputs re-executed and equal',
     )
@@ -73,10 +79,10 @@ describe('inference receipts', () => {
     const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))
     r.body.outputs.logits.data[0] += 1
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(r))
-    const bad = cli('verify', join(dir, 'bad.json'))
+    const bad = await cli('verify', join(dir, 'bad.json'))
     expect(bad.status).toBe(1)
     expect(bad.stdout).toContain('FAILED: output hash, receipt hash')
-    expect(cli('verify').status).toBe(2)
+    expect((await cli('verify')).status).toBe(2)
   }, 60_000)
 })
 
