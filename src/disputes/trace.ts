@@ -2,10 +2,11 @@
 // input and output tensors, keeping the values so a referee can recompute any single operator.
 // Two parties' traces of the same step can then be bisected to the first operator they disagree on.
 // Every kernel of the op modules (src/ops/) is traced and recomputed through its module's trace entry.
-import { concat, keccak256, toBytes, type Hex } from 'viem'
+import { keccak256, toBytes, type Hex } from 'viem'
 import { TraceError } from '../errors/dispute.ts'
 import type { Backend, BackendCore, Kernels } from '../ops/op.ts'
 import { KERNELS, type AnyKernel } from '../ops/registry.ts'
+import { keccak256Hex } from '../util/keccak.ts'
 
 export interface OpRecord {
   index: number
@@ -26,7 +27,7 @@ export function tensorHash(v: TensorValue): Hex {
   const view = new DataView(header.buffer)
   view.setUint32(0, v.shape.length, true)
   v.shape.forEach((d, i) => view.setUint32(4 * (i + 1), d, true))
-  return keccak256(concat([header, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength)]))
+  return keccak256Hex([header, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength)])
 }
 
 const scalarHash = (x: number) =>

@@ -3,7 +3,17 @@ import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
 import { withPrelude } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
-import { BLOCK, MAX_K, NONFINITE, SPAN, quantize, quantizeRef, type VectorLayout } from './quantize.ts'
+import {
+  BLOCK,
+  MAX_K,
+  NONFINITE,
+  SPAN,
+  quantize,
+  quantizeLanes,
+  type Q15Lanes,
+  type VectorLayout,
+} from './quantize.ts'
+import { matmulSimd } from './matmulSimd.ts'
 import { roundScaledToF32 } from './wide.ts'
 
 export interface MatmulOptions {
@@ -21,6 +31,8 @@ export interface MatmulOptions {
    * workgroup memory are emulated). Same bits either way; default: the faster one for the adapter.
    */
   variant?: 'tiled' | 'naive'
+  /** CPU reference only: false takes the JavaScript loop even where WebAssembly SIMD exists (same bits). */
+  simd?: boolean
 }
 
 /** The matmul kernel that runs fastest on this adapter (measured: docs/benchmarks.md). */
@@ -81,7 +93,16 @@ export function planMatmul(
   return { batch, m, n, k, a, b, outShape }
 }
 
-/** The CPU reference: the same quantisation and exact integer sums, rounded once. */
+// 2^s for the block shifts 0..2·SPAN, and 2^e for the final scale (e = EmaxA + EmaxB - 296).
+const SHIFT_SCALE = Float64Array.from({ length: 2 * SPAN + 1 }, (_, s) => 2 ** s)
+const SCALE_BIAS = 272 + 2 * SPAN
+const SCALE = Float64Array.from({ length: 2 * 255 }, (_, t) => 2 ** (t - SCALE_BIAS))
+
+/**
+ * The CPU reference: the same quantisation and exact integer sums, rounded once. Runs in
+ * WebAssembly SIMD where the runtime has it (matmulSimd.ts), else in the loop below; both give
+ * these bits, which src/kernels/matmul.oracle.test.ts checks against a plain transcription.
+ */
 export function matmulRef(
   a: Float32Array,
   aShape: readonly number[],
@@ -90,58 +111,69 @@ export function matmulRef(
   opts: MatmulOptions = {},
 ): Float32Array {
   const plan = planMatmul(aShape, bShape, opts)
-  const qa = quantizeRef(a, plan.a)
-  const qb = quantizeRef(b, plan.b)
-  const words = qa.words
-  // Unpack each vector's hi and lo words into int8 lanes (little-endian, as WGSL reads them).
-  const split = (q: typeof qa, v: number) => {
-    const hi = new Uint32Array(words)
-    const lo = new Uint32Array(words)
-    for (let w = 0; w < words; w++) {
-      hi[w] = q.packed[(v * words + w) * 2]
-      lo[w] = q.packed[(v * words + w) * 2 + 1]
+  const qa = quantizeLanes(a, plan.a)
+  const qb = quantizeLanes(b, plan.b)
+  const { m, n } = plan
+  const aShared = plan.a.batch === 1
+  const bShared = plan.b.batch === 1
+  const simd = opts.simd === false ? null : matmulSimd(qa, qb, { batch: plan.batch, m, n, aShared, bShared })
+  if (simd && simd.wide.length === 0) return simd.out
+  const dot = exactDot(qa, qb, plan.k)
+  if (simd) {
+    for (const o of simd.wide) {
+      const bz = Math.floor(o / (m * n))
+      const r = Math.floor(o / n) % m
+      simd.out[o] = dot((aShared ? 0 : bz * m) + r, (bShared ? 0 : bz * n) + (o % n))
     }
-    return { hi: new Int8Array(hi.buffer), lo: new Int8Array(lo.buffer) }
+    return simd.out
   }
-  const rowsA = Array.from({ length: plan.a.batch * plan.m }, (_, v) => split(qa, v))
-  const colsB = Array.from({ length: plan.b.batch * plan.n }, (_, v) => split(qb, v))
-  const blocks = words / 8
-  const stride = blocks + 1
-  const out = new Float32Array(plan.batch * plan.m * plan.n)
-  const byShift = new Float64Array(2 * SPAN + 1)
-  for (let bz = 0; bz < plan.batch; bz++) {
-    for (let r = 0; r < plan.m; r++) {
-      const va = (plan.a.batch === 1 ? 0 : bz) * plan.m + r
-      const { hi: ah, lo: al } = rowsA[va]
-      const topA = qa.exps[va * stride]
-      for (let c = 0; c < plan.n; c++) {
-        const vb = (plan.b.batch === 1 ? 0 : bz) * plan.n + c
-        const { hi: bh, lo: bl } = colsB[vb]
-        const topB = qb.exps[vb * stride]
-        const o = (bz * plan.m + r) * plan.n + c
-        if (topA === NONFINITE || topB === NONFINITE) {
-          out[o] = NaN
-          continue
-        }
-        // p_j · 2^(oA_j + oB_j) summed exactly: per shift in doubles (|Σ p_j| < 2^37), then BigInt.
-        byShift.fill(0)
-        for (let blk = 0; blk < blocks; blk++) {
-          let hh = 0
-          let mx = 0
-          for (let k = blk * BLOCK; k < (blk + 1) * BLOCK; k++) {
-            hh += ah[k] * bh[k]
-            mx += ah[k] * bl[k] + al[k] * bh[k]
-          }
-          byShift[qa.exps[va * stride + 1 + blk] + qb.exps[vb * stride + 1 + blk]] += hh * 256 + mx
-        }
-        let acc = 0n
-        for (let shift = 0; shift <= 2 * SPAN; shift++)
-          if (byShift[shift]) acc += BigInt(byShift[shift]) << BigInt(shift)
-        out[o] = roundScaledToF32(acc, topA + topB - 272 - 2 * SPAN)
-      }
-    }
-  }
+  const out = new Float32Array(plan.batch * m * n)
+  for (let bz = 0; bz < plan.batch; bz++)
+    for (let r = 0; r < m; r++)
+      for (let c = 0; c < n; c++)
+        out[(bz * m + r) * n + c] = dot((aShared ? 0 : bz * m) + r, (bShared ? 0 : bz * n) + c)
   return out
+}
+
+/**
+ * One output of vector va of A by vector vb of B. Per block, the shader's Σ hi·hi·256 + hi·lo + lo·hi
+ * is summed as Σ hiA·qB + loA·hiB (qB = hiB·256 + loB, the same integer); the block sums, scaled by
+ * 2^(oA_j + oB_j), are added in a double while their magnitudes stay below 2^52 (every partial sum
+ * is then an exact integer), else in BigInt.
+ */
+function exactDot(qa: Q15Lanes, qb: Q15Lanes, k: number): (va: number, vb: number) => number {
+  const span = qa.span
+  const blocks = span / BLOCK
+  const stride = blocks + 1
+  const { hi: ah, lo: al, exps: ea } = qa
+  const { hi: bh, exps: eb } = qb
+  const bq = new Int32Array(bh.length)
+  for (let i = 0; i < bq.length; i++) bq[i] = bh[i] * 256 + qb.lo[i]
+  const blockSums = new Float64Array(blocks)
+  return (va, vb) => {
+    const topA = ea[va * stride]
+    const topB = eb[vb * stride]
+    if (topA === NONFINITE || topB === NONFINITE) return NaN
+    const rowA = va * span
+    const colB = vb * span
+    let acc = 0
+    let bound = 0
+    for (let blk = 0; blk < blocks; blk++) {
+      // |s| < 32 · (2^6 · 2^14 + 2^7 · 2^6) < 2^26: exact. Lanes past K are zero: skipped.
+      let s = 0
+      const end = Math.min((blk + 1) * BLOCK, k)
+      for (let i = blk * BLOCK; i < end; i++) s += ah[rowA + i] * bq[colB + i] + al[rowA + i] * bh[colB + i]
+      const scaled = s * SHIFT_SCALE[ea[va * stride + 1 + blk] + eb[vb * stride + 1 + blk]]
+      blockSums[blk] = scaled
+      acc += scaled
+      bound += Math.abs(scaled)
+    }
+    // acc is exact, and acc · 2^e a double (e >= -294): Math.fround rounds it once, ties to even.
+    if (bound < 2 ** 52) return Math.fround(acc * SCALE[topA + topB])
+    let wide = 0n
+    for (let blk = 0; blk < blocks; blk++) wide += BigInt(blockSums[blk])
+    return roundScaledToF32(wide, topA + topB - SCALE_BIAS)
+  }
 }
 
 /** C = A · B (options for transposes and batches) with the bits of matmulRef on any adapter. */

@@ -46,13 +46,13 @@ export const SPAN = 12
 /** Largest K: keeps Σ(hi·lo + lo·hi) within i32 (|term| <= 2^14 per k). */
 export const MAX_K = 65536
 
-/** RNE(m / 2^sh) for integer m < 2^24 and sh >= 1, as the shader does it. */
+/** RNE(m / 2^sh) for integer m < 2^24 and sh >= 1, as the shader does it (integer ops only). */
 function shiftRne(m: number, sh: number): number {
   if (sh > 24) return 0
-  const q = Math.floor(m / 2 ** sh)
-  const rem = m - q * 2 ** sh
-  const half = 2 ** (sh - 1)
-  return rem > half || (rem === half && q % 2 === 1) ? q + 1 : q
+  const q = m >>> sh
+  const rem = m & ((1 << sh) - 1)
+  const half = 1 << (sh - 1)
+  return rem > half || (rem === half && (q & 1) === 1) ? q + 1 : q
 }
 
 /** Words per vector for K values: whole blocks of 32. */
@@ -60,15 +60,29 @@ export function wordsFor(k: number): number {
   return Math.ceil(k / BLOCK) * (BLOCK / 4)
 }
 
-/** The CPU reference of shaders/quantize.wgsl. */
-export function quantizeRef(x: Float32Array, layout: VectorLayout): Q15Host {
+/**
+ * A bq15 operand unpacked for the CPU: each vector's values q = hi·256 + lo as int32 lanes, K padded
+ * to whole blocks with zeros, and the exponent fields of Q15Host.
+ */
+export interface Q15Lanes {
+  /** Lanes per vector: K rounded up to whole blocks. */
+  span: number
+  /** hi, the top byte of each q (rounded: q = hi·256 + lo with lo in [-128, 127]). */
+  hi: Int32Array
+  lo: Int32Array
+  exps: Uint32Array
+}
+
+/** The quantisation of shaders/quantize.wgsl, as int lanes: what matmulRef multiplies. */
+export function quantizeLanes(x: Float32Array, layout: VectorLayout): Q15Lanes {
   const { batch, rows, k } = layout
-  const words = wordsFor(k)
-  const blocks = words / 8
+  const span = wordsFor(k) * 4
+  const blocks = span / BLOCK
   const vectors = batch * rows
-  const packed = new Uint32Array(vectors * words * 2)
+  const hi = new Int32Array(vectors * span)
+  const lo = new Int32Array(vectors * span)
   const exps = new Uint32Array(vectors * (blocks + 1))
-  const u = new Uint32Array(words * 4)
+  const u = new Uint32Array(k)
   const xb = new Uint32Array(x.buffer, x.byteOffset, x.length)
   for (let v = 0; v < vectors; v++) {
     const base = Math.floor(v / rows) * layout.strideBatch + (v % rows) * layout.strideRow
@@ -81,35 +95,43 @@ export function quantizeRef(x: Float32Array, layout: VectorLayout): Q15Host {
     const finite = top < 0x7f800000
     const floorE = Math.max(emax > SPAN ? emax - SPAN : 1, 1)
     exps[v * (blocks + 1)] = finite ? emax : NONFINITE
+    if (!finite) continue // every lane and block offset stays 0, as the shader writes them
     for (let blk = 0; blk < blocks; blk++) {
+      const end = Math.min(k, (blk + 1) * BLOCK)
       let bmax = 0
-      for (let i = blk * BLOCK; i < Math.min(k, (blk + 1) * BLOCK); i++)
-        bmax = Math.max(bmax, u[i] & 0x7fffffff)
+      for (let i = blk * BLOCK; i < end; i++) bmax = Math.max(bmax, u[i] & 0x7fffffff)
       const eBlock = Math.max(bmax >>> 23, floorE)
-      exps[v * (blocks + 1) + 1 + blk] = finite ? eBlock + SPAN - emax : 0
-      for (let w = blk * 8; w < blk * 8 + 8; w++) {
-        let hi = 0
-        let lo = 0
-        for (let j = 0; j < 4; j++) {
-          const i = w * 4 + j
-          let q = 0
-          if (i < k && finite) {
-            const e = (u[i] >>> 23) & 0xff
-            const frac = u[i] & 0x7fffff
-            q = shiftRne(e === 0 ? frac : frac | 0x800000, eBlock - Math.max(e, 1) + 10)
-            if (u[i] >>> 31) q = -q
-          }
-          const h = (q + 128) >> 8
-          const l = q - h * 256
-          hi |= (h & 0xff) << (8 * j)
-          lo |= (l & 0xff) << (8 * j)
-        }
-        packed[(v * words + w) * 2] = hi >>> 0
-        packed[(v * words + w) * 2 + 1] = lo >>> 0
+      exps[v * (blocks + 1) + 1 + blk] = eBlock + SPAN - emax
+      for (let i = blk * BLOCK; i < end; i++) {
+        const e = (u[i] >>> 23) & 0xff
+        const frac = u[i] & 0x7fffff
+        let q = shiftRne(e === 0 ? frac : frac | 0x800000, eBlock - Math.max(e, 1) + 10)
+        if (u[i] >>> 31) q = -q
+        const h = (q + 128) >> 8
+        hi[v * span + i] = h
+        lo[v * span + i] = q - h * 256
       }
     }
   }
-  return { words, packed, exps }
+  return { span, hi, lo, exps }
+}
+
+/** The CPU reference of shaders/quantize.wgsl: quantizeLanes packed as the shader stores it. */
+export function quantizeRef(x: Float32Array, layout: VectorLayout): Q15Host {
+  const lanes = quantizeLanes(x, layout)
+  const words = lanes.span / 4
+  const packed = new Uint32Array(lanes.hi.length / 2)
+  for (let w = 0; w < lanes.hi.length / 4; w++) {
+    let hi = 0
+    let lo = 0
+    for (let j = 0; j < 4; j++) {
+      hi |= (lanes.hi[w * 4 + j] & 0xff) << (8 * j)
+      lo |= (lanes.lo[w * 4 + j] & 0xff) << (8 * j)
+    }
+    packed[w * 2] = hi >>> 0
+    packed[w * 2 + 1] = lo >>> 0
+  }
+  return { words, packed, exps: lanes.exps }
 }
 
 export function checkLayout(op: string, layout: VectorLayout, elements: number): void {

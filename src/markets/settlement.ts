@@ -3,13 +3,14 @@
 // each outcome's score and the outcome chosen; hashed with hashJson and signed with EIP-712 like
 // every Lockstep receipt, so the anchor queue takes it as it is. Version 2 carries the output hash of
 // inference receipts version 2; version 1 (the old, non-injective hash) is refused.
-import { keccak256, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from '../receipts/training.ts'
 import { infer, RUNTIME } from '../receipts/inference.ts'
 import { kernelsHash } from '../receipts/kernels.ts'
 import { commonChecks } from '../receipts/validate.ts'
 import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
 import { MarketError } from '../errors/market.ts'
+import { keccak256Hex } from '../util/keccak.ts'
 
 export const MARKET_SETTLEMENT = 'lockstep/market-settlement'
 export const SETTLEMENT_VERSION = 2
@@ -60,7 +61,7 @@ export function settle(modelBytes: Uint8Array, market: Market, uri: string): Set
     market,
     rule: RULE,
     inference: {
-      model: { hash: keccak256(modelBytes), uri },
+      model: { hash: keccak256Hex([modelBytes]), uri },
       inputHash: hashJson(inputs),
       outputHash,
       runtime: RUNTIME,
@@ -117,7 +118,7 @@ export async function recheckSettlement(value: unknown, modelBytes: Uint8Array):
   const same = (name: string, got: unknown, want: unknown) =>
     add(name, got === want, String(got), `recomputed ${got}, the settlement says ${want}`)
   add('rule', b.rule === RULE, RULE, `unknown rule ${JSON.stringify(b.rule)}`)
-  same('model', keccak256(modelBytes), b.inference.model.hash)
+  same('model', keccak256Hex([modelBytes]), b.inference.model.hash)
   try {
     const again = settle(modelBytes, b.market, b.inference.model.uri)
     same('input hash', again.inference.inputHash, b.inference.inputHash)

@@ -1,7 +1,7 @@
 // Inference receipts, version 2 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
 // the inputs, the outputs exactly, on the deterministic runtime; signed with EIP-712 by the producer.
 // Version 1 is refused: its output hash was not injective and its −0 outputs could not verify.
-import { isAddress, isHex, keccak256, type Address, type Hex } from 'viem'
+import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
 import { kernelsHash } from './kernels.ts'
@@ -10,6 +10,7 @@ import { parseModel } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
 import { inputsProblem, type HostInput } from '../infer/json.ts'
 import type { InferLimits } from '../infer/plan.ts'
+import { keccak256Hex } from '../util/keccak.ts'
 export const INFERENCE_RECEIPT = 'lockstep/inference-receipt'
 export const INFERENCE_VERSION = 2
 export const RUNTIME = 'lockstep-cpu-reference/1'
@@ -67,7 +68,7 @@ export async function createInferenceReceipt(
   ) as Record<string, HostInput>
   const { outputs, outputHash } = infer(modelBytes, plainInputs)
   const body: InferenceReceiptBody = {
-    model: { hash: keccak256(modelBytes), uri: options.uri },
+    model: { hash: keccak256Hex([modelBytes]), uri: options.uri },
     inputs: plainInputs,
     inputHash: hashJson(plainInputs),
     parameters: {},
@@ -158,7 +159,7 @@ export async function validateInferenceReceipt(
 export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array, limits?: InferLimits): Check[] {
   const problem = structureProblem(r)
   if (problem) return [{ name: 'structure', ok: false, detail: problem }]
-  const modelHash = keccak256(modelBytes)
+  const modelHash = keccak256Hex([modelBytes])
   if (modelHash !== r.body.model.hash)
     return [
       {

@@ -2,7 +2,8 @@
 // leaf(tensor) = keccak256(utf8(name) ‖ 0x00 ‖ u32le(rank) ‖ u32le(dims…) ‖ f32le(values…))
 // state      = keccak256(utf8("lockstep/state/v1") ‖ u64be(step) ‖ leaf_0 ‖ leaf_1 ‖ …), leaves in
 //              the canonical order (parameters, then AdamW m, then v: paramSpecs order each).
-import { concat, keccak256, toBytes, type Hex } from 'viem'
+import { bytesToHex, toBytes, type Hex } from 'viem'
+import { keccak256Parts } from '../util/keccak.ts'
 import { UnsupportedHostError } from '../errors/train.ts'
 
 export interface NamedTensor {
@@ -20,12 +21,12 @@ export function tensorLeaf(t: NamedTensor): Hex {
   const values = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
   if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
     throw new UnsupportedHostError('This computer is big-endian; state hashes need a little-endian host.')
-  return keccak256(concat([toBytes(t.name), new Uint8Array([0]), header, values]))
+  return bytesToHex(keccak256Parts([toBytes(t.name), new Uint8Array([0]), header, values]))
 }
 
 export function stateHash(step: number, tensors: readonly NamedTensor[]): Hex {
   const stepBytes = new Uint8Array(8)
   new DataView(stepBytes.buffer).setBigUint64(0, BigInt(step), false)
   const leaves = tensors.map((t) => toBytes(tensorLeaf(t)))
-  return keccak256(concat([toBytes('lockstep/state/v1'), stepBytes, ...leaves]))
+  return bytesToHex(keccak256Parts([toBytes('lockstep/state/v1'), stepBytes, ...leaves]))
 }

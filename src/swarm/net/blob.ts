@@ -4,9 +4,10 @@
 // The asker never trusts the server: the length is checked against maxBytes before the body arrives,
 // extra bytes abort the stream, and the hash of what arrived must equal the hash asked for.
 import type { Stream } from '@libp2p/interface'
-import { bytesToHex, hexToBytes, keccak256, type Hex } from 'viem'
+import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import { BLOB_CHUNK_BYTES } from './config.ts'
 import { SwarmNetError } from '../../errors/network.ts'
+import { keccak256Hex } from '../../util/keccak.ts'
 
 export const BlobStatus = { Ok: 0, NotFound: 1, TooLarge: 2 } as const
 const REQUEST_BYTES = 36
@@ -100,7 +101,7 @@ export async function requestBlob(
       `the peer closed the stream after ${received} of ${body?.byteLength ?? '?'} bytes`,
       { code: 'protocol' },
     )
-  if (keccak256(body) !== hash.toLowerCase())
+  if (keccak256Hex([body]) !== hash.toLowerCase())
     throw new SwarmNetError(`blob content does not hash to ${hash}`, { code: 'bad-hash' })
   return body
 }

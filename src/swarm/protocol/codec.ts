@@ -4,12 +4,13 @@
 // Decoding trusts nothing: every length is bounded before it is read, the tensors must be exactly the
 // config's parameters and AdamW moments in canonical order, and trailing bytes are refused.
 import canonicalize from 'canonicalize'
-import { keccak256, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { CheckpointFormatError } from '../../errors/swarm.ts'
 
 export { CheckpointFormatError }
 import { paramSpecs } from '../../train/gpt.ts'
 import { checkTrainConfig, type Checkpoint, type TrainConfig } from '../../train/trainer.ts'
+import { keccak256Hex } from '../../util/keccak.ts'
 
 const MAGIC = [0x4c, 0x53, 0x43, 0x50] // "LSCP"
 const VERSION = 1
@@ -55,7 +56,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 }
 
 export function checkpointHash(bytes: Uint8Array): Hex {
-  return keccak256(bytes)
+  return keccak256Hex([bytes])
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, maxBytes: number): Checkpoint {

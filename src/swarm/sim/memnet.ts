@@ -4,13 +4,14 @@
 // both): senders are authenticated, a peer never sees its own messages, gossip is bounded in size, a
 // fetched blob is checked against its hash, and failures are SwarmNetErrors with the same codes. Every
 // delay is on its clock: on a VirtualClock (sim/clock.ts) a swarm over it runs on virtual time.
-import { keccak256, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { SwarmNetError, type SwarmNetErrorCode } from '../../errors/network.ts'
 import { mulberry32 } from '../../util/random.ts'
 import { MAX_GOSSIP_BYTES } from '../net/config.ts'
 import { realClock, type Clock } from '../protocol/clock.ts'
 import type { SwarmMessage, SwarmNet } from '../types.ts'
 import { TestNetError } from '../../errors/swarm.ts'
+import { keccak256Hex } from '../../util/keccak.ts'
 
 export interface MemoryNetworkOptions {
   /** One-way delay of every message and of a blob's first byte, in ms. */
@@ -169,7 +170,7 @@ export class MemoryNet implements SwarmNet {
     })
     if (!net.reachable(this.self, peer))
       throw fail(`peer ${peer} went away during the transfer`, 'unreachable')
-    if (keccak256(blob) !== hash) throw fail(`blob content does not hash to ${hash}`, 'bad-hash')
+    if (keccak256Hex([blob]) !== hash) throw fail(`blob content does not hash to ${hash}`, 'bad-hash')
     net.node(peer)!.traffic.sent += blob.length
     this.traffic.received += blob.length
     return blob.slice()
