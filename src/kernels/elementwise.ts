@@ -16,7 +16,8 @@ export function reluGrad(x: number, g: number): number {
 
 /** sigmoid'(x) = e / (1 + e)^2 with e = e^-|x|: symmetric, and no 1 - sigmoid cancellation. */
 export function sigmoidGrad(x: number, g: number): number {
-  const [y, k] = sf.expParts(sf.neg(sf.abs(x)), 0)
+  const y = sf.expY(sf.neg(sf.abs(x)), 0)
+  const k = sf.more[0]
   const d = sf.add(1, sf.ldexp(y, k))
   return sf.mul(g, sf.ldexp(sf.div(y, sf.mul(d, d)), k))
 }
@@ -24,7 +25,8 @@ export function sigmoidGrad(x: number, g: number): number {
 /** tanh'(x) = 4e / (1 + e)^2 with e = e^-2|x|, for the same reason. */
 export function tanhGrad(x: number, g: number): number {
   const ax = sf.abs(x)
-  const [y, k] = sf.expParts(sf.neg(sf.add(ax, ax)), 0)
+  const y = sf.expY(sf.neg(sf.add(ax, ax)), 0)
+  const k = sf.more[0]
   const d = sf.add(1, sf.ldexp(y, k))
   return sf.mul(g, sf.ldexp(sf.div(y, sf.mul(d, d)), k + 2))
 }
@@ -35,12 +37,17 @@ export function geluTanhGrad(x: number, g: number): number {
   let dy = 1
   if (x <= -11) dy = -0
   else if (x < 10) {
-    const [vh, vl, wh, wl] = sf.geluTanhArg(x)
+    const vh = sf.geluTanhArgV(x)
+    const vl = sf.more[0]
+    const wh = sf.more[1]
+    const wl = sf.more[2]
     const negative = vh < 0
-    const [y, k] = sf.expParts(negative ? vh : sf.neg(vh), negative ? vl : sf.neg(vl))
+    const y = sf.expY(negative ? vh : sf.neg(vh), negative ? vl : sf.neg(vl))
+    const k = sf.more[0]
     const d = sf.add(1, sf.ldexp(y, k))
     // 3v - 2w from the compensated parts: only the last two steps round
-    const [th, tl] = sf.twoSum(sf.add(vh, vh), vh)
+    const th = sf.twoSumS(sf.add(vh, vh), vh)
+    const tl = sf.more[0]
     const xdv = sf.add(sf.sub(th, sf.add(wh, wh)), sf.sub(sf.add(tl, sf.mul(3, vl)), sf.add(wl, wl)))
     const sp = sf.div(y, sf.mul(d, d)) // sigmoid'(v) / 2^k, scaled last so tails round once
     dy = negative
@@ -57,7 +64,8 @@ export function geluErfGrad(x: number, g: number): number {
   if (x <= -14.5) dy = -0
   else if (x < 6) {
     const ax = sf.abs(x)
-    const [y, k] = sf.gaussParts(ax)
+    const y = sf.gaussY(ax)
+    const k = sf.more[0]
     const phi = sf.mul(sf.ldexp(y, k), sf.INV_SQRT_2PI)
     if (ax < 0.75) dy = sf.add(sf.phiSmall(x), sf.mul(x, phi))
     else {

@@ -151,3 +151,33 @@ describe('orderKey', () => {
     for (const x of xs) expect(fromOrderKey(orderKey(bitsOf(x) >>> 0))).toBe(bitsOf(x) >>> 0)
   })
 })
+
+describe('fixedAccumulate sums by binade', () => {
+  // The definition: one fxTerm per value, added in BigInt. fixedAccumulate forms the same total per
+  // binade and in a double where that is provably exact; any input must give the same total.
+  const byTerm = (bits: Uint32Array, eMax: number) => bits.reduce((t, b) => t + fxTerm(b, eMax), 0n)
+  it.each([
+    ['adversarial values', () => adversarialF32(300, 4, { nonFinite: true })],
+    [
+      'one huge value among tiny ones',
+      () => Float32Array.from({ length: 64 }, (_, i) => (i ? 1e-30 * i : 3e38)),
+    ],
+    [
+      'values straddling the resolution',
+      () => Float32Array.from({ length: 200 }, (_, i) => 2 ** (-60 - (i % 40)) * (i % 3 ? 1.37 : -1.11)),
+    ],
+    [
+      '2^24 - 1 in every binade (past the double path)',
+      () =>
+        Float32Array.from(
+          { length: 254 * 3 },
+          (_, i) => (i % 2 ? -1 : 1) * 2 ** ((i % 254) - 126) * (2 - 2 ** -23),
+        ),
+    ],
+  ])('%s', (_name, values) => {
+    const bits = new Uint32Array(values().buffer)
+    const got = fixedAccumulate(bits)
+    expect(got.total).toBe(byTerm(bits, got.eMax))
+    expect(fixedAccumulate(bits, 254).total).toBe(byTerm(bits, 254))
+  })
+})

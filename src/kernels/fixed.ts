@@ -53,9 +53,15 @@ export function fxTerm(bits: number, eMax: number): bigint {
   return bits >>> 31 ? -t : t
 }
 
+// Per exponent field, the signed significands of the terms that land there: Σ ±m with m < 2^24 stays
+// an exact double for up to 2^29 terms, so fixedAccumulate needs BigInt only per binade, not per term.
+const bins = new Float64Array(256)
+const MAX_BINNED = 2 ** 29
+
 /**
  * Sums f32 bit patterns exactly at the fixed-point resolution (two passes, like the shader). A
  * kernel that knows a bound on its terms may fix `eMax` instead (it must be >= every exponent).
+ * The total is Σ fxTerm(bits[i], eMax), formed per binade (above) rather than per term.
  */
 export function fixedAccumulate(bits: ArrayLike<number>, eMax?: number): FixedSum {
   let flags = 0
@@ -67,9 +73,57 @@ export function fixedAccumulate(bits: ArrayLike<number>, eMax?: number): FixedSu
   if (eMax !== undefined && e > eMax)
     throw new RangeError(`fixedAccumulate: a term has exponent ${e} > ${eMax}.`)
   eMax ??= e
-  let total = 0n
-  for (let i = 0; i < bits.length; i++) total += fxTerm(bits[i], eMax)
+  if (bits.length > MAX_BINNED) {
+    let total = 0n
+    for (let i = 0; i < bits.length; i++) total += fxTerm(bits[i], eMax)
+    return { total, eMax, flags }
+  }
+  // Terms at or above the resolution go to their binade's bin; those below it are rounded one by
+  // one (as fxTerm does) into `small`, in units of the resolution: each below 2^23, so exact.
+  let small = 0
+  let lo = 256
+  let hi = -1
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]
+    const ex = (b >>> 23) & 0xff
+    if (ex === 255) continue
+    const m = (b & 0x7fffff) | (ex ? 0x800000 : 0)
+    const e1 = ex || 1
+    const shift = e1 - eMax + FX_GUARD
+    if (shift >= 0) {
+      bins[e1] += b >>> 31 ? -m : m
+      if (e1 < lo) lo = e1
+      if (e1 > hi) hi = e1
+    } else if (shift > -32) {
+      const q = rneShift(m, -shift)
+      small += b >>> 31 ? -q : q
+    }
+  }
+  let total = BigInt(small)
+  if (hi >= 0) {
+    // Σ bins[e]·2^(e - lo) in a double while it provably stays exact, else binade by binade.
+    let sum = 0
+    let bound = 0
+    for (let x = lo; x <= hi; x++) {
+      const t = bins[x] * 2 ** (x - lo)
+      sum += t
+      bound += Math.abs(t)
+    }
+    const base = BigInt(lo - eMax + FX_GUARD)
+    if (bound < 2 ** 53) total += BigInt(sum) << base
+    else for (let x = lo; x <= hi; x++) total += BigInt(bins[x]) << BigInt(x - eMax + FX_GUARD)
+    bins.fill(0, lo, hi + 1)
+  }
   return { total, eMax, flags }
+}
+
+/** RNE(m / 2^s) for an integer m < 2^24 and s >= 1. */
+function rneShift(m: number, s: number): number {
+  if (s > 24) return 0 // m < 2^24 <= half of 2^s
+  const q = m >>> s
+  const rem = m & ((1 << s) - 1)
+  const half = 1 << (s - 1)
+  return rem > half || (rem === half && (q & 1) === 1) ? q + 1 : q
 }
 
 /** The f32 bits (sign clear) nearest to mag·2^lsb, ties to even; see fx_round_mag. */

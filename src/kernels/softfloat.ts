@@ -137,22 +137,35 @@ const LN2_LO = c(0xb95e8083) // -2.12194440e-4
 const EXP_P = coefficients([0x39506967, 0x3ab743ce, 0x3c088908, 0x3d2aa9c1, 0x3e2aaaaa, 0x3f000000])
 
 /**
+ * Second results of the array-free forms below (expY's k, twoProdP's error, geluTanhArgV's other
+ * parts), read by the caller at once. The CPU reference calls these per element: returning tuples
+ * there cost a quarter of a training step in allocation alone.
+ */
+export const more = new Float64Array(3)
+
+/**
  * e^(hi + lo) as [y, k] with the value y * 2^k, y in about [0.7, 1.42]: callers that divide or
  * multiply y before scaling round only once into the subnormal range. `lo` must be tiny next to 1;
  * it is how compensated callers pass the bits of their argument that do not fit in one f32.
  */
 export function expParts(hi: number, lo: number): [number, number] {
+  const y = expY(hi, lo)
+  return [y, more[0]]
+}
+
+/** expParts' y, with k left in more[0]. */
+export function expY(hi: number, lo: number): number {
   const x = min(max(hi, -110), 100) // exp saturates well inside this range; keeps k small
   const k = roundToI32(mul(x, LOG2E))
   const kf = fromI32(k)
   const r = add(sub(sub(x, mul(kf, LN2_HI)), mul(kf, LN2_LO)), lo)
-  const y = add(add(mul(poly(EXP_P, r), mul(r, r)), r), 1)
-  return [y, k]
+  more[0] = k
+  return add(add(mul(poly(EXP_P, r), mul(r, r)), r), 1)
 }
 
 export function exp(x: number): number {
-  const [y, k] = expParts(x, 0)
-  return ldexp(y, k)
+  const y = expY(x, 0)
+  return ldexp(y, more[0])
 }
 
 const SQRT_HALF = c(0x3f3504f3)
@@ -211,7 +224,8 @@ export function tanh(x: number): number {
 
 /** 1 / (1 + e^-x), always through e = e^-|x| <= 1 so neither tail cancels or overflows. */
 export function sigmoid(x: number): number {
-  const [y, k] = expParts(neg(abs(x)), 0)
+  const y = expY(neg(abs(x)), 0)
+  const k = more[0]
   const d = add(1, ldexp(y, k))
   return x < 0 ? ldexp(div(y, d), k) : div(1, d)
 }
@@ -223,25 +237,42 @@ export function rsqrt(x: number): number {
 // ---- Compensated arithmetic: a value carried as an unevaluated sum hi + lo of two f32. ----
 // The GELU tails are e^v with |v| up to ~110; one rounding of v alone would cost ~100 ulp there.
 
-/** hi keeps the top 12 significant bits, so a product of two halves has at most 24 and is exact. */
-function split(a: number): [number, number] {
-  const hi = f32FromBits(f32Bits(a) & 0xfffff000)
-  return [hi, sub(a, hi)]
+/** The top 12 significant bits of a (the rest cleared), so a product of two halves has at most 24 and is exact. */
+function hi12(a: number): number {
+  f32Box[0] = a
+  u32Box[0] &= 0xfffff000
+  return f32Box[0]
 }
 
 /** a * b = p + e exactly (Dekker), for products that neither overflow nor underflow. */
 export function twoProd(a: number, b: number): [number, number] {
+  const p = twoProdP(a, b)
+  return [p, more[0]]
+}
+
+/** twoProd's p, with e left in more[0]. */
+export function twoProdP(a: number, b: number): number {
   const p = mul(a, b)
-  const [ah, al] = split(a)
-  const [bh, bl] = split(b)
-  return [p, add(add(add(sub(mul(ah, bh), p), mul(ah, bl)), mul(al, bh)), mul(al, bl))]
+  const ah = hi12(a)
+  const al = sub(a, ah)
+  const bh = hi12(b)
+  const bl = sub(b, bh)
+  more[0] = add(add(add(sub(mul(ah, bh), p), mul(ah, bl)), mul(al, bh)), mul(al, bl))
+  return p
 }
 
 /** a + b = s + e exactly (Knuth). */
 export function twoSum(a: number, b: number): [number, number] {
+  const s = twoSumS(a, b)
+  return [s, more[0]]
+}
+
+/** twoSum's s, with e left in more[0]. */
+export function twoSumS(a: number, b: number): number {
   const s = add(a, b)
   const bb = sub(s, a)
-  return [s, add(sub(a, sub(s, bb)), sub(b, bb))]
+  more[0] = add(sub(a, sub(s, bb)), sub(b, bb))
+  return s
 }
 
 // 2 sqrt(2/pi) and GPT-2's 0.044715 as hi + lo pairs.
@@ -255,15 +286,25 @@ const GELU_A_LO = c(0x30d4801f)
  * w = 2 sqrt(2/pi) x as hi + lo, which the derivative needs.
  */
 export function geluTanhArg(x: number): [number, number, number, number] {
-  const [x2h, x2l] = twoProd(x, x)
-  const [th, tl0] = twoProd(GELU_A_HI, x2h)
-  const tl = add(tl0, add(mul(GELU_A_HI, x2l), mul(GELU_A_LO, x2h)))
-  const [uh, ul0] = twoSum(1, th)
-  const ul = add(ul0, tl)
-  const [wh, wl0] = twoProd(K2_HI, x)
-  const wl = add(wl0, mul(K2_LO, x))
-  const [vh, vl] = twoProd(wh, uh)
-  return [vh, add(vl, add(mul(wh, ul), mul(wl, uh))), wh, wl]
+  const vh = geluTanhArgV(x)
+  return [vh, more[0], more[1], more[2]]
+}
+
+/** geluTanhArg's vh, with vl, wh, wl left in more[0..2]. */
+export function geluTanhArgV(x: number): number {
+  const x2h = twoProdP(x, x)
+  const x2l = more[0]
+  const th = twoProdP(GELU_A_HI, x2h)
+  const tl = add(more[0], add(mul(GELU_A_HI, x2l), mul(GELU_A_LO, x2h)))
+  const uh = twoSumS(1, th)
+  const ul = add(more[0], tl)
+  const wh = twoProdP(K2_HI, x)
+  const wl = add(more[0], mul(K2_LO, x))
+  const vh = twoProdP(wh, uh)
+  more[0] = add(more[0], add(mul(wh, ul), mul(wl, uh)))
+  more[1] = wh
+  more[2] = wl
+  return vh
 }
 
 /**
@@ -274,9 +315,11 @@ export function geluTanh(x: number): number {
   if (x !== x) return NaN
   if (x >= 10) return x // sigmoid(2u) rounds to 1 from here on
   if (x <= -11) return -0 // the true value is below half the smallest subnormal
-  const [vh, vl] = geluTanhArg(x)
+  const vh = geluTanhArgV(x)
+  const vl = more[0]
   const negative = vh < 0
-  const [y, k] = expParts(negative ? vh : neg(vh), negative ? vl : neg(vl))
+  const y = expY(negative ? vh : neg(vh), negative ? vl : neg(vl))
+  const k = more[0]
   const d = add(1, ldexp(y, k))
   return negative ? ldexp(div(mul(x, y), d), k) : mul(x, div(1, d))
 }
@@ -300,8 +343,14 @@ export function phiSmall(x: number): number {
 
 /** e^(-a^2/2) as expParts' [y, k], with a^2 carried exactly so large a lose nothing. */
 export function gaussParts(a: number): [number, number] {
-  const [h, l] = twoProd(a, a)
-  return expParts(mul(h, -0.5), mul(l, -0.5))
+  const y = gaussY(a)
+  return [y, more[0]]
+}
+
+/** gaussParts' y, with k left in more[0]. */
+export function gaussY(a: number): number {
+  const h = twoProdP(a, a)
+  return expY(mul(h, -0.5), mul(more[0], -0.5))
 }
 
 /** H(a) for a in [0.75, 14.5]; w = 1/a. */
@@ -316,7 +365,8 @@ export function geluErf(x: number): number {
   if (x <= -14.5) return -0 // below half the smallest subnormal
   const a = abs(x)
   if (a < 0.75) return mul(x, phiSmall(x))
-  const [y, k] = gaussParts(a)
+  const y = gaussY(a)
+  const k = more[0]
   const w = div(1, a)
   const h = millsFit(a, w)
   // x < 0: x Q(a) = -e^(-a^2/2) H(a), scaled last so a subnormal result is rounded once.

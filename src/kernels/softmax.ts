@@ -29,8 +29,8 @@ export function expSub(x: number, m: number): number {
   const x1 = sf.add(hi, m)
   const nm1 = sf.sub(hi, x1)
   const lo = sf.add(sf.sub(x, x1), sf.sub(-m, nm1))
-  const [y, k] = sf.expParts(hi, Math.abs(hi) < 128 ? lo : 0) // lo is tiny next to 1 only then
-  return sf.ldexp(y, k)
+  const y = sf.expY(hi, Math.abs(hi) < 128 ? lo : 0) // lo is tiny next to 1 only then
+  return sf.ldexp(y, sf.more[0])
 }
 
 /**
