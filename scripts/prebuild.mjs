@@ -64,12 +64,16 @@ export async function buildCli({ force = false } = {}) {
       publicDir: false,
       logLevel: 'warn',
       build: {
-        ssr: join(root, 'src/cli/main.ts'),
+        ssr: true,
         outDir,
         emptyOutDir: true,
         target: 'node20',
-        // Chunks beside main.js, not in assets/: files move into place one by one.
-        rolldownOptions: { output: { chunkFileNames: '[name]-[hash].js' } },
+        rolldownOptions: {
+          // main.js, and the worker-thread entry of `verify --full` (src/cli/replayThreads.ts) beside it.
+          input: { main: join(root, 'src/cli/main.ts'), replayThread: join(root, 'src/cli/replayThread.ts') },
+          // Chunks beside main.js, not in assets/: files move into place one by one.
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        },
       },
     })
     // File by file: renaming over a file is atomic, so a CLI starting now reads the old or the new one.

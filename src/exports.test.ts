@@ -2,13 +2,18 @@
 // the day it is made. A folder's public entry is its index.ts where it has one (src/swarm/net,
 // src/swarm/protocol); elsewhere there are no barrels (house style), so every module in the folder is
 // an entry. Left out: tests, test helpers (testing.ts), Svelte components, and the modules that act
-// on import (src/main.ts mounts the app; src/cli/main.ts and src/swarm/sim/cli.ts are command lines). Runtime names only: types
+// on import (src/main.ts mounts the app; src/cli/main.ts and src/swarm/sim/cli.ts are command lines, src/cli/replayThread.ts a thread's entry). Runtime names only: types
 // leave no trace in Object.keys. Update with `npx vitest run --project unit src/exports.test.ts -u`.
 import { describe, expect, it } from 'vitest'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
-const ACTS_ON_IMPORT = new Set(['src/main.ts', 'src/cli/main.ts', 'src/swarm/sim/cli.ts'])
+const ACTS_ON_IMPORT = new Set([
+  'src/main.ts',
+  'src/cli/main.ts',
+  'src/cli/replayThread.ts',
+  'src/swarm/sim/cli.ts',
+])
 
 function entries(dir: string): string[] {
   const files = readdirSync(dir)

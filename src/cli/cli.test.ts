@@ -76,6 +76,26 @@ describe('lockstep train / verify / replay', () => {
     expect(r.status).toBe(1)
   }, 120_000)
 
+  it('replays every step from the checkpoints on two threads, and names the first step that differs', async () => {
+    const r = await cli('verify', receipt, '--checkpoints', checkpoints, '--full', '--threads', '2')
+    expect(r.stdout).toContain('all 6 steps equal, bit for bit, on 2 thread(s)')
+    expect(r.stdout).toContain('every step re-executed and equal')
+    expect(r.stdout.match(/✓ step \d+:/g)).toHaveLength(6)
+    expect(r.status).toBe(0)
+    // A commitment changed in each thread's half: the verdict names the earlier one, whichever finishes first.
+    const lied = JSON.parse(readFileSync(receipt, 'utf8'))
+    for (const i of [1, 4]) lied.body.stepHashes[i] = `0x${'ab'.repeat(32)}`
+    const file = join(dir, 'lied.json')
+    writeFileSync(file, JSON.stringify(lied))
+    const bad = await cli('replay', file, '--checkpoints', checkpoints, '--full', '--threads', '2')
+    expect(bad.stdout).toMatch(
+      /✗ replay \(CPU reference, from 4 checkpoints\): step 2 differs: replayed 0x[0-9a-f]{64}, committed 0xabab/,
+    )
+    expect(bad.status).toBe(1)
+    const zero = await cli('replay', receipt, '--checkpoints', checkpoints, '--full', '--threads', '0')
+    expect(zero.stderr).toContain('--threads must be a positive integer (got 0)')
+  }, 120_000)
+
   it('replays a receipt whose signature was tampered (re-execution only) but verify refuses it', async () => {
     const tampered = JSON.parse(readFileSync(receipt, 'utf8'))
     tampered.signature.value = tampered.signature.value.replace(/.$/, (c: string) => (c === '0' ? '1' : '0'))

@@ -18,6 +18,10 @@ import { flag } from './args.ts'
 import type { CliBackend } from './backend.ts'
 import { CheckpointFolderError, FlagError } from '../errors/cli.ts'
 import { corpusPath } from '../train/corpus.ts'
+import { splitCorpus } from '../train/data.ts'
+import { checkTrainingLimits } from '../receipts/limits.ts'
+import { sha256Hex } from '../util/hash.ts'
+import { replayFull, threadCount } from './replayThreads.ts'
 
 /** The file of the corpus a receipt names, as shipped in public/corpus/ (scripts/prepare-corpus.mjs). */
 export function shippedCorpus(name: string): string {
@@ -73,6 +77,7 @@ export async function reexecute(
     return result.ok
   }
   const checkpoints = loadCheckpoints(dir, r)
+  if (args.includes('--full')) return full(r, corpus, checkpoints, args, backend)
   const k = Number(flag(args, 'spot') ?? 3)
   if (!Number.isInteger(k) || k < 1)
     throw new FlagError(`--spot must be a positive integer (got ${flag(args, 'spot')}).`)
@@ -87,6 +92,31 @@ export async function reexecute(
   const result = await spotCheckTrainingReceipt(r, backend.be, corpus, nearest, { k, seed, onStep: line })
   console.log(
     `${result.ok ? '✓' : '✗'} spot check (${backend.name}): ${result.detail}; drew ${result.sampled.join(', ')}`,
+  )
+  return result.ok
+}
+
+/** --full: every step, from the checkpoints, on --threads worker threads (one per core by default). */
+async function full(
+  r: TrainingReceipt,
+  corpus: Uint8Array,
+  checkpoints: Map<number, Checkpoint>,
+  args: string[],
+  backend: CliBackend,
+): Promise<boolean> {
+  const threads = threadCount(flag(args, 'threads'))
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new FlagError(`--threads must be a positive integer (got ${flag(args, 'threads')}).`)
+  const corpusHash = await sha256Hex(corpus)
+  if (corpusHash !== r.body.data.sha256) {
+    console.log(`✗ replay: the corpus hashes to ${corpusHash}, the receipt names ${r.body.data.sha256}`)
+    return false
+  }
+  checkTrainingLimits(r.body.config)
+  const { train } = splitCorpus(corpus, r.body.data.valFraction)
+  const result = await replayFull(r, train, checkpoints, backend, threads, line)
+  console.log(
+    `${result.ok ? '✓' : '✗'} replay (${backend.name}, from ${checkpoints.size} checkpoints): ${result.detail}`,
   )
   return result.ok
 }

@@ -5,7 +5,7 @@ export const EXIT_CODES = `exit codes: 0 ok, 1 refused (a check failed or the wo
 
 export const help: Record<string, string> = {
   verify: `lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
-                [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX]]
+                [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX] | --full [--threads N]]
   Checks a training or inference receipt: structure, hashes, signature, then re-executes it (CPU reference,
   or the GPU through Dawn with --gpu). 0 only when every check passes; 1 names the failed checks.
   --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
@@ -13,8 +13,10 @@ export const help: Record<string, string> = {
   --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
   --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
                      the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
-                     hash with --rpc); the seed is printed so --seed repeats the draw`,
-  replay: `lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX]]
+                     hash with --rpc); the seed is printed so --seed repeats the draw
+  --full             with --checkpoints: replay every step, cut at the checkpoints into segments that run on
+                     --threads N worker threads (default: one per core; the CPU reference only)`,
+  replay: `lockstep replay <receipt.json> [--gpu] [--corpus FILE] [--checkpoints DIR [--spot K] [--seed HEX] | --full [--threads N]]
   Re-execution only (no signature or chain checks): every step's state hash against the commitment.`,
   train: `lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
                [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
