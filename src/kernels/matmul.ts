@@ -1,7 +1,7 @@
 import source from '../../shaders/matmul.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { BLOCK, MAX_K, NONFINITE, SPAN, quantize, quantizeRef, type VectorLayout } from './quantize.ts'
 import { roundScaledToF32 } from './wide.ts'
@@ -155,7 +155,7 @@ export async function matmul(
   requireDType('matmul', b, 'f32')
   const plan = planMatmul(a.shape, b.shape, opts)
   const splits = Math.max(1, Math.floor(opts.splitK ?? 1))
-  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
+  const code = shader('matmul', source, { nativeDot4: gpu.nativeDot4 })
   const constants = { WG: opts.workgroup ?? 16 }
   const tileSide = constants.WG * 4
   const qa = await quantize(gpu, a, plan.a)

@@ -2,7 +2,7 @@ import source from '../../shaders/quantize.wgsl?raw'
 import dequantizeSource from '../../shaders/dequantize.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { roundScaledToF32 } from './wide.ts'
 
@@ -131,7 +131,7 @@ export async function quantize(gpu: Gpu, x: GpuTensor, layout: VectorLayout): Pr
   const vectors = layout.batch * layout.rows
   const packed = gpu.buffer(vectors * words * 8)
   const exps = gpu.buffer(vectors * (words / 8 + 1) * 4)
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4 }))
+  const pipeline = await gpu.pipeline(shader('quantize', source, { nativeDot4: gpu.nativeDot4 }))
   const params = new Uint32Array([
     vectors,
     layout.rows,
@@ -178,7 +178,7 @@ export async function dequantize(
   const elements = shape.reduce((a, b) => a * b, 1)
   checkLayout('dequantize', layout, elements)
   const out = empty(gpu, shape)
-  const pipeline = await gpu.pipeline(withPrelude(dequantizeSource, { nativeDot4: gpu.nativeDot4 }))
+  const pipeline = await gpu.pipeline(shader('dequantize', dequantizeSource, { nativeDot4: gpu.nativeDot4 }))
   const total = layout.batch * layout.rows * layout.k
   const groups = Math.ceil(total / 64)
   const params = new Uint32Array([
