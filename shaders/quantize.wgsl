@@ -4,14 +4,25 @@
 // vector's largest exponent field; it is stored as the offset o_j = e_j - Emax + 12 in [0, 12]. Each value becomes q = RNE(v * 2^(140 - e_j)), an exact
 // integer with |q| <= 2^14, split as q = 256*hi + lo (hi in [-64, 64], lo in [-128, 127]) and
 // packed four k's per word for dot4. Integer steps only: the same q on every adapter.
+// One dispatch quantises the vectors of one operand (x) or of both a matmul needs (x, then y): workgroup
+// v < first takes vector v of x, the rest take the vectors of y, each with its own layout and its own
+// place in `packed` and `exps`. A vector's words depend on its values only, so sharing a dispatch
+// changes no bit.
 struct Params {
-  vectors: u32,   // batch * rows
-  rows: u32,      // vectors per batch
+  vectors: u32,   // vectors of both operands
+  first: u32,     // vectors of x (batch * rows); the rest are y's
   k: u32,         // values per vector
   words: u32,     // ceil(k / 32) * 8: whole blocks
-  stride_batch: u32,
-  stride_row: u32,
-  stride_k: u32,
+  rows_x: u32,    // vectors per batch
+  stride_batch_x: u32,
+  stride_row_x: u32,
+  stride_k_x: u32,
+  rows_y: u32,
+  stride_batch_y: u32,
+  stride_row_y: u32,
+  stride_k_y: u32,
+  packed_y: u32,  // where y's words start in `packed`
+  exps_y: u32,    // where y's exponents start in `exps`
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -19,6 +30,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> packed: array<vec2<u32>>; // (hi word, lo word)
 // Per vector: [Emax or NONFINITE, o_0, o_1, ...] — words / 8 + 1 entries.
 @group(0) @binding(3) var<storage, read_write> exps: array<u32>;
+@group(0) @binding(4) var<storage, read> y: array<u32>;                 // f32 bits (x again when alone)
 
 const WG: u32 = 64u;
 const NONFINITE: u32 = 0xffffffffu;
@@ -44,16 +56,29 @@ fn quant(bits: u32, e_block: u32) -> i32 {
   return select(q, -q, (bits >> 31u) == 1u);
 }
 
+// Element i of x, or of y for the second operand's vectors (uniform per workgroup).
+fn load(second: bool, i: u32) -> u32 {
+  if (second) {
+    return y[i];
+  }
+  return x[i];
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let v = wg.x + wg.y * 65535u;
-  if (v >= p.vectors) {
+  let id = wg.x + wg.y * 65535u;
+  if (id >= p.vectors) {
     return; // uniform per workgroup: no barrier is skipped by only some threads
   }
-  let base = (v / p.rows) * p.stride_batch + (v % p.rows) * p.stride_row;
+  let second = id >= p.first;
+  let v = select(id, id - p.first, second);
+  let rows = select(p.rows_x, p.rows_y, second);
+  let stride_k = select(p.stride_k_x, p.stride_k_y, second);
+  let base = (v / rows) * select(p.stride_batch_x, p.stride_batch_y, second) +
+    (v % rows) * select(p.stride_row_x, p.stride_row_y, second);
   var m = 0u;
   for (var k = t; k < p.k; k += WG) {
-    m = max(m, x[base + k * p.stride_k] & 0x7fffffffu);
+    m = max(m, load(second, base + k * stride_k) & 0x7fffffffu);
   }
   wmax[t] = m;
   workgroupBarrier();
@@ -67,7 +92,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let finite = top < 0x7f800000u;
   let emax = max(top >> 23u, 1u);
   let blocks = p.words / 8u;
-  let e_base = v * (blocks + 1u);
+  let e_base = select(0u, p.exps_y, second) + v * (blocks + 1u);
+  let w_base = select(0u, p.packed_y, second) + v * p.words;
   if (t == 0u) {
     exps[e_base] = select(NONFINITE, emax, finite);
   }
@@ -77,7 +103,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     for (var i = 0u; i < 32u; i++) {
       let k = blk * 32u + i;
       if (k < p.k) {
-        bmax = max(bmax, x[base + k * p.stride_k] & 0x7fffffffu);
+        bmax = max(bmax, load(second, base + k * stride_k) & 0x7fffffffu);
       }
     }
     let e_block = max(bmax >> 23u, floor_e);
@@ -90,14 +116,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         let k = w * 4u + j;
         var q = 0i;
         if (k < p.k && finite) {
-          q = quant(x[base + k * p.stride_k], e_block);
+          q = quant(load(second, base + k * stride_k), e_block);
         }
         let h = (q + 128i) >> 8u;
         let l = q - h * 256i;
         hi |= (u32(h) & 0xffu) << (8u * j);
         lo |= (u32(l) & 0xffu) << (8u * j);
       }
-      packed[v * p.words + w] = vec2<u32>(hi, lo);
+      packed[w_base + w] = vec2<u32>(hi, lo);
     }
   }
 }

@@ -129,13 +129,13 @@ export class Gpu {
   }
 
   /**
-   * Records one dispatch. Binding 0 is `uniforms` (if given), the buffers follow in order; a
-   * `null` skips a binding the entry point does not use.
+   * Records one dispatch. Binding 0 is `uniforms` (if given), the buffers (or ranges of them) follow
+   * in order; a `null` skips a binding the entry point does not use.
    */
   dispatch(
     pipeline: GPUComputePipeline,
     uniforms: ArrayBufferView | null,
-    buffers: (GPUBuffer | null)[],
+    buffers: (GPUBuffer | GPUBufferBinding | null)[],
     workgroups: [number, number?, number?],
   ): void {
     this.#check()
@@ -159,7 +159,8 @@ export class Gpu {
     }
     const first = entries.length
     buffers.forEach((buffer, i) => {
-      if (buffer) entries.push({ binding: first + i, resource: { buffer } })
+      if (buffer)
+        entries.push({ binding: first + i, resource: 'buffer' in buffer ? buffer : { buffer } })
     })
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries })
     this.#encoder ??= this.device.createCommandEncoder()

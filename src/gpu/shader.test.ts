@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import matmul from '../../shaders/matmul.wgsl?raw'
 import elementwise from '../../shaders/elementwise.wgsl?raw'
+import quantize from '../../shaders/quantize.wgsl?raw'
 import { KernelError } from '../errors/gpu.ts'
 import { declarations, reachable, shader, withPrelude } from './shader.ts'
 
@@ -45,11 +46,14 @@ describe('the library walk', () => {
     expect(names('// caller\nfn main() {}')).toEqual([])
   })
 
-  it('keeps softfloat out of the matmul and fixed point out of elementwise', () => {
+  it('gives the real kernels what they call: quantize nothing, matmul no transcendentals', () => {
+    const q = withPrelude(quantize, { nativeDot4: false })
+    expect(q).toBe(quantize)
     const m = withPrelude(matmul, { nativeDot4: false })
     expect(m).toContain('fn dot4(')
     expect(m).toContain('fn i96_to_f32(')
-    expect(m).not.toMatch(/fn (sf|fx)_/)
+    expect(m).toContain('fn sf_add(') // the epilogue's
+    expect(m).not.toMatch(/fn (sf_exp|sf_log|sf_tanh|sf_gelu|sf_div|fx_)/)
     const e = withPrelude(elementwise, { nativeDot4: true })
     expect(e).toContain('fn sf_gelu_tanh(')
     expect(e).not.toMatch(/fn (fx_|dot4|i64_)/)

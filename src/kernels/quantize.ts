@@ -3,7 +3,7 @@ import dequantizeSource from '../../shaders/dequantize.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
 import { shader } from '../gpu/shader.ts'
-import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { empty, numel, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { roundScaledToF32 } from './wide.ts'
 
 /**
@@ -124,30 +124,90 @@ export function checkLayout(op: string, layout: VectorLayout, elements: number):
 
 /** Quantises the vectors of `x` on the GPU; the caller releases the returned buffers. */
 export async function quantize(gpu: Gpu, x: GpuTensor, layout: VectorLayout): Promise<Q15Gpu> {
+  const { words, packed, exps } = await launchQuantize(gpu, [x, layout])
+  return { words, packed, exps }
+}
+
+/** Where one operand of a shared quantisation sits in its buffers: ranges to bind. */
+export interface Q15Range {
+  packed: GPUBufferBinding
+  exps: GPUBufferBinding
+}
+
+/** Both operands of a matmul quantised by one dispatch into shared buffers (same bits as two). */
+export interface Q15Pair {
+  words: number
+  /** The caller releases these two. */
+  packed: GPUBuffer
+  exps: GPUBuffer
+  a: Q15Range
+  b: Q15Range
+}
+
+/** Quantises the vectors of `a` and of `b` (one shared K) in one dispatch. */
+export async function quantizePair(
+  gpu: Gpu,
+  a: GpuTensor,
+  la: VectorLayout,
+  b: GpuTensor,
+  lb: VectorLayout,
+): Promise<Q15Pair> {
+  return launchQuantize(gpu, [a, la], [b, lb])
+}
+
+async function launchQuantize(
+  gpu: Gpu,
+  [x, lx]: [GpuTensor, VectorLayout],
+  second?: [GpuTensor, VectorLayout],
+): Promise<Q15Pair> {
+  const [y, ly] = second ?? [x, { ...lx, batch: 0 }]
   requireDType('quantize', x, 'f32')
-  const elements = x.shape.reduce((a, b) => a * b, 1)
-  checkLayout('quantize', layout, elements)
-  const words = wordsFor(layout.k)
-  const vectors = layout.batch * layout.rows
-  const packed = gpu.buffer(vectors * words * 8)
-  const exps = gpu.buffer(vectors * (words / 8 + 1) * 4)
+  requireDType('quantize', y, 'f32')
+  checkLayout('quantize', lx, numel(x.shape))
+  if (second) checkLayout('quantize', ly, numel(y.shape))
+  if (ly.k !== lx.k) throw new ShapeError(`quantize: operands have K = ${lx.k} and ${ly.k}.`)
+  const words = wordsFor(lx.k)
+  const [vx, vy] = [lx.batch * lx.rows, ly.batch * ly.rows]
+  // The second operand's words and exponents start at offsets a storage binding may have.
+  const align = gpu.limits.minStorageBufferOffsetAlignment
+  const packedX = Math.ceil((vx * words * 8) / align) * align
+  const expsX = Math.ceil((vx * (words / 8 + 1) * 4) / align) * align
+  const packedY = vy * words * 8
+  const expsY = vy * (words / 8 + 1) * 4
+  const packed = gpu.buffer(packedX + Math.max(packedY, 4))
+  const exps = gpu.buffer(expsX + Math.max(expsY, 4))
   const pipeline = await gpu.pipeline(shader('quantize', source, { nativeDot4: gpu.nativeDot4 }))
+  const layout = (l: VectorLayout) => [l.rows, l.strideBatch, l.strideRow, l.strideK]
   const params = new Uint32Array([
-    vectors,
-    layout.rows,
-    layout.k,
+    vx + vy,
+    vx,
+    lx.k,
     words,
-    layout.strideBatch,
-    layout.strideRow,
-    layout.strideK,
+    ...layout(lx),
+    ...layout(ly),
+    packedX / 8,
+    expsX / 4,
   ])
+  const vectors = vx + vy
   gpu.dispatch(
     pipeline,
     params,
-    [x.buffer, packed, exps],
+    [x.buffer, packed, exps, y.buffer],
     [Math.min(vectors, 65535), Math.ceil(vectors / 65535)],
   )
-  return { words, packed, exps }
+  return {
+    words,
+    packed,
+    exps,
+    a: {
+      packed: { buffer: packed, size: vx * words * 8 },
+      exps: { buffer: exps, size: vx * (words / 8 + 1) * 4 },
+    },
+    b: {
+      packed: { buffer: packed, offset: packedX, size: Math.max(packedY, 4) },
+      exps: { buffer: exps, offset: expsX, size: Math.max(expsY, 4) },
+    },
+  }
 }
 
 /** The CPU reference of shaders/dequantize.wgsl: q · 2^(e_j − 140) at the layout's positions. */
