@@ -159,8 +159,7 @@ export class Gpu {
     }
     const first = entries.length
     buffers.forEach((buffer, i) => {
-      if (buffer)
-        entries.push({ binding: first + i, resource: 'buffer' in buffer ? buffer : { buffer } })
+      if (buffer) entries.push({ binding: first + i, resource: 'buffer' in buffer ? buffer : { buffer } })
     })
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries })
     this.#encoder ??= this.device.createCommandEncoder()

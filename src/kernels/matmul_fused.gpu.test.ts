@@ -60,7 +60,11 @@ describe('the matmul epilogue equals scale, bias and residual adds run one after
     const tb = upload(gpu, b, [k, n])
     const tbias = upload(gpu, bias, [n])
     const tres = upload(gpu, residual, [3, m, n])
-    const epilogue = { scale: c.scale, bias: c.bias ? tbias : undefined, residual: c.residual ? tres : undefined }
+    const epilogue = {
+      scale: c.scale,
+      bias: c.bias ? tbias : undefined,
+      residual: c.residual ? tres : undefined,
+    }
     const expected = epilogueRef(matmulRef(a, [3, m, k], b, [k, n]), {
       scale: c.scale,
       bias: c.bias ? bias : undefined,
