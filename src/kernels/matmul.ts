@@ -203,7 +203,9 @@ export async function matmul(
   const code = shader('matmul', source, { nativeDot4: gpu.nativeDot4 })
   const constants = { WG: opts.workgroup ?? 16, EPILOGUE: flags }
   const tileSide = constants.WG * 4
-  const q = await quantizePair(gpu, a, plan.a, b, plan.b)
+  // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
+  const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
+  const q = await quantizePair(gpu, a, plan.a, b, plan.b, variant)
   const words = q.words
   const splitBlocks = Math.ceil(words / 8 / splits)
   const params = new Uint32Array([
@@ -224,8 +226,6 @@ export async function matmul(
   const tail = [epilogue.bias?.buffer ?? q.a.packed, epilogue.residual?.buffer ?? q.a.packed]
   const operands = [q.a.packed, q.b.packed, q.a.exps, q.b.exps]
   const tiles: [number, number] = [Math.ceil(plan.n / tileSide), Math.ceil(plan.m / tileSide)]
-  // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
-  const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
   if (variant === 'naive') {
     const pipeline = await gpu.pipeline(code, { entryPoint: 'naive', constants })
     const groups: [number, number, number] = [Math.ceil(plan.n / 8), Math.ceil(plan.m / 8), plan.batch]

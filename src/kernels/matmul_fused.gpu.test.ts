@@ -18,25 +18,28 @@ const words = (buffer: GPUBufferBinding, bytes: number) =>
   gpu.read(buffer.buffer, (buffer.offset ?? 0) + bytes).then((b) => new Uint32Array(b, buffer.offset ?? 0))
 
 describe('quantising both operands in one dispatch', () => {
-  it('writes each operand’s reference words and exponents at its own range', async () => {
-    const [m, k, n] = [70, 37, 9]
-    const a = adversarialF32(3 * k * m, 31, { nonFinite: true })
-    const b = adversarialF32(k * n, 32)
-    const plan = planMatmul([3, k, m], [n, k], { transA: true, transB: true })
-    const [ta, tb] = [upload(gpu, a, [3, k, m]), upload(gpu, b, [n, k])]
-    const q = await quantizePair(gpu, ta, plan.a, tb, plan.b)
-    for (const [x, layout, range] of [
-      [a, plan.a, q.a],
-      [b, plan.b, q.b],
-    ] as const) {
-      const ref = quantizeRef(x, layout)
-      expect(await words(range.packed, ref.packed.byteLength)).toEqual(ref.packed)
-      expect(await words(range.exps, ref.exps.byteLength)).toEqual(ref.exps)
-    }
-    release(gpu, ta, tb)
-    gpu.release(q.packed)
-    gpu.release(q.exps)
-  })
+  it.each(['tiled', 'naive'] as const)(
+    'writes each operand’s reference words at its own range (%s)',
+    async (variant) => {
+      const [m, k, n] = [70, 37, 9]
+      const a = adversarialF32(3 * k * m, 31, { nonFinite: true })
+      const b = adversarialF32(k * n, 32)
+      const plan = planMatmul([3, k, m], [n, k], { transA: true, transB: true })
+      const [ta, tb] = [upload(gpu, a, [3, k, m]), upload(gpu, b, [n, k])]
+      const q = await quantizePair(gpu, ta, plan.a, tb, plan.b, variant)
+      for (const [x, layout, range] of [
+        [a, plan.a, q.a],
+        [b, plan.b, q.b],
+      ] as const) {
+        const ref = quantizeRef(x, layout)
+        expect(await words(range.packed, ref.packed.byteLength)).toEqual(ref.packed)
+        expect(await words(range.exps, ref.exps.byteLength)).toEqual(ref.exps)
+      }
+      release(gpu, ta, tb)
+      gpu.release(q.packed)
+      gpu.release(q.exps)
+    },
+  )
 })
 
 describe('the matmul epilogue equals scale, bias and residual adds run one after the other', () => {

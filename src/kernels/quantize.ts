@@ -144,21 +144,27 @@ export interface Q15Pair {
   b: Q15Range
 }
 
-/** Quantises the vectors of `a` and of `b` (one shared K) in one dispatch. */
+/**
+ * Quantises the vectors of `a` and of `b` (one shared K) in one dispatch: a workgroup per vector
+ * ('tiled', for GPUs) or a thread per vector ('naive', for CPU adapters, where barriers are emulated).
+ * Same words either way.
+ */
 export async function quantizePair(
   gpu: Gpu,
   a: GpuTensor,
   la: VectorLayout,
   b: GpuTensor,
   lb: VectorLayout,
+  variant: 'tiled' | 'naive' = 'tiled',
 ): Promise<Q15Pair> {
-  return launchQuantize(gpu, [a, la], [b, lb])
+  return launchQuantize(gpu, [a, la], [b, lb], variant)
 }
 
 async function launchQuantize(
   gpu: Gpu,
   [x, lx]: [GpuTensor, VectorLayout],
   second?: [GpuTensor, VectorLayout],
+  variant: 'tiled' | 'naive' = 'tiled',
 ): Promise<Q15Pair> {
   const [y, ly] = second ?? [x, { ...lx, batch: 0 }]
   requireDType('quantize', x, 'f32')
@@ -176,7 +182,8 @@ async function launchQuantize(
   const expsY = vy * (words / 8 + 1) * 4
   const packed = gpu.buffer(packedX + Math.max(packedY, 4))
   const exps = gpu.buffer(expsX + Math.max(expsY, 4))
-  const pipeline = await gpu.pipeline(shader('quantize', source, { nativeDot4: gpu.nativeDot4 }))
+  const code = shader('quantize', source, { nativeDot4: gpu.nativeDot4 })
+  const pipeline = await gpu.pipeline(code, { entryPoint: variant === 'naive' ? 'per_thread' : 'main' })
   const layout = (l: VectorLayout) => [l.rows, l.strideBatch, l.strideRow, l.strideK]
   const params = new Uint32Array([
     vx + vy,
@@ -188,12 +195,12 @@ async function launchQuantize(
     packedX / 8,
     expsX / 4,
   ])
-  const vectors = vx + vy
+  const groups = variant === 'naive' ? Math.ceil((vx + vy) / 64) : vx + vy
   gpu.dispatch(
     pipeline,
     params,
     [x.buffer, packed, exps, y.buffer],
-    [Math.min(vectors, 65535), Math.ceil(vectors / 65535)],
+    [Math.min(groups, 65535), Math.ceil(groups / 65535)],
   )
   return {
     words,
