@@ -48,7 +48,9 @@ export async function embeddingBackward(
 }
 
 async function launch(gpu: Gpu, entryPoint: string, [tokens, dim, vocab]: number[], buffers: GPUBuffer[]) {
-  const pipeline = await gpu.pipeline(shader('embedding', source, { nativeDot4: gpu.nativeDot4 }), { entryPoint })
+  const pipeline = await gpu.pipeline(shader('embedding', source, { nativeDot4: gpu.nativeDot4 }), {
+    entryPoint,
+  })
   const threads = (entryPoint === 'embedding_forward' ? tokens : vocab) * dim
   const groups = Math.ceil(threads / 64)
   const gx = Math.min(groups, gpu.limits.maxComputeWorkgroupsPerDimension)

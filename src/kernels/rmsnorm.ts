@@ -47,7 +47,12 @@ export async function rmsnorm(
   const plan = planNorm(gpu, 'rmsnorm', x, { gamma }, options)
   const y = empty(gpu, x.shape)
   const rms = empty(gpu, [plan.rows])
-  await launchNorm(gpu, 'rmsnorm', source, 'rmsnorm_forward', plan, [x.buffer, gamma.buffer, y.buffer, rms.buffer])
+  await launchNorm(gpu, 'rmsnorm', source, 'rmsnorm_forward', plan, [
+    x.buffer,
+    gamma.buffer,
+    y.buffer,
+    rms.buffer,
+  ])
   return { y, rms }
 }
 
