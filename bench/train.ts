@@ -15,6 +15,8 @@ export interface TrainRecord {
   batch: number
   steps: number
   tokensPerSecond: number
+  /** Kernel dispatches per training step (the deterministic engine). */
+  dispatchesPerStep?: number
   peakBytes?: number
   firstLoss: number
   lastLoss: number
@@ -46,9 +48,11 @@ export async function benchTraining(
     const trainer = Trainer.create(gpuBackend(gpu), config)
     const first = (await trainer.trainStep(train)).loss // warm-up: compiles every pipeline
     let last = first
+    const dispatched = gpu.dispatches
     const start = performance.now()
     for (let i = 0; i < steps; i++) last = (await trainer.trainStep(train)).loss
     const ms = performance.now() - start
+    const dispatchesPerStep = (gpu.dispatches - dispatched) / steps
     push({
       impl: 'lockstep deterministic (state hash every step)',
       adapter: adapterName(gpu.report),
@@ -57,6 +61,7 @@ export async function benchTraining(
       batch,
       steps,
       tokensPerSecond: tokens / (ms / 1000),
+      dispatchesPerStep,
       peakBytes: gpu.memory().peak,
       firstLoss: first,
       lastLoss: last,

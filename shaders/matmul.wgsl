@@ -3,7 +3,10 @@
 // dot4, p_j = hh·256 + mx (|p_j| < 2^26), then acc += p_j · 2^(oA_j + oB_j) in i64 (block offsets
 // o in [0, 12]: |acc| < 2^61 for K <= 65536). C = f32_RNE(acc · 2^(EmaxA + EmaxB - 296)), once.
 // Integer sums are exact, so every tiling, split of K and workgroup count gives the same bits.
-// Needs the prelude: dot4 and wide (src/gpu/shader.ts).
+// An epilogue (override EPILOGUE) may then apply, to the rounded C, the elementwise steps that would
+// otherwise be their own dispatches: C·s, + bias[col], residual + (all softfloat, in that order, as
+// shaders/elementwise.wgsl does them: the same steps per element, so the same bits).
+// Needs the prelude: dot4, wide and softfloat's add and mul (src/gpu/shader.ts).
 struct Params {
   m: u32,
   n: u32,
@@ -15,6 +18,7 @@ struct Params {
   eb_batch: u32,
   split_blocks: u32, // blocks per split (entry point `partial`)
   splits: u32,
+  scale: u32,     // f32 bits: the epilogue's factor
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -24,11 +28,17 @@ struct Params {
 @group(0) @binding(4) var<storage, read> eb: array<u32>;        // [batch][n][1 + blocks]
 @group(0) @binding(5) var<storage, read_write> out: array<u32>;  // f32 bits, [batch][m][n]
 @group(0) @binding(6) var<storage, read_write> partials: array<vec2<u32>>; // i64 [splits][batch][m][n]
+@group(0) @binding(7) var<storage, read> bias: array<u32>;     // f32 bits, [n]
+@group(0) @binding(8) var<storage, read> residual: array<u32>; // f32 bits, [batch][m][n]
 
 const NONFINITE: u32 = 0xffffffffu;
 const TM: u32 = 4u;
 const TN: u32 = 4u;
 override WG: u32 = 16u; // threads per side; tiles are (WG*TM) x (WG*TN); any value, same bits
+const EPI_SCALE: u32 = 1u;
+const EPI_BIAS: u32 = 2u;
+const EPI_RESIDUAL: u32 = 4u;
+override EPILOGUE: u32 = 0u; // the EPI_ steps to apply
 
 var<workgroup> tile_a: array<vec2<u32>, WG * TM * 8u>;
 var<workgroup> tile_b: array<vec2<u32>, WG * TN * 8u>;
@@ -54,6 +64,21 @@ fn finalize(x: vec2<u32>, t_a: u32, t_b: u32) -> u32 {
   }
   let sign = bitcast<u32>(bitcast<i32>(x.y) >> 31u);
   return i96_to_f32(vec3<u32>(x.x, x.y, sign), i32(t_a) + i32(t_b) - 296i);
+}
+
+// Output o (column c) after the epilogue: what scale, then a bias add, then a residual add would write.
+fn epilogue(v: u32, o: u32, c: u32) -> u32 {
+  var y = v;
+  if ((EPILOGUE & EPI_SCALE) != 0u) {
+    y = sf_mul(y, p.scale);
+  }
+  if ((EPILOGUE & EPI_BIAS) != 0u) {
+    y = sf_add(y, bias[c]);
+  }
+  if ((EPILOGUE & EPI_RESIDUAL) != 0u) {
+    y = sf_add(residual[o], y);
+  }
+  return y;
 }
 
 // Accumulates this thread's TM x TN outputs of tile (wg.x, wg.y), batch bz, blocks [b0, b1).
@@ -128,7 +153,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let r = wg.y * WG * TM + lid.y + i * WG;
       let c = wg.x * WG * TN + lid.x + j * WG;
       if (r < p.m && c < p.n) {
-        out[(bz * p.m + r) * p.n + c] = finalize(acc[i * TN + j], top_a[i], top_b[j]);
+        let o = (bz * p.m + r) * p.n + c;
+        out[o] = epilogue(finalize(acc[i * TN + j], top_a[i], top_b[j]), o, c);
       }
     }
   }
@@ -168,7 +194,7 @@ fn finish(@builtin(global_invocation_id) id: vec3<u32>) {
   let r = (o / p.n) % p.m;
   let c = o % p.n;
   let stride_e = blocks() + 1u;
-  out[o] = finalize(sum, ea[bz * p.ea_batch + r * stride_e], eb[bz * p.eb_batch + c * stride_e]);
+  out[o] = epilogue(finalize(sum, ea[bz * p.ea_batch + r * stride_e], eb[bz * p.eb_batch + c * stride_e]), o, c);
 }
 
 // One thread per output, blocks and k walked backwards: a deliberately different order, for tests.
@@ -197,5 +223,6 @@ fn naive(@builtin(global_invocation_id) id: vec3<u32>) {
     let e_b = eb[bz * p.eb_batch + c * stride_e + blk];
     sum = i64_add(sum, block_term(hh, mx, e_a, e_b));
   }
-  out[(bz * p.m + r) * p.n + c] = finalize(sum, ta, tb);
+  let o = (bz * p.m + r) * p.n + c;
+  out[o] = epilogue(finalize(sum, ta, tb), o, c);
 }

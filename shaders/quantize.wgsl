@@ -4,14 +4,25 @@
 // vector's largest exponent field; it is stored as the offset o_j = e_j - Emax + 12 in [0, 12]. Each value becomes q = RNE(v * 2^(140 - e_j)), an exact
 // integer with |q| <= 2^14, split as q = 256*hi + lo (hi in [-64, 64], lo in [-128, 127]) and
 // packed four k's per word for dot4. Integer steps only: the same q on every adapter.
+// One dispatch quantises the vectors of one operand (x) or of both a matmul needs (x, then y): workgroup
+// v < first takes vector v of x, the rest take the vectors of y, each with its own layout and its own
+// place in `packed` and `exps`. A vector's words depend on its values only, so sharing a dispatch
+// changes no bit.
 struct Params {
-  vectors: u32,   // batch * rows
-  rows: u32,      // vectors per batch
+  vectors: u32,   // vectors of both operands
+  first: u32,     // vectors of x (batch * rows); the rest are y's
   k: u32,         // values per vector
   words: u32,     // ceil(k / 32) * 8: whole blocks
-  stride_batch: u32,
-  stride_row: u32,
-  stride_k: u32,
+  rows_x: u32,    // vectors per batch
+  stride_batch_x: u32,
+  stride_row_x: u32,
+  stride_k_x: u32,
+  rows_y: u32,
+  stride_batch_y: u32,
+  stride_row_y: u32,
+  stride_k_y: u32,
+  packed_y: u32,  // where y's words start in `packed`
+  exps_y: u32,    // where y's exponents start in `exps`
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -19,6 +30,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> packed: array<vec2<u32>>; // (hi word, lo word)
 // Per vector: [Emax or NONFINITE, o_0, o_1, ...] — words / 8 + 1 entries.
 @group(0) @binding(3) var<storage, read_write> exps: array<u32>;
+@group(0) @binding(4) var<storage, read> y: array<u32>;                 // f32 bits (x again when alone)
 
 const WG: u32 = 64u;
 const NONFINITE: u32 = 0xffffffffu;
@@ -44,40 +56,57 @@ fn quant(bits: u32, e_block: u32) -> i32 {
   return select(q, -q, (bits >> 31u) == 1u);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let v = wg.x + wg.y * 65535u;
-  if (v >= p.vectors) {
-    return; // uniform per workgroup: no barrier is skipped by only some threads
+// Element i of x, or of y for the second operand's vectors (uniform per workgroup in `main`).
+fn load(second: bool, i: u32) -> u32 {
+  if (second) {
+    return y[i];
   }
-  let base = (v / p.rows) * p.stride_batch + (v % p.rows) * p.stride_row;
+  return x[i];
+}
+
+// Vector `id` of the dispatch: its operand, its first element and its stride along k.
+struct Vector {
+  second: bool,
+  v: u32,      // index within its operand
+  base: u32,
+  stride_k: u32,
+}
+
+fn vector_at(id: u32) -> Vector {
+  let second = id >= p.first;
+  let v = select(id, id - p.first, second);
+  let rows = select(p.rows_x, p.rows_y, second);
+  let base = (v / rows) * select(p.stride_batch_x, p.stride_batch_y, second) +
+    (v % rows) * select(p.stride_row_x, p.stride_row_y, second);
+  return Vector(second, v, base, select(p.stride_k_x, p.stride_k_y, second));
+}
+
+// The largest |value| bits among the vector's k = t, t + step, ...
+fn vector_max(q: Vector, t: u32, step: u32) -> u32 {
   var m = 0u;
-  for (var k = t; k < p.k; k += WG) {
-    m = max(m, x[base + k * p.stride_k] & 0x7fffffffu);
+  for (var k = t; k < p.k; k += step) {
+    m = max(m, load(q.second, q.base + k * q.stride_k) & 0x7fffffffu);
   }
-  wmax[t] = m;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      wmax[t] = max(wmax[t], wmax[t + s]);
-    }
-    workgroupBarrier();
-  }
-  let top = wmax[0];
+  return m;
+}
+
+// Writes Emax (t = 0) and blocks t, t + step, ... of the vector whose largest |value| bits are `top`.
+fn write_vector(q: Vector, top: u32, t: u32, step: u32) {
   let finite = top < 0x7f800000u;
   let emax = max(top >> 23u, 1u);
   let blocks = p.words / 8u;
-  let e_base = v * (blocks + 1u);
+  let e_base = select(0u, p.exps_y, q.second) + q.v * (blocks + 1u);
+  let w_base = select(0u, p.packed_y, q.second) + q.v * p.words;
   if (t == 0u) {
     exps[e_base] = select(NONFINITE, emax, finite);
   }
   let floor_e = max(select(1u, emax - SPAN, emax > SPAN), 1u);
-  for (var blk = t; blk < blocks; blk += WG) {
+  for (var blk = t; blk < blocks; blk += step) {
     var bmax = 0u;
     for (var i = 0u; i < 32u; i++) {
       let k = blk * 32u + i;
       if (k < p.k) {
-        bmax = max(bmax, x[base + k * p.stride_k] & 0x7fffffffu);
+        bmax = max(bmax, load(q.second, q.base + k * q.stride_k) & 0x7fffffffu);
       }
     }
     let e_block = max(bmax >> 23u, floor_e);
@@ -88,16 +117,47 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       var lo = 0u;
       for (var j = 0u; j < 4u; j++) {
         let k = w * 4u + j;
-        var q = 0i;
+        var q15 = 0i;
         if (k < p.k && finite) {
-          q = quant(x[base + k * p.stride_k], e_block);
+          q15 = quant(load(q.second, q.base + k * q.stride_k), e_block);
         }
-        let h = (q + 128i) >> 8u;
-        let l = q - h * 256i;
+        let h = (q15 + 128i) >> 8u;
+        let l = q15 - h * 256i;
         hi |= (u32(h) & 0xffu) << (8u * j);
         lo |= (u32(l) & 0xffu) << (8u * j);
       }
-      packed[v * p.words + w] = vec2<u32>(hi, lo);
+      packed[w_base + w] = vec2<u32>(hi, lo);
     }
   }
+}
+
+// One workgroup per vector: its threads share the max and the blocks (for GPUs).
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let id = wg.x + wg.y * 65535u;
+  if (id >= p.vectors) {
+    return; // uniform per workgroup: no barrier is skipped by only some threads
+  }
+  let q = vector_at(id);
+  wmax[t] = vector_max(q, t, WG);
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      wmax[t] = max(wmax[t], wmax[t + s]);
+    }
+    workgroupBarrier();
+  }
+  write_vector(q, wmax[0], t, WG);
+}
+
+// One thread per vector, no barriers: faster where workgroups are emulated (SwiftShader). The same
+// integer steps, so the same words.
+@compute @workgroup_size(WG)
+fn per_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let id = gid.x + gid.y * groups.x * WG;
+  if (id >= p.vectors) {
+    return;
+  }
+  let q = vector_at(id);
+  write_vector(q, vector_max(q, 0u, 1u), 0u, 1u);
 }

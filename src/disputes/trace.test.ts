@@ -18,6 +18,7 @@ const config = defaultTrainConfig(
 
 const ENGINE_KERNELS = [
   'matmul',
+  'matmulEpilogue',
   'add',
   'scale',
   'gelu',

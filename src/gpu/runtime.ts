@@ -1,6 +1,7 @@
 import { DeviceLimitError, DeviceLostError, GpuOutOfMemoryError, KernelError } from '../errors/gpu.ts'
 import { acquireDevice, type AcquireOptions } from './device.ts'
 import type { AdapterReport } from './report.ts'
+import type { Shader } from './shader.ts'
 
 // The spec's fixed flag values. Spelled out so this module also loads in Node, where the
 // GPUBufferUsage globals exist only after Dawn installs them.
@@ -26,6 +27,7 @@ export class Gpu {
   #gpuError: GPUError | null = null
   #allocated = 0
   #peak = 0
+  #dispatches = 0
 
   private constructor(device: GPUDevice, report: AdapterReport, nativeDot4: boolean) {
     this.device = device
@@ -59,16 +61,18 @@ export class Gpu {
   }
 
   /**
-   * A compute pipeline for this WGSL source and override constants, compiled once.
-   * Compile errors reject with the compiler's message.
+   * A compute pipeline for this kernel (src/gpu/shader.ts) or plain WGSL text, entry point and override
+   * constants, compiled once. A kernel's pipelines are cached under its id, so a launch costs no hashing
+   * of shader text. Compile errors reject with the compiler's message.
    */
   pipeline(
-    code: string,
+    shader: Shader | string,
     options: { entryPoint?: string; constants?: Record<string, number> } = {},
   ): Promise<GPUComputePipeline> {
+    const { id, code } = typeof shader === 'string' ? { id: shader, code: shader } : shader
     const entryPoint = options.entryPoint ?? 'main'
     const constants = options.constants ?? {}
-    const key = `${entryPoint}\n${JSON.stringify(constants)}\n${code}`
+    const key = `${id}\n${entryPoint}\n${JSON.stringify(constants)}`
     let p = this.#pipelines.get(key)
     if (!p) {
       const module = this.device.createShaderModule({ code })
@@ -103,6 +107,11 @@ export class Gpu {
     return { allocated: this.#allocated, peak: this.#peak }
   }
 
+  /** Dispatches recorded since this runtime was created (benchmarks count them per step). */
+  get dispatches(): number {
+    return this.#dispatches
+  }
+
   /** Returns a buffer to the pool; the caller must not use it again. */
   release(buffer: GPUBuffer): void {
     const list = this.#pool.get(buffer.size) ?? []
@@ -120,13 +129,13 @@ export class Gpu {
   }
 
   /**
-   * Records one dispatch. Binding 0 is `uniforms` (if given), the buffers follow in order; a
-   * `null` skips a binding the entry point does not use.
+   * Records one dispatch. Binding 0 is `uniforms` (if given), the buffers (or ranges of them) follow
+   * in order; a `null` skips a binding the entry point does not use.
    */
   dispatch(
     pipeline: GPUComputePipeline,
     uniforms: ArrayBufferView | null,
-    buffers: (GPUBuffer | null)[],
+    buffers: (GPUBuffer | GPUBufferBinding | null)[],
     workgroups: [number, number?, number?],
   ): void {
     this.#check()
@@ -150,7 +159,7 @@ export class Gpu {
     }
     const first = entries.length
     buffers.forEach((buffer, i) => {
-      if (buffer) entries.push({ binding: first + i, resource: { buffer } })
+      if (buffer) entries.push({ binding: first + i, resource: 'buffer' in buffer ? buffer : { buffer } })
     })
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries })
     this.#encoder ??= this.device.createCommandEncoder()
@@ -159,6 +168,7 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup)
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1)
     pass.end()
+    this.#dispatches++
   }
 
   /** Records a copy of `bytes` bytes between buffers (a multiple of 4, offsets too). */

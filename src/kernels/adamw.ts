@@ -1,7 +1,7 @@
 import source from '../../shaders/adamw.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, numel, requireDType, requireSameShape, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedToF32Bits, fxExponent } from './fixed.ts'
 import { checkWorkgroupSize } from './reduce.ts'
@@ -89,7 +89,7 @@ export async function adamw(
   ])
   // Without clipping the norm binding is never read; the layout still wants a buffer there.
   const normBuffer = clip ? clip.norm.buffer : gpu.buffer(4)
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true }), {
+  const pipeline = await gpu.pipeline(shader('adamw', source, { nativeDot4: gpu.nativeDot4 }), {
     entryPoint: 'adamw_step',
     constants: { WG: wg },
   })
@@ -195,7 +195,7 @@ export async function globalGradNorm(
   const sizes = grads.map((g) => numel(g.shape))
   const groups = sizes.map((n) => Math.min(Math.ceil(n / wg), MAX_NORM_GROUPS))
   const total = groups.reduce((a, b) => a + b, 0)
-  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
+  const code = shader('adamw', source, { nativeDot4: gpu.nativeDot4 })
   const pipe = (entryPoint: string) => gpu.pipeline(code, { entryPoint, constants: { WG: wg } })
   const [scalePass, partialPass, finishPass] = await Promise.all(
     ['norm_scale', 'norm_partial', 'norm_finish'].map(pipe),

@@ -1,7 +1,7 @@
 import source from '../../shaders/cross_entropy.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedToF32Bits } from './fixed.ts'
 import { checkWorkgroupSize, reduce, reduceRef, reductionGroups } from './reduce.ts'
@@ -64,7 +64,7 @@ async function launch(
 ) {
   const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? 64)
   const [rows, vocab] = logits.shape
-  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
+  const src = shader('cross_entropy', source, { nativeDot4: gpu.nativeDot4 })
   const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })
   const [gx, gy] = reductionGroups(gpu, rows)
   const params = new Uint32Array([rows, vocab, gx, sf.f32Bits(Math.fround(rows))])

@@ -1,7 +1,7 @@
 import source from '../../shaders/dot4.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 
 /**
  * out[i] = dot4(a[i], b[i]) on the GPU: the dot product of four signed bytes packed per word.
@@ -16,7 +16,7 @@ export async function dot4(
   if (a.length !== b.length) throw new ShapeError(`dot4: a has ${a.length} words but b has ${b.length}.`)
   const n = a.length
   if (n === 0) return new Int32Array(0)
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: native }))
+  const pipeline = await gpu.pipeline(shader('dot4', source, { nativeDot4: native }))
   const bufA = gpu.upload(a)
   const bufB = gpu.upload(b)
   const out = gpu.buffer(n * 4)

@@ -1,7 +1,7 @@
 import source from '../../shaders/elementwise.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, numel, requireDType, requireSameShape, type GpuTensor } from '../gpu/tensor.ts'
 import * as sf from './softfloat.ts'
 
@@ -188,7 +188,7 @@ async function launch(
 ): Promise<GpuTensor> {
   const n = numel(a.shape)
   if (n === 0) return empty(gpu, a.shape)
-  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
+  const code = shader('elementwise', source, { nativeDot4: gpu.nativeDot4 })
   const pipeline = await gpu.pipeline(code, { constants: { OP: op } })
   const out = empty(gpu, a.shape)
   const params = new Uint32Array([n, Math.max(1, period), scalar, 0])

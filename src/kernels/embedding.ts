@@ -1,7 +1,7 @@
 import source from '../../shaders/embedding.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedToF32Bits } from './fixed.ts'
 
@@ -48,7 +48,9 @@ export async function embeddingBackward(
 }
 
 async function launch(gpu: Gpu, entryPoint: string, [tokens, dim, vocab]: number[], buffers: GPUBuffer[]) {
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4 }), { entryPoint })
+  const pipeline = await gpu.pipeline(shader('embedding', source, { nativeDot4: gpu.nativeDot4 }), {
+    entryPoint,
+  })
   const threads = (entryPoint === 'embedding_forward' ? tokens : vocab) * dim
   const groups = Math.ceil(threads / 64)
   const gx = Math.min(groups, gpu.limits.maxComputeWorkgroupsPerDimension)

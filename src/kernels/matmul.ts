@@ -1,19 +1,21 @@
 import source from '../../shaders/matmul.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import {
   BLOCK,
   MAX_K,
   NONFINITE,
   SPAN,
-  quantize,
   quantizeLanes,
+  quantizePair,
   type Q15Lanes,
   type VectorLayout,
 } from './quantize.ts'
 import { matmulSimd } from './matmulSimd.ts'
+import { binaryRef, scaleRef } from './elementwise.ts'
+import { f32Bits } from './softfloat.ts'
 import { roundScaledToF32 } from './wide.ts'
 
 export interface MatmulOptions {
@@ -176,23 +178,67 @@ function exactDot(qa: Q15Lanes, qb: Q15Lanes, k: number): (va: number, vb: numbe
   }
 }
 
-/** C = A · B (options for transposes and batches) with the bits of matmulRef on any adapter. */
+/**
+ * Elementwise steps fused into the matmul's output: C·s, then + bias (a row over C's rows), then
+ * residual + (a tensor of C's shape) — the bits of scale, add and add run one after the other.
+ */
+export interface MatmulEpilogue {
+  scale?: number
+  bias?: GpuTensor
+  residual?: GpuTensor
+}
+
+/** The same steps on the CPU: matmulRef's output through scaleRef and binaryRef('add'). */
+export function epilogueRef(
+  c: Float32Array,
+  epilogue: { scale?: number; bias?: Float32Array; residual?: Float32Array },
+): Float32Array {
+  let y = c
+  if (epilogue.scale !== undefined) y = scaleRef(y, epilogue.scale)
+  if (epilogue.bias) y = binaryRef('add', y, epilogue.bias)
+  if (epilogue.residual) y = binaryRef('add', epilogue.residual, y)
+  return y
+}
+
+function checkEpilogue(plan: MatmulPlan, epilogue: MatmulEpilogue): number {
+  const { bias, residual, scale } = epilogue
+  const n = plan.outShape[plan.outShape.length - 1]
+  if (bias) {
+    requireDType('matmul bias', bias, 'f32')
+    if (bias.shape.length !== 1 || bias.shape[0] !== n)
+      throw new ShapeError(`matmul: a bias of shape [${bias.shape}] does not match ${n} columns.`)
+  }
+  if (residual) {
+    requireDType('matmul residual', residual, 'f32')
+    if (residual.shape.join() !== plan.outShape.join())
+      throw new ShapeError(`matmul: a residual of shape [${residual.shape}] is not [${plan.outShape}].`)
+  }
+  return (scale !== undefined ? 1 : 0) | (bias ? 2 : 0) | (residual ? 4 : 0)
+}
+
+/**
+ * C = A · B (options for transposes and batches) with the bits of matmulRef on any adapter, then the
+ * epilogue's steps. Both operands are quantised by one dispatch.
+ */
 export async function matmul(
   gpu: Gpu,
   a: GpuTensor,
   b: GpuTensor,
   opts: MatmulOptions = {},
+  epilogue: MatmulEpilogue = {},
 ): Promise<GpuTensor> {
   requireDType('matmul', a, 'f32')
   requireDType('matmul', b, 'f32')
   const plan = planMatmul(a.shape, b.shape, opts)
+  const flags = checkEpilogue(plan, epilogue)
   const splits = Math.max(1, Math.floor(opts.splitK ?? 1))
-  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4 })
-  const constants = { WG: opts.workgroup ?? 16 }
+  const code = shader('matmul', source, { nativeDot4: gpu.nativeDot4 })
+  const constants = { WG: opts.workgroup ?? 16, EPILOGUE: flags }
   const tileSide = constants.WG * 4
-  const qa = await quantize(gpu, a, plan.a)
-  const qb = await quantize(gpu, b, plan.b)
-  const words = qa.words
+  // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
+  const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
+  const q = await quantizePair(gpu, a, plan.a, b, plan.b, variant)
+  const words = q.words
   const splitBlocks = Math.ceil(words / 8 / splits)
   const params = new Uint32Array([
     plan.m,
@@ -205,43 +251,36 @@ export async function matmul(
     plan.b.batch === 1 ? 0 : plan.n * (words / 8 + 1),
     splitBlocks,
     splits,
+    f32Bits(Math.fround(epilogue.scale ?? 1)),
   ])
   const out = empty(gpu, plan.outShape)
+  // Unused epilogue inputs still need a buffer at their binding: A's words, read-only like them.
+  const tail = [epilogue.bias?.buffer ?? q.a.packed, epilogue.residual?.buffer ?? q.a.packed]
+  const operands = [q.a.packed, q.b.packed, q.a.exps, q.b.exps]
   const tiles: [number, number] = [Math.ceil(plan.n / tileSide), Math.ceil(plan.m / tileSide)]
-  // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
-  const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
   if (variant === 'naive') {
     const pipeline = await gpu.pipeline(code, { entryPoint: 'naive', constants })
     const groups: [number, number, number] = [Math.ceil(plan.n / 8), Math.ceil(plan.m / 8), plan.batch]
-    gpu.dispatch(pipeline, params, [qa.packed, qb.packed, qa.exps, qb.exps, out.buffer], groups)
+    gpu.dispatch(pipeline, params, [...operands, out.buffer, null, ...tail], groups)
   } else if (splits === 1) {
     const pipeline = await gpu.pipeline(code, { constants })
-    gpu.dispatch(
-      pipeline,
-      params,
-      [qa.packed, qb.packed, qa.exps, qb.exps, out.buffer],
-      [...tiles, plan.batch],
-    )
+    gpu.dispatch(pipeline, params, [...operands, out.buffer, null, ...tail], [...tiles, plan.batch])
   } else {
     const total = plan.batch * plan.m * plan.n
     const partials = gpu.buffer(splits * total * 8)
     const part = await gpu.pipeline(code, { entryPoint: 'partial', constants })
-    gpu.dispatch(
-      part,
-      params,
-      [qa.packed, qb.packed, qa.exps, qb.exps, null, partials],
-      [...tiles, plan.batch * splits],
-    )
+    gpu.dispatch(part, params, [...operands, null, partials], [...tiles, plan.batch * splits])
     const finish = await gpu.pipeline(code, { entryPoint: 'finish', constants })
     const groups = Math.ceil(total / 64)
     gpu.dispatch(
       finish,
       params,
-      [null, null, qa.exps, qb.exps, out.buffer, partials],
+      [null, null, q.a.exps, q.b.exps, out.buffer, partials, ...tail],
       [Math.min(groups, 65535), Math.ceil(groups / 65535)],
     )
     gpu.release(partials)
   }
-  for (const buf of [qa.packed, qa.exps, qb.packed, qb.exps]) gpu.release(buf)
+  gpu.release(q.packed)
+  gpu.release(q.exps)
   return out
 }

@@ -4,7 +4,7 @@
 // build on, in the shaders' operation order (docs/determinism-norms-optim.md).
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedDivToF32Bits, fixedToF32Bits, fxExponent } from './fixed.ts'
 import { checkWorkgroupSize, reductionGroups } from './reduce.ts'
@@ -83,12 +83,13 @@ export function normEps(op: string, eps = 1e-5): number {
 /** Records one norm kernel: one workgroup per row, uniforms [rows, n, eps bits, groups along x]. */
 export async function launchNorm(
   gpu: Gpu,
+  id: string,
   code: string,
   entryPoint: string,
   plan: NormPlan,
   buffers: GPUBuffer[],
 ) {
-  const pipeline = await gpu.pipeline(withPrelude(code, { nativeDot4: gpu.nativeDot4, norm: true }), {
+  const pipeline = await gpu.pipeline(shader(id, code, { nativeDot4: gpu.nativeDot4, norm: true }), {
     entryPoint,
     constants: { WG: plan.wg },
   })

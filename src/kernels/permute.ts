@@ -55,7 +55,7 @@ export async function permute(gpu: Gpu, x: GpuTensor, order: readonly number[]):
   params[1] = outShape.length
   params.set(outShape, 4)
   params.set(srcStride, 12)
-  const pipeline = await gpu.pipeline(source)
+  const pipeline = await gpu.pipeline({ id: 'permute', code: source })
   gpu.dispatch(
     pipeline,
     params,

@@ -2,8 +2,8 @@ import source from '../../shaders/quantize.wgsl?raw'
 import dequantizeSource from '../../shaders/dequantize.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
-import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
+import { shader } from '../gpu/shader.ts'
+import { empty, numel, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { roundScaledToF32 } from './wide.ts'
 
 /**
@@ -146,30 +146,97 @@ export function checkLayout(op: string, layout: VectorLayout, elements: number):
 
 /** Quantises the vectors of `x` on the GPU; the caller releases the returned buffers. */
 export async function quantize(gpu: Gpu, x: GpuTensor, layout: VectorLayout): Promise<Q15Gpu> {
+  const { words, packed, exps } = await launchQuantize(gpu, [x, layout])
+  return { words, packed, exps }
+}
+
+/** Where one operand of a shared quantisation sits in its buffers: ranges to bind. */
+export interface Q15Range {
+  packed: GPUBufferBinding
+  exps: GPUBufferBinding
+}
+
+/** Both operands of a matmul quantised by one dispatch into shared buffers (same bits as two). */
+export interface Q15Pair {
+  words: number
+  /** The caller releases these two. */
+  packed: GPUBuffer
+  exps: GPUBuffer
+  a: Q15Range
+  b: Q15Range
+}
+
+/**
+ * Quantises the vectors of `a` and of `b` (one shared K) in one dispatch: a workgroup per vector
+ * ('tiled', for GPUs) or a thread per vector ('naive', for CPU adapters, where barriers are emulated).
+ * Same words either way.
+ */
+export async function quantizePair(
+  gpu: Gpu,
+  a: GpuTensor,
+  la: VectorLayout,
+  b: GpuTensor,
+  lb: VectorLayout,
+  variant: 'tiled' | 'naive' = 'tiled',
+): Promise<Q15Pair> {
+  return launchQuantize(gpu, [a, la], [b, lb], variant)
+}
+
+async function launchQuantize(
+  gpu: Gpu,
+  [x, lx]: [GpuTensor, VectorLayout],
+  second?: [GpuTensor, VectorLayout],
+  variant: 'tiled' | 'naive' = 'tiled',
+): Promise<Q15Pair> {
+  const [y, ly] = second ?? [x, { ...lx, batch: 0 }]
   requireDType('quantize', x, 'f32')
-  const elements = x.shape.reduce((a, b) => a * b, 1)
-  checkLayout('quantize', layout, elements)
-  const words = wordsFor(layout.k)
-  const vectors = layout.batch * layout.rows
-  const packed = gpu.buffer(vectors * words * 8)
-  const exps = gpu.buffer(vectors * (words / 8 + 1) * 4)
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4 }))
+  requireDType('quantize', y, 'f32')
+  checkLayout('quantize', lx, numel(x.shape))
+  if (second) checkLayout('quantize', ly, numel(y.shape))
+  if (ly.k !== lx.k) throw new ShapeError(`quantize: operands have K = ${lx.k} and ${ly.k}.`)
+  const words = wordsFor(lx.k)
+  const [vx, vy] = [lx.batch * lx.rows, ly.batch * ly.rows]
+  // The second operand's words and exponents start at offsets a storage binding may have.
+  const align = gpu.limits.minStorageBufferOffsetAlignment
+  const packedX = Math.ceil((vx * words * 8) / align) * align
+  const expsX = Math.ceil((vx * (words / 8 + 1) * 4) / align) * align
+  const packedY = vy * words * 8
+  const expsY = vy * (words / 8 + 1) * 4
+  const packed = gpu.buffer(packedX + Math.max(packedY, 4))
+  const exps = gpu.buffer(expsX + Math.max(expsY, 4))
+  const code = shader('quantize', source, { nativeDot4: gpu.nativeDot4 })
+  const pipeline = await gpu.pipeline(code, { entryPoint: variant === 'naive' ? 'per_thread' : 'main' })
+  const layout = (l: VectorLayout) => [l.rows, l.strideBatch, l.strideRow, l.strideK]
   const params = new Uint32Array([
-    vectors,
-    layout.rows,
-    layout.k,
+    vx + vy,
+    vx,
+    lx.k,
     words,
-    layout.strideBatch,
-    layout.strideRow,
-    layout.strideK,
+    ...layout(lx),
+    ...layout(ly),
+    packedX / 8,
+    expsX / 4,
   ])
+  const groups = variant === 'naive' ? Math.ceil((vx + vy) / 64) : vx + vy
   gpu.dispatch(
     pipeline,
     params,
-    [x.buffer, packed, exps],
-    [Math.min(vectors, 65535), Math.ceil(vectors / 65535)],
+    [x.buffer, packed, exps, y.buffer],
+    [Math.min(groups, 65535), Math.ceil(groups / 65535)],
   )
-  return { words, packed, exps }
+  return {
+    words,
+    packed,
+    exps,
+    a: {
+      packed: { buffer: packed, size: vx * words * 8 },
+      exps: { buffer: exps, size: vx * (words / 8 + 1) * 4 },
+    },
+    b: {
+      packed: { buffer: packed, offset: packedX, size: Math.max(packedY, 4) },
+      exps: { buffer: exps, offset: expsX, size: Math.max(expsY, 4) },
+    },
+  }
 }
 
 /** The CPU reference of shaders/dequantize.wgsl: q · 2^(e_j − 140) at the layout's positions. */
@@ -200,7 +267,7 @@ export async function dequantize(
   const elements = shape.reduce((a, b) => a * b, 1)
   checkLayout('dequantize', layout, elements)
   const out = empty(gpu, shape)
-  const pipeline = await gpu.pipeline(withPrelude(dequantizeSource, { nativeDot4: gpu.nativeDot4 }))
+  const pipeline = await gpu.pipeline(shader('dequantize', dequantizeSource, { nativeDot4: gpu.nativeDot4 }))
   const total = layout.batch * layout.rows * layout.k
   const groups = Math.ceil(total / 64)
   const params = new Uint32Array([

@@ -1,7 +1,7 @@
 import source from '../../shaders/reduce.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import {
   CANONICAL_NAN,
@@ -43,7 +43,7 @@ export async function reduce(
   const wg = checkWorkgroupSize(gpu, 'reduce', options.workgroupSize ?? 64)
   const out = empty(gpu, [count])
   if (count === 0) return out
-  const pipeline = await gpu.pipeline(withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true }), {
+  const pipeline = await gpu.pipeline(shader('reduce', source, { nativeDot4: gpu.nativeDot4 }), {
     entryPoint: op === 'max' ? 'reduce_max' : 'reduce_sum',
     constants: { WG: wg },
   })

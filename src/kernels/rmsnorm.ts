@@ -47,7 +47,12 @@ export async function rmsnorm(
   const plan = planNorm(gpu, 'rmsnorm', x, { gamma }, options)
   const y = empty(gpu, x.shape)
   const rms = empty(gpu, [plan.rows])
-  await launchNorm(gpu, source, 'rmsnorm_forward', plan, [x.buffer, gamma.buffer, y.buffer, rms.buffer])
+  await launchNorm(gpu, 'rmsnorm', source, 'rmsnorm_forward', plan, [
+    x.buffer,
+    gamma.buffer,
+    y.buffer,
+    rms.buffer,
+  ])
   return { y, rms }
 }
 
@@ -64,7 +69,7 @@ export async function rmsnormBackward(
   const dx = empty(gpu, x.shape)
   const dyXhat = empty(gpu, [plan.rows, plan.n])
   const buffers = [x, gamma, dy, saved.rms, dx, dyXhat].map((t) => t.buffer)
-  await launchNorm(gpu, source, 'rmsnorm_backward', plan, buffers)
+  await launchNorm(gpu, 'rmsnorm', source, 'rmsnorm_backward', plan, buffers)
   const dgamma = await reduce(gpu, dyXhat, 'sum', { axis: 0, workgroupSize: options.workgroupSize })
   release(gpu, dyXhat) // recorded work still reads it; the pool hands it out only behind that work
   return { dx, dgamma: { ...dgamma, shape: [plan.n] } }

@@ -1,7 +1,7 @@
 import source from '../../shaders/softmax.wgsl?raw'
 import { ShapeError } from '../errors/gpu.ts'
 import type { Gpu } from '../gpu/runtime.ts'
-import { withPrelude } from '../gpu/shader.ts'
+import { shader } from '../gpu/shader.ts'
 import { empty, requireDType, requireSameShape, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedToF32Bits } from './fixed.ts'
 import { checkWorkgroupSize, reductionGroups } from './reduce.ts'
@@ -73,7 +73,7 @@ async function launch(
 ) {
   const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? 64)
   if (rows * n === 0) return
-  const src = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
+  const src = shader('softmax', source, { nativeDot4: gpu.nativeDot4 })
   const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })
   const [gx, gy] = reductionGroups(gpu, rows)
   gpu.dispatch(pipeline, new Uint32Array([rows, n, options.causal ? 1 : 0, gx]), buffers, [gx, gy])

@@ -35,7 +35,7 @@ export default defineOp({
         shape: planMatmul(a.shape, b.shape, opts).outShape,
       }),
       gpu: (gpu, a, b, opts) => matmul(gpu, a, b, opts),
-      f64: async (a, b, o = {}) => mm(a, b, o.transA, o.transB),
+      f64: async (a, b, o = {}) => matmulF64(a, b, o.transA, o.transB),
       trace: {
         record: (a, b, o = {}) => ({ inputs: [a, b], args: [o] }),
         replay: (be, [a, b], [o]) => be.matmul(a, b, o),
@@ -173,7 +173,7 @@ function matmulCost({ ins, out }: CostContext, k: number, extra: number) {
 }
 
 /** Plain float64 C = A · B with the kernel's transposes and batches. */
-function mm(a: F64Tensor, b: F64Tensor, transA = false, transB = false): F64Tensor {
+export function matmulF64(a: F64Tensor, b: F64Tensor, transA = false, transB = false): F64Tensor {
   const [ar, ac] = a.shape.slice(-2)
   const [br, bc] = b.shape.slice(-2)
   const [m, k] = transA ? [ac, ar] : [ar, ac]

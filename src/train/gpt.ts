@@ -121,13 +121,13 @@ export async function gptLogits<T>(
   let x = await tape.add(await tape.embedding(p('wte'), inputs), await tape.embedding(p('wpe'), positions))
   for (let l = 0; l < cfg.nLayer; l++) {
     const h = `h${l}.`
-    const a = await attention(tape, await tape.layernorm(x, p(h + 'ln1.g'), p(h + 'ln1.b')), cfg, B, (n) =>
-      p(h + n),
-    )
-    x = await tape.add(x, a)
+    // Biases, residual adds and the attention scale ride in the matmuls' epilogues (tape.linear,
+    // tape.scaledMatmul): the bits of separate adds, without their dispatches.
+    const a1 = await tape.layernorm(x, p(h + 'ln1.g'), p(h + 'ln1.b'))
+    x = await attention(tape, a1, x, cfg, B, (n) => p(h + n))
     const m1 = await tape.layernorm(x, p(h + 'ln2.g'), p(h + 'ln2.b'))
-    const m2 = await tape.gelu(await tape.add(await tape.matmul(m1, p(h + 'mlp.w1')), p(h + 'mlp.b1')))
-    x = await tape.add(x, await tape.add(await tape.matmul(m2, p(h + 'mlp.w2')), p(h + 'mlp.b2')))
+    const m2 = await tape.gelu(await tape.linear(m1, p(h + 'mlp.w1'), p(h + 'mlp.b1')))
+    x = await tape.linear(m2, p(h + 'mlp.w2'), p(h + 'mlp.b2'), x)
   }
   const hf = await tape.layernorm(x, p('lnf.g'), p('lnf.b'))
   return tape.matmul(hf, p('wte'), { transB: true }) // tied output embedding
@@ -151,21 +151,28 @@ export async function gptLoss<T>(
   return { loss: await tape.crossEntropy(logits, targets), logits }
 }
 
-/** Causal multi-head self-attention on x [B*T, d]. */
-async function attention<T>(tape: Tape<T>, x: T, cfg: GptConfig, B: number, p: (n: string) => T): Promise<T> {
+/** residual + causal multi-head self-attention on x [B*T, d]. */
+async function attention<T>(
+  tape: Tape<T>,
+  x: T,
+  residual: T,
+  cfg: GptConfig,
+  B: number,
+  p: (n: string) => T,
+): Promise<T> {
   const { seqLen: T, dModel: d, nHead: H } = cfg
   const Dh = d / H
-  const qkv = await tape.add(await tape.matmul(x, p('attn.wqkv')), p('attn.bqkv')) // [B*T, 3d]
+  const qkv = await tape.linear(x, p('attn.wqkv'), p('attn.bqkv')) // [B*T, 3d]
   // [B, T, 3, H, Dh] → [3, B, H, T, Dh]: q, k, v as [B*H, T, Dh] batches.
   const heads = await tape.permute(tape.view(qkv, [B, T, 3, H, Dh]), [2, 0, 3, 1, 4])
   const [q, k, v] = (await tape.split(tape.view(heads, [3 * B * H, T, Dh]), 3)).map((t) =>
     tape.view(t, [B * H, T, Dh]),
   )
-  const scores = await tape.scale(await tape.matmul(q, k, { transB: true }), 1 / Math.sqrt(Dh))
+  const scores = await tape.scaledMatmul(q, k, 1 / Math.sqrt(Dh), { transB: true })
   const att = tape.view(await tape.softmaxCausal(tape.view(scores, [B * H * T, T])), [B * H, T, T])
   const y = await tape.matmul(att, v) // [B*H, T, Dh]
   const merged = tape.view(await tape.permute(tape.view(y, [B, H, T, Dh]), [0, 2, 1, 3]), [B * T, d])
-  return tape.add(await tape.matmul(merged, p('attn.wo')), p('attn.bo'))
+  return tape.linear(merged, p('attn.wo'), p('attn.bo'), residual)
 }
 
 /** The largest tensors one training step of `cfg` at `batch` rows allocates, in bytes. */

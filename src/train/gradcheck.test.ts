@@ -73,6 +73,13 @@ async function checkModule(name: string, build: Build<F64Tensor>, shapes: number
 describe('module gradients equal float64 finite differences', () => {
   it('linear (matmul + bias)', () =>
     checkModule('linear', async (tp, [x, w, b]) => tp.add(await tp.matmul(x, w), b), [[5, 6], [6, 7], [7]]))
+  it('linear with a residual (one fused kernel)', () =>
+    checkModule('linear fused', (tp, [x, w, b, r]) => tp.linear(x, w, b, r), [[5, 6], [6, 7], [7], [5, 7]]))
+  it('scaled matmul (attention scores)', () =>
+    checkModule('scaledMatmul', (tp, [a, b]) => tp.scaledMatmul(a, b, 0.37, { transB: true }), [
+      [3, 4, 5],
+      [3, 6, 5],
+    ]))
   it('matmul with a transposed, batched right operand', () =>
     checkModule('matmulT', (tp, [a, b]) => tp.matmul(a, b, { transB: true }), [
       [3, 4, 5],
