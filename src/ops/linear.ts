@@ -57,7 +57,11 @@ export default defineOp({
       trace: {
         record: (a, b, opts, e) => ({
           inputs: [a, b, ...(e.bias ? [e.bias] : []), ...(e.residual ? [e.residual] : [])],
-          args: [opts, { scale: e.scale, bias: !!e.bias, residual: !!e.residual }],
+          // Records are JSON: no key is left undefined (a trace file would drop it and read as another record).
+          args: [
+            opts,
+            { ...(e.scale === undefined ? {} : { scale: e.scale }), bias: !!e.bias, residual: !!e.residual },
+          ],
         }),
         replay: (be, [a, b, ...rest], [opts, e]) => {
           const { scale, ...has }: RecordedEpilogue = e

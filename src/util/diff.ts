@@ -29,7 +29,10 @@ export function firstDifference(expected: unknown, got: unknown, path = ''): Dif
     const keys = [...new Set([...Object.keys(e), ...Object.keys(g)])].sort()
     for (const k of keys) {
       const sub = path ? `${path}.${k}` : k
-      if (!Object.hasOwn(e, k) || !Object.hasOwn(g, k)) return { path: sub, expected: e[k], got: g[k] }
+      // A key set to undefined is the absent key: JSON, which every party's data arrives as, has no undefined.
+      const [inE, inG] = [e[k] !== undefined, g[k] !== undefined]
+      if (!inE && !inG) continue
+      if (!inE || !inG) return { path: sub, expected: e[k], got: g[k] }
       const d = firstDifference(e[k], g[k], sub)
       if (d) return d
     }
