@@ -66,7 +66,7 @@ export async function benchTrainingNode(
   const records: NodeTrainRecord[] = []
   const push = (r: NodeTrainRecord) => {
     records.push(r)
-    options.log?.(r)
+    options.log?.({ ...r, stateHashes: [`${r.stateHashes.length} hashes (in --out)`] })
   }
   const base = (preset: PresetName) => ({
     preset,

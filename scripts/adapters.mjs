@@ -37,7 +37,9 @@ export const adapters = {
 
 /**
  * The environment that makes Dawn pick exactly this adapter: its ICD alone, and no leftover loader path
- * from the other one. @returns {{ env: NodeJS.ProcessEnv } | { why: string }}
+ * from the other one; or why this machine has no such adapter.
+ * @param {keyof typeof adapters} name
+ * @returns {{ env: NodeJS.ProcessEnv, why?: undefined } | { env?: undefined, why: string }}
  */
 export function adapterEnv(name) {
   const s = adapters[name].setup()
@@ -54,6 +56,9 @@ export function adapterEnv(name) {
 /**
  * Runs the hash check on one adapter in a child process. Rejects with the child's output when it fails
  * or does not report within `timeoutMs`.
+ * @param {keyof typeof adapters} name
+ * @param {Record<string, string | number>} [options] the check's sizes (bench/hashes.ts HashOptions)
+ * @returns {Promise<import('../bench/hashes.ts').HashReport>}
  */
 export function runOnAdapter(name, options = {}, timeoutMs = 600_000) {
   const setup = adapterEnv(name)
