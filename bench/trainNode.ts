@@ -28,9 +28,18 @@ export interface NodeTrainRecord {
   stateHashes: string[]
 }
 
-async function run<T>(be: Backend<T>, preset: PresetName, steps: number, batch: number, corpus: Uint8Array) {
+async function run<T>(
+  be: Backend<T>,
+  preset: PresetName,
+  steps: number,
+  batch: number,
+  corpus: Uint8Array,
+  schedule: number,
+) {
   const { train } = splitBy(KJV_PENTATEUCH, corpus)
-  const trainer = Trainer.create(be, defaultTrainConfig(presets[preset], { steps: steps + 1, batch }))
+  // One schedule length for the GPU and the CPU runs, whatever each times: the config (and so every hash)
+  // must be the same for their hashes to be compared.
+  const trainer = Trainer.create(be, defaultTrainConfig(presets[preset], { steps: schedule, batch }))
   try {
     const t0 = performance.now()
     const first = await trainer.trainStep(train)
@@ -68,6 +77,7 @@ export async function benchTrainingNode(
     records.push(r)
     options.log?.({ ...r, stateHashes: [`${r.stateHashes.length} hashes (in --out)`] })
   }
+  const schedule = Math.max(options.steps, options.cpuSteps) + 1
   const base = (preset: PresetName) => ({
     preset,
     params: countParams(presets[preset]),
@@ -76,7 +86,7 @@ export async function benchTrainingNode(
   for (const preset of options.gpuPresets) {
     const gpu = await Gpu.create({ gpu: entry })
     try {
-      const r = await run(gpuBackend(gpu), preset, options.steps, options.batch, corpus)
+      const r = await run(gpuBackend(gpu), preset, options.steps, options.batch, corpus, schedule)
       push({
         impl: 'gpu',
         adapter: adapterName(gpu.report),
@@ -92,7 +102,7 @@ export async function benchTrainingNode(
     }
   }
   for (const preset of options.cpuPresets) {
-    const r = await run(cpuBackend, preset, options.cpuSteps, options.batch, corpus)
+    const r = await run(cpuBackend, preset, options.cpuSteps, options.batch, corpus, schedule)
     push({ impl: 'cpu reference', adapter: 'CPU reference', ...base(preset), steps: options.cpuSteps, ...r })
     const onGpu = records.find((g) => g.impl === 'gpu' && g.preset === preset)
     if (onGpu) {
