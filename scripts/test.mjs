@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { relative } from 'node:path'
 import { firstLines, prepareTestEnv } from './testEnv.mjs'
 
-prepareTestEnv()
+const { lavapipe } = prepareTestEnv()
 mkdirSync('artifacts', { recursive: true })
 // Failures of an earlier run would be mistaken for this one's.
 rmSync('artifacts/failures', { recursive: true, force: true })
@@ -29,6 +29,21 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const failures = []
+const skips = []
+
+// The second Vulkan adapter: a failed install is a failure; a machine that cannot install it (not root,
+// not Debian) runs everything else and says so at the end.
+if (!lavapipe.icd) {
+  const line = `lavapipe (the second Dawn adapter): ${lavapipe.why}`
+  if (lavapipe.failed) {
+    failed++
+    failures.push(`check: ${line}`)
+  } else {
+    skipped++
+    skips.push(line)
+  }
+  console.log(`[lockstep] ${lavapipe.failed ? 'FAILED' : 'SKIPPED'}: ${line}`)
+}
 
 for (const [name, cmd, args] of checks) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' })
@@ -81,5 +96,6 @@ if (failures.length) {
   if (existsSync('artifacts/failures'))
     console.log('Screenshots and tab warnings of failed browser tests: artifacts/failures/')
 }
+if (skips.length) console.log('\nSkipped:\n' + skips.map((s) => `  - ${s}`).join('\n'))
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed === 0 ? 0 : 1)

@@ -1,9 +1,12 @@
-// What every test run needs before vitest starts: dependencies, Chromium, and a Vulkan driver for Dawn.
+// What every test run needs before vitest starts: dependencies, Chromium, and Vulkan drivers for Dawn
+// (Chromium's SwiftShader, and Mesa's lavapipe as a second, independent one: scripts/adapters.test.ts).
 import { existsSync } from 'node:fs'
 import { stripVTControlCharacters } from 'node:util'
 import { ensureDeps } from './deps.mjs'
 import { ensureChromium } from './chromium.mjs'
+import { ensureLavapipe } from './lavapipe.mjs'
 
+/** @returns the lavapipe outcome: `{ icd }`, or `{ why, failed }` for the summary to name. */
 export function prepareTestEnv() {
   ensureDeps()
   process.env.CHROMIUM_PATH = ensureChromium()
@@ -14,6 +17,9 @@ export function prepareTestEnv() {
     process.env.VK_ICD_FILENAMES = swiftshader
     process.env.LD_LIBRARY_PATH = ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')
   }
+  const lavapipe = ensureLavapipe()
+  if (lavapipe.icd) process.env.LAVAPIPE_ICD = lavapipe.icd
+  return { lavapipe }
 }
 
 /** The first lines of a vitest failure message (no colours, no stack frames), for a closing list. */

@@ -1,8 +1,9 @@
 // What a verifier will spend on a receipt it has not checked yet. A receipt is self-signed: anyone can
 // write one, so every size in it is hostile until re-execution proves otherwise. The page and the CLI
-// share these numbers (docs/security.md). Caps sit well above what the app makes: the largest preset
-// (`medium`: dModel 256, 6 layers, context 256, about 4.9M parameters) at batch 8 is about 7e10 FLOPs
-// and 1.4e8 activation values per step.
+// share these numbers (docs/security.md). Caps sit above what the app makes: `medium` (dModel 256, 6 layers,
+// context 256, about 4.9M parameters) at batch 8 is about 7e10 FLOPs and 1.4e8 activation values per step;
+// the largest preset, `large` (dModel 512, 8 layers, context 256, 25.5M parameters), at batch 8 is about
+// 3.4e11 FLOPs and 2.7e8 activation values.
 import type { TrainConfig } from '../train/trainer.ts'
 import { ConfigLimitError } from '../errors/limits.ts'
 
@@ -15,8 +16,8 @@ export const TRAINING_LIMITS = {
   batch: 512,
   /** The learning-rate schedule's length (the steps replayed are bounded by the receipt's own length). */
   steps: 10_000_000,
-  /** Weights; the optimizer holds three more copies (gradient, m, v): 16M × 16 B = 256 MiB. */
-  params: 16_000_000,
+  /** Weights; the optimizer holds three more copies (gradient, m, v): 32M × 16 B = 512 MiB. */
+  params: 32_000_000,
   /** Values the tape keeps for one step's backward pass (estimate below): 2^29 f32 = 2 GiB, 3.8× `medium` at batch 8. */
   activations: 2 ** 29,
   /** One training step, forward and backward (estimate below): about 7× `medium` at batch 8. */
