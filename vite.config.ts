@@ -26,7 +26,20 @@ export default defineConfig({
           // so a busy core slows them without failing them.
           maxWorkers: 2,
           include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'scripts/**/*.test.ts'],
-          exclude: ['**/*.gpu.test.ts'],
+          exclude: ['**/*.gpu.test.ts', 'scripts/adapters.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The same kernels and steps on two Vulkan drivers through Dawn, each in its own process
+          // (scripts/adapters.mjs): minutes of pipeline compiles, so last and alone.
+          name: 'adapters',
+          environment: 'node',
+          include: ['scripts/adapters.test.ts'],
+          sequence: { groupOrder: 3 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {

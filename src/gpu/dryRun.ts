@@ -17,6 +17,8 @@ const limits = {
   maxUniformBufferBindingSize: 65536,
   maxBindGroups: 4,
   maxBindingsPerBindGroup: 1000,
+  minStorageBufferOffsetAlignment: 256,
+  minUniformBufferOffsetAlignment: 256,
 }
 
 const noop = () => {}
