@@ -6,6 +6,8 @@ import type { Gpu } from '../gpu/runtime.ts'
 /** Words per job in the job table, and per digest. */
 export const JOB_WORDS = 8
 export const DIGEST_WORDS = 8
+/** Invocations per workgroup (shaders/keccak.wgsl's). */
+const WORKGROUP = 4
 
 /** One message: `prefix`, then `words` u32 words of the data buffer from word `from`. */
 export interface KeccakJob {
@@ -39,7 +41,7 @@ export async function keccak(
   out: GPUBuffer,
 ): Promise<void> {
   if (jobs.length === 0) return
-  if (jobs.length > gpu.limits.maxComputeWorkgroupsPerDimension)
+  if (Math.ceil(jobs.length / WORKGROUP) > gpu.limits.maxComputeWorkgroupsPerDimension)
     throw new ShapeError(`keccak: ${jobs.length} messages are more than one dispatch can hash.`)
   for (const j of jobs) {
     for (const [name, v] of Object.entries({ from: j.from, words: j.words, out: j.out }))
@@ -50,11 +52,14 @@ export async function keccak(
     if (4 * (j.out + DIGEST_WORDS) > out.size)
       throw new ShapeError(`keccak: digest at word ${j.out} lies outside the output buffer.`)
   }
-  const table = gpu.upload(packJobs(jobs))
+  // Four invocations a workgroup, and a CPU rasteriser runs them as one 4-wide SIMD thread: longest
+  // first, so that messages of similar length share one (the table's order is no part of the result).
+  const sorted = [...jobs].sort((a, b) => b.prefix.length + 4 * b.words - (a.prefix.length + 4 * a.words))
+  const table = gpu.upload(packJobs(sorted))
   // An entry point's bindings must all be bound; without data, any buffer (it is never read).
   const words = data ?? gpu.buffer(4)
   const pipeline = await gpu.pipeline(source, { entryPoint: 'keccak256' })
-  gpu.dispatch(pipeline, null, [table, words, out], [jobs.length])
+  gpu.dispatch(pipeline, null, [table, words, out], [Math.ceil(jobs.length / WORKGROUP)])
   gpu.release(table)
   if (!data) gpu.release(words)
 }
