@@ -1,5 +1,6 @@
 // Node entry: where a training step's time goes on the GPU, through Dawn (the optional `webgpu` package).
-// Per preset: the whole step (trainStep, its readback included), the state commitment alone
+// Per preset: the whole step (trainStep, its readback included), the same with steps overlapped
+// (trainSteps, where the trainer has it), the state commitment alone
 // (stateHash(): on the GPU now, before issue 17 every tensor read back and hashed on the CPU), a
 // checkpoint read, and the readbacks a step makes (counted at Gpu.read/readMany): calls and bytes.
 // Usage: npx vite build --ssr bench/step.ts --outDir .device/bench
@@ -45,7 +46,7 @@ const time = async <R>(f: () => Promise<R>): Promise<[R, number]> => {
 console.log(JSON.stringify({ adapter: adapterName(gpu.report), date: new Date().toISOString() }))
 for (const name of arg('presets', 'tiny,demo').split(',') as PresetName[]) {
   const model = presets[name]
-  const trainer = Trainer.create(gpuBackend(gpu), defaultTrainConfig(model, { steps: steps + 1, batch }))
+  const trainer = Trainer.create(gpuBackend(gpu), defaultTrainConfig(model, { steps: 2 * steps + 1, batch }))
   await trainer.trainStep(train) // warm-up: compiles every pipeline
   await trainer.stateHash()
   await trainer.checkpoint()
@@ -54,6 +55,10 @@ for (const name of arg('presets', 'tiny,demo').split(',') as PresetName[]) {
     for (let i = 0; i < steps; i++) await trainer.trainStep(train)
   })
   const perStep = { calls: reads.calls / steps, bytes: reads.bytes / steps }
+  // The same number of steps again, each queued before the one before it is read back (issue 17).
+  const [, overlappedMs] = trainer.trainSteps
+    ? await time(() => trainer.trainSteps(train, steps))
+    : [null, NaN]
   const [, hashMs] = await time(() => trainer.stateHash())
   reads.calls = reads.bytes = 0
   const [, checkpointMs] = await time(() => trainer.checkpoint())
@@ -66,6 +71,7 @@ for (const name of arg('presets', 'tiny,demo').split(',') as PresetName[]) {
       steps,
       stepMs: +(stepMs / steps).toFixed(1),
       tokensPerSecond: Math.round((steps * batch * model.seqLen) / (stepMs / 1000)),
+      overlappedStepMs: +(overlappedMs / steps).toFixed(1),
       commitMs: +hashMs.toFixed(1),
       readbacksPerStep: perStep.calls,
       bytesPerStep: perStep.bytes,
