@@ -81,6 +81,9 @@ describe('keccak256 on the GPU', () => {
     const got = digestHex(new Uint32Array(await gpu.read(out, 64)).slice(8, 16))
     expect(got).toBe(stateHash(trainer.step, state))
     expect(got).toBe(await trainer.stateHash())
+    // Gathered in many small batches (one dispatch each) instead of one: the same hash.
+    await commitState(gpu, trainer.step, tensors, out, 0, { gatherBytes: 8192 })
+    expect(digestHex(new Uint32Array(await gpu.read(out, 32)))).toBe(got)
     // Each leaf too: name ‖ 0 ‖ rank ‖ dims, then the values, any length of name.
     const leaves = await onGpu(
       state.map((t) => ({

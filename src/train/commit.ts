@@ -12,10 +12,13 @@ export interface GpuNamedTensor {
   t: GpuTensor
 }
 
+/** The most bytes of tensors gathered for one dispatch: what the commitment adds to GPU memory. */
+const GATHER_BYTES = 64 << 20
+
 /**
  * Records the commitment to `tensors` (canonical order) at `step`; its 32 bytes land in `out` from
  * word `outWord`. The tensors are first copied side by side into one buffer (a dispatch can bind only
- * a few), in as many batches as the adapter's binding size needs; each batch is one dispatch.
+ * a few), in batches of up to 64 MiB (a larger tensor alone); each batch is one dispatch.
  */
 export async function commitState(
   gpu: Gpu,
@@ -23,10 +26,11 @@ export async function commitState(
   tensors: readonly GpuNamedTensor[],
   out: GPUBuffer,
   outWord = 0,
+  options: { gatherBytes?: number } = {},
 ): Promise<void> {
   requireLittleEndian()
   const leaves = gpu.buffer(Math.max(4, tensors.length * DIGEST_WORDS * 4))
-  const limit = gpu.limits.maxStorageBufferBindingSize
+  const limit = Math.min(options.gatherBytes ?? GATHER_BYTES, gpu.limits.maxStorageBufferBindingSize)
   const words = tensors.map((x) => numel(x.shape))
   for (let i = 0; i < tensors.length;) {
     const jobs: (KeccakJob & { t: GpuTensor })[] = []

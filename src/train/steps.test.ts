@@ -36,6 +36,18 @@ describe('trainSteps', () => {
     expect(t.step).toBe(2)
   })
 
+  it('keeps step with the state when onStep throws with the next step already queued', async () => {
+    const t = Trainer.create(cpuBackend, config)
+    const fail = (r: StepResult) => {
+      if (r.step === 1) throw new Error('listener failed')
+    }
+    await expect(t.trainSteps(train, 4, { onStep: fail })).rejects.toThrow('listener failed')
+    expect(t.step).toBe(2) // step 2 was queued, and ran, before step 1 was heard
+    const ref = Trainer.create(cpuBackend, config)
+    await ref.trainSteps(train, 2)
+    expect(await t.stateHash()).toBe(await ref.stateHash())
+  })
+
   it('refuses a non-finite step mid-run: the state stays as after the last good step', async () => {
     const t = Trainer.create(cpuBackend, diverging)
     const heard: number[] = []

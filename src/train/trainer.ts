@@ -242,10 +242,22 @@ export class Trainer<T> {
         stateHash: o.stateHash,
       }
       results.push(r)
-      await options.onStep?.(r)
+      try {
+        await options.onStep?.(r)
+      } catch (e) {
+        if (next) await this.#settle(next)
+        throw e
+      }
       if (failure) throw failure
     }
     return results
+  }
+
+  /** A queued step no one will hear of: `step` follows the state it left (or it was refused). */
+  async #settle(q: Queued): Promise<void> {
+    const o = await q.outcome
+    if (o.stateHash === null) this.#stepper.reset()
+    else this.step = q.step
   }
 
   /** Queues the step after `index` steps: forward, backward and the stepper's update. */
