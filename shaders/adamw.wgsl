@@ -5,7 +5,8 @@
 struct Params {
   n: u32,
   groups_x: u32, // workgroups along x; the rest spill into y
-  clip: u32, // 1: scale = min(1, max_norm / norm[0]); 0: scale = params.scale
+  clip: u32, // 0: scale = params.scale; 1: scale = min(1, max_norm / norm[0]); 2: as 1, norm is a
+  // step's scalars (step_guard) and the update is skipped unless their finite flag norm[1] is 1
   lr: u32,
   beta1: u32,
   one_minus_beta1: u32,
@@ -33,8 +34,11 @@ fn adamw_step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   if (i >= params.n) {
     return;
   }
+  if (params.clip == 2u && norm[1] != 1u) {
+    return; // a refused step leaves p, m and v as they were
+  }
   var scale = params.scale;
-  if (params.clip == 1u) {
+  if (params.clip != 0u) {
     scale = sf_min(SF_ONE, sf_div(params.scale, norm[0]));
   }
   let g = sf_mul(grad[i], scale);
@@ -121,4 +125,22 @@ fn norm_finish(@builtin(local_invocation_index) lid: u32) {
     let sum = fx_to_f32(total, NORM_SCALE, (f & FX_NAN) | inf | FX_NOT_NEG_ZERO);
     norm_out[0] = sf_ldexp(sf_sqrt(sum), i32(atomicLoad(&state[0])) - 127i);
   }
+}
+
+// ---- The step guard: a training step's scalars, and whether its update may apply. ----
+// One thread. scalars[0] = the gradient norm, [2] = the loss, [1] = 1 while this step's loss and norm
+// and every earlier step's since the host set the flag were finite, else 0: a refusal sticks, so steps
+// already queued behind a refused one skip their updates too. adamw_step with clip = 2 honours it.
+@group(0) @binding(0) var<storage, read> guard_loss: array<u32>;
+@group(0) @binding(1) var<storage, read> guard_norm: array<u32>;
+@group(0) @binding(2) var<storage, read_write> step_scalars: array<u32>;
+
+@compute @workgroup_size(1)
+fn step_guard() {
+  let loss = guard_loss[0];
+  let n = guard_norm[0];
+  let finite = (loss & SF_INF) != SF_INF && (n & SF_INF) != SF_INF;
+  step_scalars[0] = n;
+  step_scalars[1] = select(0u, step_scalars[1], finite);
+  step_scalars[2] = loss;
 }

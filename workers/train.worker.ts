@@ -51,9 +51,10 @@ const api = {
     return run.summary()
   },
 
-  // The page's callback is not awaited: a step does not wait for a round trip to the page.
+  // The page's callback is not awaited: a step does not wait for a round trip to the page; nor does it
+  // read the run's state, so the next step may be queued while the page hears of this one.
   train: (steps: number, onStep: (e: StepEvent) => void, options: Omit<TrainOptions, 'onStep'> = {}) =>
-    current().train(steps, { ...options, onStep: (e) => void onStep(e) }),
+    current().train(steps, { overlap: true, ...options, onStep: (e) => void onStep(e) }),
   pause: () => run?.stop(),
   batchText: (step: number) => current().batchText(step),
   evaluate: (batches = 4) => current().evaluate(batches),

@@ -209,6 +209,41 @@ export class Gpu {
     return out
   }
 
+  /**
+   * Copies several buffers' first bytes back at once: one staging buffer and one map per batch that
+   * fits the adapter's buffer size (one for any training state that fits in GPU memory at all).
+   */
+  async readMany(parts: readonly { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer[]> {
+    this.#check()
+    const max = this.device.limits.maxBufferSize
+    const out: ArrayBuffer[] = []
+    for (let i = 0; i < parts.length;) {
+      const batch: { buffer: GPUBuffer; size: number; offset: number; bytes: number }[] = []
+      let total = 0
+      for (; i < parts.length; i++) {
+        const size = Math.max(4, Math.ceil(parts[i].bytes / 4) * 4)
+        if (batch.length && total + size > max) break
+        batch.push({ buffer: parts[i].buffer, size, offset: total, bytes: parts[i].bytes })
+        total += size
+      }
+      const staging = this.device.createBuffer({ size: total, usage: Usage.MAP_READ | Usage.COPY_DST })
+      this.#encoder ??= this.device.createCommandEncoder()
+      for (const b of batch) this.#encoder.copyBufferToBuffer(b.buffer, 0, staging, b.offset, b.size)
+      this.submit()
+      try {
+        await staging.mapAsync(MAP_READ_MODE)
+      } catch (cause) {
+        this.#check()
+        throw cause
+      }
+      const mapped = staging.getMappedRange()
+      for (const b of batch) out.push(mapped.slice(b.offset, b.offset + b.bytes))
+      staging.destroy()
+      this.#check()
+    }
+    return out
+  }
+
   /** Waits for all submitted work (benchmarks). */
   async finish(): Promise<void> {
     this.submit()

@@ -19,8 +19,11 @@ export interface AdamWOptions {
   weightDecay?: number
   /** Multiplies the gradient first (default 1), e.g. clipScale(norm, maxNorm) computed on the CPU. */
   gradScale?: number
-  /** Clip on the GPU instead, with no read-back: scale = min(1, maxNorm / norm[0]). */
-  clip?: { norm: GpuTensor; maxNorm: number }
+  /**
+   * Clip on the GPU instead, with no read-back: scale = min(1, maxNorm / norm[0]). `guarded`: `norm`
+   * is a step's scalars from {@link stepGuard}, and the update is skipped unless their flag says finite.
+   */
+  clip?: { norm: GpuTensor; maxNorm: number; guarded?: boolean }
   /** Threads per workgroup, an override constant; elementwise, so it cannot change a bit. */
   workgroupSize?: number
 }
@@ -69,8 +72,14 @@ export async function adamw(
   const { clip } = options
   if (clip) {
     if (options.gradScale !== undefined) throw new ShapeError('adamw: pass gradScale or clip, not both.')
-    requireDType('adamw (clip.norm)', clip.norm, 'f32')
-    if (numel(clip.norm.shape) !== 1) throw new ShapeError('adamw: clip.norm must hold one value.')
+    if (clip.guarded) {
+      requireDType('adamw (clip.norm)', clip.norm, 'u32')
+      if (numel(clip.norm.shape) !== STEP_SCALARS)
+        throw new ShapeError(`adamw: a guarded clip.norm must be a step's ${STEP_SCALARS} scalars.`)
+    } else {
+      requireDType('adamw (clip.norm)', clip.norm, 'f32')
+      if (numel(clip.norm.shape) !== 1) throw new ShapeError('adamw: clip.norm must hold one value.')
+    }
   }
   const s = adamwScalars(options)
   // With clip, the shader's `scale` slot carries maxNorm; the scale itself is made per thread.
@@ -84,7 +93,7 @@ export async function adamw(
   const uniforms = new Uint32Array([
     n,
     gx,
-    clip ? 1 : 0,
+    clip ? (clip.guarded ? 2 : 1) : 0,
     ...[...scalars, s.weightDecay, scale].map(sf.f32Bits),
   ])
   // Without clipping the norm binding is never read; the layout still wants a buffer there.
@@ -100,6 +109,34 @@ export async function adamw(
     [gx, Math.ceil(groups / gx)],
   )
   if (!clip) gpu.release(normBuffer)
+}
+
+/**
+ * Words of a training step's scalars as {@link stepGuard} writes them: [0] the gradient norm, [1] 1
+ * while this step's loss and norm and every one's since the flag was last set to 1 were finite, else 0,
+ * [2] the loss (f32 bits). Words 3.. are the caller's (the trainer's state hash is at 8..15).
+ */
+export const STEP_SCALARS = 16
+
+/**
+ * Records a step's guard: copies `loss[0]` and `norm[0]` into `scalars` and clears its finite flag
+ * unless both are finite. A cleared flag stays cleared, so an AdamW with a guarded clip on these
+ * scalars skips this step's update and every later one's until the host sets the flag again.
+ */
+export async function stepGuard(
+  gpu: Gpu,
+  loss: GpuTensor,
+  norm: GpuTensor,
+  scalars: GpuTensor,
+): Promise<void> {
+  requireDType('stepGuard (loss)', loss, 'f32')
+  requireDType('stepGuard (norm)', norm, 'f32')
+  requireDType('stepGuard (scalars)', scalars, 'u32')
+  if (numel(loss.shape) !== 1 || numel(norm.shape) !== 1 || numel(scalars.shape) !== STEP_SCALARS)
+    throw new ShapeError(`stepGuard: needs one loss, one norm and ${STEP_SCALARS} scalars.`)
+  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
+  const pipeline = await gpu.pipeline(code, { entryPoint: 'step_guard' })
+  gpu.dispatch(pipeline, null, [loss.buffer, norm.buffer, scalars.buffer], [1])
 }
 
 /** Validates the hyperparameters and computes the f32 scalars (bias corrections via softfloat). */

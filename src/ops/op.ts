@@ -6,6 +6,7 @@
 import type { Gpu } from '../gpu/runtime.ts'
 import type { GpuTensor } from '../gpu/tensor.ts'
 import type { OnnxOp } from './onnx.ts'
+import type { ParamState, Stepper } from '../train/step.ts'
 
 /** The CPU reference backend's tensors: f32 values, the GPU's bits. */
 export interface CpuTensor {
@@ -44,6 +45,13 @@ export interface BackendCore<T> {
   /** The same elements under another shape of equal size (no copy). */
   view(t: T, shape: readonly number[]): T
   release(...ts: T[]): void
+  /** Several tensors back in one batch (one copy and one map on the GPU); else one download each. */
+  downloadMany?(ts: readonly T[]): Promise<Float32Array[]>
+  /**
+   * Its own optimizer step and state commitment, kept where the tensors live (the GPU's, in
+   * src/train/resident.ts); without one the trainer calls the kernels from the host (src/train/step.ts).
+   */
+  stepper?(state: readonly ParamState<T>[]): Stepper<T>
 }
 
 /**

@@ -40,6 +40,30 @@ describe('TrainingRun on the CPU reference', () => {
     run.dispose()
   })
 
+  it('overlapping steps commits, validates and saves as stepping one by one does', async () => {
+    const store = memoryRunStore()
+    const overlapped = await open({ store })
+    const events: StepEvent[] = []
+    const saved: number[] = []
+    const save = store.save
+    store.save = async (r) => void (saved.push(r.checkpoint.step), await save(r))
+    await overlapped.train(5, {
+      overlap: true,
+      evalEvery: 2,
+      saveEvery: 3,
+      onStep: (e) => void events.push(e),
+    })
+    expect(saved).toEqual([3, 5])
+    const plain = await open({ runId: 'plain' })
+    const want: StepEvent[] = []
+    await plain.train(5, { evalEvery: 2, saveEvery: 3, onStep: (e) => void want.push(e) })
+    const strip = (es: StepEvent[]) => es.map(({ ms: _, ...e }) => e)
+    expect(strip(events)).toEqual(strip(want))
+    expect((await store.load('run-test'))?.checkpoint).toEqual(await plain.checkpoint())
+    overlapped.dispose()
+    plain.dispose()
+  })
+
   it('stops at a step boundary when asked, and resumes from its store with the same hashes', async () => {
     const store = memoryRunStore()
     const first = await open({ store })

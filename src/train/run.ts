@@ -45,6 +45,12 @@ export interface TrainOptions {
   saveEvery?: number
   /** Measure validation loss every this many steps; 0: never. */
   evalEvery?: number
+  /**
+   * Queue each step before the one before it is read back (Trainer.trainSteps), up to the next save or
+   * validation: on the GPU the host's work and the device's overlap. onStep must then not read the run's
+   * state (the next step may be queued already); saves and validation still see their step's state.
+   */
+  overlap?: boolean
 }
 
 /** What the page needs to show a run it just opened. */
@@ -143,23 +149,32 @@ export class TrainingRun {
    * so every step reported is in the stored checkpoint.
    */
   async train(steps: number, options: TrainOptions = {}): Promise<number> {
-    const { onStep, saveEvery = 10, evalEvery = 0 } = options
+    const { onStep, saveEvery = 10, evalEvery = 0, overlap = false } = options
     const trainer = this.#t
     this.#stopping = false
     let done = 0
+    const until = (every: number) =>
+      every > 0 && Number.isFinite(every) ? every - (trainer.step % every) : Infinity
     while (done < steps && !this.#stopping) {
-      const start = performance.now()
-      const r = await trainer.trainStep(this.#split.train)
-      this.#commitments.push(r.stateHash)
-      this.#losses.push(r.loss)
-      done++
-      const ms = performance.now() - start
-      const val = evalEvery > 0 && r.step % evalEvery === 0 ? await this.evaluate(2) : undefined
-      await onStep?.({ ...r, ms, val })
-      if (r.step % saveEvery === 0) await this.save()
-      // A macrotask between steps: on the CPU reference a step never yields to the event loop, and a
-      // stop (a worker message) would otherwise wait until the whole run had finished.
-      await new Promise((resolve) => setTimeout(resolve, 0))
+      const count = overlap ? Math.min(steps - done, until(saveEvery), until(evalEvery)) : 1
+      let start = performance.now()
+      await trainer.trainSteps(this.#split.train, count, {
+        stop: () => this.#stopping,
+        onStep: async (r) => {
+          this.#commitments.push(r.stateHash)
+          this.#losses.push(r.loss)
+          done++
+          const ms = performance.now() - start
+          // At a save or validation step nothing is queued behind it: the state is this step's.
+          const val = evalEvery > 0 && r.step % evalEvery === 0 ? await this.evaluate(2) : undefined
+          await onStep?.({ ...r, ms, val })
+          if (r.step % saveEvery === 0) await this.save()
+          // A macrotask between steps: on the CPU reference a step never yields to the event loop, and a
+          // stop (a worker message) would otherwise wait until the whole run had finished.
+          await new Promise((resolve) => setTimeout(resolve, 0))
+          start = performance.now()
+        },
+      })
     }
     await this.save()
     return done

@@ -1,10 +1,11 @@
 // The training loop: one step = sample the batch for (seed, step), forward and backward through the
 // tape, clip by the global gradient norm, AdamW, then commit to the new state with a hash.
 // Everything is a pure function of (config, corpus, step), so any machine can replay any step.
+// The optimizer half runs in the backend's stepper (step.ts): on the GPU it stays on the device and a
+// step reads back a few scalars and its state hash (resident.ts).
 import type { Hex } from 'viem'
 import { CheckpointError, ConfigError, NonFiniteError } from '../errors/train.ts'
 import { lrSchedule } from '../kernels/schedule.ts'
-import { clipScale } from '../kernels/adamw.ts'
 import { Tape } from './autograd.ts'
 import type { Backend } from './backend.ts'
 import { sampleBatch } from './data.ts'
@@ -19,7 +20,15 @@ import {
 } from './gpt.ts'
 import { DeviceLimitError } from '../errors/gpu.ts'
 import { mulberry32 } from '../util/random.ts'
-import { stateHash, type NamedTensor } from './state.ts'
+import type { NamedTensor } from './state.ts'
+import {
+  downloadAll,
+  hostStepper,
+  stateTensors,
+  type ParamState,
+  type StepOutcome,
+  type Stepper,
+} from './step.ts'
 
 export interface TrainConfig {
   model: GptConfig
@@ -88,6 +97,20 @@ export interface StepResult {
   stateHash: Hex
 }
 
+export interface TrainStepsOptions {
+  /** Hears each step as its result arrives; the next step is already queued, so it must not read the state. */
+  onStep?: (r: StepResult) => void | Promise<void>
+  /** Asked before each next step is queued: true ends the run after the steps already queued. */
+  stop?: () => boolean
+}
+
+/** A step queued on the backend, its result still to come. */
+interface Queued {
+  step: number
+  lr: number
+  outcome: Promise<StepOutcome>
+}
+
 export interface Checkpoint {
   config: TrainConfig
   step: number
@@ -99,16 +122,14 @@ export class Trainer<T> {
   readonly be: Backend<T>
   readonly config: TrainConfig
   step: number
-  #names: string[]
   #params = new Map<string, T>()
-  #m = new Map<string, T>()
-  #v = new Map<string, T>()
+  #state: ParamState<T>[] = []
+  #stepper!: Stepper<T>
 
   private constructor(be: Backend<T>, config: TrainConfig, step: number) {
     this.be = be
     this.config = config
     this.step = step
-    this.#names = paramSpecs(config.model).map((s) => s.name)
   }
 
   /** A fresh run from the config's seed, or a resumed one from a checkpoint. */
@@ -136,19 +157,19 @@ export class Trainer<T> {
           throw new CheckpointError(`Checkpoint is missing or has a wrong-sized ${name}.`)
         return be.upload(data, s.shape)
       }
-      trainer.#params.set(
-        s.name,
-        get(s.name, () => init!.get(s.name)!),
-      )
-      trainer.#m.set(
-        s.name,
-        get(`m.${s.name}`, () => new Float32Array(s.shape.reduce((a, b) => a * b, 1))),
-      )
-      trainer.#v.set(
-        s.name,
-        get(`v.${s.name}`, () => new Float32Array(s.shape.reduce((a, b) => a * b, 1))),
-      )
+      const zeros = () => new Float32Array(s.shape.reduce((a, b) => a * b, 1))
+      const p = get(s.name, () => init!.get(s.name)!)
+      trainer.#params.set(s.name, p)
+      trainer.#state.push({
+        name: s.name,
+        shape: s.shape,
+        decay: s.decay,
+        p,
+        m: get(`m.${s.name}`, zeros),
+        v: get(`v.${s.name}`, zeros),
+      })
     }
+    trainer.#stepper = be.stepper?.(trainer.#state) ?? hostStepper(be, trainer.#state)
     return trainer
   }
 
@@ -171,10 +192,80 @@ export class Trainer<T> {
 
   /** One training step on the batch for the current step. Refuses (state unchanged) on NaN/Inf. */
   async trainStep(data: Uint8Array): Promise<StepResult> {
+    const [r] = await this.trainSteps(data, 1)
+    return r
+  }
+
+  /**
+   * `count` training steps, the same as `count` trainStep calls, with each one queued before the one
+   * before it is read back: on the GPU the host prepares step t + 1 while the device runs step t. A
+   * refused step throws as trainStep does, after the steps before it were reported: the state and
+   * `step` are as after the last good step, and nothing queued behind the refused one changed them.
+   */
+  async trainSteps(data: Uint8Array, count: number, options: TrainStepsOptions = {}): Promise<StepResult[]> {
+    const results: StepResult[] = []
+    let next: Queued | null = count > 0 ? await this.#queue(data, this.step) : null
+    while (next) {
+      const current: Queued = next
+      next = null
+      let failure: unknown = null
+      if (results.length + 1 < count && !options.stop?.()) {
+        try {
+          next = await this.#queue(data, current.step)
+        } catch (e) {
+          failure = e
+        }
+      }
+      let o: StepOutcome
+      try {
+        o = await current.outcome
+      } catch (e) {
+        await next?.outcome.catch(() => {})
+        throw e
+      }
+      if (o.stateHash === null) {
+        await next?.outcome.catch(() => {})
+        this.#stepper.reset()
+        throw new NonFiniteError(
+          `Step ${current.step} was refused: the ${Number.isFinite(o.loss) ? 'gradient norm' : 'loss'} is not finite.`,
+          {
+            details: `loss ${o.loss}, gradient norm ${o.gradNorm}. The model state was left as it was after step ${this.step}.`,
+          },
+        )
+      }
+      this.step = current.step
+      const r = {
+        step: current.step,
+        loss: o.loss,
+        gradNorm: o.gradNorm,
+        lr: current.lr,
+        stateHash: o.stateHash,
+      }
+      results.push(r)
+      try {
+        await options.onStep?.(r)
+      } catch (e) {
+        if (next) await this.#settle(next)
+        throw e
+      }
+      if (failure) throw failure
+    }
+    return results
+  }
+
+  /** A queued step no one will hear of: `step` follows the state it left (or it was refused). */
+  async #settle(q: Queued): Promise<void> {
+    const o = await q.outcome
+    if (o.stateHash === null) this.#stepper.reset()
+    else this.step = q.step
+  }
+
+  /** Queues the step after `index` steps: forward, backward and the stepper's update. */
+  async #queue(data: Uint8Array, index: number): Promise<Queued> {
     const c = this.config
     const { inputs, targets } = sampleBatch(data, {
       seed: c.seed,
-      step: this.step,
+      step: index,
       batch: c.batch,
       seqLen: c.model.seqLen,
     })
@@ -182,35 +273,12 @@ export class Trainer<T> {
     try {
       const { loss } = await gptLoss(tape, this.#params, c.model, inputs, targets)
       await tape.backward(loss, loss)
-      const grads = this.#names.map((n) => tape.grad(this.#params.get(n)!)!)
-      const lossValue = (await this.be.download(loss))[0]
-      const norm = await this.be.gradNorm(grads)
-      if (!Number.isFinite(lossValue) || !Number.isFinite(norm)) {
-        throw new NonFiniteError(
-          `Step ${this.step + 1} was refused: the ${Number.isFinite(lossValue) ? 'gradient norm' : 'loss'} is not finite.`,
-          {
-            details: `loss ${lossValue}, gradient norm ${norm}. The model state was left as it was after step ${this.step}.`,
-          },
-        )
-      }
-      const t = this.step + 1
-      const lr = lrSchedule(this.step, { peak: c.lr, warmup: c.warmup, total: c.steps, min: c.minLr })
-      const gradScale = clipScale(norm, c.clip)
-      const specs = paramSpecs(c.model)
-      for (let i = 0; i < specs.length; i++) {
-        const name = specs[i].name
-        await this.be.adamw(this.#params.get(name)!, grads[i], this.#m.get(name)!, this.#v.get(name)!, {
-          lr,
-          beta1: c.beta1,
-          beta2: c.beta2,
-          eps: c.eps,
-          weightDecay: specs[i].decay ? c.weightDecay : 0,
-          step: t,
-          gradScale,
-        })
-      }
-      this.step = t
-      return { step: t, loss: lossValue, gradNorm: norm, lr, stateHash: await this.stateHash() }
+      const grads = this.#state.map((s) => tape.grad(s.p)!)
+      const lr = lrSchedule(index, { peak: c.lr, warmup: c.warmup, total: c.steps, min: c.minLr })
+      const hyper = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay }
+      const { outcome } = await this.#stepper.update({ step: index + 1, loss, grads, hyper, clip: c.clip })
+      outcome.catch(() => {}) // awaited later; a failure must not go unhandled meanwhile
+      return { step: index + 1, lr, outcome }
     } finally {
       tape.dispose()
     }
@@ -218,28 +286,21 @@ export class Trainer<T> {
 
   /** The canonical state: parameters, then m, then v. */
   async tensors(): Promise<NamedTensor[]> {
-    const specs = paramSpecs(this.config.model)
-    const out: NamedTensor[] = []
-    for (const [prefix, map] of [
-      ['', this.#params],
-      ['m.', this.#m],
-      ['v.', this.#v],
-    ] as const) {
-      for (const s of specs)
-        out.push({ name: prefix + s.name, shape: s.shape, data: await this.be.download(map.get(s.name)!) })
-    }
-    return out
+    return stateTensors(this.be, this.#state)
   }
 
   /** The parameters alone (no optimizer state), by name. */
   async weights(): Promise<Map<string, Float32Array>> {
-    const out = new Map<string, Float32Array>()
-    for (const [name, t] of this.#params) out.set(name, await this.be.download(t))
-    return out
+    const data = await downloadAll(
+      this.be,
+      this.#state.map((s) => s.p),
+    )
+    return new Map(this.#state.map((s, i) => [s.name, data[i]]))
   }
 
+  /** The commitment to the current state (state.ts), computed where the state lives. */
   async stateHash(): Promise<Hex> {
-    return stateHash(this.step, await this.tensors())
+    return this.#stepper.commit(this.step)
   }
 
   async checkpoint(): Promise<Checkpoint> {
@@ -281,6 +342,7 @@ export class Trainer<T> {
   }
 
   dispose(): void {
-    for (const map of [this.#params, this.#m, this.#v]) for (const t of map.values()) this.be.release(t)
+    this.#stepper.dispose()
+    for (const s of this.#state) this.be.release(s.p, s.m, s.v)
   }
 }
