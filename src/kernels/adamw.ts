@@ -134,7 +134,7 @@ export async function stepGuard(
   requireDType('stepGuard (scalars)', scalars, 'u32')
   if (numel(loss.shape) !== 1 || numel(norm.shape) !== 1 || numel(scalars.shape) !== STEP_SCALARS)
     throw new ShapeError(`stepGuard: needs one loss, one norm and ${STEP_SCALARS} scalars.`)
-  const code = withPrelude(source, { nativeDot4: gpu.nativeDot4, treeSum: true })
+  const code = shader('adamw', source, { nativeDot4: gpu.nativeDot4 })
   const pipeline = await gpu.pipeline(code, { entryPoint: 'step_guard' })
   gpu.dispatch(pipeline, null, [loss.buffer, norm.buffer, scalars.buffer], [1])
 }

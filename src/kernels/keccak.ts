@@ -1,6 +1,7 @@
 import source from '../../shaders/keccak.wgsl?raw'
 import { bytesToHex, concat, keccak256, type Hex } from 'viem'
 import { ShapeError } from '../errors/gpu.ts'
+import { shader } from '../gpu/shader.ts'
 import type { Gpu } from '../gpu/runtime.ts'
 
 /** Words per job in the job table, and per digest. */
@@ -58,7 +59,9 @@ export async function keccak(
   const table = gpu.upload(packJobs(sorted))
   // An entry point's bindings must all be bound; without data, any buffer (it is never read).
   const words = data ?? gpu.buffer(4)
-  const pipeline = await gpu.pipeline(source, { entryPoint: 'keccak256' })
+  const pipeline = await gpu.pipeline(shader('keccak', source, { nativeDot4: gpu.nativeDot4 }), {
+    entryPoint: 'keccak256',
+  })
   gpu.dispatch(pipeline, null, [table, words, out], [Math.ceil(jobs.length / WORKGROUP)])
   gpu.release(table)
   if (!data) gpu.release(words)

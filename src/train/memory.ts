@@ -19,7 +19,7 @@ export interface StepMemory {
 /**
  * The buffers of one step as the trainer runs it: the forward pass and backward through the tape (which
  * keeps every activation and gradient until the step ends), the global gradient norm, then AdamW on each
- * tensor. Values are zeros; the sizes are the real ones. Staging buffers for reads are not counted: they
+ * tensor, and the commitment. Values are zeros; the sizes are the real ones. Staging buffers for reads are not counted: they
  * live for one read each.
  */
 export async function stepMemory(config: Pick<TrainConfig, 'model' | 'batch'>): Promise<StepMemory> {
@@ -31,20 +31,28 @@ export async function stepMemory(config: Pick<TrainConfig, 'model' | 'batch'>): 
     const zeros = new Float32Array(Math.max(...sizes))
     const tensor = (i: number) => be.upload(zeros.subarray(0, sizes[i]), specs[i].shape)
     const params = new Map(specs.map((s, i) => [s.name, tensor(i)]))
-    const moments = specs.map((_, i) => [tensor(i), tensor(i)])
-    const state = gpu.memory().allocated
-
+    const state = specs.map((s, i) => ({
+      name: s.name,
+      shape: s.shape,
+      decay: s.decay,
+      p: params.get(s.name)!,
+      m: tensor(i),
+      v: tensor(i),
+    }))
+    const held = gpu.memory().allocated
+    // The optimizer half as the trainer runs it: the backend's stepper (resident.ts on the GPU: the norm,
+    // clip, guard, AdamW and the commitment's gathered tensors all on the device).
+    const stepper = be.stepper!(state)
     const ids = new Int32Array(config.batch * config.model.seqLen)
     const tape = new Tape(be)
     const { loss } = await gptLoss(tape, params, config.model, ids, ids)
     await tape.backward(loss, loss)
     const grads = specs.map((s) => tape.grad(params.get(s.name)!)!)
-    await be.gradNorm(grads)
-    for (let i = 0; i < specs.length; i++) {
-      const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, step: 1, gradScale: 1 }
-      await be.adamw(params.get(specs[i].name)!, grads[i], moments[i][0], moments[i][1], hyper)
-    }
-    return { state, peak: gpu.memory().peak }
+    const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0 }
+    const { outcome } = await stepper.update({ step: 1, loss, grads, hyper, clip: 1 })
+    await outcome
+    stepper.dispose()
+    return { state: held, peak: gpu.memory().peak }
   } finally {
     gpu.destroy()
   }
