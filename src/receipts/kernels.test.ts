@@ -65,6 +65,15 @@ describe('kernelsHash', () => {
     expect(hashKernelSources([['a.wgsl', 'x\r\ny']])).toBe(hashKernelSources([['a.wgsl', 'x\ny']]))
   })
 
+  it('validates receipts made with the kernels/2 library released before issue 17 (the same bits)', async () => {
+    const body = { ...vectors.training_kernels1.body, kernelsHash: KERNEL_LIBRARIES[1].hash }
+    const signed = await signTrainingReceipt(body as never, producer, target)
+    const checks = await validateTrainingReceipt(signed, { ...target, signer: producer.address })
+    expect(checks.filter((c) => !c.ok)).toEqual([])
+    expect(checks.find((c) => c.name === 'kernels')?.detail).toContain('kernels/2')
+    expect(KERNEL_LIBRARIES[1].hash).not.toBe(kernelsHash())
+  })
+
   it('validates receipts made with the released kernels/1 library; refuses kernels it does not know', async () => {
     const v = vectors.training_kernels1
     expect(KERNEL_LIBRARIES.map((k) => k.hash)).toContain(v.body.kernelsHash)

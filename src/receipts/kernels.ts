@@ -61,7 +61,7 @@ export function kernelsHash(): Hex {
 /** A kernel library released under another hash that computes this library's bits. */
 export interface KernelLibrary {
   hash: Hex
-  scheme: 'kernels/1'
+  scheme: 'kernels/1' | 'kernels/2'
   /** What the hash covered, and why the bits are this library's. */
   note: string
 }
@@ -70,14 +70,19 @@ export interface KernelLibrary {
  * Released libraries a verifier accepts as its own: the bits are the same, only the hash was taken
  * otherwise. kernels/1 hashed every .wgsl under shaders/ (the probe and the baseline too, none of the
  * TypeScript); its last value is the library this one restructured (issue 16) without changing a bit, so
- * receipts made with it still validate. An entry stays only while this library computes its bits: a change
- * of output bits removes it.
+ * receipts made with it still validate. Likewise the last kernels/2 value before issue 17's engine work.
+ * An entry stays only while this library computes its bits: a change of output bits removes it.
  */
 export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
   {
     hash: '0xa95afa4e92667bc8d2cbe0c00eb17dc315493ce3353460e273644ea5052415b3',
     scheme: 'kernels/1',
     note: 'every .wgsl under shaders/ before issue 16; the norm library and op modules changed no bit',
+  },
+  {
+    hash: '0x1f0abe2c5c88131b2d28c3c5430b40a6d660ddbd052e4238d93c029e5757909e',
+    scheme: 'kernels/2',
+    note: 'before issue 17; fused dispatches, the GPU-resident step and the WebAssembly CPU reference changed no bit',
   },
 ]
 
