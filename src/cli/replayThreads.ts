@@ -16,6 +16,13 @@ export type ThreadMessage =
   | { kind: 'step'; verdict: StepVerdict }
   | { kind: 'segment'; segment: Segment; ok: boolean; detail: string; firstMismatch?: number }
 
+interface Failure {
+  step: number
+  /** Where the segment that found it starts. */
+  from: number
+  detail: string
+}
+
 export interface FullReplay {
   ok: boolean
   detail: string
@@ -34,12 +41,12 @@ export async function replayFull(
   const onCpu = backend.name === 'CPU reference'
   const groups = planSegments(r, [...checkpoints.keys()], onCpu ? threads : 1)
   if (typeof groups === 'string') return { ok: false, detail: groups }
-  const failures: { step: number; detail: string }[] = []
+  const failures: Failure[] = []
   if (groups.length === 1) {
     for (const segment of groups[0]) {
       const res = await replaySegment(r, backend.be, train, segment, checkpoints.get(segment.from), onStep)
       if (!res.ok) {
-        failures.push({ step: res.firstMismatch ?? segment.from, detail: res.detail })
+        failures.push({ step: res.firstMismatch ?? segment.from, from: segment.from, detail: res.detail })
         break
       }
     }
@@ -49,7 +56,9 @@ export async function replayFull(
   const steps = r.body.endStep - r.body.startStep
   if (!failures.length)
     return { ok: true, detail: `all ${steps} steps equal, bit for bit, on ${groups.length} thread(s)` }
-  const first = failures.sort((a, b) => a.step - b.step)[0]
+  // The earliest step; at a tie, the earlier segment's account (its replay reached the step, where a later
+  // segment only found its checkpoint's commitment wrong), whichever thread finished first.
+  const first = failures.sort((a, b) => a.step - b.step || a.from - b.from)[0]
   return { ok: false, detail: first.detail, firstMismatch: first.step }
 }
 
@@ -59,7 +68,7 @@ function runThread(
   segments: Segment[],
   checkpoints: Map<number, Checkpoint>,
   onStep: (v: StepVerdict) => void,
-  failures: { step: number; detail: string }[],
+  failures: Failure[],
 ): Promise<void> {
   // dist-cli/replayThread.js, beside the bundle this module is part of (scripts/prebuild.mjs).
   const file = join(dirname(fileURLToPath(import.meta.url)), 'replayThread.js')
@@ -70,10 +79,15 @@ function runThread(
   return new Promise((resolve) => {
     worker.on('message', (m: ThreadMessage) => {
       if (m.kind === 'step') onStep(m.verdict)
-      else if (!m.ok) failures.push({ step: m.firstMismatch ?? m.segment.from, detail: m.detail })
+      else if (!m.ok)
+        failures.push({ step: m.firstMismatch ?? m.segment.from, from: m.segment.from, detail: m.detail })
     })
     worker.on('error', (e) => {
-      failures.push({ step: segments[0].from, detail: `a replay thread failed: ${e.message}` })
+      failures.push({
+        step: segments[0].from,
+        from: segments[0].from,
+        detail: `a replay thread failed: ${e.message}`,
+      })
       resolve()
     })
     worker.on('exit', () => resolve())
