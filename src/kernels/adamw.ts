@@ -8,6 +8,20 @@ import { checkWorkgroupSize } from './reduce.ts'
 import { biasCorrection } from './schedule.ts'
 import * as sf from './softfloat.ts'
 
+/** AdamW's hyperparameters for one step, as the op modules and the trainer's stepper pass them. */
+export interface AdamHyper {
+  /** Learning rate for this step (already scheduled), an f32 value. */
+  lr: number
+  beta1: number
+  beta2: number
+  eps: number
+  weightDecay: number
+  /** 1-based step number t, for the bias corrections. */
+  step: number
+  /** Gradient multiplier (global-norm clipping); 1 when not clipping. */
+  gradScale: number
+}
+
 export interface AdamWOptions {
   /** The learning rate for this step (e.g. from lrSchedule), rounded to f32. */
   lr: number

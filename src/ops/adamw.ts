@@ -4,18 +4,10 @@ import { adamw, adamwRef, globalGradNorm, globalGradNormRef } from '../kernels/a
 import { downloadF32, release } from '../gpu/tensor.ts'
 import { defineOp } from './op.ts'
 
-export interface AdamHyper {
-  /** Learning rate for this step (already scheduled), an f32 value. */
-  lr: number
-  beta1: number
-  beta2: number
-  eps: number
-  weightDecay: number
-  /** 1-based step number t, for the bias corrections. */
-  step: number
-  /** Gradient multiplier (global-norm clipping); 1 when not clipping. */
-  gradScale: number
-}
+// Declared beside the kernels (src/kernels/adamw.ts), so that the trainer's stepper can name it without
+// importing the op registry's modules.
+export type { AdamHyper } from '../kernels/adamw.ts'
+import type { AdamHyper } from '../kernels/adamw.ts'
 
 declare module './op.ts' {
   interface Kernels<T> {

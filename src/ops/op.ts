@@ -6,7 +6,7 @@
 import type { Gpu } from '../gpu/runtime.ts'
 import type { GpuTensor } from '../gpu/tensor.ts'
 import type { OnnxOp } from './onnx.ts'
-import type { ParamState, Stepper } from '../train/step.ts'
+import type { ParamState, Stepper } from './stepper.ts'
 
 /** The CPU reference backend's tensors: f32 values, the GPU's bits. */
 export interface CpuTensor {
