@@ -6,7 +6,7 @@ import type { OnnxOp } from './onnx.ts'
 import type { KernelName, Kernels, OpModule, Tape, TapeOps } from './op.ts'
 
 const found = import.meta.glob<OpModule>(
-  ['./*.ts', '!./*.test.ts', '!./op.ts', '!./onnx.ts', '!./registry.ts', '!./testing.ts'],
+  ['./*.ts', '!./*.test.ts', '!./op.ts', '!./onnx.ts', '!./registry.ts', '!./stepper.ts', '!./testing.ts'],
   { eager: true, import: 'default' },
 )
 
