@@ -68,8 +68,9 @@ export class Training {
           this.series.push(r)
           if (r.val !== undefined) this.#val(r.step, r.val)
           this.stateHash = r.stateHash
-          this.tokensPerSecond = tokensPerStep / (r.ms / 1000)
+          // Smoothed: overlapped steps report their results in bursts (run.ts), so one interval says little.
           this.msPerStep = this.msPerStep ? 0.8 * this.msPerStep + 0.2 * r.ms : r.ms
+          this.tokensPerSecond = this.msPerStep > 0 ? tokensPerStep / (this.msPerStep / 1000) : 0
         }),
         { evalEvery },
       )

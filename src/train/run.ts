@@ -157,14 +157,19 @@ export class TrainingRun {
       every > 0 && Number.isFinite(every) ? every - (trainer.step % every) : Infinity
     while (done < steps && !this.#stopping) {
       const count = overlap ? Math.min(steps - done, until(saveEvery), until(evalEvery)) : 1
-      let start = performance.now()
+      // Wall time from one step's result to the next, all of it: with overlap a step computes while the
+      // last one's result is handled (validation, save), and results can arrive in bursts, so only the
+      // mean of these is a step's time (what the page's smoothed figures show).
+      let last = performance.now()
       await trainer.trainSteps(this.#split.train, count, {
         stop: () => this.#stopping,
         onStep: async (r) => {
           this.#commitments.push(r.stateHash)
           this.#losses.push(r.loss)
           done++
-          const ms = performance.now() - start
+          const now = performance.now()
+          const ms = now - last
+          last = now
           // At a save or validation step nothing is queued behind it: the state is this step's.
           const val = evalEvery > 0 && r.step % evalEvery === 0 ? await this.evaluate(2) : undefined
           await onStep?.({ ...r, ms, val })
@@ -172,7 +177,6 @@ export class TrainingRun {
           // A macrotask between steps: on the CPU reference a step never yields to the event loop, and a
           // stop (a worker message) would otherwise wait until the whole run had finished.
           await new Promise((resolve) => setTimeout(resolve, 0))
-          start = performance.now()
         },
       })
     }
