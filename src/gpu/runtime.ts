@@ -191,22 +191,7 @@ export class Gpu {
 
   /** Copies `bytes` bytes of `buffer` back to the CPU, submitting pending work first. */
   async read(buffer: GPUBuffer, bytes = buffer.size): Promise<ArrayBuffer> {
-    this.#check()
-    const size = Math.ceil(bytes / 4) * 4
-    const staging = this.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST })
-    this.#encoder ??= this.device.createCommandEncoder()
-    this.#encoder.copyBufferToBuffer(buffer, 0, staging, 0, size)
-    this.submit()
-    try {
-      await staging.mapAsync(MAP_READ_MODE)
-    } catch (cause) {
-      this.#check()
-      throw cause
-    }
-    const out = staging.getMappedRange().slice(0, bytes)
-    staging.destroy()
-    this.#check()
-    return out
+    return (await this.readMany([{ buffer, bytes }]))[0]
   }
 
   /**

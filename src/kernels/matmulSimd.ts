@@ -3,6 +3,7 @@
 // missing and for the rare output whose block sums outgrow a double (the module flags it).
 import { BLOCK, SPAN, type Q15Lanes } from './quantize.ts'
 import { wasmBase64 } from './matmul.wasm.ts'
+import { instantiateBase64 } from '../util/wasm.ts'
 
 interface RowKernel {
   memory: WebAssembly.Memory
@@ -11,18 +12,11 @@ interface RowKernel {
 
 let kernel: RowKernel | null | undefined
 
-/** The compiled module, or null where this runtime has no WebAssembly SIMD. */
+/** The compiled module, or null where this runtime has no WebAssembly SIMD (matmul.ts takes its loop). */
 function load(): RowKernel | null {
   if (kernel !== undefined) return kernel
-  kernel = null
-  try {
-    const bytes = Uint8Array.from(atob(wasmBase64), (ch) => ch.charCodeAt(0))
-    if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes))
-    kernel = { memory: exports.memory as WebAssembly.Memory, row: exports.row as RowKernel['row'] }
-  } catch {
-    kernel = null // no SIMD (or no WebAssembly): matmul.ts takes its JavaScript loop
-  }
+  const exports = instantiateBase64(wasmBase64)
+  kernel = exports && { memory: exports.memory as WebAssembly.Memory, row: exports.row as RowKernel['row'] }
   return kernel
 }
 

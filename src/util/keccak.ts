@@ -3,6 +3,7 @@
 // missing.
 import { bytesToHex, concat, keccak256 as keccakJs, type Hex } from 'viem'
 import { wasmBase64 } from './keccak.wasm.ts'
+import { instantiateBase64 } from './wasm.ts'
 
 const RATE = 136
 const INPUT = 1024 // where keccak.wat expects input blocks
@@ -18,16 +19,11 @@ let sponge: Sponge | null | undefined
 
 function load(): Sponge | null {
   if (sponge !== undefined) return sponge
-  sponge = null
-  try {
-    const bytes = Uint8Array.from(atob(wasmBase64), (ch) => ch.charCodeAt(0))
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes))
-    const memory = exports.memory as WebAssembly.Memory
-    memory.grow(Math.ceil((INPUT + CHUNK + RATE) / 65536)) // room for a chunk and its padding
-    sponge = { memory, reset: exports.reset as Sponge['reset'], absorb: exports.absorb as Sponge['absorb'] }
-  } catch {
-    sponge = null // no WebAssembly here: viem's JavaScript keccak
-  }
+  const exports = instantiateBase64(wasmBase64)
+  if (!exports) return (sponge = null) // no WebAssembly here: viem's JavaScript keccak
+  const memory = exports.memory as WebAssembly.Memory
+  memory.grow(Math.ceil((INPUT + CHUNK + RATE) / 65536)) // room for a chunk and its padding
+  sponge = { memory, reset: exports.reset as Sponge['reset'], absorb: exports.absorb as Sponge['absorb'] }
   return sponge
 }
 
