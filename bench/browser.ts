@@ -4,6 +4,7 @@ import { Gpu } from '../src/gpu/runtime.ts'
 import { benchMatmul } from './matmul.ts'
 import { benchKernels } from './kernels.ts'
 import { benchTraining } from './train.ts'
+import { benchGeneration } from './generate.ts'
 import type { PresetName } from '../src/train/gpt.ts'
 import { KJV_PENTATEUCH, corpusPath, fetchCorpus } from '../src/train/corpus.ts'
 
@@ -32,6 +33,13 @@ try {
           tfjs: params.get('tfjs') !== '0',
           log: print,
         })
+      : suite === 'generate'
+        ? await benchGeneration(gpu, {
+            model: params.get('model') ?? 'lockstep:gpt/demo?seed=1',
+            tokens: Number(params.get('tokens') ?? 32),
+            prompt: params.get('prompt') ?? 'In the beginning God created',
+            log: print,
+          })
       : suite === 'kernels'
         ? await benchKernels(gpu, {
             rows: Number(params.get('rows') ?? 256),

@@ -13,6 +13,7 @@ const ready: Record<(typeof PAGES)[number], string> = {
   home: 'landing',
   join: 'swarm-panel',
   train: 'gpu-panel',
+  generate: 'generate-panel',
   verify: 'verify-panel',
   settle: 'settle-panel',
   markets: 'market-panel',

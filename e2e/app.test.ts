@@ -24,6 +24,7 @@ const panelOf: Record<(typeof PAGES)[number], string> = {
   home: 'landing',
   join: 'swarm-panel',
   train: 'train-panel',
+  generate: 'generate-panel',
   verify: 'verify-panel',
   settle: 'settle-panel',
   markets: 'market-panel',

@@ -3,13 +3,14 @@
 // keeps going). Every link made before pages existed keeps its meaning: `#receipt=` opens Verify,
 // `#settlement=` Markets, `?swarm=1` Join, the training parameters Train (docs/automation.md).
 
-export const PAGES = ['home', 'join', 'train', 'verify', 'settle', 'markets'] as const
+export const PAGES = ['home', 'join', 'train', 'generate', 'verify', 'settle', 'markets'] as const
 export type Page = (typeof PAGES)[number]
 
 export const PAGE_TITLES: Record<Page, string> = {
   home: 'Home',
   join: 'Join a swarm',
   train: 'Train',
+  generate: 'Generate',
   verify: 'Verify',
   settle: 'Settle a dispute',
   markets: 'Markets',

@@ -2,6 +2,7 @@ import { wrap, type Remote } from 'comlink'
 import type { GpuWorkerApi } from '../../workers/gpu.worker.ts'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import type { VerifyWorkerApi } from '../../workers/verify.worker.ts'
+import type { GenerateWorkerApi } from '../../workers/generate.worker.ts'
 import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 import type { MarketWorkerApi } from '../../workers/market.worker.ts'
@@ -54,6 +55,11 @@ export function startTrainWorker(): { worker: Worker; api: Remote<TrainWorkerApi
 export function startVerifyWorker(): { worker: Worker; api: Remote<VerifyWorkerApi> } {
   const worker = new Worker(new URL('../../workers/verify.worker.ts', import.meta.url), { type: 'module' })
   return { worker, api: guarded<VerifyWorkerApi>(worker) }
+}
+
+export function startGenerateWorker(): { worker: Worker; api: Remote<GenerateWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/generate.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<GenerateWorkerApi>(worker) }
 }
 
 export function startSettleWorker(): { worker: Worker; api: Remote<SettleWorkerApi> } {
