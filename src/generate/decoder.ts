@@ -161,15 +161,13 @@ export function planGeneration(
   totalOperations = 2 ** 36,
 ): number {
   // Meta tensors (dims only) for the cache: planning allocates no float data.
-  const meta = (past: number) =>
-    new Map(
-      Array.from({ length: layout.layers }, (_, l) =>
-        ['key', 'value'].map(
-          (kv) =>
-            [`present.${l}.${kv}`, { type: 'float', dims: [1, layout.heads, past, layout.headDim] }] as const,
-        ),
-      ).flat(),
-    )
+  const meta = (past: number) => {
+    const dims = [1, layout.heads, past, layout.headDim]
+    const out = new Map<string, Meta>()
+    for (let l = 0; l < layout.layers; l++)
+      for (const kv of ['key', 'value']) out.set(`present.${l}.${kv}`, { type: 'float', dims })
+    return out
+  }
   const last = promptTokens + maxTokens - 1
   const prefill = planModel(model, stepInputs(layout, new Array(promptTokens).fill(0), 0, meta(0)), limits)
   let operations = prefill.operations

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { privateKeyToAccount } from 'viem/accounts'
+import { initParams, type GptConfig } from '../train/gpt.ts'
+import { exportDecoderOnnx } from '../train/onnxDecoder.ts'
+import { generationParams } from '../generate/params.ts'
+import { byteTokenizer } from '../generate/tokenizer.ts'
+import {
+  createGenerationReceipt,
+  signGenerationReceipt,
+  tokenIdsHash,
+  validateGenerationReceipt,
+  verifyGeneration,
+  type GenerationReceipt,
+} from './generation.ts'
+import { hashJson } from './training.ts'
+import { TEST_TARGET as target } from './testing.ts'
+
+const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
+const account = privateKeyToAccount(key)
+const cfg: GptConfig = { vocab: 256, seqLen: 32, dModel: 16, nLayer: 2, nHead: 2 }
+const model = exportDecoderOnnx(cfg, initParams(cfg, 3))
+const params = generationParams({ max_tokens: 10, temperature: 0.8, top_k: 40, top_p: 0.95, seed: 11 })
+const make = () =>
+  createGenerationReceipt(model, byteTokenizer, 'And God said', params, {
+    uri: 'https://example.invalid/decoder.onnx',
+    account,
+    target,
+  })
+const failed = async (r: unknown) =>
+  (await validateGenerationReceipt(r)).filter((c) => !c.ok).map((c) => c.name)
+
+/** A producer's consistent lie: one token changed, the text, hashes and signature redone. */
+async function lie(r: GenerationReceipt, position: number, id: number): Promise<GenerationReceipt> {
+  const b = structuredClone(r.body)
+  b.tokenIds[position] = id
+  b.tokenIdsHash = tokenIdsHash(b.tokenIds)
+  b.text = byteTokenizer.decode(b.tokenIds)
+  return signGenerationReceipt(b, account, target)
+}
+
+describe('generation receipts', () => {
+  it('validate, and re-generate token by token to the same ids, finish reason and text', async () => {
+    const streamed: number[] = []
+    const r = await createGenerationReceipt(model, byteTokenizer, 'And God said', params, {
+      uri: 'https://example.invalid/decoder.onnx',
+      account,
+      target,
+      onToken: (t) => streamed.push(t.tokenId),
+    })
+    expect(r.body.tokenIds).toEqual(streamed)
+    expect(r.body.tokenCount).toBe(r.body.tokenIds.length)
+    expect(r.body.parametersHash).toBe(hashJson(params))
+    expect(await failed(r)).toEqual([])
+    const matched: boolean[] = []
+    const checks = await verifyGeneration(r, { model, onToken: (t) => matched.push(t.match) })
+    expect(checks).toEqual([expect.objectContaining({ name: 're-generation', ok: true })])
+    expect(matched).toEqual(streamed.map(() => true))
+  })
+
+  it('a signed lie about one token validates, and verify names the first divergent position and both tokens', async () => {
+    const r = await make()
+    const wrong = (r.body.tokenIds[3] + 1) % 256
+    const lied = await lie(r, 3, wrong)
+    expect(await failed(lied)).toEqual([])
+    const seen: number[] = []
+    const [check] = await verifyGeneration(lied, { model, onToken: (t) => seen.push(t.position) })
+    expect(check.name).toBe('re-generation')
+    expect(check.ok).toBe(false)
+    expect(check.detail).toContain(
+      `first divergence at position 3: re-generated token ${r.body.tokenIds[3]} (${JSON.stringify(String.fromCharCode(r.body.tokenIds[3]))}), receipt says ${wrong}`,
+    )
+    expect(seen).toEqual([0, 1, 2, 3]) // it stops at the first difference
+  })
+
+  it('names each tampered field in validate', async () => {
+    const r = await make()
+    const t = structuredClone(r)
+    t.body.tokenIds[0] = t.body.tokenIds[0] === 65 ? 66 : 65
+    expect(await failed(t)).toEqual(['token ids hash', 'text', 'receipt hash'])
+    const p = structuredClone(r)
+    p.body.prompt = 'And God saw'
+    expect(await failed(p)).toEqual(['prompt hash', 'receipt hash'])
+    const q = structuredClone(r)
+    q.body.parameters.seed = 12
+    expect(await failed(q)).toEqual(['parameters hash', 'receipt hash'])
+    const x = structuredClone(r)
+    x.body.text += '!'
+    expect(await failed(x)).toEqual(['text', 'receipt hash'])
+    expect(
+      (await validateGenerationReceipt(r, { chainId: 1 })).filter((c) => !c.ok).map((c) => c.name),
+    ).toEqual(['chain'])
+  })
+
+  it('ends a hostile receipt fast, by name: huge max_tokens, a claimed length past it, another model', async () => {
+    const r = await make()
+    const huge = structuredClone(r)
+    huge.body.parameters.max_tokens = 1e9
+    const [structure] = await validateGenerationReceipt(huge)
+    expect(structure.detail).toMatch(/max_tokens must be an integer from 1 to 4096/)
+    expect((await verifyGeneration(huge, { model }))[0].detail).toMatch(/max_tokens must be an integer/)
+    const long = structuredClone(r)
+    long.body.tokenIds = new Array(11).fill(1)
+    expect((await validateGenerationReceipt(long))[0].detail).toMatch(
+      /tokenIds must hold 1 to max_tokens \(10\)/,
+    )
+    const other = exportDecoderOnnx(cfg, initParams(cfg, 4))
+    expect((await verifyGeneration(r, { model: other }))[0]).toMatchObject({ name: 'model', ok: false })
+    // A lie at the first token costs one forward pass, not the ten claimed.
+    const t0 = performance.now()
+    const first = await lie(r, 0, (r.body.tokenIds[0] + 1) % 256)
+    const [check] = await verifyGeneration(first, { model })
+    expect(check.detail).toMatch(/first divergence at position 0/)
+    expect(performance.now() - t0).toBeLessThan(2000)
+  })
+})
