@@ -1,0 +1,93 @@
+// `lockstep generate` and `lockstep verify` on a generation receipt, in child processes as a user runs
+// them: the tokens stream to stderr, the receipt re-generates, and a lie about one token is named at
+// its position.
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { privateKeyToAccount } from 'viem/accounts'
+import { ANVIL_KEY_0 } from '../../scripts/chain.mjs'
+import { initParams, type GptConfig } from '../train/gpt.ts'
+import { exportDecoderOnnx } from '../train/onnxDecoder.ts'
+import { byteTokenizer } from '../generate/tokenizer.ts'
+import { signGenerationReceipt, tokenIdsHash, type GenerationReceipt } from '../receipts/generation.ts'
+import { lockstep } from './testing.ts'
+
+const cli = (...args: string[]) => lockstep(args)
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-generate-'))
+const cfg: GptConfig = { vocab: 256, seqLen: 32, dModel: 16, nLayer: 2, nHead: 2 }
+const model = join(dir, 'decoder.onnx')
+writeFileSync(model, exportDecoderOnnx(cfg, initParams(cfg, 3)))
+const receipt = join(dir, 'generation.json')
+
+describe('lockstep generate / verify', () => {
+  it('streams the tokens, signs the receipt, and verify re-generates it; a lie about one token is named', async () => {
+    const made = await cli(
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'And God said',
+      '--max-tokens',
+      '8',
+      '--temperature',
+      '0.9',
+      '--top-k',
+      '50',
+      '--seed',
+      '3',
+      '--stop',
+      'never',
+      '--out',
+      receipt,
+      '--key',
+      ANVIL_KEY_0,
+    )
+    expect(made.status).toBe(0)
+    const r = JSON.parse(readFileSync(receipt, 'utf8')) as GenerationReceipt
+    expect(made.stderr).toBe(`${r.body.text}\n`)
+    expect(made.stdout).toContain(`wrote ${receipt}: 8 tokens (length)`)
+    expect(r.body.parameters).toMatchObject({
+      temperature: 0.9,
+      top_k: 50,
+      seed: 3,
+      max_tokens: 8,
+      stop: ['never'],
+    })
+
+    const ok = await cli('verify', receipt, '--model', model)
+    expect(ok.stdout).toContain('✓ re-generation: 8 tokens re-generated and equal (length)')
+    expect(ok.stdout).toContain(
+      'OK: signed by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266; 8 tokens re-generated and equal',
+    )
+    expect(ok.status).toBe(0)
+
+    // Tampered: the hashes name it before anything runs.
+    const tampered = structuredClone(r)
+    tampered.body.tokenIds[2] = (r.body.tokenIds[2] + 1) % 256
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered))
+    const bad = await cli('verify', join(dir, 'tampered.json'), '--model', model)
+    expect(bad.stdout).toMatch(/FAILED: token ids hash, (text, )?receipt hash/)
+    expect(bad.status).toBe(1)
+
+    // A producer's consistent lie (hashes, text and signature redone) validates; re-generation names it.
+    const b = tampered.body
+    b.tokenIdsHash = tokenIdsHash(b.tokenIds)
+    b.text = byteTokenizer.decode(b.tokenIds)
+    const lie = await signGenerationReceipt(b, privateKeyToAccount(ANVIL_KEY_0), r.signature)
+    writeFileSync(join(dir, 'lie.json'), JSON.stringify(lie))
+    const caught = await cli('verify', join(dir, 'lie.json'), '--model', model)
+    expect(caught.stdout).toContain('✓ signature')
+    expect(caught.stdout).toContain(
+      `✗ re-generation: first divergence at position 2: re-generated token ${r.body.tokenIds[2]}`,
+    )
+    expect(caught.stdout).toContain(`receipt says ${b.tokenIds[2]}`)
+    expect(caught.status).toBe(1)
+  }, 120_000)
+
+  it('refuses bad parameters as usage, naming them', async () => {
+    const r = await cli('generate', '--model', model, '--prompt', 'x', '--out', receipt, '--top-p', '2')
+    expect(r.stderr).toContain('top_p must be a number in (0, 1]')
+    expect(r.status).toBe(2)
+  }, 60_000)
+})
