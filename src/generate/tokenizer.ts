@@ -51,18 +51,24 @@ export function hfTokenizer(bytes: Uint8Array): Tokenizer {
       `The tokenizer file is ${bytes.length} bytes; at most ${MAX_TOKENIZER_BYTES} are read.`,
     )
   let json: { model?: { type?: string }; added_tokens?: { id: number; content: string; special?: boolean }[] }
-  let tok: HfTokenizer
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (e) {
+    throw new TokenizerError('This file is not a tokenizer.json (not UTF-8 JSON).', {
+      details: e instanceof Error ? e.message : String(e),
+    })
+  }
+  const kind = String(json?.model?.type)
+  if (!['BPE', 'WordPiece', 'Unigram'].includes(kind))
+    throw new TokenizerError(`The tokenizer's model is ${kind}; BPE, WordPiece and Unigram are supported.`)
+  let tok: HfTokenizer
+  try {
     tok = new HfTokenizer(json, {})
   } catch (e) {
     throw new TokenizerError('This file is not a tokenizer.json the tokenizers library can load.', {
       details: e instanceof Error ? e.message : String(e),
     })
   }
-  const kind = json.model?.type ?? 'unknown'
-  if (!['BPE', 'WordPiece', 'Unigram'].includes(kind))
-    throw new TokenizerError(`The tokenizer's model is ${kind}; BPE, WordPiece and Unigram are supported.`)
   const eos = (json.added_tokens ?? [])
     .filter((t) => t.special && EOS_NAMES.includes(t.content))
     .map((t) => t.id)

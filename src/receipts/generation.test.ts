@@ -3,7 +3,8 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { initParams, type GptConfig } from '../train/gpt.ts'
 import { exportDecoderOnnx } from '../train/onnxDecoder.ts'
 import { generationParams } from '../generate/params.ts'
-import { byteTokenizer } from '../generate/tokenizer.ts'
+import { readFileSync } from 'node:fs'
+import { byteTokenizer, hfTokenizer } from '../generate/tokenizer.ts'
 import {
   createGenerationReceipt,
   signGenerationReceipt,
@@ -111,5 +112,33 @@ describe('generation receipts', () => {
     const [check] = await verifyGeneration(first, { model })
     expect(check.detail).toMatch(/first divergence at position 0/)
     expect(performance.now() - t0).toBeLessThan(2000)
+  })
+
+  it('with a tokenizer.json: the receipt names its hash, and verify needs that file', async () => {
+    const file = new Uint8Array(
+      readFileSync(new URL('../generate/fixtures/bpe.tokenizer.json', import.meta.url)),
+    )
+    const bpe = hfTokenizer(file)
+    const big = { ...cfg, vocab: 280 } // the fixture's 275 ids, and a few the tokenizer does not know
+    const decoder = exportDecoderOnnx(big, initParams(big, 8))
+    const r = await createGenerationReceipt(decoder, bpe, 'And God said', params, {
+      uri: 'https://example.invalid/decoder.onnx',
+      tokenizerUri: 'https://example.invalid/tokenizer.json',
+      account,
+      target,
+    })
+    expect(r.body.tokenizer).toEqual({ hash: bpe.hash, uri: 'https://example.invalid/tokenizer.json' })
+    expect(r.body.parameters.eos_token_ids).toEqual([])
+    const checks = await validateGenerationReceipt(r, { tokenizer: bpe })
+    expect(checks.filter((c) => !c.ok)).toEqual([])
+    expect(checks.map((c) => c.name)).toContain('text')
+    expect((await verifyGeneration(r, { model: decoder, tokenizer: bpe }))[0].ok).toBe(true)
+    expect((await verifyGeneration(r, { model: decoder }))[0].detail).toMatch(/tokenizer .* is needed/)
+    const wp = hfTokenizer(
+      new Uint8Array(readFileSync(new URL('../generate/fixtures/wordpiece.tokenizer.json', import.meta.url))),
+    )
+    expect((await verifyGeneration(r, { model: decoder, tokenizer: wp }))[0].detail).toMatch(
+      /the tokenizer hashes to/,
+    )
   })
 })
