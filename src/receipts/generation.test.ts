@@ -13,7 +13,11 @@ import {
   verifyGeneration,
   type GenerationReceipt,
 } from './generation.ts'
-import { hashJson } from './training.ts'
+import { hashJson, signBody } from './training.ts'
+import vectors from './vectors.json'
+import { keccak256, toBytes, toHex } from 'viem'
+import { draw, sample, weights } from '../generate/sample.ts'
+import { fromJson, type JsonValue } from '../infer/json.ts'
 import { TEST_TARGET as target } from './testing.ts'
 
 const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
@@ -140,5 +144,38 @@ describe('generation receipts', () => {
     expect((await verifyGeneration(r, { model: decoder, tokenizer: wp }))[0].detail).toMatch(
       /the tokenizer hashes to/,
     )
+  })
+})
+
+describe('generation test vectors, version 1 (docs/receipts.md)', () => {
+  it('reproduce the token ids encoding and hash, the canonical body, the receipt hash and the signature', async () => {
+    const v = vectors.generation
+    expect(
+      toHex(
+        new Uint8Array(
+          v.body.tokenIds.flatMap((id) => [id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255]),
+        ),
+      ),
+    ).toBe(vectors.generation_tokenIdsEncoding)
+    expect(keccak256(vectors.generation_tokenIdsEncoding as `0x${string}`)).toBe(v.body.tokenIdsHash)
+    expect(tokenIdsHash(v.body.tokenIds)).toBe(v.body.tokenIdsHash)
+    expect(keccak256(toBytes(v.body.prompt))).toBe(v.body.promptHash)
+    expect(hashJson(v.body.parameters)).toBe(v.body.parametersHash)
+    expect(keccak256(toBytes(vectors.generation_canonicalBody))).toBe(v.receiptHash)
+    expect(hashJson(v.body)).toBe(v.receiptHash)
+    expect((await signBody(v.kind, v.body, account, target)).signature.value).toBe(v.signature.value)
+    // The vector's kernels hash is made up (0xaa…): every other check passes, the text included.
+    const checks = await validateGenerationReceipt(v)
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['kernels'])
+    expect(checks.map((c) => c.name)).toContain('text')
+  })
+
+  it('reproduce the sampler: integer weights, the keccak draw and the token', () => {
+    for (const c of vectors.sampling) {
+      const logits = Float32Array.from(c.logits as JsonValue[], fromJson)
+      if (c.weights) expect(weights(logits, c.parameters.temperature)).toEqual(c.weights)
+      expect(toHex(draw(c.parameters.seed, c.step), { size: 32 })).toBe(c.draw)
+      expect(sample(logits, c.parameters, c.step)).toBe(c.token)
+    }
   })
 })
