@@ -10,14 +10,13 @@
 // elsewhere. The generation loop fills it whenever a model declares it; attention_mask is declared for
 // the convention's sake and unused by this graph (the bias already carries it).
 import onnxProto, { type onnx } from 'onnx-proto'
+import { ATTENTION_BIAS } from '../generate/decoder.ts'
 import { paramSpecs, type GptConfig } from './gpt.ts'
 import { attribute, floatTensor, int64Tensor, type Attr, type OnnxExportOptions } from './onnx.ts'
 
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 
-/** The input that carries the additive causal mask into graphs that cannot build it (see above). */
-export const ATTENTION_BIAS = 'attention_bias'
 
 /** The KV-cache decoder as ONNX bytes (opset 20); same arithmetic per row as exportOnnx. */
 export function exportDecoderOnnx(
