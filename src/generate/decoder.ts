@@ -25,6 +25,13 @@ export interface DecoderLayout {
   context: number | null
 }
 
+/**
+ * The prompt is fed in passes of at most this many tokens (part of the loop's definition: a graph whose
+ * rows share arithmetic could give other bits in other passes). Lockstep's own decoder gives the same
+ * bits in any passes; the cap bounds what one pass holds, e.g. its per-row copies of V.
+ */
+export const PREFILL_CHUNK = 16
+
 /** One forward pass: the model's inputs to its outputs, on whichever runtime (same bits). */
 export type Runner = (
   model: Model,
@@ -149,7 +156,7 @@ export function stepInputs(
 
 /**
  * What a generation costs before it starts, from the shape pass (plan.ts) on the largest step: every
- * decode step is charged as the last one (the longest cache), the prefill as itself. Throws
+ * decode step is charged as the last one (the longest cache), each prefill pass likewise. Throws
  * InferenceBudgetError (by step) or GenerationError before any float is computed.
  */
 export function planGeneration(
@@ -169,8 +176,13 @@ export function planGeneration(
     return out
   }
   const last = promptTokens + maxTokens - 1
-  const prefill = planModel(model, stepInputs(layout, new Array(promptTokens).fill(0), 0, meta(0)), limits)
-  let operations = prefill.operations
+  // The prefill's passes, each charged as the last one (the longest cache); a graph without a cache
+  // takes the whole prompt at once.
+  const chunk = layout.layers ? Math.min(PREFILL_CHUNK, promptTokens) : promptTokens
+  const passes = Math.ceil(promptTokens / chunk)
+  const start = layout.layers ? promptTokens - chunk : 0
+  const prefill = planModel(model, stepInputs(layout, new Array(chunk).fill(0), start, meta(start)), limits)
+  let operations = passes * prefill.operations
   if (maxTokens > 1) {
     const [ids, past] = layout.layers ? [[0], last - 1] : [new Array(last).fill(0), 0]
     const decode = planModel(model, stepInputs(layout, ids, past, meta(past)), limits)

@@ -1,4 +1,4 @@
-// The generation loop: the prompt's tokens in one forward pass (prefill), then one token per pass with
+// The generation loop: the prompt's tokens in passes of up to 16 (prefill), then one token per pass with
 // the KV cache (decode), each chosen by sample.ts, until eos, a stop, max_tokens or the model's context.
 // An async iterator of tokens as they are made, so a page can show them; its return value is the whole
 // generation. Producer and verifier run exactly this, so the same model, prompt and parameters give the
@@ -7,7 +7,14 @@ import { GenerationError, GenerationLimitError } from '../errors/generate.ts'
 import type { Model, Tensor } from '../infer/model.ts'
 import { DEFAULT_LIMITS, type InferLimits } from '../infer/plan.ts'
 import { GENERATION_LIMITS } from '../receipts/limits.ts'
-import { cpuRunner, decoderLayout, planGeneration, stepInputs, type Runner } from './decoder.ts'
+import {
+  PREFILL_CHUNK,
+  cpuRunner,
+  decoderLayout,
+  planGeneration,
+  stepInputs,
+  type Runner,
+} from './decoder.ts'
 import { finishedText, paramsProblem, stopAt, type FinishReason, type GenerationParams } from './params.ts'
 import { sample } from './sample.ts'
 import type { Tokenizer } from './tokenizer.ts'
@@ -85,18 +92,21 @@ export async function* generate(
   const out: number[] = []
   let cache: Map<string, Tensor> | null = null
   let past = 0
-  let feed = ids
+  /** One forward pass over `feed` after the cache (a graph without one re-runs the whole sequence). */
+  const forward = async (feed: number[]) => {
+    if (options.signal?.aborted) throw new GenerationError('Generation stopped: aborted.')
+    if (!layout.layers) return run(model, stepInputs(layout, [...ids, ...out], 0, null), limits)
+    const result = await run(model, stepInputs(layout, feed, past, cache), limits)
+    cache = result
+    past += feed.length
+    return result
+  }
+  // Prefill in passes of PREFILL_CHUNK tokens: memory stays bounded whatever the prompt's length.
+  let result = new Map<string, Tensor>()
+  for (let at = 0; at < ids.length; at += layout.layers ? PREFILL_CHUNK : ids.length)
+    result = await forward(ids.slice(at, at + PREFILL_CHUNK))
   let text = ''
   for (let step = 0; ; step++) {
-    if (options.signal?.aborted) throw new GenerationError('Generation stopped: aborted.')
-    const inputs = layout.layers
-      ? stepInputs(layout, feed, past, cache)
-      : stepInputs(layout, [...ids, ...out], 0, null)
-    const result = await run(model, inputs, limits)
-    if (layout.layers) {
-      cache = result
-      past += feed.length
-    }
     const token = sample(lastRow(result), params, step)
     out.push(token)
     const full = tokenizer.decode(out)
@@ -114,7 +124,7 @@ export async function* generate(
         text: finishedText(tokenizer, out, finish, params),
         finishReason: finish,
       }
-    feed = [token]
+    result = await forward([token])
   }
 }
 
