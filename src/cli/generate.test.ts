@@ -85,6 +85,17 @@ describe('lockstep generate / verify', () => {
     expect(caught.status).toBe(1)
   }, 120_000)
 
+  it('ends a hostile receipt fast, by name, before any forward pass', async () => {
+    const r = JSON.parse(readFileSync(receipt, 'utf8')) as GenerationReceipt
+    r.body.parameters.max_tokens = 1e9
+    r.body.tokenIds = new Array(100_000).fill(7)
+    writeFileSync(join(dir, 'hostile.json'), JSON.stringify(r))
+    const run = await cli('verify', join(dir, 'hostile.json'), '--model', model)
+    expect(run.stdout).toContain('✗ structure: body.parameters: max_tokens must be an integer from 1 to 4096')
+    expect(run.status).toBe(1)
+    expect(run.seconds).toBeLessThan(20)
+  }, 60_000)
+
   it('refuses bad parameters as usage, naming them', async () => {
     const r = await cli('generate', '--model', model, '--prompt', 'x', '--out', receipt, '--top-p', '2')
     expect(r.stderr).toContain('top_p must be a number in (0, 1]')
