@@ -17,7 +17,6 @@ import { attribute, floatTensor, int64Tensor, type Attr, type OnnxExportOptions 
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 
-
 /** The KV-cache decoder as ONNX bytes (opset 20); same arithmetic per row as exportOnnx. */
 export function exportDecoderOnnx(
   cfg: GptConfig,
