@@ -96,6 +96,31 @@ describe('lockstep generate / verify', () => {
     expect(run.seconds).toBeLessThan(20)
   }, 60_000)
 
+  it('with --gpu, generates through Dawn with the ids the CPU reference re-generates, or says why it cannot', async () => {
+    const out = join(dir, 'gpu.json')
+    const args = [
+      '--model',
+      model,
+      '--prompt',
+      'And God',
+      '--max-tokens',
+      '4',
+      '--temperature',
+      '0.9',
+      '--seed',
+      '4',
+    ]
+    const r = await cli('generate', ...args, '--out', out, '--key', ANVIL_KEY_0, '--gpu')
+    if (r.status !== 0) {
+      expect(r.stderr).toMatch(/Dawn found no GPU adapter|--gpu needs the optional 'webgpu' package/)
+      return
+    }
+    expect(JSON.parse(readFileSync(out, 'utf8')).body.adapter).toMatch(/^GPU via Dawn/)
+    const ok = await cli('verify', out, '--model', model)
+    expect(ok.stdout).toContain('4 tokens re-generated and equal (CPU reference)')
+    expect(ok.status).toBe(0)
+  }, 300_000)
+
   it('refuses bad parameters as usage, naming them', async () => {
     const r = await cli('generate', '--model', model, '--prompt', 'x', '--out', receipt, '--top-p', '2')
     expect(r.stderr).toContain('top_p must be a number in (0, 1]')
