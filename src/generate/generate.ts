@@ -4,6 +4,7 @@
 // generation. Producer and verifier run exactly this, so the same model, prompt and parameters give the
 // same ids on every machine and runtime (CPU references or GPU kernels: same bits).
 import { GenerationError, GenerationLimitError } from '../errors/generate.ts'
+import { isWellFormed } from '../infer/json.ts'
 import type { Model, Tensor } from '../infer/model.ts'
 import { DEFAULT_LIMITS, type InferLimits } from '../infer/plan.ts'
 import { GENERATION_LIMITS } from '../receipts/limits.ts'
@@ -48,9 +49,13 @@ export interface GenerateOptions {
 
 /** Why the prompt is refused, or its ids. */
 export function promptIds(tokenizer: Tokenizer, prompt: string): number[] {
-  if (typeof prompt !== 'string' || new TextEncoder().encode(prompt).length > GENERATION_LIMITS.promptBytes)
+  if (
+    typeof prompt !== 'string' ||
+    !isWellFormed(prompt) ||
+    new TextEncoder().encode(prompt).length > GENERATION_LIMITS.promptBytes
+  )
     throw new GenerationLimitError(
-      `The prompt must be a string of at most ${GENERATION_LIMITS.promptBytes} bytes.`,
+      `The prompt must be well-formed text of at most ${GENERATION_LIMITS.promptBytes} bytes.`,
     )
   const ids = tokenizer.encode(prompt)
   if (ids.length === 0) throw new GenerationError('The prompt has no tokens: there is nothing to continue.')

@@ -1,6 +1,7 @@
 // A generation's parameters, as a receipt carries them (snake_case, the names people know from other
 // APIs), their checks against the verifier's caps, and the rule that turns the generated ids into the
 // receipt's text (shared by the loop and `validate`).
+import { isWellFormed } from '../infer/json.ts'
 import { GENERATION_LIMITS } from '../receipts/limits.ts'
 import { samplingProblem, type SamplingParams } from './sample.ts'
 import type { Tokenizer } from './tokenizer.ts'
@@ -58,8 +59,11 @@ export function paramsProblem(p: unknown): string | null {
     return `max_tokens must be an integer from 1 to ${L.maxTokens} (got ${JSON.stringify(g.max_tokens)})`
   if (!Array.isArray(g.stop) || g.stop.length > L.stops)
     return `stop must be a list of at most ${L.stops} strings`
-  const badStop = g.stop.find((s) => typeof s !== 'string' || s.length < 1 || s.length > L.stopLength)
-  if (badStop !== undefined) return `each stop must be a string of 1 to ${L.stopLength} characters`
+  const badStop = g.stop.find(
+    (s) => typeof s !== 'string' || s.length < 1 || s.length > L.stopLength || !isWellFormed(s),
+  )
+  if (badStop !== undefined)
+    return `each stop must be a well-formed string of 1 to ${L.stopLength} characters`
   for (const [k, cap] of [
     ['stop_token_ids', L.stopTokenIds],
     ['eos_token_ids', L.eosTokenIds],

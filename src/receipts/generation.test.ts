@@ -108,6 +108,9 @@ describe('generation receipts', () => {
     expect((await validateGenerationReceipt(long))[0].detail).toMatch(
       /tokenIds must hold 1 to max_tokens \(10\)/,
     )
+    const lone = structuredClone(r)
+    lone.body.prompt = 'And God said\ud800' // would hash (UTF-8) like U+FFFD
+    expect((await validateGenerationReceipt(lone))[0].detail).toMatch(/prompt is not well-formed Unicode/)
     const other = exportDecoderOnnx(cfg, initParams(cfg, 4))
     expect((await verifyGeneration(r, { model: other }))[0]).toMatchObject({ name: 'model', ok: false })
     // A lie at the first token costs one forward pass, not the ten claimed.

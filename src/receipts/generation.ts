@@ -9,6 +9,7 @@ import { kernelsHash } from './kernels.ts'
 import { GENERATION_LIMITS } from './limits.ts'
 import { parseModel, type Model } from '../infer/model.ts'
 import type { InferLimits } from '../infer/plan.ts'
+import { isWellFormed } from '../infer/json.ts'
 import { generate, type GenerateOptions, type GeneratedToken, type Generation } from '../generate/generate.ts'
 import type { Runner } from '../generate/decoder.ts'
 import {
@@ -187,6 +188,8 @@ export function generationStructureProblem(value: unknown): string | null {
   if (!ref(b.tokenizer)) return 'body.tokenizer needs a 32-byte hash and a uri'
   if (typeof b.prompt !== 'string' || utf8.encode(b.prompt).length > GENERATION_LIMITS.promptBytes)
     return `body.prompt must be a string of at most ${GENERATION_LIMITS.promptBytes} bytes`
+  // promptHash hashes UTF-8: a lone surrogate would hash like U+FFFD, so two prompts would share a hash.
+  if (!isWellFormed(b.prompt)) return 'body.prompt is not well-formed Unicode (a lone surrogate)'
   const params = paramsProblem(b.parameters)
   if (params) return `body.parameters: ${params}`
   if (!Array.isArray(b.tokenIds) || b.tokenIds.length < 1 || b.tokenIds.length > b.parameters.max_tokens)
@@ -199,7 +202,7 @@ export function generationStructureProblem(value: unknown): string | null {
     return `body.finishReason must be one of ${FINISH_REASONS.join(', ')}`
   if (b.finishReason === 'eos' && !b.parameters.eos_token_ids.includes(b.tokenIds.at(-1)!))
     return 'body.finishReason is eos but the last id is not one of eos_token_ids'
-  if (typeof b.text !== 'string') return 'body.text must be a string'
+  if (typeof b.text !== 'string' || !isWellFormed(b.text)) return 'body.text must be well-formed Unicode'
   if (b.runtime !== GENERATION_RUNTIME)
     return `body.runtime is ${JSON.stringify(b.runtime)}; this verifier runs "${GENERATION_RUNTIME}"`
   if (typeof b.adapter !== 'string') return 'body.adapter must be a string'
