@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { privateKeyToAccount } from 'viem/accounts'
 import { ANVIL_KEY_0 } from '../../scripts/chain.mjs'
 import { initParams, type GptConfig } from '../train/gpt.ts'
@@ -83,6 +84,40 @@ describe('lockstep generate / verify', () => {
     )
     expect(caught.stdout).toContain(`receipt says ${b.tokenIds[2]}`)
     expect(caught.status).toBe(1)
+  }, 120_000)
+
+  it("with a tokenizer.json: signs its hash, and verify reads the file given (never a receipt's file: URI)", async () => {
+    const big = { ...cfg, vocab: 280 }
+    const decoder = join(dir, 'bpe-decoder.onnx')
+    writeFileSync(decoder, exportDecoderOnnx(big, initParams(big, 8)))
+    const tokenizer = fileURLToPath(new URL('../generate/fixtures/bpe.tokenizer.json', import.meta.url))
+    const out = join(dir, 'bpe.json')
+    const made = await cli(
+      'generate',
+      '--model',
+      decoder,
+      '--tokenizer',
+      tokenizer,
+      '--prompt',
+      'And God said',
+      '--max-tokens',
+      '5',
+      '--out',
+      out,
+      '--key',
+      ANVIL_KEY_0,
+    )
+    expect(made.status).toBe(0)
+    const r = JSON.parse(readFileSync(out, 'utf8')) as GenerationReceipt
+    expect(r.body.tokenizer.uri).toMatch(/^file:.*bpe\.tokenizer\.json$/)
+    expect(r.body.parameters.eos_token_ids).toEqual([274]) // the file's <|endoftext|>
+    const refused = await cli('verify', out, '--model', decoder)
+    expect(refused.stdout).toMatch(/✗ tokenizer: cannot read file:.* \(ModelUriError/)
+    expect(refused.status).toBe(1)
+    const ok = await cli('verify', out, '--model', decoder, '--tokenizer', tokenizer)
+    expect(ok.stdout).toContain('✓ text')
+    expect(ok.stdout).toContain('5 tokens re-generated and equal')
+    expect(ok.status).toBe(0)
   }, 120_000)
 
   it('ends a hostile receipt fast, by name, before any forward pass', async () => {

@@ -11,7 +11,9 @@ import { BaseError } from '../errors/base.ts'
 import { cpuRunner } from '../generate/decoder.ts'
 import { gpuRunner } from '../generate/gpu.ts'
 import { generationParams, paramsProblem, type GenerationParams } from '../generate/params.ts'
-import { BYTE_TOKENIZER_HASH, loadTokenizer, type Tokenizer } from '../generate/tokenizer.ts'
+import { BYTE_TOKENIZER_HASH, hfTokenizer, loadTokenizer, type Tokenizer } from '../generate/tokenizer.ts'
+import { fetchModel } from '../receipts/fetchModel.ts'
+import { nodeTransport } from './fetchNode.ts'
 import {
   createGenerationReceipt,
   validateGenerationReceipt,
@@ -122,8 +124,17 @@ export async function verifyGenerationCommand(
   if (!(await anchorOk())) return 1
   if (args.includes('--no-replay')) return 0
   if (!tokenizer) {
-    console.log(`✗ tokenizer: pass --tokenizer FILE (the receipt names ${r.body.tokenizer.uri})`)
-    return 1
+    // Fetched like the model, under the same limits (a receipt's file: URI is never read).
+    try {
+      const allowLocal = args.includes('--allow-local')
+      tokenizer = hfTokenizer(
+        await fetchModel(r.body.tokenizer.uri, { allowLocal }, nodeTransport(allowLocal)),
+      )
+    } catch (e) {
+      const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
+      console.log(`✗ tokenizer: cannot read ${r.body.tokenizer.uri} (${why}); pass --tokenizer FILE`)
+      return 1
+    }
   }
   let bytes: Uint8Array
   try {

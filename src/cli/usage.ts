@@ -10,8 +10,8 @@ export const help: Record<string, string> = {
   reference, or the GPU through Dawn with --gpu). 0 only when every check passes; 1 names the failed checks.
   --model FILE       re-execute an inference or generation receipt with this file; else its http(s) URI is
                      fetched (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
-  --tokenizer FILE   a generation receipt's tokenizer.json (the byte-level tokenizer needs none); re-generation
-                     names the first position whose token differs
+  --tokenizer FILE   a generation receipt's tokenizer.json, else its http(s) URI is fetched as the model is (the
+                     byte-level tokenizer needs none); re-generation names the first position whose token differs
   --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
   --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
                      the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
