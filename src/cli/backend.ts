@@ -9,6 +9,8 @@ import { DawnUnavailableError } from '../errors/cli.ts'
 export interface CliBackend {
   be: Backend<unknown>
   name: string
+  /** The GPU runtime behind `be`, with --gpu (the ONNX runtime's GPU kernels run on it). */
+  gpu?: Gpu
   dispose(): void
 }
 
@@ -34,5 +36,5 @@ export async function cliBackend(args: string[]): Promise<CliBackend> {
   const runtime = await Gpu.create({ gpu })
   const info = adapter.info
   const name = `GPU via Dawn (${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter'})`
-  return { be: gpuBackend(runtime) as Backend<unknown>, name, dispose: () => runtime.destroy() }
+  return { be: gpuBackend(runtime) as Backend<unknown>, name, gpu: runtime, dispose: () => runtime.destroy() }
 }

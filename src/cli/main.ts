@@ -17,6 +17,7 @@ import {
   verifyInference,
   type InferenceReceipt,
 } from '../receipts/inference.ts'
+import { GENERATION_RECEIPT } from '../receipts/generation.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
@@ -33,6 +34,7 @@ import { disputeCommand } from './dispute.ts'
 import { traceCommand } from './trace.ts'
 import { reexecute, shippedCorpus } from './reexec.ts'
 import { trainCommand } from './train.ts'
+import { generateCommand, verifyGenerationCommand } from './generate.ts'
 import { help, usage } from './usage.ts'
 
 /** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
@@ -190,6 +192,11 @@ async function verify(args: string[]): Promise<number> {
   }
   if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
     return verifyInferenceCommand(receipt, args, options)
+  if ((receipt as { kind?: string })?.kind === GENERATION_RECEIPT)
+    // The anchor check reads kind, receiptHash, signature and body.producer, which every receipt has.
+    return verifyGenerationCommand(receipt, args, options, modelBytes, async () => {
+      return (await anchorCheck(receipt as unknown as InferenceReceipt, args)).ok
+    })
   if (!report(await validateTrainingReceipt(receipt, options))) return 1
   const r = receipt as TrainingReceipt
   const anchor = await anchorCheck(r, args)
@@ -252,7 +259,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 }
 
 /** Flags without a value, so the word after them is not taken for one. */
-const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full']
+const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full', 'no-eos']
 const defaultCorpus = shippedCorpus(KJV_PENTATEUCH.name)
 
 function version(): string {
@@ -267,6 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     replay: replayCommand,
     train: trainCli,
     infer: inferCommand,
+    generate: (args) => generateCommand(args, privateKeyToAccount(signingKey(args)), target(args)),
     dispute: (args) => disputeCommand(args, help.dispute),
     trace: (args) => traceCommand(args, help.trace),
     // Loaded when used: verify need not start up libp2p.

@@ -6,10 +6,12 @@ export const EXIT_CODES = `exit codes: 0 ok, 1 refused (a check failed or the wo
 export const help: Record<string, string> = {
   verify: `lockstep verify <receipt.json> [--signer ADDR] [--chain-id N] [--registry ADDR] [--rpc URL] [--corpus FILE]
                 [--model FILE] [--allow-local] [--no-replay] [--gpu] [--checkpoints DIR [--spot K] [--seed HEX] | --full [--threads N]]
-  Checks a training or inference receipt: structure, hashes, signature, then re-executes it (CPU reference,
-  or the GPU through Dawn with --gpu). 0 only when every check passes; 1 names the failed checks.
-  --model FILE       re-execute an inference receipt with this file; else its http(s) URI is fetched
-                     (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
+  Checks a training, inference or generation receipt: structure, hashes, signature, then re-executes it (CPU
+  reference, or the GPU through Dawn with --gpu). 0 only when every check passes; 1 names the failed checks.
+  --model FILE       re-execute an inference or generation receipt with this file; else its http(s) URI is
+                     fetched (64 MiB, 30 s at most); --allow-local lets that URI be on this machine or network
+  --tokenizer FILE   a generation receipt's tokenizer.json, else its http(s) URI is fetched as the model is (the
+                     byte-level tokenizer needs none); re-generation names the first position whose token differs
   --rpc URL          also require the receipt's anchor on that chain, from its signer, with the same root
   --checkpoints DIR  spot-check K steps (default 3) from the producer's checkpoints instead of replaying all;
                      the draw is seeded by --seed, else by fresh randomness (mixed with the anchor's block
@@ -27,6 +29,12 @@ export const help: Record<string, string> = {
   A producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge.`,
   infer: `lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
   Runs an ONNX model on the deterministic runtime and signs an inference receipt.`,
+  generate: `lockstep generate --model m.onnx --prompt TEXT --out receipt.json [--tokenizer tokenizer.json|byte]
+               [--max-tokens 64] [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--stop STR]… [--stop-id ID]…
+               [--eos ID]… [--no-eos] [--gpu] [--key 0x…] [--uri URI] [--tokenizer-uri URI] [--chain-id N] [--registry ADDR]
+  Generates text from an ONNX decoder (KV-cache layout of docs/receipts.md) on the deterministic runtime,
+  streams it to stderr, and signs a generation receipt. Temperature 0 is greedy; sampling is seeded and
+  the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).`,
   relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
                [--metrics-port N] [--metrics-host 127.0.0.1]
   The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and

@@ -88,3 +88,21 @@ export function checkTrainingLimits(config: TrainConfig): void {
       )
   }
 }
+
+/**
+ * What a verifier re-generates for a receipt at most. The model's cost is bounded separately, before
+ * the first step, by the shape pass (src/generate/decoder.ts planGeneration, `operations` here): about
+ * 2^36 operations is some minutes of the CPU reference at its slowest.
+ */
+export const GENERATION_LIMITS = {
+  maxTokens: 4_096,
+  /** The prompt, in UTF-8 bytes and in tokens. */
+  promptBytes: 65_536,
+  promptTokens: 8_192,
+  stops: 16,
+  /** One stop sequence, in UTF-16 code units. */
+  stopLength: 256,
+  stopTokenIds: 64,
+  eosTokenIds: 16,
+  operations: 2 ** 36,
+} as const

@@ -32,6 +32,13 @@ export interface Check {
     | 'anchor'
     | 'anchor root'
     | 'model'
+    | 'prompt hash'
+    | 'parameters hash'
+    | 'token ids hash'
+    | 'tokenizer'
+    | 'text'
+    | 're-generation'
+    | 'finish reason'
   ok: boolean
   detail: string
 }

@@ -8,9 +8,9 @@ import onnxProto, { type onnx } from 'onnx-proto'
 const pb = onnxProto.onnx
 import { paramSpecs, type GptConfig } from './gpt.ts'
 
-type Attr = { name: string; i?: number; f?: number; s?: string; ints?: number[] }
+export type Attr = { name: string; i?: number; f?: number; s?: string; ints?: number[] }
 
-function attribute(a: Attr): onnx.IAttributeProto {
+export function attribute(a: Attr): onnx.IAttributeProto {
   const T = pb.AttributeProto.AttributeType
   if (a.ints) return { name: a.name, type: T.INTS, ints: a.ints }
   if (a.s !== undefined) return { name: a.name, type: T.STRING, s: new TextEncoder().encode(a.s) }
@@ -18,7 +18,7 @@ function attribute(a: Attr): onnx.IAttributeProto {
   return { name: a.name, type: T.INT, i: a.i }
 }
 
-function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
+export function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITensorProto {
   return {
     name,
     dims,
@@ -27,7 +27,7 @@ function floatTensor(name: string, dims: number[], data: Float32Array): onnx.ITe
   }
 }
 
-function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+export function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
   return { name, dims: [values.length], dataType: pb.TensorProto.DataType.INT64, int64Data: values }
 }
 
