@@ -40,18 +40,18 @@ try {
             prompt: params.get('prompt') ?? 'In the beginning God created',
             log: print,
           })
-      : suite === 'kernels'
-        ? await benchKernels(gpu, {
-            rows: Number(params.get('rows') ?? 256),
-            n: Number(params.get('n') ?? 1024),
-            log: print,
-          })
-        : await benchMatmul(gpu, list('sizes', '128,256'), {
-            minMs: Number(params.get('minMs') ?? 500),
-            reference: list('reference', ''),
-            variants: list('variants', ''),
-            log: print,
-          })
+        : suite === 'kernels'
+          ? await benchKernels(gpu, {
+              rows: Number(params.get('rows') ?? 256),
+              n: Number(params.get('n') ?? 1024),
+              log: print,
+            })
+          : await benchMatmul(gpu, list('sizes', '128,256'), {
+              minMs: Number(params.get('minMs') ?? 500),
+              reference: list('reference', ''),
+              variants: list('variants', ''),
+              log: print,
+            })
   window.benchResult = { ok: true, adapter: gpu.report, records }
 } catch (e) {
   window.benchResult = { ok: false, error: e instanceof Error ? e.message : String(e) }

@@ -24,12 +24,23 @@ import {
 import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { fetchModel } from '../src/receipts/fetchModel.ts'
+import {
+  GENERATION_RECEIPT,
+  validateGenerationReceipt,
+  verifyGeneration,
+  type GenerationReceipt,
+  type RegeneratedToken,
+} from '../src/receipts/generation.ts'
+import { builtinModel, isBuiltinModel } from '../src/generate/builtin.ts'
+import { BYTE_TOKENIZER_HASH, byteTokenizer, hfTokenizer, type Tokenizer } from '../src/generate/tokenizer.ts'
 
 carryErrors()
 
 export interface VerifyEvent {
   check?: Check
   progress?: { done: number; total: number }
+  /** A generation receipt's re-generated token, as it is compared with the receipt's. */
+  token?: RegeneratedToken
 }
 
 const api = {
@@ -40,6 +51,8 @@ const api = {
       corpus: Corpus
       corpusUrl: string
       modelBytes?: Uint8Array
+      /** A generation receipt's tokenizer.json, when it is not fetched from the receipt's URI. */
+      tokenizerBytes?: Uint8Array
       /** The producer's published checkpoints (.lscp): spot-check `spot` steps from them instead of replaying all. */
       checkpoints?: Uint8Array[]
       spot?: number
@@ -57,6 +70,10 @@ const api = {
       return { ok: false, kind: 'unknown' }
     }
     const kind = String((receipt as { kind?: unknown })?.kind ?? 'unknown')
+    if (kind === GENERATION_RECEIPT) {
+      const ok = await verifyGenerationReceipt(receipt, options, onEvent)
+      return { ok, kind }
+    }
     const isInference = kind === INFERENCE_RECEIPT
     const checks = isInference
       ? await validateInferenceReceipt(receipt)
@@ -108,6 +125,56 @@ const api = {
     })
     return { ok: result.ok, kind }
   },
+}
+
+/**
+ * A generation receipt: validate (hashes, signature, text), then re-generate on the CPU reference, each
+ * token reported as it matches. The model comes from its built-in URI, the chosen file or a fetch under
+ * the CLI's limits; the tokenizer likewise (the byte-level one needs nothing).
+ */
+async function verifyGenerationReceipt(
+  receipt: unknown,
+  options: { modelBytes?: Uint8Array; tokenizerBytes?: Uint8Array },
+  onEvent: (e: VerifyEvent) => void,
+): Promise<boolean> {
+  const r = receipt as GenerationReceipt
+  const fail = (name: Check['name'], detail: string) => (
+    onEvent({ check: { name, ok: false, detail } }),
+    false
+  )
+  const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e))
+  const fetchOpts = { allowOrigin: self.location.origin }
+  let tokenizer: Tokenizer | undefined
+  try {
+    const uri = r?.body?.tokenizer?.uri
+    if (r?.body?.tokenizer?.hash === BYTE_TOKENIZER_HASH) tokenizer = byteTokenizer
+    else if (options.tokenizerBytes) tokenizer = hfTokenizer(options.tokenizerBytes)
+    else if (typeof uri === 'string' && /^https?:/.test(uri))
+      tokenizer = hfTokenizer(await fetchModel(uri, fetchOpts))
+  } catch (e) {
+    return fail('tokenizer', `cannot read the tokenizer (${why(e)}); choose its tokenizer.json`)
+  }
+  const checks = await validateGenerationReceipt(receipt, { tokenizer })
+  checks.forEach((check) => onEvent({ check }))
+  if (checks.some((c) => !c.ok)) return false
+  if (!tokenizer)
+    return fail('tokenizer', `the tokenizer ${r.body.tokenizer.uri} is needed: choose its tokenizer.json`)
+  let model = options.modelBytes
+  try {
+    model ??= isBuiltinModel(r.body.model.uri)
+      ? builtinModel(r.body.model.uri)
+      : await fetchModel(r.body.model.uri, fetchOpts)
+  } catch (e) {
+    return fail('model', `cannot fetch the model from ${r.body.model.uri} (${why(e)}); choose the model file`)
+  }
+  const total = r.body.tokenCount
+  const result = await verifyGeneration(r, {
+    model,
+    tokenizer,
+    onToken: (token) => onEvent({ token, progress: { done: token.position + 1, total } }),
+  })
+  result.forEach((check) => onEvent({ check }))
+  return result.every((c) => c.ok)
 }
 
 /** A spot check from published checkpoints, each decoded under a bound set by the receipt's config. */

@@ -7,6 +7,10 @@ import { walletError, type WalletSession } from './wallet.ts'
 import { TRAINING_RECEIPT, type TrainingReceipt } from '../receipts/training.ts'
 import type { InferenceReceipt } from '../receipts/inference.ts'
 import type { SettlementReceipt } from '../markets/settlement.ts'
+import type { GenerationReceipt } from '../receipts/generation.ts'
+
+/** Every signed receipt the ReceiptRegistry anchors: by its receiptHash (and a training run's steps root). */
+export type AnchorableReceipt = TrainingReceipt | InferenceReceipt | GenerationReceipt | SettlementReceipt
 
 export interface Anchor {
   sender: Address
@@ -18,7 +22,7 @@ export interface Anchor {
 }
 
 /** What a receipt anchors: its hash, and the root a step can later be proven against. */
-export function anchorFields(receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt): {
+export function anchorFields(receipt: AnchorableReceipt): {
   receiptHash: Hex
   root: Hex
 } {

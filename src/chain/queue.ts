@@ -12,9 +12,7 @@ import {
   type Hex,
   type PublicClient,
 } from 'viem'
-import { eip712Domain, eip712Types, hashJson, type TrainingReceipt } from '../receipts/training.ts'
-import type { InferenceReceipt } from '../receipts/inference.ts'
-import type { SettlementReceipt } from '../markets/settlement.ts'
+import { eip712Domain, eip712Types, hashJson } from '../receipts/training.ts'
 import { errorInfo } from '../errors/info.ts'
 import {
   AnchorMissingError,
@@ -26,7 +24,7 @@ import {
   UserRejectedError,
   WalletUnavailableError,
 } from '../errors/chain.ts'
-import { anchorFields, anchorTransaction, readAnchor, sendAnchor } from './anchor.ts'
+import { anchorFields, anchorTransaction, readAnchor, sendAnchor, type AnchorableReceipt } from './anchor.ts'
 import type { ChainConfig } from './config.ts'
 import type { AnchorJob, AnchorStore } from './store.ts'
 import { ensureChain, walletError, type WalletSession } from './wallet.ts'
@@ -120,10 +118,7 @@ export class AnchorQueue {
   }
 
   /** Queues a signed receipt (once: adding it again returns the existing job). */
-  async add(
-    receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt,
-    uri: string,
-  ): Promise<AnchorJob> {
+  async add(receipt: AnchorableReceipt, uri: string): Promise<AnchorJob> {
     const { config } = this.#o
     const sig = receipt.signature
     if (

@@ -3,10 +3,7 @@
 // from any other address proves nothing: anchors are looked up by the signer's address only.
 import type { PublicClient } from 'viem'
 import type { Check } from '../receipts/validate.ts'
-import type { TrainingReceipt } from '../receipts/training.ts'
-import type { InferenceReceipt } from '../receipts/inference.ts'
-import type { SettlementReceipt } from '../markets/settlement.ts'
-import { anchorFields, anchorTransaction, readAnchor, type Anchor } from './anchor.ts'
+import { anchorFields, anchorTransaction, readAnchor, type Anchor, type AnchorableReceipt } from './anchor.ts'
 import { publicClient } from './client.ts'
 import type { ChainConfig } from './config.ts'
 import { walletError } from './wallet.ts'
@@ -22,7 +19,7 @@ export interface AnchorVerdict {
  * only the chain can say. Never throws; an unreachable RPC is a failed check that says so.
  */
 export async function verifyAnchor(
-  receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt,
+  receipt: AnchorableReceipt,
   config: ChainConfig,
   client: PublicClient = publicClient(config),
 ): Promise<AnchorVerdict> {

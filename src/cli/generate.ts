@@ -11,6 +11,7 @@ import { BaseError } from '../errors/base.ts'
 import { cpuRunner } from '../generate/decoder.ts'
 import { gpuRunner } from '../generate/gpu.ts'
 import { generationParams, paramsProblem, type GenerationParams } from '../generate/params.ts'
+import { builtinModel, isBuiltinModel } from '../generate/builtin.ts'
 import { BYTE_TOKENIZER_HASH, hfTokenizer, loadTokenizer, type Tokenizer } from '../generate/tokenizer.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { nodeTransport } from './fetchNode.ts'
@@ -70,13 +71,15 @@ export async function generateCommand(
   const parameters = paramsFromFlags(args, tokenizer)
   const backend = await cliBackend(args)
   try {
+    // A built-in model's URI names its bytes (src/generate/builtin.ts): nothing to read or host.
+    const builtin = isBuiltinModel(modelFile)
     const receipt = await createGenerationReceipt(
-      new Uint8Array(readFileSync(modelFile)),
+      builtin ? builtinModel(modelFile) : new Uint8Array(readFileSync(modelFile)),
       tokenizer,
       prompt,
       parameters,
       {
-        uri: flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href,
+        uri: builtin ? modelFile : (flag(args, 'uri') ?? pathToFileURL(resolve(modelFile)).href),
         tokenizerUri: flag(args, 'tokenizer-uri') ?? (file ? pathToFileURL(resolve(file)).href : undefined),
         account,
         target,

@@ -17,7 +17,9 @@ import {
   verifyInference,
   type InferenceReceipt,
 } from '../receipts/inference.ts'
-import { GENERATION_RECEIPT } from '../receipts/generation.ts'
+import { builtinModel, isBuiltinModel } from '../generate/builtin.ts'
+import { GENERATION_RECEIPT, type GenerationReceipt } from '../receipts/generation.ts'
+import type { AnchorableReceipt } from '../chain/anchor.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { BaseError } from '../errors/base.ts'
@@ -96,6 +98,7 @@ async function modelBytes(uri: string, args: string[]): Promise<Uint8Array> {
     if (!statSync(file).isFile()) throw new FlagError(`--model ${file} is not a regular file.`)
     return new Uint8Array(readFileSync(file))
   }
+  if (isBuiltinModel(uri)) return builtinModel(uri)
   const allowLocal = args.includes('--allow-local')
   return fetchModel(uri, { allowLocal }, nodeTransport(allowLocal))
 }
@@ -129,7 +132,7 @@ async function verifyInferenceCommand(
  * spotCheckSeed in receipts/replay.ts).
  */
 async function anchorCheck(
-  receipt: TrainingReceipt | InferenceReceipt,
+  receipt: AnchorableReceipt,
   args: string[],
 ): Promise<{ ok: boolean; blockHash?: Hex }> {
   const rpc = flag(args, 'rpc')
@@ -193,9 +196,8 @@ async function verify(args: string[]): Promise<number> {
   if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
     return verifyInferenceCommand(receipt, args, options)
   if ((receipt as { kind?: string })?.kind === GENERATION_RECEIPT)
-    // The anchor check reads kind, receiptHash, signature and body.producer, which every receipt has.
     return verifyGenerationCommand(receipt, args, options, modelBytes, async () => {
-      return (await anchorCheck(receipt as unknown as InferenceReceipt, args)).ok
+      return (await anchorCheck(receipt as GenerationReceipt, args)).ok
     })
   if (!report(await validateTrainingReceipt(receipt, options))) return 1
   const r = receipt as TrainingReceipt

@@ -34,7 +34,8 @@ export const help: Record<string, string> = {
                [--eos ID]… [--no-eos] [--gpu] [--key 0x…] [--uri URI] [--tokenizer-uri URI] [--chain-id N] [--registry ADDR]
   Generates text from an ONNX decoder (KV-cache layout of docs/receipts.md) on the deterministic runtime,
   streams it to stderr, and signs a generation receipt. Temperature 0 is greedy; sampling is seeded and
-  the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).`,
+  the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).
+  --model lockstep:gpt/tiny?seed=1 (or demo) is a built-in Lockstep decoder, rebuilt from its URI.`,
   relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
                [--metrics-port N] [--metrics-host 127.0.0.1]
   The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and

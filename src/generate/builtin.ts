@@ -11,8 +11,8 @@ const BUILTIN = /^lockstep:gpt\/(tiny|demo)\?seed=(\d{1,9})$/
 
 /** The built-in models the Generate page offers. */
 export const BUILTIN_MODELS = [
-  { uri: 'lockstep:gpt/tiny?seed=1', label: 'Lockstep tiny GPT (21k parameters, untrained, seed 1)' },
-  { uri: 'lockstep:gpt/demo?seed=1', label: 'Lockstep demo GPT (untrained, seed 1)' },
+  { uri: 'lockstep:gpt/demo?seed=1', label: 'Lockstep demo GPT (untrained, seed 1; 64-token context)' },
+  { uri: 'lockstep:gpt/tiny?seed=1', label: 'Lockstep tiny GPT (untrained, seed 1; 16-token context)' },
 ] as const
 
 export const isBuiltinModel = (uri: string): boolean => BUILTIN.test(uri)

@@ -279,6 +279,16 @@ function textCheck(b: GenerationReceiptBody, tokenizer: Tokenizer): Check {
   }
 }
 
+/** A token of the re-generation beside the receipt's at its position. */
+export interface RegeneratedToken {
+  position: number
+  tokenId: number
+  expected: number | undefined
+  match: boolean
+  /** The re-generation's text so far. */
+  text: string
+}
+
 export interface VerifyGenerationOptions {
   /** The decoder's bytes (the verifier fetches or reads them; checked against body.model.hash). */
   model: Uint8Array
@@ -288,13 +298,7 @@ export interface VerifyGenerationOptions {
   runner?: Runner
   limits?: InferLimits
   /** Each re-generated token as it is compared with the receipt's. */
-  onToken?: (t: {
-    position: number
-    tokenId: number
-    expected: number | undefined
-    match: boolean
-    text: string
-  }) => void
+  onToken?: (t: RegeneratedToken) => void
   signal?: AbortSignal
 }
 

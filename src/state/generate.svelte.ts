@@ -28,7 +28,14 @@ export class Generating {
   ): Promise<void> {
     this.#worker?.worker.terminate()
     const w = (this.#worker = startGenerateWorker())
-    Object.assign(this, { status: 'running', tokens: [], text: '', receipt: null, error: null, runtime: null })
+    Object.assign(this, {
+      status: 'running',
+      tokens: [],
+      text: '',
+      receipt: null,
+      error: null,
+      runtime: null,
+    })
     const start = performance.now()
     try {
       const result = await w.api.generate(

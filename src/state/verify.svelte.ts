@@ -13,6 +13,13 @@ export class Verification {
   progress = $state<{ done: number; total: number } | null>(null)
   kind = $state('')
   ms = $state(0)
+  /** A generation receipt's re-generation: its text so far, tokens matched, and the first mismatch. */
+  regenerated = $state<{
+    text: string
+    matchedText: string
+    matched: number
+    mismatch: number | null
+  } | null>(null)
   /** What the chain says about the receipt, read after the receipt's own checks pass. */
   anchor = $state.raw<AnchorVerdict | null>(null)
   #worker: Worker | null = null
@@ -23,7 +30,12 @@ export class Verification {
   }
 
   /** `checkpoints`: the producer's published .lscp files; with them, a spot check of 3 steps replaces the full replay. */
-  async run(text: string, modelBytes?: Uint8Array, checkpoints: Uint8Array[] = []): Promise<void> {
+  async run(
+    text: string,
+    modelBytes?: Uint8Array,
+    checkpoints: Uint8Array[] = [],
+    tokenizerBytes?: Uint8Array,
+  ): Promise<void> {
     this.cancel()
     const { worker, api } = startVerifyWorker()
     this.#worker = worker
@@ -31,16 +43,32 @@ export class Verification {
     this.checks = []
     this.progress = null
     this.anchor = null
+    this.regenerated = null
     const start = performance.now()
     let last = start
     try {
       const result = await api.verify(
         text,
-        { corpus: KJV_PENTATEUCH, corpusUrl: corpusUrl(KJV_PENTATEUCH), modelBytes, checkpoints, spot: 3 },
+        {
+          corpus: KJV_PENTATEUCH,
+          corpusUrl: corpusUrl(KJV_PENTATEUCH),
+          modelBytes,
+          tokenizerBytes,
+          checkpoints,
+          spot: 3,
+        },
         proxy((e: VerifyEvent) => {
           const now = performance.now()
           if (e.check) this.checks.push({ ...e.check, ms: now - last })
           if (e.progress) this.progress = e.progress
+          if (e.token) {
+            const r = (this.regenerated ??= { text: '', matchedText: '', matched: 0, mismatch: null })
+            r.text = e.token.text
+            if (e.token.match) {
+              r.matched = e.token.position + 1
+              r.matchedText = e.token.text
+            } else r.mismatch = e.token.position
+          }
           last = now
         }),
       )

@@ -5,13 +5,12 @@ import { chainConfig, DEV_CHAIN_ID, type ChainConfig } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { DEV_WALLET_LABEL, devWalletProvider } from '../chain/devWallet.ts'
 import { AnchorQueue } from '../chain/queue.ts'
+import type { AnchorableReceipt } from '../chain/anchor.ts'
 import { idbAnchorStore, type AnchorJob } from '../chain/store.ts'
 import { connectWallet, ensureChain, walletSigner, type WalletSession } from '../chain/wallet.ts'
 import { watchWallets, type WalletOption } from '../chain/wallets.ts'
 import { devAccount, devKey } from '../receipts/devkey.ts'
-import type { ReceiptSigner, TrainingReceipt } from '../receipts/training.ts'
-import type { InferenceReceipt } from '../receipts/inference.ts'
-import type { SettlementReceipt } from '../markets/settlement.ts'
+import type { ReceiptSigner } from '../receipts/training.ts'
 import type { PeerSigner } from '../chain/peerProof.ts'
 import { PEER_REGISTRATION, ROUND_RESULT, proveFor } from '../chain/swarm.ts'
 import type { RoundResult } from '../swarm/protocol/index.ts'
@@ -128,7 +127,7 @@ export class Wallet {
   }
 
   /** Signs (if not yet signed for this chain) and queues a receipt; the queue takes it from there. */
-  async anchor(receipt: TrainingReceipt | InferenceReceipt | SettlementReceipt, uri: string): Promise<void> {
+  async anchor(receipt: AnchorableReceipt, uri: string): Promise<void> {
     this.error = null
     try {
       await this.#queue.add(receipt, uri)
