@@ -119,6 +119,17 @@ describe('training in the page', () => {
     await expect.poll(() => page.getByTestId('train-step').textContent(), { timeout: 120_000 }).toBe('2')
     expect(await page.getByTestId('state-hash').textContent()).toBe(expected[1])
     expect(await page.getByTestId('train-panel').textContent()).toContain('runs on the CPU reference')
+
+    // The trained weights go to the Generate page as a KV-cache decoder; its receipt names that file.
+    await page.getByTestId('train-generate').click()
+    await page.getByTestId('generate-source-trained').waitFor()
+    expect(await page.getByTestId('generate-source-trained').isChecked()).toBe(true)
+    await page.getByTestId('generate-max-tokens').fill('3')
+    await page.getByTestId('generate-run').click()
+    const receipt = page.getByTestId('generate-receipt')
+    await receipt.waitFor({ timeout: 120_000 })
+    expect(await receipt.textContent()).toContain('3 tokens')
+    expect(await page.getByTestId('generate-progress').textContent()).toContain('CPU reference')
     expect(errors).toEqual([])
-  }, 200_000)
+  }, 300_000)
 })

@@ -65,6 +65,11 @@ const api = {
     return transfer(bytes, [bytes.buffer as ArrayBuffer])
   },
 
+  async exportDecoder(): Promise<Uint8Array> {
+    const bytes = await current().decoder()
+    return transfer(bytes, [bytes.buffer as ArrayBuffer])
+  },
+
   /** A signed receipt for every step so far, with the page's dev key (workers have no localStorage). */
   receipt: (devKey: Hex) => current().receipt(privateKeyToAccount(devKey), DEV_TARGET),
 

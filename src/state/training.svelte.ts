@@ -2,6 +2,8 @@ import { proxy, type Remote } from 'comlink'
 import type { TrainWorkerApi } from '../../workers/train.worker.ts'
 import { corpusUrl, startTrainWorker } from './workers.ts'
 import { devKey } from '../receipts/devkey.ts'
+import { handoff } from './handoff.svelte.ts'
+import { hrefOf } from './route.ts'
 import { signTrainingReceipt, type ReceiptSigner, type TrainingReceipt } from '../receipts/training.ts'
 import type { Address } from 'viem'
 import { defaultTrainConfig } from '../train/trainer.ts'
@@ -160,6 +162,16 @@ export class Training {
       const result = await api.inferenceReceipt(devKey(), prompt, name)
       saveBlob(result.model, name)
       saveBlob(JSON.stringify(result.receipt, null, 2), `lockstep-${this.runId}-inference-receipt.json`)
+    })
+  }
+
+  /** The current weights as a KV-cache decoder, handed to the Generate page (in this tab). */
+  async generateWith(): Promise<void> {
+    await this.#task('Exporting the decoder…', async (api) => {
+      const name = `lockstep-${this.runId}-step${this.step}-decoder.onnx`
+      const bytes = await api.exportDecoder()
+      handoff.model = { name, bytes, label: `the model you trained (${this.runId}, step ${this.step})` }
+      location.hash = hrefOf('generate')
     })
   }
 

@@ -19,6 +19,7 @@ import { openCorpus, receiptData, type Corpus } from './corpus.ts'
 import { decode, encode, sampleBatch, type Split } from './data.ts'
 import { countParams } from './gpt.ts'
 import { exportOnnx } from './onnx.ts'
+import { exportDecoderOnnx } from './onnxDecoder.ts'
 import { Trainer, type Checkpoint, type StepResult, type TrainConfig } from './trainer.ts'
 
 export interface TrainingRunOptions {
@@ -227,6 +228,14 @@ export class TrainingRun {
   async onnx(): Promise<Uint8Array> {
     const t = this.#t
     return exportOnnx(t.config.model, await t.weights(), {
+      metadata: { 'lockstep.stateHash': await t.stateHash(), 'lockstep.step': String(t.step) },
+    })
+  }
+
+  /** The weights as the KV-cache decoder the generation loop drives (src/train/onnxDecoder.ts). */
+  async decoder(): Promise<Uint8Array> {
+    const t = this.#t
+    return exportDecoderOnnx(t.config.model, await t.weights(), {
       metadata: { 'lockstep.stateHash': await t.stateHash(), 'lockstep.step': String(t.step) },
     })
   }
