@@ -1,8 +1,21 @@
 // Elementwise binary arithmetic (shaders/elementwise.wgsl, src/kernels/elementwise.ts): the engine's add
-// (equal shapes, or a bias row over every row) and ONNX Add, Sub, Mul, Div with numpy broadcasting.
+// (equal shapes, or a bias row over every row) and ONNX Add, Sub, Mul, Div with numpy broadcasting, on
+// float tensors or int64 ones (shape arithmetic).
 import { binary, binaryRef, type BinaryOp } from '../kernels/elementwise.ts'
 import * as sf from '../kernels/softfloat.ts'
-import { broadcast, broadcastDims, isFloat, type OnnxOp } from './onnx.ts'
+import { OnnxError } from '../errors/infer.ts'
+import {
+  broadcast,
+  broadcastDims,
+  isFloat,
+  sameType,
+  typeIn,
+  wrap64,
+  zipWith,
+  type OnnxOp,
+  type Scalar,
+  type Tensor,
+} from './onnx.ts'
 import { defineOp } from './op.ts'
 
 declare module './op.ts' {
@@ -16,10 +29,33 @@ declare module './op.ts' {
   }
 }
 
+/** int64 arithmetic wraps at 64 bits (two's complement, as onnxruntime's); Div truncates toward zero. */
+const INT64: Record<BinaryOp, (where: string) => (a: Scalar, b: Scalar) => bigint> = {
+  add: () => (a, b) => wrap64((a as bigint) + (b as bigint)),
+  sub: () => (a, b) => wrap64((a as bigint) - (b as bigint)),
+  mul: () => (a, b) => wrap64((a as bigint) * (b as bigint)),
+  div: (where) => (a, b) => {
+    if (b === 0n) throw new OnnxError(`${where}: int64 division by zero.`)
+    return wrap64((a as bigint) / (b as bigint))
+  },
+}
+
+/** Float (softfloat, numpy broadcasting) or int64 (the shape arithmetic exporters emit). */
 const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp => ({
   inputs: [2, 2],
-  shape: ({ where, float }) => [{ type: 'float', dims: broadcastDims(where, float(0), float(1)) }],
-  run: ({ where, float }) => [broadcast(where, float(0), float(1), f)],
+  shape: ({ where, need }) => {
+    const [a, b] = [need(0), need(1)]
+    return [
+      {
+        type: typeIn(where, { type: sameType(where, [a, b]) }, 0, ['float', 'int64']),
+        dims: broadcastDims(where, a.dims, b.dims),
+      },
+    ]
+  },
+  run: ({ where, float, ins }) =>
+    ins[0]?.type === 'int64'
+      ? [zipWith(where, ins as Tensor[], 'int64', INT64[op](where))]
+      : [broadcast(where, float(0), float(1), f)],
   gpu: async (g, { ins: [x, y] }) =>
     isFloat(x) && isFloat(y) && x.dims.join() === y.dims.join()
       ? g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)

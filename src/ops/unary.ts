@@ -1,5 +1,6 @@
 // Elementwise functions of one tensor (shaders/elementwise.wgsl, src/kernels/elementwise.ts) as ONNX
-// runs them: Sqrt, Relu, Sigmoid, Tanh, Exp, Log, Neg, Abs, and Pow by a scalar exponent.
+// runs them: Sqrt, Relu, Sigmoid, Tanh, Exp, Log, Neg, Abs, Erf, Sin, Cos (src/kernels/special.ts),
+// Reciprocal, and Pow by a scalar exponent.
 import { OnnxError } from '../errors/infer.ts'
 import { unary, unaryRef, type UnaryOp } from '../kernels/elementwise.ts'
 import * as sf from '../kernels/softfloat.ts'
@@ -42,6 +43,10 @@ export default defineOp({
     Log: onnxUnary('log', true),
     Neg: onnxUnary('neg', false),
     Abs: onnxUnary('abs', false),
+    Erf: onnxUnary('erf', true),
+    Sin: onnxUnary('sin', true),
+    Cos: onnxUnary('cos', true),
+    Reciprocal: onnxUnary('reciprocal', false),
     Pow: {
       inputs: [2, 2],
       shape: ({ where, float }) => {
