@@ -97,8 +97,10 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
     operations += c.operations
     // int64 and bool outputs are the shapes, axes and masks of later nodes: computed now when their
     // inputs are known (after the charge above, so a hostile Range is refused before it runs).
+    // Constants are known whatever their type (a float Range's bounds): their value is in the graph.
     const made: Meta[] =
-      outputs.every((o) => o.type !== 'float') && (onnxOp(node).dimsOnly || ins.every(known))
+      (outputs.every((o) => o.type !== 'float') && (onnxOp(node).dimsOnly || ins.every(known))) ||
+      node.op === 'Constant'
         ? runNode(node, ins as Tensor[], model.opset)
         : outputs
     node.outputs.forEach((name, i) => name && made[i] && metas.set(name, made[i]))
