@@ -52,6 +52,8 @@ const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp =
       },
     ]
   },
+  // int64 through zipWith: an offset array an input (scratch) beside the output.
+  cost: ({ out, ins }) => ({ operations: 4 * out, scratch: ins[0]?.type === 'int64' ? 2 * out : 0 }),
   run: ({ where, float, ins }) =>
     ins[0]?.type === 'int64'
       ? [zipWith(where, ins as Tensor[], 'int64', INT64[op](where))]

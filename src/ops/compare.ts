@@ -22,6 +22,11 @@ import { defineOp } from './op.ts'
 
 const bit = (b: boolean) => (b ? 1 : 0)
 
+/** 4 operations an output element, and an offset array an input for the broadcast (zipWith). */
+const offsetsCost =
+  (inputs: number) =>
+  ({ out }: { out: number }) => ({ operations: 4 * out, scratch: inputs * out })
+
 /** A comparison; the runtime's numbers and bigints compare with JS's operators, which are IEEE's. */
 const compare = (f: (a: Scalar, b: Scalar) => boolean, types: DType[]): OnnxOp => ({
   inputs: [2, 2],
@@ -31,6 +36,7 @@ const compare = (f: (a: Scalar, b: Scalar) => boolean, types: DType[]): OnnxOp =
     sameType(where, [a, b])
     return [{ type: 'bool', dims: broadcastAll(where, [a.dims, b.dims]) }]
   },
+  cost: offsetsCost(2),
   run: ({ where, ins }) => [zipWith(where, ins as Tensor[], 'bool', (a, b) => bit(f(a, b)))],
 })
 
@@ -40,6 +46,7 @@ const logic = (f: (a: Scalar, b: Scalar) => boolean): OnnxOp => ({
     ;[0, 1].forEach((i) => typeIn(where, need(i), i, ['bool']))
     return [{ type: 'bool', dims: broadcastAll(where, [need(0).dims, need(1).dims]) }]
   },
+  cost: offsetsCost(2),
   run: ({ where, ins }) => [zipWith(where, ins as Tensor[], 'bool', (a, b) => bit(f(a, b)))],
 })
 

@@ -20,7 +20,7 @@ const castTarget = (where: string, to: unknown): DType => {
  * An int64 rounded once to the nearest f32 (ties to even), as onnxruntime's static_cast does. Beyond
  * 2^53 the value is first cut to 53 bits rounding to odd, so the double's rounding to f32 is exact.
  */
-export function int64ToF32(v: bigint): number {
+function int64ToF32(v: bigint): number {
   const a = v < 0n ? -v : v
   if (a <= 2n ** 53n) return Math.fround(Number(v))
   const shift = BigInt(a.toString(2).length - 53)

@@ -37,6 +37,7 @@ const variadic = (f: Pick2): OnnxOp => ({
       },
     ]
   },
+  cost: ({ out, ins }) => ({ operations: 4 * out * ins.length, scratch: out * ins.length }),
   run: ({ where, ins }) => [zipWith(where, ins as Tensor[], ins[0]!.type, (...v) => v.reduce(f))],
 })
 

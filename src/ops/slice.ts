@@ -122,7 +122,7 @@ const Slice: OnnxOp = {
 }
 
 /** x's values at the broadcast offsets of `dims`: the copy behind Expand (and Where, Trilu's masks). */
-export function expandTo(x: Tensor, dims: number[]): Tensor {
+function expandTo(x: Tensor, dims: number[]): Tensor {
   const off = broadcastOffsets(dims, x.dims)
   const [src, out] = [bitsOf(x), allocBits(x.type, off.length)]
   for (let o = 0; o < off.length; o++) out[o] = src[off[o]]
