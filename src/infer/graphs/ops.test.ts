@@ -150,6 +150,21 @@ const CASES: Record<string, Case> = {
       [b.op('Cast', [x('n')], { to: 1 }), 'float'],
     ],
   },
+  'Cast of int64 beyond 2^53 to float rounds once (no double rounding through a double)': {
+    feeds: {
+      n: {
+        type: 'int64',
+        dims: [4],
+        data: BigInt64Array.of(
+          2n ** 60n + 2n ** 36n + 1n,
+          -(2n ** 60n + 2n ** 36n + 1n),
+          2n ** 62n - 1n,
+          2n ** 54n + 3n,
+        ),
+      },
+    },
+    build: (b, x) => [[b.op('Cast', [x('n')], { to: 1 }), 'float']],
+  },
   'int64 Add, Sub, Mul, Div (toward zero), Concat, Gather, Transpose, Unsqueeze, Squeeze, Reshape': {
     feeds: {
       i: int64([2, 3], [7, -7, 9, 4, -3, 0]),
