@@ -58,11 +58,25 @@ const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp =
     ins[0]?.type === 'int64'
       ? [zipWith(where, ins as Tensor[], 'int64', INT64[op](where))]
       : [broadcast(where, float(0), float(1), f)],
-  gpu: async (g, { ins: [x, y] }) =>
-    isFloat(x) && isFloat(y) && x.dims.join() === y.dims.join()
-      ? g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)
-      : null,
+  gpu: async (g, { ins: [x, y] }) => {
+    if (!isFloat(x) || !isFloat(y)) return null
+    if (x.dims.join() === y.dims.join()) return g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)
+    // A bias: one row [.., n] repeated over the other's rows (the kernel's bias form). Add and Mul
+    // commute bit for bit (IEEE rounds the exact result), so the bias may come first for them.
+    if (isRow(y, x)) return g.out(await binary(g.gpu, op, g.up(x), g.up(y, [y.dims.at(-1)!])), x.dims)
+    if ((op === 'add' || op === 'mul') && isRow(x, y))
+      return g.out(await binary(g.gpu, op, g.up(y), g.up(x, [x.dims.at(-1)!])), y.dims)
+    return null
+  },
 })
+
+/** Whether `row` is one row of `t`'s last axis ([n], [1, n], …) and `t` has more than one row. */
+const isRow = (row: Tensor, t: Tensor) =>
+  t.dims.length > 1 &&
+  row.dims.length <= t.dims.length &&
+  row.dims.length >= 1 &&
+  row.dims.at(-1) === t.dims.at(-1) &&
+  row.data.length === t.dims.at(-1)
 
 export default defineOp({
   name: 'binary',

@@ -45,6 +45,8 @@ describe('test graphs on the GPU runtime', () => {
   it('GPT-2 decoder, prefill and a decode step', async () => {
     const placed = await decodeBoth(gpt2Decoder(), gpt2Layout(GPT2_TINY))
     expect(placed.Tanh).toBeGreaterThan(0)
+    // the dense layers' bias Adds ([1, s, n] + [n]) run on the GPU's bias form
+    expect(placed.Add).toBeGreaterThanOrEqual(4 * GPT2_TINY.nLayer)
   }, 300_000)
 
   it('LLaMA decoder (Sin, Cos on the GPU), prefill and a decode step', async () => {
