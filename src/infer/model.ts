@@ -30,16 +30,21 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
     throw new OnnxError(`Tensor ${t.name}: dims [${dims}] are not non-negative integers.`)
   const count = dims.reduce((a, b) => a * b, 1)
   const raw = t.rawData && t.rawData.length ? t.rawData : null
-  const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  // raw_data must hold whole values: a damaged file's odd length is refused here, not by a RangeError.
+  const copy = (r: Uint8Array, width: number) => {
+    if (r.byteLength % width !== 0)
+      throw new OnnxError(`Tensor ${t.name}: raw_data of ${r.byteLength} bytes is not whole ${width}-byte values.`)
+    return r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  }
   if (t.dataType === D.FLOAT) {
-    const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? [])
+    const data = raw ? new Float32Array(copy(raw, 4)) : Float32Array.from(t.floatData ?? [])
     if (data.length !== count)
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
     return { type: 'float', dims, data }
   }
   if (t.dataType === D.INT64) {
     const data = raw
-      ? new BigInt64Array(copy(raw))
+      ? new BigInt64Array(copy(raw, 8))
       : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(v.toString())))
     if (data.length !== count)
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
@@ -48,7 +53,7 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
   if (t.dataType === D.BOOL) {
     // One byte a value in raw_data, else int32_data; anything but 0 and 1 is refused, not read as true.
     const data = raw
-      ? new Uint8Array(copy(raw))
+      ? new Uint8Array(copy(raw, 1))
       : Uint8Array.from(t.int32Data ?? [], (v) => (v >>> 0 > 1 ? 2 : v))
     if (data.length !== count)
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)

@@ -10,6 +10,7 @@ import {
   sameType,
   typeIn,
   typed,
+  vectorIn,
   zipWith,
   type OnnxOp,
   type Scalar,
@@ -57,6 +58,8 @@ const reduce = (f: Pick2): OnnxOp => ({
   shape: (c) => {
     const x = c.need(0)
     typeIn(c.where, x, 0, ['float', 'int64'])
+    if (c.opset < 18 && c.ins[1]) throw new OnnxShapeError(`${c.where}: axes is an input from opset 18 on.`)
+    if (c.ins[1]) vectorIn(c, 1, 'axes')
     const axes = reducedAxes(c, x.dims.length)
     if (axes.some((i) => x.dims[i] === 0))
       throw new OnnxShapeError(`${c.where}: cannot take the ${c.node.op} of an empty axis of [${x.dims}].`)

@@ -334,3 +334,10 @@ export const fromBits = (
 /** A zeroed bits array for `n` values of `type` (bitsOf's form). */
 export const allocBits = (type: DType, n: number): Uint32Array | BigInt64Array | Uint8Array =>
   type === 'float' ? new Uint32Array(n) : (alloc(type, n) as BigInt64Array | Uint8Array)
+
+/** Input i's values, refused unless it is a 1-D int64 tensor (Slice, Tile, Expand, ConstantOfShape: as onnxruntime). */
+export function vectorIn(c: ShapeContext, i: number, what: string): number[] {
+  const t = c.need(i)
+  if (t.dims.length !== 1) throw new OnnxShapeError(`${c.where}: ${what} must be 1-D, got [${t.dims}].`)
+  return c.ints(i, what)
+}

@@ -3,7 +3,7 @@
 // Reshape or Expand downstream knows its target before anything runs. They stay on the CPU.
 import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
 import * as sf from '../kernels/softfloat.ts'
-import { alloc, float, typed, type Meta, type OnnxOp, type Tensor } from './onnx.ts'
+import { alloc, float, typed, vectorIn, type Meta, type OnnxOp, type Tensor } from './onnx.ts'
 import { defineOp, size } from './op.ts'
 
 const int64 = (dims: number[], values: readonly number[]): Tensor => ({
@@ -23,8 +23,7 @@ function shapeRange(attrs: Record<string, unknown>, rank: number): [number, numb
 
 /** One scalar (or one-element) input's value, refused unless its value is known to the shape pass. */
 function scalar(where: string, t: Meta, what: string): number {
-  if (size(t.dims) !== 1 || t.dims.length > 1)
-    throw new OnnxShapeError(`${where}: ${what} must be a scalar, got [${t.dims}].`)
+  if (t.dims.length !== 0) throw new OnnxShapeError(`${where}: ${what} must be a scalar, got [${t.dims}].`)
   if (!t.data)
     throw new OnnxError(`${where}: ${what} is computed from float data; only known values are supported.`)
   return Number(t.data[0])
@@ -92,8 +91,9 @@ export default defineOp({
     },
     ConstantOfShape: {
       inputs: [1, 1],
-      shape: ({ node, where, ints }) => {
-        const dims = ints(0, 'shape')
+      shape: (c) => {
+        const { node, where } = c
+        const dims = vectorIn(c, 0, 'shape')
         if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
           throw new OnnxShapeError(`${where}: shape [${dims}] has a negative dim.`)
         const v = node.attrs.value

@@ -9,6 +9,7 @@ import {
   broadcastDims,
   broadcastOffsets,
   fromBits,
+  vectorIn,
   type OnnxOp,
   type Tensor,
 } from './onnx.ts'
@@ -99,10 +100,10 @@ const Slice: OnnxOp = {
     const a = sliceAxes(
       c.where,
       x.dims,
-      c.ints(1, 'starts'),
-      c.ints(2, 'ends'),
-      optionalInts(c, 3, c.ints, 'axes'),
-      optionalInts(c, 4, c.ints, 'steps'),
+      vectorIn(c, 1, 'starts'),
+      vectorIn(c, 2, 'ends'),
+      c.ins[3] ? vectorIn(c, 3, 'axes') : null,
+      c.ins[4] ? vectorIn(c, 4, 'steps') : null,
     )
     return [{ type: x.type, dims: a.map((v) => v.count) }]
   },
@@ -131,8 +132,9 @@ function expandTo(x: Tensor, dims: number[]): Tensor {
 
 const Expand: OnnxOp = {
   inputs: [2, 2],
-  shape: ({ where, need, ints }) => {
-    const shape = ints(1, 'shape')
+  shape: (c) => {
+    const { where, need } = c
+    const shape = vectorIn(c, 1, 'shape')
     if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
       throw new OnnxShapeError(`${where}: shape [${shape}] has a negative dim.`)
     return [{ type: need(0).type, dims: broadcastDims(where, need(0).dims, shape) }]
@@ -143,9 +145,10 @@ const Expand: OnnxOp = {
 
 const Tile: OnnxOp = {
   inputs: [2, 2],
-  shape: ({ where, need, ints }) => {
+  shape: (c) => {
+    const { where, need } = c
     const x = need(0).dims
-    const reps = ints(1, 'repeats')
+    const reps = vectorIn(c, 1, 'repeats')
     if (reps.length !== x.length || reps.some((r) => !Number.isSafeInteger(r) || r < 0))
       throw new OnnxShapeError(`${where}: repeats [${reps}] do not fit rank ${x.length}.`)
     return [{ type: need(0).type, dims: x.map((d, i) => d * reps[i]) }]

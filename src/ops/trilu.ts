@@ -50,6 +50,7 @@ const CumSum: OnnxOp = {
   shape: (c) => {
     const x = c.need(0)
     typeIn(c.where, x, 0, ['float', 'int64'])
+    if (!x.dims.length) throw new OnnxShapeError(`${c.where}: a scalar has no axis to sum along.`)
     axisIn(c.where, scalarInt(c, 1, 'axis', 0), Math.max(1, x.dims.length))
     return [{ type: x.type, dims: x.dims }]
   },
