@@ -1,6 +1,7 @@
 // Elementwise binary arithmetic (shaders/elementwise.wgsl, src/kernels/elementwise.ts): the engine's add
 // (equal shapes, or a bias row over every row) and ONNX Add, Sub, Mul, Div with numpy broadcasting, on
 // float tensors or int64 ones (shape arithmetic).
+import { MAX_BROADCAST_RANK, broadcastOp } from '../kernels/broadcast.ts'
 import { binary, binaryRef, type BinaryOp } from '../kernels/elementwise.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { OnnxError } from '../errors/infer.ts'
@@ -12,11 +13,12 @@ import {
   typeIn,
   wrap64,
   zipWith,
+  GPU_MIN_ELEMENTS,
   type OnnxOp,
   type Scalar,
   type Tensor,
 } from './onnx.ts'
-import { defineOp } from './op.ts'
+import { defineOp, size } from './op.ts'
 
 declare module './op.ts' {
   interface Kernels<T> {
@@ -58,7 +60,7 @@ const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp =
     ins[0]?.type === 'int64'
       ? [zipWith(where, ins as Tensor[], 'int64', INT64[op](where))]
       : [broadcast(where, float(0), float(1), f)],
-  gpu: async (g, { ins: [x, y] }) => {
+  gpu: async (g, { where, ins: [x, y] }) => {
     if (!isFloat(x) || !isFloat(y)) return null
     if (x.dims.join() === y.dims.join()) return g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)
     // A bias: one row [.., n] repeated over the other's rows (the kernel's bias form). Add and Mul
@@ -66,7 +68,10 @@ const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp =
     if (isRow(y, x)) return g.out(await binary(g.gpu, op, g.up(x), g.up(y, [y.dims.at(-1)!])), x.dims)
     if ((op === 'add' || op === 'mul') && isRow(x, y))
       return g.out(await binary(g.gpu, op, g.up(y), g.up(x, [x.dims.at(-1)!])), y.dims)
-    return null
+    // Any other broadcast (scores + a [1, 1, s, T] mask): the strided kernel, when it pays.
+    const dims = broadcastDims(where, x.dims, y.dims)
+    if (dims.length > MAX_BROADCAST_RANK || size(dims) < GPU_MIN_ELEMENTS) return null
+    return g.out(await broadcastOp(g.gpu, op, dims, g.up(x), g.up(y)), dims)
   },
 })
 

@@ -10,6 +10,8 @@ import {
   broadcastAll,
   broadcastOffsets,
   fromBits,
+  GPU_MIN_ELEMENTS,
+  isFloat,
   sameType,
   typeIn,
   zipWith,
@@ -18,7 +20,8 @@ import {
   type Scalar,
   type Tensor,
 } from './onnx.ts'
-import { defineOp } from './op.ts'
+import { MAX_BROADCAST_RANK, broadcastOp } from '../kernels/broadcast.ts'
+import { defineOp, size } from './op.ts'
 
 const bit = (b: boolean) => (b ? 1 : 0)
 
@@ -73,6 +76,13 @@ export default defineOp({
         return [{ type: sameType(where, [x, y]), dims: broadcastAll(where, [c.dims, x.dims, y.dims]) }]
       },
       cost: ({ out }) => ({ operations: 16 * out, scratch: 3 * out }),
+      // Float values on the strided kernel (a mask selecting attention scores), when it pays.
+      gpu: async (g, { planned, ins: [c, x, y] }) => {
+        const dims = planned[0].dims
+        if (c?.type !== 'bool' || !isFloat(x) || !isFloat(y)) return null
+        if (dims.length > MAX_BROADCAST_RANK || size(dims) < GPU_MIN_ELEMENTS) return null
+        return g.out(await broadcastOp(g.gpu, 'where', dims, g.up(x), g.up(y), g.upBool(c)), dims)
+      },
       run: ({ planned, ins }) => {
         const [c, x, y] = ins as Tensor[]
         const dims = planned[0].dims

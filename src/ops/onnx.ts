@@ -69,6 +69,8 @@ export interface RunContext {
 export interface GpuContext {
   gpu: Gpu
   up(t: FloatTensor, shape?: readonly number[]): GpuTensor
+  /** A bool tensor as u32 values 0 and 1 (a kernel's condition). */
+  upBool(t: Extract<Tensor, { type: 'bool' }>): GpuTensor
   out(g: GpuTensor, dims: number[]): Promise<FloatTensor>
   hold(...g: GpuTensor[]): void
 }
@@ -110,6 +112,16 @@ export interface OnnxOp {
 }
 
 export const float = (dims: number[], data: Float32Array): FloatTensor => ({ type: 'float', dims, data })
+
+/**
+ * Below this many output elements a broadcast stays on the CPU: the upload, the strides table and the
+ * readback cost more than the copy (the test graphs set it low to exercise the kernel).
+ */
+export let GPU_MIN_ELEMENTS = 1024
+/** For tests: place small broadcasts on the GPU too. */
+export const setGpuMinElements = (n: number) => {
+  GPU_MIN_ELEMENTS = n
+}
 export const isFloat = (t: Tensor | undefined): t is FloatTensor => t?.type === 'float'
 /** The axis of a Softmax or LayerNormalization is the last one (the GPU kernels' form). */
 export const lastAxis = (c: RunContext, t: FloatTensor) => {

@@ -1,9 +1,10 @@
 // The test graphs on the GPU runtime give the CPU reference's outputs bit for bit, over a prefill and a
-// decode step on the KV cache, with the heavy nodes (MatMul by weights, Softmax, elementwise, Erf) on
-// the GPU and the shape, index and mask nodes on the CPU.
+// decode step on the KV cache, with the heavy nodes (MatMul by weights, Softmax, elementwise, Erf, the
+// broadcast mask arithmetic and Where) on the GPU and the shape, index and mask-building nodes on the CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Gpu } from '../../gpu/runtime.ts'
 import { expectBitsEqual } from '../../kernels/testing.ts'
+import { setGpuMinElements } from '../../ops/onnx.ts'
 import { runModelGpu } from '../gpu.ts'
 import { parseModel, type Tensor } from '../model.ts'
 import { runModel } from '../run.ts'
@@ -15,8 +16,13 @@ import { decoderFeeds, gpt2Layout, int64, llamaLayout, nextCache } from './testi
 let gpu: Gpu
 beforeAll(async () => {
   gpu = await Gpu.create()
+  // The graphs are tiny: place every broadcast on the GPU so the strided kernel runs in them too.
+  setGpuMinElements(0)
 })
-afterAll(() => gpu?.destroy())
+afterAll(() => {
+  setGpuMinElements(1024)
+  gpu?.destroy()
+})
 
 function expectSame(gpuOut: Map<string, Tensor>, cpuOut: Map<string, Tensor>) {
   expect([...gpuOut.keys()].sort()).toEqual([...cpuOut.keys()].sort())
@@ -45,6 +51,8 @@ describe('test graphs on the GPU runtime', () => {
   it('GPT-2 decoder, prefill and a decode step', async () => {
     const placed = await decodeBoth(gpt2Decoder(), gpt2Layout(GPT2_TINY))
     expect(placed.Tanh).toBeGreaterThan(0)
+    // the causal Where over the scores and the padding mask's Add, broadcast
+    expect(placed.Where).toBe(GPT2_TINY.nLayer)
     // the dense layers' bias Adds ([1, s, n] + [n]) run on the GPU's bias form
     expect(placed.Add).toBeGreaterThanOrEqual(4 * GPT2_TINY.nLayer)
   }, 300_000)
@@ -52,6 +60,7 @@ describe('test graphs on the GPU runtime', () => {
   it('LLaMA decoder (Sin, Cos on the GPU), prefill and a decode step', async () => {
     const placed = await decodeBoth(llamaDecoder(), llamaLayout(LLAMA_TINY))
     expect(placed.Sin).toBe(1)
+    expect(placed.Where).toBe(1)
     expect(placed.Cos).toBe(1)
   }, 300_000)
 
