@@ -224,12 +224,15 @@ export function unsupported(node: Node): OnnxError {
 export const typed = (type: DType, dims: number[], data: Tensor['data']): Tensor =>
   ({ type, dims, data }) as Tensor
 
+/** Each element type's array; a type added to Tensor must be added here too (the compiler says so). */
+const ARRAYS = {
+  float: Float32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+} satisfies Record<DType, new (n: number) => Tensor['data']>
+
 /** A zeroed array for `n` values of `type`. */
-export function alloc(type: DType, n: number): Tensor['data'] {
-  if (type === 'float') return new Float32Array(n)
-  if (type === 'int64') return new BigInt64Array(n)
-  return new Uint8Array(n)
-}
+export const alloc = (type: DType, n: number): Tensor['data'] => new ARRAYS[type](n)
 
 /** Row-major strides of dims, with 0 on the axes of size 1 (they broadcast). */
 function broadcastStrides(dims: readonly number[], rank: number): number[] {
