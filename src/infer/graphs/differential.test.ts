@@ -57,6 +57,8 @@ const OPS: [string, number, number][] = [
   ['Sin', 1, 1],
   ['Cos', 1, 1],
   ['Reciprocal', 1, 1],
+  ['Neg', 1, 1],
+  ['Abs', 1, 1],
 ]
 const INTS = [0, 1, -1, 2, 3, -2, 7, 100, -100, -(2 ** 40), 2 ** 53]
 /** 1,500 in the suite (about 10 s); 12,000 were run once with none differing. */

@@ -60,7 +60,7 @@ export function gpt2Decoder(cfg: Gpt2Config = GPT2_TINY): Uint8Array {
     const filled = b.op('Where', [b.op('Equal', [mask, b.int(0)]), b.int(1), p])
     pos = b.op('Slice', [
       filled,
-      b.op('Unsqueeze', [b.op('Sub', [b.int(0), s]), b.ints([0])]),
+      b.op('Unsqueeze', [b.op('Neg', [s]), b.ints([0])]),
       b.ints([INT64_MAX]),
       b.ints([1]),
     ])

@@ -165,23 +165,26 @@ const CASES: Record<string, Case> = {
     },
     build: (b, x) => [[b.op('Cast', [x('n')], { to: 1 }), 'float']],
   },
-  'int64 Add, Sub, Mul, Div (toward zero), Concat, Gather, Transpose, Unsqueeze, Squeeze, Reshape': {
-    feeds: {
-      i: int64([2, 3], [7, -7, 9, 4, -3, 0]),
-      j: int64([3], [2, 2, -4]),
-      c: bool([2, 3], [1, 0, 0, 1, 1, 0]),
+  'int64 Add, Sub, Mul, Div (toward zero), Neg, Abs, Concat, Gather, Transpose, Unsqueeze, Squeeze, Reshape':
+    {
+      feeds: {
+        i: int64([2, 3], [7, -7, 9, 4, -3, 0]),
+        j: int64([3], [2, 2, -4]),
+        c: bool([2, 3], [1, 0, 0, 1, 1, 0]),
+      },
+      build: (b, x) => [
+        [b.op('Add', [x('i'), x('j')]), 'int64'],
+        [b.op('Sub', [x('i'), x('j')]), 'int64'],
+        [b.op('Mul', [x('i'), x('j')]), 'int64'],
+        [b.op('Div', [x('i'), x('j')]), 'int64'],
+        [b.op('Neg', [x('i')]), 'int64'],
+        [b.op('Abs', [x('i')]), 'int64'],
+        [b.op('Concat', [x('i'), b.op('Unsqueeze', [x('j'), b.ints([0])])], { axis: 0 }), 'int64'],
+        [b.op('Gather', [x('c'), b.ints([1, 0, 1])], { axis: 1 }), 'bool'],
+        [b.op('Transpose', [x('c')], { perm: [1, 0] }), 'bool'],
+        [b.op('Squeeze', [b.op('Reshape', [x('c'), b.ints([1, 6, 1])]), b.ints([0, 2])]), 'bool'],
+      ],
     },
-    build: (b, x) => [
-      [b.op('Add', [x('i'), x('j')]), 'int64'],
-      [b.op('Sub', [x('i'), x('j')]), 'int64'],
-      [b.op('Mul', [x('i'), x('j')]), 'int64'],
-      [b.op('Div', [x('i'), x('j')]), 'int64'],
-      [b.op('Concat', [x('i'), b.op('Unsqueeze', [x('j'), b.ints([0])])], { axis: 0 }), 'int64'],
-      [b.op('Gather', [x('c'), b.ints([1, 0, 1])], { axis: 1 }), 'bool'],
-      [b.op('Transpose', [x('c')], { perm: [1, 0] }), 'bool'],
-      [b.op('Squeeze', [b.op('Reshape', [x('c'), b.ints([1, 6, 1])]), b.ints([0, 2])]), 'bool'],
-    ],
-  },
   'Erf, Sin, Cos, Reciprocal': {
     feeds: {
       x: f32([12], [0, -0, 1e-6, 0.3, -0.5, 0.53, 1, -2.5, 3.9, 4, 7, -100]),
