@@ -1,6 +1,6 @@
 // A GPT-2-style decoder with a KV cache, built the way optimum / transformers export GPT-2 (opset 14):
 // the HF I/O names, shape arithmetic from Shape/Gather/Concat, the causal mask from Range and
-// LessOrEqual, the padding mask from Cast/Sub/Mul, LayerNorm decomposed, the tanh GELU decomposed,
+// LessOrEqual (or sliced from a bool buffer, as transformers' GPT2Attention), the padding mask from Cast/Sub/Mul, LayerNorm decomposed, the tanh GELU decomposed,
 // position_ids optional (made from attention_mask with CumSum when the graph does not take them).
 //
 // I/O, the contract with the generation loop (HF optimum's naming):
@@ -18,6 +18,11 @@ export interface Gpt2Config {
   nPositions: number
   /** Whether position_ids is a graph input (else the graph computes it from attention_mask). */
   positionIds: boolean
+  /**
+   * The causal mask from Range/LessOrEqual (newer exports), or sliced from the `attn.bias` buffer, a
+   * bool lower triangle of nPositions² (transformers' GPT2Attention: `bias[:, :, T - s : T, :T]`).
+   */
+  causalMask?: 'range' | 'bias'
   seed: number
 }
 
@@ -68,12 +73,26 @@ export function gpt2Decoder(cfg: Gpt2Config = GPT2_TINY): Uint8Array {
   let h = b.op('Add', [b.op('Gather', [wte, ids]), b.op('Gather', [wpe, pos])])
 
   // causal: key position k may be seen by query position q (past + i) when k <= q
-  const qPos = b.op('Range', [pastLen, T, b.int(1)])
-  const kPos = b.op('Range', [b.int(0), T, b.int(1)])
-  const causal = b.op('LessOrEqual', [
-    b.op('Unsqueeze', [kPos, b.ints([0])]),
-    b.op('Unsqueeze', [qPos, b.ints([1])]),
-  ])
+  let causal: string
+  if (cfg.causalMask === 'bias') {
+    const P = nPositions
+    const tril = Array.from({ length: P * P }, (_, i) => (i % P <= Math.floor(i / P) ? 1 : 0))
+    const bias = b.init('transformer.h.attn.bias', 'bool', [1, 1, P, P], tril)
+    const [start, end] = [b.op('Unsqueeze', [pastLen, b.ints([0])]), b.op('Unsqueeze', [T, b.ints([0])])]
+    causal = b.op('Slice', [
+      bias,
+      b.op('Concat', [start, b.ints([0])], { axis: 0 }),
+      b.op('Concat', [end, end], { axis: 0 }),
+      b.ints([2, 3]),
+    ])
+  } else {
+    const qPos = b.op('Range', [pastLen, T, b.int(1)])
+    const kPos = b.op('Range', [b.int(0), T, b.int(1)])
+    causal = b.op('LessOrEqual', [
+      b.op('Unsqueeze', [kPos, b.ints([0])]),
+      b.op('Unsqueeze', [qPos, b.ints([1])]),
+    ])
+  }
   // padding: (1 - mask[:, None, None, :]) * finfo.min
   const m4 = b.op('Cast', [b.op('Unsqueeze', [mask, b.ints([1, 2])])], { to: 1 })
   const padding = b.op('Mul', [b.op('Sub', [b.floats([1]), m4]), b.floats([FLOAT_MIN])])

@@ -69,6 +69,17 @@ describe('test graphs of real exporters’ patterns, against onnxruntime-node', 
     await decodeAgainstOrt(gpt2Decoder(cfg), gpt2Layout(cfg), [[3, 7, 11, 2, 40], [9], [17]])
   })
 
+  it('GPT-2 decoder with the causal mask sliced from a bool buffer (attn.bias): the same steps', async () => {
+    const cfg = { ...GPT2_TINY, causalMask: 'bias' as const }
+    await decodeAgainstOrt(gpt2Decoder(cfg), gpt2Layout(cfg), [[3, 7, 11, 2, 40], [9], [17]])
+    // the two masks are the same mask: the logits are the Range graph's, bit for bit
+    const feeds = decoderFeeds([3, 7, 11], new Map(), gpt2Layout(cfg))
+    const [sliced, ranged] = [gpt2Decoder(cfg), gpt2Decoder()].map(
+      (bytes) => runModel(parseModel(bytes), feeds).get('logits')!.data,
+    )
+    expect(sliced).toEqual(ranged)
+  })
+
   it('GPT-2 decoder with left padding (attention_mask 0 on the first keys), as batched prompts come', async () => {
     const cfg = { ...GPT2_TINY, positionIds: false }
     const bytes = gpt2Decoder(cfg)
