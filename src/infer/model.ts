@@ -33,7 +33,9 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
   // raw_data must hold whole values: a damaged file's odd length is refused here, not by a RangeError.
   const copy = (r: Uint8Array, width: number) => {
     if (r.byteLength % width !== 0)
-      throw new OnnxError(`Tensor ${t.name}: raw_data of ${r.byteLength} bytes is not whole ${width}-byte values.`)
+      throw new OnnxError(
+        `Tensor ${t.name}: raw_data of ${r.byteLength} bytes is not whole ${width}-byte values.`,
+      )
     return r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
   }
   if (t.dataType === D.FLOAT) {
