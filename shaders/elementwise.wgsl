@@ -106,6 +106,10 @@ fn ew_apply(x: u32, y: u32) -> u32 {
     case 9u: { return sf_neg(x); }
     case 10u: { return sf_abs(x); }
     case 11u: { return sf_mul(x, params.scalar); }
+    case 12u: { return sf_erf(x); }
+    case 13u: { return sf_sin(x); }
+    case 14u: { return sf_cos(x); }
+    case 15u: { return sf_div(SF_ONE, x); }
     case 16u: { return sf_add(x, y); }
     case 17u: { return sf_sub(x, y); }
     case 18u: { return sf_mul(x, y); }

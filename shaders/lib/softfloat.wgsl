@@ -586,3 +586,111 @@ fn sf_gelu_erf(x: u32) -> u32 {
   }
   return sf_mul(x, sf_sub(SF_ONE, sf_mul(sf_mul(sf_ldexp(s.y, s.k), h), w)));
 }
+
+// ---- erf, sin, cos: the twins of src/kernels/special.ts (which documents each step). ----
+
+// Truncation toward zero of a finite f32 below 2^31 in magnitude, on its bits.
+fn sf_trunc_to_i32(a: u32) -> i32 {
+  let e = i32((a >> 23u) & 0xffu) - 127;
+  if (e < 0) {
+    return 0;
+  }
+  let m = (a & 0x7fffffu) | 0x800000u;
+  var v = m >> u32(max(23 - e, 0));
+  if (e > 23) {
+    v = m << u32(e - 23);
+  }
+  if ((a & SF_SIGN) != 0u) {
+    return -i32(v);
+  }
+  return i32(v);
+}
+
+fn sf_erf(x: u32) -> u32 {
+  if (sf_is_nan(x)) {
+    return SF_NAN;
+  }
+  let a = x & 0x7fffffffu;
+  if (sf_le(0x40800000u, a)) { // 4
+    return (x & SF_SIGN) | SF_ONE;
+  }
+  let t = sf_mul(a, 0x3fb504f3u); // sqrt 2
+  if (sf_lt(t, 0x3f400000u)) { // 0.75
+    let u = sf_mul(sf_mul(x, x), 0x40000000u);
+    var p = 0x38d7e1cbu;
+    p = sf_add(sf_mul(p, u), 0xba9ad559u);
+    p = sf_add(sf_mul(p, u), 0x3c236310u);
+    p = sf_add(sf_mul(p, u), 0xbd882c10u);
+    p = sf_add(sf_mul(p, u), 0x3ecc422au);
+    return sf_mul(x, sf_mul(0x403504f3u, p)); // 2 sqrt 2
+  }
+  let h = sf_two_prod(a, a);
+  let s = sf_exp_parts(sf_neg(h.x), sf_neg(h.y));
+  let w = sf_div(SF_ONE, t);
+  let r = sf_sub(SF_ONE, sf_ldexp(sf_mul(s.y, sf_mul(sf_mills_fit(t, w), w)), s.k + 1));
+  if ((x & SF_SIGN) != 0u) {
+    return sf_neg(r);
+  }
+  return r;
+}
+
+// sin (cos = false) or cos (cos = true) of x; NaN from |x| = 51471 on.
+fn sf_sin_cos(x: u32, want_cos: bool) -> u32 {
+  if (sf_is_nan(x)) {
+    return SF_NAN;
+  }
+  let a = x & 0x7fffffffu;
+  if (!sf_lt(a, 0x47490f00u)) { // 51471
+    return SF_NAN;
+  }
+  if (a == 0u) {
+    if (want_cos) {
+      return SF_ONE;
+    }
+    return x;
+  }
+  var j = sf_trunc_to_i32(sf_mul(a, 0x3fa2f983u)); // 4 / pi
+  if ((j & 1) == 1) {
+    j += 1;
+  }
+  let y = sf_from_i32(j);
+  var r = sf_sub(a, sf_mul(y, 0x3f490000u)); // pi / 4 in five parts
+  r = sf_sub(r, sf_mul(y, 0x397d0000u));
+  r = sf_sub(r, sf_mul(y, 0x352a0000u));
+  r = sf_sub(r, sf_mul(y, 0x30080000u));
+  r = sf_sub(r, sf_mul(y, 0x2bb4611au));
+  var octant = j & 7;
+  var negative = !want_cos && (x & SF_SIGN) != 0u;
+  if (octant > 3) {
+    negative = !negative;
+    octant -= 4;
+  }
+  if (want_cos && octant > 1) {
+    negative = !negative;
+  }
+  let z = sf_mul(r, r);
+  var v: u32;
+  if ((octant == 2) != want_cos) {
+    var p = 0x37ccf5ceu;
+    p = sf_add(sf_mul(p, z), 0xbab6061au);
+    p = sf_add(sf_mul(p, z), 0x3d2aaaa5u);
+    v = sf_add(sf_sub(sf_mul(sf_mul(p, z), z), sf_mul(SF_HALF, z)), SF_ONE);
+  } else {
+    var p = 0xb94ca1f9u;
+    p = sf_add(sf_mul(p, z), 0x3c08839eu);
+    p = sf_add(sf_mul(p, z), 0xbe2aaaa3u);
+    v = sf_add(sf_mul(sf_mul(p, z), r), r);
+  }
+  if (negative) {
+    return sf_neg(v);
+  }
+  return v;
+}
+
+fn sf_sin(x: u32) -> u32 {
+  return sf_sin_cos(x, false);
+}
+
+fn sf_cos(x: u32) -> u32 {
+  return sf_sin_cos(x, true);
+}

@@ -35,6 +35,11 @@ async function onGpu(
       held.push(u)
       return u
     },
+    upBool: (t) => {
+      const u = upload(gpu, Uint32Array.from(t.data), t.dims.length ? t.dims : [1])
+      held.push(u)
+      return u
+    },
     out: async (t, dims) => {
       held.push(t)
       return { type: 'float', dims, data: await downloadF32(gpu, t) }

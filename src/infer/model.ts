@@ -5,7 +5,7 @@ import onnxProto, { type onnx } from 'onnx-proto'
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 import { OnnxError } from '../errors/infer.ts'
-import type { Node, Tensor } from '../ops/onnx.ts'
+import type { DType, Node, Tensor } from '../ops/onnx.ts'
 import { SUPPORTED_OPS } from './ops.ts'
 
 // The runtime's tensors and nodes are the op modules' (src/ops/onnx.ts); named here for the model's users.
@@ -15,7 +15,7 @@ export interface Model {
   opset: number
   nodes: Node[]
   initializers: Map<string, Tensor>
-  inputs: { name: string; type: 'float' | 'int64'; dims: (number | string)[] }[]
+  inputs: { name: string; type: DType; dims: (number | string)[] }[]
   outputs: string[]
   metadata: Record<string, string>
 }
@@ -30,25 +30,46 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
     throw new OnnxError(`Tensor ${t.name}: dims [${dims}] are not non-negative integers.`)
   const count = dims.reduce((a, b) => a * b, 1)
   const raw = t.rawData && t.rawData.length ? t.rawData : null
-  const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  // raw_data must hold whole values: a damaged file's odd length is refused here, not by a RangeError.
+  const copy = (r: Uint8Array, width: number) => {
+    if (r.byteLength % width !== 0)
+      throw new OnnxError(
+        `Tensor ${t.name}: raw_data of ${r.byteLength} bytes is not whole ${width}-byte values.`,
+      )
+    return r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  }
   if (t.dataType === D.FLOAT) {
-    const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? [])
+    const data = raw ? new Float32Array(copy(raw, 4)) : Float32Array.from(t.floatData ?? [])
     if (data.length !== count)
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
     return { type: 'float', dims, data }
   }
   if (t.dataType === D.INT64) {
     const data = raw
-      ? new BigInt64Array(copy(raw))
+      ? new BigInt64Array(copy(raw, 8))
       : BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(v.toString())))
     if (data.length !== count)
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
     return { type: 'int64', dims, data }
   }
+  if (t.dataType === D.BOOL) {
+    // One byte a value in raw_data, else int32_data; anything but 0 and 1 is refused, not read as true.
+    const data = raw
+      ? new Uint8Array(copy(raw, 1))
+      : Uint8Array.from(t.int32Data ?? [], (v) => (v >>> 0 > 1 ? 2 : v))
+    if (data.length !== count)
+      throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
+    if (data.some((v) => v > 1)) throw new OnnxError(`Tensor ${t.name}: a bool value is neither 0 nor 1.`)
+    return { type: 'bool', dims, data }
+  }
   throw new OnnxError(
-    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float and int64 are supported.`,
+    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float, int64 and bool are supported.`,
   )
 }
+
+/** The runtime's name for an ONNX element type it runs, or null. */
+export const dtypeOf = (elemType: number | null | undefined): DType | null =>
+  elemType === D.FLOAT ? 'float' : elemType === D.INT64 ? 'int64' : elemType === D.BOOL ? 'bool' : null
 
 function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
   const T = pb.AttributeProto.AttributeType
@@ -108,10 +129,10 @@ export function parseModel(bytes: Uint8Array): Model {
     .filter((i) => !initializers.has(i.name ?? ''))
     .map((i) => {
       const tt = i.type?.tensorType
-      const type = tt?.elemType === D.FLOAT ? 'float' : tt?.elemType === D.INT64 ? 'int64' : null
+      const type = dtypeOf(tt?.elemType)
       if (!type)
         throw new OnnxError(
-          `Graph input ${i.name} has element type ${tt?.elemType}; only float and int64 inputs are supported.`,
+          `Graph input ${i.name} has element type ${tt?.elemType}; only float, int64 and bool inputs are supported.`,
         )
       const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)))
       return { name: i.name ?? '', type, dims } as Model['inputs'][number]

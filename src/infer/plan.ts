@@ -1,9 +1,11 @@
 // The shape pass and the budgets. Before anything is computed, every node's output shapes are inferred
 // (shapes.ts) and charged against an element budget (memory) and an operation budget (time), per node
 // and for the graph. A 1 KB graph of doubling Concats, or a broadcast [N,1] + [1,N], is refused here by
-// name before its first float tensor exists. The shape pass is exact: int64 tensors — the only ones that
-// act as shapes and axes — never depend on float data (Cast makes int64 only from int64), so it
-// computes them as it goes, and knows every float tensor's dims without computing it.
+// name before its first float tensor exists. The shape pass is exact: it computes the int64 and bool
+// tensors (shapes, axes, masks) as it goes whenever the node's inputs are all known (initializers,
+// graph inputs and such tensors), and knows every float tensor's dims without computing it. A shape
+// that would depend on a computed float (Cast of one to int64, then Reshape) is refused by the operator
+// that needs the values.
 import { InferenceBudgetError, OnnxError, type BudgetKind } from '../errors/infer.ts'
 import { size } from '../ops/op.ts'
 import type { Info, Meta, Node, Tensor } from '../ops/onnx.ts'
@@ -47,6 +49,7 @@ export interface Plan {
 }
 
 const width = (t: Info) => (t.type === 'int64' ? 2 : 1)
+const known = (t: Meta | undefined) => !t || t.data !== undefined
 
 /**
  * What a node costs on the CPU references, in operations of roughly 5–20 ns each (measured in Node,
@@ -70,12 +73,12 @@ function charge(where: string, kind: BudgetKind, node: number, graph: number, li
 
 /** Infers every node's outputs and charges the budgets; throws before anything costly is computed. */
 export function planModel(model: Model, inputs: Map<string, Tensor>, limits: InferLimits): Plan {
-  const known = new Map<string, Meta>([...model.initializers, ...inputs])
+  const metas = new Map<string, Meta>([...model.initializers, ...inputs])
   let elements = 0
   let operations = 0
   const nodes = model.nodes.map((node): NodePlan => {
     const where = `${node.op} ${node.name}`
-    const ins = node.inputs.map((name) => (name ? known.get(name) : undefined))
+    const ins = node.inputs.map((name) => (name ? metas.get(name) : undefined))
     node.inputs.forEach((name, i) => {
       if (name && !ins[i])
         throw new OnnxError(`${where}: input "${name}" is not produced by any earlier node.`)
@@ -92,14 +95,18 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
     ])
     elements += c.elements
     operations += c.operations
-    // int64 outputs are the shapes and axes of later nodes: computed now, from int64 inputs only.
-    const made: Meta[] = outputs.every((o) => o.type === 'int64')
-      ? runNode(node, ins as Tensor[], model.opset)
-      : outputs
-    node.outputs.forEach((name, i) => name && made[i] && known.set(name, made[i]))
+    // int64 and bool outputs are the shapes, axes and masks of later nodes: computed now when their
+    // inputs are known (after the charge above, so a hostile Range is refused before it runs).
+    // Constants are known whatever their type (a float Range's bounds): their value is in the graph.
+    const made: Meta[] =
+      (outputs.every((o) => o.type !== 'float') && (onnxOp(node).dimsOnly || ins.every(known))) ||
+      node.op === 'Constant'
+        ? runNode(node, ins as Tensor[], model.opset)
+        : outputs
+    node.outputs.forEach((name, i) => name && made[i] && metas.set(name, made[i]))
     return { outputs, ...c }
   })
   for (const name of model.outputs)
-    if (!known.has(name)) throw new OnnxError(`Output "${name}" is never produced.`)
+    if (!metas.has(name)) throw new OnnxError(`Output "${name}" is never produced.`)
   return { nodes, elements, operations }
 }

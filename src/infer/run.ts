@@ -45,6 +45,13 @@ export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<
         dims: [...v.dims],
         data: BigInt64Array.from(data as number[], (x) => BigInt(x)),
       })
+    } else if (spec.type === 'bool') {
+      const bad = data.findIndex((x) => x !== 0 && x !== 1)
+      if (bad >= 0)
+        throw new InferenceInputError(
+          `Input "${spec.name}" is bool: data[${bad}] = ${JSON.stringify(data[bad])} is not 0 or 1.`,
+        )
+      out.set(spec.name, { type: 'bool', dims: [...v.dims], data: Uint8Array.from(data as number[]) })
     } else {
       out.set(spec.name, { type: 'float', dims: [...v.dims], data: Float32Array.from(data, f32Of) })
     }

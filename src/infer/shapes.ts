@@ -48,8 +48,11 @@ export function outputInfo(node: Node, ins: readonly (Meta | undefined)[], opset
     },
     ints: (i, what) => {
       const t = need(i)
-      if (t.type !== 'int64' || !t.data)
-        throw new OnnxShapeError(`${where}: ${what} must be an int64 tensor.`)
+      if (t.type !== 'int64') throw new OnnxShapeError(`${where}: ${what} must be an int64 tensor.`)
+      if (!t.data)
+        throw new OnnxError(
+          `${where}: ${what} is computed from float data; shapes, axes and indices must be known before the graph runs.`,
+        )
       if (t.dims.length > 1) throw new OnnxShapeError(`${where}: ${what} must be 1-D, got [${t.dims}].`)
       return Array.from(t.data as BigInt64Array, Number)
     },

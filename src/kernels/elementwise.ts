@@ -4,6 +4,7 @@ import type { Gpu } from '../gpu/runtime.ts'
 import { shader } from '../gpu/shader.ts'
 import { empty, numel, requireDType, requireSameShape, type GpuTensor } from '../gpu/tensor.ts'
 import * as sf from './softfloat.ts'
+import * as special from './special.ts'
 
 // Backward ops take the forward input x and the upstream gradient g and return dL/dx. Each
 // derivative is its own fixed sequence of softfloat steps, mirrored in shaders/elementwise.wgsl.
@@ -93,6 +94,10 @@ const unaryOps = {
   rsqrt: [8, sf.rsqrt],
   neg: [9, sf.neg],
   abs: [10, sf.abs],
+  erf: [12, special.erf],
+  sin: [13, special.sin],
+  cos: [14, special.cos],
+  reciprocal: [15, (x: number) => sf.div(1, x)],
 } as const satisfies Record<string, readonly [number, (x: number) => number]>
 const SCALE_ID = 11
 const binaryOps = {

@@ -1,9 +1,24 @@
 // Elementwise binary arithmetic (shaders/elementwise.wgsl, src/kernels/elementwise.ts): the engine's add
-// (equal shapes, or a bias row over every row) and ONNX Add, Sub, Mul, Div with numpy broadcasting.
+// (equal shapes, or a bias row over every row) and ONNX Add, Sub, Mul, Div with numpy broadcasting, on
+// float tensors or int64 ones (shape arithmetic).
+import { MAX_BROADCAST_RANK, broadcastOp } from '../kernels/broadcast.ts'
 import { binary, binaryRef, type BinaryOp } from '../kernels/elementwise.ts'
 import * as sf from '../kernels/softfloat.ts'
-import { broadcast, broadcastDims, isFloat, type OnnxOp } from './onnx.ts'
-import { defineOp } from './op.ts'
+import { OnnxError } from '../errors/infer.ts'
+import {
+  broadcast,
+  broadcastDims,
+  isFloat,
+  sameType,
+  typeIn,
+  wrap64,
+  zipWith,
+  GPU_MIN_ELEMENTS,
+  type OnnxOp,
+  type Scalar,
+  type Tensor,
+} from './onnx.ts'
+import { defineOp, size } from './op.ts'
 
 declare module './op.ts' {
   interface Kernels<T> {
@@ -16,15 +31,57 @@ declare module './op.ts' {
   }
 }
 
+/** int64 arithmetic wraps at 64 bits (two's complement, as onnxruntime's); Div truncates toward zero. */
+const INT64: Record<BinaryOp, (where: string) => (a: Scalar, b: Scalar) => bigint> = {
+  add: () => (a, b) => wrap64((a as bigint) + (b as bigint)),
+  sub: () => (a, b) => wrap64((a as bigint) - (b as bigint)),
+  mul: () => (a, b) => wrap64((a as bigint) * (b as bigint)),
+  div: (where) => (a, b) => {
+    if (b === 0n) throw new OnnxError(`${where}: int64 division by zero.`)
+    return wrap64((a as bigint) / (b as bigint))
+  },
+}
+
+/** Float (softfloat, numpy broadcasting) or int64 (the shape arithmetic exporters emit). */
 const onnxBinary = (op: BinaryOp, f: (x: number, y: number) => number): OnnxOp => ({
   inputs: [2, 2],
-  shape: ({ where, float }) => [{ type: 'float', dims: broadcastDims(where, float(0), float(1)) }],
-  run: ({ where, float }) => [broadcast(where, float(0), float(1), f)],
-  gpu: async (g, { ins: [x, y] }) =>
-    isFloat(x) && isFloat(y) && x.dims.join() === y.dims.join()
-      ? g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)
-      : null,
+  shape: ({ where, need }) => {
+    const [a, b] = [need(0), need(1)]
+    return [
+      {
+        type: typeIn(where, { type: sameType(where, [a, b]) }, 0, ['float', 'int64']),
+        dims: broadcastDims(where, a.dims, b.dims),
+      },
+    ]
+  },
+  // int64 through zipWith: an offset array an input (scratch) beside the output.
+  cost: ({ out, ins }) => ({ operations: 4 * out, scratch: ins[0]?.type === 'int64' ? 2 * out : 0 }),
+  run: ({ where, float, ins }) =>
+    ins[0]?.type === 'int64'
+      ? [zipWith(where, ins as Tensor[], 'int64', INT64[op](where))]
+      : [broadcast(where, float(0), float(1), f)],
+  gpu: async (g, { where, ins: [x, y] }) => {
+    if (!isFloat(x) || !isFloat(y)) return null
+    if (x.dims.join() === y.dims.join()) return g.out(await binary(g.gpu, op, g.up(x), g.up(y)), x.dims)
+    // A bias: one row [.., n] repeated over the other's rows (the kernel's bias form). Add and Mul
+    // commute bit for bit (IEEE rounds the exact result), so the bias may come first for them.
+    if (isRow(y, x)) return g.out(await binary(g.gpu, op, g.up(x), g.up(y, [y.dims.at(-1)!])), x.dims)
+    if ((op === 'add' || op === 'mul') && isRow(x, y))
+      return g.out(await binary(g.gpu, op, g.up(y), g.up(x, [x.dims.at(-1)!])), y.dims)
+    // Any other broadcast (scores + a [1, 1, s, T] mask): the strided kernel, when it pays.
+    const dims = broadcastDims(where, x.dims, y.dims)
+    if (dims.length > MAX_BROADCAST_RANK || size(dims) < GPU_MIN_ELEMENTS) return null
+    return g.out(await broadcastOp(g.gpu, op, dims, g.up(x), g.up(y)), dims)
+  },
 })
+
+/** Whether `row` is one row of `t`'s last axis ([n], [1, n], …) and `t` has more than one row. */
+const isRow = (row: Tensor, t: Tensor) =>
+  t.dims.length > 1 &&
+  row.dims.length <= t.dims.length &&
+  row.dims.length >= 1 &&
+  row.dims.at(-1) === t.dims.at(-1) &&
+  row.data.length === t.dims.at(-1)
 
 export default defineOp({
   name: 'binary',

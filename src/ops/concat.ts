@@ -1,8 +1,8 @@
 // concat: tensors joined along axis 0 (buffer copies on the GPU), the inverse of split; ONNX Concat
-// along any axis.
+// along any axis, of any one element type (bit copies).
 import { OnnxShapeError } from '../errors/infer.ts'
 import { empty } from '../gpu/tensor.ts'
-import { axisIn, float } from './onnx.ts'
+import { alloc, axisIn, sameType, typed, type Tensor } from './onnx.ts'
 import { defineOp, size } from './op.ts'
 
 declare module './op.ts' {
@@ -58,8 +58,12 @@ export default defineOp({
   onnx: {
     Concat: {
       inputs: [1, Infinity],
-      shape: ({ node, where, float: dims }) => {
-        const xs = node.inputs.map((_, i) => dims(i))
+      shape: ({ node, where, need }) => {
+        const type = sameType(
+          where,
+          node.inputs.map((_, i) => need(i)),
+        )
+        const xs = node.inputs.map((_, i) => need(i).dims)
         const rank = xs[0].length
         const axis = axisIn(where, node.attrs.axis, rank)
         xs.forEach((d, i) => {
@@ -70,22 +74,25 @@ export default defineOp({
         })
         const out = [...xs[0]]
         out[axis] = xs.reduce((p, d) => p + d[axis], 0)
-        return [{ type: 'float', dims: out }]
+        return [{ type, dims: out }]
       },
       // Copies that may move one element at a time (Concat of [N, 1] on axis 1).
       cost: ({ out }) => ({ operations: 16 * out }),
-      run: ({ where, node, ins, float: input, planned }) => {
-        const xs = ins.map((_, i) => input(i))
+      run: ({ where, node, ins, planned }) => {
+        const xs = ins as Tensor[]
         const axis = axisIn(where, node.attrs.axis, xs[0].dims.length)
         const outer = size(xs[0].dims.slice(0, axis))
         const chunks = xs.map((t) => size(t.dims.slice(axis)))
-        const out = new Float32Array(outer * chunks.reduce((p, q) => p + q, 0))
+        const out = alloc(xs[0].type, outer * chunks.reduce((p, q) => p + q, 0)) as Float32Array
         let at = 0
         for (let o = 0; o < outer; o++)
           xs.forEach(
-            (t, i) => (out.set(t.data.subarray(o * chunks[i], (o + 1) * chunks[i]), at), (at += chunks[i])),
+            (t, i) => (
+              out.set((t.data as Float32Array).subarray(o * chunks[i], (o + 1) * chunks[i]), at),
+              (at += chunks[i])
+            ),
           )
-        return [float(planned[0].dims, out)]
+        return [typed(xs[0].type, planned[0].dims, out)]
       },
     },
   },

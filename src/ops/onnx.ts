@@ -13,7 +13,11 @@ const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 export type Tensor =
   | { type: 'float'; dims: number[]; data: Float32Array }
   | { type: 'int64'; dims: number[]; data: BigInt64Array }
+  // ONNX BOOL: one byte a value, each 0 or 1 (comparisons, masks, Where's condition).
+  | { type: 'bool'; dims: number[]; data: Uint8Array }
 export type FloatTensor = Extract<Tensor, { type: 'float' }>
+/** A tensor's element type, as the runtime names it. */
+export type DType = Tensor['type']
 
 export interface Node {
   op: string
@@ -23,11 +27,15 @@ export interface Node {
   attrs: Record<string, number | string | number[] | Tensor>
 }
 
-/** What the shape pass knows of a tensor: its type and dims; its values only when it is int64. */
+/**
+ * What the shape pass knows of a tensor: its type and dims; its values when every input of the node
+ * that made it had known values and it is not float (int64 and bool: shapes, axes, masks), or it is
+ * a graph input or initializer.
+ */
 export interface Meta {
-  type: 'float' | 'int64'
+  type: DType
   dims: number[]
-  data?: Float32Array | BigInt64Array
+  data?: Tensor['data']
 }
 export type Info = Pick<Meta, 'type' | 'dims'>
 
@@ -61,6 +69,8 @@ export interface RunContext {
 export interface GpuContext {
   gpu: Gpu
   up(t: FloatTensor, shape?: readonly number[]): GpuTensor
+  /** A bool tensor as u32 values 0 and 1 (a kernel's condition). */
+  upBool(t: Extract<Tensor, { type: 'bool' }>): GpuTensor
   out(g: GpuTensor, dims: number[]): Promise<FloatTensor>
   hold(...g: GpuTensor[]): void
 }
@@ -90,6 +100,8 @@ export interface OnnxOp {
   outputs?: 'one' | 'many'
   /** The opset the operator entered the default domain in, when after 13. */
   since?: number
+  /** Its outputs depend on its inputs' dims only (Shape, Size): the shape pass computes them always. */
+  dimsOnly?: boolean
   /** The outputs' types and dims, refusing every node onnxruntime refuses. */
   shape(c: ShapeContext): Info[]
   /** Default: 4 operations per output element (adds and multiplies). */
@@ -100,6 +112,16 @@ export interface OnnxOp {
 }
 
 export const float = (dims: number[], data: Float32Array): FloatTensor => ({ type: 'float', dims, data })
+
+/**
+ * Below this many output elements a broadcast stays on the CPU: the upload, the strides table and the
+ * readback cost more than the copy (the test graphs set it low to exercise the kernel).
+ */
+export let GPU_MIN_ELEMENTS = 1024
+/** For tests: place small broadcasts on the GPU too. */
+export const setGpuMinElements = (n: number) => {
+  GPU_MIN_ELEMENTS = n
+}
 export const isFloat = (t: Tensor | undefined): t is FloatTensor => t?.type === 'float'
 /** The axis of a Softmax or LayerNormalization is the last one (the GPU kernels' form). */
 export const lastAxis = (c: RunContext, t: FloatTensor) => {
@@ -194,4 +216,143 @@ export function toRows(x: FloatTensor, axes: number[]) {
 /** An operator this runtime does not implement. */
 export function unsupported(node: Node): OnnxError {
   return new OnnxError(`Operator ${node.op} (node ${node.name}) is not supported.`)
+}
+
+// ---- Any element type: the shape, index and comparison operators work on float, int64 and bool alike. ----
+
+/** A tensor of `type` from data of the matching array (the caller's guarantee). */
+export const typed = (type: DType, dims: number[], data: Tensor['data']): Tensor =>
+  ({ type, dims, data }) as Tensor
+
+/** Each element type's array; a type added to Tensor must be added here too (the compiler says so). */
+const ARRAYS = {
+  float: Float32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+} satisfies Record<DType, new (n: number) => Tensor['data']>
+
+/** A zeroed array for `n` values of `type`. */
+export const alloc = (type: DType, n: number): Tensor['data'] => new ARRAYS[type](n)
+
+/** Row-major strides of dims, with 0 on the axes of size 1 (they broadcast). */
+function broadcastStrides(dims: readonly number[], rank: number): number[] {
+  const pad = [...new Array<number>(rank - dims.length).fill(1), ...dims]
+  const s = new Array<number>(rank).fill(0)
+  for (let i = rank - 1, k = 1; i >= 0; i--) {
+    s[i] = pad[i] === 1 ? 0 : k
+    k *= pad[i]
+  }
+  return s
+}
+
+/**
+ * For each element of a tensor of dims `out`, the offset of the element of a tensor of dims `d` that
+ * numpy broadcasting maps to it (d already checked to broadcast to out).
+ */
+export function broadcastOffsets(out: readonly number[], d: readonly number[]): Int32Array {
+  const rank = out.length
+  const s = broadcastStrides(d, rank)
+  const offsets = new Int32Array(size(out as number[]))
+  const idx = new Array<number>(rank).fill(0)
+  let at = 0
+  for (let o = 0; o < offsets.length; o++) {
+    offsets[o] = at
+    for (let i = rank - 1; i >= 0; i--) {
+      at += s[i]
+      if (++idx[i] < out[i]) break
+      at -= s[i] * out[i]
+      idx[i] = 0
+    }
+  }
+  return offsets
+}
+
+/** Numpy broadcasting of any number of shapes. */
+export const broadcastAll = (where: string, shapes: readonly (readonly number[])[]): number[] =>
+  shapes.reduce<number[]>((a, b) => broadcastDims(where, a, b), [])
+
+/** Input i's type, refused unless it is one of `types`. */
+export function typeIn(where: string, t: { type: DType }, i: number, types: readonly DType[]): DType {
+  if (!types.includes(t.type))
+    throw new OnnxError(`${where}: input ${i} is ${t.type}; this operator takes ${types.join(' or ')} here.`)
+  return t.type
+}
+
+/** Every input of a node has the same type (numeric operators of two inputs: ONNX's T). */
+export function sameType(where: string, ts: readonly { type: DType }[]): DType {
+  const bad = ts.findIndex((t) => t.type !== ts[0].type)
+  if (bad > 0)
+    throw new OnnxError(
+      `${where}: input ${bad} is ${ts[bad].type}, input 0 is ${ts[0].type}; they must match.`,
+    )
+  return ts[0].type
+}
+
+/** A 64-bit result of int64 arithmetic, wrapped as onnxruntime's two's complement arithmetic wraps. */
+export const wrap64 = (v: bigint) => BigInt.asIntN(64, v)
+
+/** A value of any element type, as the per-element functions below see it (bool as 0 or 1). */
+export type Scalar = number | bigint
+
+/**
+ * out[i] = f(the broadcast elements of ts at i), into a new tensor of `type`: the CPU reference of the
+ * comparisons, logic, Where, Min and Max and int64 arithmetic (float arithmetic keeps `broadcast`).
+ */
+export function zipWith(
+  where: string,
+  ts: readonly Tensor[],
+  type: DType,
+  f: (...v: Scalar[]) => Scalar,
+): Tensor {
+  const dims = broadcastAll(
+    where,
+    ts.map((t) => t.dims),
+  )
+  const offs = ts.map((t) => (t.dims.join() === dims.join() ? null : broadcastOffsets(dims, t.dims)))
+  const n = size(dims)
+  const v = new Array<Scalar>(ts.length)
+  const at = (o: number) => {
+    for (let k = 0; k < ts.length; k++) v[k] = ts[k].data[offs[k]?.[o] ?? o]
+    return f(...v)
+  }
+  // Float results through f32Array: every NaN the one canonical NaN on every engine.
+  if (type === 'float')
+    return typed(
+      type,
+      dims,
+      f32Array(n, (o) => at(o) as number),
+    )
+  const out = alloc(type, n) as unknown as Scalar[]
+  for (let o = 0; o < n; o++) out[o] = at(o)
+  return typed(type, dims, out as unknown as Tensor['data'])
+}
+
+/**
+ * The array a tensor's values are copied through, bit for bit: a float tensor's bits as u32 (a JS
+ * number would not keep a NaN's payload on every engine), the others as they are.
+ */
+export const bitsOf = (t: Tensor): Uint32Array | BigInt64Array | Uint8Array =>
+  t.type === 'float' ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : t.data
+
+/** A tensor of `type` whose values are the copied bits `data` (bitsOf's inverse). */
+export const fromBits = (
+  type: DType,
+  dims: number[],
+  data: Uint32Array | BigInt64Array | Uint8Array,
+): Tensor =>
+  typed(
+    type,
+    dims,
+    type === 'float' ? new Float32Array(data.buffer, data.byteOffset, data.length) : (data as Tensor['data']),
+  )
+
+/** A zeroed bits array for `n` values of `type` (bitsOf's form). */
+export const allocBits = (type: DType, n: number): Uint32Array | BigInt64Array | Uint8Array =>
+  type === 'float' ? new Uint32Array(n) : (alloc(type, n) as BigInt64Array | Uint8Array)
+
+/** Input i's values, refused unless it is a 1-D int64 tensor (Slice, Tile, Expand, ConstantOfShape: as onnxruntime). */
+export function vectorIn(c: ShapeContext, i: number, what: string): number[] {
+  const t = c.need(i)
+  if (t.dims.length !== 1) throw new OnnxShapeError(`${c.where}: ${what} must be 1-D, got [${t.dims}].`)
+  return c.ints(i, what)
 }

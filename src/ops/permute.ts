@@ -2,7 +2,7 @@
 // ONNX Transpose, of float or int64 tensors.
 import { OnnxShapeError } from '../errors/infer.ts'
 import { permute, permuteRef, planPermute } from '../kernels/permute.ts'
-import { float } from './onnx.ts'
+import { float, typed } from './onnx.ts'
 import { defineOp } from './op.ts'
 
 declare module './op.ts' {
@@ -72,16 +72,13 @@ export default defineOp({
         return [{ type: need(0).type, dims: perm.map((p) => x[p]) }]
       },
       // A copy that may move one element at a time; int64 goes through an index permutation (scratch).
-      cost: ({ out, x, outs }) => ({ operations: 16 * out, scratch: outs[0].type === 'int64' ? 2 * x : 0 }),
+      cost: ({ out, x, outs }) => ({ operations: 16 * out, scratch: outs[0].type !== 'float' ? 2 * x : 0 }),
       run: ({ node, ins, planned }) => {
         const x = ins[0]!
         const perm = permOf(node.attrs.perm, x.dims.length)
         const dims = planned[0].dims
-        return [
-          x.type === 'float'
-            ? float(dims, permuteRef(x.data, x.dims, perm))
-            : { type: 'int64', dims, data: permuteInt(x.data, x.dims, perm) },
-        ]
+        if (x.type === 'float') return [float(dims, permuteRef(x.data, x.dims, perm))]
+        return [typed(x.type, dims, permuteInt(x.data, x.dims, perm))]
       },
     },
   },
@@ -91,11 +88,13 @@ export default defineOp({
 const permOf = (perm: unknown, rank: number): number[] =>
   Array.isArray(perm) ? perm : Array.from({ length: rank }, (_, i) => rank - 1 - i)
 
-function permuteInt(data: BigInt64Array, dims: number[], perm: number[]): BigInt64Array {
+function permuteInt(data: BigInt64Array | Uint8Array, dims: number[], perm: number[]) {
   const idx = permuteRef(
     Int32Array.from({ length: data.length }, (_, i) => i),
     dims,
     perm,
   )
-  return BigInt64Array.from(idx, (i) => data[i])
+  return data instanceof Uint8Array
+    ? Uint8Array.from(idx, (i) => data[i])
+    : BigInt64Array.from(idx, (i) => data[i])
 }

@@ -1,5 +1,6 @@
 // Elementwise functions of one tensor (shaders/elementwise.wgsl, src/kernels/elementwise.ts) as ONNX
-// runs them: Sqrt, Relu, Sigmoid, Tanh, Exp, Log, Neg, Abs, and Pow by a scalar exponent.
+// runs them: Sqrt, Relu, Sigmoid, Tanh, Exp, Log, Neg, Abs (and int64 Neg, Abs), Erf, Sin, Cos
+// (src/kernels/special.ts), Reciprocal, and Pow by a scalar exponent.
 import { OnnxError } from '../errors/infer.ts'
 import { unary, unaryRef, type UnaryOp } from '../kernels/elementwise.ts'
 import * as sf from '../kernels/softfloat.ts'
@@ -21,6 +22,20 @@ const onnxUnary = (op: UnaryOp, slow: boolean): OnnxOp => ({
   gpu: async (g, { ins: [x] }) => (isFloat(x) ? g.out(await unary(g.gpu, op, g.up(x)), x.dims) : null),
 })
 
+/** Neg and Abs take int64 too (torch exports `x[:, -n:]` with an int64 Neg); it wraps at 64 bits. */
+const withInt64 = (op: OnnxOp, f: (v: bigint) => bigint): OnnxOp => ({
+  ...op,
+  shape: (c) => {
+    const x = c.need(0)
+    return x.type === 'int64' ? [{ type: 'int64', dims: x.dims }] : op.shape(c)
+  },
+  run: (c) => {
+    const x = c.ins[0]
+    if (x?.type !== 'int64') return op.run(c)
+    return [{ type: 'int64', dims: x.dims, data: BigInt64Array.from(x.data, (v) => BigInt.asIntN(64, f(v))) }]
+  },
+})
+
 /** x^p for the exponents with an exact softfloat form. */
 function power(p: number): ((v: number) => number) | null {
   if (p === 2) return (v) => sf.mul(v, v)
@@ -40,8 +55,12 @@ export default defineOp({
     Tanh: onnxUnary('tanh', true),
     Exp: onnxUnary('exp', true),
     Log: onnxUnary('log', true),
-    Neg: onnxUnary('neg', false),
-    Abs: onnxUnary('abs', false),
+    Neg: withInt64(onnxUnary('neg', false), (v) => -v),
+    Abs: withInt64(onnxUnary('abs', false), (v) => (v < 0n ? -v : v)),
+    Erf: onnxUnary('erf', true),
+    Sin: onnxUnary('sin', true),
+    Cos: onnxUnary('cos', true),
+    Reciprocal: onnxUnary('reciprocal', false),
     Pow: {
       inputs: [2, 2],
       shape: ({ where, float }) => {

@@ -1,7 +1,7 @@
 // ONNX operators that only rename dims: Reshape, Flatten, Unsqueeze, Squeeze, Identity. The values stay
 // as they are under the dims the shape pass worked out (and checked); they cost nothing.
 import { OnnxShapeError } from '../errors/infer.ts'
-import { axesIn, type OnnxOp, type Tensor } from './onnx.ts'
+import { axesIn, vectorIn, type OnnxOp, type Tensor } from './onnx.ts'
 import { defineOp, size } from './op.ts'
 
 const view = (shape: OnnxOp['shape'], inputs: [number, number]): OnnxOp => ({
@@ -21,9 +21,10 @@ export default defineOp({
       run: ({ ins }) => [ins[0]!],
     },
     Reshape: view(
-      ({ node, where, need, ints }) => {
+      (c) => {
+        const { node, where, need } = c
         const x = need(0).dims
-        const shape = ints(1, 'shape')
+        const shape = vectorIn(c, 1, 'shape')
         const zero = node.attrs.allowzero === 1
         if (
           shape.filter((d) => d === -1).length > 1 ||
@@ -53,10 +54,11 @@ export default defineOp({
       [1, 1],
     ),
     Unsqueeze: view(
-      ({ node, where, need, ints, ins }) => {
+      (c) => {
+        const { node, where, need, ins } = c
         const x = need(0).dims
         const a = node.attrs.axes
-        const given = ins[1] ? ints(1, 'axes') : Array.isArray(a) ? a : null
+        const given = ins[1] ? vectorIn(c, 1, 'axes') : Array.isArray(a) ? a : null
         if (!given) throw new OnnxShapeError(`${where}: axes are required.`)
         const rank = x.length + given.length
         const axes = axesIn(where, given, rank)
@@ -67,9 +69,12 @@ export default defineOp({
       [1, 2],
     ),
     Squeeze: view(
-      ({ where, need, ints, ins }) => {
+      (c) => {
+        const { where, need, ins } = c
         const x = need(0).dims
-        const axes = ins[1] ? axesIn(where, ints(1, 'axes'), x.length) : null
+        // An empty axes input squeezes every axis of size 1, as no axes input does (onnxruntime).
+        const given = ins[1] ? vectorIn(c, 1, 'axes') : []
+        const axes = given.length ? axesIn(where, given, x.length) : null
         axes?.forEach((i) => {
           if (x[i] !== 1) throw new OnnxShapeError(`${where}: cannot squeeze axis ${i} of size ${x[i]}.`)
         })

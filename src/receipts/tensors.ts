@@ -16,13 +16,18 @@ import {
 import type { Tensor } from '../infer/model.ts'
 
 export interface JsonTensor {
-  dtype: 'float32' | 'int64'
+  dtype: 'float32' | 'int64' | 'bool'
   dims: number[]
   data: JsonValue[]
 }
 
 /** ONNX's TensorProto codes, as the dtype byte. */
-const DTYPE_CODE = { float32: 1, int64: 7 } as const
+const DTYPE_CODE = { float32: 1, int64: 7, bool: 9 } as const
+
+/** A bool value: 0 or 1 (JSON true and false are refused, as everywhere in receipts). */
+const boolValueProblem = (v: unknown): string | null =>
+  v === 0 || v === 1 ? null : `${JSON.stringify(v)} is not 0 or 1`
+const VALUE_PROBLEM = { float32: f32ValueProblem, int64: int64ValueProblem, bool: boolValueProblem }
 
 /** Why `outputs` is not { name: { dtype, dims, data } } with exact values, or null. */
 export function outputsProblem(outputs: unknown): string | null {
@@ -31,9 +36,9 @@ export function outputsProblem(outputs: unknown): string | null {
   for (const [name, t] of Object.entries(outputs)) {
     if (!isWellFormed(name)) return `output name ${JSON.stringify(name)} is not well-formed Unicode`
     const dtype = (t as JsonTensor | null)?.dtype
-    if (dtype !== 'float32' && dtype !== 'int64')
-      return `output "${name}": dtype must be "float32" or "int64"`
-    const p = tensorProblem(t, dtype === 'int64' ? int64ValueProblem : f32ValueProblem)
+    if (dtype !== 'float32' && dtype !== 'int64' && dtype !== 'bool')
+      return `output "${name}": dtype must be "float32", "int64" or "bool"`
+    const p = tensorProblem(t, VALUE_PROBLEM[dtype])
     if (p) return `output "${name}": ${p}`
   }
   return null
@@ -47,8 +52,8 @@ const u32 = (n: number) => {
 
 /**
  * u32le(count) ‖ for each output in name order (UTF-16 code units): u32le(byte length of utf8 name) ‖
- * utf8(name) ‖ u8 dtype (1 float32, 7 int64) ‖ u32le(rank) ‖ u32le(dim)… ‖ values (f32le with one NaN
- * and +0 for −0, or i64le).
+ * utf8(name) ‖ u8 dtype (1 float32, 7 int64, 9 bool) ‖ u32le(rank) ‖ u32le(dim)… ‖ values (f32le with
+ * one NaN and +0 for −0, i64le, or one byte 0 or 1 for bool).
  */
 export function encodeOutputs(outputs: Record<string, JsonTensor>): Uint8Array {
   const problem = outputsProblem(outputs)
@@ -63,7 +68,9 @@ export function encodeOutputs(outputs: Record<string, JsonTensor>): Uint8Array {
     const values =
       t.dtype === 'int64'
         ? BigInt64Array.from(t.data as number[], (v) => BigInt(v))
-        : Float32Array.from(t.data, f32Of)
+        : t.dtype === 'bool'
+          ? Uint8Array.from(t.data as number[])
+          : Float32Array.from(t.data, f32Of)
     parts.push(new Uint8Array(values.buffer))
   }
   return concat(parts)
@@ -74,6 +81,7 @@ export const outputsHash = (outputs: Record<string, JsonTensor>): Hex => keccak2
 /** A computed tensor as receipt JSON; int64 beyond 2^53 cannot be written exactly and is refused. */
 export function tensorJson(name: string, t: Tensor): JsonTensor {
   if (t.type === 'float') return { dtype: 'float32', dims: [...t.dims], data: Array.from(t.data, toJson) }
+  if (t.type === 'bool') return { dtype: 'bool', dims: [...t.dims], data: Array.from(t.data) }
   const data = Array.from(t.data, Number)
   if (data.some((v) => !Number.isSafeInteger(v)))
     throw new OutputEncodingError(
