@@ -19,6 +19,7 @@ import {
 } from '../receipts/inference.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
+import { resolveRelease } from '../receipts/releases.ts'
 import { BaseError } from '../errors/base.ts'
 import { FlagError, UsageError } from '../errors/cli.ts'
 import { KJV_PENTATEUCH } from '../train/corpus.ts'
@@ -116,7 +117,10 @@ async function verifyInferenceCommand(
     return 1
   }
   if (!report(verifyInference(r, bytes))) return 1
-  console.log(`OK: signed by ${r.body.producer}; outputs re-executed and equal`)
+  const release = resolveRelease(r.body.kernelsHash)
+  console.log(
+    `OK: signed by ${r.body.producer}; outputs re-executed and equal, verified with release ${release.id} (kernels ${release.kernelsHash})`,
+  )
   return 0
 }
 
@@ -207,8 +211,9 @@ async function verify(args: string[]): Promise<number> {
   } finally {
     backend.dispose()
   }
+  const release = resolveRelease(r.body.kernelsHash)
   console.log(
-    `OK: signed by ${r.body.producer}; ${flag(args, 'checkpoints') && !args.includes('--full') ? 'sampled steps' : 'every step'} re-executed and equal`,
+    `OK: signed by ${r.body.producer}; ${flag(args, 'checkpoints') && !args.includes('--full') ? 'sampled steps' : 'every step'} re-executed and equal, verified with release ${release.id} (kernels ${release.kernelsHash})`,
   )
   return 0
 }

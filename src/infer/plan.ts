@@ -10,6 +10,7 @@ import type { Info, Meta, Node, Tensor } from '../ops/onnx.ts'
 import type { Model } from './model.ts'
 import { runNode } from './ops.ts'
 import { onnxOp, outputInfo } from './shapes.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 export interface InferLimits {
   /** One node's outputs and scratch, in elements (an int64 counts as two: 8 bytes). */
@@ -54,10 +55,15 @@ const width = (t: Info) => (t.type === 'int64' ? 2 : 1)
  * module prices its operators (`cost`); by default 4 operations per output element, as adds and
  * multiplies cost.
  */
-export function nodeCost(node: Node, ins: readonly (Meta | undefined)[], outs: Info[]) {
+export function nodeCost(
+  node: Node,
+  ins: readonly (Meta | undefined)[],
+  outs: Info[],
+  ops: OpSet = ONNX_OPS,
+) {
   const out = outs.reduce((s, t) => s + size(t.dims), 0)
   const x = ins[0] ? size(ins[0].dims) * width(ins[0]) : 0
-  const op = onnxOp(node)
+  const op = onnxOp(node, ops)
   const c = op.cost ? op.cost({ node, ins, outs, out, x }) : { operations: 4 * out }
   const elements = c.view ? 0 : outs.reduce((s, t) => s + size(t.dims) * width(t), 0)
   return { elements, scratch: c.scratch ?? 0, operations: c.operations }
@@ -68,8 +74,16 @@ function charge(where: string, kind: BudgetKind, node: number, graph: number, li
   if (graph > limits[1]) throw new InferenceBudgetError(where, kind, 'graph', graph, limits[1])
 }
 
-/** Infers every node's outputs and charges the budgets; throws before anything costly is computed. */
-export function planModel(model: Model, inputs: Map<string, Tensor>, limits: InferLimits): Plan {
+/**
+ * Infers every node's outputs and charges the budgets; throws before anything costly is computed. The
+ * budgets are this verifier's whatever release runs (`ops`): an old release never buys a larger one.
+ */
+export function planModel(
+  model: Model,
+  inputs: Map<string, Tensor>,
+  limits: InferLimits,
+  ops: OpSet = ONNX_OPS,
+): Plan {
   const known = new Map<string, Meta>([...model.initializers, ...inputs])
   let elements = 0
   let operations = 0
@@ -80,8 +94,8 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
       if (name && !ins[i])
         throw new OnnxError(`${where}: input "${name}" is not produced by any earlier node.`)
     })
-    const outputs = outputInfo(node, ins, model.opset)
-    const c = nodeCost(node, ins, outputs)
+    const outputs = outputInfo(node, ins, model.opset, ops)
+    const c = nodeCost(node, ins, outputs, ops)
     charge(where, 'elements', c.elements + c.scratch, elements + c.elements + c.scratch, [
       limits.nodeElements,
       limits.graphElements,
@@ -94,7 +108,7 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
     operations += c.operations
     // int64 outputs are the shapes and axes of later nodes: computed now, from int64 inputs only.
     const made: Meta[] = outputs.every((o) => o.type === 'int64')
-      ? runNode(node, ins as Tensor[], model.opset)
+      ? runNode(node, ins as Tensor[], model.opset, ops)
       : outputs
     node.outputs.forEach((name, i) => name && made[i] && known.set(name, made[i]))
     return { outputs, ...c }

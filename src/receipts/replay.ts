@@ -8,6 +8,8 @@ import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from './training.ts'
 import { checkTrainingLimits } from './limits.ts'
 import { configDifference } from '../train/configDiff.ts'
+import { requireTraining, resolveRelease, type ReleaseManifest } from './releases.ts'
+import { BaseError } from '../errors/base.ts'
 
 export interface StepVerdict {
   step: number
@@ -24,14 +26,36 @@ export interface ReplayResult {
   firstMismatch?: number
 }
 
+/**
+ * Why this verifier cannot replay the release the receipt names, or null when it can: the training
+ * kernels are not versioned yet, so only releases whose training steps this library computes replay.
+ */
+export function trainingReleaseProblem(receipt: TrainingReceipt, releases?: ReleaseManifest): string | null {
+  try {
+    requireTraining(resolveRelease(receipt.body.kernelsHash, releases))
+    return null
+  } catch (e) {
+    if (e instanceof BaseError) return `${e.name}: ${e.shortMessage}`
+    throw e
+  }
+}
+
 export async function replayTrainingReceipt<T>(
   receipt: TrainingReceipt,
   be: Backend<T>,
   corpus: Uint8Array,
-  options: { from?: Checkpoint; onStep?: (v: StepVerdict) => void; signal?: AbortSignal } = {},
+  options: {
+    from?: Checkpoint
+    onStep?: (v: StepVerdict) => void
+    signal?: AbortSignal
+    /** The releases this verifier runs (default RELEASES). */
+    releases?: ReleaseManifest
+  } = {},
 ): Promise<ReplayResult> {
   const b = receipt.body
   checkTrainingLimits(b.config) // before anything is allocated, whoever calls
+  const refused = trainingReleaseProblem(receipt, options.releases)
+  if (refused) return { ok: false, detail: refused, steps: [] }
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256) {
     return {
@@ -143,11 +167,13 @@ export async function spotCheckTrainingReceipt<T>(
   be: Backend<T>,
   corpus: Uint8Array,
   checkpointAt: (step: number) => Promise<Checkpoint>,
-  options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void },
+  options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void; releases?: ReleaseManifest },
 ): Promise<SpotCheckResult> {
   const b = receipt.body
   checkTrainingLimits(b.config)
   const sampled = sampleSteps(receipt, options.k, options.seed)
+  const refused = trainingReleaseProblem(receipt, options.releases)
+  if (refused) return { ok: false, detail: refused, steps: [], sampled }
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256)
     return {
