@@ -69,11 +69,15 @@ export const ONNX_OPS: ReadonlyMap<string, OnnxOp> = collect('ONNX operator', (m
 export type OpSet = ReadonlyMap<string, OnnxOp>
 
 /**
- * The registry's operators with `frozen` ones in place of theirs (an older release's, kept under
- * src/ops/frozen/), and only the `only` ones when given. An op no release froze is shared: the modules'.
+ * The registry's operators (or `base`'s) with `frozen` ones in place of theirs (an older release's,
+ * kept under src/ops/frozen/), and only the `only` ones when given. An op no release froze is shared.
  */
-export function onnxOpSet(frozen: Readonly<Record<string, OnnxOp>> = {}, only?: readonly string[]): OpSet {
-  const ops = new Map<string, OnnxOp>([...ONNX_OPS, ...Object.entries(frozen)])
+export function onnxOpSet(
+  frozen: Readonly<Record<string, OnnxOp>> = {},
+  only?: readonly string[],
+  base: OpSet = ONNX_OPS,
+): OpSet {
+  const ops = new Map<string, OnnxOp>([...base, ...Object.entries(frozen)])
   return only ? new Map([...ops].filter(([name]) => only.includes(name))) : ops
 }
 

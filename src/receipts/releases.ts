@@ -37,6 +37,8 @@ export interface ReleaseManifest {
   current: string
   /** This library's own hash; default kernelsHash() (a test describes another library with it). */
   library?: Hex
+  /** This library's op modules' operators; default the registry's (ONNX_OPS). */
+  registry?: OpSet
   releases: readonly ReleaseDef[]
 }
 
@@ -74,12 +76,33 @@ export interface Release {
   detail: string
 }
 
-const opSets = new WeakMap<ReleaseDef, OpSet>()
+const opSets = new WeakMap<ReleaseManifest, WeakMap<ReleaseDef, OpSet>>()
 
-function opsOf(def: ReleaseDef): OpSet {
-  let ops = opSets.get(def)
-  if (!ops) opSets.set(def, (ops = onnxOpSet(def.frozen, def.only)))
+/** Built once per release: every verify asks. */
+function opsOf(manifest: ReleaseManifest, def: ReleaseDef): OpSet {
+  let sets = opSets.get(manifest)
+  if (!sets) opSets.set(manifest, (sets = new WeakMap()))
+  let ops = sets.get(def)
+  if (!ops) sets.set(def, (ops = onnxOpSet(def.frozen, def.only, manifest.registry)))
   return ops
+}
+
+/** Why a manifest cannot be right, or null: ids unique, the current one listed and live, a hash in one release. */
+export function manifestProblem(manifest: ReleaseManifest): string | null {
+  const ids = manifest.releases.map((r) => r.id)
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i)
+  if (twice) return `release ${twice} is listed twice`
+  const current = manifest.releases.find((r) => r.id === manifest.current)
+  if (!current || current.retired) return `the current release ${manifest.current} is not a live release`
+  const hashes = manifest.releases.flatMap((r) => r.libraries.map((l) => l.hash.toLowerCase()))
+  const repeated = hashes.find((h, i) => hashes.indexOf(h) !== i)
+  if (repeated) return `kernels ${repeated} is in two releases`
+  const own = (manifest.library ?? kernelsHash()).toLowerCase()
+  const older = manifest.releases.find(
+    (r) => r.id !== manifest.current && r.libraries.some((l) => l.hash.toLowerCase() === own),
+  )
+  if (older) return `this library's own hash is listed under the older ${older.id}`
+  return null
 }
 
 /** The release ids this verifier can run, for messages: "bits/1, bits/2 (this library's)". */
@@ -122,7 +145,7 @@ export function resolveRelease(hash: Hex, manifest: ReleaseManifest = RELEASES):
   return {
     id: def.id,
     kernelsHash: hash,
-    ops: opsOf(def),
+    ops: opsOf(manifest, def),
     training: def.training,
     current,
     detail: `${def.id} (kernels ${hash}; ${how})`,
