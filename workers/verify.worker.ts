@@ -24,6 +24,7 @@ import {
 import type { TrainingReceipt } from '../src/receipts/training.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { fetchModel } from '../src/receipts/fetchModel.ts'
+import { knownKernels } from '../src/receipts/releases.ts'
 
 carryErrors()
 
@@ -91,7 +92,11 @@ const api = {
     if (options.checkpoints?.length) {
       const spot = await spotCheck(r, corpus, options.checkpoints, options.spot ?? 3, options.seed, onEvent)
       onEvent({
-        check: { name: 're-execution', ok: spot.ok, detail: `on the CPU reference: ${spot.detail}` },
+        check: {
+          name: 're-execution',
+          ok: spot.ok,
+          detail: `on the CPU reference with release ${releaseOf(r)}: ${spot.detail}`,
+        },
       })
       return { ok: spot.ok, kind }
     }
@@ -103,11 +108,17 @@ const api = {
       check: {
         name: 're-execution',
         ok: result.ok,
-        detail: `on the CPU reference: ${result.detail}`,
+        detail: `on the CPU reference with release ${releaseOf(r)}: ${result.detail}`,
       },
     })
     return { ok: result.ok, kind }
   },
+}
+
+/** The release a validated receipt names (its `kernels` check passed), for the re-execution's line. */
+const releaseOf = (r: TrainingReceipt) => {
+  const { release } = knownKernels(r.body.kernelsHash, { training: true })
+  return release ? `${release.id} (kernels ${release.kernelsHash})` : r.body.kernelsHash
 }
 
 /** A spot check from published checkpoints, each decoded under a bound set by the receipt's config. */
