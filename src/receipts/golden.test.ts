@@ -18,7 +18,7 @@ import { parseModel } from '../infer/model.ts'
 import type { HostInput } from '../infer/json.ts'
 import { sha256Hex } from '../util/hash.ts'
 import { infer } from './inference.ts'
-import { RELEASES, localRelease, resolveRelease, type ReleaseManifest } from './releases.ts'
+import { RELEASES, localRelease, resolveRelease, trainingBackend, type ReleaseManifest } from './releases.ts'
 import { kernelsHash } from './kernels.ts'
 
 const FILE = 'src/receipts/golden.json'
@@ -93,10 +93,11 @@ function runOnnx(suite: Golden['suite'], name: string, manifest: ReleaseManifest
   return infer(fromBase64(g.model), g.inputs, undefined, resolveRelease(hash, manifest)).outputHash
 }
 
-async function runTraining(t: Golden['suite']['training']): Promise<string[]> {
+/** The suite's training steps on the CPU reference, with the release's frozen training kernels in place. */
+async function runTraining(t: Golden['suite']['training'], release = localRelease()): Promise<string[]> {
   expect(await sha256Hex(kjvBytes)).toBe(t.corpus)
   const { train } = splitCorpus(kjvBytes, t.valFraction)
-  const trainer = Trainer.create(cpuBackend, t.config)
+  const trainer = Trainer.create(trainingBackend(release, cpuBackend), t.config)
   try {
     const hashes = [await trainer.stateHash()]
     for (let i = 0; i < t.steps; i++) hashes.push((await trainer.trainStep(train)).stateHash)
@@ -157,7 +158,7 @@ describe.skipIf(process.env.GOLDEN_WRITE)('golden vectors per release', () => {
     })
 
     it.runIf(def.training)(`${def.id}: the training steps give the recorded state hashes`, async () => {
-      expect(await runTraining(golden.suite.training)).toEqual(recorded.training)
+      expect(await runTraining(golden.suite.training, resolveRelease(hash))).toEqual(recorded.training)
     })
   }
 })

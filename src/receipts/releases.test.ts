@@ -10,7 +10,8 @@ import { OnnxError } from '../errors/infer.ts'
 import { ReleaseNotRunnableError, UnknownReleaseError } from '../errors/receipt.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { axisIn, float, type OnnxOp } from '../ops/onnx.ts'
-import { ONNX_OPS, onnxOpSet } from '../ops/registry.ts'
+import { ONNX_OPS, OP_MODULES, onnxOpSet } from '../ops/registry.ts'
+import type { Backend, CpuTensor } from '../ops/op.ts'
 import { kjvBytes } from '../train/testing.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { createInferenceReceipt, validateInferenceReceipt, verifyInference } from './inference.ts'
@@ -25,7 +26,7 @@ import {
 } from './releases.ts'
 import { replayTrainingReceipt } from './replay.ts'
 import { TEST_TARGET, trainedReceipt } from './testing.ts'
-import { signBody } from './training.ts'
+import { signBody, type TrainingReceipt } from './training.ts'
 import { validateTrainingReceipt } from './validate.ts'
 import golden from './golden.json'
 
@@ -39,10 +40,13 @@ const uri = 'https://example.invalid/model.onnx'
 
 const shipped = ONNX_OPS.get('Softmax')!
 
+/** Truncated to bfloat16: the top 16 bits of the f32. */
+const bf16 = (v: number) => sf.f32FromBits(sf.f32Bits(v) & 0xffff0000)
+
 /**
- * The deliberate change, an "optimisation" of the kind that moves bits: Softmax's row sum in f32, in
- * index order, where bits/1 sums exactly in fixed point, and one reciprocal multiplied in, where bits/1
- * divides. Deterministic, close in value, other bits.
+ * The deliberate change, an "optimisation" of the kind that moves bits: Softmax's exponentials kept in
+ * bfloat16, the row sum in f32 in index order (bits/1 sums exactly in fixed point), and one reciprocal
+ * multiplied in (bits/1 divides). Deterministic, close in value (2^-8 relative), other bits.
  */
 const softmaxV2: OnnxOp = {
   ...shipped,
@@ -56,13 +60,30 @@ const softmaxV2: OnnxOp = {
       const row = x.data.subarray(r * n, (r + 1) * n)
       const m = row.reduce((a, v) => sf.max(a, v), -Infinity)
       let s = 0
-      for (let k = 0; k < n; k++) s = sf.add(s, (y[r * n + k] = sf.exp(sf.sub(row[k], m))))
+      for (let k = 0; k < n; k++) s = sf.add(s, (y[r * n + k] = bf16(sf.exp(sf.sub(row[k], m)))))
       const inv = sf.div(1, s)
       for (let k = 0; k < n; k++) y[r * n + k] = sf.mul(y[r * n + k], inv)
     }
     return [float(x.dims, y)]
   },
   gpu: undefined,
+}
+
+const shippedCausal = OP_MODULES.find((m) => m.name === 'softmax')!.kernels!.softmaxCausal!
+
+/** The training kernel changed the same way: causal rows of [T, T] blocks (row t sees 0..t). */
+async function softmaxCausalV2(x: CpuTensor): Promise<CpuTensor> {
+  const n = x.shape.at(-1)!
+  const y = new Float32Array(x.data.length)
+  for (let r = 0; r < x.data.length / n; r++) {
+    const row = x.data.subarray(r * n, r * n + (r % n) + 1)
+    const m = row.reduce((a, v) => sf.max(a, v), -Infinity)
+    let s = 0
+    for (let k = 0; k < row.length; k++) s = sf.add(s, (y[r * n + k] = bf16(sf.exp(sf.sub(row[k], m)))))
+    const inv = sf.div(1, s)
+    for (let k = 0; k < row.length; k++) y[r * n + k] = sf.mul(y[r * n + k], inv)
+  }
+  return { data: y, shape: [...x.shape] }
 }
 
 /** The library after the change: its own hash, its registry's Softmax the new one. */
@@ -92,7 +113,7 @@ function changedLibrary(freeze: boolean, training = true): ReleaseManifest {
         id: 'bits/2',
         libraries: [],
         training: true,
-        note: 'Softmax sums rows in f32 order and multiplies by the reciprocal',
+        note: 'Softmax keeps exponentials in bfloat16, sums in f32 order, multiplies by the reciprocal',
       },
     ],
   }
@@ -187,5 +208,52 @@ describe('kernel-library releases', () => {
     })
     expect(replay).toMatchObject({ ok: false, steps: [] })
     expect(replay.detail).toMatch(/^ReleaseNotRunnableError: This verifier cannot run release bits\/1/)
+  })
+
+  it('replays training steps of the older release after a change of the causal softmax kernel, on the CPU reference', async () => {
+    // The changed library's CPU reference, and its manifest: bits/1 keeps softmaxCausal frozen.
+    const changedCpu: Backend<CpuTensor> = { ...cpuBackend, softmaxCausal: softmaxCausalV2 }
+    const withKernels = (freeze: boolean): ReleaseManifest => ({
+      ...changed,
+      releases: [
+        { ...changed.releases[0], kernels: freeze ? { softmaxCausal: shippedCausal } : undefined },
+        changed.releases[1],
+      ],
+    })
+    const manifest = withKernels(true)
+    const replay = (r: TrainingReceipt, be: Backend<CpuTensor>, m = manifest) =>
+      replayTrainingReceipt(r, be, kjvBytes, { releases: m })
+    const old = await trainedReceipt({ signer: account, bytes: kjvBytes, steps: 2 })
+    const newer = await trainedReceipt({
+      signer: account,
+      bytes: kjvBytes,
+      steps: 2,
+      backend: changedCpu as Backend<unknown>,
+      lie: (b) => ({ ...b, kernelsHash: changedHash }),
+    })
+    expect(newer.body.startStateHash).toBe(old.body.startStateHash)
+    expect(newer.body.stepHashes[0]).not.toBe(old.body.stepHashes[0])
+
+    expect(await replay(old, changedCpu)).toMatchObject({ ok: true })
+    expect(await replay(newer, changedCpu)).toMatchObject({ ok: true })
+    // New bits under the old release's name: replay names step 1.
+    const forged = await trainedReceipt({
+      signer: account,
+      bytes: kjvBytes,
+      steps: 2,
+      backend: changedCpu as Backend<unknown>,
+    })
+    expect(forged.body.kernelsHash).toBe(kernelsHash())
+    expect(await replay(forged, changedCpu)).toMatchObject({ ok: false, firstMismatch: 1 })
+    // Without the frozen kernel the old receipt fails: the anchor's failure mode.
+    expect(await replay(old, changedCpu, withKernels(false))).toMatchObject({ ok: false, firstMismatch: 1 })
+    // The GPU's launchers and resident step are the changed library's: refused by name, no step accused.
+    const gpuLike = { ...changedCpu, kind: 'gpu' as const }
+    const refused = await replay(old, gpuLike)
+    expect(refused).toMatchObject({ ok: false, steps: [] })
+    expect(refused.firstMismatch).toBeUndefined()
+    expect(refused.detail).toMatch(
+      /^ReleaseNotRunnableError: Release bits\/1 replays on the CPU reference only/,
+    )
   })
 })

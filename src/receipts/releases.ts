@@ -9,6 +9,7 @@
 import type { Hex } from 'viem'
 import { ReleaseNotRunnableError, UnknownReleaseError } from '../errors/receipt.ts'
 import type { OnnxOp } from '../ops/onnx.ts'
+import type { Backend, OpModule } from '../ops/op.ts'
 import { onnxOpSet, type OpSet } from '../ops/registry.ts'
 import { KERNEL_LIBRARIES, kernelsHash, type KernelLibrary } from './kernels.ts'
 
@@ -22,9 +23,15 @@ export interface ReleaseDef {
   /** The op types this release had, when it is not the current one: a graph with a later op is refused. */
   only?: readonly string[]
   /**
-   * Whether this library's training kernels (src/kernels through src/train) compute this release's
-   * training steps. Training kernels are not versioned yet: a release whose training bits changed says
-   * false, and replay refuses it by name (the golden training steps check every release that says true).
+   * The training kernels whose bits changed after this release, as they were (src/kernels/frozen/), by
+   * kernel name: its training steps replay on the CPU reference with these in place (trainingBackend).
+   */
+  kernels?: OpModule['kernels']
+  /**
+   * Whether this library can replay its training steps at all: with its own training kernels, or the
+   * frozen `kernels`. False when bits changed where kernels are not swapped by name (the learning-rate
+   * schedule, the clip scale, the state commitment): replay refuses it by name. The golden training steps
+   * check every release that says true.
    */
   training: boolean
   /** Known but refused, and why (a release found unsound): its receipts no longer verify, by name. */
@@ -70,6 +77,8 @@ export interface Release {
   ops: OpSet
   /** Whether this verifier can replay its training steps (ReleaseDef.training). */
   training: boolean
+  /** Its frozen training kernels, by name (ReleaseDef.kernels): none for the current release. */
+  kernels: NonNullable<OpModule['kernels']>
   /** Whether it is this library's own release (its bits are what the registry computes today). */
   current: boolean
   /** "bits/1 (kernels 0x…)", and how the hash was matched. */
@@ -147,6 +156,7 @@ export function resolveRelease(hash: Hex, manifest: ReleaseManifest = RELEASES):
     kernelsHash: hash,
     ops: opsOf(manifest, def),
     training: def.training,
+    kernels: def.kernels ?? {},
     current,
     detail: `${def.id} (kernels ${hash}; ${how})`,
   }
@@ -157,18 +167,39 @@ export function localRelease(manifest: ReleaseManifest = RELEASES): Release {
   return resolveRelease(manifest.library ?? kernelsHash(), manifest)
 }
 
-/** A release's training steps, refused by name when this verifier's training kernels do not compute them. */
+/** A release's training steps, refused by name when this verifier cannot replay them. */
 export function requireTraining(release: Release): Release {
   if (!release.training)
     throw new ReleaseNotRunnableError(
-      `This verifier cannot run release ${release.id} (kernels ${release.kernelsHash}) for training: its training kernels changed since.`,
+      `This verifier cannot run release ${release.id} (kernels ${release.kernelsHash}) for training: its training bits changed where no kernel is kept.`,
       {
-        details: 'Training kernels are not versioned yet; its inference receipts still verify.',
+        details: 'Its inference receipts still verify.',
         metaMessages: ['Replay with a Lockstep build whose own release it is.'],
         docsPath: 'docs/receipts.md#kernel-library-releases',
       },
     )
   return release
+}
+
+/**
+ * The backend that replays a release's training steps: `be` itself when the release froze no training
+ * kernel; else, on the CPU reference, `be` with the frozen kernels' CPU references in place. A GPU
+ * backend with frozen kernels is refused: its launchers, fused steps and resident stepper are this
+ * library's (ReleaseNotRunnableError, naming the CPU reference as the way).
+ *
+ * @example
+ * const be = trainingBackend(resolveRelease(receipt.body.kernelsHash), cpuBackend)
+ */
+export function trainingBackend<T>(release: Release, be: Backend<T>): Backend<T> {
+  requireTraining(release)
+  const frozen = Object.entries(release.kernels)
+  if (!frozen.length) return be
+  if (be.kind !== 'cpu')
+    throw new ReleaseNotRunnableError(
+      `Release ${release.id} replays on the CPU reference only: it keeps frozen training kernels (${frozen.map(([name]) => name).join(', ')}).`,
+      { docsPath: 'docs/receipts.md#kernel-library-releases' },
+    )
+  return { ...be, ...Object.fromEntries(frozen.map(([name, k]) => [name, k!.cpu])) } as Backend<T>
 }
 
 /**

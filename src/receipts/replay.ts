@@ -8,7 +8,7 @@ import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from './training.ts'
 import { checkTrainingLimits } from './limits.ts'
 import { configDifference } from '../train/configDiff.ts'
-import { requireTraining, resolveRelease, type ReleaseManifest } from './releases.ts'
+import { resolveRelease, trainingBackend, type ReleaseManifest } from './releases.ts'
 import { BaseError } from '../errors/base.ts'
 
 export interface StepVerdict {
@@ -27,22 +27,25 @@ export interface ReplayResult {
 }
 
 /**
- * Why this verifier cannot replay the release the receipt names, or null when it can: the training
- * kernels are not versioned yet, so only releases whose training steps this library computes replay.
+ * The backend that replays the receipt's release (`be`, or the CPU reference with its frozen training
+ * kernels: trainingBackend), or why this verifier cannot: refused by name, never replayed with other bits.
  */
-export function trainingReleaseProblem(receipt: TrainingReceipt, releases?: ReleaseManifest): string | null {
+export function releaseBackend<T>(
+  receipt: TrainingReceipt,
+  be: Backend<T>,
+  releases?: ReleaseManifest,
+): { be: Backend<T> } | { problem: string } {
   try {
-    requireTraining(resolveRelease(receipt.body.kernelsHash, releases))
-    return null
+    return { be: trainingBackend(resolveRelease(receipt.body.kernelsHash, releases), be) }
   } catch (e) {
-    if (e instanceof BaseError) return `${e.name}: ${e.shortMessage}`
+    if (e instanceof BaseError) return { problem: `${e.name}: ${e.shortMessage}` }
     throw e
   }
 }
 
 export async function replayTrainingReceipt<T>(
   receipt: TrainingReceipt,
-  be: Backend<T>,
+  backend: Backend<T>,
   corpus: Uint8Array,
   options: {
     from?: Checkpoint
@@ -54,8 +57,9 @@ export async function replayTrainingReceipt<T>(
 ): Promise<ReplayResult> {
   const b = receipt.body
   checkTrainingLimits(b.config) // before anything is allocated, whoever calls
-  const refused = trainingReleaseProblem(receipt, options.releases)
-  if (refused) return { ok: false, detail: refused, steps: [] }
+  const ran = releaseBackend(receipt, backend, options.releases)
+  if ('problem' in ran) return { ok: false, detail: ran.problem, steps: [] }
+  const be = ran.be
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256) {
     return {
@@ -164,7 +168,7 @@ export function spotCheckSeed(
  */
 export async function spotCheckTrainingReceipt<T>(
   receipt: TrainingReceipt,
-  be: Backend<T>,
+  backend: Backend<T>,
   corpus: Uint8Array,
   checkpointAt: (step: number) => Promise<Checkpoint>,
   options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void; releases?: ReleaseManifest },
@@ -172,8 +176,9 @@ export async function spotCheckTrainingReceipt<T>(
   const b = receipt.body
   checkTrainingLimits(b.config)
   const sampled = sampleSteps(receipt, options.k, options.seed)
-  const refused = trainingReleaseProblem(receipt, options.releases)
-  if (refused) return { ok: false, detail: refused, steps: [], sampled }
+  const ran = releaseBackend(receipt, backend, options.releases)
+  if ('problem' in ran) return { ok: false, detail: ran.problem, steps: [], sampled }
+  const be = ran.be
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256)
     return {
