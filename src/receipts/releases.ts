@@ -51,10 +51,11 @@ export interface ReleaseManifest {
 
 /**
  * The releases this verifier runs. To change an op's bits: copy its op module's `onnx` entry (and what
- * it imports whose bits change) to src/ops/frozen/, add it to the current release's `frozen` with `only`
- * set to the registry's op types, record the last library hash in `libraries`, then add the next release
- * as `current` and record its golden vectors. Hashes that compute the same bits join a release's
- * `libraries` (scheme kernels/1 and kernels/2 before issue 17 are in bits/1's: KERNEL_LIBRARIES).
+ * it imports whose bits change) to src/ops/frozen/, and a changed training kernel's KernelDef to
+ * src/kernels/frozen/; add them to the current release's `frozen` / `kernels`, with `only` set to the
+ * registry's op types and the last library hash in `libraries`; then add the next release as `current`
+ * and record its golden vectors (GOLDEN_WRITE=1, golden.test.ts). Hashes that compute the same bits join
+ * a release's `libraries` (kernels/1 and kernels/2 before issue 17 are bits/1's: KERNEL_LIBRARIES).
  */
 export const RELEASES: ReleaseManifest = {
   current: 'bits/1',
