@@ -133,7 +133,7 @@ describe('kernel-library releases', () => {
     expect(manifestProblem({ ...RELEASES, current: 'bits/9' })).toMatch(/not a live release/)
   })
 
-  it('refuses a library no release lists, naming the releases it runs', () => {
+  it('refuses a library no release lists, naming the releases it runs, and ops a release did not have', async () => {
     expect(() => resolveRelease(changedHash)).toThrow(UnknownReleaseError)
     expect(() => resolveRelease(changedHash)).toThrow(/It runs bits\/1 \(this library's\)/)
     const retired = {
@@ -142,6 +142,14 @@ describe('kernel-library releases', () => {
     }
     expect(() => resolveRelease(kernelsHash(), retired)).toThrow(ReleaseNotRunnableError)
     expect(() => resolveRelease(changedHash, { ...changed, releases: [changed.releases[1]] })).not.toThrow()
+    // An older release runs only the op types it had: a graph with a later op is refused under it.
+    const onlyExp = { ...changed, releases: [{ ...changed.releases[0], only: ['Exp'] }, changed.releases[1]] }
+    const old = await createInferenceReceipt(model, inputs, { uri, account, target })
+    expect(verifyInference(old, model, undefined, onlyExp)[0]).toMatchObject({
+      ok: false,
+      name: 're-execution',
+      detail: expect.stringMatching(/OnnxError: Operator Abs \(node n1\) is not supported/),
+    })
     expect(() => resolveRelease(kernelsHash(), { ...changed, releases: [changed.releases[1]] })).toThrow(
       /It runs bits\/2 \(this library's\)/,
     )
