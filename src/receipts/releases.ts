@@ -2,10 +2,11 @@
 // A receipt names the library that made it by its kernelsHash; a release is a set of output bits
 // ("bits/1", "bits/2", …) and the library hashes that computed them. When a change alters an op's bits,
 // the next release begins and the old op is kept, frozen (src/ops/frozen/<op>.v<n>.ts, its shader under
-// shaders/frozen/), so this library can still run every release it lists: the registry's ops with the
-// release's frozen ones in their place. Unchanged ops are shared. Golden vectors (golden.json, checked
-// by releases.test.ts) pin each release's bits on a canonical suite, so a change that silently alters an
-// old release fails CI, and a new hash whose suite output equals a release's may join it.
+// shaders/frozen/; a training kernel under src/kernels/frozen/), so this library still runs every release
+// it lists: the registry's ops with the release's frozen ones in their place; unchanged ops are shared.
+// Golden vectors (golden.json, checked by golden.test.ts) pin each release's bits on a canonical suite,
+// so a change that silently alters an old release fails CI, and a new hash whose suite output equals a
+// release's may join it.
 import type { Hex } from 'viem'
 import { ReleaseNotRunnableError, UnknownReleaseError } from '../errors/receipt.ts'
 import type { OnnxOp } from '../ops/onnx.ts'
@@ -97,7 +98,7 @@ function opsOf(manifest: ReleaseManifest, def: ReleaseDef): OpSet {
   return ops
 }
 
-/** Why a manifest cannot be right, or null: ids unique, the current one listed and live, a hash in one release. */
+/** Why a manifest cannot be right, or null: ids unique, the current one live, each hash in one release. */
 export function manifestProblem(manifest: ReleaseManifest): string | null {
   const ids = manifest.releases.map((r) => r.id)
   const twice = ids.find((id, i) => ids.indexOf(id) !== i)
@@ -124,8 +125,9 @@ export function runnableReleases(manifest: ReleaseManifest = RELEASES): string {
 }
 
 /**
- * The release a receipt's kernelsHash names, and the op set to run it with. Throws UnknownReleaseError (naming the releases this verifier runs) for a hash no release
- * lists, ReleaseNotRunnableError for a retired one.
+ * The release a receipt's kernelsHash names, and the op set to run it with. Throws UnknownReleaseError
+ * (naming the releases this verifier runs) for a hash no release lists, ReleaseNotRunnableError for a
+ * retired one. The one entry every receipt kind uses.
  *
  * @example
  * const release = resolveRelease(receipt.body.kernelsHash)
