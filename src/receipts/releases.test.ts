@@ -25,6 +25,8 @@ import {
   type ReleaseManifest,
 } from './releases.ts'
 import { replayTrainingReceipt } from './replay.ts'
+import { refereeBackend } from '../disputes/settle.ts'
+import { NotADisputeError } from '../errors/dispute.ts'
 import { TEST_TARGET, trainedReceipt } from './testing.ts'
 import { signBody, type TrainingReceipt } from './training.ts'
 import { validateTrainingReceipt } from './validate.ts'
@@ -255,6 +257,11 @@ describe('kernel-library releases', () => {
     expect(await replay(forged, changedCpu)).toMatchObject({ ok: false, firstMismatch: 1 })
     // Without the frozen kernel the old receipt fails: the anchor's failure mode.
     expect(await replay(old, changedCpu, withKernels(false))).toMatchObject({ ok: false, firstMismatch: 1 })
+    // The dispute referee replays with the receipts' release, and refuses receipts of two releases.
+    expect(refereeBackend(old, undefined, manifest).softmaxCausal).toBe(shippedCausal.cpu)
+    expect(() => refereeBackend(old, newer, manifest)).toThrow(NotADisputeError)
+    expect(() => refereeBackend(old, newer)).toThrow(UnknownReleaseError)
+    expect(refereeBackend(old, forged)).toBe(cpuBackend)
     // The GPU's launchers and resident step are the changed library's: refused by name, no step accused.
     const gpuLike = { ...changedCpu, kind: 'gpu' as const }
     const refused = await replay(old, gpuLike)
