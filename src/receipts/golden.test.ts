@@ -3,7 +3,7 @@
 // output hashes each release recorded. Every release this verifier runs must reproduce its own, bit for
 // bit, with its op set: a change that silently alters an old release's bits fails here, and a new
 // library hash may join a release (as "the same bits") only while this passes.
-// GOLDEN_WRITE=1 rebuilds the suite's bytes and records the current release's hashes (a new release).
+// GOLDEN_WRITE=1 records the current release (a new one, or new graphs for it; never other bits).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cpuBackend } from '../train/cpu.ts'
@@ -107,19 +107,38 @@ async function runTraining(t: Golden['suite']['training'], release = localReleas
   }
 }
 
+// Recording never redefines a release: a graph it recorded must give the same hash again (else the bits
+// changed, and that is a new release), and the suite's existing graphs keep their bytes; graphs added
+// to buildSuite join the suite and are recorded for the current release.
 if (process.env.GOLDEN_WRITE) {
   it('writes the suite and the current release’s hashes', async () => {
     const old: Golden = JSON.parse(readFileSync(FILE, 'utf8').trim() || '{"releases":{}}')
-    const suite = old.suite ?? buildSuite()
+    const built = buildSuite()
+    const suite = {
+      onnx: { ...built.onnx, ...old.suite?.onnx },
+      training: old.suite?.training ?? built.training,
+    }
     const onnx = Object.fromEntries(
       Object.keys(suite.onnx).map((name) => [name, runOnnx(suite, name, RELEASES, kernelsHash())]),
     )
     const ops = [...localRelease().ops.keys()].sort()
     const training = await runTraining(suite.training)
+    const before = old.releases[RELEASES.current]
+    if (before) {
+      expect(
+        pick(onnx, Object.keys(before.onnx)),
+        `${RELEASES.current}'s bits changed: cut a new release`,
+      ).toEqual(before.onnx)
+      expect(training, `${RELEASES.current}'s training bits changed: cut a new release`).toEqual(
+        before.training,
+      )
+    }
     const releases = { ...old.releases, [RELEASES.current]: { ops, onnx, training } }
     writeFileSync(FILE, JSON.stringify({ suite, releases }, null, 2) + '\n')
   })
 }
+
+const pick = (o: Record<string, string>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]))
 
 describe.skipIf(process.env.GOLDEN_WRITE)('golden vectors per release', () => {
   // Empty only while GOLDEN_WRITE fills it.
