@@ -7,10 +7,9 @@ import { runModelGpu } from '../infer/gpu.ts'
 import { parseModel } from '../infer/model.ts'
 import { toTensors } from '../infer/run.ts'
 import { ONNX_OPS, onnxOpSet } from '../ops/registry.ts'
-import { kernelsHash } from './kernels.ts'
 import { RELEASES, resolveRelease } from './releases.ts'
 import { outputsHash, tensorJson } from './tensors.ts'
-import golden from './golden.json'
+import { GOLDEN, releaseHash, suiteModel } from './golden.ts'
 
 let gpu: Gpu
 beforeAll(async () => {
@@ -18,20 +17,10 @@ beforeAll(async () => {
 })
 afterAll(() => gpu?.destroy())
 
-const suite = golden.suite.onnx as unknown as Record<string, { model: string; inputs: never }>
-const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
-
 async function onGpu(name: string, ops: ReturnType<typeof onnxOpSet>) {
-  const model = parseModel(bytes(suite[name].model), ops)
-  const { outputs, placement } = await runModelGpu(
-    model,
-    toTensors(model, suite[name].inputs),
-    gpu,
-    undefined,
-    {
-      ops,
-    },
-  )
+  const model = parseModel(suiteModel(GOLDEN, name), ops)
+  const inputs = toTensors(model, GOLDEN.suite.onnx[name].inputs)
+  const { outputs, placement } = await runModelGpu(model, inputs, gpu, undefined, { ops })
   const json = Object.fromEntries([...outputs].map(([n, t]) => [n, tensorJson(n, t)]))
   return { hash: outputsHash(json), placement }
 }
@@ -39,9 +28,8 @@ async function onGpu(name: string, ops: ReturnType<typeof onnxOpSet>) {
 describe('golden vectors on the GPU kernels', () => {
   for (const def of RELEASES.releases)
     it(`${def.id}: every suite graph gives the recorded output hash`, async () => {
-      const recorded = (golden.releases as Record<string, { onnx: Record<string, string> }>)[def.id].onnx
-      const hash = def.id === RELEASES.current ? kernelsHash() : def.libraries[0].hash
-      const { ops } = resolveRelease(hash)
+      const recorded = GOLDEN.releases[def.id].onnx
+      const { ops } = resolveRelease(releaseHash(def, RELEASES))
       const got: Record<string, string> = {}
       for (const name of Object.keys(recorded)) got[name] = (await onGpu(name, ops)).hash
       expect(got).toEqual(recorded)
@@ -52,7 +40,7 @@ describe('golden vectors on the GPU kernels', () => {
     const { hash, placement } = await onGpu('ops', cpuSoftmax)
     expect(placement.cpu.Softmax).toBe(1)
     expect(placement.gpu.Softmax).toBeUndefined()
-    expect(hash).toBe(golden.releases['bits/1'].onnx.ops)
+    expect(hash).toBe(GOLDEN.releases['bits/1'].onnx.ops)
     expect((await onGpu('ops', ONNX_OPS)).placement.gpu.Softmax).toBe(1)
   }, 120_000)
 })

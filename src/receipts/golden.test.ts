@@ -1,40 +1,30 @@
-// Golden vectors per release (docs/receipts.md#kernel-library-releases): a canonical suite, checked in
-// as bytes (golden.json: small ONNX graphs with their inputs, a couple of training steps), and the
-// output hashes each release recorded. Every release this verifier runs must reproduce its own, bit for
-// bit, with its op set: a change that silently alters an old release's bits fails here, and a new
-// library hash may join a release (as "the same bits") only while this passes.
+// Golden vectors per release (golden.ts, docs/receipts.md#kernel-library-releases): every release this
+// verifier runs must give its record back, bit for bit, with its op set and training backend: a change
+// that silently alters an old release's bits fails here, and a new library hash may join a release (as
+// "the same bits") only while this passes. The suite's builder and its recorder live here.
 // GOLDEN_WRITE=1 records the current release (a new one, or new graphs for it; never other bits).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { cpuBackend } from '../train/cpu.ts'
-import { splitCorpus } from '../train/data.ts'
 import { initParams, type GptConfig } from '../train/gpt.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { kjvBytes } from '../train/testing.ts'
-import { Trainer, defaultTrainConfig, type TrainConfig } from '../train/trainer.ts'
+import { defaultTrainConfig } from '../train/trainer.ts'
 import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { graphModel, rand, zooModel } from '../infer/testing.ts'
 import { parseModel } from '../infer/model.ts'
-import type { HostInput } from '../infer/json.ts'
-import { sha256Hex } from '../util/hash.ts'
-import { infer } from './inference.ts'
-import { RELEASES, localRelease, resolveRelease, trainingBackend, type ReleaseManifest } from './releases.ts'
-import { kernelsHash } from './kernels.ts'
+import { RELEASES, localRelease, resolveRelease } from './releases.ts'
+import {
+  checkGoldenOnnx,
+  checkGoldenTraining,
+  goldenOutputHash,
+  goldenTrainingHashes,
+  releaseHash,
+  suiteModel,
+  type Golden,
+} from './golden.ts'
 
 const FILE = 'src/receipts/golden.json'
-const fromBase64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'))
-
-interface Golden {
-  suite: {
-    onnx: Record<string, { model: string; inputs: Record<string, HostInput> }>
-    training: { config: TrainConfig; corpus: string; valFraction: number; steps: number }
-  }
-  /**
-   * Per release: the ONNX operators it had when recorded, each graph's output hash, the state hash
-   * before and after each training step.
-   */
-  releases: Record<string, { ops: string[]; onnx: Record<string, string>; training?: string[] }>
-}
 
 /** The suite as first built: every ONNX operator bits/1 had, the GPT export, two micro training steps. */
 function buildSuite(): Golden['suite'] {
@@ -88,25 +78,6 @@ function buildSuite(): Golden['suite'] {
   }
 }
 
-function runOnnx(suite: Golden['suite'], name: string, manifest: ReleaseManifest, hash: `0x${string}`) {
-  const g = suite.onnx[name]
-  return infer(fromBase64(g.model), g.inputs, undefined, resolveRelease(hash, manifest)).outputHash
-}
-
-/** The suite's training steps on the CPU reference, with the release's frozen training kernels in place. */
-async function runTraining(t: Golden['suite']['training'], release = localRelease()): Promise<string[]> {
-  expect(await sha256Hex(kjvBytes)).toBe(t.corpus)
-  const { train } = splitCorpus(kjvBytes, t.valFraction)
-  const trainer = Trainer.create(trainingBackend(release, cpuBackend), t.config)
-  try {
-    const hashes = [await trainer.stateHash()]
-    for (let i = 0; i < t.steps; i++) hashes.push((await trainer.trainStep(train)).stateHash)
-    return hashes
-  } finally {
-    trainer.dispose()
-  }
-}
-
 // Recording never redefines a release: a graph it recorded must give the same hash again (else the bits
 // changed, and that is a new release), and the suite's existing graphs keep their bytes; graphs added
 // to buildSuite join the suite and are recorded for the current release.
@@ -118,11 +89,13 @@ if (process.env.GOLDEN_WRITE) {
       onnx: { ...built.onnx, ...old.suite?.onnx },
       training: old.suite?.training ?? built.training,
     }
+    const own = localRelease()
+    const recorded = { suite, releases: {} }
     const onnx = Object.fromEntries(
-      Object.keys(suite.onnx).map((name) => [name, runOnnx(suite, name, RELEASES, kernelsHash())]),
+      Object.keys(suite.onnx).map((name) => [name, goldenOutputHash(own, name, recorded)]),
     )
-    const ops = [...localRelease().ops.keys()].sort()
-    const training = await runTraining(suite.training)
+    const ops = [...own.ops.keys()].sort()
+    const training = await goldenTrainingHashes(own, cpuBackend, kjvBytes, recorded)
     const before = old.releases[RELEASES.current]
     if (before) {
       expect(
@@ -146,8 +119,8 @@ describe.skipIf(process.env.GOLDEN_WRITE)('golden vectors per release', () => {
 
   it('the suite exercises every ONNX operator each release had when it was recorded', () => {
     const seen = new Set<string>()
-    for (const g of Object.values(golden.suite.onnx))
-      for (const n of parseModel(fromBase64(g.model)).nodes) seen.add(n.op)
+    for (const name of Object.keys(golden.suite.onnx))
+      for (const n of parseModel(suiteModel(golden, name)).nodes) seen.add(n.op)
     // Ops added later join the current release; the next release's record adds a graph for them.
     for (const [id, r] of Object.entries(golden.releases))
       expect(
@@ -158,26 +131,23 @@ describe.skipIf(process.env.GOLDEN_WRITE)('golden vectors per release', () => {
 
   for (const def of RELEASES.releases) {
     const recorded = golden.releases[def.id]
-    // Any hash of the release resolves to the same op set: its own, or the library's for the current one.
-    const hash = def.id === RELEASES.current ? kernelsHash() : def.libraries[0].hash
+    const release = () => resolveRelease(releaseHash(def, RELEASES))
 
     it(`${def.id}: every suite graph, run with its op set, gives the recorded output hash`, () => {
       expect(recorded, `golden.json records ${def.id}`).toBeDefined()
-      const ops = resolveRelease(hash).ops
+      const { ops } = release()
       expect(
         recorded.ops.filter((op) => !ops.has(op)),
         'ops it had',
       ).toEqual([])
-      const got = Object.fromEntries(
-        Object.keys(recorded.onnx).map((name) => [name, runOnnx(golden.suite, name, RELEASES, hash)]),
-      )
-      expect(got).toEqual(recorded.onnx)
+      const results = checkGoldenOnnx(release(), golden)
+      expect(results.filter((r) => !r.ok)).toEqual([])
       if (def.id === RELEASES.current)
-        expect(Object.keys(got).sort()).toEqual(Object.keys(golden.suite.onnx).sort())
+        expect(Object.keys(recorded.onnx).sort()).toEqual(Object.keys(golden.suite.onnx).sort())
     })
 
     it.runIf(def.training)(`${def.id}: the training steps give the recorded state hashes`, async () => {
-      expect(await runTraining(golden.suite.training, resolveRelease(hash))).toEqual(recorded.training)
+      expect(await checkGoldenTraining(release(), cpuBackend, kjvBytes, golden)).toMatchObject({ ok: true })
     })
   }
 })
