@@ -274,6 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     infer: inferCommand,
     dispute: (args) => disputeCommand(args, help.dispute),
     trace: (args) => traceCommand(args, help.trace),
+    releases: async (args) => (await import('./releases.ts')).releasesCommand(args),
     // Loaded when used: verify need not start up libp2p.
     relay: async (args) => (await import('./relay.ts')).relayCommand(args),
     deploy: async (args) => (await import('./deploy.ts')).deployCommand(args),
