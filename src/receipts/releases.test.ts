@@ -30,14 +30,14 @@ import { NotADisputeError } from '../errors/dispute.ts'
 import { TEST_TARGET, trainedReceipt } from './testing.ts'
 import { signBody, type TrainingReceipt } from './training.ts'
 import { validateTrainingReceipt } from './validate.ts'
-import golden from './golden.json'
+import { GOLDEN, suiteModel } from './golden.ts'
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const target = TEST_TARGET
 // The golden suite's graph of many operators: its Softmax's output is one of the graph's (in the GPT
 // export, a bq15 MatMul follows it, which hides a last-bit change).
-const model = new Uint8Array(Buffer.from(golden.suite.onnx.ops.model, 'base64'))
-const inputs = golden.suite.onnx.ops.inputs
+const model = suiteModel(GOLDEN, 'ops')
+const inputs = GOLDEN.suite.onnx.ops.inputs
 const uri = 'https://example.invalid/model.onnx'
 
 const shipped = ONNX_OPS.get('Softmax')!
@@ -102,7 +102,7 @@ function changedLibrary(freeze: boolean, training = true): ReleaseManifest {
     ],
     // What src/ops/frozen/softmax.v1.ts would hold: the Softmax as it was.
     frozen: freeze ? { Softmax: shipped } : undefined,
-    only: golden.releases['bits/1'].ops,
+    only: GOLDEN.releases['bits/1'].ops,
     training,
   }
   return {
