@@ -33,6 +33,7 @@ import {
 } from '../src/receipts/generation.ts'
 import { builtinModel, isBuiltinModel } from '../src/generate/builtin.ts'
 import { BYTE_TOKENIZER_HASH, byteTokenizer, hfTokenizer, type Tokenizer } from '../src/generate/tokenizer.ts'
+import { knownKernels } from '../src/receipts/releases.ts'
 
 carryErrors()
 
@@ -108,7 +109,11 @@ const api = {
     if (options.checkpoints?.length) {
       const spot = await spotCheck(r, corpus, options.checkpoints, options.spot ?? 3, options.seed, onEvent)
       onEvent({
-        check: { name: 're-execution', ok: spot.ok, detail: `on the CPU reference: ${spot.detail}` },
+        check: {
+          name: 're-execution',
+          ok: spot.ok,
+          detail: `on the CPU reference with release ${releaseOf(r)}: ${spot.detail}`,
+        },
       })
       return { ok: spot.ok, kind }
     }
@@ -120,7 +125,7 @@ const api = {
       check: {
         name: 're-execution',
         ok: result.ok,
-        detail: `on the CPU reference: ${result.detail}`,
+        detail: `on the CPU reference with release ${releaseOf(r)}: ${result.detail}`,
       },
     })
     return { ok: result.ok, kind }
@@ -175,6 +180,12 @@ async function verifyGenerationReceipt(
   })
   result.forEach((check) => onEvent({ check }))
   return result.every((c) => c.ok)
+}
+
+/** The release a validated receipt names (its `kernels` check passed), for the re-execution's line. */
+const releaseOf = (r: TrainingReceipt) => {
+  const { release } = knownKernels(r.body.kernelsHash, { training: true })
+  return release ? `${release.id} (kernels ${release.kernelsHash})` : r.body.kernelsHash
 }
 
 /** A spot check from published checkpoints, each decoded under a bound set by the receipt's config. */

@@ -22,6 +22,7 @@ import { GENERATION_RECEIPT, type GenerationReceipt } from '../receipts/generati
 import type { AnchorableReceipt } from '../chain/anchor.ts'
 import { DEV_TARGET } from '../receipts/devkey.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
+import { resolveRelease } from '../receipts/releases.ts'
 import { BaseError } from '../errors/base.ts'
 import { FlagError, UsageError } from '../errors/cli.ts'
 import { KJV_PENTATEUCH } from '../train/corpus.ts'
@@ -121,7 +122,10 @@ async function verifyInferenceCommand(
     return 1
   }
   if (!report(verifyInference(r, bytes))) return 1
-  console.log(`OK: signed by ${r.body.producer}; outputs re-executed and equal`)
+  const release = resolveRelease(r.body.kernelsHash)
+  console.log(
+    `OK: signed by ${r.body.producer}; outputs re-executed and equal, verified with release ${release.id} (kernels ${release.kernelsHash})`,
+  )
   return 0
 }
 
@@ -216,8 +220,9 @@ async function verify(args: string[]): Promise<number> {
   } finally {
     backend.dispose()
   }
+  const release = resolveRelease(r.body.kernelsHash)
   console.log(
-    `OK: signed by ${r.body.producer}; ${flag(args, 'checkpoints') && !args.includes('--full') ? 'sampled steps' : 'every step'} re-executed and equal`,
+    `OK: signed by ${r.body.producer}; ${flag(args, 'checkpoints') && !args.includes('--full') ? 'sampled steps' : 'every step'} re-executed and equal, verified with release ${release.id} (kernels ${release.kernelsHash})`,
   )
   return 0
 }
@@ -279,6 +284,7 @@ export async function main(argv: string[]): Promise<number> {
     generate: (args) => generateCommand(args, privateKeyToAccount(signingKey(args)), target(args)),
     dispute: (args) => disputeCommand(args, help.dispute),
     trace: (args) => traceCommand(args, help.trace),
+    releases: async (args) => (await import('./releases.ts')).releasesCommand(args),
     // Loaded when used: verify need not start up libp2p.
     relay: async (args) => (await import('./relay.ts')).relayCommand(args),
     deploy: async (args) => (await import('./deploy.ts')).deployCommand(args),

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
+import { resolveRelease, trainingBackend } from '../receipts/releases.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer } from '../train/trainer.ts'
 import { stepTraceFile, traceStep } from '../disputes/stepTrace.ts'
@@ -39,14 +40,16 @@ export async function traceCommand(args: string[], usage: string): Promise<numbe
   )
   const backend = await cliBackend(args)
   try {
-    const trainer = Trainer.create(backend.be, b.config)
+    // The receipt's release: its frozen training kernels in place (the CPU reference only, then).
+    const be = trainingBackend(resolveRelease(b.kernelsHash), backend.be)
+    const trainer = Trainer.create(be, b.config)
     for (let s = 1; s < step; s++) {
       const h = (await trainer.trainStep(train)).stateHash
       // The trace must start from the state both parties agree on; say so when this run disagrees earlier.
       if (h !== b.stepHashes[s - 1])
         console.log(`note: step ${s} re-runs to ${h}; the receipt commits ${b.stepHashes[s - 1]}`)
     }
-    const { trace, stateHash } = await traceStep(backend.be, await trainer.checkpoint(), train)
+    const { trace, stateHash } = await traceStep(be, await trainer.checkpoint(), train)
     writeFileSync(out, JSON.stringify(stepTraceFile(r.receiptHash, step, trace)))
     const committed = b.stepHashes[step - 1]
     console.log(`traced step ${step} on ${backend.name}: ${trace.records.length} operators`)

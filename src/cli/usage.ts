@@ -27,6 +27,9 @@ export const help: Record<string, string> = {
   Bisects two training receipts to their first divergent step and referees it on the CPU reference.`,
   trace: `lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
   A producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge.`,
+  releases: `lockstep releases [--gpu] [--corpus FILE]
+  The kernel-library releases this build verifies, each proved here: its golden suite must give the
+  recorded bits (ONNX graphs on the CPU reference, two training steps there or with --gpu on this GPU).`,
   infer: `lockstep infer --model m.onnx --input x.json --out receipt.json [--key 0x…] [--uri URI] [--chain-id N] [--registry ADDR]
   Runs an ONNX model on the deterministic runtime and signs an inference receipt.`,
   generate: `lockstep generate --model m.onnx --prompt TEXT --out receipt.json [--tokenizer tokenizer.json|byte]

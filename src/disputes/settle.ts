@@ -6,7 +6,9 @@
 // reference's trace is also what the referee judges both traces against: every operator, argument and
 // input is derived here from the receipt's config, never taken from a party.
 import type { Hex } from 'viem'
-import { cpuBackend } from '../train/cpu.ts'
+import { cpuBackend, type CpuTensor } from '../train/cpu.ts'
+import type { Backend } from '../train/backend.ts'
+import { resolveRelease, trainingBackend, type ReleaseManifest } from '../receipts/releases.ts'
 import { splitCorpus } from '../train/data.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import { hashJson, type TrainingReceipt } from '../receipts/training.ts'
@@ -45,6 +47,25 @@ export interface SettleResult {
 const commitment = (r: TrainingReceipt, step: number): Hex =>
   step === r.body.startStep ? r.body.startStateHash : r.body.stepHashes[step - r.body.startStep - 1]
 
+/**
+ * The referee's CPU reference for the receipts' kernel-library release (its frozen training kernels in
+ * place: trainingBackend). Both receipts must name one release: steps of two releases differ by release,
+ * not by a lie. A release this computer cannot run is refused by name (resolveRelease).
+ */
+export function refereeBackend(
+  a: TrainingReceipt,
+  b?: TrainingReceipt,
+  releases?: ReleaseManifest,
+): Backend<CpuTensor> {
+  const release = resolveRelease(a.body.kernelsHash, releases)
+  const other = b && resolveRelease(b.body.kernelsHash, releases)
+  if (other && other.id !== release.id)
+    throw new NotADisputeError(
+      `Receipt A ran release ${release.id}, B ${other.id}: their steps differ by kernel library, not by a lie.`,
+    )
+  return trainingBackend(release, cpuBackend)
+}
+
 /** The party names used in results and evidence: "A (0xproducer)", "B (0x…)". */
 export const partyName = (label: string, r: TrainingReceipt) => `${label} (${r.body.producer})`
 
@@ -54,11 +75,12 @@ export async function settle(input: SettleInput, onEvent: (e: SettleEvent) => vo
     throw new NotADisputeError('Receipt A does not hold the config it hashes: it proves nothing.')
   const target = b ? firstDivergentStep(a, b) : null
   if (target) onEvent({ phase: 'step', step: target.index, rounds: target.rounds })
-  const { step, before, reference } = await replayTo(a, corpus, target?.index, onEvent)
+  const be = refereeBackend(a, b)
+  const { step, before, reference } = await replayTo(a, corpus, target?.index, onEvent, be)
   if (!target) onEvent({ phase: 'step', step, rounds: 0 })
 
   onEvent({ phase: 'trace', step })
-  const { trace } = await traceStep(cpuBackend, before, splitCorpus(corpus, a.body.data.valFraction).train)
+  const { trace } = await traceStep(be, before, splitCorpus(corpus, a.body.data.valFraction).train)
   return settleStep(input, { step, stepRounds: target?.rounds ?? 0 }, { trace, stateHash: reference })
 }
 
@@ -129,8 +151,9 @@ export async function referenceStep(
   corpus: Uint8Array,
   step: number,
 ): Promise<{ trace: StepTrace; stateHash: Hex }> {
-  const { before } = await replayTo(r, corpus, step, () => {})
-  return traceStep(cpuBackend, before, splitCorpus(corpus, r.body.data.valFraction).train)
+  const be = refereeBackend(r)
+  const { before } = await replayTo(r, corpus, step, () => {}, be)
+  return traceStep(be, before, splitCorpus(corpus, r.body.data.valFraction).train)
 }
 
 /**
@@ -143,11 +166,12 @@ async function replayTo(
   corpus: Uint8Array,
   target: number | undefined,
   onEvent: (e: SettleEvent) => void,
+  be: Backend<CpuTensor>,
 ): Promise<{ step: number; before: Checkpoint; reference: Hex }> {
   const b = r.body
   if (b.startStep !== 0)
     throw new NotADisputeError(`The receipt starts at step ${b.startStep}: settling needs step 0.`)
-  const trainer = Trainer.create(cpuBackend, b.config)
+  const trainer = Trainer.create(be, b.config)
   const start = await trainer.stateHash()
   if (start !== b.startStateHash)
     throw new NotADisputeError(

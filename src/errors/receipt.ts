@@ -14,3 +14,13 @@ export class CanonicalJsonError extends BaseError {
 export class ProducerMismatchError extends BaseError {
   override name = 'ProducerMismatchError'
 }
+
+/** A receipt's kernel library is no release this verifier can run; the message names those it can. */
+export class UnknownReleaseError extends BaseError {
+  override name = 'UnknownReleaseError'
+}
+
+/** A known release this verifier refuses to run: retired (unsound), or its training steps not kept. */
+export class ReleaseNotRunnableError extends BaseError {
+  override name = 'ReleaseNotRunnableError'
+}

@@ -11,6 +11,8 @@ import type { Model } from './model.ts'
 import { runContext, runNode } from './ops.ts'
 import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
 import { onnxOp } from './shapes.ts'
+import type { RunOptions } from './run.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 export interface Placement {
   /** Nodes run on the GPU kernels and on the CPU references, by operator. */
@@ -24,8 +26,9 @@ async function onGpu(
   node: Node,
   ins: (Tensor | undefined)[],
   opset: number,
+  ops: OpSet,
 ): Promise<FloatTensor | null> {
-  const op = onnxOp(node)
+  const op = onnxOp(node, ops)
   if (!op.gpu) return null
   const held: GpuTensor[] = []
   const g: GpuContext = {
@@ -47,7 +50,7 @@ async function onGpu(
     hold: (...ts) => held.push(...ts),
   }
   try {
-    return await op.gpu(g, runContext(node, ins, opset))
+    return await op.gpu(g, runContext(node, ins, opset, ops))
   } finally {
     release(gpu, ...held)
   }
@@ -59,16 +62,17 @@ export async function runModelGpu(
   inputs: Map<string, Tensor>,
   gpu: Gpu,
   limits: InferLimits = DEFAULT_LIMITS,
+  { ops = ONNX_OPS }: RunOptions = {},
 ): Promise<{ outputs: Map<string, Tensor>; placement: Placement }> {
-  planModel(model, inputs, limits)
+  planModel(model, inputs, limits, ops)
   const values = new Map<string, Tensor>([...model.initializers, ...inputs])
   const placement: Placement = { gpu: {}, cpu: {} }
   for (const node of model.nodes) {
     const ins = node.inputs.map((name) => (name ? values.get(name) : undefined))
-    const g = await onGpu(gpu, node, ins, model.opset)
+    const g = await onGpu(gpu, node, ins, model.opset, ops)
     const where = g ? placement.gpu : placement.cpu
     where[node.op] = (where[node.op] ?? 0) + 1
-    const outs = g ? [g] : runNode(node, ins, model.opset)
+    const outs = g ? [g] : runNode(node, ins, model.opset, ops)
     node.outputs.forEach((name, i) => name && outs[i] && values.set(name, outs[i]))
   }
   const outputs = new Map(model.outputs.map((name) => [name, values.get(name)!] as [string, Tensor]))

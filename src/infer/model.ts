@@ -6,7 +6,7 @@ import onnxProto, { type onnx } from 'onnx-proto'
 const pb = onnxProto.onnx
 import { OnnxError } from '../errors/infer.ts'
 import type { DType, Node, Tensor } from '../ops/onnx.ts'
-import { SUPPORTED_OPS } from './ops.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 // The runtime's tensors and nodes are the op modules' (src/ops/onnx.ts); named here for the model's users.
 export type { Node, Tensor } from '../ops/onnx.ts'
@@ -90,7 +90,7 @@ function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
   }
 }
 
-export function parseModel(bytes: Uint8Array): Model {
+export function parseModel(bytes: Uint8Array, ops: OpSet = ONNX_OPS): Model {
   let proto: onnx.ModelProto
   try {
     proto = pb.ModelProto.decode(bytes)
@@ -111,9 +111,9 @@ export function parseModel(bytes: Uint8Array): Model {
   const nodes: Node[] = (g.node ?? []).map((n, i) => {
     if (n.domain && n.domain !== 'ai.onnx')
       throw new OnnxError(`Node ${n.name || i} uses operator domain "${n.domain}", which is not supported.`)
-    if (!SUPPORTED_OPS.has(n.opType ?? '')) {
+    if (!ops.has(n.opType ?? '')) {
       throw new OnnxError(`Operator ${n.opType} (node ${n.name || i}) is not supported.`, {
-        details: `Supported: ${[...SUPPORTED_OPS].sort().join(', ')}.`,
+        details: `Supported: ${[...ops.keys()].sort().join(', ')}.`,
       })
     }
     return {

@@ -4,21 +4,26 @@
 // its op module (src/ops/, the `onnx` entries); this runs one node through it.
 import { OnnxError } from '../errors/infer.ts'
 import type { FloatTensor, Node, RunContext, Tensor } from '../ops/onnx.ts'
-import { ONNX_OPS } from '../ops/registry.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 import { onnxOp, outputInfo } from './shapes.ts'
 
 /** The ONNX operators this runtime runs (op_type). */
 export const SUPPORTED_OPS: ReadonlySet<string> = new Set(ONNX_OPS.keys())
 
 /** The context a node's CPU (and GPU) form runs in, with the outputs the shape pass planned. */
-export function runContext(node: Node, ins: (Tensor | undefined)[], opset: number): RunContext {
+export function runContext(
+  node: Node,
+  ins: (Tensor | undefined)[],
+  opset: number,
+  ops: OpSet = ONNX_OPS,
+): RunContext {
   const where = `${node.op} ${node.name}`
   return {
     node,
     where,
     opset,
     ins,
-    planned: outputInfo(node, ins, opset),
+    planned: outputInfo(node, ins, opset, ops),
     float: (i): FloatTensor => {
       const t = ins[i]
       if (!t) throw new OnnxError(`${where}: input ${i} is missing.`)
@@ -33,7 +38,15 @@ export function runContext(node: Node, ins: (Tensor | undefined)[], opset: numbe
   }
 }
 
-/** One node on the CPU references, after shapes.ts has checked it (and named what does not fit). */
-export function runNode(node: Node, ins: (Tensor | undefined)[], opset: number): Tensor[] {
-  return onnxOp(node).run(runContext(node, ins, opset))
+/**
+ * One node on the CPU references, after shapes.ts has checked it (and named what does not fit); `ops`
+ * is the release's op set (default the registry's).
+ */
+export function runNode(
+  node: Node,
+  ins: (Tensor | undefined)[],
+  opset: number,
+  ops: OpSet = ONNX_OPS,
+): Tensor[] {
+  return onnxOp(node, ops).run(runContext(node, ins, opset, ops))
 }

@@ -12,6 +12,7 @@ import type { Info, Meta, Node, Tensor } from '../ops/onnx.ts'
 import type { Model } from './model.ts'
 import { runNode } from './ops.ts'
 import { onnxOp, outputInfo } from './shapes.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 export interface InferLimits {
   /** One node's outputs and scratch, in elements (an int64 counts as two: 8 bytes). */
@@ -57,10 +58,15 @@ const known = (t: Meta | undefined) => !t || t.data !== undefined
  * module prices its operators (`cost`); by default 4 operations per output element, as adds and
  * multiplies cost.
  */
-export function nodeCost(node: Node, ins: readonly (Meta | undefined)[], outs: Info[]) {
+export function nodeCost(
+  node: Node,
+  ins: readonly (Meta | undefined)[],
+  outs: Info[],
+  ops: OpSet = ONNX_OPS,
+) {
   const out = outs.reduce((s, t) => s + size(t.dims), 0)
   const x = ins[0] ? size(ins[0].dims) * width(ins[0]) : 0
-  const op = onnxOp(node)
+  const op = onnxOp(node, ops)
   const c = op.cost ? op.cost({ node, ins, outs, out, x }) : { operations: 4 * out }
   const elements = c.view ? 0 : outs.reduce((s, t) => s + size(t.dims) * width(t), 0)
   return { elements, scratch: c.scratch ?? 0, operations: c.operations }
@@ -71,8 +77,16 @@ function charge(where: string, kind: BudgetKind, node: number, graph: number, li
   if (graph > limits[1]) throw new InferenceBudgetError(where, kind, 'graph', graph, limits[1])
 }
 
-/** Infers every node's outputs and charges the budgets; throws before anything costly is computed. */
-export function planModel(model: Model, inputs: Map<string, Tensor>, limits: InferLimits): Plan {
+/**
+ * Infers every node's outputs and charges the budgets; throws before anything costly is computed. The
+ * budgets are this verifier's whatever release runs (`ops`): an old release never buys a larger one.
+ */
+export function planModel(
+  model: Model,
+  inputs: Map<string, Tensor>,
+  limits: InferLimits,
+  ops: OpSet = ONNX_OPS,
+): Plan {
   const metas = new Map<string, Meta>([...model.initializers, ...inputs])
   let elements = 0
   let operations = 0
@@ -83,8 +97,8 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
       if (name && !ins[i])
         throw new OnnxError(`${where}: input "${name}" is not produced by any earlier node.`)
     })
-    const outputs = outputInfo(node, ins, model.opset)
-    const c = nodeCost(node, ins, outputs)
+    const outputs = outputInfo(node, ins, model.opset, ops)
+    const c = nodeCost(node, ins, outputs, ops)
     charge(where, 'elements', c.elements + c.scratch, elements + c.elements + c.scratch, [
       limits.nodeElements,
       limits.graphElements,
@@ -99,9 +113,9 @@ export function planModel(model: Model, inputs: Map<string, Tensor>, limits: Inf
     // inputs are known (after the charge above, so a hostile Range is refused before it runs).
     // Constants are known whatever their type (a float Range's bounds): their value is in the graph.
     const made: Meta[] =
-      (outputs.every((o) => o.type !== 'float') && (onnxOp(node).dimsOnly || ins.every(known))) ||
+      (outputs.every((o) => o.type !== 'float') && (onnxOp(node, ops).dimsOnly || ins.every(known))) ||
       node.op === 'Constant'
-        ? runNode(node, ins as Tensor[], model.opset)
+        ? runNode(node, ins as Tensor[], model.opset, ops)
         : outputs
     node.outputs.forEach((name, i) => name && made[i] && metas.set(name, made[i]))
     return { outputs, ...c }

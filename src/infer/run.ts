@@ -5,6 +5,7 @@ import type { Model, Tensor } from './model.ts'
 import { runNode } from './ops.ts'
 import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
 import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 /**
  * Inputs as the CLI and receipts carry them: { name: { dims, data } }, checked and converted to the
@@ -59,16 +60,25 @@ export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<
   return out
 }
 
+export interface RunOptions {
+  /**
+   * The operators to run: a kernel-library release's op set (resolveRelease in
+   * src/receipts/releases.ts); default the registry's, this library's own release.
+   */
+  ops?: OpSet
+}
+
 export function runModel(
   model: Model,
   inputs: Map<string, Tensor>,
   limits: InferLimits = DEFAULT_LIMITS,
+  { ops = ONNX_OPS }: RunOptions = {},
 ): Map<string, Tensor> {
-  const plan = planModel(model, inputs, limits)
+  const plan = planModel(model, inputs, limits, ops)
   const values = new Map<string, Tensor>([...model.initializers, ...inputs])
   model.nodes.forEach((node, n) => {
     const ins = node.inputs.map((name) => (name ? values.get(name) : undefined))
-    const outs = runNode(node, ins, model.opset)
+    const outs = runNode(node, ins, model.opset, ops)
     node.outputs.forEach((name, i) => {
       if (!name || !outs[i]) return
       // The budgets were charged for the planned shapes: a node that made others is a bug, stopped here.

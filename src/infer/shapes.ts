@@ -7,19 +7,24 @@
 // module (src/ops/, the `onnx` entries).
 import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
 import type { Info, Meta, Node, ShapeContext } from '../ops/onnx.ts'
-import { ONNX_OPS } from '../ops/registry.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 export type { Info, Meta } from '../ops/onnx.ts'
 
-/** The node's operator, refused when no op module runs it. */
-export function onnxOp(node: Node) {
-  const op = ONNX_OPS.get(node.op)
+/** The node's operator in `ops` (a release's op set; default the registry's), refused when none runs it. */
+export function onnxOp(node: Node, ops: OpSet = ONNX_OPS) {
+  const op = ops.get(node.op)
   if (!op) throw new OnnxError(`Operator ${node.op} (node ${node.name}) is not supported.`)
   return op
 }
 
-export function outputInfo(node: Node, ins: readonly (Meta | undefined)[], opset: number): Info[] {
-  const op = onnxOp(node)
+export function outputInfo(
+  node: Node,
+  ins: readonly (Meta | undefined)[],
+  opset: number,
+  ops: OpSet = ONNX_OPS,
+): Info[] {
+  const op = onnxOp(node, ops)
   const where = `${node.op} ${node.name}`
   const [fewest, most] = op.inputs
   if (opset < (op.since ?? 0))

@@ -6,7 +6,7 @@
 import type { Address, Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from '../receipts/training.ts'
 import { infer, RUNTIME } from '../receipts/inference.ts'
-import { kernelsHash } from '../receipts/kernels.ts'
+import { knownKernels, localRelease, type Release } from '../receipts/releases.ts'
 import { commonChecks } from '../receipts/validate.ts'
 import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
 import { MarketError } from '../errors/market.ts'
@@ -47,13 +47,21 @@ export interface MarketCheck {
   detail: string
 }
 
-/** Runs the market's inference on the deterministic CPU runtime and applies the rule. */
-export function settle(modelBytes: Uint8Array, market: Market, uri: string): Settled {
+/**
+ * Runs the market's inference on the deterministic CPU runtime and applies the rule; `release` is the
+ * kernel-library release to run (default this library's own; a re-check runs the settlement's).
+ */
+export function settle(
+  modelBytes: Uint8Array,
+  market: Market,
+  uri: string,
+  release: Release = localRelease(),
+): Settled {
   const problem = marketProblem(market)
   if (problem) throw new MarketError(problem)
   const T = windowOf(modelBytes)
   const { inputs } = marketInputs(market, T)
-  const { outputs, outputHash } = infer(modelBytes, inputs)
+  const { outputs, outputHash } = infer(modelBytes, inputs, undefined, release)
   const scores = scoreOutcomes(market, T, outputs.logits.data as number[])
   if (!scores.every(Number.isFinite))
     throw new MarketError('The model gave a non-finite score; it cannot settle.')
@@ -65,7 +73,7 @@ export function settle(modelBytes: Uint8Array, market: Market, uri: string): Set
       inputHash: hashJson(inputs),
       outputHash,
       runtime: RUNTIME,
-      kernelsHash: kernelsHash(),
+      kernelsHash: release.kernelsHash,
     },
     scores,
     outcome: decide(scores),
@@ -120,7 +128,9 @@ export async function recheckSettlement(value: unknown, modelBytes: Uint8Array):
   add('rule', b.rule === RULE, RULE, `unknown rule ${JSON.stringify(b.rule)}`)
   same('model', keccak256Hex([modelBytes]), b.inference.model.hash)
   try {
-    const again = settle(modelBytes, b.market, b.inference.model.uri)
+    // The settlement's release (an unknown one fails `kernels` below; this library's runs meanwhile).
+    const release = knownKernels(b.inference.kernelsHash).release
+    const again = settle(modelBytes, b.market, b.inference.model.uri, release)
     same('input hash', again.inference.inputHash, b.inference.inputHash)
     same('output hash', again.inference.outputHash, b.inference.outputHash)
     const scoresOk =

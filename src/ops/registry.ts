@@ -65,6 +65,22 @@ export const ONNX_OPS: ReadonlyMap<string, OnnxOp> = collect('ONNX operator', (m
   Object.entries(m.onnx ?? {}),
 )
 
+/** The ONNX operators one kernel-library release runs, by op_type (src/receipts/releases.ts). */
+export type OpSet = ReadonlyMap<string, OnnxOp>
+
+/**
+ * The registry's operators (or `base`'s) with `frozen` ones in place of theirs (an older release's,
+ * kept under src/ops/frozen/), and only the `only` ones when given. An op no release froze is shared.
+ */
+export function onnxOpSet(
+  frozen: Readonly<Record<string, OnnxOp>> = {},
+  only?: readonly string[],
+  base: OpSet = ONNX_OPS,
+): OpSet {
+  const ops = new Map<string, OnnxOp>([...base, ...Object.entries(frozen)])
+  return only ? new Map([...ops].filter(([name]) => only.includes(name))) : ops
+}
+
 /** One backend's kernels: `impl` picks (and binds) each kernel's implementation for it. */
 export function backendKernels<T>(impl: (k: AnyKernel) => Fn): Kernels<T> {
   return Object.fromEntries([...KERNELS.values()].map((k) => [k.name, impl(k)])) as unknown as Kernels<T>

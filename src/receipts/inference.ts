@@ -4,13 +4,14 @@
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
-import { kernelsHash } from './kernels.ts'
+import { localRelease, resolveRelease, type Release, type ReleaseManifest } from './releases.ts'
 import { outputsHash, outputsProblem, tensorJson, type JsonTensor } from './tensors.ts'
 import { parseModel } from '../infer/model.ts'
-import { runModel, toTensors } from '../infer/run.ts'
+import { runModel, toTensors, type RunOptions } from '../infer/run.ts'
 import { inputsProblem, type HostInput } from '../infer/json.ts'
 import type { InferLimits } from '../infer/plan.ts'
 import { keccak256Hex } from '../util/keccak.ts'
+import { BaseError } from '../errors/base.ts'
 export const INFERENCE_RECEIPT = 'lockstep/inference-receipt'
 export const INFERENCE_VERSION = 2
 export const RUNTIME = 'lockstep-cpu-reference/1'
@@ -41,10 +42,16 @@ export interface InferenceReceipt {
 /**
  * Runs the model on the inputs with the deterministic CPU runtime: the outputs and their hash. The
  * inputs pass the same checks here as in `verify` (toTensors), so what is signed can be verified.
+ * `ops` is the release's op set (default this library's own).
  */
-export function infer(modelBytes: Uint8Array, inputs: Record<string, HostInput>, limits?: InferLimits) {
-  const model = parseModel(modelBytes)
-  const out = runModel(model, toTensors(model, inputs), limits)
+export function infer(
+  modelBytes: Uint8Array,
+  inputs: Record<string, HostInput>,
+  limits?: InferLimits,
+  { ops }: RunOptions = {},
+) {
+  const model = parseModel(modelBytes, ops)
+  const out = runModel(model, toTensors(model, inputs), limits, { ops })
   const outputs = Object.fromEntries([...out].map(([name, t]) => [name, tensorJson(name, t)]))
   return { outputs, outputHash: outputsHash(outputs) }
 }
@@ -57,8 +64,11 @@ export async function createInferenceReceipt(
     account: ReceiptSigner
     target: { chainId: number; verifyingContract: Address }
     adapter?: string
+    /** The release to run and name (default this library's own, localRelease()). */
+    release?: Release
   },
 ): Promise<InferenceReceipt> {
+  const release = options.release ?? localRelease()
   // The receipt's inputs exactly as given (no coercion): they are what infer checks and runs.
   const plainInputs = Object.fromEntries(
     Object.entries(inputs).map(([k, v]) => [
@@ -66,7 +76,7 @@ export async function createInferenceReceipt(
       { dims: Array.isArray(v?.dims) ? [...v.dims] : v?.dims, data: v?.data && Array.from(v.data) },
     ]),
   ) as Record<string, HostInput>
-  const { outputs, outputHash } = infer(modelBytes, plainInputs)
+  const { outputs, outputHash } = infer(modelBytes, plainInputs, undefined, release)
   const body: InferenceReceiptBody = {
     model: { hash: keccak256Hex([modelBytes]), uri: options.uri },
     inputs: plainInputs,
@@ -75,7 +85,7 @@ export async function createInferenceReceipt(
     outputs,
     outputHash,
     runtime: RUNTIME,
-    kernelsHash: kernelsHash(),
+    kernelsHash: release.kernelsHash,
     adapter: options.adapter ?? 'CPU reference',
     producer: options.account.address,
   }
@@ -153,12 +163,26 @@ export async function validateInferenceReceipt(
 }
 
 /**
- * Re-executes the model on the receipt's inputs: the outputs must hash to outputHash, bit for bit. A
- * model the runtime refuses (shapes, budgets, operators) fails 're-execution' with the error's name.
+ * Re-executes the model on the receipt's inputs with the release its kernelsHash names (`releases`:
+ * those this verifier runs): the outputs must hash to outputHash, bit for bit. A release this verifier
+ * does not run fails 'kernels'; a model the runtime refuses (shapes, budgets, operators) fails
+ * 're-execution' with the error's name.
  */
-export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array, limits?: InferLimits): Check[] {
+export function verifyInference(
+  r: InferenceReceipt,
+  modelBytes: Uint8Array,
+  limits?: InferLimits,
+  releases?: ReleaseManifest,
+): Check[] {
   const problem = structureProblem(r)
   if (problem) return [{ name: 'structure', ok: false, detail: problem }]
+  let release: Release
+  try {
+    release = resolveRelease(r.body.kernelsHash, releases)
+  } catch (e) {
+    const named = e instanceof BaseError ? `${e.name}: ${e.shortMessage} ${e.details ?? ''}` : String(e)
+    return [{ name: 'kernels', ok: false, detail: named.trim() }]
+  }
   const modelHash = keccak256Hex([modelBytes])
   if (modelHash !== r.body.model.hash)
     return [
@@ -170,19 +194,20 @@ export function verifyInference(r: InferenceReceipt, modelBytes: Uint8Array, lim
     ]
   let outputHash: Hex
   try {
-    outputHash = infer(modelBytes, r.body.inputs, limits).outputHash
+    outputHash = infer(modelBytes, r.body.inputs, limits, release).outputHash
   } catch (e) {
     const named = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)
     return [{ name: 're-execution', ok: false, detail: `the runtime refused it: ${named}` }]
   }
   const ok = outputHash === r.body.outputHash
+  const ran = `with release ${release.id} (kernels ${release.kernelsHash})`
   return [
     {
       name: 'output hash',
       ok,
       detail: ok
-        ? `re-executed: ${outputHash}`
-        : `re-executed outputs hash to ${outputHash}, receipt says ${r.body.outputHash}`,
+        ? `re-executed ${ran}: ${outputHash}`
+        : `re-executed ${ran}, the outputs hash to ${outputHash}, receipt says ${r.body.outputHash}`,
     },
   ]
 }

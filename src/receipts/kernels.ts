@@ -4,7 +4,8 @@
 // CPU references (src/kernels/), the shader assembly (src/gpu/shader.ts) and the op modules (src/ops/:
 // which kernels an op, its gradient or an ONNX node runs, in what order). Not the test probe
 // (softfloat_probe.wgsl), not the non-deterministic f32 baseline matmul, not tests: changing those
-// changes no receipt's bits. Two producers with the same kernelsHash ran the same kernel code.
+// changes no receipt's bits. Frozen ops of older releases (src/ops/frozen/, shaders/frozen/) are covered:
+// they decide those releases' bits. Two producers with the same kernelsHash ran the same kernel code.
 import { concat, keccak256, toBytes, type Hex } from 'viem'
 
 const shaders = import.meta.glob<string>(
@@ -17,8 +18,8 @@ const shaders = import.meta.glob<string>(
 )
 const launchers = import.meta.glob<string>(
   [
-    '../kernels/*.ts',
-    '../ops/*.ts',
+    '../kernels/**/*.ts',
+    '../ops/**/*.ts',
     '../gpu/shader.ts',
     '!../**/*.test.ts',
     '!../**/testing.ts',
@@ -58,20 +59,20 @@ export function kernelsHash(): Hex {
   return (memo ??= hashKernelSources(kernelSources()))
 }
 
-/** A kernel library released under another hash that computes this library's bits. */
+/** A released kernel library: a hash that computed one release's bits (src/receipts/releases.ts). */
 export interface KernelLibrary {
   hash: Hex
   scheme: 'kernels/1' | 'kernels/2'
-  /** What the hash covered, and why the bits are this library's. */
+  /** What the hash covered, and why the bits are the release's. */
   note: string
 }
 
 /**
- * Released libraries a verifier accepts as its own: the bits are the same, only the hash was taken
- * otherwise. kernels/1 hashed every .wgsl under shaders/ (the probe and the baseline too, none of the
- * TypeScript); its last value is the library this one restructured (issue 16) without changing a bit, so
+ * Released libraries of release bits/1 (src/receipts/releases.ts): the bits are the same as today's,
+ * only the hash was taken otherwise. kernels/1 hashed every .wgsl under shaders/ (the probe and the
+ * baseline too, none of the TypeScript); its last value is the library this one restructured (issue 16) without changing a bit, so
  * receipts made with it still validate. Likewise the last kernels/2 value before issue 17's engine work.
- * An entry stays only while this library computes its bits: a change of output bits removes it.
+ * When a change alters output bits, bits/1 stays runnable through its frozen ops and these stay its.
  */
 export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
   {
@@ -85,13 +86,3 @@ export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
     note: 'before issue 17; fused dispatches, the GPU-resident step and the WebAssembly CPU reference changed no bit',
   },
 ]
-
-/** Whether a receipt's kernelsHash names this verifier's kernels, and in what words. */
-export function knownKernels(hash: Hex): { ok: boolean; detail: string } {
-  const local = kernelsHash()
-  if (hash === local) return { ok: true, detail: local }
-  const released = KERNEL_LIBRARIES.find((k) => k.hash === hash)
-  if (released)
-    return { ok: true, detail: `${hash} (${released.scheme}: the same bits as this verifier's ${local})` }
-  return { ok: false, detail: `produced with kernels ${hash}; this verifier has ${local}` }
-}

@@ -8,6 +8,8 @@ import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import type { TrainingReceipt } from './training.ts'
 import { checkTrainingLimits } from './limits.ts'
 import { configDifference } from '../train/configDiff.ts'
+import { resolveRelease, trainingBackend, type ReleaseManifest } from './releases.ts'
+import { BaseError } from '../errors/base.ts'
 
 export interface StepVerdict {
   step: number
@@ -24,14 +26,40 @@ export interface ReplayResult {
   firstMismatch?: number
 }
 
-export async function replayTrainingReceipt<T>(
+/**
+ * The backend that replays the receipt's release (`be`, or the CPU reference with its frozen training
+ * kernels: trainingBackend), or why this verifier cannot: refused by name, never replayed with other bits.
+ */
+export function releaseBackend<T>(
   receipt: TrainingReceipt,
   be: Backend<T>,
+  releases?: ReleaseManifest,
+): { be: Backend<T> } | { problem: string } {
+  try {
+    return { be: trainingBackend(resolveRelease(receipt.body.kernelsHash, releases), be) }
+  } catch (e) {
+    if (e instanceof BaseError) return { problem: `${e.name}: ${e.shortMessage}` }
+    throw e
+  }
+}
+
+export async function replayTrainingReceipt<T>(
+  receipt: TrainingReceipt,
+  backend: Backend<T>,
   corpus: Uint8Array,
-  options: { from?: Checkpoint; onStep?: (v: StepVerdict) => void; signal?: AbortSignal } = {},
+  options: {
+    from?: Checkpoint
+    onStep?: (v: StepVerdict) => void
+    signal?: AbortSignal
+    /** The releases this verifier runs (default RELEASES). */
+    releases?: ReleaseManifest
+  } = {},
 ): Promise<ReplayResult> {
   const b = receipt.body
   checkTrainingLimits(b.config) // before anything is allocated, whoever calls
+  const ran = releaseBackend(receipt, backend, options.releases)
+  if ('problem' in ran) return { ok: false, detail: ran.problem, steps: [] }
+  const be = ran.be
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256) {
     return {
@@ -140,14 +168,17 @@ export function spotCheckSeed(
  */
 export async function spotCheckTrainingReceipt<T>(
   receipt: TrainingReceipt,
-  be: Backend<T>,
+  backend: Backend<T>,
   corpus: Uint8Array,
   checkpointAt: (step: number) => Promise<Checkpoint>,
-  options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void },
+  options: { k: number; seed: Hex; onStep?: (v: StepVerdict) => void; releases?: ReleaseManifest },
 ): Promise<SpotCheckResult> {
   const b = receipt.body
   checkTrainingLimits(b.config)
   const sampled = sampleSteps(receipt, options.k, options.seed)
+  const ran = releaseBackend(receipt, backend, options.releases)
+  if ('problem' in ran) return { ok: false, detail: ran.problem, steps: [], sampled }
+  const be = ran.be
   const corpusHash = await sha256Hex(corpus)
   if (corpusHash !== b.data.sha256)
     return {

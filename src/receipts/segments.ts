@@ -7,7 +7,7 @@ import type { Hex } from 'viem'
 import type { Backend } from '../train/backend.ts'
 import { configDifference } from '../train/configDiff.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
-import type { ReplayResult, StepVerdict } from './replay.ts'
+import { releaseBackend, type ReplayResult, type StepVerdict } from './replay.ts'
 import type { TrainingReceipt } from './training.ts'
 
 /** Replay from the state after step `from` to the state after step `to`. */
@@ -89,7 +89,10 @@ export async function replaySegment<T>(
   } else if (segment.from !== 0) {
     return fail(`no checkpoint at step ${segment.from}`, segment.from)
   }
-  const trainer = Trainer.create(be, b.config, checkpoint && { ...checkpoint, config: b.config })
+  // The receipt's release: its frozen training kernels in place, or refused by name (no step accused).
+  const ran = releaseBackend(receipt, be)
+  if ('problem' in ran) return { ok: false, detail: ran.problem, steps }
+  const trainer = Trainer.create(ran.be, b.config, checkpoint && { ...checkpoint, config: b.config })
   try {
     const start = await trainer.stateHash()
     if (start !== committed(segment.from))

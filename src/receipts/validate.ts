@@ -10,7 +10,7 @@ import {
   stepsTree,
   type TrainingReceipt,
 } from './training.ts'
-import { knownKernels } from './kernels.ts'
+import { knownKernels, type ReleaseManifest } from './releases.ts'
 import { checkTrainingLimits } from './limits.ts'
 import { unknownConfigField } from '../train/configDiff.ts'
 
@@ -49,6 +49,8 @@ export interface ValidateOptions {
   verifyingContract?: Address
   /** Require this producer. */
   signer?: Address
+  /** The releases this verifier runs (default RELEASES): tests pass another library's manifest. */
+  releases?: ReleaseManifest
 }
 
 const isHash = (v: unknown): v is Hex => typeof v === 'string' && isHex(v) && v.length === 66
@@ -172,7 +174,10 @@ export async function validateTrainingReceipt(
   return checks
 }
 
-/** The checks every receipt kind shares: signature → producer, chain, signer, kernel library. */
+/**
+ * The checks every receipt kind shares: signature → producer, chain, signer, and the kernel library: a
+ * release this verifier runs (src/receipts/releases.ts).
+ */
 export async function commonChecks(
   kind: string,
   r: { receiptHash: Hex; signature: { chainId: number; verifyingContract: Address; value: Hex } },
@@ -217,7 +222,11 @@ export async function commonChecks(
     const ok = options.signer.toLowerCase() === b.producer.toLowerCase()
     add('signer', ok, ok ? b.producer : `producer is ${b.producer}, required ${options.signer}`)
   }
-  const library = knownKernels(b.kernelsHash)
+  // A training receipt needs its release's training steps too, which only some releases keep.
+  const library = knownKernels(b.kernelsHash, {
+    manifest: options.releases,
+    training: kind === TRAINING_RECEIPT,
+  })
   add('kernels', library.ok, library.detail)
   return checks
 }
