@@ -9,6 +9,7 @@ import type { Meta } from '../ops/onnx.ts'
 import type { Model, Tensor } from '../infer/model.ts'
 import { planModel, DEFAULT_LIMITS, type InferLimits } from '../infer/plan.ts'
 import { runModel } from '../infer/run.ts'
+import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 /** The input that carries an additive causal mask (src/train/onnxDecoder.ts), when a graph declares it. */
 export const ATTENTION_BIAS = 'attention_bias'
@@ -32,14 +33,19 @@ export interface DecoderLayout {
  */
 export const PREFILL_CHUNK = 16
 
-/** One forward pass: the model's inputs to its outputs, on whichever runtime (same bits). */
+/**
+ * One forward pass: the model's inputs to its outputs, on whichever runtime (same bits), with the op
+ * set of the kernel-library release the generation runs under (src/receipts/releases.ts).
+ */
 export type Runner = (
   model: Model,
   inputs: Map<string, Tensor>,
   limits: InferLimits,
+  ops?: OpSet,
 ) => Promise<Map<string, Tensor>>
 
-export const cpuRunner: Runner = async (model, inputs, limits) => runModel(model, inputs, limits)
+export const cpuRunner: Runner = async (model, inputs, limits, ops) =>
+  runModel(model, inputs, limits, { ops })
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/
 
@@ -166,6 +172,7 @@ export function planGeneration(
   maxTokens: number,
   limits: InferLimits = DEFAULT_LIMITS,
   totalOperations = 2 ** 36,
+  ops: OpSet = ONNX_OPS,
 ): number {
   // Meta tensors (dims only) for the cache: planning allocates no float data.
   const meta = (past: number) => {
@@ -181,11 +188,16 @@ export function planGeneration(
   const chunk = layout.layers ? Math.min(PREFILL_CHUNK, promptTokens) : promptTokens
   const passes = Math.ceil(promptTokens / chunk)
   const start = layout.layers ? promptTokens - chunk : 0
-  const prefill = planModel(model, stepInputs(layout, new Array(chunk).fill(0), start, meta(start)), limits)
+  const prefill = planModel(
+    model,
+    stepInputs(layout, new Array(chunk).fill(0), start, meta(start)),
+    limits,
+    ops,
+  )
   let operations = passes * prefill.operations
   if (maxTokens > 1) {
     const [ids, past] = layout.layers ? [[0], last - 1] : [new Array(last).fill(0), 0]
-    const decode = planModel(model, stepInputs(layout, ids, past, meta(past)), limits)
+    const decode = planModel(model, stepInputs(layout, ids, past, meta(past)), limits, ops)
     operations += (maxTokens - 1) * decode.operations
   }
   if (operations > totalOperations)

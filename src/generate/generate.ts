@@ -6,6 +6,7 @@
 import { GenerationError, GenerationLimitError } from '../errors/generate.ts'
 import { isWellFormed } from '../infer/json.ts'
 import type { Model, Tensor } from '../infer/model.ts'
+import type { OpSet } from '../ops/registry.ts'
 import { DEFAULT_LIMITS, type InferLimits } from '../infer/plan.ts'
 import { GENERATION_LIMITS } from '../receipts/limits.ts'
 import {
@@ -44,6 +45,8 @@ export interface GenerateOptions {
   limits?: InferLimits
   /** The cap on the whole generation's operations, charged before the first step. */
   operations?: number
+  /** The op set of the kernel-library release to run (default this library's own). */
+  ops?: OpSet
   signal?: AbortSignal
 }
 
@@ -91,7 +94,15 @@ export async function* generate(
   if (room < 1)
     throw new GenerationError(`The prompt is ${ids.length} tokens; the model's context is ${layout.context}.`)
   const steps = Math.min(params.max_tokens, room)
-  planGeneration(model, layout, ids.length, steps, limits, options.operations ?? GENERATION_LIMITS.operations)
+  planGeneration(
+    model,
+    layout,
+    ids.length,
+    steps,
+    limits,
+    options.operations ?? GENERATION_LIMITS.operations,
+    options.ops,
+  )
 
   const run = options.runner ?? cpuRunner
   const out: number[] = []
@@ -100,8 +111,8 @@ export async function* generate(
   /** One forward pass over `feed` after the cache (a graph without one re-runs the whole sequence). */
   const forward = async (feed: number[]) => {
     if (options.signal?.aborted) throw new GenerationError('Generation stopped: aborted.')
-    if (!layout.layers) return run(model, stepInputs(layout, [...ids, ...out], 0, null), limits)
-    const result = await run(model, stepInputs(layout, feed, past, cache), limits)
+    if (!layout.layers) return run(model, stepInputs(layout, [...ids, ...out], 0, null), limits, options.ops)
+    const result = await run(model, stepInputs(layout, feed, past, cache), limits, options.ops)
     cache = result
     past += feed.length
     return result

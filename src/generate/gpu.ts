@@ -6,5 +6,5 @@ import type { Runner } from './decoder.ts'
 
 export const gpuRunner =
   (gpu: Gpu): Runner =>
-  async (model, inputs, limits) =>
-    (await runModelGpu(model, inputs, gpu, limits)).outputs
+  async (model, inputs, limits, ops) =>
+    (await runModelGpu(model, inputs, gpu, limits, { ops })).outputs

@@ -5,7 +5,7 @@
 import { isAddress, isHex, type Address, type Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
 import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
-import { kernelsHash } from './kernels.ts'
+import { localRelease, resolveRelease, type Release, type ReleaseManifest } from './releases.ts'
 import { GENERATION_LIMITS } from './limits.ts'
 import { parseModel, type Model } from '../infer/model.ts'
 import type { InferLimits } from '../infer/plan.ts'
@@ -80,6 +80,8 @@ export function generationBody(o: {
   generation: Generation
   adapter?: string
   producer: Address
+  /** The release the generation ran under (default this library's own). */
+  release?: Release
 }): GenerationReceiptBody {
   const { tokenIds, finishReason, text } = o.generation
   return {
@@ -95,7 +97,7 @@ export function generationBody(o: {
     finishReason,
     text,
     runtime: GENERATION_RUNTIME,
-    kernelsHash: kernelsHash(),
+    kernelsHash: (o.release ?? localRelease()).kernelsHash,
     adapter: o.adapter ?? 'CPU reference',
     producer: o.producer,
   }
@@ -118,9 +120,15 @@ export async function createGenerationReceipt(
     target: { chainId: number; verifyingContract: Address }
     adapter?: string
     onToken?: (t: GeneratedToken) => void
+    /** The release to run and name (default this library's own). */
+    release?: Release
   },
 ): Promise<GenerationReceipt> {
-  const it = generate(parseModel(modelBytes), tokenizer, prompt, parameters, options)
+  const release = options.release ?? localRelease()
+  const it = generate(parseModel(modelBytes, release.ops), tokenizer, prompt, parameters, {
+    ...options,
+    ops: release.ops,
+  })
   let next = await it.next()
   for (; !next.done; next = await it.next()) options.onToken?.(next.value)
   const uri = tokenizer.hash === BYTE_TOKENIZER_HASH ? BYTE_TOKENIZER_URI : (options.tokenizerUri ?? '')
@@ -132,6 +140,7 @@ export async function createGenerationReceipt(
     generation: next.value,
     adapter: options.adapter,
     producer: options.account.address,
+    release,
   })
   return signGenerationReceipt(body, options.account, options.target)
 }
@@ -296,6 +305,8 @@ export interface VerifyGenerationOptions {
   tokenizer?: Tokenizer
   /** Default: the CPU references; gpuRunner(gpu) for the GPU kernels (same bits). */
   runner?: Runner
+  /** The releases this verifier runs (default RELEASES); the receipt's kernelsHash picks one. */
+  releases?: ReleaseManifest
   limits?: InferLimits
   /** Each re-generated token as it is compared with the receipt's. */
   onToken?: (t: RegeneratedToken) => void
@@ -347,11 +358,23 @@ export async function verifyGeneration(r: GenerationReceipt, o: VerifyGeneration
       },
     ]
   const fail = (detail: string): Check[] => [{ name: 're-generation', ok: false, detail }]
+  // The release the receipt names runs: an older library's receipts keep re-generating (releases.ts).
+  let release: Release
+  try {
+    release = resolveRelease(b.kernelsHash, o.releases)
+  } catch (e) {
+    return [{ name: 'kernels', ok: false, detail: e instanceof Error ? e.message.split('\n')[0] : String(e) }]
+  }
   let model: Model
   let done: Generation | undefined
   try {
-    model = parseModel(o.model)
-    const options: GenerateOptions = { runner: o.runner, limits: o.limits, signal: o.signal }
+    model = parseModel(o.model, release.ops)
+    const options: GenerateOptions = {
+      runner: o.runner,
+      limits: o.limits,
+      signal: o.signal,
+      ops: release.ops,
+    }
     const it = generate(model, tokenizer, b.prompt, b.parameters, options)
     for (;;) {
       const next = await it.next()
@@ -396,7 +419,7 @@ export async function verifyGeneration(r: GenerationReceipt, o: VerifyGeneration
     {
       name: 're-generation',
       ok: true,
-      detail: `${done.tokenIds.length} tokens re-generated and equal (${done.finishReason})`,
+      detail: `${done.tokenIds.length} tokens re-generated and equal (${done.finishReason}) with release ${release.id} (kernels ${release.kernelsHash})`,
     },
   ]
 }

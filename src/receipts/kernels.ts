@@ -71,7 +71,9 @@ export interface KernelLibrary {
  * Released libraries of release bits/1 (src/receipts/releases.ts): the bits are the same as today's,
  * only the hash was taken otherwise. kernels/1 hashed every .wgsl under shaders/ (the probe and the
  * baseline too, none of the TypeScript); its last value is the library this one restructured (issue 16) without changing a bit, so
- * receipts made with it still validate. Likewise the last kernels/2 value before issue 17's engine work.
+ * receipts made with it still validate. Likewise the last kernels/2 value before issue 17's engine work,
+ * and the one issue 17 released. Every released library's last hash belongs here: leaving one out makes
+ * every receipt it signed unverifiable (the failure releases exist to prevent).
  * When a change alters output bits, bits/1 stays runnable through its frozen ops and these stay its.
  */
 export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
@@ -84,5 +86,10 @@ export const KERNEL_LIBRARIES: readonly KernelLibrary[] = [
     hash: '0x1f0abe2c5c88131b2d28c3c5430b40a6d660ddbd052e4238d93c029e5757909e',
     scheme: 'kernels/2',
     note: 'before issue 17; fused dispatches, the GPU-resident step and the WebAssembly CPU reference changed no bit',
+  },
+  {
+    hash: '0x210e98c2b8de9dee8ed5e0440885bf15ea47b2d867edf6b0bb9e74ddbf070cee',
+    scheme: 'kernels/2',
+    note: 'issue 17 as released (d80e8cd): the library every receipt made before issue 18 names',
   },
 ]
