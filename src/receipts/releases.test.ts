@@ -21,6 +21,7 @@ import {
   localRelease,
   manifestProblem,
   resolveRelease,
+  type Release,
   type ReleaseDef,
   type ReleaseManifest,
 } from './releases.ts'
@@ -31,6 +32,15 @@ import { TEST_TARGET, trainedReceipt } from './testing.ts'
 import { signBody, type TrainingReceipt } from './training.ts'
 import { validateTrainingReceipt } from './validate.ts'
 import { GOLDEN, suiteModel } from './golden.ts'
+import { builtinModel } from '../generate/builtin.ts'
+import { generationParams } from '../generate/params.ts'
+import { byteTokenizer } from '../generate/tokenizer.ts'
+import {
+  createGenerationReceipt,
+  validateGenerationReceipt,
+  verifyGeneration,
+  type GenerationReceipt,
+} from './generation.ts'
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
 const target = TEST_TARGET
@@ -201,6 +211,45 @@ describe('kernel-library releases', () => {
     expect((await validateInferenceReceipt(newer)).filter((c) => !c.ok).map((c) => c.name)).toEqual([
       'kernels',
     ])
+  })
+
+  it('re-generates a generation receipt of the older release after the Softmax change; refuses new tokens under its name', async () => {
+    const decoder = builtinModel('lockstep:gpt/tiny?seed=1')
+    // Sampled, so the changed Softmax's other logits move a token (seed 2: the first draw they change).
+    const params = generationParams({ max_tokens: 6, temperature: 1, seed: 2 })
+    const make = (release?: Release) =>
+      createGenerationReceipt(decoder, byteTokenizer, 'In the', params, {
+        uri: 'lockstep:gpt/tiny?seed=1',
+        account,
+        target,
+        release,
+      })
+    const old = await make()
+    const newer = await make(localRelease(changed))
+    expect(newer.body.kernelsHash).toBe(changedHash)
+    expect(newer.body.tokenIds).not.toEqual(old.body.tokenIds)
+    const verify = (r: GenerationReceipt, releases?: ReleaseManifest) =>
+      verifyGeneration(r, { model: decoder, releases })
+
+    // The changed library re-generates the old receipt with bits/1 (its frozen Softmax), the new with bits/2.
+    expect(await verify(old, changed)).toEqual([
+      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/1') }),
+    ])
+    expect(await verify(newer, changed)).toEqual([
+      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/2') }),
+    ])
+    // Without the frozen Softmax, the old receipt would stop verifying: the anchor's failure mode.
+    expect((await verify(old, changedLibrary(false)))[0]).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^first divergence at position \d/),
+    })
+    // New tokens signed under the old release's name: refused at the first token they change.
+    const body = { ...newer.body, kernelsHash: kernelsHash() }
+    const forged = { ...newer, body, ...(await signBody(newer.kind, body, account, target)) }
+    expect((await validateGenerationReceipt(forged, { releases: changed })).filter((c) => !c.ok)).toEqual([])
+    expect((await verify(forged, changed))[0]).toMatchObject({ ok: false, name: 're-generation' })
+    // Today's verifier never had bits/2: refused by name.
+    expect((await verify(newer))[0]).toMatchObject({ ok: false, name: 'kernels' })
   })
 
   it('a release whose training steps this library does not keep: training receipts refused by name', async () => {
