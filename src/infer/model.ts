@@ -5,7 +5,8 @@ import onnxProto, { type onnx } from 'onnx-proto'
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 import { OnnxError } from '../errors/infer.ts'
-import type { Node, Tensor } from '../ops/onnx.ts'
+import { INT_RANGE } from '../kernels/cast.ts'
+import type { IntType, Node, Tensor } from '../ops/onnx.ts'
 import { SUPPORTED_OPS } from './ops.ts'
 
 // The runtime's tensors and nodes are the op modules' (src/ops/onnx.ts); named here for the model's users.
@@ -15,7 +16,7 @@ export interface Model {
   opset: number
   nodes: Node[]
   initializers: Map<string, Tensor>
-  inputs: { name: string; type: 'float' | 'int64'; dims: (number | string)[] }[]
+  inputs: { name: string; type: Tensor['type']; dims: (number | string)[] }[]
   outputs: string[]
   metadata: Record<string, string>
 }
@@ -30,7 +31,7 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
     throw new OnnxError(`Tensor ${t.name}: dims [${dims}] are not non-negative integers.`)
   const count = dims.reduce((a, b) => a * b, 1)
   const raw = t.rawData && t.rawData.length ? t.rawData : null
-  const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+  const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength) as ArrayBuffer
   if (t.dataType === D.FLOAT) {
     const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? [])
     if (data.length !== count)
@@ -45,9 +46,39 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
       throw new OnnxError(`Tensor ${t.name}: ${data.length} values for dims [${dims}].`)
     return { type: 'int64', dims, data }
   }
+  const int = INT_OF[t.dataType ?? 0]
+  if (int) return intTensorFromProto(t, int, dims, count, raw && copy(raw))
   throw new OnnxError(
-    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float and int64 are supported.`,
+    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float, int64, int32, int8 and uint8 are supported.`,
   )
+}
+
+/** The quantised models' integer types (src/ops/qlinear.ts), by TensorProto code. */
+const INT_OF: Partial<Record<number, IntType>> = { [D.INT8]: 'int8', [D.UINT8]: 'uint8', [D.INT32]: 'int32' }
+
+/** int8, uint8 and int32 come as raw little-endian bytes or in int32_data; values out of range are refused. */
+function intTensorFromProto(
+  t: onnx.ITensorProto,
+  type: IntType,
+  dims: number[],
+  count: number,
+  raw: ArrayBuffer | null,
+): Tensor {
+  const { lo, hi, make } = INT_RANGE[type]
+  const data = make(count)
+  const given = raw ? raw.byteLength / data.BYTES_PER_ELEMENT : (t.int32Data ?? []).length
+  if (given !== count) throw new OnnxError(`Tensor ${t.name}: ${given} values for dims [${dims}].`)
+  if (raw)
+    data.set(
+      type === 'int8' ? new Int8Array(raw) : type === 'uint8' ? new Uint8Array(raw) : new Int32Array(raw),
+    )
+  else
+    (t.int32Data ?? []).forEach((v, i) => {
+      if (!Number.isInteger(v) || v < lo || v > hi)
+        throw new OnnxError(`Tensor ${t.name}: ${v} is not a ${type} value.`)
+      data[i] = v
+    })
+  return { type, dims, data } as Tensor
 }
 
 function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
@@ -108,10 +139,15 @@ export function parseModel(bytes: Uint8Array): Model {
     .filter((i) => !initializers.has(i.name ?? ''))
     .map((i) => {
       const tt = i.type?.tensorType
-      const type = tt?.elemType === D.FLOAT ? 'float' : tt?.elemType === D.INT64 ? 'int64' : null
+      const type =
+        tt?.elemType === D.FLOAT
+          ? 'float'
+          : tt?.elemType === D.INT64
+            ? 'int64'
+            : (INT_OF[tt?.elemType ?? 0] ?? null)
       if (!type)
         throw new OnnxError(
-          `Graph input ${i.name} has element type ${tt?.elemType}; only float and int64 inputs are supported.`,
+          `Graph input ${i.name} has element type ${tt?.elemType}; only float, int64, int32, int8 and uint8 inputs are supported.`,
         )
       const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)))
       return { name: i.name ?? '', type, dims } as Model['inputs'][number]

@@ -1,6 +1,7 @@
 // Runs a parsed ONNX model on the deterministic CPU references, node by node in graph order, after a
 // shape pass over the whole graph has checked every node and the budgets (plan.ts).
 import { InferenceInputError, OnnxError } from '../errors/infer.ts'
+import { INT_RANGE, intTensor } from '../kernels/cast.ts'
 import type { Model, Tensor } from './model.ts'
 import { runNode } from './ops.ts'
 import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
@@ -45,6 +46,14 @@ export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<
         dims: [...v.dims],
         data: BigInt64Array.from(data as number[], (x) => BigInt(x)),
       })
+    } else if (spec.type !== 'float') {
+      const { lo, hi } = INT_RANGE[spec.type]
+      const bad = data.findIndex((x) => !Number.isInteger(x) || (x as number) < lo || (x as number) > hi)
+      if (bad >= 0)
+        throw new InferenceInputError(
+          `Input "${spec.name}" is ${spec.type}: data[${bad}] = ${JSON.stringify(data[bad])} is not an ${spec.type} value.`,
+        )
+      out.set(spec.name, intTensor(spec.type, [...v.dims], data as number[]))
     } else {
       out.set(spec.name, { type: 'float', dims: [...v.dims], data: Float32Array.from(data, f32Of) })
     }

@@ -158,3 +158,147 @@ export function broadcastModel(k: number): Uint8Array {
   nodes.push(['Add', ['col', 'row'], ['y']])
   return graphModel({ nodes, inputs: { c0: [1] }, outputs: ['y'], ints: { one: [1], zero: [0] } })
 }
+
+// ---- Convolutional and int8-quantised test graphs (src/ops/conv.ts, pool.ts, qlinear.ts) ----
+
+type ElemType = 'float' | 'int64' | 'int32' | 'int8' | 'uint8'
+const ELEM = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const
+type Attr = number | number[] | string | { f: number }
+type Init = { type: ElemType; dims: number[]; data: number[] }
+
+/** A graph of any of the runtime's types: typed inputs and initializers, INT, INTS, STRING and FLOAT attrs. */
+export function typedModel(spec: {
+  nodes: [op: string, inputs: string[], outputs: string[], attrs?: Record<string, Attr>][]
+  inputs: Record<string, { type: ElemType; dims: number[] }>
+  inits?: Record<string, Init>
+  outputs: string[]
+  opset?: number
+}): Uint8Array {
+  const I = pb.AttributeProto.AttributeType
+  const attribute = (a: Record<string, Attr> = {}) =>
+    Object.entries(a).map(([name, v]) =>
+      Array.isArray(v)
+        ? { name, type: I.INTS, ints: v }
+        : typeof v === 'number'
+          ? { name, type: I.INT, i: v }
+          : typeof v === 'string'
+            ? { name, type: I.STRING, s: new TextEncoder().encode(v) }
+            : { name, type: I.FLOAT, f: v.f },
+    )
+  const tensor = (name: string, t: Init): onnx.ITensorProto => ({
+    name,
+    dims: t.dims,
+    dataType: ELEM[t.type],
+    ...(t.type === 'float' ? { floatData: t.data } : t.type === 'int64' ? { int64Data: t.data } : {}),
+    // int8 and uint8 as raw bytes (as exporters write them), int32 in int32_data.
+    ...(t.type === 'int8' ? { rawData: new Uint8Array(Int8Array.from(t.data).buffer) } : {}),
+    ...(t.type === 'uint8' ? { rawData: Uint8Array.from(t.data) } : {}),
+    ...(t.type === 'int32' ? { int32Data: t.data } : {}),
+  })
+  const graph: onnx.IGraphProto = {
+    name: 'typed',
+    initializer: Object.entries(spec.inits ?? {}).map(([name, t]) => tensor(name, t)),
+    node: spec.nodes.map(([opType, input, output, attrs], i) => ({
+      opType,
+      name: `n${i}`,
+      input,
+      output,
+      attribute: attribute(attrs),
+    })),
+    input: Object.entries(spec.inputs).map(([name, t]) => ({
+      name,
+      type: {
+        tensorType: { elemType: ELEM[t.type], shape: { dim: t.dims.map((d) => ({ dimValue: d })) } },
+      },
+    })),
+    output: spec.outputs.map((name) => ({ name })),
+  }
+  return pb.ModelProto.encode({
+    irVersion: 9,
+    opsetImport: [{ domain: '', version: spec.opset ?? 18 }],
+    graph,
+  }).finish()
+}
+
+/** n integers in [lo, hi] from a seed. */
+export function randInts(n: number, lo: number, hi: number, seed: number): number[] {
+  const next = mulberry32(seed)
+  return Array.from({ length: n }, () => lo + (next() % (hi - lo + 1)))
+}
+
+/**
+ * A two-layer MLP as onnxruntime's quantize_dynamic writes it: DynamicQuantizeLinear on the
+ * activations, MatMulInteger against int8 (layer 1, per-tensor) and uint8 (layer 2, per-column zero
+ * points) weights, Cast to float, Mul by the product of the scales, then the bias.
+ */
+export function dynamicMlpModel(opset = 18): Uint8Array {
+  return typedModel({
+    opset,
+    inputs: { x: { type: 'float', dims: [4, 8] } },
+    inits: {
+      w1: { type: 'int8', dims: [8, 6], data: randInts(48, -127, 127, 11) },
+      w1z: { type: 'int8', dims: [], data: [0] },
+      w1s: { type: 'float', dims: [], data: [0.0123] },
+      b1: { type: 'float', dims: [6], data: rand(6, 12) },
+      w2: { type: 'uint8', dims: [6, 3], data: randInts(18, 0, 255, 13) },
+      w2z: { type: 'uint8', dims: [3], data: [128, 120, 131] },
+      w2s: { type: 'float', dims: [3], data: [0.004, 0.0071, 0.0052] },
+      b2: { type: 'float', dims: [3], data: rand(3, 14) },
+    },
+    nodes: [
+      ['DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']],
+      ['MatMulInteger', ['xq', 'w1', 'xz', 'w1z'], ['acc1']],
+      ['Cast', ['acc1'], ['acc1f'], { to: 1 }],
+      ['Mul', ['xs', 'w1s'], ['s1']],
+      ['Mul', ['acc1f', 's1'], ['m1']],
+      ['Add', ['m1', 'b1'], ['h0']],
+      ['Relu', ['h0'], ['h']],
+      ['DynamicQuantizeLinear', ['h'], ['hq', 'hs', 'hz']],
+      ['MatMulInteger', ['hq', 'w2', 'hz', 'w2z'], ['acc2']],
+      ['Cast', ['acc2'], ['acc2f'], { to: 1 }],
+      ['Mul', ['hs', 'w2s'], ['s2']],
+      ['Mul', ['acc2f', 's2'], ['m2']],
+      ['Add', ['m2', 'b2'], ['y']],
+    ],
+    outputs: ['y', 'xq', 'xs', 'xz', 'acc1', 'hq', 'hz', 'acc2'],
+  })
+}
+
+/**
+ * A two-layer MLP in the QDQ format (quantize_static): activations through QuantizeLinear and
+ * DequantizeLinear, int8 weights behind DequantizeLinear (per-channel on axis 1, then per-tensor),
+ * float MatMul, bias, Relu.
+ */
+export function qdqMlpModel(opset = 18): Uint8Array {
+  return typedModel({
+    opset,
+    inputs: { x: { type: 'float', dims: [4, 8] } },
+    inits: {
+      xs: { type: 'float', dims: [], data: [0.0079] },
+      xz: { type: 'uint8', dims: [], data: [127] },
+      w1: { type: 'int8', dims: [8, 6], data: randInts(48, -127, 127, 21) },
+      w1s: { type: 'float', dims: [6], data: [0.011, 0.009, 0.0125, 0.01, 0.0087, 0.0102] },
+      w1z: { type: 'int8', dims: [6], data: [0, 0, 0, 0, 0, 0] },
+      b1: { type: 'float', dims: [6], data: rand(6, 22) },
+      hs: { type: 'float', dims: [], data: [0.0061] },
+      hz: { type: 'uint8', dims: [], data: [0] },
+      w2: { type: 'int8', dims: [6, 3], data: randInts(18, -127, 127, 23) },
+      w2s: { type: 'float', dims: [], data: [0.0093] },
+      b2: { type: 'float', dims: [3], data: rand(3, 24) },
+    },
+    nodes: [
+      ['QuantizeLinear', ['x', 'xs', 'xz'], ['xq']],
+      ['DequantizeLinear', ['xq', 'xs', 'xz'], ['xd']],
+      ['DequantizeLinear', ['w1', 'w1s', 'w1z'], ['w1d'], { axis: 1 }],
+      ['MatMul', ['xd', 'w1d'], ['m1']],
+      ['Add', ['m1', 'b1'], ['h0']],
+      ['Relu', ['h0'], ['h']],
+      ['QuantizeLinear', ['h', 'hs', 'hz'], ['hq']],
+      ['DequantizeLinear', ['hq', 'hs', 'hz'], ['hd']],
+      ['DequantizeLinear', ['w2', 'w2s'], ['w2d']],
+      ['MatMul', ['hd', 'w2d'], ['m2']],
+      ['Add', ['m2', 'b2'], ['y']],
+    ],
+    outputs: ['y', 'xq', 'hq'],
+  })
+}

@@ -1,5 +1,6 @@
-// ONNX Constant (a value held in the node) and Cast (to float, or int64 to itself).
+// ONNX Constant (a value held in the node) and Cast (among float, int64, int32, int8 and uint8).
 import { OnnxError } from '../errors/infer.ts'
+import { castTensor, castTypeOf, type CastType } from '../kernels/cast.ts'
 import { float } from './onnx.ts'
 import { defineOp } from './op.ts'
 
@@ -37,35 +38,24 @@ export default defineOp({
         throw new OnnxError(`${where}: unsupported value attribute.`)
       },
     },
+    // The rules (wrap, saturate, round to nearest even) are src/kernels/cast.ts's.
     Cast: {
       inputs: [1, 1],
       shape: ({ node, where, need }) => {
         const x = need(0)
-        if (node.attrs.to === 1) return [{ type: 'float', dims: x.dims }]
-        if (node.attrs.to === 7 && x.type === 'int64') return [{ type: x.type, dims: x.dims }]
-        throw new OnnxError(
-          `${where}: only casts to float (and int64 to int64) are supported; got to=${node.attrs.to}.`,
-        )
+        const to = castTypeOf(node.attrs.to)
+        if (!to)
+          throw new OnnxError(
+            `${where}: casts to float, int64, int32, int8 and uint8 are supported; got to=${node.attrs.to}.`,
+          )
+        if (to === 'int64' && x.type !== 'int64')
+          throw new OnnxError(`${where}: casts to int64 are supported from int64 only; got ${x.type}.`)
+        return [{ type: to, dims: x.dims }]
       },
       // A cast to the input's own type is a view.
       cost: ({ ins, outs, out }) =>
         ins[0]?.type === outs[0].type ? { operations: 0, view: true } : { operations: 4 * out },
-      run: ({ node, where, ins }) => {
-        const x = ins[0]!
-        if (node.attrs.to === 1)
-          return [
-            x.type === 'float'
-              ? x
-              : float(
-                  x.dims,
-                  Float32Array.from(x.data, (v) => Math.fround(Number(v))),
-                ),
-          ]
-        if (node.attrs.to === 7 && x.type === 'int64') return [x]
-        throw new OnnxError(
-          `${where}: only casts to float (and int64 to int64) are supported; got to=${node.attrs.to}.`,
-        )
-      },
+      run: ({ where, ins, planned }) => [castTensor(where, ins[0]!, planned[0].type as CastType)],
     },
   },
 })

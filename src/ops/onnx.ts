@@ -13,7 +13,19 @@ const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 export type Tensor =
   | { type: 'float'; dims: number[]; data: Float32Array }
   | { type: 'int64'; dims: number[]; data: BigInt64Array }
+  | IntTensor
 export type FloatTensor = Extract<Tensor, { type: 'float' }>
+
+/**
+ * The narrow integer tensors of quantised models (src/ops/qlinear.ts): int8 and uint8 values, int32
+ * accumulators. Unlike int64 they may depend on float data, so the shape pass never computes them.
+ */
+export type IntTensor =
+  | { type: 'int8'; dims: number[]; data: Int8Array }
+  | { type: 'uint8'; dims: number[]; data: Uint8Array }
+  | { type: 'int32'; dims: number[]; data: Int32Array }
+export type IntType = IntTensor['type']
+export const INT_TYPES: readonly IntType[] = ['int8', 'uint8', 'int32']
 
 export interface Node {
   op: string
@@ -25,9 +37,9 @@ export interface Node {
 
 /** What the shape pass knows of a tensor: its type and dims; its values only when it is int64. */
 export interface Meta {
-  type: 'float' | 'int64'
+  type: Tensor['type']
   dims: number[]
-  data?: Float32Array | BigInt64Array
+  data?: Tensor['data']
 }
 export type Info = Pick<Meta, 'type' | 'dims'>
 

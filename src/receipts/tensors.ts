@@ -14,15 +14,25 @@ import {
   type JsonValue,
 } from '../infer/json.ts'
 import type { Tensor } from '../infer/model.ts'
+import { INT_RANGE, intTensor } from '../kernels/cast.ts'
+import type { IntType } from '../ops/onnx.ts'
 
 export interface JsonTensor {
-  dtype: 'float32' | 'int64'
+  dtype: 'float32' | 'int64' | IntType
   dims: number[]
   data: JsonValue[]
 }
 
+// The quantised models' integers (src/ops/qlinear.ts): their own tags, values at their own width.
+const INT_DTYPE_CODE = { uint8: 2, int8: 3, int32: 6 } as const
+const isIntDtype = (d: unknown): d is IntType => typeof d === 'string' && Object.hasOwn(INT_DTYPE_CODE, d)
+const intValueProblem = (type: IntType) => (v: unknown) =>
+  Number.isInteger(v) && (v as number) >= INT_RANGE[type].lo && (v as number) <= INT_RANGE[type].hi
+    ? null
+    : `${JSON.stringify(v)} is not an ${type} value`
+
 /** ONNX's TensorProto codes, as the dtype byte. */
-const DTYPE_CODE = { float32: 1, int64: 7 } as const
+const DTYPE_CODE = { float32: 1, int64: 7, ...INT_DTYPE_CODE } as const
 
 /** Why `outputs` is not { name: { dtype, dims, data } } with exact values, or null. */
 export function outputsProblem(outputs: unknown): string | null {
@@ -31,9 +41,12 @@ export function outputsProblem(outputs: unknown): string | null {
   for (const [name, t] of Object.entries(outputs)) {
     if (!isWellFormed(name)) return `output name ${JSON.stringify(name)} is not well-formed Unicode`
     const dtype = (t as JsonTensor | null)?.dtype
-    if (dtype !== 'float32' && dtype !== 'int64')
-      return `output "${name}": dtype must be "float32" or "int64"`
-    const p = tensorProblem(t, dtype === 'int64' ? int64ValueProblem : f32ValueProblem)
+    if (dtype !== 'float32' && dtype !== 'int64' && !isIntDtype(dtype))
+      return `output "${name}": dtype must be "float32", "int64", "int32", "int8" or "uint8"`
+    const p = tensorProblem(
+      t,
+      isIntDtype(dtype) ? intValueProblem(dtype) : dtype === 'int64' ? int64ValueProblem : f32ValueProblem,
+    )
     if (p) return `output "${name}": ${p}`
   }
   return null
@@ -47,8 +60,8 @@ const u32 = (n: number) => {
 
 /**
  * u32le(count) ‖ for each output in name order (UTF-16 code units): u32le(byte length of utf8 name) ‖
- * utf8(name) ‖ u8 dtype (1 float32, 7 int64) ‖ u32le(rank) ‖ u32le(dim)… ‖ values (f32le with one NaN
- * and +0 for −0, or i64le).
+ * utf8(name) ‖ u8 dtype (1 float32, 7 int64, 6 int32, 3 int8, 2 uint8) ‖ u32le(rank) ‖ u32le(dim)… ‖
+ * values (f32le with one NaN and +0 for −0, i64le, i32le, i8 or u8).
  */
 export function encodeOutputs(outputs: Record<string, JsonTensor>): Uint8Array {
   const problem = outputsProblem(outputs)
@@ -60,8 +73,9 @@ export function encodeOutputs(outputs: Record<string, JsonTensor>): Uint8Array {
     const utf8 = toBytes(name)
     parts.push(u32(utf8.length), utf8, new Uint8Array([DTYPE_CODE[t.dtype]]), u32(t.dims.length))
     t.dims.forEach((d) => parts.push(u32(d)))
-    const values =
-      t.dtype === 'int64'
+    const values = isIntDtype(t.dtype)
+      ? intTensor(t.dtype, [], t.data as number[]).data
+      : t.dtype === 'int64'
         ? BigInt64Array.from(t.data as number[], (v) => BigInt(v))
         : Float32Array.from(t.data, f32Of)
     parts.push(new Uint8Array(values.buffer))
@@ -74,6 +88,7 @@ export const outputsHash = (outputs: Record<string, JsonTensor>): Hex => keccak2
 /** A computed tensor as receipt JSON; int64 beyond 2^53 cannot be written exactly and is refused. */
 export function tensorJson(name: string, t: Tensor): JsonTensor {
   if (t.type === 'float') return { dtype: 'float32', dims: [...t.dims], data: Array.from(t.data, toJson) }
+  if (t.type !== 'int64') return { dtype: t.type, dims: [...t.dims], data: Array.from(t.data) }
   const data = Array.from(t.data, Number)
   if (data.some((v) => !Number.isSafeInteger(v)))
     throw new OutputEncodingError(
