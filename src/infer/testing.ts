@@ -302,3 +302,44 @@ export function qdqMlpModel(opset = 18): Uint8Array {
     outputs: ['y', 'xq', 'hq'],
   })
 }
+
+/**
+ * A small CNN as a PyTorch export writes one: Conv (padded) → Relu → MaxPool → depthwise Conv (stride
+ * 2, two filters per channel) → BatchNormalization → GlobalAveragePool → Flatten → Gemm.
+ */
+export function cnnModel(batch = 2, opset = 18): Uint8Array {
+  const f = (dims: number[], seed: number, s = 1): Init => ({
+    type: 'float',
+    dims,
+    data: rand(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+    ).map((v) => Math.fround(v * s)),
+  })
+  return typedModel({
+    opset,
+    inputs: { x: { type: 'float', dims: [batch, 3, 8, 8] } },
+    inits: {
+      w1: f([4, 3, 3, 3], 41, 0.5),
+      b1: f([4], 42),
+      w2: f([8, 1, 3, 3], 43, 0.5),
+      gamma: f([8], 44),
+      beta: f([8], 45),
+      mean: f([8], 46, 0.1),
+      var: { type: 'float', dims: [8], data: rand(8, 47).map((v) => Math.fround(1 + v / 2)) },
+      wf: f([5, 8], 48),
+      bf: f([5], 49),
+    },
+    nodes: [
+      ['Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }],
+      ['Relu', ['c1'], ['r1']],
+      ['MaxPool', ['r1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }],
+      ['Conv', ['p1', 'w2'], ['c2'], { group: 4, strides: [2, 2], pads: [1, 1, 1, 1] }],
+      ['BatchNormalization', ['c2', 'gamma', 'beta', 'mean', 'var'], ['bn'], { epsilon: { f: 1e-5 } }],
+      ['GlobalAveragePool', ['bn'], ['gap']],
+      ['Flatten', ['gap'], ['flat']],
+      ['Gemm', ['flat', 'wf', 'bf'], ['y'], { transB: 1 }],
+    ],
+    outputs: ['y', 'c1', 'p1', 'bn'],
+  })
+}

@@ -1,0 +1,201 @@
+// ONNX Conv (2-D): im2col, then the bq15 matmul (src/kernels/matmul.ts), then the bias. Its bits are
+// defined by that sequence: for each group g, the patches P_g [N·oH·oW, K] (K = C/group · kH · kW, in
+// (channel, row, column) order, zeros where the window reads padding) times W_g [M/group, K]
+// transposed, each output rounded once from its exact sum; the bias is one f32 add. The GPU form runs
+// the same product on the matmul kernel, so where the node runs changes nothing. The window geometry
+// (pads, strides, dilations, auto_pad, ceil_mode) is shared with the pools (pool.ts).
+import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
+import { matmul, matmulRef } from '../kernels/matmul.ts'
+import { MAX_K } from '../kernels/quantize.ts'
+import * as sf from '../kernels/softfloat.ts'
+import { float, isFloat, type FloatTensor, type Node, type OnnxOp, type RunContext } from './onnx.ts'
+import { defineOp, size } from './op.ts'
+
+/** Where a 2-D window sits: per spatial axis its kernel, stride, dilation, leading pad and output size. */
+export interface Windows {
+  kernel: [number, number]
+  strides: [number, number]
+  dilations: [number, number]
+  pads: [number, number]
+  out: [number, number]
+  /** The padded extent's end (input size + trailing pad), for AveragePool's count_include_pad. */
+  ends: [number, number]
+}
+
+const pair = (where: string, name: string, v: unknown, fallback: number[], min: number) => {
+  const a = v === undefined ? fallback : v
+  if (!Array.isArray(a) || a.length !== fallback.length || a.some((d) => !Number.isInteger(d) || d < min))
+    throw new OnnxError(
+      `${where}: ${name} ${JSON.stringify(v)} must be ${fallback.length} integers ≥ ${min}.`,
+    )
+  return a as number[]
+}
+
+/**
+ * The windows of a 2-D Conv or pool over input [.., H, W]. Pads are [top, left, bottom, right];
+ * auto_pad SAME_UPPER / SAME_LOWER put the odd pad last / first. ceil_mode (pools) keeps a last
+ * partial window, but not one that starts in the trailing pad (onnxruntime's rule).
+ */
+export function windows(
+  where: string,
+  node: Node,
+  input: number[],
+  kernel: number[],
+  pool: boolean,
+): Windows {
+  const a = node.attrs
+  const strides = pair(where, 'strides', a.strides, [1, 1], 1)
+  const dilations = pair(where, 'dilations', a.dilations, [1, 1], 1)
+  const autoPad = a.auto_pad ?? 'NOTSET'
+  if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(String(autoPad)))
+    throw new OnnxError(`${where}: auto_pad ${JSON.stringify(autoPad)} is not supported.`)
+  // onnxruntime refuses a dilated SAME Conv, and pads a dilated SAME pool as if undilated (not the spec).
+  if (String(autoPad).startsWith('SAME') && dilations.some((d) => d !== 1))
+    throw new OnnxError(`${where}: auto_pad ${autoPad} with dilations [${dilations}] is not supported.`)
+  if (autoPad !== 'NOTSET' && a.pads !== undefined)
+    throw new OnnxError(`${where}: pads cannot be given with auto_pad ${autoPad}.`)
+  const ceil = a.ceil_mode === 1
+  if (a.ceil_mode !== undefined && (!pool || (a.ceil_mode !== 0 && a.ceil_mode !== 1)))
+    throw new OnnxError(`${where}: ceil_mode ${a.ceil_mode} is not supported.`)
+  let pads = pair(where, 'pads', a.pads, [0, 0, 0, 0], 0)
+  const span = kernel.map((k, i) => (k - 1) * dilations[i] + 1)
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const total = input.map((d, i) => Math.max(0, (Math.ceil(d / strides[i]) - 1) * strides[i] + span[i] - d))
+    const lead = total.map((t) => (autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)))
+    pads = [...lead, ...total.map((t, i) => t - lead[i])]
+  }
+  if (pool && pads.some((p, i) => p >= kernel[i % 2]))
+    throw new OnnxError(`${where}: pads [${pads}] must be smaller than the kernel [${kernel}].`)
+  const out = input.map((d, i) => {
+    const room = d + pads[i] + pads[i + 2] - span[i]
+    if (room < 0) return 0
+    let o = (ceil ? Math.ceil(room / strides[i]) : Math.floor(room / strides[i])) + 1
+    if (ceil && (o - 1) * strides[i] >= d + pads[i]) o--
+    return o
+  })
+  if (out.some((o) => o < 1))
+    throw new OnnxShapeError(
+      `${where}: the window [${kernel}] does not fit the input [${input}] with pads [${pads}].`,
+    )
+  return {
+    kernel: kernel as [number, number],
+    strides: strides as [number, number],
+    dilations: dilations as [number, number],
+    pads: [pads[0], pads[1]],
+    out: out as [number, number],
+    ends: [input[0] + pads[2], input[1] + pads[3]],
+  }
+}
+
+/** The checked geometry of a Conv node: X [N, C, H, W], W [M, C/group, kH, kW], optional B [M]. */
+function convPlan(where: string, node: Node, x: number[], w: number[], b?: number[]) {
+  if (x.length !== 4)
+    throw new OnnxError(`${where}: only 2-D convolution is supported (X of rank 4); X is [${x}].`)
+  if (w.length !== 4) throw new OnnxShapeError(`${where}: W [${w}] must have rank 4.`)
+  const group = node.attrs.group ?? 1
+  const [n, c] = x
+  const [m, cg, kh, kw] = w
+  if (typeof group !== 'number' || !Number.isInteger(group) || group < 1 || c % group || m % group)
+    throw new OnnxError(`${where}: group ${group} must divide the ${c} input and ${m} output channels.`)
+  if (cg * group !== c)
+    throw new OnnxShapeError(
+      `${where}: W [${w}] has ${cg} channels per group; X has ${c} in ${group} groups.`,
+    )
+  const ks = node.attrs.kernel_shape
+  if (ks !== undefined && (!Array.isArray(ks) || ks.join() !== [kh, kw].join()))
+    throw new OnnxShapeError(`${where}: kernel_shape ${JSON.stringify(ks)} is not W's [${kh},${kw}].`)
+  if (b && (b.length !== 1 || b[0] !== m)) throw new OnnxShapeError(`${where}: B [${b}] must be [${m}].`)
+  if (n < 1 || m < 1 || c < 1 || kh < 1 || kw < 1)
+    throw new OnnxError(`${where}: empty tensors ([${x}], [${w}]) are not supported.`)
+  const k = cg * kh * kw
+  if (k > MAX_K) throw new OnnxError(`${where}: K = ${k} exceeds the exact-accumulation limit of ${MAX_K}.`)
+  const win = windows(where, node, x.slice(2), [kh, kw], false)
+  const positions = n * win.out[0] * win.out[1]
+  return { n, c, m, group, cg, mg: m / group, k, win, positions }
+}
+type ConvPlan = ReturnType<typeof convPlan>
+
+/** The patches of every group, [group, N·oH·oW, K]: an exact copy, zeros for the padding. */
+export function im2col(x: FloatTensor, p: ConvPlan): Float32Array {
+  const [h, w] = x.dims.slice(2)
+  const { kernel, strides, dilations, pads, out } = p.win
+  const cols = new Float32Array(p.group * p.positions * p.k)
+  let at = 0
+  for (let g = 0; g < p.group; g++)
+    for (let n = 0; n < p.n; n++)
+      for (let oy = 0; oy < out[0]; oy++)
+        for (let ox = 0; ox < out[1]; ox++)
+          for (let c = 0; c < p.cg; c++) {
+            const plane = (n * p.c + g * p.cg + c) * h * w
+            for (let i = 0; i < kernel[0]; i++) {
+              const y = oy * strides[0] + i * dilations[0] - pads[0]
+              for (let j = 0; j < kernel[1]; j++, at++) {
+                const xx = ox * strides[1] + j * dilations[1] - pads[1]
+                if (y >= 0 && y < h && xx >= 0 && xx < w) cols[at] = x.data[plane + y * w + xx]
+              }
+            }
+          }
+  return cols
+}
+
+const productShapes = (p: ConvPlan) =>
+  p.group === 1
+    ? { a: [p.positions, p.k], b: [p.mg, p.k] }
+    : { a: [p.group, p.positions, p.k], b: [p.group, p.mg, p.k] }
+
+/** [group, positions, M/group] products to [N, M, oH, oW], plus the bias (one f32 add). */
+function finish(y: Float32Array, p: ConvPlan, bias?: Float32Array): FloatTensor {
+  const plane = p.win.out[0] * p.win.out[1]
+  const out = new Float32Array(p.n * p.m * plane)
+  for (let g = 0; g < p.group; g++)
+    for (let q = 0; q < p.positions; q++) {
+      const n = Math.floor(q / plane)
+      for (let j = 0; j < p.mg; j++) {
+        const m = g * p.mg + j
+        const v = y[(g * p.positions + q) * p.mg + j]
+        out[(n * p.m + m) * plane + (q % plane)] = bias ? sf.add(v, bias[m]) : v
+      }
+    }
+  return float([p.n, p.m, ...p.win.out], out)
+}
+
+const planOf = (c: RunContext) => convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims, c.ins[2]?.dims)
+
+const Conv: OnnxOp = {
+  inputs: [2, 3],
+  shape: ({ node, where, float: dims, ins }) => {
+    const p = convPlan(where, node, dims(0), dims(1), ins[2] ? dims(2) : undefined)
+    return [{ type: 'float', dims: [p.n, p.m, ...p.win.out] }]
+  },
+  // The bq15 product (as MatMul prices it: src/ops/matmul.ts) over the patches, which are scratch.
+  cost: ({ node, ins, out }) => {
+    const p = convPlan('', node, ins[0]!.dims, ins[1]!.dims)
+    const blocks = Math.ceil(p.k / 32)
+    const cols = p.group * p.positions * p.k
+    const vectors = p.group * (p.positions + p.mg)
+    return {
+      scratch: 2 * cols + vectors * (32 * blocks + 128),
+      operations: out * (64 * blocks + 256) + 4 * cols,
+    }
+  },
+  run: (c) => {
+    const p = planOf(c)
+    const s = productShapes(p)
+    const y = matmulRef(im2col(c.float(0), p), s.a, c.float(1).data, s.b, { transB: true })
+    return [finish(y, p, c.ins[2] && c.float(2).data)]
+  },
+  gpu: async (g, c) => {
+    const [x, w, b] = c.ins
+    if (!isFloat(x) || !isFloat(w) || (b && !isFloat(b))) return null
+    const p = planOf(c)
+    const s = productShapes(p)
+    const cols = float(s.a, im2col(x, p))
+    const y = await g.out(await matmul(g.gpu, g.up(cols), g.up(w, s.b), { transB: true }), [
+      size(s.b) / p.k,
+      p.positions,
+    ])
+    return finish(y.data, p, b?.data)
+  },
+}
+
+export default defineOp({ name: 'conv', onnx: { Conv } })
