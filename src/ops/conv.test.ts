@@ -4,6 +4,7 @@
 // MaxPool is exact, AveragePool within 1e-6 (f32 sums in another order).
 import ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
+import { InferenceBudgetError } from '../errors/infer.ts'
 import { parseModel } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
 import { cnnModel, rand, typedModel } from '../infer/testing.ts'
@@ -143,5 +144,12 @@ describe('convolution refusals name the operator, node and reason', () => {
       outputs: ['y'],
     })
     expect(run(training)).toThrow(/BatchNormalization n0: training mode/)
+  })
+
+  it('charges a Conv that pads a small input to 2^42 outputs before making anything', () => {
+    const t0 = performance.now()
+    const p = 2 ** 20
+    expect(run(single('Conv', { pads: [p, p, p, p] }))).toThrow(InferenceBudgetError)
+    expect(performance.now() - t0).toBeLessThan(1000)
   })
 })

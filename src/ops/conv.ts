@@ -116,7 +116,7 @@ function convPlan(where: string, node: Node, x: number[], w: number[], b?: numbe
 type ConvPlan = ReturnType<typeof convPlan>
 
 /** The patches of every group, [group, N·oH·oW, K]: an exact copy, zeros for the padding. */
-export function im2col(x: FloatTensor, p: ConvPlan): Float32Array {
+function im2col(x: FloatTensor, p: ConvPlan): Float32Array {
   const [h, w] = x.dims.slice(2)
   const { kernel, strides, dilations, pads, out } = p.win
   const cols = new Float32Array(p.group * p.positions * p.k)

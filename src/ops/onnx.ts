@@ -25,7 +25,6 @@ export type IntTensor =
   | { type: 'uint8'; dims: number[]; data: Uint8Array }
   | { type: 'int32'; dims: number[]; data: Int32Array }
 export type IntType = IntTensor['type']
-export const INT_TYPES: readonly IntType[] = ['int8', 'uint8', 'int32']
 
 export interface Node {
   op: string

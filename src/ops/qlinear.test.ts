@@ -146,6 +146,53 @@ describe('int8 operators against onnxruntime-node', () => {
       expect(bitsOf(list(ours.get(name)!)), name).toEqual(bitsOf(list(theirs[name])))
   })
 
+  it('Cast from float truncates toward zero (as onnxruntime in range); int8 moves through Transpose and Reshape', async () => {
+    const x = [0.5, -0.5, 1.99, -1.99, 126.7, -127.9, 254.9, 3e9, -3e9, NaN, 1e38, -0]
+    const inRange: Record<string, number[]> = {
+      i8: [0, 1, 2, 3, 4, 5],
+      u8: [0, 1, 2, 4],
+      i32: [0, 1, 2, 3, 4, 5, 6],
+    }
+    const bytes = typedModel({
+      inputs: { x: { type: 'float', dims: [3, 4] } },
+      inits: { shape: { type: 'int64', dims: [2], data: [2, 6] } },
+      nodes: [
+        ['Cast', ['x'], ['i8'], { to: 3 }],
+        ['Cast', ['x'], ['u8'], { to: 2 }],
+        ['Cast', ['x'], ['i32'], { to: 6 }],
+        ['Transpose', ['i8'], ['t'], { perm: [1, 0] }],
+        ['Reshape', ['t', 'shape'], ['r']],
+      ],
+      outputs: ['i8', 'u8', 'i32', 't', 'r'],
+    })
+    const model = parseModel(bytes)
+    const ours = runModel(
+      model,
+      toTensors(model, { x: { dims: [3, 4], data: x.map((v) => (Number.isNaN(v) ? 'NaN' : v)) } }),
+    )
+    const theirs = await ortRun(bytes, { x: new ort.Tensor('float32', Float32Array.from(x), [3, 4]) })
+    for (const name of ['i8', 'u8', 'i32']) {
+      const t = list(theirs[name])
+      const at = inRange[name]
+      expect(
+        at.map((i) => list(ours.get(name)!)[i]),
+        name,
+      ).toEqual(at.map((i) => t[i]))
+    }
+    // Outside the range onnxruntime's answer is the machine's; ours saturates, NaN is 0.
+    expect(list(ours.get('i8')!)).toEqual([0, 0, 1, -1, 126, -127, 127, 127, -128, 0, 127, 0])
+    expect(list(ours.get('u8')!).slice(6)).toEqual([254, 255, 0, 0, 255, 0])
+    expect(list(ours.get('i32')!).slice(7, 9)).toEqual([2 ** 31 - 1, -(2 ** 31)])
+    const i8 = list(ours.get('i8')!)
+    const t = ours.get('t')!
+    expect([t.type, t.dims, list(t)]).toEqual([
+      'int8',
+      [4, 3],
+      i8.map((_, k) => i8[(k % 3) * 4 + Math.floor(k / 3)]),
+    ])
+    expect([ours.get('r')!.dims, list(ours.get('r')!)]).toEqual([[2, 6], list(t)])
+  })
+
   it('MatMulInteger: batched, int8 × uint8, a vector operand, extreme values', async () => {
     const bytes = typedModel({
       inputs: { a: { type: 'int8', dims: [2, 3, 40] } },
