@@ -32,6 +32,10 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
   const count = dims.reduce((a, b) => a * b, 1)
   const raw = t.rawData && t.rawData.length ? t.rawData : null
   const copy = (r: Uint8Array) => r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength) as ArrayBuffer
+  // A damaged file may pair a type with bytes of another width: refused by name, not by a RangeError.
+  const width = t.dataType === D.FLOAT ? 4 : t.dataType === D.INT64 ? 8 : 1
+  if (raw && raw.length % width)
+    throw new OnnxError(`Tensor ${t.name}: ${raw.length} bytes of raw data do not hold whole values.`)
   if (t.dataType === D.FLOAT) {
     const data = raw ? new Float32Array(copy(raw)) : Float32Array.from(t.floatData ?? [])
     if (data.length !== count)
@@ -65,9 +69,10 @@ function intTensorFromProto(
   raw: ArrayBuffer | null,
 ): Tensor {
   const { lo, hi, make } = INT_RANGE[type]
-  const data = make(count)
-  const given = raw ? raw.byteLength / data.BYTES_PER_ELEMENT : (t.int32Data ?? []).length
+  // Checked before allocating: dims may claim far more values than the file holds.
+  const given = raw ? raw.byteLength / make(0).BYTES_PER_ELEMENT : (t.int32Data ?? []).length
   if (given !== count) throw new OnnxError(`Tensor ${t.name}: ${given} values for dims [${dims}].`)
+  const data = make(count)
   if (raw)
     data.set(
       type === 'int8' ? new Int8Array(raw) : type === 'uint8' ? new Uint8Array(raw) : new Int32Array(raw),
