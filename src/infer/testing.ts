@@ -343,3 +343,37 @@ export function cnnModel(batch = 2, opset = 18): Uint8Array {
     outputs: ['y', 'c1', 'p1', 'bn'],
   })
 }
+
+/**
+ * A CNN as quantize_dynamic writes one: DynamicQuantizeLinear, ConvInteger (padded; then grouped with
+ * stride 2), Cast, Mul by the product of the scales, the bias, Relu.
+ */
+export function dynamicCnnModel(): Uint8Array {
+  return typedModel({
+    inputs: { x: { type: 'float', dims: [2, 3, 6, 6] } },
+    inits: {
+      w1: { type: 'uint8', dims: [4, 3, 3, 3], data: randInts(108, 0, 255, 51) },
+      w1z: { type: 'uint8', dims: [], data: [131] },
+      w1s: { type: 'float', dims: [], data: [0.0077] },
+      b1: { type: 'float', dims: [1, 4, 1, 1], data: rand(4, 52) },
+      w2: { type: 'uint8', dims: [4, 2, 3, 3], data: randInts(72, 0, 255, 53) },
+      w2z: { type: 'uint8', dims: [], data: [120] },
+      w2s: { type: 'float', dims: [], data: [0.0049] },
+    },
+    nodes: [
+      ['DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']],
+      ['ConvInteger', ['xq', 'w1', 'xz', 'w1z'], ['acc1'], { pads: [1, 1, 1, 1] }],
+      ['Cast', ['acc1'], ['acc1f'], { to: 1 }],
+      ['Mul', ['xs', 'w1s'], ['s1']],
+      ['Mul', ['acc1f', 's1'], ['m1']],
+      ['Add', ['m1', 'b1'], ['h0']],
+      ['Relu', ['h0'], ['h']],
+      ['DynamicQuantizeLinear', ['h'], ['hq', 'hs', 'hz']],
+      ['ConvInteger', ['hq', 'w2', 'hz', 'w2z'], ['acc2'], { group: 2, strides: [2, 2], pads: [0, 1, 1, 0] }],
+      ['Cast', ['acc2'], ['acc2f'], { to: 1 }],
+      ['Mul', ['hs', 'w2s'], ['s2']],
+      ['Mul', ['acc2f', 's2'], ['y']],
+    ],
+    outputs: ['y', 'acc1', 'hq', 'acc2'],
+  })
+}

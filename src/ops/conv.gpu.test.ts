@@ -6,7 +6,7 @@ import { Gpu } from '../gpu/runtime.ts'
 import { runModelGpu } from '../infer/gpu.ts'
 import { parseModel, type Tensor } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
-import { cnnModel, dynamicMlpModel, qdqMlpModel, rand } from '../infer/testing.ts'
+import { cnnModel, dynamicCnnModel, dynamicMlpModel, qdqMlpModel, rand } from '../infer/testing.ts'
 
 let gpu: Gpu
 beforeAll(async () => {
@@ -41,7 +41,8 @@ describe('convolutional and int8 graphs on the GPU runtime', () => {
     expect(placement.gpu.GlobalAveragePool).toBe(1)
   }, 300_000)
 
-  it('the dynamic-quantisation and QDQ MLPs: every output bit for bit', async () => {
+  it('the dynamic-quantisation CNN and MLP and the QDQ MLP: every output bit for bit', async () => {
+    await both(dynamicCnnModel(), [2, 3, 6, 6], 4)
     await both(dynamicMlpModel(), [4, 8], 5)
     const placement = await both(qdqMlpModel(), [4, 8], 6)
     expect(placement.gpu.MatMul).toBe(2)

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { InferenceBudgetError } from '../errors/infer.ts'
 import { parseModel } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
-import { cnnModel, rand, typedModel } from '../infer/testing.ts'
+import { cnnModel, dynamicCnnModel, rand, typedModel } from '../infer/testing.ts'
 
 async function ortRun(bytes: Uint8Array, feeds: Record<string, ort.Tensor>) {
   const session = await ort.InferenceSession.create(bytes)
@@ -68,6 +68,23 @@ describe('convolution and pooling against onnxruntime-node', () => {
     for (const seed of [1, 2]) {
       const [y, c1, p1, bn] = await compare(cnnModel(), [2, 3, 8, 8], seed, ['y', 'c1', 'p1', 'bn'])
       expect(Math.max(y, c1, p1, bn)).toBeLessThan(1e-3)
+    }
+  })
+
+  it('the dynamic-quantisation CNN (ConvInteger): every output bit for bit', async () => {
+    const bytes = dynamicCnnModel()
+    for (const seed of [1, 2, 3]) {
+      const x = rand(216, seed)
+      const model = parseModel(bytes)
+      const ours = runModel(model, toTensors(model, { x: { dims: [2, 3, 6, 6], data: x } }))
+      const theirs = await ortRun(bytes, { x: new ort.Tensor('float32', Float32Array.from(x), [2, 3, 6, 6]) })
+      for (const name of ['y', 'acc1', 'hq', 'acc2']) {
+        const a = ours.get(name)!
+        expect(a.dims, name).toEqual(theirs[name].dims.map(Number))
+        const bits = (d: ArrayLike<number>) =>
+          Array.from(a.type === 'float' ? new Uint32Array(Float32Array.from(d).buffer) : d)
+        expect(bits(a.data as ArrayLike<number>), name).toEqual(bits(theirs[name].data as ArrayLike<number>))
+      }
     }
   })
 

@@ -115,11 +115,19 @@ function convPlan(where: string, node: Node, x: number[], w: number[], b?: numbe
 }
 type ConvPlan = ReturnType<typeof convPlan>
 
-/** The patches of every group, [group, N·oH·oW, K]: an exact copy, zeros for the padding. */
-function im2col(x: FloatTensor, p: ConvPlan): Float32Array {
-  const [h, w] = x.dims.slice(2)
+/**
+ * The patches of every group, [group, N·oH·oW, K]: an exact copy (less `shift`: ConvInteger's zero
+ * point), zeros for the padding.
+ */
+function im2col<T extends Float32Array | Int32Array>(
+  x: ArrayLike<number>,
+  dims: number[],
+  p: ConvPlan,
+  cols: T,
+  shift = 0,
+): T {
+  const [h, w] = dims.slice(2)
   const { kernel, strides, dilations, pads, out } = p.win
-  const cols = new Float32Array(p.group * p.positions * p.k)
   let at = 0
   for (let g = 0; g < p.group; g++)
     for (let n = 0; n < p.n; n++)
@@ -131,7 +139,7 @@ function im2col(x: FloatTensor, p: ConvPlan): Float32Array {
               const y = oy * strides[0] + i * dilations[0] - pads[0]
               for (let j = 0; j < kernel[1]; j++, at++) {
                 const xx = ox * strides[1] + j * dilations[1] - pads[1]
-                if (y >= 0 && y < h && xx >= 0 && xx < w) cols[at] = x.data[plane + y * w + xx]
+                if (y >= 0 && y < h && xx >= 0 && xx < w) cols[at] = x[plane + y * w + xx] - shift
               }
             }
           }
@@ -181,7 +189,8 @@ const Conv: OnnxOp = {
   run: (c) => {
     const p = planOf(c)
     const s = productShapes(p)
-    const y = matmulRef(im2col(c.float(0), p), s.a, c.float(1).data, s.b, { transB: true })
+    const cols = im2col(c.float(0).data, c.ins[0]!.dims, p, new Float32Array(p.group * p.positions * p.k))
+    const y = matmulRef(cols, s.a, c.float(1).data, s.b, { transB: true })
     return [finish(y, p, c.ins[2] && c.float(2).data)]
   },
   gpu: async (g, c) => {
@@ -189,7 +198,7 @@ const Conv: OnnxOp = {
     if (!isFloat(x) || !isFloat(w) || (b && !isFloat(b))) return null
     const p = planOf(c)
     const s = productShapes(p)
-    const cols = float(s.a, im2col(x, p))
+    const cols = float(s.a, im2col(x.data, x.dims, p, new Float32Array(p.group * p.positions * p.k)))
     const y = await g.out(await matmul(g.gpu, g.up(cols), g.up(w, s.b), { transB: true }), [
       size(s.b) / p.k,
       p.positions,
@@ -198,4 +207,50 @@ const Conv: OnnxOp = {
   },
 }
 
-export default defineOp({ name: 'conv', onnx: { Conv } })
+/**
+ * ConvInteger (quantize_dynamic's Conv): Conv's patches of x − x_zero_point (padding contributes 0, as
+ * onnxruntime pads with the zero point) times w − w_zero_point, exact integer sums wrapped to int32.
+ */
+const ConvInteger: OnnxOp = {
+  inputs: [2, 4],
+  shape: ({ node, where, need, ins }) => {
+    const [x, w] = [need(0), need(1)]
+    for (const [i, t] of [x, w, ins[2], ins[3]].entries())
+      if (t && t.type !== 'int8' && t.type !== 'uint8')
+        throw new OnnxError(`${where}: input ${i} is ${t.type}; ConvInteger takes int8 and uint8.`)
+    for (const [i, z] of [ins[2], ins[3]].entries())
+      if (z && (z.type !== [x, w][i].type || size(z.dims) !== 1 || z.dims.length > 1))
+        throw new OnnxError(
+          `${where}: input ${i + 2} must be one ${[x, w][i].type} value (per-channel is not supported).`,
+        )
+    const p = convPlan(where, node, x.dims, w.dims)
+    return [{ type: 'int32', dims: [p.n, p.m, ...p.win.out] }]
+  },
+  cost: ({ node, ins, out }) => {
+    const p = convPlan('', node, ins[0]!.dims, ins[1]!.dims)
+    const cols = p.group * p.positions * p.k
+    return { scratch: cols, operations: out * (p.k + 4) + 4 * cols }
+  },
+  run: (c) => {
+    const p = convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims)
+    const [x, w, xz, wz] = c.ins.map((t) => t?.data as ArrayLike<number> | undefined)
+    const cols = im2col(x!, c.ins[0]!.dims, p, new Int32Array(p.group * p.positions * p.k), xz?.[0] ?? 0)
+    const wShift = wz?.[0] ?? 0
+    const plane = p.win.out[0] * p.win.out[1]
+    const out = new Int32Array(p.n * p.m * plane)
+    for (let g = 0; g < p.group; g++)
+      for (let j = 0; j < p.mg; j++) {
+        const m = g * p.mg + j
+        for (let q = 0; q < p.positions; q++) {
+          let sum = 0
+          const row = (g * p.positions + q) * p.k
+          for (let k = 0; k < p.k; k++) sum += cols[row + k] * (w![m * p.k + k] - wShift)
+          // Exact below 2^53 (|term| ≤ 2^16, K ≤ 2^16); | 0 wraps as an int32 accumulator would.
+          out[(Math.floor(q / plane) * p.m + m) * plane + (q % plane)] = sum | 0
+        }
+      }
+    return [{ type: 'int32', dims: c.planned[0].dims, data: out }]
+  },
+}
+
+export default defineOp({ name: 'conv', onnx: { Conv, ConvInteger } })
