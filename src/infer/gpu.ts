@@ -6,7 +6,7 @@
 // later.
 import type { Gpu } from '../gpu/runtime.ts'
 import { downloadF32, release, upload, type GpuTensor } from '../gpu/tensor.ts'
-import type { FloatTensor, GpuContext, Node, Tensor } from '../ops/onnx.ts'
+import type { GpuContext, Node, Tensor } from '../ops/onnx.ts'
 import type { Model } from './model.ts'
 import { runContext, runNode } from './ops.ts'
 import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
@@ -24,7 +24,7 @@ async function onGpu(
   node: Node,
   ins: (Tensor | undefined)[],
   opset: number,
-): Promise<FloatTensor | null> {
+): Promise<Tensor | null> {
   const op = onnxOp(node)
   if (!op.gpu) return null
   const held: GpuTensor[] = []

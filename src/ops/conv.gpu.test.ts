@@ -42,9 +42,10 @@ describe('convolutional and int8 graphs on the GPU runtime', () => {
   }, 300_000)
 
   it('the dynamic-quantisation CNN and MLP and the QDQ MLP: every output bit for bit', async () => {
-    await both(dynamicCnnModel(), [2, 3, 6, 6], 4)
+    expect((await both(dynamicCnnModel(), [2, 3, 6, 6], 4)).gpu.ConvInteger).toBe(2)
     await both(dynamicMlpModel(), [4, 8], 5)
     const placement = await both(qdqMlpModel(), [4, 8], 6)
+    expect((await both(dynamicMlpModel(), [4, 8], 7)).gpu.MatMulInteger).toBe(2)
     expect(placement.gpu.MatMul).toBe(2)
   }, 300_000)
 })

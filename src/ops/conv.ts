@@ -5,7 +5,9 @@
 // the same product on the matmul kernel, so where the node runs changes nothing. The window geometry
 // (pads, strides, dilations, auto_pad, ceil_mode) is shared with the pools (pool.ts).
 import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
+import { download, upload } from '../gpu/tensor.ts'
 import { matmul, matmulRef } from '../kernels/matmul.ts'
+import { matmulInt, matmulIntRef } from '../kernels/matmul_int.ts'
 import { MAX_K } from '../kernels/quantize.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { float, isFloat, type FloatTensor, type Node, type OnnxOp, type RunContext } from './onnx.ts'
@@ -151,21 +153,36 @@ const productShapes = (p: ConvPlan) =>
     ? { a: [p.positions, p.k], b: [p.mg, p.k] }
     : { a: [p.group, p.positions, p.k], b: [p.group, p.mg, p.k] }
 
-/** [group, positions, M/group] products to [N, M, oH, oW], plus the bias (one f32 add). */
-function finish(y: Float32Array, p: ConvPlan, bias?: Float32Array): FloatTensor {
+/** [group, positions, M/group] products into `out` as [N, M, oH, oW], each through `f` (Conv's bias). */
+function toNchw<T extends Float32Array | Int32Array>(
+  y: T,
+  p: ConvPlan,
+  out: T,
+  f: (v: number, m: number) => number = (v) => v,
+): T {
   const plane = p.win.out[0] * p.win.out[1]
-  const out = new Float32Array(p.n * p.m * plane)
   for (let g = 0; g < p.group; g++)
     for (let q = 0; q < p.positions; q++) {
       const n = Math.floor(q / plane)
       for (let j = 0; j < p.mg; j++) {
         const m = g * p.mg + j
-        const v = y[(g * p.positions + q) * p.mg + j]
-        out[(n * p.m + m) * plane + (q % plane)] = bias ? sf.add(v, bias[m]) : v
+        out[(n * p.m + m) * plane + (q % plane)] = f(y[(g * p.positions + q) * p.mg + j], m)
       }
     }
-  return float([p.n, p.m, ...p.win.out], out)
+  return out
 }
+
+/** The product's output, plus the bias (one f32 add). */
+const finish = (y: Float32Array, p: ConvPlan, bias?: Float32Array): FloatTensor =>
+  float(
+    [p.n, p.m, ...p.win.out],
+    toNchw(
+      y,
+      p,
+      new Float32Array(p.n * p.m * p.win.out[0] * p.win.out[1]),
+      bias && ((v, m) => sf.add(v, bias[m])),
+    ),
+  )
 
 const planOf = (c: RunContext) => convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims, c.ins[2]?.dims)
 
@@ -209,7 +226,8 @@ const Conv: OnnxOp = {
 
 /**
  * ConvInteger (quantize_dynamic's Conv): Conv's patches of x − x_zero_point (padding contributes 0, as
- * onnxruntime pads with the zero point) times w − w_zero_point, exact integer sums wrapped to int32.
+ * onnxruntime pads with the zero point) times w − w_zero_point, exact integer sums wrapped to int32 —
+ * MatMulInteger's product (src/kernels/matmul_int.ts), on the GPU too.
  */
 const ConvInteger: OnnxOp = {
   inputs: [2, 4],
@@ -232,25 +250,38 @@ const ConvInteger: OnnxOp = {
     return { scratch: cols, operations: out * (p.k + 4) + 4 * cols }
   },
   run: (c) => {
-    const p = convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims)
-    const [x, w, xz, wz] = c.ins.map((t) => t?.data as ArrayLike<number> | undefined)
-    const cols = im2col(x!, c.ins[0]!.dims, p, new Int32Array(p.group * p.positions * p.k), xz?.[0] ?? 0)
-    const wShift = wz?.[0] ?? 0
-    const plane = p.win.out[0] * p.win.out[1]
-    const out = new Int32Array(p.n * p.m * plane)
-    for (let g = 0; g < p.group; g++)
-      for (let j = 0; j < p.mg; j++) {
-        const m = g * p.mg + j
-        for (let q = 0; q < p.positions; q++) {
-          let sum = 0
-          const row = (g * p.positions + q) * p.k
-          for (let k = 0; k < p.k; k++) sum += cols[row + k] * (w![m * p.k + k] - wShift)
-          // Exact below 2^53 (|term| ≤ 2^16, K ≤ 2^16); | 0 wraps as an int32 accumulator would.
-          out[(Math.floor(q / plane) * p.m + m) * plane + (q % plane)] = sum | 0
-        }
-      }
-    return [{ type: 'int32', dims: c.planned[0].dims, data: out }]
+    const q = integerOperands(c)
+    const y = matmulIntRef(q.cols, q.w, q.plan, 0, [q.wz])
+    return [{ type: 'int32', dims: c.planned[0].dims, data: toNchw(y, q.p, new Int32Array(y.length)) }]
   },
+  gpu: async (g, c) => {
+    const q = integerOperands(c)
+    const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
+    if (Math.ceil(q.plan.m / 8) > limit || Math.ceil(q.plan.n / 8) > limit || q.plan.batch > limit)
+      return null
+    const t = [upload(g.gpu, q.cols), upload(g.gpu, q.w), upload(g.gpu, Int32Array.of(q.wz))]
+    g.hold(...t)
+    const y = await matmulInt(g.gpu, t[0], t[1], t[2], q.plan)
+    g.hold(y)
+    const data = toNchw((await download(g.gpu, y)) as Int32Array, q.p, new Int32Array(size(y.shape)))
+    return { type: 'int32', dims: c.planned[0].dims, data }
+  },
+}
+
+/**
+ * ConvInteger as MatMulInteger's product: per group, the patches of x − x_zero_point [positions, K]
+ * times W_gᵀ [K, M/group] (a transposed copy of the weights), with w's zero point.
+ */
+function integerOperands(c: RunContext) {
+  const p = convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims)
+  const [x, w, xz, wz] = c.ins.map((t) => t?.data as ArrayLike<number> | undefined)
+  const cols = im2col(x!, c.ins[0]!.dims, p, new Int32Array(p.group * p.positions * p.k), xz?.[0] ?? 0)
+  const wt = new Int32Array(p.m * p.k)
+  for (let g = 0; g < p.group; g++)
+    for (let j = 0; j < p.mg; j++)
+      for (let k = 0; k < p.k; k++) wt[(g * p.k + k) * p.mg + j] = w![(g * p.mg + j) * p.k + k]
+  const plan = { batch: p.group, m: p.positions, k: p.k, n: p.mg, shared: false }
+  return { p, cols, w: wt, wz: wz?.[0] ?? 0, plan }
 }
 
 export default defineOp({ name: 'conv', onnx: { Conv, ConvInteger } })

@@ -107,7 +107,7 @@ export interface OnnxOp {
   cost?(c: CostContext): Cost
   run(c: RunContext): Tensor[]
   /** The node on the GPU kernels, or null when this node's form has none (it then runs on the CPU). */
-  gpu?(g: GpuContext, c: RunContext): Promise<FloatTensor | null>
+  gpu?(g: GpuContext, c: RunContext): Promise<Tensor | null>
 }
 
 export const float = (dims: number[], data: Float32Array): FloatTensor => ({ type: 'float', dims, data })

@@ -3,9 +3,12 @@
 // correctly rounded f32 operation (softfloat), so the bits are onnxruntime's: x / scale rounded once,
 // then to the nearest integer with ties to even, plus the zero point, saturated; (q − zero point) · scale
 // in one rounding; integer products summed exactly, wrapped to int32 as onnxruntime's int32 accumulator
-// wraps. Where ONNX leaves a case open (NaN in, a zero scale) the rules below pick one answer.
+// wraps (src/kernels/matmul_int.ts, on the GPU too). Where ONNX leaves a case open (NaN in, a zero
+// scale) the rules below pick one answer.
 import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
+import { download, upload } from '../gpu/tensor.ts'
 import { INT_RANGE, intTensor } from '../kernels/cast.ts'
+import { matmulInt, matmulIntRef } from '../kernels/matmul_int.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { axisIn, float, type Meta, type OnnxOp, type RunContext, type Tensor } from './onnx.ts'
 import { defineOp, size } from './op.ts'
@@ -179,30 +182,23 @@ const MatMulInteger: OnnxOp = {
   // A multiply-add per step of K for every output, in JavaScript numbers.
   cost: ({ ins, out }) => ({ operations: out * (ins[0]!.dims.at(-1)! + 4) }),
   run: ({ where, ins, planned }) => {
-    const [a, b] = [ins[0]!, ins[1]!]
-    const p = productDims(where, a.dims, b.dims)
-    const A = a.data as ArrayLike<number>
-    const B = b.data as ArrayLike<number>
-    const az = intData(ins[2])?.[0] ?? 0
-    const bz = intData(ins[3])
-    const bzAt = (j: number) => (bz ? bz[bz.length === 1 ? 0 : j] : 0)
-    const { m, k, n } = p
-    const out = new Int32Array(p.batch * m * n)
-    const row = new Float64Array(n)
-    for (let z = 0; z < p.batch; z++) {
-      const bo = p.shared ? 0 : z * k * n
-      for (let i = 0; i < m; i++) {
-        row.fill(0)
-        for (let q = 0; q < k; q++) {
-          const av = A[(z * m + i) * k + q] - az
-          if (av === 0) continue
-          for (let j = 0; j < n; j++) row[j] += av * (B[bo + q * n + j] - bzAt(j))
-        }
-        // Each sum is exact (|term| ≤ 2^16, K ≤ 2^37); | 0 wraps it as an int32 accumulator would.
-        for (let j = 0; j < n; j++) out[(z * m + i) * n + j] = row[j] | 0
-      }
-    }
-    return [{ type: 'int32', dims: planned[0].dims, data: out }]
+    const [a, b, az, bz] = ins.map((t) => t?.data as ArrayLike<number> | undefined)
+    const p = productDims(where, ins[0]!.dims, ins[1]!.dims)
+    return [{ type: 'int32', dims: planned[0].dims, data: matmulIntRef(a!, b!, p, az?.[0], bz) }]
+  },
+  // Every size on the GPU kernel, up to the adapter's dispatch limits (else the CPU reference).
+  gpu: async (g, { where, ins, planned }) => {
+    const p = productDims(where, ins[0]!.dims, ins[1]!.dims)
+    const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
+    if (!p.m || !p.n || !p.k || !p.batch) return null
+    if (Math.ceil(p.m / 8) > limit || Math.ceil(p.n / 8) > limit || p.batch > limit) return null
+    const wide = (t: Tensor | undefined, fallback = 0) =>
+      upload(g.gpu, Int32Array.from(t ? (t.data as ArrayLike<number>) : [fallback]))
+    const [a, b, bz] = [wide(ins[0]), wide(ins[1]), wide(ins[3])]
+    g.hold(a, b, bz)
+    const y = await matmulInt(g.gpu, a, b, bz, p, ins[2] ? Number(ins[2].data[0]) : 0)
+    g.hold(y)
+    return { type: 'int32', dims: planned[0].dims, data: (await download(g.gpu, y)) as Int32Array }
   },
 }
 
