@@ -139,6 +139,9 @@ describe('convolution refusals name the operator, node and reason', () => {
       /MaxPool n0: pads .* smaller than the kernel/,
     )
     expect(run(single('AveragePool', { kernel_shape: [20, 2] }, false))).toThrow(/AveragePool n0: the window/)
+    expect(run(single('AveragePool', { kernel_shape: [2, 2], dilations: [2, 2] }, false))).toThrow(
+      /AveragePool n0: dilations need opset 19/,
+    )
     const indices = typedModel({
       inputs: { x: { type: 'float', dims: [1, 4, 7, 9] } },
       nodes: [['MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }]],

@@ -80,7 +80,13 @@ export default defineOp({
     },
     AveragePool: {
       inputs: [1, 1],
-      shape: poolShape,
+      shape: (c) => {
+        if (c.opset < 19 && c.node.attrs.dilations !== undefined)
+          throw new OnnxError(
+            `${c.where}: dilations need opset 19 (AveragePool-19); the model has ${c.opset}.`,
+          )
+        return poolShape(c)
+      },
       cost: poolCost,
       run: ({ node, where, float: input }) => {
         const include = node.attrs.count_include_pad === 1
