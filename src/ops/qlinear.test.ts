@@ -124,6 +124,40 @@ describe('int8 operators against onnxruntime-node', () => {
       }
   })
 
+  it('DynamicQuantizeLinear on edge ranges, and QuantizeLinear by output_dtype (opset 21), bit for bit', async () => {
+    const dql = typedModel({
+      inputs: { x: { type: 'float', dims: [8] } },
+      nodes: [['DynamicQuantizeLinear', ['x'], ['y', 's', 'z']]],
+      outputs: ['y', 's', 'z'],
+    })
+    const ranges = [
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0.5, 1, 2, 3, 4, 5, 6, 7],
+      [-0.5, -1, -2, -3, -4, -5, -6, -7],
+      [1e-30, -1e-30, 0, 0, 0, 0, 0, 3e-38],
+      [3e38, -3e38, 1, 2, 3, -4, 0, 1e20],
+      [0.1, 0.2, 0.3, -0.01, 100, 0.7, -0.0, 2.5],
+    ]
+    for (const x of ranges) {
+      const ours = runOurs(dql, x, [8])
+      const theirs = await ortRun(dql, { x: new ort.Tensor('float32', Float32Array.from(x), [8]) })
+      for (const name of ['y', 'z']) expect(list(ours.get(name)!), `${x} ${name}`).toEqual(list(theirs[name]))
+      expect(bitsOf(list(ours.get('s')!)), `${x} s`).toEqual(bitsOf(list(theirs.s)))
+    }
+    const q21 = typedModel({
+      opset: 21,
+      inputs: { x: { type: 'float', dims: [8] } },
+      inits: { s: { type: 'float', dims: [], data: [0.03] } },
+      nodes: [['QuantizeLinear', ['x', 's'], ['q'], { output_dtype: 3 }]],
+      outputs: ['q'],
+    })
+    const x = xWithTies(8, 0.03, 9).map((v) => v * 3)
+    const ours = runOurs(q21, x, [8]).get('q')!
+    expect(ours.type).toBe('int8')
+    const theirs = await ortRun(q21, { x: new ort.Tensor('float32', Float32Array.from(x), [8]) })
+    expect(list(ours)).toEqual(list(theirs.q))
+  })
+
   it('DequantizeLinear of int32 (a bias) and Cast among the integer types, as onnxruntime', async () => {
     const big = [2 ** 31 - 1, -(2 ** 31), 16777217, -16777219, 300, -129, 255, 128, 0, 7]
     const bytes = typedModel({
