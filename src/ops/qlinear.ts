@@ -32,9 +32,10 @@ function paramShape(where: string, node: RunContext['node'], x: number[], scale:
       `${where}: blocked quantisation (block_size ${node.attrs.block_size}) is not supported.`,
     )
   if (scale.type !== 'float') throw new OnnxError(`${where}: the scale must be float, got ${scale.type}.`)
-  if (zp && zp.dims.join() !== scale.dims.join())
+  const single = (d: number[]) => d.length <= 1 && size(d) === 1
+  if (zp && zp.dims.join() !== scale.dims.join() && !(single(zp.dims) && single(scale.dims)))
     throw new OnnxShapeError(`${where}: zero point [${zp.dims}] and scale [${scale.dims}] differ in shape.`)
-  if (scale.dims.length <= 1 && size(scale.dims) === 1) return
+  if (single(scale.dims)) return
   const axis = axisIn(where, node.attrs.axis ?? 1, x.length)
   if (scale.dims.length !== 1 || scale.dims[0] !== x[axis])
     throw new OnnxShapeError(
