@@ -1,7 +1,7 @@
 // Runs a parsed ONNX model on the deterministic CPU references, node by node in graph order, after a
 // shape pass over the whole graph has checked every node and the budgets (plan.ts).
 import { InferenceInputError, OnnxError } from '../errors/infer.ts'
-import { INT_RANGE, intTensor } from '../kernels/cast.ts'
+import { INT_RANGE, intTensor, isIntType } from '../kernels/cast.ts'
 import type { Model, Tensor } from './model.ts'
 import { runNode } from './ops.ts'
 import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
@@ -46,7 +46,7 @@ export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<
         dims: [...v.dims],
         data: BigInt64Array.from(data as number[], (x) => BigInt(x)),
       })
-    } else if (spec.type !== 'float') {
+    } else if (isIntType(spec.type)) {
       const { lo, hi } = INT_RANGE[spec.type]
       const bad = data.findIndex((x) => !Number.isInteger(x) || (x as number) < lo || (x as number) > hi)
       if (bad >= 0)

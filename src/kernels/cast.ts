@@ -14,6 +14,7 @@ export const INT_RANGE: Record<IntType, { lo: number; hi: number; make: (n: numb
   int32: { lo: -(2 ** 31), hi: 2 ** 31 - 1, make: (n) => new Int32Array(n) },
 }
 export type IntArray = Int8Array | Uint8Array | Int32Array
+export const isIntType = (t: unknown): t is IntType => typeof t === 'string' && Object.hasOwn(INT_RANGE, t)
 
 /** ONNX TensorProto data type codes of the runtime's types. */
 export const ONNX_TYPE_CODE = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const

@@ -14,7 +14,7 @@ import {
   type JsonValue,
 } from '../infer/json.ts'
 import type { Tensor } from '../infer/model.ts'
-import { INT_RANGE, intTensor } from '../kernels/cast.ts'
+import { INT_RANGE, intTensor, isIntType } from '../kernels/cast.ts'
 import type { IntType } from '../ops/onnx.ts'
 
 export interface JsonTensor {
@@ -88,7 +88,8 @@ export const outputsHash = (outputs: Record<string, JsonTensor>): Hex => keccak2
 /** A computed tensor as receipt JSON; int64 beyond 2^53 cannot be written exactly and is refused. */
 export function tensorJson(name: string, t: Tensor): JsonTensor {
   if (t.type === 'float') return { dtype: 'float32', dims: [...t.dims], data: Array.from(t.data, toJson) }
-  if (t.type !== 'int64') return { dtype: t.type, dims: [...t.dims], data: Array.from(t.data) }
+  if (isIntType(t.type))
+    return { dtype: t.type, dims: [...t.dims], data: Array.from(t.data as ArrayLike<number>) }
   const data = Array.from(t.data, Number)
   if (data.some((v) => !Number.isSafeInteger(v)))
     throw new OutputEncodingError(
