@@ -10,7 +10,16 @@ import { matmul, matmulRef } from '../kernels/matmul.ts'
 import { matmulInt, matmulIntRef } from '../kernels/matmul_int.ts'
 import { MAX_K } from '../kernels/quantize.ts'
 import * as sf from '../kernels/softfloat.ts'
-import { float, isFloat, type FloatTensor, type Node, type OnnxOp, type RunContext } from './onnx.ts'
+import {
+  float,
+  isFloat,
+  type FloatTensor,
+  type GpuContext,
+  type Node,
+  type OnnxOp,
+  type RunContext,
+  type Tensor,
+} from './onnx.ts'
 import { defineOp, size } from './op.ts'
 
 /** Where a 2-D window sits: per spatial axis its kernel, stride, dilation, leading pad and output size. */
@@ -90,7 +99,7 @@ export function windows(
 }
 
 /** The checked geometry of a Conv node: X [N, C, H, W], W [M, C/group, kH, kW], optional B [M]. */
-function convPlan(where: string, node: Node, x: number[], w: number[], b?: number[]) {
+export function convPlan(where: string, node: Node, x: number[], w: number[], b?: number[]) {
   if (x.length !== 4)
     throw new OnnxError(`${where}: only 2-D convolution is supported (X of rank 4); X is [${x}].`)
   if (w.length !== 4) throw new OnnxShapeError(`${where}: W [${w}] must have rank 4.`)
@@ -154,7 +163,7 @@ const productShapes = (p: ConvPlan) =>
     : { a: [p.group, p.positions, p.k], b: [p.group, p.mg, p.k] }
 
 /** [group, positions, M/group] products into `out` as [N, M, oH, oW], each through `f` (Conv's bias). */
-function toNchw<T extends Float32Array | Int32Array>(
+export function toNchw<T extends Float32Array | Int32Array>(
   y: T,
   p: ConvPlan,
   out: T,
@@ -229,6 +238,19 @@ const Conv: OnnxOp = {
  * onnxruntime pads with the zero point) times w − w_zero_point, exact integer sums wrapped to int32 —
  * MatMulInteger's product (src/kernels/matmul_int.ts), on the GPU too.
  */
+const operandsOf = (c: RunContext) => {
+  const [xz, wz] = [c.ins[2], c.ins[3]].map((t) => (t ? Number(t.data[0]) : 0))
+  return integerOperands(c.where, c.node, c.ins[0]!, c.ins[1]!, xz, wz)
+}
+
+/** The CPU reference's product (integerProduct without a GPU, synchronously). */
+export const toNchwSync = (q: ReturnType<typeof integerOperands>) =>
+  toNchw(
+    matmulIntRef(q.cols, q.w, q.plan, 0, [q.wz]),
+    q.p,
+    new Int32Array(q.p.n * q.p.m * q.p.win.out[0] * q.p.win.out[1]),
+  )
+
 const ConvInteger: OnnxOp = {
   inputs: [2, 4],
   shape: ({ node, where, need, ins }) => {
@@ -249,22 +271,10 @@ const ConvInteger: OnnxOp = {
     const cols = p.group * p.positions * p.k
     return { scratch: cols, operations: out * (p.k + 4) + 4 * cols }
   },
-  run: (c) => {
-    const q = integerOperands(c)
-    const y = matmulIntRef(q.cols, q.w, q.plan, 0, [q.wz])
-    return [{ type: 'int32', dims: c.planned[0].dims, data: toNchw(y, q.p, new Int32Array(y.length)) }]
-  },
+  run: (c) => [{ type: 'int32', dims: c.planned[0].dims, data: toNchwSync(operandsOf(c)) }],
   gpu: async (g, c) => {
-    const q = integerOperands(c)
-    const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
-    if (Math.ceil(q.plan.m / 8) > limit || Math.ceil(q.plan.n / 8) > limit || q.plan.batch > limit)
-      return null
-    const t = [upload(g.gpu, q.cols), upload(g.gpu, q.w), upload(g.gpu, Int32Array.of(q.wz))]
-    g.hold(...t)
-    const y = await matmulInt(g.gpu, t[0], t[1], t[2], q.plan)
-    g.hold(y)
-    const data = toNchw((await download(g.gpu, y)) as Int32Array, q.p, new Int32Array(size(y.shape)))
-    return { type: 'int32', dims: c.planned[0].dims, data }
+    const q = operandsOf(c)
+    return fitsGpu(g, q) ? { type: 'int32', dims: c.planned[0].dims, data: await integerProduct(q, g) } : null
   },
 }
 
@@ -272,16 +282,35 @@ const ConvInteger: OnnxOp = {
  * ConvInteger as MatMulInteger's product: per group, the patches of x − x_zero_point [positions, K]
  * times W_gᵀ [K, M/group] (a transposed copy of the weights), with w's zero point.
  */
-function integerOperands(c: RunContext) {
-  const p = convPlan(c.where, c.node, c.ins[0]!.dims, c.ins[1]!.dims)
-  const [x, w, xz, wz] = c.ins.map((t) => t?.data as ArrayLike<number> | undefined)
-  const cols = im2col(x!, c.ins[0]!.dims, p, new Int32Array(p.group * p.positions * p.k), xz?.[0] ?? 0)
+export function integerOperands(where: string, node: Node, x: Tensor, w: Tensor, xz = 0, wz = 0) {
+  const p = convPlan(where, node, x.dims, w.dims)
+  const wd = w.data as ArrayLike<number>
+  const cols = im2col(x.data as ArrayLike<number>, x.dims, p, new Int32Array(p.group * p.positions * p.k), xz)
   const wt = new Int32Array(p.m * p.k)
   for (let g = 0; g < p.group; g++)
     for (let j = 0; j < p.mg; j++)
-      for (let k = 0; k < p.k; k++) wt[(g * p.k + k) * p.mg + j] = w![(g * p.mg + j) * p.k + k]
+      for (let k = 0; k < p.k; k++) wt[(g * p.k + k) * p.mg + j] = wd[(g * p.mg + j) * p.k + k]
   const plan = { batch: p.group, m: p.positions, k: p.k, n: p.mg, shared: false }
-  return { p, cols, w: wt, wz: wz?.[0] ?? 0, plan }
+  return { p, cols, w: wt, wz, plan }
+}
+
+/** The operands' product in [N, M, oH, oW] order, on the GPU kernel when `gpu` is given. */
+export async function integerProduct(
+  q: ReturnType<typeof integerOperands>,
+  g?: GpuContext,
+): Promise<Int32Array> {
+  if (!g) return toNchwSync(q)
+  const t = [upload(g.gpu, q.cols), upload(g.gpu, q.w), upload(g.gpu, Int32Array.of(q.wz))]
+  g.hold(...t)
+  const y = await matmulInt(g.gpu, t[0], t[1], t[2], q.plan)
+  g.hold(y)
+  return toNchw((await download(g.gpu, y)) as Int32Array, q.p, new Int32Array(size(y.shape)))
+}
+
+/** Whether the product fits the adapter's dispatch limits (else it stays on the CPU reference). */
+export const fitsGpu = (g: GpuContext, q: ReturnType<typeof integerOperands>) => {
+  const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
+  return Math.ceil(q.plan.m / 8) <= limit && Math.ceil(q.plan.n / 8) <= limit && q.plan.batch <= limit
 }
 
 export default defineOp({ name: 'conv', onnx: { Conv, ConvInteger } })
