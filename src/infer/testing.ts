@@ -377,3 +377,48 @@ export function dynamicCnnModel(): Uint8Array {
     outputs: ['y', 'acc1', 'hq', 'acc2'],
   })
 }
+
+/**
+ * The QOperator format (quantize_static's QuantFormat.QOperator, the ONNX model zoo's int8 models):
+ * QuantizeLinear → QLinearConv (grouped, per-channel, bias) → QLinearConv → Flatten → QLinearMatMul
+ * (per-column scales) → DequantizeLinear.
+ */
+export function qoperatorModel(): Uint8Array {
+  return typedModel({
+    inputs: { x: { type: 'float', dims: [2, 4, 7, 7] } },
+    inits: {
+      xs: { type: 'float', dims: [], data: [0.0081] },
+      xz: { type: 'uint8', dims: [], data: [128] },
+      w1: { type: 'int8', dims: [6, 2, 3, 3], data: randInts(108, -127, 127, 61) },
+      w1s: { type: 'float', dims: [6], data: [0.011, 0.0093, 0.0102, 0.0121, 0.0088, 0.0097] },
+      w1z: { type: 'int8', dims: [], data: [0] },
+      b1: { type: 'int32', dims: [6], data: randInts(6, -3000, 3000, 62) },
+      h1s: { type: 'float', dims: [], data: [0.0213] },
+      h1z: { type: 'uint8', dims: [], data: [120] },
+      w2: { type: 'uint8', dims: [3, 6, 2, 2], data: randInts(72, 0, 255, 63) },
+      w2s: { type: 'float', dims: [], data: [0.0067] },
+      w2z: { type: 'uint8', dims: [], data: [127] },
+      h2s: { type: 'float', dims: [], data: [0.047] },
+      h2z: { type: 'uint8', dims: [], data: [131] },
+      w3: { type: 'int8', dims: [12, 5], data: randInts(60, -127, 127, 64) },
+      w3s: { type: 'float', dims: [5], data: [0.012, 0.009, 0.0105, 0.0111, 0.0131] },
+      w3z: { type: 'int8', dims: [], data: [0] },
+      ys: { type: 'float', dims: [], data: [0.031] },
+      yz: { type: 'uint8', dims: [], data: [125] },
+    },
+    nodes: [
+      ['QuantizeLinear', ['x', 'xs', 'xz'], ['xq']],
+      [
+        'QLinearConv',
+        ['xq', 'xs', 'xz', 'w1', 'w1s', 'w1z', 'h1s', 'h1z', 'b1'],
+        ['h1'],
+        { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] },
+      ],
+      ['QLinearConv', ['h1', 'h1s', 'h1z', 'w2', 'w2s', 'w2z', 'h2s', 'h2z'], ['h2'], { strides: [2, 2] }],
+      ['Flatten', ['h2'], ['f']],
+      ['QLinearMatMul', ['f', 'h2s', 'h2z', 'w3', 'w3s', 'w3z', 'ys', 'yz'], ['yq']],
+      ['DequantizeLinear', ['yq', 'ys', 'yz'], ['y']],
+    ],
+    outputs: ['h1', 'h2', 'yq', 'y'],
+  })
+}

@@ -6,7 +6,14 @@ import { Gpu } from '../gpu/runtime.ts'
 import { runModelGpu } from '../infer/gpu.ts'
 import { parseModel, type Tensor } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
-import { cnnModel, dynamicCnnModel, dynamicMlpModel, qdqMlpModel, rand } from '../infer/testing.ts'
+import {
+  cnnModel,
+  dynamicCnnModel,
+  dynamicMlpModel,
+  qdqMlpModel,
+  qoperatorModel,
+  rand,
+} from '../infer/testing.ts'
 
 let gpu: Gpu
 beforeAll(async () => {
@@ -41,11 +48,13 @@ describe('convolutional and int8 graphs on the GPU runtime', () => {
     expect(placement.gpu.GlobalAveragePool).toBe(1)
   }, 300_000)
 
-  it('the dynamic-quantisation CNN and MLP and the QDQ MLP: every output bit for bit', async () => {
+  it('the dynamic-quantisation CNN and MLP, the QDQ MLP and the QOperator graph: every output bit for bit', async () => {
     expect((await both(dynamicCnnModel(), [2, 3, 6, 6], 4)).gpu.ConvInteger).toBe(2)
     await both(dynamicMlpModel(), [4, 8], 5)
     const placement = await both(qdqMlpModel(), [4, 8], 6)
     expect((await both(dynamicMlpModel(), [4, 8], 7)).gpu.MatMulInteger).toBe(2)
+    const q = await both(qoperatorModel(), [2, 4, 7, 7], 8)
+    expect([q.gpu.QLinearConv, q.gpu.QLinearMatMul]).toEqual([2, 1])
     expect(placement.gpu.MatMul).toBe(2)
   }, 300_000)
 })

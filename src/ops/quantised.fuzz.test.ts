@@ -7,7 +7,14 @@ import { BaseError } from '../errors/base.ts'
 import { ShapeError } from '../errors/gpu.ts'
 import { parseModel } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
-import { cnnModel, dynamicCnnModel, dynamicMlpModel, qdqMlpModel, rand } from '../infer/testing.ts'
+import {
+  cnnModel,
+  dynamicCnnModel,
+  dynamicMlpModel,
+  qdqMlpModel,
+  qoperatorModel,
+  rand,
+} from '../infer/testing.ts'
 import { createInferenceReceipt, validateInferenceReceipt, verifyInference } from '../receipts/inference.ts'
 import { mulberry32 } from '../util/random.ts'
 
@@ -16,6 +23,7 @@ const graphs = [
   ['dynamic MLP', dynamicMlpModel(), [4, 8]],
   ['QDQ MLP', qdqMlpModel(), [4, 8]],
   ['dynamic CNN', dynamicCnnModel(), [2, 3, 6, 6]],
+  ['QOperator', qoperatorModel(), [2, 4, 7, 7]],
 ] as const
 
 describe('convolutional and int8 graphs, damaged', () => {
