@@ -6,7 +6,15 @@ import { OnnxError } from '../errors/infer.ts'
 import { reduce, reduceRef } from '../kernels/reduce.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { windows } from './conv.ts'
-import { float, isFloat, type FloatTensor, type Node, type OnnxOp } from './onnx.ts'
+import {
+  float,
+  isFloat,
+  type FloatTensor,
+  type IntTensor,
+  type Node,
+  type OnnxOp,
+  type Tensor,
+} from './onnx.ts'
 import { defineOp, size } from './op.ts'
 
 function poolWindows(where: string, node: Node, x: number[]) {
@@ -26,14 +34,14 @@ function poolWindows(where: string, node: Node, x: number[]) {
 function pool(
   where: string,
   node: Node,
-  x: FloatTensor,
+  x: FloatTensor | IntTensor,
   start: number,
   fold: (acc: number, v: number) => number,
   end: (acc: number, valid: number, padded: number) => number,
-): FloatTensor {
+): Tensor {
   const [n, c, h, w] = x.dims
   const { kernel, strides, dilations, pads, out, ends } = poolWindows(where, node, x.dims)
-  const y = new Float32Array(n * c * out[0] * out[1])
+  const y = new (x.data.constructor as new (n: number) => typeof x.data)(n * c * out[0] * out[1])
   let at = 0
   for (let plane = 0; plane < n * c; plane++)
     for (let oy = 0; oy < out[0]; oy++)
@@ -53,14 +61,18 @@ function pool(
         }
         y[at++] = end(acc, valid, padded)
       }
-  return float([n, c, ...out], y)
+  return { type: x.type, dims: [n, c, ...out], data: y } as Tensor
 }
 
-const poolShape: OnnxOp['shape'] = ({ node, where, float: dims }) => {
-  if (node.outputs.length > 1) throw new OnnxError(`${where}: the Indices output is not supported.`)
-  const x = dims(0)
-  return [{ type: 'float', dims: [x[0], x[1], ...poolWindows(where, node, x).out] }]
-}
+/** The pooled dims; MaxPool also takes int8 and uint8 (the QOperator format pools codes directly). */
+const poolShape =
+  (ints: boolean): OnnxOp['shape'] =>
+  ({ node, where, float: dims, need }) => {
+    if (node.outputs.length > 1) throw new OnnxError(`${where}: the Indices output is not supported.`)
+    const t = need(0).type
+    const x = ints && (t === 'int8' || t === 'uint8') ? need(0).dims : dims(0)
+    return [{ type: t, dims: [x[0], x[1], ...poolWindows(where, node, x).out] }]
+  }
 
 /** A compare or an add per window element, for every output. */
 const poolCost: OnnxOp['cost'] = ({ node, out }) => {
@@ -74,9 +86,12 @@ export default defineOp({
     MaxPool: {
       inputs: [1, 1],
       outputs: 'many',
-      shape: poolShape,
+      shape: poolShape(true),
       cost: poolCost,
-      run: ({ node, where, float: input }) => [pool(where, node, input(0), -Infinity, sf.max, (m) => m)],
+      // Integers compare exactly; the f32 maximum is IEEE's (NaN wins).
+      run: ({ node, where, ins }) => [
+        pool(where, node, ins[0] as FloatTensor | IntTensor, -Infinity, sf.max, (m) => m),
+      ],
     },
     AveragePool: {
       inputs: [1, 1],
@@ -85,7 +100,7 @@ export default defineOp({
           throw new OnnxError(
             `${c.where}: dilations need opset 19 (AveragePool-19); the model has ${c.opset}.`,
           )
-        return poolShape(c)
+        return poolShape(false)(c)
       },
       cost: poolCost,
       run: ({ node, where, float: input }) => {
