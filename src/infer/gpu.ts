@@ -1,9 +1,9 @@
 // The ONNX runtime on the GPU kernels: each node whose form has a kernel (elementwise of equal shapes,
 // MatMul by a 2-D weight, Softmax and LayerNormalization over the last axis, Conv, the int8 products
-// (int32 out): the op modules' `gpu` entries) runs on the GPU; the rest run on the CPU references. Kernels and references give the same
-// bits, so where a node runs changes nothing in the outputs, which is what the tests check. Tensors go to
-// the GPU and back around each node: correctness first; keeping them resident is an optimisation for
-// later.
+// with their int32 outputs: the op modules' `gpu` entries) runs on the GPU; the rest run on the CPU
+// references. Kernels and references give the same bits, so where a node runs changes nothing in the
+// outputs, which is what the tests check. Tensors go to the GPU and back around each node: correctness
+// first; keeping them resident is an optimisation for later.
 import type { Gpu } from '../gpu/runtime.ts'
 import { downloadF32, release, upload, type GpuTensor } from '../gpu/tensor.ts'
 import type { GpuContext, Node, Tensor } from '../ops/onnx.ts'

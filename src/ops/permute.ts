@@ -1,5 +1,5 @@
 // permute: the axes of a tensor reordered, an exact copy (shaders/permute.wgsl, src/kernels/permute.ts);
-// ONNX Transpose, of float or int64 tensors.
+// ONNX Transpose, of tensors of any type.
 import { OnnxShapeError } from '../errors/infer.ts'
 import { permute, permuteRef, planPermute } from '../kernels/permute.ts'
 import { float, type Tensor } from './onnx.ts'
