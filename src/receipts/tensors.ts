@@ -25,7 +25,6 @@ export interface JsonTensor {
 
 // The quantised models' integers (src/ops/qlinear.ts): their own tags, values at their own width.
 const INT_DTYPE_CODE = { uint8: 2, int8: 3, int32: 6 } as const
-const isIntDtype = (d: unknown): d is IntType => typeof d === 'string' && Object.hasOwn(INT_DTYPE_CODE, d)
 const intValueProblem = (type: IntType) => (v: unknown) =>
   Number.isInteger(v) && (v as number) >= INT_RANGE[type].lo && (v as number) <= INT_RANGE[type].hi
     ? null
@@ -41,11 +40,11 @@ export function outputsProblem(outputs: unknown): string | null {
   for (const [name, t] of Object.entries(outputs)) {
     if (!isWellFormed(name)) return `output name ${JSON.stringify(name)} is not well-formed Unicode`
     const dtype = (t as JsonTensor | null)?.dtype
-    if (dtype !== 'float32' && dtype !== 'int64' && !isIntDtype(dtype))
+    if (dtype !== 'float32' && dtype !== 'int64' && !isIntType(dtype))
       return `output "${name}": dtype must be "float32", "int64", "int32", "int8" or "uint8"`
     const p = tensorProblem(
       t,
-      isIntDtype(dtype) ? intValueProblem(dtype) : dtype === 'int64' ? int64ValueProblem : f32ValueProblem,
+      isIntType(dtype) ? intValueProblem(dtype) : dtype === 'int64' ? int64ValueProblem : f32ValueProblem,
     )
     if (p) return `output "${name}": ${p}`
   }
@@ -73,7 +72,7 @@ export function encodeOutputs(outputs: Record<string, JsonTensor>): Uint8Array {
     const utf8 = toBytes(name)
     parts.push(u32(utf8.length), utf8, new Uint8Array([DTYPE_CODE[t.dtype]]), u32(t.dims.length))
     t.dims.forEach((d) => parts.push(u32(d)))
-    const values = isIntDtype(t.dtype)
+    const values = isIntType(t.dtype)
       ? intTensor(t.dtype, [], t.data as number[]).data
       : t.dtype === 'int64'
         ? BigInt64Array.from(t.data as number[], (v) => BigInt(v))
