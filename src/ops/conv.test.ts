@@ -118,6 +118,12 @@ describe('convolution and pooling against onnxruntime-node', () => {
       ['AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 1e-6],
       ['AveragePool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 1e-6],
       ['AveragePool', { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceil_mode: 1 }, 1e-6],
+      [
+        'AveragePool',
+        { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 },
+        1e-6,
+      ],
+      ['AveragePool', { kernel_shape: [2, 3], strides: [2, 3], ceil_mode: 1, count_include_pad: 1 }, 1e-6],
       ['GlobalAveragePool', {}, 1e-6],
     ]
     for (const [op, attrs, tolerance] of cases) {
