@@ -223,6 +223,10 @@ const Conv: OnnxOp = {
     const [x, w, b] = c.ins
     if (!isFloat(x) || !isFloat(w) || (b && !isFloat(b))) return null
     const p = planOf(c)
+    // Past the adapter's dispatch limits (one group per batch, up to 8 positions per workgroup) it stays
+    // on the CPU reference, with the same bits.
+    const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
+    if (p.group > limit || Math.ceil(p.positions / 8) > limit) return null
     const s = productShapes(p)
     const cols = float(s.a, im2col(x.data, x.dims, p, new Float32Array(p.group * p.positions * p.k)))
     const y = await g.out(await matmul(g.gpu, g.up(cols), g.up(w, s.b), { transB: true }), [
