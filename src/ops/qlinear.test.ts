@@ -2,7 +2,8 @@
 // accumulators) bit for bit, and float outputs bit for bit where every step is one f32 operation.
 import ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
-import { OnnxError } from '../errors/infer.ts'
+import { InferenceBudgetError, OnnxError } from '../errors/infer.ts'
+import { DEFAULT_LIMITS } from '../infer/plan.ts'
 import { parseModel, type Tensor } from '../infer/model.ts'
 import { runModel, toTensors } from '../infer/run.ts'
 import { dynamicMlpModel, qdqMlpModel, rand, randInts, typedModel } from '../infer/testing.ts'
@@ -331,5 +332,35 @@ describe('int8 rules', () => {
       OnnxError,
     )
     expect(() => toTensors(mi, { a: { dims: [2, 3], data: [1, 2, 3, 4, 5, 256] } })).toThrow(/uint8/)
+    const cast = (to: number) =>
+      parseModel(
+        typedModel({
+          inputs: { x: { type: 'int32', dims: [2] } },
+          nodes: [['Cast', ['x'], ['y'], { to }]],
+          outputs: ['y'],
+        }),
+      )
+    const c7 = cast(7)
+    expect(() => runModel(c7, toTensors(c7, { x: { dims: [2], data: [1, 2] } }))).toThrow(
+      /Cast n0: casts to int64 are supported from int64 only; got int32/,
+    )
+    const c10 = cast(10)
+    expect(() => runModel(c10, toTensors(c10, { x: { dims: [2], data: [1, 2] } }))).toThrow(
+      /Cast n0: casts to float, int64, int32, int8 and uint8 are supported; got to=10/,
+    )
+    // The product is charged (one operation per multiply-add) before it runs.
+    const product = parseModel(
+      typedModel({
+        inputs: { a: { type: 'uint8', dims: [4, 64] } },
+        inits: { b: { type: 'uint8', dims: [64, 8], data: randInts(512, 0, 255, 1) } },
+        nodes: [['MatMulInteger', ['a', 'b'], ['y']]],
+        outputs: ['y'],
+      }),
+    )
+    const a = toTensors(product, { a: { dims: [4, 64], data: randInts(256, 0, 255, 2) } })
+    expect(() => runModel(product, a, { ...DEFAULT_LIMITS, nodeOperations: 2000 })).toThrow(
+      InferenceBudgetError,
+    )
+    expect(runModel(product, a, { ...DEFAULT_LIMITS, nodeOperations: 2176 }).get('y')!.dims).toEqual([4, 8])
   })
 })
