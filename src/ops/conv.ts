@@ -1,11 +1,13 @@
-// ONNX Conv (2-D): im2col, then the bq15 matmul (src/kernels/matmul.ts), then the bias. Its bits are
-// defined by that sequence: for each group g, the patches P_g [N·oH·oW, K] (K = C/group · kH · kW, in
-// (channel, row, column) order, zeros where the window reads padding) times W_g [M/group, K]
-// transposed, each output rounded once from its exact sum; the bias is one f32 add. The GPU form runs
-// the same product on the matmul kernel, so where the node runs changes nothing. The window geometry
-// (pads, strides, dilations, auto_pad, ceil_mode) is shared with the pools (pool.ts).
+// ONNX Conv (2-D): im2col (src/kernels/im2col.ts), then the bq15 matmul (src/kernels/matmul.ts), then
+// the bias. Its bits are defined by that sequence: for each group g, the patches P_g [N·oH·oW, K]
+// (K = C/group · kH · kW, in (channel, row, column) order, zeros where the window reads padding) times
+// W_g [M/group, K] transposed, each output rounded once from its exact sum; the bias is one f32 add. The
+// GPU form builds the patches and runs the product on the GPU kernels, so where the node runs changes
+// nothing. The window geometry (pads, strides, dilations, auto_pad, ceil_mode) is shared with the pools
+// (pool.ts).
 import { OnnxError, OnnxShapeError } from '../errors/infer.ts'
 import { download, upload } from '../gpu/tensor.ts'
+import { im2col, im2colF32, im2colRef } from '../kernels/im2col.ts'
 import { matmul, matmulRef } from '../kernels/matmul.ts'
 import { matmulInt, matmulIntRef } from '../kernels/matmul_int.ts'
 import { MAX_K } from '../kernels/quantize.ts'
@@ -126,37 +128,6 @@ export function convPlan(where: string, node: Node, x: number[], w: number[], b?
 }
 type ConvPlan = ReturnType<typeof convPlan>
 
-/**
- * The patches of every group, [group, N·oH·oW, K]: an exact copy (less `shift`: ConvInteger's zero
- * point), zeros for the padding.
- */
-function im2col<T extends Float32Array | Int32Array>(
-  x: ArrayLike<number>,
-  dims: number[],
-  p: ConvPlan,
-  cols: T,
-  shift = 0,
-): T {
-  const [h, w] = dims.slice(2)
-  const { kernel, strides, dilations, pads, out } = p.win
-  let at = 0
-  for (let g = 0; g < p.group; g++)
-    for (let n = 0; n < p.n; n++)
-      for (let oy = 0; oy < out[0]; oy++)
-        for (let ox = 0; ox < out[1]; ox++)
-          for (let c = 0; c < p.cg; c++) {
-            const plane = (n * p.c + g * p.cg + c) * h * w
-            for (let i = 0; i < kernel[0]; i++) {
-              const y = oy * strides[0] + i * dilations[0] - pads[0]
-              for (let j = 0; j < kernel[1]; j++, at++) {
-                const xx = ox * strides[1] + j * dilations[1] - pads[1]
-                if (y >= 0 && y < h && xx >= 0 && xx < w) cols[at] = x[plane + y * w + xx] - shift
-              }
-            }
-          }
-  return cols
-}
-
 const productShapes = (p: ConvPlan) =>
   p.group === 1
     ? { a: [p.positions, p.k], b: [p.mg, p.k] }
@@ -215,7 +186,7 @@ const Conv: OnnxOp = {
   run: (c) => {
     const p = planOf(c)
     const s = productShapes(p)
-    const cols = im2col(c.float(0).data, c.ins[0]!.dims, p, new Float32Array(p.group * p.positions * p.k))
+    const cols = im2colF32(c.float(0).data, c.ins[0]!.dims, p)
     const y = matmulRef(cols, s.a, c.float(1).data, s.b, { transB: true })
     return [finish(y, p, c.ins[2] && c.float(2).data)]
   },
@@ -228,8 +199,9 @@ const Conv: OnnxOp = {
     const limit = g.gpu.limits.maxComputeWorkgroupsPerDimension
     if (p.group > limit || Math.ceil(p.positions / 8) > limit) return null
     const s = productShapes(p)
-    const cols = float(s.a, im2col(x.data, x.dims, p, new Float32Array(p.group * p.positions * p.k)))
-    const y = await g.out(await matmul(g.gpu, g.up(cols), g.up(w, s.b), { transB: true }), [
+    const cols = await im2col(g.gpu, g.up(x), p)
+    g.hold(cols)
+    const y = await g.out(await matmul(g.gpu, cols, g.up(w, s.b), { transB: true }), [
       size(s.b) / p.k,
       p.positions,
     ])
@@ -289,7 +261,13 @@ const ConvInteger: OnnxOp = {
 export function integerOperands(where: string, node: Node, x: Tensor, w: Tensor, xz = 0, wz = 0) {
   const p = convPlan(where, node, x.dims, w.dims)
   const wd = w.data as ArrayLike<number>
-  const cols = im2col(x.data as ArrayLike<number>, x.dims, p, new Int32Array(p.group * p.positions * p.k), xz)
+  const cols = im2colRef(
+    x.data as ArrayLike<number>,
+    x.dims,
+    p,
+    new Int32Array(p.group * p.positions * p.k),
+    xz,
+  )
   const wt = new Int32Array(p.m * p.k)
   for (let g = 0; g < p.group; g++)
     for (let j = 0; j < p.mg; j++)
