@@ -61,13 +61,13 @@ export function im2colF32(x: Float32Array, dims: readonly number[], p: PatchPlan
   return cols
 }
 
-/** The patches on the GPU, shaped [group, positions, K] (or [positions, K] for one group). */
+/** The patches of an f32 or i32 tensor on the GPU, [group, positions, K] (or [positions, K] for one group). */
 export async function im2col(gpu: Gpu, x: GpuTensor, p: PatchPlan): Promise<GpuTensor> {
-  requireDType('im2col', x, 'f32')
+  if (x.dtype === 'u32') requireDType('im2col', x, 'f32')
   const [, , h, w] = x.shape
   const { kernel, strides, dilations, pads, out } = p.win
   const count = p.group * p.positions * p.k
-  const cols = empty(gpu, p.group === 1 ? [p.positions, p.k] : [p.group, p.positions, p.k])
+  const cols = empty(gpu, p.group === 1 ? [p.positions, p.k] : [p.group, p.positions, p.k], x.dtype)
   if (count === 0) return cols
   const params = new Uint32Array([
     count,

@@ -220,12 +220,11 @@ const operandsOf = (c: RunContext) => {
 }
 
 /** The CPU reference's product (integerProduct without a GPU, synchronously). */
-export const toNchwSync = (q: ReturnType<typeof integerOperands>) =>
-  toNchw(
-    matmulIntRef(q.cols, q.w, q.plan, 0, [q.wz]),
-    q.p,
-    new Int32Array(q.p.n * q.p.m * q.p.win.out[0] * q.p.win.out[1]),
-  )
+export function toNchwSync(q: ReturnType<typeof integerOperands>): Int32Array {
+  const cols = im2colRef(q.x, q.dims, q.p, new Int32Array(q.p.group * q.p.positions * q.p.k))
+  const y = matmulIntRef(cols, q.w, q.plan, 0, [q.wz])
+  return toNchw(y, q.p, new Int32Array(y.length))
+}
 
 const ConvInteger: OnnxOp = {
   inputs: [2, 4],
@@ -261,19 +260,14 @@ const ConvInteger: OnnxOp = {
 export function integerOperands(where: string, node: Node, x: Tensor, w: Tensor, xz = 0, wz = 0) {
   const p = convPlan(where, node, x.dims, w.dims)
   const wd = w.data as ArrayLike<number>
-  const cols = im2colRef(
-    x.data as ArrayLike<number>,
-    x.dims,
-    p,
-    new Int32Array(p.group * p.positions * p.k),
-    xz,
-  )
+  // x − x_zero_point first, so the patches are a copy (on either side) with zeros for the padding.
+  const shifted = Int32Array.from(x.data as ArrayLike<number>, (v) => v - xz)
   const wt = new Int32Array(p.m * p.k)
   for (let g = 0; g < p.group; g++)
     for (let j = 0; j < p.mg; j++)
       for (let k = 0; k < p.k; k++) wt[(g * p.k + k) * p.mg + j] = wd[(g * p.mg + j) * p.k + k]
   const plan = { batch: p.group, m: p.positions, k: p.k, n: p.mg, shared: false }
-  return { p, cols, w: wt, wz, plan }
+  return { p, x: shifted, dims: x.dims, w: wt, wz, plan }
 }
 
 /** The operands' product in [N, M, oH, oW] order, on the GPU kernel when `gpu` is given. */
@@ -282,9 +276,10 @@ export async function integerProduct(
   g?: GpuContext,
 ): Promise<Int32Array> {
   if (!g) return toNchwSync(q)
-  const t = [upload(g.gpu, q.cols), upload(g.gpu, q.w), upload(g.gpu, Int32Array.of(q.wz))]
-  g.hold(...t)
-  const y = await matmulInt(g.gpu, t[0], t[1], t[2], q.plan)
+  const t = [upload(g.gpu, q.x, q.dims), upload(g.gpu, q.w), upload(g.gpu, Int32Array.of(q.wz))]
+  const cols = await im2col(g.gpu, t[0], q.p)
+  g.hold(...t, cols)
+  const y = await matmulInt(g.gpu, cols, t[1], t[2], q.plan)
   g.hold(y)
   return toNchw((await download(g.gpu, y)) as Int32Array, q.p, new Int32Array(size(y.shape)))
 }
