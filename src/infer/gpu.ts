@@ -1,12 +1,12 @@
 // The ONNX runtime on the GPU kernels: each node whose form has a kernel (elementwise of equal shapes,
-// MatMul by a 2-D weight, Softmax and LayerNormalization over the last axis: the op modules' `gpu`
-// entries) runs on the GPU; the rest run on the CPU references. Kernels and references give the same
-// bits, so where a node runs changes nothing in the outputs, which is what the tests check. Tensors go to
-// the GPU and back around each node: correctness first; keeping them resident is an optimisation for
-// later.
+// MatMul by a 2-D weight, Softmax and LayerNormalization over the last axis, Conv, the int8 products
+// with their int32 outputs: the op modules' `gpu` entries) runs on the GPU; the rest run on the CPU
+// references. Kernels and references give the same bits, so where a node runs changes nothing in the
+// outputs, which is what the tests check. Tensors go to the GPU and back around each node: correctness
+// first; keeping them resident is an optimisation for later.
 import type { Gpu } from '../gpu/runtime.ts'
 import { downloadF32, release, upload, type GpuTensor } from '../gpu/tensor.ts'
-import type { FloatTensor, GpuContext, Node, Tensor } from '../ops/onnx.ts'
+import type { GpuContext, Node, Tensor } from '../ops/onnx.ts'
 import type { Model } from './model.ts'
 import { runContext, runNode } from './ops.ts'
 import { DEFAULT_LIMITS, planModel, type InferLimits } from './plan.ts'
@@ -27,7 +27,7 @@ async function onGpu(
   ins: (Tensor | undefined)[],
   opset: number,
   ops: OpSet,
-): Promise<FloatTensor | null> {
+): Promise<Tensor | null> {
   const op = onnxOp(node, ops)
   if (!op.gpu) return null
   const held: GpuTensor[] = []

@@ -5,7 +5,8 @@ import onnxProto, { type onnx } from 'onnx-proto'
 // onnx-proto is CommonJS: its default export holds the namespace in Node's ESM and in Vite alike.
 const pb = onnxProto.onnx
 import { OnnxError } from '../errors/infer.ts'
-import type { DType, Node, Tensor } from '../ops/onnx.ts'
+import { INT_RANGE } from '../kernels/cast.ts'
+import type { DType, IntType, Node, Tensor } from '../ops/onnx.ts'
 import { ONNX_OPS, type OpSet } from '../ops/registry.ts'
 
 // The runtime's tensors and nodes are the op modules' (src/ops/onnx.ts); named here for the model's users.
@@ -36,7 +37,7 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
       throw new OnnxError(
         `Tensor ${t.name}: raw_data of ${r.byteLength} bytes is not whole ${width}-byte values.`,
       )
-    return r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)
+    return r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength) as ArrayBuffer
   }
   if (t.dataType === D.FLOAT) {
     const data = raw ? new Float32Array(copy(raw, 4)) : Float32Array.from(t.floatData ?? [])
@@ -62,14 +63,52 @@ export function tensorFromProto(t: onnx.ITensorProto): Tensor {
     if (data.some((v) => v > 1)) throw new OnnxError(`Tensor ${t.name}: a bool value is neither 0 nor 1.`)
     return { type: 'bool', dims, data }
   }
+  const int = INT_OF[t.dataType ?? 0]
+  if (int)
+    return intTensorFromProto(t, int, dims, count, raw && copy(raw, INT_RANGE[int].make(0).BYTES_PER_ELEMENT))
   throw new OnnxError(
-    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float, int64 and bool are supported.`,
+    `Tensor ${t.name || '(unnamed)'} has data type ${D[t.dataType ?? 0] ?? t.dataType}; only float, int64, bool, int32, int8 and uint8 are supported.`,
   )
+}
+
+/** The quantised models' integer types (src/ops/qlinear.ts), by TensorProto code. */
+const INT_OF: Partial<Record<number, IntType>> = { [D.INT8]: 'int8', [D.UINT8]: 'uint8', [D.INT32]: 'int32' }
+
+/** int8, uint8 and int32 come as raw little-endian bytes or in int32_data; values out of range are refused. */
+function intTensorFromProto(
+  t: onnx.ITensorProto,
+  type: IntType,
+  dims: number[],
+  count: number,
+  raw: ArrayBuffer | null,
+): Tensor {
+  const { lo, hi, make } = INT_RANGE[type]
+  // Checked before allocating: dims may claim far more values than the file holds.
+  const given = raw ? raw.byteLength / make(0).BYTES_PER_ELEMENT : (t.int32Data ?? []).length
+  if (given !== count) throw new OnnxError(`Tensor ${t.name}: ${given} values for dims [${dims}].`)
+  const data = make(count)
+  if (raw)
+    data.set(
+      type === 'int8' ? new Int8Array(raw) : type === 'uint8' ? new Uint8Array(raw) : new Int32Array(raw),
+    )
+  else
+    (t.int32Data ?? []).forEach((v, i) => {
+      if (!Number.isInteger(v) || v < lo || v > hi)
+        throw new OnnxError(`Tensor ${t.name}: ${v} is not a ${type} value.`)
+      data[i] = v
+    })
+  return { type, dims, data } as Tensor
 }
 
 /** The runtime's name for an ONNX element type it runs, or null. */
 export const dtypeOf = (elemType: number | null | undefined): DType | null =>
-  elemType === D.FLOAT ? 'float' : elemType === D.INT64 ? 'int64' : elemType === D.BOOL ? 'bool' : null
+  elemType === D.FLOAT
+    ? 'float'
+    : elemType === D.INT64
+      ? 'int64'
+      : elemType === D.BOOL
+        ? 'bool'
+        : (INT_OF[elemType ?? 0] ?? null)
 
 function attr(a: onnx.IAttributeProto): number | string | number[] | Tensor {
   const T = pb.AttributeProto.AttributeType
@@ -132,7 +171,7 @@ export function parseModel(bytes: Uint8Array, ops: OpSet = ONNX_OPS): Model {
       const type = dtypeOf(tt?.elemType)
       if (!type)
         throw new OnnxError(
-          `Graph input ${i.name} has element type ${tt?.elemType}; only float, int64 and bool inputs are supported.`,
+          `Graph input ${i.name} has element type ${tt?.elemType}; only float, int64, bool, int32, int8 and uint8 inputs are supported.`,
         )
       const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)))
       return { name: i.name ?? '', type, dims } as Model['inputs'][number]

@@ -1,6 +1,7 @@
 // Runs a parsed ONNX model on the deterministic CPU references, node by node in graph order, after a
 // shape pass over the whole graph has checked every node and the budgets (plan.ts).
 import { InferenceInputError, OnnxError } from '../errors/infer.ts'
+import { INT_RANGE, intTensor, isIntType } from '../kernels/cast.ts'
 import type { Model, Tensor } from './model.ts'
 import { runNode } from './ops.ts'
 import { f32Of, inputsProblem, type HostInput, type JsonValue } from './json.ts'
@@ -53,6 +54,14 @@ export function toTensors(model: Model, inputs: Record<string, HostInput>): Map<
           `Input "${spec.name}" is bool: data[${bad}] = ${JSON.stringify(data[bad])} is not 0 or 1.`,
         )
       out.set(spec.name, { type: 'bool', dims: [...v.dims], data: Uint8Array.from(data as number[]) })
+    } else if (isIntType(spec.type)) {
+      const { lo, hi } = INT_RANGE[spec.type]
+      const bad = data.findIndex((x) => !Number.isInteger(x) || (x as number) < lo || (x as number) > hi)
+      if (bad >= 0)
+        throw new InferenceInputError(
+          `Input "${spec.name}" is ${spec.type}: data[${bad}] = ${JSON.stringify(data[bad])} is not an ${spec.type} value.`,
+        )
+      out.set(spec.name, intTensor(spec.type, [...v.dims], data as number[]))
     } else {
       out.set(spec.name, { type: 'float', dims: [...v.dims], data: Float32Array.from(data, f32Of) })
     }

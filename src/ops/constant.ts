@@ -1,74 +1,8 @@
-// ONNX Constant (a value held in the node) and Cast between float, int64 and bool.
+// ONNX Constant (a value held in the node) and Cast among float, int64, bool, int32, int8 and uint8.
 import { OnnxError } from '../errors/infer.ts'
-import type { DType, OnnxOp, Tensor } from './onnx.ts'
+import { castTensor, castTypeOf, type CastType } from '../kernels/cast.ts'
 import { float } from './onnx.ts'
 import { defineOp } from './op.ts'
-
-/** ONNX's TensorProto codes of the types Cast makes. */
-const CAST_TO: Record<number, DType> = { 1: 'float', 7: 'int64', 9: 'bool' }
-
-const castTarget = (where: string, to: unknown): DType => {
-  const t = typeof to === 'number' ? CAST_TO[to] : undefined
-  if (!t)
-    throw new OnnxError(
-      `${where}: only casts to float (1), int64 (7) and bool (9) are supported; got to=${to}.`,
-    )
-  return t
-}
-
-/**
- * An int64 rounded once to the nearest f32 (ties to even), as onnxruntime's static_cast does. Beyond
- * 2^53 the value is first cut to 53 bits rounding to odd, so the double's rounding to f32 is exact.
- */
-function int64ToF32(v: bigint): number {
-  const a = v < 0n ? -v : v
-  if (a <= 2n ** 53n) return Math.fround(Number(v))
-  const shift = BigInt(a.toString(2).length - 53)
-  let m = a >> shift
-  if (m << shift !== a) m |= 1n
-  const r = Math.fround(Number(m) * 2 ** Number(shift))
-  return v < 0n ? -r : r
-}
-
-/**
- * Float to int64 truncates toward zero (ONNX). NaN, ±Infinity and values outside the int64 range have
- * no defined result in ONNX (onnxruntime gives whatever the C++ cast gives): refused here, by name.
- */
-function f32ToInt64(where: string, x: number): bigint {
-  if (!Number.isFinite(x) || x >= 2 ** 63 || x < -(2 ** 63))
-    throw new OnnxError(`${where}: ${x} cannot be cast to int64 (NaN, infinite or out of range).`)
-  return BigInt(Math.trunc(x))
-}
-
-function cast(where: string, x: Tensor, to: DType): Tensor {
-  if (x.type === to) return x
-  const n = x.data.length
-  const dims = x.dims
-  if (to === 'float') {
-    const data =
-      x.type === 'int64' ? Float32Array.from(x.data, int64ToF32) : Float32Array.from(x.data as Uint8Array)
-    return float(dims, data)
-  }
-  if (to === 'int64') {
-    const data = new BigInt64Array(n)
-    for (let i = 0; i < n; i++)
-      data[i] = x.type === 'float' ? f32ToInt64(where, x.data[i]) : BigInt(x.data[i])
-    return { type: 'int64', dims, data }
-  }
-  // To bool: anything but zero is true (NaN included, as C++'s cast to bool).
-  const data = new Uint8Array(n)
-  for (let i = 0; i < n; i++) data[i] = x.data[i] == 0 ? 0 : 1
-  return { type: 'bool', dims, data }
-}
-
-const Cast: OnnxOp = {
-  inputs: [1, 1],
-  shape: ({ node, where, need }) => [{ type: castTarget(where, node.attrs.to), dims: need(0).dims }],
-  // A cast to the input's own type is a view.
-  cost: ({ ins, outs, out }) =>
-    ins[0]?.type === outs[0].type ? { operations: 0, view: true } : { operations: 4 * out },
-  run: ({ node, where, ins }) => [cast(where, ins[0]!, castTarget(where, node.attrs.to))],
-}
 
 export default defineOp({
   name: 'constant',
@@ -104,6 +38,22 @@ export default defineOp({
         throw new OnnxError(`${where}: unsupported value attribute.`)
       },
     },
-    Cast,
+    // The rules (wrap, saturate, round once to nearest even, refuse what int64 cannot hold) are
+    // src/kernels/cast.ts's.
+    Cast: {
+      inputs: [1, 1],
+      shape: ({ node, where, need }) => {
+        const to = castTypeOf(node.attrs.to)
+        if (!to)
+          throw new OnnxError(
+            `${where}: casts to float (1), uint8 (2), int8 (3), int32 (6), int64 (7) and bool (9) are supported; got to=${node.attrs.to}.`,
+          )
+        return [{ type: to, dims: need(0).dims }]
+      },
+      // A cast to the input's own type is a view.
+      cost: ({ ins, outs, out }) =>
+        ins[0]?.type === outs[0].type ? { operations: 0, view: true } : { operations: 4 * out },
+      run: ({ where, ins, planned }) => [castTensor(where, ins[0]!, planned[0].type as CastType)],
+    },
   },
 })

@@ -15,9 +15,20 @@ export type Tensor =
   | { type: 'int64'; dims: number[]; data: BigInt64Array }
   // ONNX BOOL: one byte a value, each 0 or 1 (comparisons, masks, Where's condition).
   | { type: 'bool'; dims: number[]; data: Uint8Array }
+  | IntTensor
 export type FloatTensor = Extract<Tensor, { type: 'float' }>
 /** A tensor's element type, as the runtime names it. */
 export type DType = Tensor['type']
+
+/**
+ * The narrow integer tensors of quantised models (src/ops/qlinear.ts): int8 and uint8 values, int32
+ * accumulators. Unlike int64 they may depend on float data, so the shape pass never computes them.
+ */
+export type IntTensor =
+  | { type: 'int8'; dims: number[]; data: Int8Array }
+  | { type: 'uint8'; dims: number[]; data: Uint8Array }
+  | { type: 'int32'; dims: number[]; data: Int32Array }
+export type IntType = IntTensor['type']
 
 export interface Node {
   op: string
@@ -108,7 +119,7 @@ export interface OnnxOp {
   cost?(c: CostContext): Cost
   run(c: RunContext): Tensor[]
   /** The node on the GPU kernels, or null when this node's form has none (it then runs on the CPU). */
-  gpu?(g: GpuContext, c: RunContext): Promise<FloatTensor | null>
+  gpu?(g: GpuContext, c: RunContext): Promise<Tensor | null>
 }
 
 export const float = (dims: number[], data: Float32Array): FloatTensor => ({ type: 'float', dims, data })
@@ -229,6 +240,9 @@ const ARRAYS = {
   float: Float32Array,
   int64: BigInt64Array,
   bool: Uint8Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int32: Int32Array,
 } satisfies Record<DType, new (n: number) => Tensor['data']>
 
 /** A zeroed array for `n` values of `type`. */
@@ -331,7 +345,7 @@ export function zipWith(
  * The array a tensor's values are copied through, bit for bit: a float tensor's bits as u32 (a JS
  * number would not keep a NaN's payload on every engine), the others as they are.
  */
-export const bitsOf = (t: Tensor): Uint32Array | BigInt64Array | Uint8Array =>
+export const bitsOf = (t: Tensor): Exclude<Tensor['data'], Float32Array> | Uint32Array =>
   t.type === 'float' ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : t.data
 
 /** A tensor of `type` whose values are the copied bits `data` (bitsOf's inverse). */

@@ -1,8 +1,8 @@
 // permute: the axes of a tensor reordered, an exact copy (shaders/permute.wgsl, src/kernels/permute.ts);
-// ONNX Transpose, of float or int64 tensors.
+// ONNX Transpose, of tensors of any type.
 import { OnnxShapeError } from '../errors/infer.ts'
 import { permute, permuteRef, planPermute } from '../kernels/permute.ts'
-import { float, typed } from './onnx.ts'
+import { float, type Tensor } from './onnx.ts'
 import { defineOp } from './op.ts'
 
 declare module './op.ts' {
@@ -71,14 +71,17 @@ export default defineOp({
           throw new OnnxShapeError(`${where}: perm [${perm}] is not a permutation of rank ${x.length}.`)
         return [{ type: need(0).type, dims: perm.map((p) => x[p]) }]
       },
-      // A copy that may move one element at a time; int64 goes through an index permutation (scratch).
-      cost: ({ out, x, outs }) => ({ operations: 16 * out, scratch: outs[0].type !== 'float' ? 2 * x : 0 }),
+      // A copy that may move one element at a time; integers go through an index permutation (scratch).
+      cost: ({ out, x, outs }) => ({ operations: 16 * out, scratch: outs[0].type === 'float' ? 0 : 2 * x }),
       run: ({ node, ins, planned }) => {
         const x = ins[0]!
         const perm = permOf(node.attrs.perm, x.dims.length)
         const dims = planned[0].dims
-        if (x.type === 'float') return [float(dims, permuteRef(x.data, x.dims, perm))]
-        return [typed(x.type, dims, permuteInt(x.data, x.dims, perm))]
+        return [
+          x.type === 'float'
+            ? float(dims, permuteRef(x.data, x.dims, perm))
+            : ({ type: x.type, dims, data: permuteInt(x.data, x.dims, perm) } as Tensor),
+        ]
       },
     },
   },
@@ -88,13 +91,13 @@ export default defineOp({
 const permOf = (perm: unknown, rank: number): number[] =>
   Array.isArray(perm) ? perm : Array.from({ length: rank }, (_, i) => rank - 1 - i)
 
-function permuteInt(data: BigInt64Array | Uint8Array, dims: number[], perm: number[]) {
+function permuteInt<T extends Tensor['data']>(data: T, dims: number[], perm: number[]): T {
   const idx = permuteRef(
     Int32Array.from({ length: data.length }, (_, i) => i),
     dims,
     perm,
   )
-  return data instanceof Uint8Array
-    ? Uint8Array.from(idx, (i) => data[i])
-    : BigInt64Array.from(idx, (i) => data[i])
+  const out = new (data.constructor as new (n: number) => T)(data.length)
+  idx.forEach((i, o) => (out[o] = data[i]))
+  return out
 }

@@ -63,7 +63,16 @@ const OPS: [string, number, number][] = [
 const INTS = [0, 1, -1, 2, 3, -2, 7, 100, -100, -(2 ** 40), 2 ** 53]
 /** 1,500 in the suite (about 10 s); 12,000 were run once with none differing. */
 const GRAPHS = 1500
-const ORT_TYPE = { float: 'float32', int64: 'int64', bool: 'bool' } as const
+const ORT_TYPE = {
+  float: 'float32',
+  int64: 'int64',
+  bool: 'bool',
+  int8: 'int8',
+  uint8: 'uint8',
+  int32: 'int32',
+} as const
+/** These tests' graphs hold the decoder/encoder types only. */
+type GraphType = 'float' | 'int64' | 'bool'
 
 const feeds = new Map<string, Tensor>([
   ['x', { type: 'float', dims: [2, 3], data: Float32Array.of(1, -2, 0.5, 4, 3, 0.25) }],
@@ -81,7 +90,7 @@ function randomGraph(seed: number) {
   const r = (n: number) => next() % n
   const int = () => INTS[r(INTS.length)]
   const b = new GraphBuilder(seed)
-  for (const [name, t] of feeds) b.input(name, t.type, t.dims)
+  for (const [name, t] of feeds) b.input(name, t.type as GraphType, t.dims)
   const pool = [...feeds.keys()]
   const opset = [13, 14, 15, 18, 21][r(5)]
   for (let s = 1 + r(4); s > 0; s--) {
@@ -131,7 +140,7 @@ describe('random graphs of the new operators, against onnxruntime-node', () => {
       ran++
       const where = `seed ${seed}: ${b.nodes.map((n) => n.opType).join(' → ')}`
       b.outputs.length = 0
-      b.output('y', y.type)
+      b.output('y', y.type as GraphType)
       let theirs: ort.Tensor
       try {
         theirs = (await (await ort.InferenceSession.create(b.encode('fuzz', opset))).run(ortFeeds())).y
