@@ -40,13 +40,14 @@ describe('refusals of the decoder and encoder operators', () => {
     expect(runModel(m, feeds([1.5, -2.5, 3])).get('y')!.data).toEqual(BigInt64Array.of(1n, -2n, 3n))
     for (const bad of [NaN, Infinity, 1e19])
       expect(() => runModel(m, feeds([1, bad, 3]))).toThrow(/Cast \/Cast_0: .* cannot be cast to int64/)
-    expect(() => graph((b) => b.op('Cast', ['x'], { to: 6 }))).not.toThrow()
+    // float16 (10) is not a type this runtime has: refused by the shape pass, naming it.
+    expect(() => graph((b) => b.op('Cast', ['x'], { to: 10 }))).not.toThrow()
     expect(() =>
       runModel(
-        graph((b) => b.op('Cast', ['x'], { to: 6 })),
+        graph((b) => b.op('Cast', ['x'], { to: 10 })),
         feeds(),
       ),
-    ).toThrow(/to=6/)
+    ).toThrow(/to=10/)
   })
 
   it('a Range beyond the budget before it is made, and a Range of zero step', () => {
