@@ -2,7 +2,7 @@
 // receipt made with the older release still verifies, by running that release (its frozen op), while a
 // receipt that claims the old release but carries the new bits is refused. The changed library is
 // described by a manifest as a real one would be: its registry has the new Softmax, the new release is
-// its own, and bits/1 (the library shipped today) keeps its Softmax frozen.
+// its own, and bits/2 (the library shipped today) keeps its Softmax frozen.
 import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -57,8 +57,8 @@ const bf16 = (v: number) => sf.f32FromBits(sf.f32Bits(v) & 0xffff0000)
 
 /**
  * The deliberate change, an "optimisation" of the kind that moves bits: Softmax's exponentials kept in
- * bfloat16, the row sum in f32 in index order (bits/1 sums exactly in fixed point), and one reciprocal
- * multiplied in (bits/1 divides). Deterministic, close in value (2^-8 relative), other bits.
+ * bfloat16, the row sum in f32 in index order (bits/2 sums exactly in fixed point), and one reciprocal
+ * multiplied in (bits/2 divides). Deterministic, close in value (2^-8 relative), other bits.
  */
 const softmaxV2: OnnxOp = {
   ...shipped,
@@ -100,29 +100,32 @@ async function softmaxCausalV2(x: CpuTensor): Promise<CpuTensor> {
 
 /** The library after the change: its own hash, its registry's Softmax the new one. */
 const changedHash = keccak256(toBytes('a Lockstep library with another Softmax'))
-const bits1 = RELEASES.releases[0]
+// Today's release (bits/2), the one the changed library freezes; bits/1 before it stays as it is.
+const today = RELEASES.releases.find((r) => r.id === RELEASES.current)!
+const older = RELEASES.releases.filter((r) => r !== today)
 
 function changedLibrary(freeze: boolean, training = true): ReleaseManifest {
   const frozen: ReleaseDef = {
-    ...bits1,
-    // The last bits/1 library (today's) joins its released hashes, as the release procedure says.
+    ...today,
+    // The last bits/2 library (today's) joins its released hashes, as the release procedure says.
     libraries: [
-      ...KERNEL_LIBRARIES,
-      { hash: kernelsHash(), scheme: 'kernels/2', note: 'the last bits/1 library' },
+      ...today.libraries,
+      { hash: kernelsHash(), scheme: 'kernels/2', note: 'the last bits/2 library' },
     ],
     // What src/ops/frozen/softmax.v1.ts would hold: the Softmax as it was.
-    frozen: freeze ? { Softmax: shipped } : undefined,
-    only: GOLDEN.releases['bits/1'].ops,
+    frozen: freeze ? { ...today.frozen, Softmax: shipped } : today.frozen,
+    only: GOLDEN.releases['bits/2'].ops,
     training,
   }
   return {
-    current: 'bits/2',
+    current: 'bits/3',
     library: changedHash,
     registry: onnxOpSet({ Softmax: softmaxV2 }),
     releases: [
+      ...older,
       frozen,
       {
-        id: 'bits/2',
+        id: 'bits/3',
         libraries: [],
         training: true,
         note: 'Softmax keeps exponentials in bfloat16, sums in f32 order, multiplies by the reciprocal',
@@ -133,45 +136,53 @@ function changedLibrary(freeze: boolean, training = true): ReleaseManifest {
 const changed = changedLibrary(true)
 
 describe('kernel-library releases', () => {
-  it('the shipped manifest is consistent, and resolves every released hash to bits/1', () => {
+  it('the shipped manifest is consistent, and resolves every released hash to bits/2', () => {
     expect(manifestProblem(RELEASES)).toBeNull()
     expect(manifestProblem(changed)).toBeNull()
-    for (const hash of [kernelsHash(), ...KERNEL_LIBRARIES.map((l) => l.hash)]) {
+    const own = resolveRelease(kernelsHash())
+    expect([own.id, own.current, own.training, own.ops]).toEqual(['bits/2', true, true, ONNX_OPS])
+    // The libraries released before issue 18 compute bits/1: its frozen ops in place, its op types only.
+    for (const hash of KERNEL_LIBRARIES.map((l) => l.hash)) {
       const r = resolveRelease(hash)
-      expect([r.id, r.current, r.training, r.ops]).toEqual(['bits/1', true, true, ONNX_OPS])
+      expect([r.id, r.current, r.training]).toEqual(['bits/1', false, true])
+      expect(r.ops.get('Squeeze')).not.toBe(ONNX_OPS.get('Squeeze'))
+      expect(r.ops.has('Where')).toBe(false)
     }
-    expect(localRelease().detail).toBe(`bits/1 (kernels ${kernelsHash()}; this verifier's own library)`)
-    expect(manifestProblem({ ...changed, library: kernelsHash() })).toMatch(/listed under the older bits\/1/)
+    expect(localRelease().detail).toBe(`bits/2 (kernels ${kernelsHash()}; this verifier's own library)`)
+    expect(manifestProblem({ ...changed, library: kernelsHash() })).toMatch(/listed under the older bits\/2/)
     expect(manifestProblem({ ...RELEASES, current: 'bits/9' })).toMatch(/not a live release/)
   })
 
   it('refuses a library no release lists, naming the releases it runs, and ops a release did not have', async () => {
     expect(() => resolveRelease(changedHash)).toThrow(UnknownReleaseError)
-    expect(() => resolveRelease(changedHash)).toThrow(/It runs bits\/1 \(this library's\)/)
+    expect(() => resolveRelease(changedHash)).toThrow(/It runs bits\/1, bits\/2 \(this library's\)/)
     const retired = {
       ...changed,
-      releases: [{ ...changed.releases[0], retired: 'found unsound' }, changed.releases[1]],
+      releases: [...older, { ...changed.releases[1], retired: 'found unsound' }, changed.releases[2]],
     }
     expect(() => resolveRelease(kernelsHash(), retired)).toThrow(ReleaseNotRunnableError)
-    expect(() => resolveRelease(changedHash, { ...changed, releases: [changed.releases[1]] })).not.toThrow()
+    expect(() => resolveRelease(changedHash, { ...changed, releases: [changed.releases[2]] })).not.toThrow()
     // An older release runs only the op types it had: a graph with a later op is refused under it.
-    const onlyExp = { ...changed, releases: [{ ...changed.releases[0], only: ['Exp'] }, changed.releases[1]] }
+    const onlyExp = {
+      ...changed,
+      releases: [...older, { ...changed.releases[1], only: ['Exp'] }, changed.releases[2]],
+    }
     const old = await createInferenceReceipt(model, inputs, { uri, account, target })
     expect(verifyInference(old, model, undefined, onlyExp)[0]).toMatchObject({
       ok: false,
       name: 're-execution',
       detail: expect.stringMatching(/OnnxError: Operator Abs \(node n1\) is not supported/),
     })
-    expect(() => resolveRelease(kernelsHash(), { ...changed, releases: [changed.releases[1]] })).toThrow(
-      /It runs bits\/2 \(this library's\)/,
+    expect(() => resolveRelease(kernelsHash(), { ...changed, releases: [changed.releases[2]] })).toThrow(
+      /It runs bits\/3 \(this library's\)/,
     )
   })
 
   it('verifies a receipt made with the older release after a change of Softmax bits; refuses new bits under the old name', async () => {
-    // Made by the library shipped today: bits/1.
+    // Made by the library shipped today: bits/2.
     const old = await createInferenceReceipt(model, inputs, { uri, account, target })
     expect(old.body.kernelsHash).toBe(kernelsHash())
-    // Made by the changed library: its own release, bits/2, other output bits.
+    // Made by the changed library: its own release, bits/3, other output bits.
     const newer = await createInferenceReceipt(model, inputs, {
       uri,
       account,
@@ -181,16 +192,16 @@ describe('kernel-library releases', () => {
     expect(newer.body.kernelsHash).toBe(changedHash)
     expect(newer.body.outputHash).not.toBe(old.body.outputHash)
 
-    // The changed library's verifier runs bits/1 (its frozen Softmax) for the old receipt, bits/2 for the new.
+    // The changed library's verifier runs bits/2 (its frozen Softmax) for the old receipt, bits/3 for the new.
     const checks = await validateInferenceReceipt(old, { releases: changed })
     expect(checks.filter((c) => !c.ok)).toEqual([])
-    expect(checks.find((c) => c.name === 'kernels')?.detail).toMatch(/^bits\/1 .*an older release/)
+    expect(checks.find((c) => c.name === 'kernels')?.detail).toMatch(/^bits\/2 .*an older release/)
     const [ran] = verifyInference(old, model, undefined, changed)
     expect(ran).toMatchObject({ ok: true, name: 'output hash' })
-    expect(ran.detail).toContain(`re-executed with release bits/1 (kernels ${kernelsHash()})`)
+    expect(ran.detail).toContain(`re-executed with release bits/2 (kernels ${kernelsHash()})`)
     expect(verifyInference(newer, model, undefined, changed)[0]).toMatchObject({
       ok: true,
-      detail: expect.stringContaining('with release bits/2'),
+      detail: expect.stringContaining('with release bits/3'),
     })
 
     // New bits under the old release's name: a well-formed, signed receipt, refused by re-execution.
@@ -199,15 +210,15 @@ describe('kernel-library releases', () => {
     expect((await validateInferenceReceipt(forged, { releases: changed })).filter((c) => !c.ok)).toEqual([])
     const [refused] = verifyInference(forged, model, undefined, changed)
     expect(refused.ok).toBe(false)
-    expect(refused.detail).toContain('with release bits/1')
+    expect(refused.detail).toContain('with release bits/2')
     expect(refused.detail).toContain(`receipt says ${newer.body.outputHash}`)
 
     // The anchor's failure mode: had the change not frozen the old Softmax, the old receipt would fail.
     expect(verifyInference(old, model, undefined, changedLibrary(false))[0].ok).toBe(false)
-    // And today's verifier, which never had bits/2, refuses the new receipt by name.
+    // And today's verifier, which never had bits/3, refuses the new receipt by name.
     const [unknown] = verifyInference(newer, model)
     expect(unknown).toMatchObject({ ok: false, name: 'kernels' })
-    expect(unknown.detail).toMatch(/^UnknownReleaseError: .*It runs bits\/1/)
+    expect(unknown.detail).toMatch(/^UnknownReleaseError: .*It runs bits\/1, bits\/2 \(this library's\)/)
     expect((await validateInferenceReceipt(newer)).filter((c) => !c.ok).map((c) => c.name)).toEqual([
       'kernels',
     ])
@@ -231,12 +242,12 @@ describe('kernel-library releases', () => {
     const verify = (r: GenerationReceipt, releases?: ReleaseManifest) =>
       verifyGeneration(r, { model: decoder, releases })
 
-    // The changed library re-generates the old receipt with bits/1 (its frozen Softmax), the new with bits/2.
+    // The changed library re-generates the old receipt with bits/2 (its frozen Softmax), the new with bits/3.
     expect(await verify(old, changed)).toEqual([
-      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/1') }),
+      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/2') }),
     ])
     expect(await verify(newer, changed)).toEqual([
-      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/2') }),
+      expect.objectContaining({ ok: true, detail: expect.stringContaining('with release bits/3') }),
     ])
     // Without the frozen Softmax, the old receipt would stop verifying: the anchor's failure mode.
     expect((await verify(old, changedLibrary(false)))[0]).toMatchObject({
@@ -248,35 +259,35 @@ describe('kernel-library releases', () => {
     const forged = { ...newer, body, ...(await signBody(newer.kind, body, account, target)) }
     expect((await validateGenerationReceipt(forged, { releases: changed })).filter((c) => !c.ok)).toEqual([])
     expect((await verify(forged, changed))[0]).toMatchObject({ ok: false, name: 're-generation' })
-    // Today's verifier never had bits/2: refused by name.
+    // Today's verifier never had bits/3: refused by name.
     expect((await verify(newer))[0]).toMatchObject({ ok: false, name: 'kernels' })
   })
 
   it('a release whose training steps this library does not keep: training receipts refused by name', async () => {
     const r = await trainedReceipt({ signer: account, bytes: kjvBytes, steps: 2 })
-    // Training kernels unchanged (bits/1 keeps its training steps): replays under the changed library.
+    // Training kernels unchanged (bits/2 keeps its training steps): replays under the changed library.
     expect((await replayTrainingReceipt(r, cpuBackend, kjvBytes, { releases: changed })).ok).toBe(true)
     const noTraining = changedLibrary(true, false)
     const validated = await validateTrainingReceipt(r, { releases: noTraining })
     expect(validated.filter((c) => !c.ok).map((c) => c.name)).toEqual(['kernels'])
     expect(validated.find((c) => c.name === 'kernels')?.detail).toMatch(
-      /^This verifier cannot run release bits\/1 \(kernels 0x[0-9a-f]{64}\) for training/,
+      /^This verifier cannot run release bits\/2 \(kernels 0x[0-9a-f]{64}\) for training/,
     )
     const replay = await replayTrainingReceipt(r, cpuBackend, kjvBytes, {
       releases: noTraining,
     })
     expect(replay).toMatchObject({ ok: false, steps: [] })
-    expect(replay.detail).toMatch(/^ReleaseNotRunnableError: This verifier cannot run release bits\/1/)
+    expect(replay.detail).toMatch(/^ReleaseNotRunnableError: This verifier cannot run release bits\/2/)
   })
 
   it('replays training steps of the older release after a change of the causal softmax kernel, on the CPU reference', async () => {
-    // The changed library's CPU reference, and its manifest: bits/1 keeps softmaxCausal frozen.
+    // The changed library's CPU reference, and its manifest: bits/2 keeps softmaxCausal frozen.
     const changedCpu: Backend<CpuTensor> = { ...cpuBackend, softmaxCausal: softmaxCausalV2 }
     const withKernels = (freeze: boolean): ReleaseManifest => ({
       ...changed,
       releases: [
-        { ...changed.releases[0], kernels: freeze ? { softmaxCausal: shippedCausal } : undefined },
-        changed.releases[1],
+        { ...changed.releases[1], kernels: freeze ? { softmaxCausal: shippedCausal } : undefined },
+        changed.releases[2],
       ],
     })
     const manifest = withKernels(true)
@@ -317,7 +328,7 @@ describe('kernel-library releases', () => {
     expect(refused).toMatchObject({ ok: false, steps: [] })
     expect(refused.firstMismatch).toBeUndefined()
     expect(refused.detail).toMatch(
-      /^ReleaseNotRunnableError: Release bits\/1 replays on the CPU reference only/,
+      /^ReleaseNotRunnableError: Release bits\/2 replays on the CPU reference only/,
     )
   })
 })

@@ -13,6 +13,8 @@ import type { OnnxOp } from '../ops/onnx.ts'
 import type { Backend, OpModule } from '../ops/op.ts'
 import { onnxOpSet, type OpSet } from '../ops/registry.ts'
 import { KERNEL_LIBRARIES, kernelsHash, type KernelLibrary } from './kernels.ts'
+import { Cast } from '../ops/frozen/cast.v1.ts'
+import { Reshape, Squeeze, Unsqueeze } from '../ops/frozen/views.v1.ts'
 
 export interface ReleaseDef {
   /** The bits' stable name. */
@@ -59,13 +61,37 @@ export interface ReleaseManifest {
  * a release's `libraries` (kernels/1 and kernels/2 before issue 17 are bits/1's: KERNEL_LIBRARIES).
  */
 export const RELEASES: ReleaseManifest = {
-  current: 'bits/1',
+  current: 'bits/2',
   releases: [
     {
       id: 'bits/1',
       libraries: KERNEL_LIBRARIES,
+      // Issue 18 moved these to onnxruntime's rules (src/ops/frozen/): bits/1's receipts run them as they were.
+      frozen: { Cast, Reshape, Unsqueeze, Squeeze },
+      only: [
+        ...['Abs', 'Add', 'Cast', 'Concat', 'Constant', 'Div', 'Exp', 'Flatten', 'Gather', 'Gelu', 'Gemm'],
+        ...[
+          'Identity',
+          'LayerNormalization',
+          'Log',
+          'MatMul',
+          'Mul',
+          'Neg',
+          'Pow',
+          'ReduceMean',
+          'ReduceSum',
+        ],
+        ...['Relu', 'Reshape', 'Sigmoid', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose'],
+        'Unsqueeze',
+      ],
       training: true,
-      note: 'the bits since issue 16 (kernels/1); its restructuring, issue 17 and every op since kept them',
+      note: 'the bits from issue 16 (kernels/1) to issue 17 as released',
+    },
+    {
+      id: 'bits/2',
+      libraries: [],
+      training: true,
+      note: 'issue 18: Squeeze of an empty axes input squeezes every axis of size 1, Cast of an int64 rounds once to f32, shape and axes inputs must be 1-D; the new ONNX operators',
     },
   ],
 }
