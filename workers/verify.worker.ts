@@ -32,6 +32,7 @@ import {
   type RegeneratedToken,
 } from '../src/receipts/generation.ts'
 import { builtinModel, isBuiltinModel } from '../src/generate/builtin.ts'
+import { keccak256Hex } from '../src/util/keccak.ts'
 import { BYTE_TOKENIZER_HASH, byteTokenizer, hfTokenizer, type Tokenizer } from '../src/generate/tokenizer.ts'
 import { knownKernels } from '../src/receipts/releases.ts'
 
@@ -152,10 +153,17 @@ async function verifyGenerationReceipt(
   let tokenizer: Tokenizer | undefined
   try {
     const uri = r?.body?.tokenizer?.uri
+    // The bytes must be the receipt's tokenizer before anything parses them.
+    const load = (bytes: Uint8Array) => {
+      const hash = keccak256Hex([bytes])
+      if (hash !== r.body.tokenizer.hash)
+        throw new Error(`the tokenizer file hashes to ${hash}, the receipt names ${r.body.tokenizer.hash}`)
+      return hfTokenizer(bytes)
+    }
     if (r?.body?.tokenizer?.hash === BYTE_TOKENIZER_HASH) tokenizer = byteTokenizer
-    else if (options.tokenizerBytes) tokenizer = hfTokenizer(options.tokenizerBytes)
+    else if (options.tokenizerBytes) tokenizer = load(options.tokenizerBytes)
     else if (typeof uri === 'string' && /^https?:/.test(uri))
-      tokenizer = hfTokenizer(await fetchModel(uri, fetchOpts))
+      tokenizer = load(await fetchModel(uri, fetchOpts))
   } catch (e) {
     return fail('tokenizer', `cannot read the tokenizer (${why(e)}); choose its tokenizer.json`)
   }

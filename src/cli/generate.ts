@@ -12,6 +12,7 @@ import { cpuRunner } from '../generate/decoder.ts'
 import { gpuRunner } from '../generate/gpu.ts'
 import { generationParams, paramsProblem, type GenerationParams } from '../generate/params.ts'
 import { builtinModel, isBuiltinModel } from '../generate/builtin.ts'
+import { keccak256Hex } from '../util/keccak.ts'
 import { BYTE_TOKENIZER_HASH, hfTokenizer, loadTokenizer, type Tokenizer } from '../generate/tokenizer.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { nodeTransport } from './fetchNode.ts'
@@ -130,9 +131,12 @@ export async function verifyGenerationCommand(
     // Fetched like the model, under the same limits (a receipt's file: URI is never read).
     try {
       const allowLocal = args.includes('--allow-local')
-      tokenizer = hfTokenizer(
-        await fetchModel(r.body.tokenizer.uri, { allowLocal }, nodeTransport(allowLocal)),
-      )
+      const fetched = await fetchModel(r.body.tokenizer.uri, { allowLocal }, nodeTransport(allowLocal))
+      // Only the receipt's tokenizer is parsed: a served file of other bytes is refused by its hash first.
+      const hash = keccak256Hex([fetched])
+      if (hash !== r.body.tokenizer.hash)
+        throw new Error(`the served file hashes to ${hash}, the receipt names ${r.body.tokenizer.hash}`)
+      tokenizer = hfTokenizer(fetched)
     } catch (e) {
       const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
       console.log(`✗ tokenizer: cannot read ${r.body.tokenizer.uri} (${why}); pass --tokenizer FILE`)
