@@ -39,8 +39,12 @@ const api = {
     const bytes = req.model.bytes ?? (isBuiltinModel(req.model.uri) ? builtinModel(req.model.uri) : null)
     if (!bytes) throw new Error(`No model bytes for ${req.model.uri}.`)
     const tokenizer = loadTokenizer(req.tokenizer?.bytes ?? 'byte')
+    // As the CLI does: end of text is the tokenizer's own end token unless the page names others.
+    const parameters = req.parameters.eos_token_ids.length
+      ? req.parameters
+      : { ...req.parameters, eos_token_ids: [...tokenizer.eos] }
     if (req.useGpu) gpu ??= await Gpu.create()
-    const it = generate(parseModel(bytes), tokenizer, req.prompt, req.parameters, {
+    const it = generate(parseModel(bytes), tokenizer, req.prompt, parameters, {
       runner: req.useGpu && gpu ? gpuRunner(gpu) : undefined,
       signal: stop.signal,
     })
@@ -53,7 +57,7 @@ const api = {
         uri: tokenizer.hash === BYTE_TOKENIZER_HASH ? BYTE_TOKENIZER_URI : (req.tokenizer?.uri ?? ''),
       },
       prompt: req.prompt,
-      parameters: req.parameters,
+      parameters,
       generation: next.value,
       adapter: req.useGpu && gpu ? gpu.report.description : 'CPU reference',
       producer: req.producer,
