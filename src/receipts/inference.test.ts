@@ -12,6 +12,7 @@ import { encodeOutputs, outputsHash } from './tensors.ts'
 import { hashJson, signBody } from './training.ts'
 import vectors from './vectors.json'
 import { kernelsHash } from './kernels.ts'
+import { RELEASES } from './releases.ts'
 
 const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
 const account = privateKeyToAccount(key)
@@ -75,8 +76,10 @@ describe('inference receipts', () => {
     expect(ok.stdout).toContain(
       'OK: signed by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266; outputs re-executed and equal',
     )
-    expect(ok.stdout).toContain(`✓ output hash: re-executed with release bits/1 (kernels ${kernelsHash()})`)
-    expect(ok.stdout).toContain(`verified with release bits/1 (kernels ${kernelsHash()})`)
+    expect(ok.stdout).toContain(
+      `✓ output hash: re-executed with release ${RELEASES.current} (kernels ${kernelsHash()})`,
+    )
+    expect(ok.stdout).toContain(`verified with release ${RELEASES.current} (kernels ${kernelsHash()})`)
     expect(ok.status).toBe(0)
 
     const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'))
