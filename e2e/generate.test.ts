@@ -49,6 +49,18 @@ describe('generation receipts in the app', () => {
     expect(receipt.body.model.uri).toBe('lockstep:gpt/tiny?seed=1')
     expect(await page.getByTestId('generate-output').textContent()).toContain(receipt.body.text)
     await screenshot(page, 'generate', 'generate-panel')
+
+    // The same tab re-generates it on its own GPU kernels too (the link opens Verify and checks on the CPU
+    // reference first; then once more on the GPU).
+    await page.goto(baseUrl + shareHash(JSON.stringify(receipt)))
+    expect(await verdict(page)).toBe('true')
+    await page.getByTestId('verify-gpu').check()
+    await page.getByTestId('verify-run').click()
+    await expect
+      .poll(() => page.getByTestId('verify-verdict').textContent(), { timeout: 240_000 })
+      .toContain('GPU kernels path')
+    expect(await page.getByTestId('verify-verdict').getAttribute('data-ok')).toBe('true')
+    expect(await page.getByTestId('verify-regenerated').getAttribute('data-matched')).toBe('5')
     expect(errors).toEqual([])
 
     // Another browser, no WebGPU: the link re-generates on the CPU reference, token by token.

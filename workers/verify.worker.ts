@@ -32,6 +32,9 @@ import {
   type RegeneratedToken,
 } from '../src/receipts/generation.ts'
 import { builtinModel, isBuiltinModel } from '../src/generate/builtin.ts'
+import type { Runner } from '../src/generate/decoder.ts'
+import { gpuRunner } from '../src/generate/gpu.ts'
+import { Gpu } from '../src/gpu/runtime.ts'
 import { keccak256Hex } from '../src/util/keccak.ts'
 import { BYTE_TOKENIZER_HASH, byteTokenizer, hfTokenizer, type Tokenizer } from '../src/generate/tokenizer.ts'
 import { knownKernels } from '../src/receipts/releases.ts'
@@ -55,6 +58,8 @@ const api = {
       modelBytes?: Uint8Array
       /** A generation receipt's tokenizer.json, when it is not fetched from the receipt's URI. */
       tokenizerBytes?: Uint8Array
+      /** Re-generate a generation receipt on this tab's GPU kernels (same bits as the CPU reference). */
+      useGpu?: boolean
       /** The producer's published checkpoints (.lscp): spot-check `spot` steps from them instead of replaying all. */
       checkpoints?: Uint8Array[]
       spot?: number
@@ -140,7 +145,7 @@ const api = {
  */
 async function verifyGenerationReceipt(
   receipt: unknown,
-  options: { modelBytes?: Uint8Array; tokenizerBytes?: Uint8Array },
+  options: { modelBytes?: Uint8Array; tokenizerBytes?: Uint8Array; useGpu?: boolean },
   onEvent: (e: VerifyEvent) => void,
 ): Promise<boolean> {
   const r = receipt as GenerationReceipt
@@ -181,9 +186,21 @@ async function verifyGenerationReceipt(
     return fail('model', `cannot fetch the model from ${r.body.model.uri} (${why(e)}); choose the model file`)
   }
   const total = r.body.tokenCount
+  let runner: Runner | undefined
+  if (options.useGpu) {
+    try {
+      runner = gpuRunner(await Gpu.create())
+    } catch (e) {
+      return fail(
+        're-generation',
+        `this tab's GPU is not available (${why(e)}); re-generate on the CPU reference`,
+      )
+    }
+  }
   const result = await verifyGeneration(r, {
     model,
     tokenizer,
+    runner,
     onToken: (token) => onEvent({ token, progress: { done: token.position + 1, total } }),
   })
   result.forEach((check) => onEvent({ check }))

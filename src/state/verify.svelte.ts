@@ -12,6 +12,8 @@ export class Verification {
   checks = $state<(Check & { ms: number })[]>([])
   progress = $state<{ done: number; total: number } | null>(null)
   kind = $state('')
+  /** Where the re-execution ran: the CPU reference, or this tab's GPU kernels (generation receipts). */
+  ranOn = $state<'CPU reference' | 'GPU kernels'>('CPU reference')
   ms = $state(0)
   /** A generation receipt's re-generation: its text so far, tokens matched, and the first mismatch. */
   regenerated = $state<{
@@ -35,6 +37,7 @@ export class Verification {
     modelBytes?: Uint8Array,
     checkpoints: Uint8Array[] = [],
     tokenizerBytes?: Uint8Array,
+    useGpu = false,
   ): Promise<void> {
     this.cancel()
     const { worker, api } = startVerifyWorker()
@@ -44,6 +47,7 @@ export class Verification {
     this.progress = null
     this.anchor = null
     this.regenerated = null
+    this.ranOn = useGpu ? 'GPU kernels' : 'CPU reference'
     const start = performance.now()
     let last = start
     try {
@@ -54,6 +58,7 @@ export class Verification {
           corpusUrl: corpusUrl(KJV_PENTATEUCH),
           modelBytes,
           tokenizerBytes,
+          useGpu,
           checkpoints,
           spot: 3,
         },
