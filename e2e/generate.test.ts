@@ -5,10 +5,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { privateKeyToAccount } from 'viem/accounts'
 import { launch, openPage, screenshot } from './browser.ts'
-import { TEST_TARGET as target } from '../src/receipts/testing.ts'
-import { finishedText } from '../src/generate/params.ts'
-import { byteTokenizer } from '../src/generate/tokenizer.ts'
-import { signGenerationReceipt, tokenIdsHash, type GenerationReceipt } from '../src/receipts/generation.ts'
+import { withTokenIds } from '../src/receipts/testing.ts'
+import type { GenerationReceipt } from '../src/receipts/generation.ts'
 import { receiptFromHash, shareHash } from '../src/state/verify.svelte.ts'
 
 const baseUrl = inject('baseUrl')
@@ -76,14 +74,7 @@ describe('generation receipts in the app', () => {
     // re-generation names position 2.
     const ids = [...receipt.body.tokenIds]
     ids[2] = (ids[2] + 1) % 256
-    const body = {
-      ...receipt.body,
-      tokenIds: ids,
-      tokenIdsHash: tokenIdsHash(ids),
-      text: finishedText(byteTokenizer, ids, receipt.body.finishReason, receipt.body.parameters),
-      producer: liar.address,
-    }
-    const lie = await signGenerationReceipt(body, liar, target)
+    const lie = await withTokenIds(receipt, ids, liar)
     await verify.page.getByTestId('verify-input').fill(JSON.stringify(lie))
     await verify.page.getByTestId('verify-run').click()
     expect(await verdict(verify.page)).toBe('false')

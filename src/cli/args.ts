@@ -1,4 +1,5 @@
 // Argument helpers shared by the CLI's commands.
+import { BaseError } from '../errors/base.ts'
 import type { Check } from '../receipts/validate.ts'
 
 export function flag(args: string[], name: string): string | undefined {
@@ -26,3 +27,7 @@ export function report(checks: Check[]): boolean {
 export function flags(args: string[], name: string): string[] {
   return args.flatMap((a, i) => (a === `--${name}` && args[i + 1] !== undefined ? [args[i + 1]] : []))
 }
+
+/** An error in one line, for a ✗ row: a named error's name and short message, else its message. */
+export const oneLine = (e: unknown): string =>
+  e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : String(e)

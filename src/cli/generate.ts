@@ -7,7 +7,6 @@ import { pathToFileURL } from 'node:url'
 import type { Address } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { UsageError } from '../errors/cli.ts'
-import { BaseError } from '../errors/base.ts'
 import { cpuRunner } from '../generate/decoder.ts'
 import { gpuRunner } from '../generate/gpu.ts'
 import { generationParams, paramsProblem, type GenerationParams } from '../generate/params.ts'
@@ -23,7 +22,7 @@ import {
   type GenerationReceipt,
 } from '../receipts/generation.ts'
 import type { ValidateOptions } from '../receipts/validate.ts'
-import { flag, flags, report } from './args.ts'
+import { flag, flags, oneLine, report } from './args.ts'
 import { cliBackend } from './backend.ts'
 
 const number = (args: string[], name: string): number | undefined => {
@@ -106,7 +105,8 @@ export async function verifyGenerationCommand(
   receipt: unknown,
   args: string[],
   options: ValidateOptions,
-  modelBytes: (uri: string, args: string[]) => Promise<Uint8Array>,
+  /** The receipt's model, or null once it has printed why it could not be read. */
+  receiptModel: (uri: string, args: string[]) => Promise<Uint8Array | null>,
   anchorOk: () => Promise<boolean>,
 ): Promise<number> {
   const r = receipt as GenerationReceipt
@@ -119,9 +119,7 @@ export async function verifyGenerationCommand(
         ? loadTokenizer('byte')
         : undefined
   } catch (e) {
-    console.log(
-      `✗ tokenizer: ${e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e}`,
-    )
+    console.log(`✗ tokenizer: ${oneLine(e)}`)
     return 1
   }
   if (!report(await validateGenerationReceipt(receipt, { ...options, tokenizer }))) return 1
@@ -138,19 +136,12 @@ export async function verifyGenerationCommand(
         throw new Error(`the served file hashes to ${hash}, the receipt names ${r.body.tokenizer.hash}`)
       tokenizer = hfTokenizer(fetched)
     } catch (e) {
-      const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
-      console.log(`✗ tokenizer: cannot read ${r.body.tokenizer.uri} (${why}); pass --tokenizer FILE`)
+      console.log(`✗ tokenizer: cannot read ${r.body.tokenizer.uri} (${oneLine(e)}); pass --tokenizer FILE`)
       return 1
     }
   }
-  let bytes: Uint8Array
-  try {
-    bytes = await modelBytes(r.body.model.uri, args)
-  } catch (e) {
-    const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
-    console.log(`✗ model: cannot read the model (${why}); pass --model FILE`)
-    return 1
-  }
+  const bytes = await receiptModel(r.body.model.uri, args)
+  if (!bytes) return 1
   const backend = await cliBackend(args)
   try {
     const checks = await verifyGeneration(r, {

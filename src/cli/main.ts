@@ -30,7 +30,7 @@ import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { verifyAnchor } from '../chain/verify.ts'
-import { flag, positional, report } from './args.ts'
+import { flag, oneLine, positional, report } from './args.ts'
 import { nodeTransport } from './fetchNode.ts'
 import { cliBackend } from './backend.ts'
 import { disputeCommand } from './dispute.ts'
@@ -104,6 +104,16 @@ async function modelBytes(uri: string, args: string[]): Promise<Uint8Array> {
   return fetchModel(uri, { allowLocal }, nodeTransport(allowLocal))
 }
 
+/** A receipt's model (modelBytes), or null after a ✗ row saying why it could not be read. */
+async function receiptModel(uri: string, args: string[]): Promise<Uint8Array | null> {
+  try {
+    return await modelBytes(uri, args)
+  } catch (e) {
+    console.log(`✗ model: cannot read the model (${oneLine(e)}); pass --model FILE`)
+    return null
+  }
+}
+
 async function verifyInferenceCommand(
   receipt: unknown,
   args: string[],
@@ -113,14 +123,8 @@ async function verifyInferenceCommand(
   if (!(await anchorCheck(receipt as InferenceReceipt, args)).ok) return 1
   if (args.includes('--no-replay')) return 0
   const r = receipt as InferenceReceipt
-  let bytes: Uint8Array
-  try {
-    bytes = await modelBytes(r.body.model.uri, args)
-  } catch (e) {
-    const why = e instanceof BaseError ? `${e.name}: ${e.shortMessage}` : e instanceof Error ? e.message : e
-    console.log(`✗ model: cannot read the model (${why}); pass --model FILE`)
-    return 1
-  }
+  const bytes = await receiptModel(r.body.model.uri, args)
+  if (!bytes) return 1
   if (!report(verifyInference(r, bytes))) return 1
   const release = resolveRelease(r.body.kernelsHash)
   console.log(
@@ -200,7 +204,7 @@ async function verify(args: string[]): Promise<number> {
   if ((receipt as { kind?: string })?.kind === INFERENCE_RECEIPT)
     return verifyInferenceCommand(receipt, args, options)
   if ((receipt as { kind?: string })?.kind === GENERATION_RECEIPT)
-    return verifyGenerationCommand(receipt, args, options, modelBytes, async () => {
+    return verifyGenerationCommand(receipt, args, options, receiptModel, async () => {
       return (await anchorCheck(receipt as GenerationReceipt, args)).ok
     })
   if (!report(await validateTrainingReceipt(receipt, options))) return 1

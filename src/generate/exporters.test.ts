@@ -7,11 +7,9 @@ import { gpt2Decoder, GPT2_TINY } from '../infer/graphs/gpt2.ts'
 import { llamaDecoder } from '../infer/graphs/llama.ts'
 import { parseModel } from '../infer/model.ts'
 import { createGenerationReceipt, verifyGeneration } from '../receipts/generation.ts'
-import { TEST_TARGET as target } from '../receipts/testing.ts'
-import { signBody } from '../receipts/training.ts'
-import { tokenIdsHash } from '../receipts/generation.ts'
+import { TEST_TARGET as target, withTokenIds } from '../receipts/testing.ts'
 import { decoderLayout } from './decoder.ts'
-import { finishedText, generationParams } from './params.ts'
+import { generationParams } from './params.ts'
 import { byteTokenizer } from './tokenizer.ts'
 
 const account = privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
@@ -43,13 +41,7 @@ describe('generation on exporter-style decoders', () => {
 
       const ids = [...r.body.tokenIds]
       ids[3] = (ids[3] + 1) % 32
-      const body = {
-        ...r.body,
-        tokenIds: ids,
-        tokenIdsHash: tokenIdsHash(ids),
-        text: finishedText(byteTokenizer, ids, r.body.finishReason, r.body.parameters),
-      }
-      const lie = { ...r, body, ...(await signBody(r.kind, body, account, target)) }
+      const lie = await withTokenIds(r, ids, account)
       expect((await verifyGeneration(lie, { model: bytes }))[0]).toMatchObject({
         ok: false,
         detail: expect.stringMatching(/^first divergence at position 3:/),

@@ -2,9 +2,9 @@
 // URI), its tokenizer (by hash), the prompt, the sampling parameters, the generated ids, why it stopped
 // and the text, on the deterministic runtime; signed with EIP-712 by the producer. `verify` re-generates
 // and names the first position where a token differs.
-import { isAddress, isHex, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
-import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
+import { commonChecks, isHash, signedEnvelopeProblem, type Check, type ValidateOptions } from './validate.ts'
 import { localRelease, resolveRelease, type Release, type ReleaseManifest } from './releases.ts'
 import { GENERATION_LIMITS } from './limits.ts'
 import { parseModel, type Model } from '../infer/model.ts'
@@ -154,7 +154,6 @@ export async function signGenerationReceipt(
   return { kind: GENERATION_RECEIPT, version: GENERATION_VERSION, body, ...signed }
 }
 
-const isHash = (v: unknown) => typeof v === 'string' && isHex(v) && v.length === 66
 const BODY_KEYS = [
   'model',
   'tokenizer',
@@ -217,20 +216,7 @@ export function generationStructureProblem(value: unknown): string | null {
   if (typeof b.adapter !== 'string') return 'body.adapter must be a string'
   for (const k of ['promptHash', 'parametersHash', 'tokenIdsHash', 'kernelsHash'] as const)
     if (!isHash(b[k])) return `body.${k} is not a 32-byte hash`
-  if (typeof b.producer !== 'string' || !isAddress(b.producer)) return 'body.producer is not an address'
-  if (!isHash(r.receiptHash)) return 'receiptHash is not a 32-byte hash'
-  const s = r.signature
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    !Number.isSafeInteger(s.chainId) ||
-    typeof s.verifyingContract !== 'string' ||
-    !isAddress(s.verifyingContract) ||
-    typeof s.value !== 'string' ||
-    !isHex(s.value)
-  )
-    return 'signature must carry chainId, verifyingContract and value'
-  return null
+  return signedEnvelopeProblem(r, b.producer)
 }
 
 /**

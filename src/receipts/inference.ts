@@ -1,9 +1,9 @@
 // Inference receipts, version 2 (docs/receipts.md): an ONNX model (by hash, with a URI to fetch it),
 // the inputs, the outputs exactly, on the deterministic runtime; signed with EIP-712 by the producer.
 // Version 1 is refused: its output hash was not injective and its −0 outputs could not verify.
-import { isAddress, isHex, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from './training.ts'
-import { commonChecks, type Check, type ValidateOptions } from './validate.ts'
+import { commonChecks, isHash, signedEnvelopeProblem, type Check, type ValidateOptions } from './validate.ts'
 import { localRelease, resolveRelease, type Release, type ReleaseManifest } from './releases.ts'
 import { outputsHash, outputsProblem, tensorJson, type JsonTensor } from './tensors.ts'
 import { parseModel } from '../infer/model.ts'
@@ -93,8 +93,6 @@ export async function createInferenceReceipt(
   return { kind: INFERENCE_RECEIPT, version: INFERENCE_VERSION, body, ...signed }
 }
 
-const isHash = (v: unknown) => typeof v === 'string' && isHex(v) && v.length === 66
-
 /** Why `value` is not a well-formed version-2 inference receipt, or null when it is. */
 export function structureProblem(value: unknown): string | null {
   const r = value as InferenceReceipt
@@ -124,20 +122,7 @@ export function structureProblem(value: unknown): string | null {
   if (typeof b.adapter !== 'string') return 'body.adapter must be a string'
   for (const k of ['inputHash', 'outputHash', 'kernelsHash'] as const)
     if (!isHash(b[k])) return `body.${k} is not a 32-byte hash`
-  if (typeof b.producer !== 'string' || !isAddress(b.producer)) return 'body.producer is not an address'
-  if (!isHash(r.receiptHash)) return 'receiptHash is not a 32-byte hash'
-  const s = r.signature
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    !Number.isSafeInteger(s.chainId) ||
-    typeof s.verifyingContract !== 'string' ||
-    !isAddress(s.verifyingContract) ||
-    typeof s.value !== 'string' ||
-    !isHex(s.value)
-  )
-    return 'signature must carry chainId, verifyingContract and value'
-  return null
+  return signedEnvelopeProblem(r, b.producer)
 }
 
 export async function validateInferenceReceipt(

@@ -21,6 +21,9 @@ import {
 } from './training.ts'
 import { INFERENCE_RECEIPT, RUNTIME, type InferenceReceipt } from './inference.ts'
 import { outputsHash } from './tensors.ts'
+import { signGenerationReceipt, tokenIdsHash, type GenerationReceipt } from './generation.ts'
+import { finishedText } from '../generate/params.ts'
+import { byteTokenizer } from '../generate/tokenizer.ts'
 
 /** anvil's dev chain and first contract address: where test receipts are signed for. */
 export const TEST_TARGET = {
@@ -121,4 +124,24 @@ export async function hostileInferenceReceipt(
   }
   const signed = await signBody(INFERENCE_RECEIPT, body, producer, target)
   return { kind: INFERENCE_RECEIPT, version: 2, body, ...signed } as InferenceReceipt
+}
+
+/**
+ * A liar's generation receipt: `r` with other token ids (byte tokenizer), every hash and the text derived
+ * again and signed by `signer`, so it passes validate and only re-generation can refuse it.
+ */
+export function withTokenIds(
+  r: GenerationReceipt,
+  ids: number[],
+  signer: ReceiptSigner,
+  signFor: { chainId: number; verifyingContract: Address } = target,
+): Promise<GenerationReceipt> {
+  const body = {
+    ...r.body,
+    tokenIds: ids,
+    tokenIdsHash: tokenIdsHash(ids),
+    text: finishedText(byteTokenizer, ids, r.body.finishReason, r.body.parameters),
+    producer: signer.address,
+  }
+  return signGenerationReceipt(body, signer, signFor)
 }

@@ -53,7 +53,31 @@ export interface ValidateOptions {
   releases?: ReleaseManifest
 }
 
-const isHash = (v: unknown): v is Hex => typeof v === 'string' && isHex(v) && v.length === 66
+export const isHash = (v: unknown): v is Hex => typeof v === 'string' && isHex(v) && v.length === 66
+
+/**
+ * Why the producer, receiptHash or EIP-712 signature of an inference or generation receipt is malformed,
+ * or null: the part of their structure every signed receipt kind shares.
+ */
+export function signedEnvelopeProblem(
+  r: { receiptHash?: unknown; signature?: unknown },
+  producer: unknown,
+): string | null {
+  if (typeof producer !== 'string' || !isAddress(producer)) return 'body.producer is not an address'
+  if (!isHash(r.receiptHash)) return 'receiptHash is not a 32-byte hash'
+  const s = r.signature as { chainId?: unknown; verifyingContract?: unknown; value?: unknown } | null
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !Number.isSafeInteger(s.chainId) ||
+    typeof s.verifyingContract !== 'string' ||
+    !isAddress(s.verifyingContract) ||
+    typeof s.value !== 'string' ||
+    !isHex(s.value)
+  )
+    return 'signature must carry chainId, verifyingContract and value'
+  return null
+}
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 const RECEIPT_KEYS = ['kind', 'version', 'body', 'receiptHash', 'signature']

@@ -17,6 +17,7 @@ import { mulberry32 } from '../../util/random.ts'
 import { parseModel, type Tensor } from '../model.ts'
 import { runModel } from '../run.ts'
 import { GraphBuilder, fill } from './builder.ts'
+import { ORT_TYPE, type GraphType } from './testing.ts'
 
 /** [op, fewest inputs, most inputs]. */
 const OPS: [string, number, number][] = [
@@ -63,16 +64,6 @@ const OPS: [string, number, number][] = [
 const INTS = [0, 1, -1, 2, 3, -2, 7, 100, -100, -(2 ** 40), 2 ** 53]
 /** 1,500 in the suite (about 10 s); 12,000 were run once with none differing. */
 const GRAPHS = 1500
-const ORT_TYPE = {
-  float: 'float32',
-  int64: 'int64',
-  bool: 'bool',
-  int8: 'int8',
-  uint8: 'uint8',
-  int32: 'int32',
-} as const
-/** These tests' graphs hold the decoder/encoder types only. */
-type GraphType = 'float' | 'int64' | 'bool'
 
 const feeds = new Map<string, Tensor>([
   ['x', { type: 'float', dims: [2, 3], data: Float32Array.of(1, -2, 0.5, 4, 3, 0.25) }],

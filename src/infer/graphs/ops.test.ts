@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { parseModel, type Tensor } from '../model.ts'
 import { runModel } from '../run.ts'
 import { GraphBuilder, INT64_MAX, fill } from './builder.ts'
-import { int64 } from './testing.ts'
+import { int64, ORT_TYPE, type GraphType } from './testing.ts'
 
 const f32 = (dims: number[], values: number[]): Tensor => ({
   type: 'float',
@@ -199,17 +199,6 @@ const CASES: Record<string, Case> = {
     ],
   },
 }
-
-const ORT_TYPE = {
-  float: 'float32',
-  int64: 'int64',
-  bool: 'bool',
-  int8: 'int8',
-  uint8: 'uint8',
-  int32: 'int32',
-} as const
-/** These tests' graphs hold the decoder/encoder types only. */
-type GraphType = 'float' | 'int64' | 'bool'
 
 describe('decoder and encoder operators agree with onnxruntime-node', () => {
   it.each(Object.entries(CASES))('%s', async (_, c) => {

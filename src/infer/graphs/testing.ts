@@ -74,3 +74,16 @@ export const llamaLayout = (c: { nLayer: number; nHead: number; nKvHead: number;
   headDim: c.dModel / c.nHead,
   positionIds: true,
 })
+
+/** onnxruntime's name for each of the runtime's element types. */
+export const ORT_TYPE = {
+  float: 'float32',
+  int64: 'int64',
+  bool: 'bool',
+  int8: 'int8',
+  uint8: 'uint8',
+  int32: 'int32',
+} as const
+
+/** The element types these test graphs hold (the decoder/encoder ones; GraphBuilder's). */
+export type GraphType = 'float' | 'int64' | 'bool'
