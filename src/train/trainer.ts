@@ -190,6 +190,19 @@ export class Trainer<T> {
     }
   }
 
+  /**
+   * The current model's logits [rows * seqLen, vocab] for [rows, seqLen] token ids: the forward pass
+   * alone, the same bits on every backend. RL rollouts sample from these (src/rl/rollout.ts).
+   */
+  async logits(ids: Int32Array): Promise<Float32Array> {
+    const tape = new Tape(this.be)
+    try {
+      return await this.be.download(await gptLogits(tape, this.#params, this.config.model, ids))
+    } finally {
+      tape.dispose()
+    }
+  }
+
   /** One training step on the batch for the current step. Refuses (state unchanged) on NaN/Inf. */
   async trainStep(data: Uint8Array): Promise<StepResult> {
     const [r] = await this.trainSteps(data, 1)
