@@ -80,3 +80,38 @@ export interface RlCompute {
   /** The commitment to a checkpoint (src/train/state.ts), for naming models in rollouts. */
   stateHash(model: Checkpoint): Promise<Hex>
 }
+
+/** What a peer reports after each round: everything the RL dashboard shows. */
+export interface RoundReport {
+  round: number
+  /** This peer's id, and the state hash of its model after the round's update. */
+  peer: string
+  state: Hex
+  /** Mean reward (thousandths) of this peer's own rollouts this round. */
+  meanReward: number
+  /** The median over every peer's mean reward this round, from rewards this peer recomputed. */
+  swarmMedian: number
+  /** This peer's own completions per task family: how many were exactly right, of how many. */
+  accuracy: Partial<Record<TaskFamily, { correct: number; total: number }>>
+  /** One of this round's own tasks with the model's completions (decoded) and their rewards. */
+  sample: { task: Task; completions: string[]; rewards: number[] } | null
+  /** Rollout groups this peer published and received (accepted) this round; gossip bytes both ways. */
+  groupsSent: number
+  groupsReceived: number
+  bytesSent: number
+  bytesReceived: number
+  /** Every peer heard from, with the reward this peer recomputed for its rollouts and its standing. */
+  peers: PeerStanding[]
+}
+
+export interface PeerStanding {
+  peer: string
+  /** Mean recomputed reward (thousandths) of its groups this round; null if none arrived. */
+  reward: number | null
+  /** Groups regenerated and matched, and groups that failed to regenerate, over all rounds so far. */
+  verified: number
+  failed: number
+  /** Its rollouts are dropped (it published one that did not regenerate). */
+  dropped: boolean
+  score: number
+}
