@@ -39,6 +39,8 @@ export class RlSwarmSession {
   totals = $state({ rounds: 0, groupsSent: 0, groupsReceived: 0, bytesSent: 0, bytesReceived: 0 })
   /** Each peer this tab dropped, and the first round it was reported dropped in. */
   droppedAt = $state<Record<string, number>>({})
+  /** Bumped whenever `reports` changes: the chart redraws on it. */
+  version = $state(0)
 
   latest = $derived(this.reports.at(-1) ?? null)
   /** The chart's arrays, rebuilt when a report arrives (a few hundred points at most). */
@@ -70,6 +72,7 @@ export class RlSwarmSession {
     this.reports = (sorted ? [...rest, report] : [...rest, report].sort((a, b) => a.round - b.round)).slice(
       -MAX_REPORTS,
     )
+    this.version++
     const dropped = report.peers.filter((p) => p.dropped && !(p.peer in this.droppedAt))
     if (dropped.length)
       this.droppedAt = {
@@ -84,6 +87,7 @@ export class RlSwarmSession {
     this.totals = { rounds: 0, groupsSent: 0, groupsReceived: 0, bytesSent: 0, bytesReceived: 0 }
     this.droppedAt = {}
     this.liedFrom = null
+    this.version++
   }
 
   async join(search = location.search): Promise<void> {
