@@ -14,7 +14,6 @@ const SWARM_MODEL: GptConfig = { vocab: 256, seqLen: 8, dModel: 8, nLayer: 1, nH
  * `rl` keeps a model per peer and shares rollouts of tasks with checkable answers (docs/rl.md).
  */
 export type SwarmKind = 'averaging' | 'rl'
-export const SWARM_KINDS: readonly SwarmKind[] = ['averaging', 'rl']
 
 export interface SwarmUrlParams {
   /** `?swarm=1` (or `?swarm=rl`): join as soon as the page loads. */
