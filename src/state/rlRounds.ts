@@ -6,14 +6,22 @@ import type { PeerStanding, RoundReport, TaskFamily } from '../rl/types.ts'
 /** Rewards are thousandths: 1000 is an exactly right answer (src/rl/reward.ts). */
 export const FULL_REWARD = 1000
 
-/** Round numbers, this peer's mean reward and the swarm's median, in rewards of 1 (for uPlot). */
-export type RewardSeries = [rounds: number[], mine: number[], median: number[]]
+/**
+ * Round numbers, this peer's mean reward, the swarm's median and the warm start's reward (a level line),
+ * in rewards of 1 (for uPlot).
+ */
+export type RewardSeries = [rounds: number[], mine: number[], median: number[], warm: (number | null)[]]
 
-export function rewardSeries(reports: readonly RoundReport[]): RewardSeries {
+/**
+ * `warmStart`: this peer's reward in its first round. Every peer starts from the shipped warm start and
+ * keeps its own model, so its first rollouts are the warm start's, whenever it joined.
+ */
+export function rewardSeries(reports: readonly RoundReport[], warmStart: number | null = null): RewardSeries {
   return [
     reports.map((r) => r.round),
     reports.map((r) => r.meanReward / FULL_REWARD),
     reports.map((r) => r.swarmMedian / FULL_REWARD),
+    reports.map(() => (warmStart === null ? null : warmStart / FULL_REWARD)),
   ]
 }
 

@@ -39,12 +39,14 @@ export class RlSwarmSession {
   totals = $state({ rounds: 0, groupsSent: 0, groupsReceived: 0, bytesSent: 0, bytesReceived: 0 })
   /** Each peer this tab dropped, and the first round it was reported dropped in. */
   droppedAt = $state<Record<string, number>>({})
+  /** This peer's first round since joining and its mean reward: the warm start's, which the chart shows. */
+  warmStart = $state<{ round: number; reward: number } | null>(null)
   /** Bumped whenever `reports` changes: the chart redraws on it. */
   version = $state(0)
 
   latest = $derived(this.reports.at(-1) ?? null)
   /** The chart's arrays, rebuilt when a report arrives (a few hundred points at most). */
-  chart = $derived(rewardSeries(this.reports))
+  chart = $derived(rewardSeries(this.reports, this.warmStart?.reward ?? null))
   accuracy = $derived(familyAccuracy(this.reports, ACCURACY_WINDOW))
   standings = $derived(standings(this.latest))
 
@@ -72,6 +74,8 @@ export class RlSwarmSession {
     this.reports = (sorted ? [...rest, report] : [...rest, report].sort((a, b) => a.round - b.round)).slice(
       -MAX_REPORTS,
     )
+    if (!this.warmStart || report.round <= this.warmStart.round)
+      this.warmStart = { round: report.round, reward: report.meanReward }
     this.version++
     const dropped = report.peers.filter((p) => p.dropped && !(p.peer in this.droppedAt))
     if (dropped.length)
@@ -86,6 +90,7 @@ export class RlSwarmSession {
     this.reports = []
     this.totals = { rounds: 0, groupsSent: 0, groupsReceived: 0, bytesSent: 0, bytesReceived: 0 }
     this.droppedAt = {}
+    this.warmStart = null
     this.liedFrom = null
     this.version++
   }
@@ -109,17 +114,21 @@ export class RlSwarmSession {
       this.self = net.self
       this.#timer = setInterval(() => this.#poll(), 500)
       await this.#untilRelay()
-      // Wait for the quorum ?swarmMin asks for, so that tabs opened together start round 0 together.
+      // Announce ourselves on the topic and wait for the quorum ?swarmMin asks for, so that tabs opened
+      // together start round 0 together. Anything heard on the topic means a swarm already runs: join it.
+      const topic = rlTopic(this.name)
+      let running = false
+      const present = net.subscribe(topic, () => (running = true))
       this.status = 'waiting'
-      while (this.#net && net.peers(rlTopic(this.name)).length + 1 < url.minPeers)
+      while (this.#net && !running && net.peers(topic).length + 1 < url.minPeers)
         await new Promise((r) => setTimeout(r, 200))
-      if (!this.#net) return
+      if (!this.#net) return present()
       const honest: RlCompute = {
         rollouts: (model, tasks, G, rule) => api.rollouts(model, tasks, G, rule),
         update: (model, groups, params) => api.update(model, groups, params),
         stateHash: (model) => api.stateHash(model),
       }
-      this.#peer = await startRlPeer({
+      const peer = await startRlPeer({
         net,
         compute: forgingCompute(honest, () => this.#forging()),
         name: this.name,
@@ -129,6 +138,10 @@ export class RlSwarmSession {
           console.warn(e)
         },
       })
+      present() // the peer holds its own subscription now
+      // Left while the peer was starting: it must not run on without a page that shows it.
+      if (!this.#net) return void (await peer.stop())
+      this.#peer = peer
       this.status = 'running'
       this.#poll()
     } catch (e) {

@@ -36,7 +36,9 @@ describe('RlSwarmSession', () => {
       [0, 1, 2, 3, 4, 5],
       [0, 0.1, 0.2, 0.3, 0.4, 0.5],
       [0, 0.05, 0.1, 0.15, 0.2, 0.25],
+      [0, 0, 0, 0, 0, 0],
     ])
+    expect(s.warmStart).toEqual({ round: 0, reward: 0 })
     expect(s.totals).toEqual({
       rounds: 6,
       groupsSent: 24,
@@ -57,7 +59,11 @@ describe('RlSwarmSession', () => {
     expect(s.latest?.meanReward).toBe(999)
     expect(s.totals).toMatchObject({ rounds: 1, bytesSent: 10, groupsSent: 4 })
     s.clear()
-    expect([s.reports.length, s.totals.rounds, s.latest]).toEqual([0, 0, null])
+    expect([s.reports.length, s.totals.rounds, s.latest, s.warmStart]).toEqual([0, 0, null, null])
+    // A latecomer's first round is its warm start, whatever its number.
+    s.receive(report(41, { meanReward: 300 }))
+    s.receive(report(42, { meanReward: 800 }))
+    expect(s.chart[3]).toEqual([0.3, 0.3])
   })
 
   it(`keeps the newest ${MAX_REPORTS} reports and counts every round in the totals`, () => {
@@ -66,8 +72,12 @@ describe('RlSwarmSession', () => {
     expect(s.reports.length).toBe(MAX_REPORTS)
     expect(s.reports[0].round).toBe(20)
     expect(s.chart[0].length).toBe(MAX_REPORTS)
+    // Round 0 left the history; the warm start's level line still comes from it.
+    expect(s.warmStart).toEqual({ round: 0, reward: 0 })
     expect(s.totals.rounds).toBe(MAX_REPORTS + 20)
     expect(s.totals.bytesReceived).toBe((MAX_REPORTS + 20) * 1500)
+    s.receive(report(MAX_REPORTS + 20, { meanReward: 700, peers: [] }))
+    expect(s.chart[3].every((w) => w === 0)).toBe(true)
   })
 })
 
@@ -91,6 +101,6 @@ describe('what the dashboard derives', () => {
     expect(standings(report(1)).map((p) => p.peer)).toEqual(['a', 'b', 'c'])
     expect(visibleText('46\n')).toBe('46⏎')
     expect(visibleText('a\u0000b\tc')).toBe('a\\x00b\\x09c')
-    expect(rewardSeries([])).toEqual([[], [], []])
+    expect(rewardSeries([])).toEqual([[], [], [], []])
   })
 })

@@ -82,7 +82,9 @@ it('shows the newest report in every contract id: reward, median, accuracy, the 
   expect(q('rl-reward').getAttribute('data-value')).toBe('500')
   expect(q('rl-reward').textContent).toBe('0.500')
   expect(q('rl-median').getAttribute('data-value')).toBe('420')
-  expect(q('rl-chart-summary').textContent).toContain('went from 0.200 in round 0 to 0.500 in round 3')
+  expect(q('rl-chart-summary').textContent).toContain(
+    'went from 0.200 (the warm start, round 0) to 0.500 in round 3',
+  )
   expect(target.querySelectorAll('canvas').length).toBe(1)
 
   const acc = [...target.querySelectorAll('[data-testid="rl-accuracy-row"]')].map((r) =>
