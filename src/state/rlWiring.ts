@@ -42,7 +42,7 @@ export function rlTopic(name: string): string {
 
 /** Starts this tab's RL peer; its reports arrive through `onRound`, once per round, until stop(). */
 export async function startRlPeer(o: RlPeerStart): Promise<RlPeerRunning> {
-  // MERGE (H3, expected API):
+  // MERGE (H3, expected API; the warm start checkpoint of public/rl/ (H2) is fetched here or by the peer):
   //   const peer = new RlPeer({ net: o.net, compute: o.compute, clock: realClock,
   //     params: pageRlParams(o.name), onRound: o.onRound })
   //   const run = new AbortController()
