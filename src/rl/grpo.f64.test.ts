@@ -139,7 +139,7 @@ describe('the GRPO gradient against float64', () => {
 
     // float64's gradient is −∇J: central differences of the objective on its largest coordinates.
     for (const name of ['wte', 'h0.attn.wqkv', 'h0.mlp.w2', 'lnf.g']) {
-      const g = g64.get(name)!
+      const g = Float64Array.from(g64.get(name)!)
       const j = g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0)
       const moved = (h: number) => {
         const x = Float64Array.from(now.get(name)!)
