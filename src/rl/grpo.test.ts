@@ -181,6 +181,16 @@ describe('grpoUpdate (the loop)', () => {
     expect(t.seen[0].inputs).toBe(t.seen[1].inputs) // the same rows each time
   })
 
+  it('iterations 1 without KL: no forward pass for the losses, the same weights A / N', async () => {
+    let asked = 0
+    const t = recorder([old])
+    const counting = { ...t, rowLosses: async () => (asked++, old) }
+    await grpoUpdate(counting, groups, tasks, params)
+    expect(asked).toBe(0)
+    const batch = grpoBatch(groups, tasks, t.config.model)
+    expect(t.seen[0].weights).toEqual(tokenWeights(batch, old, old, params))
+  })
+
   it('refuses β > 0 without a reference, a non-finite weight, bad params; no tokens, no step', async () => {
     await expect(grpoUpdate(recorder([old]), groups, tasks, { ...params, beta: 0.1 })).rejects.toThrow(
       ConfigError,
