@@ -10,7 +10,7 @@ export const LONGEST_TASK = 22
 /** The longest answer + END_TOKEN (reverse and sort, level 4). */
 export const LONGEST_COMPLETION = 8
 
-export const RL_MODEL: GptConfig = { vocab: 256, seqLen: LONGEST_TASK, dModel: 48, nLayer: 2, nHead: 4 }
+export const RL_MODEL: GptConfig = { vocab: 256, seqLen: LONGEST_TASK, dModel: 32, nLayer: 2, nHead: 2 }
 
 /** Temperature 1, every token kept: the exploration GRPO needs; room for the longest answer. */
 export const RL_SAMPLING: SamplingRule = { temperature: 1, top_k: 0, maxNewTokens: LONGEST_COMPLETION }
@@ -34,7 +34,7 @@ export const RL_TRAIN: TrainConfig = defaultTrainConfig(RL_MODEL, {
   seed: 1,
   batch: 16,
   steps: WARMSTART_STEPS,
-  lr: 3e-3,
+  lr: 1e-2,
   warmup: 50,
   minLr: 1e-3,
 })

@@ -101,6 +101,8 @@ describe('generateGroups', () => {
     const go = (G: number, rule = RL_SAMPLING, p = policy) => generateGroups(p, state, tasks, G, rule)
     await expect(go(0)).rejects.toThrow(RolloutError)
     await expect(go(65)).rejects.toThrow(RolloutError)
+    const many = Array.from({ length: 1025 }, () => tasks[0])
+    await expect(generateGroups(policy, state, many, 4, RL_SAMPLING)).rejects.toThrow(/over 4096 rows/)
     await expect(go(1, { ...RL_SAMPLING, maxNewTokens: 0 })).rejects.toThrow(RolloutError)
     await expect(go(1, { ...RL_SAMPLING, maxNewTokens: model.seqLen + 1 })).rejects.toThrow(RolloutError)
     await expect(go(1, { ...RL_SAMPLING, temperature: -1 })).rejects.toThrow(RolloutError)

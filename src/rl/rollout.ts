@@ -12,6 +12,8 @@ import { END_TOKEN, type Policy, type RolloutGroup, type SamplingRule, type Task
 const DOMAIN = new TextEncoder().encode('lockstep-rl-rollout/1')
 /** More completions per task than any swarm uses: a larger G is refused before any work. */
 export const MAX_G = 64
+/** Rows (tasks × G) one call generates at most: a round uses tens; more is refused before any work. */
+export const MAX_ROWS = 4096
 
 /**
  * The sampling seed of completion `index` of task `taskId` from the model with state hash `state`: the
@@ -53,6 +55,8 @@ export async function generateGroups(
     throw new RolloutError(`G must be 1 to ${MAX_G} (got ${G}).`)
   if (!Number.isInteger(rule.maxNewTokens) || rule.maxNewTokens < 1 || rule.maxNewTokens > seqLen)
     throw new RolloutError(`maxNewTokens must be 1 to the context ${seqLen} (got ${rule.maxNewTokens}).`)
+  if (tasks.length * G > MAX_ROWS)
+    throw new RolloutError(`${tasks.length} tasks × ${G} is over ${MAX_ROWS} rows.`)
   const problem = samplingProblem({ ...rule, top_p: 1, seed: 0 })
   if (problem) throw new RolloutError(`Sampling rule refused: ${problem}.`)
   const rows: Row[] = []
