@@ -3,7 +3,7 @@
 // through one forward pass per position; a row's next token is `sample()` (src/generate/sample.ts, the
 // receipts' sampler) on its logits at its last position.
 import { hexToBytes, isHex, type Hex } from 'viem'
-import { RolloutError } from '../errors/rl.ts'
+import { RolloutError, TaskError } from '../errors/rl.ts'
 import { sample, samplingProblem } from '../generate/sample.ts'
 import { keccak256Parts } from '../util/keccak.ts'
 import { taskFromId } from './tasks.ts'
@@ -115,7 +115,13 @@ export async function regenerationProblem(
   if (!Array.isArray(group.completions)) return 'the group has no completions array'
   const G = group.completions.length
   if (G < 1 || G > MAX_G) return `the group has ${G} completions (1 to ${MAX_G} allowed)`
-  const task = taskFromId(group.taskId)
+  let task: Task
+  try {
+    task = taskFromId(group.taskId)
+  } catch (e) {
+    if (e instanceof TaskError) return `the group's task id is not a task (${e.shortMessage})`
+    throw e
+  }
   const [again] = await generateGroups(policy, state, [task], G, rule)
   for (let i = 0; i < G; i++) {
     const [got, want] = [group.completions[i], again.completions[i]]

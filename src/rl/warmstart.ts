@@ -3,6 +3,7 @@
 // and its greedy accuracy per family and level on tasks drawn apart from the corpus.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { Trainer } from '../train/trainer.ts'
@@ -11,8 +12,12 @@ import { accuracyTable } from './accuracy.ts'
 import { CORPUS_TASKS, taskCorpus } from './corpus.ts'
 import { RL_TRAIN } from './model.ts'
 
-const [command, ...args] = process.argv.slice(2)
-if (command === 'steps') {
+// Only as the entry point: importing this file (the exports snapshot does) runs nothing.
+const main = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
+const [command, ...args] = main ? process.argv.slice(2) : []
+if (!main) {
+  // imported, not run
+} else if (command === 'steps') {
   console.log(RL_TRAIN.steps)
 } else if (command === 'corpus') {
   writeFileSync(args[0], taskCorpus())
