@@ -33,7 +33,6 @@ export function rolloutSeed(state: Hex, taskId: string, index: number): number {
 
 interface Row {
   tokens: number[]
-  prompt: number
   seed: number
   completion: number[]
 }
@@ -67,12 +66,7 @@ export async function generateGroups(
         `Task ${task.id}'s prompt (${prompt.length} bytes) leaves no room in the context ${seqLen}.`,
       )
     for (let i = 0; i < G; i++)
-      rows.push({
-        tokens: [...prompt],
-        prompt: prompt.length,
-        seed: rolloutSeed(state, task.id, i),
-        completion: [],
-      })
+      rows.push({ tokens: [...prompt], seed: rolloutSeed(state, task.id, i), completion: [] })
   }
   const done = (r: Row) =>
     r.completion.at(-1) === END_TOKEN || r.completion.length >= rule.maxNewTokens || r.tokens.length >= seqLen
