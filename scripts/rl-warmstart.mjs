@@ -7,8 +7,9 @@
 //   3. keeps the last checkpoint as public/rl/warmstart.lscp (src/swarm/protocol/codec.ts format);
 //   4. describes it in public/rl/warmstart.json: hashes, and its greedy accuracy per family and level
 //      on fresh tasks (src/rl/accuracy.ts).
-// Anyone can re-run it, or check the shipped files against each other (src/rl/warmstart.test.ts) and
-// replay the receipt (`lockstep verify public/rl/warmstart.receipt.json --corpus public/rl/tasks.txt`).
+// Anyone can re-run it, or check the shipped files against each other (src/rl/corpus.test.ts) and
+// replay the receipt: `lockstep verify public/rl/warmstart.receipt.json --corpus public/rl/tasks.txt` replays
+// every step, which takes as long as the training did.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
