@@ -40,6 +40,8 @@ export interface RlPeerOptions {
 export interface RlPeerEvents {
   round: RoundReport
   error: Error
+  /** The round's collection ended: every connected peer sent (`full`) or the deadline passed; `ms` from its start. */
+  collected: { round: number; ms: number; full: boolean; senders: number }
 }
 
 /** Accusations held for checking: the newest win (each costs a fetch and a regeneration). */
@@ -134,6 +136,7 @@ export class RlPeer {
     this.pool.prune(r)
     this.#blobs.prune(r, this.clock.now())
     this.#bytes = { sent: 0, received: 0 }
+    const start = this.clock.now()
     const tasks = book.tasksFor(params.seed, r, this.self, params.local)
     const state = await compute.stateHash(this.model)
     const blob = this.#blobs.keep(this.model, r)
@@ -150,8 +153,9 @@ export class RlPeer {
     // every other peer computes for them.
     const own = acceptRollouts(message, this.self, params, book)
     await this.#publish(message)
-    await this.#waits.until(() => this.#everyoneIn(r), this.clock.now() + mine.collectMs)
+    const full = await this.#waits.until(() => this.#everyoneIn(r), this.clock.now() + mine.collectMs)
     if (!this.running) return null
+    this.#emit('collected', { round: r, ms: this.clock.now() - start, full, senders: this.pool.at(r).size })
     const chosen = await chooseExternal(this.#chooseContext(signal), r, this.#takeAccusations())
     const { checkpoint } = await compute.update(
       this.model,
