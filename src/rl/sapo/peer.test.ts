@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { VirtualClock } from '../../swarm/sim/clock.ts'
+import { MemoryNetwork } from '../../swarm/sim/memnet.ts'
+import type { RoundReport } from '../types.ts'
+import { RlPeer } from './peer.ts'
 import { runRlSwarm, type RlSwarmOptions } from '../sim.ts'
 import { forgingCompute } from './cheat.ts'
 import { fakeBook, fakeCompute, fakeModel, fakeParams, fakePeerParams } from './testing.ts'
@@ -80,5 +84,30 @@ describe('a 4-peer SAPO swarm on the in-memory net and virtual time', () => {
     // Each round waits out its deadline once, then goes on: about collectMs per round.
     expect(s.virtualMs).toBeGreaterThanOrEqual(3 * collectMs)
     expect(s.virtualMs).toBeLessThan(4 * collectMs)
+  })
+
+  it('stops when its signal aborts, and leaves the topic', async () => {
+    const clock = new VirtualClock()
+    const network = new MemoryNetwork({ clock })
+    const net = network.join('alone')
+    const peer = new RlPeer({
+      net,
+      compute: fakeCompute(),
+      book: fakeBook,
+      params: fakeParams(),
+      mine: fakePeerParams(),
+      model: fakeModel(0.4),
+      clock,
+    })
+    const stop = new AbortController()
+    const reports: RoundReport[] = []
+    peer.on('round', (r) => {
+      reports.push(r)
+      if (r.round === 1) stop.abort()
+    })
+    await peer.start(stop.signal)
+    expect(reports.map((r) => r.round)).toEqual([0, 1])
+    expect(reports[1].swarmMedian).toBe(reports[1].meanReward)
+    expect(network.join('other').peers(peer.topic)).toEqual([])
   })
 })
