@@ -59,8 +59,12 @@ export async function chooseExternal(
       standings.penalize(a.from, 'falseAccusation')
       continue
     }
-    if ((await check({ from: a.peer, group }, a.round)).kind === 'ok')
-      standings.penalize(a.from, 'falseAccusation')
+    const outcome = await check({ from: a.peer, group }, a.round)
+    if (outcome.kind === 'ok') standings.penalize(a.from, 'falseAccusation')
+    // Every peer serves the blobs it named for the rounds an accusation can reach (peer.ts): an accused
+    // peer that does not answer for its group is treated as having forged it. Otherwise a caught forger
+    // would stop serving and cost each peer MAX_UNAVAILABLE rounds before it is dropped.
+    if (outcome.kind === 'unavailable') standings.forged(a.peer)
   }
 
   const seed = selectionSeed(params.seed, round, ctx.self)

@@ -15,7 +15,7 @@ import type { TaskBook } from './book.ts'
 import { chooseExternal, type Accusation, type ChooseContext } from './choose.ts'
 import { decodeSapoMessage, encodeSapoMessage, type Rollouts, type SapoMessage } from './messages.ts'
 import { checkSapoParams, sapoTopic, type SapoParams, type SapoPeerParams } from './params.ts'
-import { RoundPool } from './pool.ts'
+import { LOOKAHEAD, RoundPool } from './pool.ts'
 import { accuracy, median, sampleOf } from './report.ts'
 import { Standings } from './scores.ts'
 
@@ -134,7 +134,9 @@ export class RlPeer {
   async #runRound(r: number, signal?: AbortSignal): Promise<RoundReport | null> {
     const { compute, book, params, mine } = this.#o
     this.pool.prune(r)
-    this.#blobs.prune(r, this.clock.now())
+    // Blobs stay served for LOOKAHEAD + 1 rounds after: an accusation about round r can reach a peer that
+    // is LOOKAHEAD rounds behind this one, in its round r + 1.
+    this.#blobs.prune(r - LOOKAHEAD, this.clock.now())
     this.#bytes = { sent: 0, received: 0 }
     const start = this.clock.now()
     const tasks = book.tasksFor(params.seed, r, this.self, params.local)
