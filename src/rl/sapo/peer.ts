@@ -54,7 +54,7 @@ export class RlPeer {
   readonly standings = new Standings()
   readonly pool = new RoundPool()
   round: number
-  model: Checkpoint
+  #model: Checkpoint
   running = false
   readonly #o: RlPeerOptions
   /** Serves this peer's checkpoints of this round and the one before (swarm/protocol/store.ts). */
@@ -63,6 +63,8 @@ export class RlPeer {
   readonly #secret: Hex
   #accusations: Accusation[] = []
   #trainedOn: Rollouts['trainedOn'] = []
+  /** The state hash of `model`, once computed. */
+  #state: Hex | null = null
   #bytes = { sent: 0, received: 0 }
   #listeners = new Map<string, Set<(e: never) => void>>()
 
@@ -72,7 +74,7 @@ export class RlPeer {
     this.self = o.net.self
     this.topic = sapoTopic(o.params)
     this.clock = o.clock ?? realClock
-    this.model = o.model
+    this.#model = o.model
     this.round = o.firstRound ?? 0
     this.#waits = new Waits(
       this.clock,
@@ -80,6 +82,11 @@ export class RlPeer {
       () => {},
     )
     this.#secret = o.secret ?? randomSecret()
+  }
+
+  /** The model this peer has now (after its last round's update). */
+  get model(): Checkpoint {
+    return this.#model
   }
 
   on<K extends keyof RlPeerEvents>(event: K, f: (e: RlPeerEvents[K]) => void): () => void {
@@ -140,9 +147,9 @@ export class RlPeer {
     this.#bytes = { sent: 0, received: 0 }
     const start = this.clock.now()
     const tasks = book.tasksFor(params.seed, r, this.self, params.local)
-    const state = await compute.stateHash(this.model)
-    const blob = this.#blobs.keep(this.model, r)
-    const made = await compute.rollouts(this.model, tasks, params.G, params.rule)
+    const state = (this.#state ??= await compute.stateHash(this.#model))
+    const blob = this.#blobs.keep(this.#model, r)
+    const made = await compute.rollouts(this.#model, tasks, params.G, params.rule)
     const message: Rollouts = {
       type: 'rollouts',
       round: r,
@@ -160,17 +167,18 @@ export class RlPeer {
     this.#emit('collected', { round: r, ms: this.clock.now() - start, full, senders: this.pool.at(r).size })
     const chosen = await chooseExternal(this.#chooseContext(signal), r, this.#takeAccusations())
     const { checkpoint } = await compute.update(
-      this.model,
+      this.#model,
       [...own.groups, ...chosen.map((c) => c.group)],
       mine.grpo,
     )
-    this.model = checkpoint
+    this.#model = checkpoint
+    this.#state = await compute.stateHash(checkpoint)
     this.#trainedOn = chosen.map((c) => ({ peer: c.from, taskId: c.group.taskId }))
     const heard = [...this.pool.at(r).values()].filter((a) => !this.standings.dropped(a.from))
     return {
       round: r,
       peer: this.self,
-      state: await compute.stateHash(this.model),
+      state: this.#state,
       meanReward: own.meanReward,
       swarmMedian: median([own.meanReward, ...heard.map((a) => a.meanReward)]),
       accuracy: accuracy(tasks, own.groups),
