@@ -1,11 +1,13 @@
 // The SAPO experiment and the RL swarm at scale (docs/rl.md, The experiment; docs/benchmarks.md):
 //   node scripts/sapo.mjs [--engine real|fake] [--suite experiment|scale|all] [--seeds 3] [--rounds 10]
+//                         [--warmstart FILE.lscp | --warm-steps 600] [--warm-cache FILE]
 //                         [--peers 8] [--splits 8/0,6/2,4/4,2/6] [--scale 100,1000] [--real-max 100]
 // experiment: for each L/E split, the same swarm (8 peers, the same questions per seed, each peer
 // training on L + E = 8 groups a round) on virtual time; cumulative reward (Σ over rounds of the mean own
 // reward, thousandths) with its spread over seeds. scale: bytes per peer per round and time to a full
 // pool, by the real protocol on the in-memory net up to --real-max peers, by the model beyond.
 import { keccak256, toBytes, type Hex } from 'viem'
+import { forgingCompute } from '../src/rl/sapo/cheat.ts'
 import { checkCount } from '../src/rl/sapo/select.ts'
 import { runRlSwarm } from '../src/rl/sim.ts'
 import { mulberry32 } from '../src/util/random.ts'
@@ -31,6 +33,9 @@ export interface SplitRecord {
   cumulative: number
   /** Last round's exact-answer rate over all peers' own completions. */
   finalAccuracy: number
+  /** Spot checks over the run, all peers together: groups regenerated and matched, and failed. */
+  verified: number
+  failed: number
   wallMs: number
 }
 
@@ -65,6 +70,8 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
         rewards,
         cumulative: rewards.reduce((a, b) => a + b, 0),
         finalAccuracy: acc.reduce((n, a) => n + a!.correct, 0) / acc.reduce((n, a) => n + a!.total, 0),
+        verified: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.verified, 0), 0),
+        failed: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.failed, 0), 0),
         wallMs: performance.now() - t0,
       }
       log(record)
@@ -182,13 +189,88 @@ async function scale(engine: Engine, log: (r: unknown) => void): Promise<ScaleRe
   return records
 }
 
+export interface ForgerRecord {
+  seed: number
+  /** Per honest peer, the first round whose report shows the forger dropped (null: never). */
+  droppedAt: (number | null)[]
+}
+
+/** One forger (peer1, forgingCompute) among `--peers`: the round each honest peer drops it, over seeds. */
+async function forger(engine: Engine, log: (r: unknown) => void): Promise<ForgerRecord[]> {
+  const peers = Number(arg('peers', '8'))
+  const rounds = Number(arg('rounds', '4'))
+  const seeds = Number(arg('seeds', '20'))
+  const E = Number(arg('external', '4'))
+  const rate = Number(arg('check-rate', '0.5'))
+  const records: ForgerRecord[] = []
+  for (let s = 1; s <= seeds; s++) {
+    const run = await runRlSwarm({
+      peers,
+      rounds,
+      params: engine.params(swarmSeed(s)),
+      mine: () => ({ external: E, grpo: engine.grpo, checkRate: rate, collectMs: 60_000 }),
+      compute: (i) => (i === 0 ? forgingCompute(engine.compute()) : engine.compute()),
+      book: engine.book,
+      model: engine.model,
+    })
+    const droppedAt = run.reports.slice(1).map((reports) => {
+      const r = reports.findIndex((x) => x.peers.find((p) => p.peer === 'peer1')?.dropped)
+      return r < 0 ? null : r
+    })
+    const rec = { seed: s, droppedAt }
+    log(rec)
+    records.push(rec)
+  }
+  const c = checkCount(rate, E)
+  const q = 1 - (1 - c / (E * (peers - 1))) ** E
+  const formula = 1 - (1 - q) ** (peers - 1)
+  const caught = (r: number) => records.filter((x) => x.droppedAt.some((d) => d !== null && d <= r)).length
+  const all = (r: number) => records.filter((x) => x.droppedAt.every((d) => d !== null && d <= r)).length
+  console.log(`\n${peers} peers, E = ${E}, ${c} checks a round (rate ${rate}), ${seeds} swarm seeds:`)
+  console.log(`| round | some peer has dropped the forger | every honest peer has | formula (some peer) |`)
+  console.log('| --- | --- | --- | --- |')
+  for (let r = 0; r < rounds; r++)
+    console.log(
+      `| ${r} | ${caught(r)}/${seeds} | ${all(r)}/${seeds} | ${(1 - (1 - formula) ** (r + 1)).toFixed(3)} |`,
+    )
+  return records
+}
+
 async function main() {
-  const engine = await loadEngine(arg('engine', 'real'))
+  const engine = await loadEngine(arg('engine', 'real'), {
+    warmstart: arg('warmstart', '') || undefined,
+    warmSteps: Number(arg('warm-steps', '600')),
+    cache: arg('warm-cache', 'node_modules/.cache/lockstep-sapo-warm.lscp'),
+    log: (s) => console.error(s),
+  })
   const suite = arg('suite', 'all')
   const log = (r: unknown) => console.log(JSON.stringify(r))
   console.log(`# SAPO (${engine.name})`)
+  if (suite === 'profile') {
+    const c = engine.compute()
+    const p = { ...engine.params(swarmSeed(1)), local: 4 }
+    const tasks = engine.book.tasksFor(p.seed, 0, 'x', 8)
+    let t = performance.now()
+    const lap = (what: string) => {
+      console.log(what, Math.round(performance.now() - t), 'ms')
+      t = performance.now()
+    }
+    await c.stateHash(engine.model)
+    lap('stateHash')
+    const g = await c.rollouts(engine.model, tasks, p.G, p.rule)
+    lap('rollouts 8 groups')
+    await c.rollouts(engine.model, tasks.slice(0, 1), p.G, p.rule)
+    lap('rollouts 1 group')
+    const scored = g.map((x, i) => ({
+      ...x,
+      rewards: x.completions.map((y) => engine.book.reward(tasks[i], y)),
+    }))
+    await c.update(engine.model, scored, engine.grpo)
+    lap('update 8 groups')
+  }
   if (suite === 'experiment' || suite === 'all') await experiment(engine, log)
   if (suite === 'scale' || suite === 'all') await scale(engine, log)
+  if (suite === 'forger') await forger(engine, log)
 }
 
 main().catch((e) => {

@@ -21,7 +21,13 @@ export interface Engine {
   messageBytes(L: number): number
 }
 
-export async function loadEngine(name: string): Promise<Engine> {
+export async function loadEngine(
+  name: string,
+  _o: { warmstart?: string; warmSteps: number; cache: string; log?: (s: string) => void } = {
+    warmSteps: 600,
+    cache: 'node_modules/.cache/lockstep-sapo-warm.lscp',
+  },
+): Promise<Engine> {
   if (name === 'fake') {
     const params = fakeParams()
     return {
@@ -35,7 +41,7 @@ export async function loadEngine(name: string): Promise<Engine> {
       messageBytes: (L) => worstMessageBytes({ ...params, local: L }),
     }
   }
-  throw new Error(`Unknown engine ${name}: fake (the real one lands with src/rl/compute.ts).`)
+  throw new Error(`Unknown engine ${name}: fake (real needs src/rl/compute.ts and rollout.ts on main).`)
 }
 
 /** A ROLLOUTS message with every completion at maxNewTokens of 3-digit tokens: the most it can be. */
