@@ -36,6 +36,8 @@ export interface SplitRecord {
   /** Spot checks over the run, all peers together: groups regenerated and matched, and failed. */
   verified: number
   failed: number
+  /** Mean size of a ROLLOUTS message on the wire. */
+  messageBytes: number
   wallMs: number
 }
 
@@ -72,6 +74,7 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
         finalAccuracy: acc.reduce((n, a) => n + a!.correct, 0) / acc.reduce((n, a) => n + a!.total, 0),
         verified: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.verified, 0), 0),
         failed: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.failed, 0), 0),
+        messageBytes: Math.round(mean(run.rolloutBytes)),
         wallMs: performance.now() - t0,
       }
       log(record)
