@@ -20,6 +20,8 @@ import { pathToFileURL } from 'node:url'
 const topicPrefixes = ['lockstep/']
 export const discoveryTopic = 'lockstep/discovery/1'
 /** Circuit relay v2: a tab asks the relay to connect it (hop); the relay opens a stop stream to the other. */
+/** Bytes one relayed connection may carry before the relay closes it. */
+export const RELAYED_DATA_LIMIT = 4n << 20n
 const CIRCUIT_PROTOCOLS = ['/libp2p/circuit/relay/0.2.0/hop', '/libp2p/circuit/relay/0.2.0/stop']
 
 /**
@@ -89,9 +91,12 @@ export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, ann
     services: {
       identify: identify(),
       ping: ping(),
-      // Relayed connections keep libp2p's default limits (2 min, 128 KiB): enough to signal WebRTC,
-      // not enough to carry a swarm's model traffic through one machine.
-      relay: circuitRelayServer({ reservations: { maxReservations: 256 } }),
+      // Relayed connections keep libp2p's 2-minute limit but carry up to 4 MiB: enough to signal
+      // WebRTC and for a Node peer (which has no WebRTC) to fetch an RL checkpoint for a spot check,
+      // not enough to carry a weight-averaging swarm's model traffic through one machine.
+      relay: circuitRelayServer({
+        reservations: { maxReservations: 256, defaultDataLimit: RELAYED_DATA_LIMIT },
+      }),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, maxInboundDataLength: 1 << 20 }),
       discovery: pubsubPeerDiscovery({ topics: [discoveryTopic], interval: 10_000, listenOnly: true }),
     },

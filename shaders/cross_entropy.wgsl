@@ -1,5 +1,6 @@
 // cross_entropy: per-row loss of logits [rows, vocab] against i32 targets, and the gradient of the
-// mean loss. One workgroup per row; softfloat arithmetic (sf_*) and an exact fixed-point sum of
+// mean loss; weighted: each row's loss times its f32 weight, and the gradient of their sum (the sum
+// itself is reduce's exact sum, src/kernels/cross_entropy.ts). One workgroup per row; softfloat arithmetic (sf_*) and an exact fixed-point sum of
 // exp(x - max) (fx_*), so neither the adapter, the workgroup size (override WG) nor other rows can
 // change a bit. loss = log(sum) - (x[target] - max): no cancellation against a large max.
 struct Params {
@@ -18,6 +19,8 @@ const EXP_SCALE: u32 = 128u;
 @group(0) @binding(2) var<storage, read> targets: array<i32>;
 // Forward: losses [rows]. Backward: dlogits [rows, vocab], which first holds exp(x - max).
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;
+// The weighted entry points only: one f32 (as bits) per row.
+@group(0) @binding(4) var<storage, read> weights: array<u32>;
 
 var<workgroup> wg_key: atomic<u32>;
 var<workgroup> wg_nan: atomic<u32>;
@@ -90,6 +93,44 @@ fn cross_entropy_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_
   for (var k = lid; k < params.vocab; k += WG) {
     let p = sf_div(out[base + k], s);
     let g = sf_div(sf_sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
+    out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
+  }
+}
+
+// Weighted forward: out[r] = w_r * loss_r, one rounding (sf_mul), so a zero weight gives ±0 for any
+// finite loss and the weighted sum never sees the row.
+@compute @workgroup_size(WG)
+fn cross_entropy_weighted_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  let base = r * params.vocab;
+  let stats = row_stats(base, lid, false);
+  if (lid == 0u) {
+    let t = target_of(r);
+    if (t == 0xffffffffu) {
+      out[r] = FX_CANONICAL_NAN;
+    } else {
+      out[r] = sf_mul(weights[r], sf_sub(sf_log(stats.y), sf_sub(logits[base + t], stats.x)));
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_weighted_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  let base = r * params.vocab;
+  let s = row_stats(base, lid, true).y;
+  let t = target_of(r);
+  let w = weights[r];
+  // d(sum of w_r * loss_r)/dx = (softmax(x) - onehot(target)) * w_r, each step rounded once.
+  for (var k = lid; k < params.vocab; k += WG) {
+    let p = sf_div(out[base + k], s);
+    let g = sf_mul(sf_sub(p, select(0u, 0x3f800000u, k == t)), w);
     out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
   }
 }

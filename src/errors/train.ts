@@ -36,3 +36,8 @@ export class NoRunError extends BaseError {
 export class UnsupportedHostError extends BaseError {
   override name = 'UnsupportedHostError'
 }
+
+/** GRPO rollouts that cannot be trained on: a group of the wrong shape, an unknown task, a bad token. */
+export class GrpoError extends BaseError {
+  override name = 'GrpoError'
+}

@@ -54,6 +54,49 @@ export async function crossEntropyBackward(
   return dlogits
 }
 
+export interface WeightedCrossEntropyResult {
+  /** [rows]: each row's loss times its weight, rounded once. */
+  losses: GpuTensor
+  /** [1]: their exact sum, rounded once. */
+  sum: GpuTensor
+}
+
+/**
+ * Cross-entropy with a weight per row: the loss is the sum of `weights[r] * loss_r`, summed exactly,
+ * bit-identical to {@link crossEntropyWeightedRef}. Weights may be zero or negative (GRPO's token
+ * weights, src/rl/grpo.ts); they must be finite (ShapeError), so a trace records them as JSON numbers.
+ *
+ * @example
+ * const { sum } = await crossEntropyWeighted(gpu, logits, targets, Float32Array.of(0, 0.5, -0.25))
+ */
+export async function crossEntropyWeighted(
+  gpu: Gpu,
+  logits: GpuTensor,
+  targets: Int32Array,
+  weights: Float32Array,
+  options: CrossEntropyOptions = {},
+): Promise<WeightedCrossEntropyResult> {
+  const { rows } = plan('crossEntropyWeighted', logits, targets, weights)
+  const losses = empty(gpu, [rows])
+  await launch(gpu, 'cross_entropy_weighted_forward', logits, targets, losses, options, weights)
+  const sum = await reduce(gpu, { ...losses, shape: [1, rows] }, 'sum')
+  return { losses, sum }
+}
+
+/** The gradient of the weighted sum with respect to the logits: (softmax(x) - onehot) * weights[r]. */
+export async function crossEntropyWeightedBackward(
+  gpu: Gpu,
+  logits: GpuTensor,
+  targets: Int32Array,
+  weights: Float32Array,
+  options: CrossEntropyOptions = {},
+): Promise<GpuTensor> {
+  const { rows, vocab } = plan('crossEntropyWeightedBackward', logits, targets, weights)
+  const dlogits = empty(gpu, [rows, vocab])
+  await launch(gpu, 'cross_entropy_weighted_backward', logits, targets, dlogits, options, weights)
+  return dlogits
+}
+
 async function launch(
   gpu: Gpu,
   entryPoint: string,
@@ -61,6 +104,7 @@ async function launch(
   targets: Int32Array,
   out: GpuTensor,
   options: CrossEntropyOptions,
+  weights?: Float32Array,
 ) {
   const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? 64)
   const [rows, vocab] = logits.shape
@@ -69,8 +113,10 @@ async function launch(
   const [gx, gy] = reductionGroups(gpu, rows)
   const params = new Uint32Array([rows, vocab, gx, sf.f32Bits(Math.fround(rows))])
   const tBuf = gpu.upload(targets)
-  gpu.dispatch(pipeline, params, [logits.buffer, tBuf, out.buffer], [gx, gy])
+  const wBuf = weights ? gpu.upload(weights) : null
+  gpu.dispatch(pipeline, params, [logits.buffer, tBuf, out.buffer, ...(wBuf ? [wBuf] : [])], [gx, gy])
   gpu.release(tBuf)
+  if (wBuf) gpu.release(wBuf)
 }
 
 /** The CPU reference: the same softfloat steps and fixed-point sums, so the same bits. */
@@ -109,6 +155,39 @@ export function crossEntropyBackwardRef(
   return canonical(out)
 }
 
+/** The CPU reference for {@link crossEntropyWeighted}: weighted losses and their exact sum. */
+export function crossEntropyWeightedRef(
+  logits: Float32Array,
+  shape: readonly number[],
+  targets: Int32Array,
+  weights: Float32Array,
+): { losses: Float32Array; sum: number } {
+  const { rows } = planRef('crossEntropyWeighted', logits, shape, targets, weights)
+  const plain = crossEntropyRef(logits, shape, targets).losses
+  const losses = sf.f32Array(rows, (r) => sf.mul(weights[r], plain[r]))
+  return { losses, sum: reduceRef(losses, [1, rows], 'sum')[0] }
+}
+
+/** The CPU reference for {@link crossEntropyWeightedBackward}. */
+export function crossEntropyWeightedBackwardRef(
+  logits: Float32Array,
+  shape: readonly number[],
+  targets: Int32Array,
+  weights: Float32Array,
+): Float32Array {
+  const { rows, vocab } = planRef('crossEntropyWeightedBackward', logits, shape, targets, weights)
+  const out = new Float32Array(rows * vocab)
+  for (let r = 0; r < rows; r++) {
+    const row = logits.subarray(r * vocab, (r + 1) * vocab)
+    const { m, s } = rowStats(row)
+    row.forEach((x, k) => {
+      const p = sf.div(expSub(x, m), s)
+      out[r * vocab + k] = sf.mul(sf.sub(p, k === targets[r] ? 1 : 0), weights[r])
+    })
+  }
+  return canonical(out)
+}
+
 function rowStats(row: Float32Array): { m: number; s: number } {
   const m = row.some((v) => v !== v) ? NaN : row.reduce((a, v) => Math.max(a, v), -Infinity)
   const e = Uint32Array.from(row, (x) => sf.f32Bits(expSub(x, m)))
@@ -120,13 +199,19 @@ function canonical(x: Float32Array): Float32Array {
   return sf.f32Array(x.length, (i) => x[i])
 }
 
-function plan(op: string, logits: GpuTensor, targets: Int32Array) {
+function plan(op: string, logits: GpuTensor, targets: Int32Array, weights?: Float32Array) {
   requireDType(op, logits, 'f32')
-  return check(op, logits.shape, targets)
+  return check(op, logits.shape, targets, weights)
 }
 
-function planRef(op: string, logits: Float32Array, shape: readonly number[], targets: Int32Array) {
-  const p = check(op, shape, targets)
+function planRef(
+  op: string,
+  logits: Float32Array,
+  shape: readonly number[],
+  targets: Int32Array,
+  weights?: Float32Array,
+) {
+  const p = check(op, shape, targets, weights)
   if (logits.length !== p.rows * p.vocab) {
     throw new ShapeError(
       `${op}: shape [${shape.join(', ')}] needs ${p.rows * p.vocab} values; got ${logits.length}.`,
@@ -135,7 +220,7 @@ function planRef(op: string, logits: Float32Array, shape: readonly number[], tar
   return p
 }
 
-function check(op: string, shape: readonly number[], targets: Int32Array) {
+function check(op: string, shape: readonly number[], targets: Int32Array, weights?: Float32Array) {
   if (shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new ShapeError(
       `${op}: logits must be [rows, vocab] with both at least 1; got [${shape.join(', ')}].`,
@@ -148,5 +233,12 @@ function check(op: string, shape: readonly number[], targets: Int32Array) {
   targets.forEach((t, r) => {
     if (t < 0 || t >= vocab) throw new ShapeError(`${op}: target ${t} of row ${r} is outside [0, ${vocab}).`)
   })
+  if (weights !== undefined) {
+    if (!(weights instanceof Float32Array)) throw new ShapeError(`${op}: weights must be a Float32Array.`)
+    if (weights.length !== rows)
+      throw new ShapeError(`${op}: ${rows} rows of logits but ${weights.length} weights.`)
+    const bad = weights.findIndex((w) => !Number.isFinite(w))
+    if (bad >= 0) throw new ShapeError(`${op}: weight ${weights[bad]} of row ${bad} is not finite.`)
+  }
   return { rows, vocab }
 }

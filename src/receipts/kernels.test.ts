@@ -5,6 +5,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { keccak256, toHex, type Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { KERNEL_LIBRARIES, hashKernelSources, kernelSources, kernelsHash } from './kernels.ts'
+import { RELEASES } from './releases.ts'
 import { signTrainingReceipt } from './training.ts'
 import { validateTrainingReceipt } from './validate.ts'
 import vectors from './vectors.json'
@@ -72,6 +73,16 @@ describe('kernelsHash', () => {
     expect(checks.filter((c) => !c.ok)).toEqual([])
     expect(checks.find((c) => c.name === 'kernels')?.detail).toContain('kernels/2')
     expect(KERNEL_LIBRARIES[1].hash).not.toBe(kernelsHash())
+  })
+
+  it("validates receipts made with bits/2's earlier library (issue 18 as merged), as bits/2", async () => {
+    const [earlier] = RELEASES.releases.find((r) => r.id === 'bits/2')!.libraries
+    const body = { ...vectors.training_kernels1.body, kernelsHash: earlier.hash }
+    const signed = await signTrainingReceipt(body as never, producer, target)
+    const checks = await validateTrainingReceipt(signed, { ...target, signer: producer.address })
+    expect(checks.filter((c) => !c.ok)).toEqual([])
+    expect(checks.find((c) => c.name === 'kernels')?.detail).toMatch(/^bits\/2 .*issue 18 as merged/)
+    expect(earlier.hash).not.toBe(kernelsHash())
   })
 
   it('validates receipts made with the released kernels/1 library; refuses kernels it does not know', async () => {

@@ -89,7 +89,13 @@ export const RELEASES: ReleaseManifest = {
     },
     {
       id: 'bits/2',
-      libraries: [],
+      libraries: [
+        {
+          hash: '0x2b68a62c3ef5187b16e6f185a33a438f4f7834cdfe342a128e44ff5622d7539d',
+          scheme: 'kernels/2',
+          note: "issue 18 as merged (b861188); issue 19's weighted cross-entropy added kernels and changed no existing bit",
+        },
+      ],
       training: true,
       note: 'issue 18: Squeeze of an empty axes input squeezes every axis of size 1, Cast of an int64 rounds once to f32, shape and axes inputs must be 1-D; the new ONNX operators',
     },

@@ -1,7 +1,8 @@
 // Which page a URL opens. Pages are hash routes (`#/verify`): they work from any static host and any
 // subpath with no server rules, and a page change never reloads the tab (a swarm or a training run
 // keeps going). Every link made before pages existed keeps its meaning: `#receipt=` opens Verify,
-// `#settlement=` Markets, `?swarm=1` Join, the training parameters Train (docs/automation.md).
+// `#settlement=` Markets, `?swarm=1` (or `?swarm=rl`, `?swarmKind=`) Join, the training parameters Train
+// (docs/automation.md).
 
 export const PAGES = ['home', 'join', 'train', 'generate', 'verify', 'settle', 'markets'] as const
 export type Page = (typeof PAGES)[number]
@@ -23,7 +24,7 @@ export function pageFor(search: string, hash: string): Page {
   if (hash.startsWith('#receipt=')) return 'verify'
   if (hash.startsWith('#settlement=')) return 'markets'
   const q = new URLSearchParams(search)
-  if (q.get('swarm') === '1') return 'join'
+  if (q.get('swarm') === '1' || q.get('swarm') === 'rl' || q.has('swarmKind')) return 'join'
   if (['teach', 'teachSwarm', 'autostart'].some((p) => q.get(p) === '1')) return 'train'
   if (q.has('preset') || q.has('steps')) return 'train'
   return 'home'

@@ -13,6 +13,20 @@ describe('the swarm a page joins', () => {
       expect(swarmUrlParams(`?swarmName=${encodeURIComponent(bad)}`).name).toBe('lockstep')
   })
 
+  it('reads the swarm kind from ?swarm=rl (joining) or ?swarmKind= (preselecting), else averaging', () => {
+    const read = (q: string) => {
+      const { kind, autojoin } = swarmUrlParams(q)
+      return { kind, autojoin }
+    }
+    expect(read('')).toEqual({ kind: 'averaging', autojoin: false })
+    expect(read('?swarm=1')).toEqual({ kind: 'averaging', autojoin: true })
+    expect(read('?swarm=rl')).toEqual({ kind: 'rl', autojoin: true })
+    expect(read('?swarmKind=rl')).toEqual({ kind: 'rl', autojoin: false })
+    expect(read('?swarm=1&swarmKind=rl')).toEqual({ kind: 'rl', autojoin: true })
+    for (const bad of ['?swarm=RL', '?swarmKind=ppo', '?swarm=rl2', '?swarmKind='])
+      expect(read(bad)).toEqual({ kind: 'averaging', autojoin: false })
+  })
+
   it('gives each name its own topic, and the default the topic it had before names', () => {
     const base = pageSwarmParams(corpus, 2, 'lockstep')
     expect(base.name).toBeUndefined()
@@ -31,5 +45,14 @@ describe('the swarm a page joins', () => {
     expect(url.searchParams.has('swarmMin') || url.searchParams.has('swarmCheat') || url.hash !== '').toBe(
       false,
     )
+  })
+
+  it('links to an RL swarm with ?swarm=rl, which reads back as the same kind and name', () => {
+    const link = swarmLink('http://127.0.0.1:5173/?swarmKind=rl#/join', 'class-7b', 'rl')
+    const url = new URL(link)
+    expect(url.searchParams.get('swarm')).toBe('rl')
+    expect(url.searchParams.has('swarmKind')).toBe(false)
+    expect(swarmUrlParams(url.search)).toMatchObject({ kind: 'rl', autojoin: true, name: 'class-7b' })
+    expect(new URL(swarmLink(link, 'class-7b', 'averaging')).searchParams.get('swarm')).toBe('1')
   })
 })

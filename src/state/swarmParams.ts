@@ -9,9 +9,17 @@ import type { GptConfig } from '../train/gpt.ts'
 /** Small enough that four tabs sharing two CPU cores finish a round in seconds on the CPU reference. */
 const SWARM_MODEL: GptConfig = { vocab: 256, seqLen: 8, dModel: 8, nLayer: 1, nHead: 1 }
 
+/**
+ * Which swarm a tab joins: `averaging` trains one shared model and averages weights (docs/swarm.md);
+ * `rl` keeps a model per peer and shares rollouts of tasks with checkable answers (docs/rl.md).
+ */
+export type SwarmKind = 'averaging' | 'rl'
+
 export interface SwarmUrlParams {
-  /** `?swarm=1`: join as soon as the page loads. */
+  /** `?swarm=1` (or `?swarm=rl`): join as soon as the page loads. */
   autojoin: boolean
+  /** `?swarm=rl` or `?swarmKind=rl|averaging`: the kind of swarm (default `averaging`, today's). */
+  kind: SwarmKind
   /** `?swarmBackend=gpu`: train on WebGPU in the worker (default: the CPU reference, same bits). */
   backend: 'cpu' | 'gpu'
   /** `?swarmSteps=H`: local steps per round. */
@@ -32,8 +40,12 @@ export function swarmUrlParams(search: string): SwarmUrlParams {
   const q = new URLSearchParams(search)
   const steps = Number(q.get('swarmSteps'))
   const min = Number(q.get('swarmMin'))
+  const join = q.get('swarm')
+  const kind = q.get('swarmKind')
   return {
-    autojoin: q.get('swarm') === '1',
+    autojoin: join === '1' || join === 'rl',
+    // `?swarm=rl` names the kind and joins; `?swarmKind=` only preselects it (the panel waits for Join).
+    kind: join === 'rl' || kind === 'rl' ? 'rl' : 'averaging',
     backend: q.get('swarmBackend') === 'gpu' ? 'gpu' : 'cpu',
     stepsPerRound: Number.isInteger(steps) && steps > 0 && steps <= 100 ? steps : 2,
     minPeers: Number.isInteger(min) && min > 0 && min <= 64 ? min : 1,
@@ -56,11 +68,12 @@ export function pageSwarmParams(corpus: Corpus, stepsPerRound: number, name: str
   }
 }
 
-/** The link that opens this page and joins swarm `name` (other tabs open it to meet this one). */
-export function swarmLink(href: string, name: string): string {
+/** The link that opens this page and joins swarm `name` of `kind` (other tabs open it to meet this one). */
+export function swarmLink(href: string, name: string, kind: SwarmKind = 'averaging'): string {
   const url = new URL(href)
   url.hash = ''
-  url.searchParams.set('swarm', '1')
+  url.searchParams.set('swarm', kind === 'rl' ? 'rl' : '1')
+  url.searchParams.delete('swarmKind')
   if (name === DEFAULT_SWARM_NAME) url.searchParams.delete('swarmName')
   else url.searchParams.set('swarmName', name)
   for (const p of ['swarmMin', 'swarmCheat']) url.searchParams.delete(p)

@@ -7,6 +7,7 @@ import type { SwarmWorkerApi } from '../../workers/swarm.worker.ts'
 import type { SettleWorkerApi } from '../../workers/settle.worker.ts'
 import type { MarketWorkerApi } from '../../workers/market.worker.ts'
 import type { TeachSwarmWorkerApi } from '../../workers/teachSwarm.worker.ts'
+import type { RlSwarmWorkerApi } from '../../workers/rlSwarm.worker.ts'
 import { carryErrors } from '../errors/transfer.ts'
 import { WorkerLoadError } from '../errors/worker.ts'
 import { corpusPath, type Corpus } from '../train/corpus.ts'
@@ -82,6 +83,11 @@ export function startTeachSwarmWorker(): { worker: Worker; api: Remote<TeachSwar
     type: 'module',
   })
   return { worker, api: guarded<TeachSwarmWorkerApi>(worker) }
+}
+
+export function startRlSwarmWorker(): { worker: Worker; api: Remote<RlSwarmWorkerApi> } {
+  const worker = new Worker(new URL('../../workers/rlSwarm.worker.ts', import.meta.url), { type: 'module' })
+  return { worker, api: guarded<RlSwarmWorkerApi>(worker) }
 }
 
 /** Where the app serves a corpus (public/corpus/), whatever base path it is deployed under. */

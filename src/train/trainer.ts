@@ -18,7 +18,7 @@ import {
   paramSpecs,
   type GptConfig,
 } from './gpt.ts'
-import { DeviceLimitError } from '../errors/gpu.ts'
+import { DeviceLimitError, ShapeError } from '../errors/gpu.ts'
 import { mulberry32 } from '../util/random.ts'
 import type { NamedTensor } from './state.ts'
 import {
@@ -111,11 +111,43 @@ interface Queued {
   outcome: Promise<StepOutcome>
 }
 
+/** A batch to train on as given (GRPO's, src/rl/grpo.ts): [rows, seqLen] ids, one weight per target. */
+export interface WeightedBatch {
+  inputs: Int32Array
+  targets: Int32Array
+  /** The loss is Σ weights[i]·cross-entropy(i) over every position i; finite, any sign. */
+  weights: Float32Array
+}
+
 export interface Checkpoint {
   config: TrainConfig
   step: number
   /** Parameters, then `m.<name>` and `v.<name>`: the canonical order of state.ts. */
   tensors: NamedTensor[]
+}
+
+/** Refuses a model that cannot fit this backend's buffers, before anything is allocated. */
+function checkFits<T>(be: Backend<T>, model: GptConfig, batch: number): void {
+  const [largest] = largestTensors(model, batch)
+  if (be.maxTensorBytes !== undefined && largest.bytes > be.maxTensorBytes) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`
+    throw new DeviceLimitError(
+      `This model does not fit this GPU: its ${largest.name} needs ${mib(largest.bytes)}.`,
+      {
+        details: `The GPU allows ${mib(be.maxTensorBytes)} per buffer (maxStorageBufferBindingSize). Pick a smaller model, batch or context.`,
+      },
+    )
+  }
+}
+
+/** The error of a step the stepper refused: `done` steps stand, the state as after them. */
+function refusal(step: number, o: StepOutcome, done: number): NonFiniteError {
+  return new NonFiniteError(
+    `Step ${step} was refused: the ${Number.isFinite(o.loss) ? 'gradient norm' : 'loss'} is not finite.`,
+    {
+      details: `loss ${o.loss}, gradient norm ${o.gradNorm}. The model state was left as it was after step ${done}.`,
+    },
+  )
 }
 
 export class Trainer<T> {
@@ -136,16 +168,7 @@ export class Trainer<T> {
   static create<T>(be: Backend<T>, config: TrainConfig, from?: Checkpoint): Trainer<T> {
     checkTrainConfig(from?.config ?? config)
     const c = from?.config ?? config
-    const [largest] = largestTensors(c.model, c.batch)
-    if (be.maxTensorBytes !== undefined && largest.bytes > be.maxTensorBytes) {
-      const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`
-      throw new DeviceLimitError(
-        `This model does not fit this GPU: its ${largest.name} needs ${mib(largest.bytes)}.`,
-        {
-          details: `The GPU allows ${mib(be.maxTensorBytes)} per buffer (maxStorageBufferBindingSize). Pick a smaller model, batch or context.`,
-        },
-      )
-    }
+    checkFits(be, c.model, c.batch)
     const trainer = new Trainer(be, from?.config ?? config, from?.step ?? 0)
     const specs = paramSpecs(trainer.config.model)
     const init = from ? null : initParams(trainer.config.model, trainer.config.seed)
@@ -203,6 +226,60 @@ export class Trainer<T> {
     }
   }
 
+  /**
+   * Each position's cross-entropy, −log p(target), of the current model for [rows, seqLen] ids: the
+   * log-probabilities GRPO weighs (src/rl/grpo.ts), from the same forward pass as a step's.
+   */
+  async rowLosses(inputs: Int32Array, targets: Int32Array): Promise<Float32Array> {
+    this.#checkBatch('rowLosses', inputs, targets)
+    const tape = new Tape(this.be)
+    try {
+      const logits = await gptLogits(tape, this.#params, this.config.model, inputs)
+      const losses = await this.be.crossEntropyRows(logits, targets)
+      try {
+        return await this.be.download(losses)
+      } finally {
+        this.be.release(losses)
+      }
+    } finally {
+      tape.dispose()
+    }
+  }
+
+  /**
+   * One optimizer step on a given batch with the weighted loss Σ weights·cross-entropy: the learning
+   * rate from the config's schedule at the current step, the same stepper and state commitment as
+   * trainStep, refused the same way (state unchanged) on NaN/Inf.
+   */
+  async trainOn(batch: WeightedBatch): Promise<StepResult> {
+    const { inputs, targets, weights } = batch
+    this.#checkBatch('trainOn', inputs, targets, weights)
+    const q = await this.#queueLoss(this.step, async (tape) => {
+      const logits = await gptLogits(tape, this.#params, this.config.model, inputs)
+      return tape.crossEntropyWeighted(logits, targets, weights)
+    })
+    const o = await q.outcome
+    if (o.stateHash === null) {
+      this.#stepper.reset()
+      throw refusal(q.step, o, this.step)
+    }
+    this.step = q.step
+    return { step: q.step, loss: o.loss, gradNorm: o.gradNorm, lr: q.lr, stateHash: o.stateHash }
+  }
+
+  #checkBatch(op: string, inputs: Int32Array, targets: Int32Array, weights?: Float32Array): void {
+    const T = this.config.model.seqLen
+    if (!(inputs instanceof Int32Array) || !(targets instanceof Int32Array))
+      throw new ShapeError(`${op}: inputs and targets must be Int32Arrays.`)
+    if (inputs.length === 0 || inputs.length % T !== 0)
+      throw new ShapeError(`${op}: a batch must be [rows, ${T}] token ids; got ${inputs.length}.`)
+    if (targets.length !== inputs.length || (weights && weights.length !== inputs.length))
+      throw new ShapeError(
+        `${op}: ${inputs.length} inputs need as many targets${weights ? ' and weights' : ''}; got ${targets.length}${weights ? ` and ${weights.length}` : ''}.`,
+      )
+    checkFits(this.be, this.config.model, inputs.length / T)
+  }
+
   /** One training step on the batch for the current step. Refuses (state unchanged) on NaN/Inf. */
   async trainStep(data: Uint8Array): Promise<StepResult> {
     const [r] = await this.trainSteps(data, 1)
@@ -239,12 +316,7 @@ export class Trainer<T> {
       if (o.stateHash === null) {
         await next?.outcome.catch(() => {})
         this.#stepper.reset()
-        throw new NonFiniteError(
-          `Step ${current.step} was refused: the ${Number.isFinite(o.loss) ? 'gradient norm' : 'loss'} is not finite.`,
-          {
-            details: `loss ${o.loss}, gradient norm ${o.gradNorm}. The model state was left as it was after step ${this.step}.`,
-          },
-        )
+        throw refusal(current.step, o, this.step)
       }
       this.step = current.step
       const r = {
@@ -282,9 +354,18 @@ export class Trainer<T> {
       batch: c.batch,
       seqLen: c.model.seqLen,
     })
+    return this.#queueLoss(index, async (tape) => {
+      const { loss } = await gptLoss(tape, this.#params, c.model, inputs, targets)
+      return loss
+    })
+  }
+
+  /** Queues the step after `index` steps on the loss `lossOf` builds: backward and the stepper's update. */
+  async #queueLoss(index: number, lossOf: (tape: Tape<T>) => Promise<T>): Promise<Queued> {
+    const c = this.config
     const tape = new Tape(this.be)
     try {
-      const { loss } = await gptLoss(tape, this.#params, c.model, inputs, targets)
+      const loss = await lossOf(tape)
       await tape.backward(loss, loss)
       const grads = this.#state.map((s) => tape.grad(s.p)!)
       const lr = lrSchedule(index, { peak: c.lr, warmup: c.warmup, total: c.steps, min: c.minLr })

@@ -3,6 +3,7 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Hex } from 'viem'
 import type { SwarmMessage, SwarmNet } from '../types.ts'
 import { SwarmNetError } from '../../errors/network.ts'
@@ -52,6 +53,8 @@ export class Libp2pSwarmNet implements SwarmNet {
   async start(): Promise<void> {
     await this.node.handle(BLOB_PROTOCOL, (stream) => this.onBlobRequest(stream), {
       maxInboundStreams: 16,
+      // A Node peer has no WebRTC: it fetches through a relayed circuit (nodeNet.ts).
+      runOnLimitedConnection: true,
     })
   }
 
@@ -153,7 +156,16 @@ export class Libp2pSwarmNet implements SwarmNet {
   private async openBlobStream(peer: PeerId, signal: AbortSignal): Promise<Stream> {
     const direct = this.node.getConnections(peer).find((c) => !isRelayed(c))
     if (direct) return direct.newStream(BLOB_PROTOCOL, { signal })
-    return this.node.dialProtocol(peer, BLOB_PROTOCOL, { signal, runOnLimitedConnection: true })
+    const options = { signal, runOnLimitedConnection: true }
+    const known = (await this.node.peerStore.get(peer).catch(() => null))?.addresses.length ?? 0
+    if (known > 0 || this.node.getConnections(peer).length > 0)
+      return this.node.dialProtocol(peer, BLOB_PROTOCOL, options)
+    // Not yet announced (discovery is periodic): reach it through a relay we hold, where it has a slot.
+    const viaRelays = this.node
+      .getConnections()
+      .filter((c) => this.infrastructure.has(c.remotePeer.toString()))
+      .map((c) => multiaddr(`${c.remoteAddr.toString()}/p2p-circuit/p2p/${peer.toString()}`))
+    return this.node.dialProtocol(viaRelays.length > 0 ? viaRelays : peer, BLOB_PROTOCOL, options)
   }
 
   private async onBlobRequest(stream: Stream): Promise<void> {

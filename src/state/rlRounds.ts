@@ -1,0 +1,77 @@
+// What the RL dashboard shows, computed from a peer's RoundReports (src/rl/types.ts): the reward series
+// for the chart, accuracy per task family over recent rounds, and the peer table. Pure functions of
+// the reports, so the store stays small and all of it is tested without a swarm.
+import type { PeerStanding, RoundReport, TaskFamily } from '../rl/types.ts'
+
+/** Rewards are thousandths: 1000 is an exactly right answer (src/rl/reward.ts). */
+export const FULL_REWARD = 1000
+
+/**
+ * Round numbers, this peer's mean reward, the swarm's median and the warm start's reward (a level line),
+ * in rewards of 1 (for uPlot).
+ */
+export type RewardSeries = [rounds: number[], mine: number[], median: number[], warm: (number | null)[]]
+
+/**
+ * `warmStart`: this peer's reward in its first round. Every peer starts from the shipped warm start and
+ * keeps its own model, so its first rollouts are the warm start's, whenever it joined.
+ */
+export function rewardSeries(reports: readonly RoundReport[], warmStart: number | null = null): RewardSeries {
+  return [
+    reports.map((r) => r.round),
+    reports.map((r) => r.meanReward / FULL_REWARD),
+    reports.map((r) => r.swarmMedian / FULL_REWARD),
+    reports.map(() => (warmStart === null ? null : warmStart / FULL_REWARD)),
+  ]
+}
+
+export interface FamilyAccuracy {
+  family: TaskFamily
+  /** In the newest round (0 of 0 when that round had no task of the family). */
+  last: { correct: number; total: number }
+  /** Over the newest `window` rounds: one round has few tasks per family, so this is the steadier number. */
+  recent: { correct: number; total: number }
+}
+
+/** Accuracy per task family, families in the order they were first seen in the window. */
+export function familyAccuracy(reports: readonly RoundReport[], window: number): FamilyAccuracy[] {
+  const recent = reports.slice(-Math.max(1, window))
+  const newest = recent.at(-1)
+  const rows = new Map<TaskFamily, FamilyAccuracy>()
+  for (const r of recent)
+    for (const [family, a] of Object.entries(r.accuracy) as [
+      TaskFamily,
+      { correct: number; total: number },
+    ][]) {
+      const row = rows.get(family) ?? {
+        family,
+        last: { correct: 0, total: 0 },
+        recent: { correct: 0, total: 0 },
+      }
+      row.recent = { correct: row.recent.correct + a.correct, total: row.recent.total + a.total }
+      if (r === newest) row.last = { correct: a.correct, total: a.total }
+      rows.set(family, row)
+    }
+  return [...rows.values()]
+}
+
+/** The peer table: highest score first, then by id, so rows do not jump between equal scores. */
+export function standings(report: RoundReport | null): PeerStanding[] {
+  if (!report) return []
+  return report.peers.toSorted((a, b) => b.score - a.score || a.peer.localeCompare(b.peer))
+}
+
+/** A completion as text a person can read: the end token and other control bytes made visible. */
+export function visibleText(text: string): string {
+  let out = ''
+  for (const c of text) {
+    const code = c.charCodeAt(0)
+    if (c === '\n') out += '⏎'
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
+    else out += c
+  }
+  return out
+}
+
+/** A reward in thousandths as a number of 1 (1.000 is exactly right), or a dash when there is none. */
+export const rewardText = (r: number | null): string => (r === null ? '—' : (r / FULL_REWARD).toFixed(3))
