@@ -110,4 +110,36 @@ describe('a 4-peer SAPO swarm on the in-memory net and virtual time', () => {
     expect(reports[1].swarmMedian).toBe(reports[1].meanReward)
     expect(network.join('other').peers(peer.topic)).toEqual([])
   })
+
+  it('lets a peer join a running swarm at its current round', async () => {
+    const clock = new VirtualClock()
+    const network = new MemoryNetwork({ clock, latencyMs: 5 })
+    const make = (id: string, o: Partial<ConstructorParameters<typeof RlPeer>[0]> = {}) => {
+      const peer = new RlPeer({
+        net: network.join(id),
+        compute: fakeCompute(),
+        book: fakeBook,
+        params: fakeParams(),
+        mine: fakePeerParams({ collectMs: 2000 }),
+        model: fakeModel(0.4),
+        clock,
+        ...o,
+      })
+      const reports: RoundReport[] = []
+      peer.on('round', (r) => reports.push(r))
+      return { peer, reports }
+    }
+    const first = ['a', 'b', 'c'].map((id) => make(id, { rounds: 8 }))
+    const running = Promise.all(first.map((p) => p.peer.start()))
+    await clock.until(() => first[0].reports.length >= 3)
+    const late = make('late', { join: true, rounds: 2 })
+    await Promise.all([running, late.peer.start()])
+    const joinedAt = late.reports[0].round
+    expect(joinedAt).toBeGreaterThanOrEqual(3)
+    expect(joinedAt).toBeLessThanOrEqual(first[0].reports.length)
+    // It hears the others in its own rounds, and they hear it.
+    expect(late.reports.map((r) => r.groupsReceived)).toEqual([6, 6])
+    const seen = first[0].reports.find((r) => r.round === joinedAt)!
+    expect(seen.peers.find((p) => p.peer === 'late')?.reward).not.toBeNull()
+  })
 })

@@ -5,6 +5,7 @@
 // checkpoint blob to a peer that spot-checks. Time is its clock's (swarm/protocol/clock.ts).
 import type { Hex } from 'viem'
 import { realClock, type Clock } from '../../swarm/protocol/clock.ts'
+import { BoundedMap } from '../../swarm/protocol/bounded.ts'
 import { RoundStore } from '../../swarm/protocol/store.ts'
 import { Waits } from '../../swarm/protocol/wait.ts'
 import type { SwarmMessage, SwarmNet } from '../../swarm/types.ts'
@@ -14,7 +15,7 @@ import { acceptRollouts } from './accept.ts'
 import type { TaskBook } from './book.ts'
 import { chooseExternal, type Accusation, type ChooseContext } from './choose.ts'
 import { decodeSapoMessage, encodeSapoMessage, type Rollouts, type SapoMessage } from './messages.ts'
-import { checkSapoParams, sapoTopic, type SapoParams, type SapoPeerParams } from './params.ts'
+import { checkSapoParams, LIMITS, sapoTopic, type SapoParams, type SapoPeerParams } from './params.ts'
 import { LOOKAHEAD, RoundPool } from './pool.ts'
 import { accuracy, median, sampleOf } from './report.ts'
 import { Standings } from './scores.ts'
@@ -32,6 +33,12 @@ export interface RlPeerOptions {
   secret?: Hex
   /** The first round and how many to run (all until the signal aborts, unless given). */
   firstRound?: number
+  /**
+   * Join a running swarm: before its first round the peer listens up to 2 collectMs and starts at the
+   * median of the rounds it heard (one vote per sender, so one liar cannot throw it off), the round the
+   * others are collecting, whose messages it has kept; at firstRound when it heard nobody.
+   */
+  join?: boolean
   rounds?: number
   /** Longest wait for one spot-check blob (clock ms); collectMs unless given. */
   fetchMs?: number
@@ -63,6 +70,8 @@ export class RlPeer {
   readonly #secret: Hex
   #accusations: Accusation[] = []
   #trainedOn: Rollouts['trainedOn'] = []
+  /** While joining: the round each sender's latest ROLLOUTS named. */
+  #heard: BoundedMap<string, number> | null = null
   /** The state hash of `model`, once computed. */
   #state: Hex | null = null
   #bytes = { sent: 0, received: 0 }
@@ -115,8 +124,9 @@ export class RlPeer {
       if (b) this.#bytes.sent += b.length
       return b
     })
-    const last = rounds === undefined ? Infinity : this.round + rounds
     try {
+      if (this.#o.join) await this.#join()
+      const last = rounds === undefined ? Infinity : this.round + rounds
       while (this.running && this.round < last) {
         try {
           const report = await this.#runRound(this.round, signal)
@@ -135,6 +145,21 @@ export class RlPeer {
       signal?.removeEventListener('abort', stop)
       unsubscribe()
     }
+  }
+
+  async #join(): Promise<void> {
+    this.#heard = new BoundedMap(LIMITS.peers)
+    const heard = this.#heard
+    // Peers that are collecting wait for this one too (it is connected) and publish again at their
+    // deadline, so two deadlines are enough to hear everyone.
+    const deadline = this.clock.now() + 2 * this.#o.mine.collectMs
+    await this.#waits.until(() => heard.size > 0 && this.#everyoneHeard(), deadline)
+    if (heard.size) this.round = Math.floor(median([...heard.values()]))
+    this.#heard = null
+  }
+
+  #everyoneHeard(): boolean {
+    return this.#o.net.peers(this.topic).every((p) => p === this.self || this.#heard?.has(p))
   }
 
   /** One round; null when the peer was stopped during it. */
@@ -247,11 +272,17 @@ export class RlPeer {
     } catch {
       return this.standings.penalize(from, 'invalid')
     }
-    if (!RoundPool.inWindow(m.round, this.round)) return // late or far ahead: weather, not a fault
+    if (this.#heard && m.type === 'rollouts') {
+      this.#heard.set(from, m.round)
+      this.#waits.notify()
+    }
+    // While joining every round is in the window: the peer does not know its round yet.
+    const current = this.#heard ? m.round : this.round
+    if (!RoundPool.inWindow(m.round, current)) return // late or far ahead: weather, not a fault
     if (m.type === 'fault') return this.#accused(from, m)
     if (this.pool.at(m.round).has(from)) return
     try {
-      this.pool.add(acceptRollouts(m, from, this.#o.params, this.#o.book), this.round)
+      this.pool.add(acceptRollouts(m, from, this.#o.params, this.#o.book), current)
       this.standings.heard(from)
     } catch {
       this.standings.penalize(from, 'invalid')

@@ -10,6 +10,9 @@ import { LIMITS } from './params.ts'
 
 export { LOOKAHEAD }
 
+/** Rounds held at once: the window (1 + 1 + LOOKAHEAD) with room to spare. */
+const MAX_ROUNDS = 8
+
 export type PoolRefusal = 'outside window' | 'duplicate' | 'full'
 
 export class RoundPool {
@@ -27,6 +30,8 @@ export class RoundPool {
 
   add(a: Accepted, current: number): PoolRefusal | null {
     if (!RoundPool.inWindow(a.round, current)) return 'outside window'
+    // A joining peer takes every round (it does not know its own yet): the rounds held are capped too.
+    if (!this.#rounds.has(a.round) && this.#rounds.size >= MAX_ROUNDS) return 'full'
     const m = this.#rounds.get(a.round) ?? new Map<string, Accepted>()
     this.#rounds.set(a.round, m)
     // A second, different message for the same round is a sender changing its story: the first stands.
