@@ -24,7 +24,7 @@ export const RL_E = 4
 export const RL_GRPO: GrpoParams = { epsLow: 0.2, epsHigh: 0.28, beta: 0, iterations: 1 }
 
 /** Steps of the warm start (scripts/rl-warmstart.mjs): stream LM training on the task corpus. */
-export const WARMSTART_STEPS = 2000
+export const WARMSTART_STEPS = 4000
 
 /**
  * The training config of the warm start, which its checkpoint carries into RL: after the warm start's
