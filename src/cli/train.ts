@@ -9,6 +9,7 @@ import { describeCorpus } from '../train/corpus.ts'
 import { TrainingRun } from '../train/run.ts'
 import { defaultTrainConfig } from '../train/trainer.ts'
 import { encodeCheckpoint } from '../swarm/protocol/codec.ts'
+import { RL_TRAIN } from '../rl/model.ts'
 import { FlagError } from '../errors/cli.ts'
 import { flag } from './args.ts'
 import type { CliBackend } from './backend.ts'
@@ -21,9 +22,11 @@ export async function trainCommand(
   defaultCorpus: string,
 ): Promise<number> {
   const out = flag(args, 'out')
-  const preset = (flag(args, 'preset') ?? 'tiny') as PresetName
-  if (!out || !(preset in presets)) {
-    console.error(`lockstep train needs --out FILE and a --preset of ${Object.keys(presets).join(', ')}`)
+  const preset = (flag(args, 'preset') ?? 'tiny') as PresetName | 'rl'
+  if (!out || !(preset in presets || preset === 'rl')) {
+    console.error(
+      `lockstep train needs --out FILE and a --preset of ${[...Object.keys(presets), 'rl'].join(', ')}`,
+    )
     return 2
   }
   const int = (name: string, fallback: number) => {
@@ -33,7 +36,17 @@ export async function trainCommand(
   }
   const steps = int('steps', 10)
   const every = int('every', 5)
-  const config = defaultTrainConfig(presets[preset], { steps, batch: int('batch', 8), seed: int('seed', 1) })
+  // `rl` is the RL swarm's model with its warm start's optimizer settings (src/rl/model.ts).
+  const config =
+    preset === 'rl'
+      ? {
+          ...RL_TRAIN,
+          steps,
+          warmup: Math.min(RL_TRAIN.warmup, steps),
+          batch: int('batch', RL_TRAIN.batch),
+          seed: int('seed', RL_TRAIN.seed),
+        }
+      : defaultTrainConfig(presets[preset], { steps, batch: int('batch', 8), seed: int('seed', 1) })
   const corpusFile = flag(args, 'corpus') ?? defaultCorpus
   const bytes = new Uint8Array(readFileSync(corpusFile))
   const dir = flag(args, 'checkpoints')

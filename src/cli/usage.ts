@@ -22,7 +22,8 @@ export const help: Record<string, string> = {
   Re-execution only (no signature or chain checks): every step's state hash against the commitment.`,
   train: `lockstep train --out receipt.json [--preset tiny] [--steps N] [--batch B] [--seed S] [--gpu]
                [--checkpoints DIR [--every C]] [--key 0x…] [--chain-id N] [--registry ADDR] [--corpus FILE]
-  Trains in Node and writes a signed training receipt (key: --key, $LOCKSTEP_KEY, else ~/.lockstep/dev-key).`,
+  Trains in Node and writes a signed training receipt (key: --key, $LOCKSTEP_KEY, else ~/.lockstep/dev-key).
+  --preset rl is the RL swarm's model and warm-start settings (src/rl/model.ts, scripts/rl-warmstart.mjs).`,
   dispute: `lockstep dispute <a.json> <b.json> [--corpus FILE]
   Bisects two training receipts to their first divergent step and referees it on the CPU reference.`,
   trace: `lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
