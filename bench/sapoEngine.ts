@@ -1,7 +1,17 @@
 // What the SAPO bench runs on: the tasks, the compute, the warm start and the parameters, as one value.
 // 'fake' is the protocol tests' stand-in (src/rl/sapo/testing.ts: cheap, deterministic, learns by a
 // rule, not by GRPO); 'real' is the RL engine on the CPU reference.
-import type { Hex } from 'viem'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { keccak256, toBytes, type Hex } from 'viem'
+import { backendRlCompute } from '../src/rl/compute.ts'
+import { RL_GRPO, RL_G, RL_L, RL_SAMPLING, RL_TRAIN } from '../src/rl/model.ts'
+import { reward } from '../src/rl/reward.ts'
+import { generateGroups } from '../src/rl/rollout.ts'
+import { taskFromId, tasksFor } from '../src/rl/tasks.ts'
+import { decodeCheckpoint, encodeCheckpoint } from '../src/swarm/protocol/codec.ts'
+import { cpuBackend } from '../src/train/cpu.ts'
+import { Trainer } from '../src/train/trainer.ts'
 import type { TaskBook } from '../src/rl/sapo/book.ts'
 import { maxBlobBytes, type SapoParams } from '../src/rl/sapo/params.ts'
 import { fakeBook, fakeCompute, fakeModel, fakeParams, fakePeerParams } from '../src/rl/sapo/testing.ts'
@@ -21,13 +31,70 @@ export interface Engine {
   messageBytes(L: number): number
 }
 
+/**
+ * The warm start: `file` (a checkpoint in the swarm codec, .lscp) when given; otherwise `steps` of stream
+ * LM training on a corpus of solved tasks ("\n12+34=46\n7+1=8\n…", the format rollouts use), made here
+ * and cached in `cache`. A stand-in until the shipped warm start (public/rl/) exists: it stops partway
+ * through RL_TRAIN's schedule, so RL continues at that step's learning rate.
+ */
+export async function warmStart(o: {
+  file?: string
+  steps: number
+  cache: string
+  log?: (s: string) => void
+}) {
+  const max = 64 * 1024 * 1024
+  if (o.file) return decodeCheckpoint(new Uint8Array(readFileSync(o.file)), max)
+  if (existsSync(o.cache)) return decodeCheckpoint(new Uint8Array(readFileSync(o.cache)), max)
+  const tasks = Array.from({ length: 64 }, (_, r) =>
+    tasksFor(keccak256(toBytes('lockstep sapo bench warm start')), r, 'corpus', 256),
+  ).flat()
+  const corpus = new TextEncoder().encode(
+    '\n' + tasks.map((t) => `${t.prompt.slice(1)}${t.answer}\n`).join(''),
+  )
+  const trainer = Trainer.create(cpuBackend, RL_TRAIN)
+  const t0 = performance.now()
+  for (let i = 0; i < o.steps; i++) {
+    const r = await trainer.trainStep(corpus)
+    if (i % 100 === 0 || i === o.steps - 1)
+      o.log?.(
+        `warm start step ${i + 1}/${o.steps}: loss ${r.loss.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      )
+  }
+  const c = await trainer.checkpoint()
+  trainer.dispose()
+  mkdirSync(dirname(o.cache), { recursive: true })
+  writeFileSync(o.cache, encodeCheckpoint(c))
+  return c
+}
+
 export async function loadEngine(
   name: string,
-  _o: { warmstart?: string; warmSteps: number; cache: string; log?: (s: string) => void } = {
+  o: { warmstart?: string; warmSteps: number; cache: string; log?: (s: string) => void } = {
     warmSteps: 600,
     cache: 'node_modules/.cache/lockstep-sapo-warm.lscp',
   },
 ): Promise<Engine> {
+  if (name === 'real') {
+    const params = (seed: Hex): SapoParams => ({
+      seed,
+      local: RL_L,
+      G: RL_G,
+      rule: RL_SAMPLING,
+      config: RL_TRAIN,
+    })
+    const model = await warmStart({ file: o.warmstart, steps: o.warmSteps, cache: o.cache, log: o.log })
+    return {
+      name: `RL engine, CPU reference (model ${JSON.stringify(RL_TRAIN.model)}, warm start at step ${model.step})`,
+      book: { tasksFor: (s, r, p, c) => tasksFor(s, r, p, c), taskFromId, reward },
+      compute: () => backendRlCompute(cpuBackend, { tasks: taskFromId, generate: generateGroups }),
+      model,
+      params,
+      grpo: RL_GRPO,
+      blobBytes: maxBlobBytes(params(`0x${'00'.repeat(32)}`)),
+      messageBytes: (L) => worstMessageBytes({ ...params(`0x${'00'.repeat(32)}`), local: L }),
+    }
+  }
   if (name === 'fake') {
     const params = fakeParams()
     return {
@@ -41,7 +108,7 @@ export async function loadEngine(
       messageBytes: (L) => worstMessageBytes({ ...params, local: L }),
     }
   }
-  throw new Error(`Unknown engine ${name}: fake (real needs src/rl/compute.ts and rollout.ts on main).`)
+  throw new Error(`Unknown engine ${name}: real or fake.`)
 }
 
 /** A ROLLOUTS message with every completion at maxNewTokens of 3-digit tokens: the most it can be. */
