@@ -4,15 +4,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { keccak256, toBytes, type Hex } from 'viem'
-import { backendRlCompute } from '../src/rl/compute.ts'
 import { RL_GRPO, RL_G, RL_L, RL_SAMPLING, RL_TRAIN } from '../src/rl/model.ts'
-import { reward } from '../src/rl/reward.ts'
-import { generateGroups } from '../src/rl/rollout.ts'
-import { taskFromId, tasksFor } from '../src/rl/tasks.ts'
+import { tasksFor } from '../src/rl/tasks.ts'
+import { cpuRlCompute } from '../src/rl/sim.ts'
 import { decodeCheckpoint, encodeCheckpoint } from '../src/swarm/protocol/codec.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
 import { Trainer } from '../src/train/trainer.ts'
-import type { TaskBook } from '../src/rl/sapo/book.ts'
+import { rlTaskBook, type TaskBook } from '../src/rl/sapo/book.ts'
 import { maxBlobBytes, type SapoParams } from '../src/rl/sapo/params.ts'
 import { fakeBook, fakeCompute, fakeModel, fakeParams, fakePeerParams } from '../src/rl/sapo/testing.ts'
 import type { Checkpoint } from '../src/train/trainer.ts'
@@ -86,8 +84,8 @@ export async function loadEngine(
     const model = await warmStart({ file: o.warmstart, steps: o.warmSteps, cache: o.cache, log: o.log })
     return {
       name: `RL engine, CPU reference (model ${JSON.stringify(RL_TRAIN.model)}, warm start at step ${model.step})`,
-      book: { tasksFor: (s, r, p, c) => tasksFor(s, r, p, c), taskFromId, reward },
-      compute: () => backendRlCompute(cpuBackend, { tasks: taskFromId, generate: generateGroups }),
+      book: rlTaskBook,
+      compute: cpuRlCompute,
       model,
       params,
       grpo: RL_GRPO,
