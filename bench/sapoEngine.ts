@@ -3,9 +3,9 @@
 // rule, not by GRPO); 'real' is the RL engine on the CPU reference.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { keccak256, toBytes, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { RL_GRPO, RL_G, RL_L, RL_SAMPLING, RL_TRAIN } from '../src/rl/model.ts'
-import { tasksFor } from '../src/rl/tasks.ts'
+import { taskCorpus } from '../src/rl/corpus.ts'
 import { cpuRlCompute } from '../src/rl/sim.ts'
 import { decodeCheckpoint, encodeCheckpoint } from '../src/swarm/protocol/codec.ts'
 import { cpuBackend } from '../src/train/cpu.ts'
@@ -30,10 +30,10 @@ export interface Engine {
 }
 
 /**
- * The warm start: `file` (a checkpoint in the swarm codec, .lscp) when given; otherwise `steps` of stream
- * LM training on a corpus of solved tasks ("\n12+34=46\n7+1=8\n…", the format rollouts use), made here
- * and cached in `cache`. A stand-in until the shipped warm start (public/rl/) exists: it stops partway
- * through RL_TRAIN's schedule, so RL continues at that step's learning rate.
+ * The warm start: `file` (a checkpoint in the swarm codec, .lscp: public/rl/'s, scripts/rl-warmstart.mjs)
+ * when given; otherwise `steps` of stream LM training on the same task corpus (src/rl/corpus.ts), made
+ * here and cached in `cache`. That stand-in stops partway through RL_TRAIN's schedule, so RL continues
+ * at that step's learning rate.
  */
 export async function warmStart(o: {
   file?: string
@@ -44,12 +44,7 @@ export async function warmStart(o: {
   const max = 64 * 1024 * 1024
   if (o.file) return decodeCheckpoint(new Uint8Array(readFileSync(o.file)), max)
   if (existsSync(o.cache)) return decodeCheckpoint(new Uint8Array(readFileSync(o.cache)), max)
-  const tasks = Array.from({ length: 64 }, (_, r) =>
-    tasksFor(keccak256(toBytes('lockstep sapo bench warm start')), r, 'corpus', 256),
-  ).flat()
-  const corpus = new TextEncoder().encode(
-    '\n' + tasks.map((t) => `${t.prompt.slice(1)}${t.answer}\n`).join(''),
-  )
+  const corpus = new TextEncoder().encode(taskCorpus())
   const trainer = Trainer.create(cpuBackend, RL_TRAIN)
   const t0 = performance.now()
   for (let i = 0; i < o.steps; i++) {
@@ -74,16 +69,17 @@ export async function loadEngine(
   },
 ): Promise<Engine> {
   if (name === 'real') {
+    const model = await warmStart({ file: o.warmstart, steps: o.warmSteps, cache: o.cache, log: o.log })
+    // The swarm's config is its warm start's: its model shape is what every blob must have.
     const params = (seed: Hex): SapoParams => ({
       seed,
       local: RL_L,
       G: RL_G,
       rule: RL_SAMPLING,
-      config: RL_TRAIN,
+      config: model.config,
     })
-    const model = await warmStart({ file: o.warmstart, steps: o.warmSteps, cache: o.cache, log: o.log })
     return {
-      name: `RL engine, CPU reference (model ${JSON.stringify(RL_TRAIN.model)}, warm start at step ${model.step})`,
+      name: `RL engine, CPU reference (model ${JSON.stringify(model.config.model)}, warm start at step ${model.step})`,
       book: rlTaskBook,
       compute: cpuRlCompute,
       model,
