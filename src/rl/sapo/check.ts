@@ -84,7 +84,9 @@ async function loadModel(ctx: CheckContext, a: Accepted): Promise<Checkpoint | C
     return { kind: 'forged', why: "its blob is not the swarm's model shape" }
   const h = stateHash(model.step, model.tensors)
   if (h !== a.state) return { kind: 'forged', why: `its blob has state ${h}, not the ${a.state} it named` }
-  return model
+  // Regenerate under the swarm's config, not the sender's: the state hash covers the step and tensors
+  // only, and a config is what sizes a trainer (a hostile batch or schedule must not reach it).
+  return { ...model, config: ctx.params.config }
 }
 
 /** The first completion and token where two lists of completions differ, or null. */
