@@ -44,10 +44,17 @@ export function sapoTopic(p: SapoParams): string {
   return `${PROTOCOL}/${hashJson(p)}`
 }
 
-/** The largest checkpoint blob a peer of this swarm may serve: the config's layout, any seed. */
+/**
+ * The largest checkpoint blob a peer of this swarm may serve: the config's tensor layout, and any config
+ * the codec accepts (up to 4 KiB of JSON). Peers' configs may differ in what does not shape the model
+ * (its schedule, its seed); a blob sized by another's config must not read as a lie.
+ */
 export function maxBlobBytes(p: SapoParams): number {
-  return checkpointBytes({ ...p.config, seed: 0xffffffff })
+  return checkpointBytes(p.config) + MAX_CONFIG_BYTES
 }
+
+/** The codec's bound on a checkpoint's config JSON (swarm/protocol/codec.ts). */
+const MAX_CONFIG_BYTES = 4096
 
 export function checkSapoParams(p: SapoParams, mine?: SapoPeerParams): void {
   const bad = (why: string): never => {
