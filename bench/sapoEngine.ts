@@ -32,8 +32,8 @@ export interface Engine {
 /**
  * The warm start: `file` (a checkpoint in the swarm codec, .lscp: public/rl/'s, scripts/rl-warmstart.mjs)
  * when given; otherwise `steps` of stream LM training on the same task corpus (src/rl/corpus.ts), made
- * here and cached in `cache`. That stand-in stops partway through RL_TRAIN's schedule, so RL continues
- * at that step's learning rate.
+ * here and cached in `cache`: RL_TRAIN with its cosine schedule shortened to `steps`, so RL goes on at
+ * minLr as it does after the shipped one.
  */
 export async function warmStart(o: {
   file?: string
@@ -45,7 +45,8 @@ export async function warmStart(o: {
   if (o.file) return decodeCheckpoint(new Uint8Array(readFileSync(o.file)), max)
   if (existsSync(o.cache)) return decodeCheckpoint(new Uint8Array(readFileSync(o.cache)), max)
   const corpus = new TextEncoder().encode(taskCorpus())
-  const trainer = Trainer.create(cpuBackend, RL_TRAIN)
+  // The schedule ends with the stand-in's steps, so RL goes on at minLr, as after the shipped warm start.
+  const trainer = Trainer.create(cpuBackend, { ...RL_TRAIN, steps: o.steps })
   const t0 = performance.now()
   for (let i = 0; i < o.steps; i++) {
     const r = await trainer.trainStep(corpus)
