@@ -8,8 +8,8 @@ import { LIMITS } from './params.ts'
 
 /** Every message fits one gossip message; an honest one is a few KB (tokens, not weights). */
 export const MAX_SAPO_MESSAGE_BYTES = MAX_GOSSIP_BYTES
-/** Groups a peer says it trained on last round: more than any honest peer takes (docs/rl.md, Limits). */
-export const MAX_TRAINED_ON = 256
+/** Groups a peer says it trained on last round: at most the E any peer may take. */
+export const MAX_TRAINED_ON = LIMITS.external
 const PEER = str(128)
 const TASK_ID = str(64)
 const ROUND = int(0, 2 ** 31)

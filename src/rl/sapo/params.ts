@@ -38,7 +38,7 @@ export interface SapoPeerParams {
 export const PROTOCOL = 'lockstep/sapo/1'
 
 /** Bounds every message and every loop over one: no honest swarm comes near them. */
-export const LIMITS = { local: 64, G: 64, maxNewTokens: 256, peers: 1024 } as const
+export const LIMITS = { local: 64, G: 64, maxNewTokens: 256, peers: 1024, external: 256 } as const
 
 export function sapoTopic(p: SapoParams): string {
   return `${PROTOCOL}/${hashJson(p)}`
@@ -67,7 +67,7 @@ export function checkSapoParams(p: SapoParams, mine?: SapoPeerParams): void {
   if (!intIn(p.rule.maxNewTokens, 1, LIMITS.maxNewTokens))
     bad(`maxNewTokens must be an integer in [1, ${LIMITS.maxNewTokens}]`)
   if (!mine) return
-  if (!intIn(mine.external, 0, LIMITS.local * LIMITS.peers)) bad('external must be a non-negative integer')
+  if (!intIn(mine.external, 0, LIMITS.external)) bad(`external must be an integer in [0, ${LIMITS.external}]`)
   if (!(mine.checkRate >= 0 && mine.checkRate <= 1)) bad('checkRate must be in [0, 1]')
   if (!(mine.collectMs > 0)) bad('collectMs must be positive')
 }
