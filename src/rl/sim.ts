@@ -5,7 +5,11 @@
 import { keccak256, numberToBytes, toBytes, concat, type Hex } from 'viem'
 import { VirtualClock } from '../swarm/sim/clock.ts'
 import { MemoryNetwork } from '../swarm/sim/memnet.ts'
+import { cpuBackend } from '../train/cpu.ts'
 import type { Checkpoint } from '../train/trainer.ts'
+import { backendRlCompute } from './compute.ts'
+import { generateGroups } from './rollout.ts'
+import { taskFromId } from './tasks.ts'
 import type { TaskBook } from './sapo/book.ts'
 import type { SapoParams, SapoPeerParams } from './sapo/params.ts'
 import { sapoTopic } from './sapo/params.ts'
@@ -45,6 +49,10 @@ export interface RlSwarmResult {
   /** The size of every ROLLOUTS message published, in bytes. */
   rolloutBytes: number[]
 }
+
+/** The RL engine on the CPU reference: what Node peers, the simulator and the experiment run. */
+export const cpuRlCompute = (): RlCompute =>
+  backendRlCompute(cpuBackend, { tasks: taskFromId, generate: generateGroups })
 
 /** Peer i's spot-check secret: private in a real swarm, reproducible here. */
 export const simSecret = (i: number): Hex =>

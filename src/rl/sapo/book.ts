@@ -2,6 +2,8 @@
 // reward.ts provide them (rlTaskBook), tests a fake (testing.ts). All three are pure functions of their
 // arguments, so every peer derives the same questions and the same rewards from the same ids.
 import type { Hex } from 'viem'
+import { reward } from '../reward.ts'
+import { taskFromId, tasksFor } from '../tasks.ts'
 import type { Task } from '../types.ts'
 
 export interface TaskBook {
@@ -11,4 +13,11 @@ export interface TaskBook {
   taskFromId(id: string): Task
   /** Reward of one completion, in thousandths (an integer). */
   reward(task: Task, completion: readonly number[]): number
+}
+
+/** The swarm's task families and rewards (tasks.ts, reward.ts), every family and level. */
+export const rlTaskBook: TaskBook = {
+  tasksFor: (seed, round, peer, count) => tasksFor(seed, round, peer, count),
+  taskFromId,
+  reward,
 }

@@ -1,6 +1,7 @@
 // The RL swarm's round protocol (SAPO): the one public entry. docs/rl.md describes the round and its rules.
 export { RlPeer, type RlPeerOptions, type RlPeerEvents } from './peer.ts'
-export type { TaskBook } from './book.ts'
+export { rlTaskBook, type TaskBook } from './book.ts'
+export { rlSwarmParams, RL_PEER } from './defaults.ts'
 export {
   LIMITS,
   PROTOCOL,
