@@ -1,6 +1,6 @@
 // The SAPO experiment and the RL swarm at scale (docs/rl.md, The experiment; docs/benchmarks.md):
 //   node scripts/sapo.mjs [--engine real|fake] [--suite experiment|scale|all] [--seeds 3] [--rounds 10]
-//                         [--warmstart FILE.lscp | --warm-steps 600] [--warm-cache FILE]
+//                         [--warmstart public/rl/warmstart.lscp | --warmstart none --warm-steps 600 --warm-cache FILE]
 //                         [--peers 8] [--splits 8/0,6/2,4/4,2/6] [--scale 100,1000] [--real-max 100]
 // experiment: for each L/E split, the same swarm (8 peers, the same questions per seed, each peer
 // training on L + E = 8 groups a round) on virtual time; cumulative reward (Σ over rounds of the mean own
@@ -241,7 +241,8 @@ async function forger(engine: Engine, log: (r: unknown) => void): Promise<Forger
 
 async function main() {
   const engine = await loadEngine(arg('engine', 'real'), {
-    warmstart: arg('warmstart', '') || undefined,
+    // The shipped warm start (scripts/rl-warmstart.mjs) unless told otherwise; `--warmstart none` makes one.
+    warmstart: arg('warmstart', 'public/rl/warmstart.lscp').replace(/^none$/, '') || undefined,
     warmSteps: Number(arg('warm-steps', '600')),
     cache: arg('warm-cache', 'node_modules/.cache/lockstep-sapo-warm.lscp'),
     log: (s) => console.error(s),
