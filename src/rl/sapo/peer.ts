@@ -216,12 +216,16 @@ export class RlPeer {
     }
   }
 
-  /** Every connected peer that is not dropped has sent its rollouts for `r`. */
+  /**
+   * Every peer expected for `r` that is not dropped has sent its rollouts for it. Expected: the connected
+   * subscribers, and whoever sent for `r - 1` — a Node peer reaches the tabs through the relay's gossip
+   * alone (src/swarm/net/nodeNet.ts), so neither side counts the other as connected. A sender of the
+   * last round that left costs one deadline (collectMs), then it is no longer expected.
+   */
   #everyoneIn(r: number): boolean {
     const got = this.pool.at(r)
-    return this.#o.net
-      .peers(this.topic)
-      .every((p) => p === this.self || got.has(p) || this.standings.dropped(p))
+    const expected = new Set([...this.#o.net.peers(this.topic), ...this.pool.at(r - 1).keys()])
+    return [...expected].every((p) => p === this.self || got.has(p) || this.standings.dropped(p))
   }
 
   #chooseContext(signal?: AbortSignal): ChooseContext {
