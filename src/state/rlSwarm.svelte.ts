@@ -7,7 +7,7 @@ import type { RlCompute, RoundReport } from '../rl/types.ts'
 import { SWARM_NAME, swarmUrlParams } from './swarmParams.ts'
 import { startRlSwarmWorker } from './workers.ts'
 import { rlTopic, startRlPeer, type RlPeerRunning } from './rlWiring.ts'
-import { forgingCompute } from './rlForge.ts'
+import { forgingCompute } from '../rl/sapo/index.ts'
 import { familyAccuracy, rewardSeries, standings } from './rlRounds.ts'
 import type { SwarmPeerView } from './swarm.svelte.ts'
 import { SwarmNameError } from '../errors/network.ts'
@@ -132,6 +132,7 @@ export class RlSwarmSession {
         net,
         compute: forgingCompute(honest, () => this.#forging()),
         name: this.name,
+        join: running,
         onRound: (r) => this.receive(r),
         onError: (e) => {
           this.error = errorInfo(e)

@@ -1,17 +1,24 @@
 // "Make this peer forge": a compute whose published completions its model did not produce, for the
-// tests, the simulator and the experiment. The lie is the kind only regeneration catches: the state
-// hash and the blob are honest, the tasks are its own, and every completion is well formed; half of each
-// group is replaced by the exact answer, so its groups look informative (mixed rewards) and attractive.
+// tests, the simulator, the experiment and the page's cheat switch. The lie is the kind only
+// regeneration catches: the state hash and the blob are honest, the tasks are its own, and every
+// completion is well formed; half of each group is replaced by the exact answer, so its groups look
+// informative (mixed rewards) and attractive. It wraps the whole compute, so a forging peer's own
+// regenerations of others' groups are bent too: it then drops honest peers, which harms nobody else
+// (each peer keeps its own model and its own list of dropped senders).
+import { encode } from '../../train/data.ts'
 import { END_TOKEN, type RlCompute } from '../types.ts'
 
-export function forgingCompute(inner: RlCompute): RlCompute {
+/** `inner`, except that while `on()` is true (always, unless given) half of every group is forged. */
+export function forgingCompute(inner: RlCompute, on: () => boolean = () => true): RlCompute {
   return {
     ...inner,
     async rollouts(model, tasks, G, rule) {
       const groups = await inner.rollouts(model, tasks, G, rule)
+      if (!on()) return groups
+      // Groups come in the order of their tasks (RlCompute.rollouts).
       return groups.map((g, i) => {
-        const answer = [...new TextEncoder().encode(tasks[i].answer), END_TOKEN].slice(0, rule.maxNewTokens)
-        return { ...g, completions: g.completions.map((c, j) => (j % 2 === 0 ? answer : c)) }
+        const answer = [...encode(tasks[i].answer), END_TOKEN].slice(0, rule.maxNewTokens)
+        return { ...g, completions: g.completions.map((c, j) => (j % 2 === 0 ? [...answer] : c)) }
       })
     },
   }
