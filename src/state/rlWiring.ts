@@ -12,8 +12,10 @@ import { CheckpointError } from '../errors/train.ts'
 /** What the page hands the peer: everything else (params, warm start, clock) the peer derives itself. */
 export interface RlPeerStart {
   net: SwarmNet
-  /** The worker's compute (rollouts, GRPO update, state hash), possibly wrapped to forge (src/rl/sapo/cheat.ts). */
+  /** The worker's compute (rollouts, GRPO update, state hash). */
   compute: RlCompute
+  /** The cheat switch: while true the peer publishes forged completions (src/rl/sapo/cheat.ts). */
+  forging: () => boolean
   /** The swarm's name: tabs with one name meet (the RL swarm's topic differs from the averaging one's). */
   name: string
   /** A swarm already runs (its gossip was heard): start at its round rather than at 0. */
@@ -53,6 +55,7 @@ export async function startRlPeer(o: RlPeerStart): Promise<RlPeerRunning> {
     mine: RL_PEER,
     model: await loadWarmStart(o.name),
     join: o.join,
+    forging: o.forging,
   })
   peer.on('round', o.onRound)
   peer.on('error', o.onError)

@@ -2,11 +2,23 @@
 // tests, the simulator, the experiment and the page's cheat switch. The lie is the kind only
 // regeneration catches: the state hash and the blob are honest, the tasks are its own, and every
 // completion is well formed; half of each group is replaced by the exact answer, so its groups look
-// informative (mixed rewards) and attractive. It wraps the whole compute, so a forging peer's own
-// regenerations of others' groups are bent too: it then drops honest peers, which harms nobody else
-// (each peer keeps its own model and its own list of dropped senders).
+// informative (mixed rewards) and attractive. forgingCompute wraps the whole compute, so a forging
+// peer's own regenerations of others' groups are bent too (it then drops honest peers and runs on
+// alone); RlPeer's `forging` option forges only what the peer publishes, as a real cheat would.
 import { encode } from '../../train/data.ts'
-import { END_TOKEN, type RlCompute } from '../types.ts'
+import { END_TOKEN, type RlCompute, type RolloutGroup, type SamplingRule, type Task } from '../types.ts'
+
+/** `groups` (in the order of `tasks`) with every other completion replaced by the exact answer. */
+export function forgeGroups(
+  groups: RolloutGroup[],
+  tasks: readonly Task[],
+  rule: SamplingRule,
+): RolloutGroup[] {
+  return groups.map((g, i) => {
+    const answer = [...encode(tasks[i].answer), END_TOKEN].slice(0, rule.maxNewTokens)
+    return { ...g, completions: g.completions.map((c, j) => (j % 2 === 0 ? [...answer] : c)) }
+  })
+}
 
 /** `inner`, except that while `on()` is true (always, unless given) half of every group is forged. */
 export function forgingCompute(inner: RlCompute, on: () => boolean = () => true): RlCompute {
@@ -14,12 +26,7 @@ export function forgingCompute(inner: RlCompute, on: () => boolean = () => true)
     ...inner,
     async rollouts(model, tasks, G, rule) {
       const groups = await inner.rollouts(model, tasks, G, rule)
-      if (!on()) return groups
-      // Groups come in the order of their tasks (RlCompute.rollouts).
-      return groups.map((g, i) => {
-        const answer = [...encode(tasks[i].answer), END_TOKEN].slice(0, rule.maxNewTokens)
-        return { ...g, completions: g.completions.map((c, j) => (j % 2 === 0 ? [...answer] : c)) }
-      })
+      return on() ? forgeGroups(groups, tasks, rule) : groups
     },
   }
 }

@@ -12,6 +12,7 @@ import type { SwarmMessage, SwarmNet } from '../../swarm/types.ts'
 import type { Checkpoint } from '../../train/trainer.ts'
 import type { RlCompute, RoundReport } from '../types.ts'
 import { acceptRollouts } from './accept.ts'
+import { forgeGroups } from './cheat.ts'
 import type { TaskBook } from './book.ts'
 import { chooseExternal, type Accusation, type ChooseContext } from './choose.ts'
 import { decodeSapoMessage, encodeSapoMessage, type Rollouts, type SapoMessage } from './messages.ts'
@@ -40,6 +41,8 @@ export interface RlPeerOptions {
    */
   join?: boolean
   rounds?: number
+  /** While this returns true the peer publishes forged completions (cheat.ts): the page's cheat switch. */
+  forging?: () => boolean
   /** Longest wait for one spot-check blob (clock ms); collectMs unless given. */
   fetchMs?: number
 }
@@ -174,7 +177,8 @@ export class RlPeer {
     const tasks = book.tasksFor(params.seed, r, this.self, params.local)
     const state = (this.#state ??= await compute.stateHash(this.#model))
     const blob = this.#blobs.keep(this.#model, r)
-    const made = await compute.rollouts(this.#model, tasks, params.G, params.rule)
+    const honest = await compute.rollouts(this.#model, tasks, params.G, params.rule)
+    const made = this.#o.forging?.() ? forgeGroups(honest, tasks, params.rule) : honest
     const message: Rollouts = {
       type: 'rollouts',
       round: r,
