@@ -9,7 +9,9 @@ import { gpuBackend } from '../src/train/gpu.ts'
 import type { Backend } from '../src/train/backend.ts'
 import type { Checkpoint } from '../src/train/trainer.ts'
 import type { GrpoParams, RlCompute, SamplingRule, ScoredGroup, Task } from '../src/rl/types.ts'
-import { rlComputeOn } from '../src/state/rlWiring.ts'
+import { backendRlCompute } from '../src/rl/compute.ts'
+import { generateGroups } from '../src/rl/rollout.ts'
+import { taskFromId } from '../src/rl/tasks.ts'
 import { carryErrors } from '../src/errors/transfer.ts'
 import { NotStartedError } from '../src/errors/worker.ts'
 
@@ -27,7 +29,7 @@ const api = {
       options.backend === 'gpu'
         ? (gpuBackend(await Gpu.create()) as Backend<unknown>)
         : (cpuBackend as Backend<unknown>)
-    compute = rlComputeOn(backend)
+    compute = backendRlCompute(backend, { tasks: taskFromId, generate: generateGroups })
     return { backend: backend.kind }
   },
   rollouts: (model: Checkpoint, tasks: readonly Task[], G: number, rule: SamplingRule) =>

@@ -270,7 +270,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 }
 
 /** Flags without a value, so the word after them is not taken for one. */
-const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full', 'no-eos']
+const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full', 'no-eos', 'json']
 const defaultCorpus = shippedCorpus(KJV_PENTATEUCH.name)
 
 function version(): string {
@@ -291,6 +291,7 @@ export async function main(argv: string[]): Promise<number> {
     releases: async (args) => (await import('./releases.ts')).releasesCommand(args),
     // Loaded when used: verify need not start up libp2p.
     relay: async (args) => (await import('./relay.ts')).relayCommand(args),
+    swarm: async (args) => (await import('./swarm.ts')).swarmCommand(args),
     deploy: async (args) => (await import('./deploy.ts')).deployCommand(args),
     'build-app': async (args) => (await import('./buildApp.ts')).buildAppCommand(args),
   }

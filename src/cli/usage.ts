@@ -40,6 +40,14 @@ export const help: Record<string, string> = {
   streams it to stderr, and signs a generation receipt. Temperature 0 is greedy; sampling is seeded and
   the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).
   --model lockstep:gpt/tiny?seed=1 (or demo) is a built-in Lockstep decoder, rebuilt from its URI.`,
+  swarm: `lockstep swarm --relay MULTIADDR[,…] [--kind rl] [--name lockstep] [--rounds N] [--gpu] [--json]
+               [--warmstart FILE]
+  Joins the RL swarm the tabs join (?swarm=rl) as a Node peer: it answers its questions with its own model,
+  shares the completions, spot-checks other peers' by regenerating them, and trains GRPO on its own and
+  others' rollouts (docs/rl.md). Reaches the tabs through the relay. One line per round (--json: the full
+  report); stops after --rounds or on Ctrl-C.
+  --name NAME      the swarm's name (the page's ?swarmName=; default lockstep)
+  --warmstart FILE the checkpoint to start from (default the shipped public/rl/warmstart.lscp)`,
   relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
                [--metrics-port N] [--metrics-host 127.0.0.1]
   The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and

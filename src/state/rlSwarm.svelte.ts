@@ -7,7 +7,6 @@ import type { RlCompute, RoundReport } from '../rl/types.ts'
 import { SWARM_NAME, swarmUrlParams } from './swarmParams.ts'
 import { startRlSwarmWorker } from './workers.ts'
 import { rlTopic, startRlPeer, type RlPeerRunning } from './rlWiring.ts'
-import { forgingCompute } from './rlForge.ts'
 import { familyAccuracy, rewardSeries, standings } from './rlRounds.ts'
 import type { SwarmPeerView } from './swarm.svelte.ts'
 import { SwarmNameError } from '../errors/network.ts'
@@ -123,15 +122,17 @@ export class RlSwarmSession {
       while (this.#net && !running && net.peers(topic).length + 1 < url.minPeers)
         await new Promise((r) => setTimeout(r, 200))
       if (!this.#net) return present()
-      const honest: RlCompute = {
+      const compute: RlCompute = {
         rollouts: (model, tasks, G, rule) => api.rollouts(model, tasks, G, rule),
         update: (model, groups, params) => api.update(model, groups, params),
         stateHash: (model) => api.stateHash(model),
       }
       const peer = await startRlPeer({
         net,
-        compute: forgingCompute(honest, () => this.#forging()),
+        compute,
+        forging: () => this.#forging(),
         name: this.name,
+        join: running,
         onRound: (r) => this.receive(r),
         onError: (e) => {
           this.error = errorInfo(e)

@@ -1,20 +1,25 @@
-// The one place the app meets the RL swarm's peer (src/rl/sapo/, RlPeer) and its engine
-// (src/rl/compute.ts, backendRlCompute). This file was written before either landed: the store
-// (rlSwarm.svelte.ts), the worker (workers/rlSwarm.worker.ts) and the dashboard are finished against
-// the contract in src/rl/types.ts, and only the three bodies marked MERGE below stand in for the real
-// calls. Until then joining the RL swarm fails at once with RlUnavailableError, in words, on the panel.
-import type { Backend } from '../train/backend.ts'
+// Where the app meets the RL swarm's peer (src/rl/sapo/, RlPeer): the swarm a name stands for, the warm
+// start every peer begins from (public/rl/, with its training receipt beside it), and the peer's life
+// on this page. The compute it is handed runs in workers/rlSwarm.worker.ts.
+import { RL_PEER, RlPeer, maxBlobBytes, rlSwarmParams, rlTaskBook, sapoTopic } from '../rl/sapo/index.ts'
 import type { RlCompute, RoundReport } from '../rl/types.ts'
+import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import type { SwarmNet } from '../swarm/types.ts'
-import { BaseError } from '../errors/base.ts'
+import { hashJson } from '../receipts/training.ts'
+import type { Checkpoint } from '../train/trainer.ts'
+import { CheckpointError } from '../errors/train.ts'
 
 /** What the page hands the peer: everything else (params, warm start, clock) the peer derives itself. */
 export interface RlPeerStart {
   net: SwarmNet
-  /** The worker's compute (rollouts, GRPO update, state hash), possibly wrapped to forge (rlForge.ts). */
+  /** The worker's compute (rollouts, GRPO update, state hash). */
   compute: RlCompute
+  /** The cheat switch: while true the peer publishes forged completions (src/rl/sapo/cheat.ts). */
+  forging: () => boolean
   /** The swarm's name: tabs with one name meet (the RL swarm's topic differs from the averaging one's). */
   name: string
+  /** A swarm already runs (its gossip was heard): start at its round rather than at 0. */
+  join: boolean
   onRound(report: RoundReport): void
   onError(error: unknown): void
 }
@@ -23,38 +28,45 @@ export interface RlPeerRunning {
   stop(): Promise<void>
 }
 
-/** Until the merge: the RL peer or engine is not in this build. */
-export class RlUnavailableError extends BaseError {
-  override name = 'RlUnavailableError'
-}
-
-const unavailable = (what: string) =>
-  new RlUnavailableError(`The RL swarm's ${what} is not in this build yet.`, {
-    metaMessages: ['Pick the averaging swarm, or use a build that includes src/rl/.'],
-    docsPath: 'docs/rl.md',
-  })
-
 /** The gossip topic of RL swarm `name`, for counting who is there before the first round. */
 export function rlTopic(name: string): string {
-  // MERGE: the RlPeer's own topic for these params (H3), so the count matches what the peer hears.
-  return `lockstep/rl/${name}`
+  return sapoTopic(rlSwarmParams(name))
+}
+
+/** The shipped warm start (public/rl/warmstart.lscp), refused unless it is this swarm's model. */
+export async function loadWarmStart(name: string, base = document.baseURI): Promise<Checkpoint> {
+  const params = rlSwarmParams(name)
+  const url = new URL('rl/warmstart.lscp', base).href
+  const res = await fetch(url)
+  if (!res.ok) throw new CheckpointError(`The RL warm start did not load from ${url} (HTTP ${res.status}).`)
+  const model = decodeCheckpoint(new Uint8Array(await res.arrayBuffer()), maxBlobBytes(params))
+  if (hashJson(model.config) !== hashJson(params.config))
+    throw new CheckpointError(`${url} is not this RL swarm's warm start: its training config differs.`)
+  return model
 }
 
 /** Starts this tab's RL peer; its reports arrive through `onRound`, once per round, until stop(). */
 export async function startRlPeer(o: RlPeerStart): Promise<RlPeerRunning> {
-  // MERGE (H3, expected API; the warm start checkpoint of public/rl/ (H2) is fetched here or by the peer):
-  //   const peer = new RlPeer({ net: o.net, compute: o.compute, clock: realClock,
-  //     params: pageRlParams(o.name), onRound: o.onRound })
-  //   const run = new AbortController()
-  //   void peer.run(run.signal).catch((e) => run.signal.aborted || o.onError(e))
-  //   return { stop: async () => run.abort() }
-  void o
-  throw unavailable('peer (src/rl/sapo/)')
-}
-
-/** The RL compute on `backend` (in the worker): rollouts, GRPO update and state hash. */
-export function rlComputeOn(backend: Backend<unknown>): RlCompute {
-  // MERGE (H1): return backendRlCompute(backend)
-  void backend
-  throw unavailable('engine (src/rl/compute.ts)')
+  const peer = new RlPeer({
+    net: o.net,
+    compute: o.compute,
+    book: rlTaskBook,
+    params: rlSwarmParams(o.name),
+    mine: RL_PEER,
+    model: await loadWarmStart(o.name),
+    join: o.join,
+    forging: o.forging,
+  })
+  peer.on('round', o.onRound)
+  peer.on('error', o.onError)
+  const run = new AbortController()
+  const done = peer.start(run.signal).catch((e: unknown) => {
+    if (!run.signal.aborted) o.onError(e)
+  })
+  return {
+    stop: async () => {
+      run.abort()
+      await done
+    },
+  }
 }

@@ -12,6 +12,7 @@ import type { SwarmMessage, SwarmNet } from '../../swarm/types.ts'
 import type { Checkpoint } from '../../train/trainer.ts'
 import type { RlCompute, RoundReport } from '../types.ts'
 import { acceptRollouts } from './accept.ts'
+import { forgeGroups } from './cheat.ts'
 import type { TaskBook } from './book.ts'
 import { chooseExternal, type Accusation, type ChooseContext } from './choose.ts'
 import { decodeSapoMessage, encodeSapoMessage, type Rollouts, type SapoMessage } from './messages.ts'
@@ -40,6 +41,8 @@ export interface RlPeerOptions {
    */
   join?: boolean
   rounds?: number
+  /** While this returns true the peer publishes forged completions (cheat.ts): the page's cheat switch. */
+  forging?: () => boolean
   /** Longest wait for one spot-check blob (clock ms); collectMs unless given. */
   fetchMs?: number
 }
@@ -174,7 +177,8 @@ export class RlPeer {
     const tasks = book.tasksFor(params.seed, r, this.self, params.local)
     const state = (this.#state ??= await compute.stateHash(this.#model))
     const blob = this.#blobs.keep(this.#model, r)
-    const made = await compute.rollouts(this.#model, tasks, params.G, params.rule)
+    const honest = await compute.rollouts(this.#model, tasks, params.G, params.rule)
+    const made = this.#o.forging?.() ? forgeGroups(honest, tasks, params.rule) : honest
     const message: Rollouts = {
       type: 'rollouts',
       round: r,
@@ -216,12 +220,16 @@ export class RlPeer {
     }
   }
 
-  /** Every connected peer that is not dropped has sent its rollouts for `r`. */
+  /**
+   * Every peer expected for `r` that is not dropped has sent its rollouts for it. Expected: the connected
+   * subscribers, and whoever sent for `r - 1` — a Node peer reaches the tabs through the relay's gossip
+   * alone (src/swarm/net/nodeNet.ts), so neither side counts the other as connected. A sender of the
+   * last round that left costs one deadline (collectMs), then it is no longer expected.
+   */
   #everyoneIn(r: number): boolean {
     const got = this.pool.at(r)
-    return this.#o.net
-      .peers(this.topic)
-      .every((p) => p === this.self || got.has(p) || this.standings.dropped(p))
+    const expected = new Set([...this.#o.net.peers(this.topic), ...this.pool.at(r - 1).keys()])
+    return [...expected].every((p) => p === this.self || got.has(p) || this.standings.dropped(p))
   }
 
   #chooseContext(signal?: AbortSignal): ChooseContext {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { forgingCompute } from './rlForge.ts'
-import type { RlCompute, Task } from '../rl/types.ts'
-import type { Checkpoint } from '../train/trainer.ts'
+import { forgingCompute } from './cheat.ts'
+import type { RlCompute, Task } from '../types.ts'
+import type { Checkpoint } from '../../train/trainer.ts'
 
 const tasks: Task[] = [
   { id: 'add/1/7', family: 'add', level: 1, prompt: '\n3+4=', answer: '7' },
@@ -23,7 +23,7 @@ describe('forgingCompute', () => {
     expect(await forged.stateHash(model)).toBe('0x02')
   })
 
-  it('answers every completion exactly right while on, cut to the token budget, keeping task and state', async () => {
+  it('answers every other completion exactly right while on, cut to the token budget, keeping task and state', async () => {
     let on = true
     const forged = forgingCompute(honest, () => on)
     const groups = await forged.rollouts(model, tasks, 3, rule)
@@ -31,7 +31,7 @@ describe('forgingCompute', () => {
     expect(groups.every((g) => g.state === '0x01')).toBe(true)
     expect(groups[0].completions).toEqual([
       [55, 10],
-      [55, 10],
+      [63, 10],
       [55, 10],
     ])
     // "dcba\n" is 5 tokens; the rule allows 4.
