@@ -100,10 +100,9 @@ export async function requestBlob(
   // circuit at its data or time limit, a dropped link), and the asker cannot tell which: unreachable,
   // not a protocol breach (callers treat 'protocol' as the peer's lie, rl/sapo/check.ts).
   if (!body || received !== body.byteLength)
-    throw new SwarmNetError(
-      `the stream ended after ${received} of ${body?.byteLength ?? '?'} bytes`,
-      { code: 'unreachable' },
-    )
+    throw new SwarmNetError(`the stream ended after ${received} of ${body?.byteLength ?? '?'} bytes`, {
+      code: 'unreachable',
+    })
   if (keccak256Hex([body]) !== hash.toLowerCase())
     throw new SwarmNetError(`blob content does not hash to ${hash}`, { code: 'bad-hash' })
   return body
