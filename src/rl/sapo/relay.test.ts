@@ -41,7 +41,7 @@ describe('two Node RL peers through a relay', () => {
           book: rlTaskBook,
           params,
           // Every chosen group regenerated: each round fetches the other's blob through the relay.
-          mine: { ...RL_PEER, checkRate: 1, collectMs: 3000 },
+          mine: { ...RL_PEER, checkRate: 1, collectMs: 5000 },
           model,
           rounds: 3,
           join: true,
