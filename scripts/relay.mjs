@@ -23,6 +23,8 @@ export const discoveryTopic = 'lockstep/discovery/1'
 /** Bytes one relayed connection may carry before the relay closes it. */
 export const RELAYED_DATA_LIMIT = 4n << 20n
 const CIRCUIT_PROTOCOLS = ['/libp2p/circuit/relay/0.2.0/hop', '/libp2p/circuit/relay/0.2.0/stop']
+/** The shortest wait for a ping's answer before a connection counts as dead (libp2p's default: 5 s). */
+export const PING_TIMEOUT_MS = 30_000
 
 /**
  * libp2p's metrics hook, used only to see each protocol stream as it opens: on the circuit streams the
@@ -87,6 +89,10 @@ export async function startRelay({ port = 0, host = '127.0.0.1', privateKey, ann
     // Tabs dial each other on loopback; the gater would otherwise refuse private addresses.
     connectionGater: { denyDialMultiaddr: () => false },
     connectionManager: { maxConnections: 512 },
+    // A peer busy computing is not gone: a Node peer on the CPU reference holds its event loop for
+    // seconds at a time, and libp2p's default (no ping answer in 5 s) would drop it and its circuit
+    // reservation, so no one could fetch its blobs. A closed socket still ends a connection at once.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     metrics: circuitMetrics(counted),
     services: {
       identify: identify(),

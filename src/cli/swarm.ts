@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UsageError } from '../errors/cli.ts'
 import { backendRlCompute } from '../rl/compute.ts'
-import { RL_PEER, RlPeer, rlSwarmParams, rlTaskBook, maxBlobBytes } from '../rl/sapo/index.ts'
+import {
+  MAX_UNAVAILABLE,
+  RL_PEER,
+  RlPeer,
+  rlSwarmParams,
+  rlTaskBook,
+  maxBlobBytes,
+} from '../rl/sapo/index.ts'
 import { generateGroups } from '../rl/rollout.ts'
 import { taskFromId } from '../rl/tasks.ts'
 import type { RoundReport } from '../rl/types.ts'
@@ -28,6 +35,8 @@ export function shippedWarmStart(): string {
 export function roundLine(r: RoundReport): string {
   const pts = (m: number | null) => (m === null ? '–' : (m / 1000).toFixed(3))
   const dropped = r.peers.filter((p) => p.dropped).map((p) => p.peer.slice(-6))
+  // Blobs it could not fetch: not a fault (no answer proves nothing), worth a look by whoever runs it.
+  const unanswered = r.peers.filter((p) => !p.dropped && (p.unavailable ?? 0) >= MAX_UNAVAILABLE)
   return [
     `round ${r.round}`,
     `reward ${pts(r.meanReward)}`,
@@ -35,6 +44,9 @@ export function roundLine(r: RoundReport): string {
     `groups sent ${r.groupsSent} received ${r.groupsReceived}`,
     `peers ${r.peers.length}`,
     dropped.length ? `dropped ${dropped.join(', ')}` : '',
+    unanswered.length
+      ? `blob unanswered ${unanswered.map((p) => `${p.peer.slice(-6)} ×${p.unavailable}`).join(', ')}`
+      : '',
   ]
     .filter(Boolean)
     .join(' · ')

@@ -9,13 +9,13 @@ export type SwarmNetErrorCode =
   | 'closed'
   /** A message or blob over its size bound (the caller's maxBytes, or the gossip limit). */
   | 'too-large'
-  /** The peer cannot be reached: not connected, gone, or every dial and stream failed. */
+  /** The peer cannot be reached: not connected, gone, every dial failed, or its stream ended early. */
   | 'unreachable'
   /** The peer answered that it does not serve that blob. */
   | 'not-found'
   /** What the peer sent does not hash to what was asked for. */
   | 'bad-hash'
-  /** The peer broke the blob protocol: a malformed request, more or fewer bytes than announced. */
+  /** The peer broke the blob protocol: a malformed request or answer, more bytes than announced. */
   | 'protocol'
   /** No answer in time. */
   | 'timeout'

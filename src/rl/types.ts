@@ -114,4 +114,10 @@ export interface PeerStanding {
   /** Its rollouts are dropped (it published one that did not regenerate). */
   dropped: boolean
   score: number
+  /**
+   * Spot checks that could not fetch its blob, over all rounds so far: not proof of anything (the
+   * network's weather), so never counted in `failed` nor a reason to drop it; its groups are left
+   * untrained-on meanwhile (docs/rl.md, Spot checks). Absent in reports from before it was counted.
+   */
+  unavailable?: number
 }

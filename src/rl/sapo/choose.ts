@@ -1,7 +1,10 @@
 // Which external groups a peer trains on this round, after the spot checks that guard them: first the
 // accusations it holds (each names one group; the peer regenerates it itself), then the seeded choice
-// of E groups (select.ts) and the checks drawn among them. A failed check removes the sender and the
-// choice is made again without it, so a forged group that was checked is never trained on.
+// of E groups (select.ts) and the checks drawn among them, plus every chosen group of a sender whose
+// blob went unanswered last time. A failed check removes the sender and the choice is made again without
+// it, so a forged group that was checked is never trained on. Only proof from the sender's own bytes
+// (a group that does not regenerate, a blob contradicting its message) drops it; a blob that does not
+// come removes its groups from this round's choice and costs score, nothing more (docs/rl.md).
 import type { Hex } from 'viem'
 import type { CheckContext, CheckOutcome, ModelCache } from './check.ts'
 import { spotCheck } from './check.ts'
@@ -43,6 +46,8 @@ export async function chooseExternal(
   const check = async (c: Candidate, r: number): Promise<CheckOutcome> => {
     done.add(`${c.from}\n${c.group.taskId}`)
     const outcome = await spotCheck(ctx.check, cache, pool.at(r).get(c.from)!, c.group)
+    // A regeneration is seconds of microtasks on the CPU reference: let the network run (peer.ts, #breathe).
+    await ctx.check.clock.sleep(0)
     if (outcome.kind === 'ok') standings.verified(c.from)
     else if (outcome.kind === 'unavailable') {
       standings.unavailable(c.from)
@@ -61,10 +66,10 @@ export async function chooseExternal(
     }
     const outcome = await check({ from: a.peer, group }, a.round)
     if (outcome.kind === 'ok') standings.penalize(a.from, 'falseAccusation')
-    // Every peer serves the blobs it named for the rounds an accusation can reach (peer.ts): an accused
-    // peer that does not answer for its group is treated as having forged it. Otherwise a caught forger
-    // would stop serving and cost each peer MAX_UNAVAILABLE rounds before it is dropped.
-    if (outcome.kind === 'unavailable') standings.forged(a.peer)
+    // An accused peer whose blob does not come is not convicted on the accuser's word: it is marked
+    // unanswered, so each of its groups chosen below is regenerated first, and skipped if its blob still
+    // does not come. A caught forger that stops serving is never trained on again; an honest peer behind
+    // a lost circuit is trained on again once its blob comes.
   }
 
   const seed = selectionSeed(params.seed, round, ctx.self)
@@ -74,6 +79,7 @@ export async function chooseExternal(
       .flatMap((a) => a.groups.map((group) => ({ from: a.from, group })))
     const chosen = selectExternal(seed, candidates, mine.external)
     const drawn = drawChecks(ctx.secret, round, chosen, checkCount(mine.checkRate, chosen.length))
+    for (const c of chosen) if (standings.unanswered(c.from) && !drawn.includes(c)) drawn.push(c)
     let changed = false
     for (const c of drawn) {
       if (done.has(`${c.from}\n${c.group.taskId}`) || standings.dropped(c.from) || skip.has(c.from)) continue

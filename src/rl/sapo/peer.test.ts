@@ -137,8 +137,10 @@ describe('a 4-peer SAPO swarm on the in-memory net and virtual time', () => {
     const joinedAt = late.reports[0].round
     expect(joinedAt).toBeGreaterThanOrEqual(3)
     expect(joinedAt).toBeLessThanOrEqual(first[0].reports.length)
-    // It hears the others in its own rounds, and they hear it.
-    expect(late.reports.map((r) => r.groupsReceived)).toEqual([6, 6])
+    // It hears the others in its own rounds, and they hear it. A peer already a round ahead when it joined
+    // published the joined round's rollouts before it listened: from the next round on, everyone's.
+    expect(late.reports[0].groupsReceived).toBeGreaterThanOrEqual(4)
+    expect(late.reports[1].groupsReceived).toBe(6)
     const seen = first[0].reports.find((r) => r.round === joinedAt)!
     expect(seen.peers.find((p) => p.peer === 'late')?.reward).not.toBeNull()
   })

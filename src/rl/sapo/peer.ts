@@ -1,5 +1,5 @@
 // An RL swarm peer (SAPO, docs/rl.md): each round it answers its own questions with its own model,
-// publishes the completions, collects everyone else's until all connected peers sent or a deadline,
+// publishes the completions, collects everyone else's until every peer it expects sent or a deadline,
 // recomputes every reward itself, regenerates a sample of what it will train on, trains GRPO on its own
 // and E chosen external groups, and reports. Peers keep their own models; only tokens travel, plus a
 // checkpoint blob to a peer that spot-checks. Time is its clock's (swarm/protocol/clock.ts).
@@ -11,7 +11,7 @@ import { Waits } from '../../swarm/protocol/wait.ts'
 import type { SwarmMessage, SwarmNet } from '../../swarm/types.ts'
 import type { Checkpoint } from '../../train/trainer.ts'
 import type { RlCompute, RoundReport } from '../types.ts'
-import { acceptRollouts } from './accept.ts'
+import { acceptRollouts, type Accepted } from './accept.ts'
 import { forgeGroups } from './cheat.ts'
 import type { TaskBook } from './book.ts'
 import { chooseExternal, type Accusation, type ChooseContext } from './choose.ts'
@@ -32,7 +32,10 @@ export interface RlPeerOptions {
   clock?: Clock
   /** Seeds this peer's spot-check draws; keep it private (a random one unless given). */
   secret?: Hex
-  /** The first round and how many to run (all until the signal aborts, unless given). */
+  /**
+   * The first round and how many to run (all until the signal aborts, unless given). A peer that hears
+   * the swarm at later rounds catches up (skips to them), so `rounds` counts rounds run, not a last one.
+   */
   firstRound?: number
   /**
    * Join a running swarm: before its first round the peer listens up to 2 collectMs and starts at the
@@ -75,6 +78,8 @@ export class RlPeer {
   #trainedOn: Rollouts['trainedOn'] = []
   /** While joining: the round each sender's latest ROLLOUTS named. */
   #heard: BoundedMap<string, number> | null = null
+  /** The latest round each sender's valid ROLLOUTS named, and when (clock ms) it was last heard. */
+  readonly #latest = new BoundedMap<string, { round: number; at: number }>(LIMITS.peers)
   /** The state hash of `model`, once computed. */
   #state: Hex | null = null
   #bytes = { sent: 0, received: 0 }
@@ -129,8 +134,8 @@ export class RlPeer {
     })
     try {
       if (this.#o.join) await this.#join()
-      const last = rounds === undefined ? Infinity : this.round + rounds
-      while (this.running && this.round < last) {
+      for (let run = 0; this.running && run < (rounds ?? Infinity); run++) {
+        this.round = Math.max(this.round, this.#swarmRound())
         try {
           const report = await this.#runRound(this.round, signal)
           if (!report) break
@@ -179,6 +184,7 @@ export class RlPeer {
     const blob = this.#blobs.keep(this.#model, r)
     const honest = await compute.rollouts(this.#model, tasks, params.G, params.rule)
     const made = this.#o.forging?.() ? forgeGroups(honest, tasks, params.rule) : honest
+    await this.#breathe()
     const message: Rollouts = {
       type: 'rollouts',
       round: r,
@@ -195,6 +201,7 @@ export class RlPeer {
     if (!this.running) return null
     this.#emit('collected', { round: r, ms: this.clock.now() - start, full, senders: this.pool.at(r).size })
     const chosen = await chooseExternal(this.#chooseContext(signal), r, this.#takeAccusations())
+    await this.#breathe()
     const { checkpoint } = await compute.update(
       this.#model,
       [...own.groups, ...chosen.map((c) => c.group)],
@@ -202,6 +209,7 @@ export class RlPeer {
     )
     this.#model = checkpoint
     this.#state = await compute.stateHash(checkpoint)
+    await this.#breathe()
     this.#trainedOn = chosen.map((c) => ({ peer: c.from, taskId: c.group.taskId }))
     const heard = [...this.pool.at(r).values()].filter((a) => !this.standings.dropped(a.from))
     return {
@@ -221,15 +229,54 @@ export class RlPeer {
   }
 
   /**
-   * Every peer expected for `r` that is not dropped has sent its rollouts for it. Expected: the connected
-   * subscribers, and whoever sent for `r - 1` — a Node peer reaches the tabs through the relay's gossip
-   * alone (src/swarm/net/nodeNet.ts), so neither side counts the other as connected. A sender of the
-   * last round that left costs one deadline (collectMs), then it is no longer expected.
+   * Every peer expected for `r` that is not dropped has sent its rollouts for it, or is past `r` already
+   * (waiting for it is waiting for nothing). Expected: the connected subscribers, whoever sent for
+   * `r - 1`, and whoever was heard within the last collectMs at any round — a Node peer reaches others
+   * through the relay's gossip alone (src/swarm/net/nodeNet.ts), so no one counts it as connected, and a
+   * peer behind sends for `r` only once it has caught up (#swarmRound). A peer that left costs one or
+   * two deadlines (collectMs), then it is no longer expected.
    */
   #everyoneIn(r: number): boolean {
     const got = this.pool.at(r)
-    const expected = new Set([...this.#o.net.peers(this.topic), ...this.pool.at(r - 1).keys()])
-    return [...expected].every((p) => p === this.self || got.has(p) || this.standings.dropped(p))
+    const expected = new Set([
+      ...this.#o.net.peers(this.topic),
+      ...this.pool.at(r - 1).keys(),
+      ...this.#recent(this.#o.mine.collectMs).keys(),
+    ])
+    const past = (p: string) => (this.#latest.get(p)?.round ?? -Infinity) > r
+    return [...expected].every((p) => p === this.self || got.has(p) || past(p) || this.standings.dropped(p))
+  }
+
+  /** Senders heard within the last `ms` (clock) that are not dropped, with the latest round each named. */
+  #recent(ms: number): Map<string, number> {
+    const since = this.clock.now() - ms
+    const out = new Map<string, number>()
+    for (const [p, { round, at }] of this.#latest)
+      if (at >= since && p !== this.self && !this.standings.dropped(p)) out.set(p, round)
+    return out
+  }
+
+  /**
+   * The round the swarm is at: the median of the latest rounds that the peers heard within two
+   * collection windows named (one vote per sender, as in the join, so one liar among honest peers cannot
+   * move it); -Infinity when none. A peer behind it jumps there: it would otherwise publish for rounds
+   * the others have left, and wait for rounds they already published.
+   */
+  #swarmRound(): number {
+    const rounds = [...this.#recent(2 * this.#o.mine.collectMs).values()]
+    return rounds.length ? Math.floor(median(rounds)) : -Infinity
+  }
+
+  /**
+   * Lets the event loop run. Compute on the CPU reference is one chain of microtasks (seconds of it a
+   * round), and a round whose wait ends at once (nobody expected, everyone in) never reaches a timer: on
+   * a real network nothing arrives or leaves meanwhile — no gossip is read, no blob served, no ping
+   * answered, and a relay drops a peer that misses pings for 5 s (libp2p's connection monitor), taking
+   * its circuit reservation with it, so every fetch of its blob fails. A zero wait on the peer's clock
+   * (on virtual time it costs nothing) between phases keeps the peer on the network.
+   */
+  #breathe(): Promise<void> {
+    return this.clock.sleep(0)
   }
 
   #chooseContext(signal?: AbortSignal): ChooseContext {
@@ -280,21 +327,24 @@ export class RlPeer {
     } catch {
       return this.standings.penalize(from, 'invalid')
     }
-    if (this.#heard && m.type === 'rollouts') {
-      this.#heard.set(from, m.round)
-      this.#waits.notify()
-    }
     // While joining every round is in the window: the peer does not know its round yet.
     const current = this.#heard ? m.round : this.round
-    if (!RoundPool.inWindow(m.round, current)) return // late or far ahead: weather, not a fault
-    if (m.type === 'fault') return this.#accused(from, m)
-    if (this.pool.at(m.round).has(from)) return
+    const inWindow = RoundPool.inWindow(m.round, current)
+    if (m.type === 'fault') return inWindow ? this.#accused(from, m) : undefined
+    if (inWindow && this.pool.at(m.round).has(from)) return
+    let accepted: Accepted
     try {
-      this.pool.add(acceptRollouts(m, from, this.#o.params, this.#o.book), current)
-      this.standings.heard(from)
+      accepted = acceptRollouts(m, from, this.#o.params, this.#o.book)
     } catch {
-      this.standings.penalize(from, 'invalid')
+      return this.standings.penalize(from, 'invalid')
     }
+    this.standings.heard(from)
+    // A message for a round outside the window is weather, not a fault: it is not kept, but it says
+    // which round its sender is at (pacing and catch-up, #everyoneIn and #swarmRound).
+    const round = Math.max(m.round, this.#latest.get(from)?.round ?? -Infinity)
+    this.#latest.set(from, { round, at: this.clock.now() })
+    this.#heard?.set(from, m.round)
+    if (inWindow) this.pool.add(accepted, current)
     this.#waits.notify()
   }
 

@@ -1,5 +1,5 @@
-// What a peer knows of each other peer: groups it regenerated and matched, checks that failed, whether
-// the peer is dropped, and a score. Scores only ever decide whom a peer listens to; they are this peer's
+// What a peer knows of each other peer: groups it regenerated and matched, checks that failed, fetches
+// of its blob that got no answer, whether the peer is dropped, and a score. Scores only ever decide whom a peer listens to; they are this peer's
 // own view, never gossiped. Bounded (sender ids cost nothing): past the cap the peer heard from longest
 // ago is forgotten, so the live swarm stays (docs/rl.md, Limits).
 import { BoundedMap } from '../../swarm/protocol/bounded.ts'
@@ -12,7 +12,7 @@ export const SCORE = {
   verified: 1,
   /** A message that does not fit the swarm (schema, size, wrong tasks). */
   invalid: -1,
-  /** Its blob could not be fetched: its groups are skipped this round. */
+  /** Its blob could not be fetched: its groups are not trained on until a fetch of it succeeds. */
   unavailable: -2,
   /** It accused a group that regenerated. */
   falseAccusation: -5,
@@ -20,13 +20,20 @@ export const SCORE = {
   forged: -100,
 } as const
 
-/** After this many unanswered fetches in all, a peer's rollouts are dropped: it must serve what it names. */
+/**
+ * After this many unanswered fetches in all, a peer is shown as unreachable to the person watching. It
+ * is never dropped for it: no answer is not proof (a relay that lost its circuit, a busy or slow peer,
+ * the network), and dropping for it would convict honest peers. Its groups stay untrained-on while its
+ * blob goes unanswered (choose.ts), which is all a peer that will not serve what it names can earn.
+ */
 export const MAX_UNAVAILABLE = 3
 
 interface Standing {
   verified: number
   failed: number
   unavailable: number
+  /** The last fetch of its blob got no answer (cleared by one that did). */
+  unanswered: boolean
   dropped: boolean
   score: number
 }
@@ -35,7 +42,14 @@ export class Standings {
   #peers = new BoundedMap<string, Standing>(2 * LIMITS.peers)
 
   #get(peer: string): Standing {
-    const s = this.#peers.get(peer) ?? { verified: 0, failed: 0, unavailable: 0, dropped: false, score: 0 }
+    const s = this.#peers.get(peer) ?? {
+      verified: 0,
+      failed: 0,
+      unavailable: 0,
+      unanswered: false,
+      dropped: false,
+      score: 0,
+    }
     this.#peers.set(peer, s)
     return s
   }
@@ -43,6 +57,7 @@ export class Standings {
   verified(peer: string): void {
     const s = this.#get(peer)
     s.verified++
+    s.unanswered = false
     s.score += SCORE.verified
   }
 
@@ -53,11 +68,17 @@ export class Standings {
     s.score += SCORE.forged
   }
 
+  /** Its blob could not be fetched: a lower score and its groups untrained-on, never a drop (no proof). */
   unavailable(peer: string): void {
     const s = this.#get(peer)
-    s.failed++
+    s.unavailable++
+    s.unanswered = true
     s.score += SCORE.unavailable
-    if (++s.unavailable >= MAX_UNAVAILABLE) s.dropped = true
+  }
+
+  /** The last fetch of its blob got no answer: every chosen group of it is checked first (choose.ts). */
+  unanswered(peer: string): boolean {
+    return this.#peers.get(peer)?.unanswered ?? false
   }
 
   penalize(peer: string, why: 'invalid' | 'falseAccusation'): void {
@@ -86,6 +107,7 @@ export class Standings {
       failed: s.failed,
       dropped: s.dropped,
       score: s.score,
+      unavailable: s.unavailable,
     }))
   }
 }

@@ -96,11 +96,13 @@ export async function requestBlob(
   })
   stream.send(request)
   await Promise.all([abortable(reading, signal), stream.close({ signal })])
+  // A stream that ends early is the network's weather as often as the peer's doing (a relay closing a
+  // circuit at its data or time limit, a dropped link), and the asker cannot tell which: unreachable,
+  // not a protocol breach (callers treat 'protocol' as the peer's lie, rl/sapo/check.ts).
   if (!body || received !== body.byteLength)
-    throw new SwarmNetError(
-      `the peer closed the stream after ${received} of ${body?.byteLength ?? '?'} bytes`,
-      { code: 'protocol' },
-    )
+    throw new SwarmNetError(`the stream ended after ${received} of ${body?.byteLength ?? '?'} bytes`, {
+      code: 'unreachable',
+    })
   if (keccak256Hex([body]) !== hash.toLowerCase())
     throw new SwarmNetError(`blob content does not hash to ${hash}`, { code: 'bad-hash' })
   return body

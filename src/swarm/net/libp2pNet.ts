@@ -106,13 +106,16 @@ export class Libp2pSwarmNet implements SwarmNet {
     const timeout = AbortSignal.timeout(BLOB_TIMEOUT_MS)
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout
     let last: unknown
-    // Two tries: a fresh WebRTC data channel sometimes fails to open on a busy page. What the peer
-    // says (not found, too large, wrong hash) is an answer, not a transient failure: no retry.
+    // Two tries: a fresh WebRTC data channel sometimes fails to open on a busy page, and a relay closes
+    // a circuit once it has carried its data limit in both directions together (two Node peers fetching
+    // each other's checkpoints every round reach it within a few rounds), ending the stream early: the
+    // second try opens a fresh one. What the peer says (not found, too large, wrong hash) is an answer,
+    // not a transient failure: no retry.
     for (let attempt = 0; attempt < 2 && !both.aborted; attempt++) {
       try {
         return await this.fetchOnce(peerIdFromString(peer), hash, maxBytes, both)
       } catch (err) {
-        if (err instanceof SwarmNetError && !both.aborted) throw err
+        if (err instanceof SwarmNetError && err.code !== 'unreachable' && !both.aborted) throw err
         last = err
       }
     }

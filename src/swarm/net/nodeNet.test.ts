@@ -45,6 +45,15 @@ describe('Node peers through the relay', () => {
     expect(links.every(isRelayed)).toBe(true)
   }, 40_000)
 
+  it('fetches go on past a circuit’s data limit: the relay cuts it, the next try opens a fresh one', async () => {
+    const blob = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 31) % 253)
+    const hash = keccak256(blob)
+    b.net.provideBlobs((h) => (h === hash ? blob : undefined))
+    // 8 × 600 kB is past RELAYED_DATA_LIMIT (4 MiB) on one circuit: one fetch is cut short on the way.
+    for (let i = 0; i < 8; i++) expect(keccak256(await a.net.fetchBlob(b.net.self, hash, 1 << 20))).toBe(hash)
+    expect(relay.metrics().relayedConnections).toBeGreaterThan(1)
+  }, 60_000)
+
   it('no relay answering ends with RelayUnreachableError', async () => {
     const gone = relay.multiaddrs[0].replace(/\/tcp\/\d+\//, '/tcp/1/')
     await expect(joinSwarmNetNode([gone], { onError: () => {}, timeoutMs: 1500 })).rejects.toThrow(

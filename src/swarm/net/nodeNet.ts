@@ -16,6 +16,7 @@ import { ping } from '@libp2p/ping'
 import { gossipsub } from '@libp2p/gossipsub'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { WebSocket } from 'isows'
+import { PING_TIMEOUT_MS } from '../../../scripts/relay.mjs'
 import { RelayUnreachableError } from '../../errors/network.ts'
 import { DISCOVERY_INTERVAL_MS, DISCOVERY_TOPIC, MAX_GOSSIP_BYTES } from './config.ts'
 import { watchRelays } from './connect.ts'
@@ -40,6 +41,9 @@ async function createNodeNode(privateKey: PrivateKey): Promise<SwarmNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
+    // Its own pings to the relay wait as long as the relay's do (scripts/relay.mjs): after seconds of
+    // compute the answer sits unread while the ping's timer fires first, and the relay link would drop.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     services: {
       identify: identify(),
       ping: ping(),

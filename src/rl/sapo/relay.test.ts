@@ -1,0 +1,71 @@
+// Two Node peers (`lockstep swarm`) that reach each other only through a real relay: gossip through its
+// mesh, spot-check blobs over relayed circuits, on the CPU reference and the shipped warm start, joining
+// as the CLI does. Each must receive the other's groups, verify the other's blob, and drop no one.
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRelay } from '../../../scripts/relay.mjs'
+import { joinSwarmNetNode, type NodeSwarmNet } from '../../swarm/net/nodeNet.ts'
+import { decodeCheckpoint } from '../../swarm/protocol/codec.ts'
+import { cpuBackend } from '../../train/cpu.ts'
+import { backendRlCompute } from '../compute.ts'
+import { generateGroups } from '../rollout.ts'
+import { taskFromId } from '../tasks.ts'
+import type { RoundReport } from '../types.ts'
+import { rlTaskBook } from './book.ts'
+import { RL_PEER, rlSwarmParams } from './defaults.ts'
+import { maxBlobBytes } from './params.ts'
+import { RlPeer } from './peer.ts'
+
+let relay: Awaited<ReturnType<typeof startRelay>>
+let nets: NodeSwarmNet[] = []
+
+beforeAll(async () => {
+  relay = await startRelay({ port: 0 })
+  nets = await Promise.all([joinSwarmNetNode(relay.multiaddrs), joinSwarmNetNode(relay.multiaddrs)])
+}, 30_000)
+afterAll(async () => {
+  await Promise.all(nets.map((n) => n.stop()))
+  await relay?.stop()
+})
+
+describe('two Node RL peers through a relay', () => {
+  it('receive each other’s groups, verify each other’s blobs and drop no one', async () => {
+    const params = rlSwarmParams('relay-test')
+    const file = new URL('../../../public/rl/warmstart.lscp', import.meta.url)
+    const model = decodeCheckpoint(new Uint8Array(readFileSync(file)), maxBlobBytes(params))
+    const peers = nets.map(
+      ({ net }) =>
+        new RlPeer({
+          net,
+          compute: backendRlCompute(cpuBackend, { tasks: taskFromId, generate: generateGroups }),
+          book: rlTaskBook,
+          params,
+          // Every chosen group regenerated: each round fetches the other's blob through the relay.
+          mine: { ...RL_PEER, checkRate: 1, collectMs: 5000 },
+          model,
+          rounds: 3,
+          join: true,
+        }),
+    )
+    const reports: RoundReport[][] = peers.map(() => [])
+    const errors: Error[] = []
+    peers.forEach((p, i) => p.on('round', (r) => reports[i].push(r)))
+    peers.forEach((p) => p.on('error', (e) => errors.push(e)))
+    await Promise.all(peers.map((p) => p.start()))
+
+    expect(errors).toEqual([])
+    for (const [i, mine] of reports.entries()) {
+      const other = nets[1 - i].net.self
+      expect(mine).toHaveLength(3)
+      // The same rounds on both sides, and the other's groups in most of them (the first round can
+      // start before either has heard the other).
+      expect(mine.map((r) => r.round)).toEqual(reports[1 - i].map((r) => r.round))
+      expect(mine.filter((r) => r.groupsReceived === params.local).length).toBeGreaterThanOrEqual(2)
+      const last = mine.at(-1)!.peers.find((p) => p.peer === other)!
+      expect(last.verified).toBeGreaterThan(0)
+      expect(last.failed).toBe(0)
+      expect(last.unavailable ?? 0).toBe(0)
+      expect(mine.every((r) => r.peers.every((p) => !p.dropped))).toBe(true)
+    }
+  }, 60_000)
+})
