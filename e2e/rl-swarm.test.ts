@@ -102,13 +102,15 @@ describe('the RL swarm: three tabs and a Node peer', () => {
     const nodeRounds = () =>
       nodeLines
         .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { round: number; peers: Standing[] })
+        .map((l) => JSON.parse(l) as { round: number; groupsReceived: number; peers: Standing[] })
     const start = await lastRound(pages[0])
     await untilRound(pages, start + 5)
     await explain(async () =>
       expect.poll(() => nodeRounds().length, { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(2),
     )
 
+    // The Node peer is in the same swarm: it received the tabs' groups.
+    expect(nodeRounds().some((r) => r.groupsReceived > 0)).toBe(true)
     const ids = await Promise.all(pages.map(selfId))
     const all = await Promise.all(pages.map(standings))
     const nodeSeen = nodeRounds().at(-1)!.peers
