@@ -23,7 +23,14 @@ beforeAll(async () => {
   ;[browser, relay] = await Promise.all([launch({ webgpu: false }), startRelay({ port: 0 })])
 })
 afterAll(async () => {
-  nodePeer?.kill('SIGINT')
+  // SIGINT leaves cleanly; SIGKILL if it has not exited soon after, so no peer outlives the test.
+  if (nodePeer && nodePeer.exitCode === null) {
+    const exited = new Promise((r) => nodePeer!.once('exit', r))
+    nodePeer.kill('SIGINT')
+    const timer = setTimeout(() => nodePeer!.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
   await browser?.close()
   await relay?.stop()
 })

@@ -26,6 +26,9 @@ import { hashJson } from '../receipts/training.ts'
 import { flag, flags } from './args.ts'
 import { cliBackend } from './backend.ts'
 
+/** How long leaving (the round in progress, then closing connections) may take after a signal. */
+const LEAVE_MS = 10_000
+
 /** The shipped warm start: dist-cli/main.js runs one folder below the repository's (or package's) root. */
 export function shippedWarmStart(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'public', 'rl', 'warmstart.lscp')
@@ -94,15 +97,21 @@ export async function swarmCommand(args: string[]): Promise<number> {
   peer.on('round', (r) => console.log(json ? JSON.stringify(r) : roundLine(r)))
   peer.on('error', (e) => console.error(`lockstep swarm: ${e.message}`))
   const leave = new AbortController()
-  const onSignal = () => leave.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // The first signal leaves after the round in progress; if leaving hangs (a relay gone mid-stop) or a
+  // second signal comes, exit anyway: a peer nobody can stop would run rounds alone forever.
+  const onSignal = () => {
+    if (leave.signal.aborted) process.exit(130)
+    leave.abort()
+    setTimeout(() => process.exit(130), LEAVE_MS).unref()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     await peer.start(leave.signal)
   } finally {
+    await Promise.race([stop(), new Promise((r) => setTimeout(r, LEAVE_MS).unref())])
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    await stop()
     backend.dispose()
   }
   return 0
