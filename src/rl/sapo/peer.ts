@@ -43,6 +43,8 @@ export interface RlPeerOptions {
    * others are collecting, whose messages it has kept; at firstRound when it heard nobody.
    */
   join?: boolean
+  /** How long (clock ms) a joining peer listens before it starts alone; 2 collectMs unless given. */
+  joinMs?: number
   rounds?: number
   /** While this returns true the peer publishes forged completions (cheat.ts): the page's cheat switch. */
   forging?: () => boolean
@@ -160,7 +162,7 @@ export class RlPeer {
     const heard = this.#heard
     // Peers that are collecting wait for this one too (it is connected) and publish again at their
     // deadline, so two deadlines are enough to hear everyone.
-    const deadline = this.clock.now() + 2 * this.#o.mine.collectMs
+    const deadline = this.clock.now() + (this.#o.joinMs ?? 2 * this.#o.mine.collectMs)
     await this.#waits.until(() => heard.size > 0 && this.#everyoneHeard(), deadline)
     if (heard.size) this.round = Math.floor(median([...heard.values()]))
     this.#heard = null

@@ -1,6 +1,9 @@
 // Two Node peers (`lockstep swarm`) that reach each other only through a real relay: gossip through its
 // mesh, spot-check blobs over relayed circuits, on the CPU reference and the shipped warm start, joining
-// as the CLI does. Each must receive the other's groups, verify the other's blob, and drop no one.
+// as the CLI does. Each must receive the other's groups, verify the other's blob, and drop no one. Both
+// peers share this test's one thread, so each waits out the other's compute as well as its own: the
+// collection window is wide (on a busy CI machine 5 s once missed the other's rollouts in two of three
+// rounds) and closes as soon as they arrive; the join, where both only listen, keeps 10 s.
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRelay } from '../../../scripts/relay.mjs'
@@ -41,16 +44,20 @@ describe('two Node RL peers through a relay', () => {
           book: rlTaskBook,
           params,
           // Every chosen group regenerated: each round fetches the other's blob through the relay.
-          mine: { ...RL_PEER, checkRate: 1, collectMs: 5000 },
+          mine: { ...RL_PEER, checkRate: 1, collectMs: 20_000 },
           model,
           rounds: 3,
           join: true,
+          joinMs: 10_000,
         }),
     )
     const reports: RoundReport[][] = peers.map(() => [])
     const errors: Error[] = []
     peers.forEach((p, i) => p.on('round', (r) => reports[i].push(r)))
     peers.forEach((p) => p.on('error', (e) => errors.push(e)))
+    // How each round's collection ended, to read when an assertion fails.
+    const collected: string[] = []
+    peers.forEach((p, i) => p.on('collected', (c) => collected.push(`peer ${i}: ${JSON.stringify(c)}`)))
     await Promise.all(peers.map((p) => p.start()))
 
     expect(errors).toEqual([])
@@ -60,12 +67,13 @@ describe('two Node RL peers through a relay', () => {
       // The same rounds on both sides, and the other's groups in most of them (the first round can
       // start before either has heard the other).
       expect(mine.map((r) => r.round)).toEqual(reports[1 - i].map((r) => r.round))
-      expect(mine.filter((r) => r.groupsReceived === params.local).length).toBeGreaterThanOrEqual(2)
+      const full = mine.filter((r) => r.groupsReceived === params.local)
+      expect(full.length, collected.join('\n')).toBeGreaterThanOrEqual(2)
       const last = mine.at(-1)!.peers.find((p) => p.peer === other)!
       expect(last.verified).toBeGreaterThan(0)
       expect(last.failed).toBe(0)
       expect(last.unavailable ?? 0).toBe(0)
       expect(mine.every((r) => r.peers.every((p) => !p.dropped))).toBe(true)
     }
-  }, 60_000)
+  }, 120_000)
 })
