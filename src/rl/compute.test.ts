@@ -43,6 +43,19 @@ describe('backendRlCompute', () => {
     expect((await compute.update(model, groups, params)).steps).toEqual(steps)
   })
 
+  it('lr: trains at that rate from now on, recorded in the checkpoint; refused when not in (0, 1]', async () => {
+    const compute = backendRlCompute(cpuBackend, { tasks, generate })
+    const model = await Trainer.create(cpuBackend, config).checkpoint()
+    const at = (lr: number) => compute.update(model, groups, { ...params, lr })
+    const [slow, fast] = await Promise.all([at(1e-4), at(1e-3)])
+    expect(slow.checkpoint.config).toMatchObject({ lr: Math.fround(1e-4), minLr: Math.fround(1e-4) })
+    expect(slow.steps.at(-1)!.stateHash).not.toBe(fast.steps.at(-1)!.stateHash)
+    // The same steps as a checkpoint whose own schedule is that rate.
+    const configured = { ...model, config: { ...config, lr: Math.fround(1e-4), minLr: Math.fround(1e-4) } }
+    expect((await compute.update(configured, groups, params)).steps).toEqual(slow.steps)
+    for (const lr of [0, -1, 2, Number.NaN]) await expect(at(lr)).rejects.toThrow(ConfigError)
+  })
+
   it('rollouts: the generator gets the model as a policy and its state hash', async () => {
     const compute = backendRlCompute(cpuBackend, { tasks, generate })
     const model = await Trainer.create(cpuBackend, config).checkpoint()

@@ -4,8 +4,8 @@
 import type { Hex } from 'viem'
 import type { Backend } from '../train/backend.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
-import { grpoUpdate, type TaskLookup } from './grpo.ts'
-import type { Policy, RlCompute, RolloutGroup, SamplingRule, Task } from './types.ts'
+import { grpoParams, grpoUpdate, type TaskLookup } from './grpo.ts'
+import type { GrpoParams, Policy, RlCompute, RolloutGroup, SamplingRule, Task } from './types.ts'
 
 /** Rollout generation: rollout.ts' generateGroups. */
 export type GenerateGroups = (
@@ -44,8 +44,8 @@ export function backendRlCompute<T>(be: Backend<T>, options: RlComputeOptions): 
   return {
     rollouts: (model, tasks, G, rule) =>
       using(model, async (t) => options.generate(t, await t.stateHash(), tasks, G, rule)),
-    update: (model, groups, params) =>
-      using(model, async (t) => {
+    update: async (model, groups, params) =>
+      using(withLr(model, params), async (t) => {
         const reference = params.beta > 0 && options.reference ? options.reference : undefined
         const run = (ref?: Trainer<T>) => grpoUpdate(t, groups, options.tasks, params, ref)
         const steps = reference ? await using(reference, run) : await run()
@@ -53,4 +53,14 @@ export function backendRlCompute<T>(be: Backend<T>, options: RlComputeOptions): 
       }),
     stateHash: (model) => using(model, (t) => t.stateHash()),
   }
+}
+
+/**
+ * The checkpoint set to train at GRPO's learning rate from now on: lr and minLr both (past the end of
+ * its schedule a trainer uses minLr; before it, a schedule that peaks there). The checkpoint it returns
+ * carries that config, so it says what it was trained with; the state hash covers weights, not config.
+ */
+function withLr(model: Checkpoint, params: GrpoParams): Checkpoint {
+  const { lr } = grpoParams(params)
+  return lr === undefined ? model : { ...model, config: { ...model.config, lr, minLr: lr } }
 }

@@ -134,6 +134,10 @@ export function grpoParams(p: GrpoParams): GrpoParams {
   if (!(f.beta >= 0 && Number.isFinite(f.beta))) bad(`beta must be a finite number ≥ 0 (got ${p.beta})`)
   if (!Number.isInteger(p.iterations) || p.iterations < 1 || p.iterations > 16)
     bad(`iterations must be an integer from 1 to 16 (got ${p.iterations})`)
+  if (p.lr !== undefined) {
+    f.lr = Math.fround(p.lr)
+    if (!(f.lr > 0 && f.lr <= 1)) bad(`lr must be in (0, 1] (got ${p.lr})`)
+  }
   return f
 }
 

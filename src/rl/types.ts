@@ -65,6 +65,12 @@ export interface GrpoParams {
   beta: number
   /** Optimizer steps per round over the same rollouts (the ratio is 1 on the first). */
   iterations: number
+  /**
+   * AdamW's learning rate for these steps; the checkpoint's own schedule unless given (past its end,
+   * its minLr). RL wants far less than supervised training: Adam scales every step to about lr per
+   * weight, and a GRPO gradient from a few groups is mostly sampling noise (docs/rl.md).
+   */
+  lr?: number
 }
 
 /** What each peer computes; in a Web Worker on the GPU in the page, on the CPU reference in Node. */
