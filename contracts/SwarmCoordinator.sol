@@ -29,7 +29,7 @@ contract SwarmCoordinator is PeerKeys {
     bytes32 public constant STAGE_MANAGER_ROLE = keccak256("STAGE_MANAGER_ROLE");
     bytes32 public constant BOOTNODE_MANAGER_ROLE = keccak256("BOOTNODE_MANAGER_ROLE");
 
-    /// Each leaderboard keeps its top entries sorted on write; moving one place costs two storage writes.
+    /// Each leaderboard keeps its top entries sorted on write; moving one place costs one storage write.
     uint256 public constant LEADERBOARD_SIZE = 100;
     // Bounds on every input, so a hostile call ends early with a named error.
     uint256 public constant MAX_NAME_BYTES = 64;
@@ -121,8 +121,8 @@ contract SwarmCoordinator is PeerKeys {
     mapping(bytes32 claim => mapping(address attester => bool)) private attested;
     mapping(bytes32 swarm => mapping(uint256 round => mapping(bytes32 voter => bool))) private voted;
     mapping(bytes32 swarm => string[]) private bootnodes;
-    mapping(bytes32 swarm => mapping(Board => bytes32[])) private boards;
-    mapping(bytes32 swarm => mapping(Board => mapping(bytes32 peer => uint256))) private rankOf; // index + 1
+    mapping(bytes32 swarm => mapping(uint64 index => bytes32 peer)) private peerAt;
+    mapping(bytes32 swarm => mapping(Board => uint256[] words)) private boards; // see _word
 
     event SwarmCreated(bytes32 indexed swarm, address indexed creator, string name, uint256 stageCount, uint256 quorum);
     event RoleGranted(bytes32 indexed swarm, bytes32 indexed role, address indexed account, address sender);
@@ -310,6 +310,7 @@ contract SwarmCoordinator is PeerKeys {
         p.eoa = msg.sender;
         p.index = ++swarms[swarm].peers;
         p.peerId = peerId;
+        peerAt[swarm][p.index] = key;
         mine.push(key);
         emit PeerRegistered(swarm, msg.sender, peerId);
     }
@@ -440,7 +441,7 @@ contract SwarmCoordinator is PeerKeys {
             if (c.status == Status.Pending && c.confirmations >= swarms[swarm].quorum) {
                 c.status = Status.Verified;
                 claimant.verified += c.reward;
-                _place(swarm, Board.VerifiedRewards, c.peer);
+                _place(swarm, Board.VerifiedRewards, c.peer, claimant.verified - c.reward);
                 emit RewardVerified(swarm, claim, c.reward, claimant.peerId);
             }
         } else {
@@ -451,7 +452,7 @@ contract SwarmCoordinator is PeerKeys {
             claimant.refuted += c.reward;
             if (wasVerified) {
                 claimant.verified -= c.reward;
-                _place(swarm, Board.VerifiedRewards, c.peer);
+                _place(swarm, Board.VerifiedRewards, c.peer, claimant.verified + c.reward);
             }
             emit RewardRefuted(swarm, claim, c.reward, wasVerified, claimant.peerId);
         }
@@ -481,10 +482,11 @@ contract SwarmCoordinator is PeerKeys {
             Peer storage w = peers[swarm][keys[i]];
             if (w.eoa == address(0)) revert PeerNotRegistered(winners[i]);
             w.wins++;
-            _place(swarm, Board.Wins, keys[i]);
+            _place(swarm, Board.Wins, keys[i], w.wins - 1);
         }
-        if (peers[swarm][voter].votes++ == 0) sw.voters++;
-        _place(swarm, Board.Votes, voter);
+        uint256 cast = peers[swarm][voter].votes++;
+        if (cast == 0) sw.voters++;
+        _place(swarm, Board.Votes, voter, cast);
         emit WinnersSubmitted(swarm, round, peerId, winners);
     }
 
@@ -547,9 +549,7 @@ contract SwarmCoordinator is PeerKeys {
         for (uint256 i = 0; i < peerIds.length; i++) {
             bytes32 key = _peerKey(peerIds[i]);
             if (peers[swarm][key].eoa == address(0)) revert PeerNotRegistered(peerIds[i]);
-            _place(swarm, Board.VerifiedRewards, key);
-            _place(swarm, Board.Wins, key);
-            _place(swarm, Board.Votes, key);
+            for (uint8 b = 0; b <= uint8(Board.Votes); b++) _place(swarm, Board(b), key, _value(swarm, Board(b), key));
         }
     }
 
@@ -647,56 +647,70 @@ contract SwarmCoordinator is PeerKeys {
         return p.votes;
     }
 
-    /// Whether `a` (whose value is `va`) ranks above `b`: a higher value, or the same and registered
-    /// earlier, an order no later write can change.
-    function _above(bytes32 swarm, Board board, bytes32 a, uint256 va, bytes32 b) private view returns (bool) {
-        uint256 vb = _value(swarm, board, b);
-        return va > vb || (va == vb && peers[swarm][a].index < peers[swarm][b].index);
+    /// A board entry: the value above the registration index, the index inverted so that a larger word
+    /// ranks higher and of equal values the earlier peer wins, an order no later write can game. Values
+    /// past 2^192 (a claim is at most 2^128) would tie.
+    function _word(uint256 value, uint64 index) private pure returns (uint256) {
+        if (value > type(uint192).max) value = type(uint192).max;
+        return (value << 64) | (type(uint64).max - index);
     }
 
-    /// Moves `key` to where its value ranks it (entering a full board only above its last entry), in
-    /// steps of one place; a peer whose value fell to zero leaves the board.
-    function _place(bytes32 swarm, Board board, bytes32 key) private {
-        bytes32[] storage list = boards[swarm][board];
-        mapping(bytes32 => uint256) storage rank = rankOf[swarm][board];
-        uint256 v = _value(swarm, board, key);
-        uint256 pos = rank[key]; // 1-based, 0: not on the board
-        if (pos == 0) {
-            if (v == 0) return;
-            if (list.length < LEADERBOARD_SIZE) {
-                list.push(key);
-            } else {
-                bytes32 last = list[LEADERBOARD_SIZE - 1];
-                if (!_above(swarm, board, key, v, last)) return;
-                rank[last] = 0;
-            }
-            pos = list.length;
+    /// The first position in [lo, hi) whose word is not above `word` (boards are sorted high to low).
+    function _lowerBound(uint256[] storage list, uint256 lo, uint256 hi, uint256 word) private view returns (uint256) {
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (list[mid] > word) lo = mid + 1;
+            else hi = mid;
         }
-        while (pos > 1 && _above(swarm, board, key, v, list[pos - 2])) {
-            bytes32 other = list[pos - 2];
-            list[pos - 1] = other;
-            rank[other] = pos;
-            pos--;
+        return lo;
+    }
+
+    /// Moves `key`, whose value on `board` was `oldValue`, to where its value ranks it: found by binary
+    /// search, then the entries in between shift one place. A peer enters a full board only above its
+    /// last entry (which leaves); a peer whose value fell to zero leaves. A peer that falls on a full board
+    /// stays on it until someone outranks it: a peer outside that now ranks higher enters at its next
+    /// write, or through reconsider.
+    function _place(bytes32 swarm, Board board, bytes32 key, uint256 oldValue) private {
+        uint256[] storage list = boards[swarm][board];
+        uint64 index = peers[swarm][key].index;
+        uint256 value = _value(swarm, board, key);
+        uint256 word = _word(value, index);
+        uint256 n = list.length;
+        uint256 from = n; // where its entry is; n: not on the board
+        if (oldValue != 0) {
+            uint256 old = _word(oldValue, index);
+            uint256 found = _lowerBound(list, 0, n, old);
+            if (found < n && list[found] == old) from = found;
         }
-        while (pos < list.length && !_above(swarm, board, key, v, list[pos])) {
-            bytes32 other = list[pos];
-            list[pos - 1] = other;
-            rank[other] = pos;
-            pos++;
+        bool rising = from < n && word > list[from];
+        if (from == n) {
+            if (value == 0) return;
+            if (n < LEADERBOARD_SIZE) list.push();
+            else if (word > list[n - 1]) from = n - 1; // the last entry leaves
+            else return;
+            rising = true;
         }
-        list[pos - 1] = key;
-        rank[key] = pos;
-        if (v == 0 && pos == list.length) {
+        if (rising) {
+            uint256 to = _lowerBound(list, 0, from, word);
+            for (uint256 i = from; i > to; i--) list[i] = list[i - 1];
+            list[to] = word;
+        } else if (value == 0) {
+            for (uint256 i = from; i + 1 < n; i++) list[i] = list[i + 1];
             list.pop();
-            rank[key] = 0;
+        } else {
+            uint256 to = _lowerBound(list, from + 1, n, word) - 1;
+            for (uint256 i = from; i < to; i++) list[i] = list[i + 1];
+            list[to] = word;
         }
     }
 
+    /// The peers at ranks [start, end) of a board.
     function _slice(bytes32 swarm, Board board, uint256 start, uint256 end) private view returns (bytes32[] memory keys) {
-        bytes32[] storage list = boards[swarm][board];
+        uint256[] storage list = boards[swarm][board];
         if (end > list.length) end = list.length;
         if (start >= end) return new bytes32[](0);
         keys = new bytes32[](end - start);
-        for (uint256 i = 0; i < keys.length; i++) keys[i] = list[start + i];
+        for (uint256 i = 0; i < keys.length; i++)
+            keys[i] = peerAt[swarm][type(uint64).max - uint64(list[start + i] & type(uint64).max)];
     }
 }
