@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Leaderboards} from "./Leaderboards.sol";
 import {PeerKeys} from "./PeerKeys.sol";
 
 /// @title Lockstep swarm coordinator
@@ -24,13 +25,11 @@ import {PeerKeys} from "./PeerKeys.sol";
 /// Not behind an upgradeable proxy: immutability is the trust property. Rules that an admin key could
 /// swap under a running swarm would make every total here only as good as that key; a new version is a
 /// new address, and a swarm moves to it in the open.
-contract SwarmCoordinator is PeerKeys {
+contract SwarmCoordinator is PeerKeys, Leaderboards {
     bytes32 public constant OWNER_ROLE = keccak256("OWNER_ROLE");
     bytes32 public constant STAGE_MANAGER_ROLE = keccak256("STAGE_MANAGER_ROLE");
     bytes32 public constant BOOTNODE_MANAGER_ROLE = keccak256("BOOTNODE_MANAGER_ROLE");
 
-    /// Each leaderboard keeps its top entries sorted on write; moving one place costs one storage write.
-    uint256 public constant LEADERBOARD_SIZE = 100;
     // Bounds on every input, so a hostile call ends early with a named error.
     uint256 public constant MAX_NAME_BYTES = 64;
     uint256 public constant MAX_PEER_ID_BYTES = 64; // a secp256k1 peer id is 53 characters
@@ -122,7 +121,7 @@ contract SwarmCoordinator is PeerKeys {
     mapping(bytes32 swarm => mapping(uint256 round => mapping(bytes32 voter => bool))) private voted;
     mapping(bytes32 swarm => string[]) private bootnodes;
     mapping(bytes32 swarm => mapping(uint64 index => bytes32 peer)) private peerAt;
-    mapping(bytes32 swarm => mapping(Board => uint256[] words)) private boards; // see _word
+    mapping(bytes32 swarm => mapping(Board => uint256[] entries)) private boards; // see Leaderboards
 
     event SwarmCreated(bytes32 indexed swarm, address indexed creator, string name, uint256 stageCount, uint256 quorum);
     event RoleGranted(bytes32 indexed swarm, bytes32 indexed role, address indexed account, address sender);
@@ -647,61 +646,9 @@ contract SwarmCoordinator is PeerKeys {
         return p.votes;
     }
 
-    /// A board entry: the value above the registration index, the index inverted so that a larger word
-    /// ranks higher and of equal values the earlier peer wins, an order no later write can game. Values
-    /// past 2^192 (a claim is at most 2^128) would tie.
-    function _word(uint256 value, uint64 index) private pure returns (uint256) {
-        if (value > type(uint192).max) value = type(uint192).max;
-        return (value << 64) | (type(uint64).max - index);
-    }
-
-    /// The first position in [lo, hi) whose word is not above `word` (boards are sorted high to low).
-    function _lowerBound(uint256[] storage list, uint256 lo, uint256 hi, uint256 word) private view returns (uint256) {
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            if (list[mid] > word) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    }
-
-    /// Moves `key`, whose value on `board` was `oldValue`, to where its value ranks it: found by binary
-    /// search, then the entries in between shift one place. A peer enters a full board only above its
-    /// last entry (which leaves); a peer whose value fell to zero leaves. A peer that falls on a full board
-    /// stays on it until someone outranks it: a peer outside that now ranks higher enters at its next
-    /// write, or through reconsider.
+    /// Re-ranks `key` on `board` after its value there was `oldValue` (Leaderboards._rank).
     function _place(bytes32 swarm, Board board, bytes32 key, uint256 oldValue) private {
-        uint256[] storage list = boards[swarm][board];
-        uint64 index = peers[swarm][key].index;
-        uint256 value = _value(swarm, board, key);
-        uint256 word = _word(value, index);
-        uint256 n = list.length;
-        uint256 from = n; // where its entry is; n: not on the board
-        if (oldValue != 0) {
-            uint256 old = _word(oldValue, index);
-            uint256 found = _lowerBound(list, 0, n, old);
-            if (found < n && list[found] == old) from = found;
-        }
-        bool rising = from < n && word > list[from];
-        if (from == n) {
-            if (value == 0) return;
-            if (n < LEADERBOARD_SIZE) list.push();
-            else if (word > list[n - 1]) from = n - 1; // the last entry leaves
-            else return;
-            rising = true;
-        }
-        if (rising) {
-            uint256 to = _lowerBound(list, 0, from, word);
-            for (uint256 i = from; i > to; i--) list[i] = list[i - 1];
-            list[to] = word;
-        } else if (value == 0) {
-            for (uint256 i = from; i + 1 < n; i++) list[i] = list[i + 1];
-            list.pop();
-        } else {
-            uint256 to = _lowerBound(list, from + 1, n, word) - 1;
-            for (uint256 i = from; i < to; i++) list[i] = list[i + 1];
-            list[to] = word;
-        }
+        _rank(boards[swarm][board], peers[swarm][key].index, oldValue, _value(swarm, board, key));
     }
 
     /// The peers at ranks [start, end) of a board.
@@ -711,6 +658,6 @@ contract SwarmCoordinator is PeerKeys {
         if (start >= end) return new bytes32[](0);
         keys = new bytes32[](end - start);
         for (uint256 i = 0; i < keys.length; i++)
-            keys[i] = peerAt[swarm][type(uint64).max - uint64(list[start + i] & type(uint64).max)];
+            keys[i] = peerAt[swarm][_entryIndex(list[start + i])];
     }
 }

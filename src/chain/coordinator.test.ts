@@ -19,6 +19,7 @@ import {
   attest,
   claimId,
   createSwarm,
+  LEADERBOARD_SIZE,
   proveForSwarm,
   readBootnodes,
   readClaim,
@@ -89,6 +90,15 @@ async function join(session: WalletSession, ref: SwarmRef, peer?: PeerSigner): P
   return peer
 }
 
+/** A view by name, for the ones the TS module does not wrap. */
+const view = (functionName: string, args: readonly unknown[] = []) =>
+  client().readContract({
+    address: coordinator.address,
+    abi: swarmCoordinatorAbi,
+    functionName,
+    args,
+  } as never) as Promise<unknown>
+
 const role = (name: string) => keccak256(toBytes(name))
 const [OWNER, STAGE, BOOTNODE] = ['OWNER_ROLE', 'STAGE_MANAGER_ROLE', 'BOOTNODE_MANAGER_ROLE'].map(role)
 
@@ -134,6 +144,16 @@ describe('SwarmCoordinator', () => {
       fromBlock: 0n,
     })
     expect(events.map((e) => e.args.round)).toEqual([1n])
+
+    expect([await view('currentRound', [ref.swarm]), await view('currentStage', [ref.swarm])]).toEqual([
+      1n,
+      0n,
+    ])
+    expect(await view('stageCount', [ref.swarm])).toBe(2n)
+    expect(await view('swarmId', ['roles'])).toBe(ref.swarm)
+    expect(await view('LEADERBOARD_SIZE')).toBe(BigInt(LEADERBOARD_SIZE))
+    expect(await view('OWNER_ROLE')).toBe(OWNER)
+    await expect(view('currentRound', [swarmId('nobody')])).rejects.toThrow(/NoSuchSwarm/)
 
     // Another swarm's rounds and roles are its own.
     const other = await newSwarm(bob, 'roles-other')
@@ -232,6 +252,8 @@ describe('SwarmCoordinator', () => {
       '',
     ])
     await expect(read('getEoa', [ref.swarm, Array(257).fill('p')])).rejects.toThrow(/TooManyItems/)
+    expect(await view('getPeerIds', [other.swarm, bob.address])).toEqual([alicePeer.peerId])
+    expect(await view('secp256k1PeerId', [hers.publicKey])).toBe(alicePeer.peerId)
     expect(await readSwarm(client(), ref)).toMatchObject({ peers: 2 })
 
     // One address holds at most 16 peers per swarm.
@@ -374,6 +396,11 @@ describe('SwarmCoordinator', () => {
     // Alice: one confirmation is short of the quorum of two; the second verifies her claim.
     await mined(confirm(bob, b, a))
     await refused(confirm(bob, b, a, 2), 'AlreadyAttested')
+    const aliceClaim = claimId(ref.swarm, 0, 0, a.peerId)
+    expect([
+      await view('hasAttested', [aliceClaim, bob.address]),
+      await view('hasAttested', [aliceClaim, carol.address]),
+    ]).toEqual([true, false])
     expect(await readClaim(client(), ref, 0, 0, a.peerId)).toMatchObject({
       status: 'pending',
       confirmations: 1,
@@ -631,6 +658,7 @@ describe('SwarmCoordinator', () => {
     await refused(addBootnodes(bob, ref, [addr(1)]), 'MissingRole')
     await mined(addBootnodes(alice, ref, [addr(1), addr(2), addr(3)]))
     expect(await readBootnodes(client(), ref)).toEqual([addr(1), addr(2), addr(3)])
+    expect(await view('getBootnodesCount', [ref.swarm])).toBe(3n)
     await refused(addBootnodes(alice, ref, ['']), 'EmptyMultiaddr')
     await refused(addBootnodes(alice, ref, ['/'.repeat(257)]), 'MultiaddrTooLong')
     await refused(
