@@ -612,14 +612,25 @@ describe('SwarmCoordinator', () => {
   it('keeps the top 100 sorted: a newcomer enters only above the last, ties go to the earlier peer', async () => {
     const owner = await wallet('owner')
     const ref = await newSwarm(owner, 'crowd')
+    // 101 peers over 7 addresses, registered concurrently; the order they landed in (the events') is
+    // the order ties break by.
     const wallets = await Promise.all([...Array(7)].map((_, i) => wallet(`w${i}`)))
-    const peers: PeerSigner[] = []
-    const ownerOf: WalletSession[] = []
-    for (let i = 0; i < 101; i++) {
-      ownerOf.push(wallets[Math.floor(i / 16)])
-      peers.push(await join(ownerOf[i], ref))
-    }
-    const ids = peers.map((p) => p.peerId)
+    const owners = new Map<string, WalletSession>()
+    await Promise.all(
+      wallets.map(async (w, k) => {
+        for (let i = k * 16; i < Math.min(101, k * 16 + 16); i++) owners.set((await join(w, ref)).peerId, w)
+      }),
+    )
+    const registered = await client().getContractEvents({
+      address: coordinator.address,
+      abi: swarmCoordinatorAbi,
+      eventName: 'PeerRegistered',
+      args: { swarm: ref.swarm },
+      fromBlock: 0n,
+    })
+    const ids = registered.map((e) => e.args.peerId as string)
+    expect(new Set(ids)).toEqual(new Set(owners.keys()))
+    const ownerOf = ids.map((id) => owners.get(id) as WalletSession)
     // Peers 0, 16, 32 … each vote for the 16 peers from their own on: 0..99 get one win each.
     for (let v = 0; v < 100; v += 16)
       await mined(
