@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { bytesToHex, keccak256, toBytes, zeroAddress, type Hex } from 'viem'
-import { generatePrivateKey } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient, walletClient } from './client.ts'
 import { resolveChain, type ChainConfig } from './config.ts'
@@ -12,7 +12,7 @@ import { swarmCoordinatorAbi } from './contracts/SwarmCoordinator.ts'
 import { devWalletProvider } from './devWallet.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
 import { connectWallet, walletError, type WalletSession } from './wallet.ts'
-import { RevertedError } from '../errors/chain.ts'
+import { ContractMissingError, RevertedError, RpcUnavailableError } from '../errors/chain.ts'
 import {
   addBootnodes,
   advanceStage,
@@ -119,6 +119,19 @@ describe('SwarmCoordinator', () => {
       bootnodes: 0,
     })
     expect(await readSwarm(client(), { ...coordinator, swarm: swarmId('nobody') })).toBeNull()
+    // No coordinator at the address, or no chain at all: named, not a bare viem error.
+    const elsewhere = { ...coordinator, address: chain.receiptRegistry, swarm: ref.swarm }
+    await expect(readBootnodes(client(), elsewhere)).rejects.toBeInstanceOf(ContractMissingError)
+    const empty = { ...elsewhere, address: privateKeyToAccount(generatePrivateKey()).address }
+    await expect(readSwarm(client(), empty)).rejects.toBeInstanceOf(ContractMissingError)
+    const offline = resolveChain({
+      rpc: 'http://127.0.0.1:1',
+      registry: chain.receiptRegistry,
+      swarmRegistry: chain.swarmRegistry,
+    })
+    await expect(readSwarm(publicClient(offline), { ...ref, config: offline })).rejects.toBeInstanceOf(
+      RpcUnavailableError,
+    )
     await refused(createSwarm(bob, coordinator, { name: 'roles', stages: 1, quorum: 1 }), 'SwarmExists')
     await refused(createSwarm(bob, coordinator, { name: '', stages: 1, quorum: 1 }), 'EmptyName')
     await refused(

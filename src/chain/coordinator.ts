@@ -5,6 +5,7 @@
 import {
   BaseError as ViemError,
   ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
   encodeAbiParameters,
   type ContractFunctionArgs,
   type ContractFunctionName,
@@ -19,6 +20,7 @@ import { walletClient } from './client.ts'
 import type { ChainConfig } from './config.ts'
 import { walletError, type WalletSession } from './wallet.ts'
 import type { PeerProof, PeerSigner } from './peerProof.ts'
+import { ContractMissingError } from '../errors/chain.ts'
 
 /** A deployed coordinator on a configured chain. */
 export interface Coordinator {
@@ -105,10 +107,44 @@ export function claimId(swarm: Hex, round: number, stage: number, peerId: string
 
 const at = (ref: Coordinator) => ({ address: ref.address, abi: swarmCoordinatorAbi }) as const
 
-/** The swarm's round, stage and counts, or null when no swarm has that id. */
-export async function readSwarm(client: PublicClient, ref: SwarmRef): Promise<SwarmState | null> {
+/**
+ * A read, its failures as Lockstep errors: no contract at the address (`ContractMissingError`), an RPC
+ * that did not answer (`RpcUnavailableError`), or the contract's named refusal (`RevertedError`).
+ */
+async function reading<T>(ref: Coordinator, what: string, read: () => Promise<T>): Promise<T> {
   try {
-    const s = await client.readContract({ ...at(ref), functionName: 'swarmInfo', args: [ref.swarm] })
+    return await read()
+  } catch (e) {
+    // No code answers with empty data; another contract reverts with none (every refusal of the
+    // coordinator's is a named error).
+    if (e instanceof ViemError) {
+      const revert = e.walk((x) => x instanceof ContractFunctionRevertedError)
+      const bare = revert instanceof ContractFunctionRevertedError && !revert.data && revert.raw === '0x'
+      if (bare || e.walk((x) => x instanceof ContractFunctionZeroDataError))
+        throw new ContractMissingError(
+          `No swarm coordinator answers at ${ref.address} on chain ${ref.config.chainId}.`,
+          { details: e.shortMessage, cause: e },
+        )
+    }
+    throw walletError(e, what)
+  }
+}
+
+const revertName = (e: unknown) => {
+  const revert = e instanceof ViemError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : null
+  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined
+}
+
+/** The swarm's round, stage and counts, or null when no swarm has that id. */
+export function readSwarm(client: PublicClient, ref: SwarmRef): Promise<SwarmState | null> {
+  return reading(ref, 'reading the swarm', async () => {
+    const s = await client
+      .readContract({ ...at(ref), functionName: 'swarmInfo', args: [ref.swarm] })
+      .catch((e: unknown) => {
+        if (revertName(e) === 'NoSuchSwarm') return null
+        throw e
+      })
+    if (!s) return null
     return {
       id: ref.swarm,
       name: s.name,
@@ -121,12 +157,7 @@ export async function readSwarm(client: PublicClient, ref: SwarmRef): Promise<Sw
       voters: Number(s.voters),
       bootnodes: Number(s.bootnodes),
     }
-  } catch (e) {
-    const revert = e instanceof ViemError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : null
-    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName === 'NoSuchSwarm')
-      return null
-    throw walletError(e, 'reading the swarm')
-  }
+  })
 }
 
 /** Ranks [start, start + count) of the verified-reward leaderboard, best first. */
@@ -136,7 +167,9 @@ export async function readLeaderboard(
   { start = 0, count = LEADERBOARD_SIZE } = {},
 ): Promise<PeerTotals[]> {
   const args = [ref.swarm, BigInt(start), BigInt(start + count)] as const
-  return [...(await client.readContract({ ...at(ref), functionName: 'rewardLeaderboard', args }))]
+  return reading(ref, 'reading the leaderboard', async () => [
+    ...(await client.readContract({ ...at(ref), functionName: 'rewardLeaderboard', args })),
+  ])
 }
 
 /** Ranks of the wins leaderboard, best first. */
@@ -146,7 +179,9 @@ export async function readWinners(
   { start = 0, count = LEADERBOARD_SIZE } = {},
 ): Promise<{ peerId: string; wins: bigint }[]> {
   const args = [ref.swarm, BigInt(start), BigInt(start + count)] as const
-  const [ids, wins] = await client.readContract({ ...at(ref), functionName: 'winnerLeaderboard', args })
+  const [ids, wins] = await reading(ref, 'reading the winners', () =>
+    client.readContract({ ...at(ref), functionName: 'winnerLeaderboard', args }),
+  )
   return ids.map((peerId, i) => ({ peerId, wins: wins[i] }))
 }
 
@@ -157,12 +192,16 @@ export async function readPeers(
   peerIds: string[],
 ): Promise<PeerTotals[]> {
   const args = [ref.swarm, peerIds] as const
-  return [...(await client.readContract({ ...at(ref), functionName: 'getPeers', args }))]
+  return reading(ref, 'reading the peers', async () => [
+    ...(await client.readContract({ ...at(ref), functionName: 'getPeers', args })),
+  ])
 }
 
 /** The swarm's relay/bootnode multiaddrs, in the order to try them. */
-export async function readBootnodes(client: PublicClient, ref: SwarmRef): Promise<string[]> {
-  return [...(await client.readContract({ ...at(ref), functionName: 'getBootnodes', args: [ref.swarm] }))]
+export function readBootnodes(client: PublicClient, ref: SwarmRef): Promise<string[]> {
+  return reading(ref, 'reading the bootnodes', async () => [
+    ...(await client.readContract({ ...at(ref), functionName: 'getBootnodes', args: [ref.swarm] })),
+  ])
 }
 
 const STATUS: Record<number, ClaimStatus | undefined> = { 1: 'pending', 2: 'verified', 3: 'refuted' }
@@ -176,7 +215,9 @@ export async function readClaim(
   peerId: string,
 ): Promise<ClaimState | null> {
   const id = claimId(ref.swarm, round, stage, peerId)
-  const c = await client.readContract({ ...at(ref), functionName: 'getClaim', args: [id] })
+  const c = await reading(ref, 'reading the claim', () =>
+    client.readContract({ ...at(ref), functionName: 'getClaim', args: [id] }),
+  )
   const status = STATUS[c.status]
   if (!status) return null
   return {
