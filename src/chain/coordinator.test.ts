@@ -3,7 +3,15 @@
 // the app would show, named by the contract's custom error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { bytesToHex, keccak256, toBytes, zeroAddress, type Hex } from 'viem'
+import {
+  bytesToHex,
+  decodeErrorResult,
+  encodeFunctionData,
+  keccak256,
+  toBytes,
+  zeroAddress,
+  type Hex,
+} from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient, walletClient } from './client.ts'
@@ -673,6 +681,43 @@ describe('SwarmCoordinator', () => {
       board.map((r) => r.peerId),
     )
     await refused(call(owner, 'reconsider', [ref.swarm, ['nobody']]), 'PeerNotRegistered')
+  }, 60_000)
+
+  it('ends hostile calls early: oversized inputs are refused by name within a thousand EVM steps', async () => {
+    const alice = await wallet('alice')
+    const ref = await newSwarm(alice, 'hostile')
+    const peer = await join(alice, ref)
+    const huge = 'x'.repeat(20_000)
+    const many = Array(2_000).fill(peer.peerId)
+    const cases: [string, readonly unknown[], string][] = [
+      ['createSwarm', [huge, 1n, 1n], 'NameTooLong'],
+      ['submitReward', [ref.swarm, 0n, 0n, 1n, huge, root(1)], 'PeerIdTooLong'],
+      ['submitWinners', [ref.swarm, 0n, many, peer.peerId], 'TooManyWinners'],
+      ['addBootnodes', [ref.swarm, [huge]], 'MultiaddrTooLong'],
+      ['addBootnodes', [ref.swarm, Array(2_000).fill('/ip4/1.2.3.4')], 'TooManyBootnodes'],
+      ['reconsider', [ref.swarm, many], 'TooManyItems'],
+      ['getPeers', [ref.swarm, many], 'TooManyItems'],
+    ]
+    for (const [functionName, args, name] of cases) {
+      const data = encodeFunctionData({ abi: swarmCoordinatorAbi, functionName, args } as never)
+      const trace = (await client().request({
+        method: 'debug_traceCall' as never,
+        params: [
+          { from: alice.address, to: coordinator.address, data },
+          'latest',
+          { disableStack: true, disableMemory: true, disableStorage: true },
+        ] as never,
+      })) as { gas: number; failed: boolean; returnValue: string; structLogs: unknown[] }
+      // Counted in EVM steps, not gas: the sender pays for its own calldata either way (and EIP-7623
+      // prices large calldata high), what matters is that the contract stops before walking it.
+      expect(trace.failed, functionName).toBe(true)
+      expect(trace.structLogs.length, functionName).toBeLessThan(1_000)
+      const error = decodeErrorResult({
+        abi: swarmCoordinatorAbi,
+        data: `0x${trace.returnValue.replace(/^0x/, '')}`,
+      })
+      expect(error.errorName, functionName).toBe(name)
+    }
   }, 60_000)
 
   it('lists bootnodes in order, managed by the bootnode role, bounded in count and length', async () => {
