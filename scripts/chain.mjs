@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The local dev chain: anvil (from the npm package @foundry-rs/anvil) on loopback, with Lockstep's
-// contracts deployed from anvil's first dev account. On a fresh chain that account's first two
-// deployments land at fixed addresses, the ones the app defaults to (src/chain/config.ts).
+// contracts deployed from anvil's first dev account. On a fresh chain that account's deployments land
+// at fixed addresses (DEV_ADDRESSES), the registries' the ones the app defaults to (src/chain/config.ts).
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -14,6 +14,7 @@ export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae
 export const DEV_ADDRESSES = {
   receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+  swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
 }
 
 export async function freePort() {
@@ -69,8 +70,9 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
 }
 
 /**
- * Deploys the registries (scripts/deploy.mjs, compiled here by solc) with `key`; returns their addresses.
- * @returns {Promise<{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }>}
+ * Deploys the registries and the coordinator (scripts/deploy.mjs, compiled here by solc) with `key`;
+ * returns their addresses.
+ * @returns {Promise<{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}`, swarmCoordinator: `0x${string}` }>}
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
   const { contracts } = compileContracts()
@@ -79,7 +81,9 @@ export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 313
     chainId,
     artifacts: contracts,
   })
-  return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}` }} */ (deployed)
+  return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}`, swarmCoordinator: `0x${string}` }} */ (
+    deployed
+  )
 }
 
 /** anvil plus deployed contracts: what `npm start` and the tests run against. */
@@ -97,7 +101,9 @@ export async function startChain(options = {}) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const chain = await startChain({ port: Number(process.env.CHAIN_PORT ?? 8545) })
   console.log(`[chain] anvil ${chain.rpcUrl} chainId ${chain.chainId}`)
-  console.log(`[chain] ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}`)
+  console.log(
+    `[chain] ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}, SwarmCoordinator ${chain.swarmCoordinator}`,
+  )
   const stop = () => chain.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

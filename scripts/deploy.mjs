@@ -13,6 +13,7 @@ import { createPublicClient, createWalletClient, http } from 'viem'
 export const CONTRACTS = [
   { name: 'ReceiptRegistry', key: 'receiptRegistry', args: () => [] },
   { name: 'SwarmRegistry', key: 'swarmRegistry', args: () => [] },
+  { name: 'SwarmCoordinator', key: 'swarmCoordinator', args: () => [] },
 ]
 
 /**

@@ -16,6 +16,7 @@ import { compileContracts } from '../../scripts/contracts.mjs'
 import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
 import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
+import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -43,7 +44,11 @@ describe('generated artifacts', () => {
     expect(contracts.ReceiptRegistry.bytecode).toBe(receiptRegistryBytecode)
     expect(contracts.SwarmRegistry.abi).toEqual(swarmRegistryAbi)
     expect(contracts.SwarmRegistry.bytecode).toBe(swarmRegistryBytecode)
-  })
+    expect(contracts.SwarmCoordinator.abi).toEqual(swarmCoordinatorAbi)
+    expect(contracts.SwarmCoordinator.bytecode).toBe(swarmCoordinatorBytecode)
+    // Abstract bases (PeerKeys) are compiled into the contracts that use them, never written out.
+    expect(Object.keys(contracts).sort()).toEqual(['ReceiptRegistry', 'SwarmCoordinator', 'SwarmRegistry'])
+  }, 60_000) // solc-js compiles the coordinator in seconds, longer on a busy machine
 })
 
 describe('ReceiptRegistry', () => {

@@ -1,17 +1,22 @@
-// The proof a peer registers with (contracts/SwarmRegistry.sol `registerPeer`): its libp2p secp256k1
-// key signs (address, chain id, registry), so only whoever holds the key can bind the peer id to an
-// address. The key signs the way libp2p keys sign anything (ECDSA over sha256, DER), so a key that
+// The proof a peer registers with (contracts/PeerKeys.sol, used by SwarmRegistry and SwarmCoordinator
+// `registerPeer`): its libp2p secp256k1 key signs (address, chain id, contract, and for the coordinator
+// the swarm), so only whoever holds the key can bind the peer id to an address. The key signs the way libp2p keys sign anything (ECDSA over sha256, DER), so a key that
 // lives in a libp2p node needs no other signing path.
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { bytesToHex, encodePacked, hexToBytes, type Address, type Hex } from 'viem'
 import { PeerKeyError } from '../errors/chain.ts'
 
-/** Where a registration is valid: exactly one address, chain and registry. */
+/**
+ * Where a registration is valid: exactly one address, chain and contract, and with `swarm` (a
+ * SwarmCoordinator swarm id) that one swarm; without it, the SwarmRegistry at `registry`.
+ */
 export interface RegistrationTarget {
   eoa: Address
   chainId: number
+  /** The SwarmRegistry, or the SwarmCoordinator when `swarm` is set. */
   registry: Address
+  swarm?: Hex
 }
 
 /** `registerPeer`'s arguments: the peer id, the key it is made from (x ‖ y) and the signature (r, s). */
@@ -28,13 +33,23 @@ export interface PeerSigner {
   prove(target: RegistrationTarget): Promise<PeerProof>
 }
 
-/** The bytes the key signs; equal to the contract's `registrationMessage(eoa)` on that chain and registry. */
+/**
+ * The bytes the key signs; equal to the contract's `registrationMessage(eoa)` (SwarmRegistry) or
+ * `registrationMessage(swarm, eoa)` (SwarmCoordinator) on that chain and contract. The two messages
+ * start with different tags, so a proof for one contract is never one for the other.
+ */
 export function registrationMessage(t: RegistrationTarget): Uint8Array {
+  const chainId = BigInt(t.chainId)
   return hexToBytes(
-    encodePacked(
-      ['string', 'uint256', 'address', 'address'],
-      ['lockstep/register-peer/1', BigInt(t.chainId), t.registry, t.eoa],
-    ),
+    t.swarm === undefined
+      ? encodePacked(
+          ['string', 'uint256', 'address', 'address'],
+          ['lockstep/register-peer/1', chainId, t.registry, t.eoa],
+        )
+      : encodePacked(
+          ['string', 'uint256', 'address', 'bytes32', 'address'],
+          ['lockstep/coordinator-register-peer/1', chainId, t.registry, t.swarm, t.eoa],
+        ),
   )
 }
 

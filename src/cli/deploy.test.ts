@@ -35,7 +35,7 @@ describe('lockstep deploy', () => {
     const d = JSON.parse(readFileSync(out, 'utf8'))
     expect(d.chainId).toBe(31338)
     expect(d.deployer).toBe('0x70997970C51812dc3A010C7d01b50e0d17dc79C8')
-    expect(Object.keys(d.contracts)).toEqual(['receiptRegistry', 'swarmRegistry'])
+    expect(Object.keys(d.contracts)).toEqual(['receiptRegistry', 'swarmRegistry', 'swarmCoordinator'])
     const client = createPublicClient({ transport: http(chain.rpcUrl) })
     // A real ReceiptRegistry answers at the recorded address.
     const none = await client.readContract({
@@ -49,7 +49,7 @@ describe('lockstep deploy', () => {
     const nonce = await client.getTransactionCount({ address: d.deployer })
     const again = await deploy(['--out', out], { LOCKSTEP_DEPLOY_KEY: KEY_1 })
     expect(again.status).toBe(0)
-    expect(again.stdout.match(/already deployed/g)).toHaveLength(2)
+    expect(again.stdout.match(/already deployed/g)).toHaveLength(3)
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(d)
     expect(await client.getTransactionCount({ address: d.deployer })).toBe(nonce)
   }, 60_000)

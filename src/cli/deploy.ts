@@ -9,6 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { CONTRACTS, deployAll } from '../../scripts/deploy.mjs'
 import { receiptRegistryAbi, receiptRegistryBytecode } from '../chain/contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/SwarmRegistry.ts'
+import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from '../chain/contracts/SwarmCoordinator.ts'
 import { flag } from './args.ts'
 import { decryptKeystore } from './keystore.ts'
 import { DeployError, UsageError } from '../errors/cli.ts'
@@ -17,6 +18,7 @@ import { DeployError, UsageError } from '../errors/cli.ts'
 const artifacts = {
   ReceiptRegistry: { abi: receiptRegistryAbi, bytecode: receiptRegistryBytecode },
   SwarmRegistry: { abi: swarmRegistryAbi, bytecode: swarmRegistryBytecode },
+  SwarmCoordinator: { abi: swarmCoordinatorAbi, bytecode: swarmCoordinatorBytecode },
 }
 
 /** What deploy writes and build-app --contracts reads. */

@@ -53,6 +53,11 @@ export class AnchorMissingError extends BaseError {
   override name = 'AnchorMissingError'
 }
 
+/** No contract answers at the configured address: the wrong address or chain, or not deployed there. */
+export class ContractMissingError extends BaseError {
+  override name = 'ContractMissingError'
+}
+
 /** An error the wallet or its RPC gave that Lockstep has no better name for; its words are in the details. */
 export class WalletError extends BaseError {
   override name = 'WalletError'
