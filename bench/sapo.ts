@@ -1,15 +1,18 @@
 // The SAPO experiment and the RL swarm at scale (docs/rl.md, The experiment; docs/benchmarks.md):
 //   node scripts/sapo.mjs [--engine real|fake] [--suite experiment|scale|all] [--seeds 3] [--rounds 10]
 //                         [--warmstart public/rl/warmstart.lscp | --warmstart none --warm-steps 600 --warm-cache FILE]
-//                         [--peers 8] [--splits 8/0,6/2,4/4,2/6] [--scale 100,1000] [--real-max 100]
+//                         [--peers 8] [--splits 8/0,6/2,4/4,2/6] [--scale 100,1000] [--real-max 100] [--lr 1e-4]
 // experiment: for each L/E split, the same swarm (8 peers, the same questions per seed, each peer
 // training on L + E = 8 groups a round) on virtual time; cumulative reward (Σ over rounds of the mean own
 // reward, thousandths) with its spread over seeds. scale: bytes per peer per round and time to a full
-// pool, by the real protocol on the in-memory net up to --real-max peers, by the model beyond.
+// pool, by the real protocol on the in-memory net up to --real-max peers, by the model beyond. Each
+// experiment run also scores the final models on held-out tasks against the warm start; --lr overrides
+// GRPO's learning rate (RL_GRPO's).
 import { keccak256, toBytes, type Hex } from 'viem'
 import { forgingCompute } from '../src/rl/sapo/cheat.ts'
 import { checkCount } from '../src/rl/sapo/select.ts'
 import { runRlSwarm } from '../src/rl/sim.ts'
+import type { Checkpoint } from '../src/train/trainer.ts'
 import { mulberry32 } from '../src/util/random.ts'
 import { loadEngine, type Engine } from './sapoEngine.ts'
 import { modelScale, type ScaleModel } from './sapoScale.ts'
@@ -38,7 +41,23 @@ export interface SplitRecord {
   failed: number
   /** Mean size of a ROLLOUTS message on the wire. */
   messageBytes: number
+  /**
+   * Mean sampled reward (thousandths) on the same held-out tasks: the warm start's, and each peer's
+   * model after the last round (heldOut below). Round rewards are on each round's own tasks, so this is
+   * the like-for-like measure of whether the models got better.
+   */
+  heldOut: { warm: number; final: number[] }
   wallMs: number
+}
+
+/** HELD_OUT tasks of every family and level, apart from any round's (their own seed), G samples each. */
+const HELD_OUT = 200
+async function heldOut(engine: Engine, model: Checkpoint): Promise<number> {
+  const tasks = engine.book.tasksFor(keccak256(toBytes('lockstep sapo held-out')), 0, 'held-out', HELD_OUT)
+  const rule = engine.params(swarmSeed(0)).rule
+  const groups = await engine.compute().rollouts(model, tasks, 4, rule)
+  const rewards = groups.flatMap((g, i) => g.completions.map((c) => engine.book.reward(tasks[i], c)))
+  return mean(rewards)
 }
 
 async function experiment(engine: Engine, log: (r: unknown) => void): Promise<SplitRecord[]> {
@@ -46,6 +65,9 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
   const rounds = Number(arg('rounds', '10'))
   const seeds = Number(arg('seeds', '3'))
   const splits = arg('splits', '8/0,6/2,4/4,2/6').split(',')
+  const lr = arg('lr', '')
+  const grpo = lr ? { ...engine.grpo, lr: Number(lr) } : engine.grpo
+  const warm = await heldOut(engine, engine.model)
   const records: SplitRecord[] = []
   for (const split of splits) {
     const [L, E] = split.split('/').map(Number)
@@ -55,7 +77,7 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
         peers,
         rounds,
         params: { ...engine.params(swarmSeed(s)), local: L },
-        mine: () => ({ external: E, grpo: engine.grpo, checkRate: 0.5, collectMs: 60_000 }),
+        mine: () => ({ external: E, grpo, checkRate: 0.5, collectMs: 60_000 }),
         compute: () => engine.compute(),
         book: engine.book,
         model: engine.model,
@@ -75,6 +97,7 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
         verified: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.verified, 0), 0),
         failed: last.reduce((n, r) => n + r.peers.reduce((m, p) => m + p.failed, 0), 0),
         messageBytes: Math.round(mean(run.rolloutBytes)),
+        heldOut: { warm, final: await Promise.all(run.models.map((m) => heldOut(engine, m!))) },
         wallMs: performance.now() - t0,
       }
       log(record)
@@ -82,17 +105,22 @@ async function experiment(engine: Engine, log: (r: unknown) => void): Promise<Sp
     }
   }
   console.log(
-    `\n| L/E | cumulative reward over ${rounds} rounds, mean ± sd (min … max) over ${seeds} seeds | last-round accuracy |`,
+    `\n| L/E | cumulative reward over ${rounds} rounds, mean ± sd (min … max) over ${seeds} seeds | last-round accuracy | held-out reward after (warm start ${warm.toFixed(0)}), mean ± sd over seeds |`,
   )
-  console.log('| --- | --- | --- |')
+  console.log('| --- | --- | --- | --- |')
   for (const split of splits) {
     const rs = records.filter((r) => r.split === split)
     const c = rs.map((r) => r.cumulative)
     console.log(
-      `| ${split} | ${mean(c).toFixed(0)} ± ${sd(c).toFixed(0)} (${Math.min(...c).toFixed(0)} … ${Math.max(...c).toFixed(0)}) | ${(100 * mean(rs.map((r) => r.finalAccuracy))).toFixed(1)}% |`,
+      `| ${split} | ${mean(c).toFixed(0)} ± ${sd(c).toFixed(0)} (${Math.min(...c).toFixed(0)} … ${Math.max(...c).toFixed(0)}) | ${(100 * mean(rs.map((r) => r.finalAccuracy))).toFixed(1)}% | ${held(rs)} |`,
     )
   }
   return records
+}
+
+const held = (rs: SplitRecord[]) => {
+  const h = rs.map((r) => mean(r.heldOut.final))
+  return `${mean(h).toFixed(0)} ± ${sd(h).toFixed(0)}`
 }
 
 export interface ScaleRecord {

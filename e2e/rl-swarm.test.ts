@@ -130,6 +130,10 @@ describe('the RL swarm: three tabs and a Node peer', () => {
       const rows = await history(page)
       expect(rows.length).toBeGreaterThanOrEqual(5)
       expect(rows.every((r) => r.median !== null && Number.isFinite(Number(r.median)))).toBe(true)
+      // The warm start's level is the shipped, measured one (public/rl/warmstart.json), not a round's.
+      await expect
+        .poll(() => page.getByTestId('rl-chart-summary').innerText())
+        .toMatch(/warm start's mean reward is 0\.403 \(measured on 256 held-out tasks\)/)
     }
     await screenshot(pages[0], 'rl-swarm-dashboard', 'rl-dashboard')
     for (const t of tabs) expect(t.errors).toEqual([])

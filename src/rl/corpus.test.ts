@@ -1,6 +1,6 @@
 // The shipped warm start (public/rl/, scripts/rl-warmstart.mjs) is what it says it is: the corpus is
 // taskCorpus()'s bytes, the receipt trained the RL model on exactly them, and the checkpoint is the
-// receipt's end state. Replaying the receipt's steps is `lockstep verify`'s work, not this test's.
+// receipt's end state, and its described reward is its own. Replaying the receipt's steps is `lockstep verify`'s work, not this test's.
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
@@ -9,6 +9,7 @@ import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { Trainer } from '../train/trainer.ts'
 import { sha256Hex } from '../util/hash.ts'
+import { heldOutTasks, sampledRewards } from './accuracy.ts'
 import { taskCorpus } from './corpus.ts'
 import { RL_TRAIN } from './model.ts'
 
@@ -58,5 +59,19 @@ describe('the warm start', () => {
       step: b.endStep,
       corpus: { file: 'tasks.txt', sha256: b.data.sha256 },
     })
+    // The level the RL dashboard draws the warm start at is this checkpoint's: the mean of the per-task
+    // sums, and a sample of those regenerated exactly (all 256 are scripts/rl-warmstart.mjs's minute).
+    const { G, mean, perTask } = described.reward as { G: number; mean: number; perTask: number[] }
+    const tasks = heldOutTasks()
+    expect([G, perTask.length]).toEqual([4, tasks.length])
+    expect(mean).toBe(perTask.reduce((a, b) => a + b, 0) / (tasks.length * G))
+    const sample = [0, 37, 101, 160, 222, tasks.length - 1]
+    const sums = await sampledRewards(
+      trainer,
+      b.endStateHash,
+      sample.map((i) => tasks[i]),
+      G,
+    )
+    expect(sums).toEqual(sample.map((i) => perTask[i]))
   })
 })

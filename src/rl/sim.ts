@@ -48,6 +48,8 @@ export interface RlSwarmResult {
   traffic: { sent: number; received: number }[]
   /** The size of every ROLLOUTS message published, in bytes. */
   rolloutBytes: number[]
+  /** Per peer, its model after its last round (null for a silent one). */
+  models: (Checkpoint | null)[]
 }
 
 /** The RL engine on the CPU reference: what Node peers, the simulator and the experiment run. */
@@ -107,6 +109,7 @@ export async function runRlSwarm(o: RlSwarmOptions): Promise<RlSwarmResult> {
     virtualMs: clock.now(),
     traffic: ids.map((id) => network.traffic(id)),
     rolloutBytes,
+    models: runs.map((p) => p?.model ?? null),
   }
 }
 

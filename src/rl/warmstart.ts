@@ -8,7 +8,7 @@ import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { cpuBackend } from '../train/cpu.ts'
 import { Trainer } from '../train/trainer.ts'
 import { sha256Hex } from '../util/hash.ts'
-import { accuracyTable } from './accuracy.ts'
+import { accuracyTable, heldOutTasks, sampledRewards } from './accuracy.ts'
 import { CORPUS_TASKS, taskCorpus } from './corpus.ts'
 import { RL_TRAIN } from './model.ts'
 
@@ -30,6 +30,8 @@ if (!main) {
   const trainer = Trainer.create(cpuBackend, checkpoint.config, checkpoint)
   const stateHash = await trainer.stateHash()
   const accuracy = await accuracyTable(trainer, stateHash, Number(perCell))
+  const perTask = await sampledRewards(trainer, stateHash, heldOutTasks(), 4)
+  const meanReward = perTask.reduce((a, b) => a + b, 0) / (perTask.length * 4)
   const description = {
     checkpoint: { file: basename(checkpointFile), bytes: bytes.length, sha256: await sha256Hex(bytes) },
     stateHash,
@@ -45,9 +47,18 @@ if (!main) {
       note: '[correct, total] per level 1..4, greedy, fresh tasks (src/rl/accuracy.ts)',
       ...accuracy,
     },
+    reward: {
+      note: 'mean reward in thousandths of G sampled completions of each held-out task, and each task’s sum (src/rl/accuracy.ts)',
+      G: 4,
+      mean: meanReward,
+      perTask,
+    },
   }
   writeFileSync(out, JSON.stringify(description, null, 2) + '\n')
-  console.log(`wrote ${out}; greedy accuracy on fresh tasks, correct/total at levels 1..4:`)
+  console.log(
+    `wrote ${out}; mean sampled reward ${meanReward.toFixed(1)} on ${perTask.length} held-out tasks`,
+  )
+  console.log('greedy accuracy on fresh tasks, correct/total at levels 1..4:')
   for (const [family, cells] of Object.entries(accuracy))
     console.log(`  ${family.padEnd(8)} ${cells.map(([c, t]) => `${c}/${t}`.padStart(7)).join('')}`)
 } else {

@@ -6,15 +6,24 @@ import type { PeerStanding, RoundReport, TaskFamily } from '../rl/types.ts'
 /** Rewards are thousandths: 1000 is an exactly right answer (src/rl/reward.ts). */
 export const FULL_REWARD = 1000
 
-/**
- * Round numbers, this peer's mean reward, the swarm's median and the warm start's reward (a level line),
- * in rewards of 1 (for uPlot).
- */
-export type RewardSeries = [rounds: number[], mine: number[], median: number[], warm: (number | null)[]]
+/** Rounds in the trend line's mean: one round's reward is 16 completions, too few to read a trend in. */
+export const TREND_ROUNDS = 10
 
 /**
- * `warmStart`: this peer's reward in its first round. Every peer starts from the shipped warm start and
- * keeps its own model, so its first rollouts are the warm start's, whenever it joined.
+ * Round numbers, this peer's mean reward, the swarm's median, the warm start's reward (a level line) and
+ * this peer's mean over its last TREND_ROUNDS reports (from its third on), in rewards of 1 (for uPlot).
+ */
+export type RewardSeries = [
+  rounds: number[],
+  mine: number[],
+  median: number[],
+  warm: (number | null)[],
+  trend: (number | null)[],
+]
+
+/**
+ * `warmStart`: the warm start's mean reward (thousandths): public/rl/warmstart.json's, measured on 256
+ * held-out tasks, or failing that this peer's first round (every peer starts from the warm start).
  */
 export function rewardSeries(reports: readonly RoundReport[], warmStart: number | null = null): RewardSeries {
   return [
@@ -22,7 +31,21 @@ export function rewardSeries(reports: readonly RoundReport[], warmStart: number 
     reports.map((r) => r.meanReward / FULL_REWARD),
     reports.map((r) => r.swarmMedian / FULL_REWARD),
     reports.map(() => (warmStart === null ? null : warmStart / FULL_REWARD)),
+    reports.map((_, i) => {
+      const t = trendAt(reports, i)
+      return t === null ? null : t / FULL_REWARD
+    }),
   ]
+}
+
+/**
+ * This peer's mean reward (thousandths) over the TREND_ROUNDS reports up to `i`, fewer at the start;
+ * null before the third.
+ */
+export function trendAt(reports: readonly RoundReport[], i: number): number | null {
+  if (i < 2) return null
+  const window = reports.slice(Math.max(0, i + 1 - TREND_ROUNDS), i + 1)
+  return window.reduce((n, r) => n + r.meanReward, 0) / window.length
 }
 
 export interface FamilyAccuracy {

@@ -6,7 +6,7 @@ import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/ind
 import type { RlCompute, RoundReport } from '../rl/types.ts'
 import { SWARM_NAME, swarmUrlParams } from './swarmParams.ts'
 import { startRlSwarmWorker } from './workers.ts'
-import { rlTopic, startRlPeer, type RlPeerRunning } from './rlWiring.ts'
+import { loadWarmStartReward, rlTopic, startRlPeer, type RlPeerRunning } from './rlWiring.ts'
 import { familyAccuracy, rewardSeries, standings } from './rlRounds.ts'
 import type { SwarmPeerView } from './swarm.svelte.ts'
 import { SwarmNameError } from '../errors/network.ts'
@@ -38,14 +38,16 @@ export class RlSwarmSession {
   totals = $state({ rounds: 0, groupsSent: 0, groupsReceived: 0, bytesSent: 0, bytesReceived: 0 })
   /** Each peer this tab dropped, and the first round it was reported dropped in. */
   droppedAt = $state<Record<string, number>>({})
-  /** This peer's first round since joining and its mean reward: the warm start's, which the chart shows. */
+  /** This peer's first round since joining and its mean reward: the warm start's, in one round. */
   warmStart = $state<{ round: number; reward: number } | null>(null)
+  /** The warm start's mean reward measured on held-out tasks (public/rl/warmstart.json), once loaded. */
+  warmLevel = $state<number | null>(null)
   /** Bumped whenever `reports` changes: the chart redraws on it. */
   version = $state(0)
 
   latest = $derived(this.reports.at(-1) ?? null)
   /** The chart's arrays, rebuilt when a report arrives (a few hundred points at most). */
-  chart = $derived(rewardSeries(this.reports, this.warmStart?.reward ?? null))
+  chart = $derived(rewardSeries(this.reports, this.warmLevel ?? this.warmStart?.reward ?? null))
   accuracy = $derived(familyAccuracy(this.reports, ACCURACY_WINDOW))
   standings = $derived(standings(this.latest))
 
@@ -108,6 +110,7 @@ export class RlSwarmSession {
       const { worker, api } = startRlSwarmWorker()
       this.#worker = worker
       this.backend = (await api.init({ backend: url.backend })).backend
+      void loadWarmStartReward().then((level) => (this.warmLevel = level))
       this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
       const net = this.#net.net
       this.self = net.self

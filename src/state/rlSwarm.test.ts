@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RoundReport } from '../rl/types.ts'
 import { MAX_REPORTS, RlSwarmSession } from './rlSwarm.svelte.ts'
-import { familyAccuracy, rewardSeries, standings, visibleText } from './rlRounds.ts'
+import { TREND_ROUNDS, familyAccuracy, rewardSeries, standings, trendAt, visibleText } from './rlRounds.ts'
 
 function report(round: number, over: Partial<RoundReport> = {}): RoundReport {
   return {
@@ -37,8 +37,13 @@ describe('RlSwarmSession', () => {
       [0, 0.1, 0.2, 0.3, 0.4, 0.5],
       [0, 0.05, 0.1, 0.15, 0.2, 0.25],
       [0, 0, 0, 0, 0, 0],
+      // This peer's mean over its last reports, from the third on.
+      [null, null, 0.1, 0.15, 0.2, 0.25],
     ])
     expect(s.warmStart).toEqual({ round: 0, reward: 0 })
+    // The warm start's measured level (public/rl/warmstart.json), once loaded, replaces its first round's.
+    s.warmLevel = 402.6
+    expect(s.chart[3]).toEqual(Array(6).fill(0.4026))
     expect(s.totals).toEqual({
       rounds: 6,
       groupsSent: 24,
@@ -101,6 +106,13 @@ describe('what the dashboard derives', () => {
     expect(standings(report(1)).map((p) => p.peer)).toEqual(['a', 'b', 'c'])
     expect(visibleText('46\n')).toBe('46⏎')
     expect(visibleText('a\u0000b\tc')).toBe('a\\x00b\\x09c')
-    expect(rewardSeries([])).toEqual([[], [], [], []])
+    expect(rewardSeries([])).toEqual([[], [], [], [], []])
+    // The trend is a trailing mean over TREND_ROUNDS reports.
+    const many = Array.from({ length: TREND_ROUNDS + 5 }, (_, r) =>
+      report(r, { meanReward: r % 2 ? 1000 : 0 }),
+    )
+    expect(trendAt(many, many.length - 1)).toBe(500)
+    expect(trendAt(many, 2)).toBe(1000 / 3)
+    expect(trendAt(many, 1)).toBeNull()
   })
 })

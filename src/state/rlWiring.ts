@@ -8,6 +8,7 @@ import type { SwarmNet } from '../swarm/types.ts'
 import { hashJson } from '../receipts/training.ts'
 import type { Checkpoint } from '../train/trainer.ts'
 import { CheckpointError } from '../errors/train.ts'
+import { FULL_REWARD } from './rlRounds.ts'
 
 /** What the page hands the peer: everything else (params, warm start, clock) the peer derives itself. */
 export interface RlPeerStart {
@@ -43,6 +44,21 @@ export async function loadWarmStart(name: string, base = document.baseURI): Prom
   if (hashJson(model.config) !== hashJson(params.config))
     throw new CheckpointError(`${url} is not this RL swarm's warm start: its training config differs.`)
   return model
+}
+
+/**
+ * The warm start's mean sampled reward on held-out tasks (public/rl/warmstart.json, `reward.mean`,
+ * thousandths; src/rl/corpus.test.ts recomputes it): the level the chart draws it at. Null when the
+ * descriptor does not load or says nothing sensible; the chart then falls back to the first round.
+ */
+export async function loadWarmStartReward(base = document.baseURI): Promise<number | null> {
+  try {
+    const res = await fetch(new URL('rl/warmstart.json', base).href)
+    const mean: unknown = res.ok ? (await res.json())?.reward?.mean : null
+    return typeof mean === 'number' && mean >= -FULL_REWARD && mean <= FULL_REWARD ? mean : null
+  } catch {
+    return null
+  }
 }
 
 /** Starts this tab's RL peer; its reports arrive through `onRound`, once per round, until stop(). */
