@@ -118,7 +118,9 @@ export class SwarmSession {
         backend: url.backend,
       })
       this.backend = init.backend
-      this.#net = await joinSwarmNet(await resolveRelays(search, this.name || url.name), (err) => console.warn(err))
+      this.#net = await joinSwarmNet(await resolveRelays(search, this.name || url.name), (err) =>
+        console.warn(err),
+      )
       this.self = this.#net.net.self
       this.peer = this.#net.peer
       this.#timer = setInterval(() => this.#poll(), 500)
