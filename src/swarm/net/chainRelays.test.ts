@@ -86,13 +86,16 @@ describe('firstRelay', () => {
   })
 
   it('throws RelayUnreachableError with every note when none answers, or none is listed', async () => {
-    const down = firstRelay([relay(1), relay(2)], () => Promise.reject(new Error('refused')), {
-      timeoutMs: 100,
-    })
+    // A browser's WebSocket fails with an Event, not an Error: the note names its kind.
+    const down = firstRelay(
+      [relay(1), relay(2)],
+      (addr) => Promise.reject(addr === relay(1) ? new Error('refused') : new Event('error')),
+      { timeoutMs: 100 },
+    )
     await expect(down).rejects.toBeInstanceOf(RelayUnreachableError)
     await expect(down).rejects.toMatchObject({
       shortMessage: 'none of the 2 relays listed answered',
-      details: `${relay(1)}: SwarmNetError: did not answer (refused); ${relay(2)}: SwarmNetError: did not answer (refused)`,
+      details: `${relay(1)}: SwarmNetError: did not answer (refused); ${relay(2)}: SwarmNetError: did not answer (error event)`,
     })
     const none = firstRelay([], () => Promise.resolve(), {
       skipped: [{ addr: 'x', why: 'RelayAddrError: not a multiaddr' }],

@@ -15,7 +15,7 @@ export const MAX_RELAY_ADDR_BYTES = 256
  * a LAN and well under a second across the internet; a closed port fails at once; a black hole takes this.
  */
 export const RELAY_PROBE_MS = 3_000
-/** How much of a rejected entry a note quotes (an entry may be 256 bytes of anything). */
+/** How much of a rejected entry (which may be 256 bytes of anything) or of a dial's error a note quotes. */
 const QUOTE_CHARS = 80
 
 /** A listed relay the tab did not use, and why: the error's name and short message. */
@@ -32,8 +32,18 @@ export interface CheckedRelays {
 
 const quote = (s: string) => (s.length > QUOTE_CHARS ? `${s.slice(0, QUOTE_CHARS)}…` : s)
 
+/** What a failed dial says: an Error's message, or the kind of a DOM event (a WebSocket's `error`). */
+const said = (e: unknown) =>
+  quote(
+    e instanceof Error
+      ? e.message
+      : typeof e === 'object' && e !== null && 'type' in e
+        ? `${String(e.type)} event`
+        : String(e),
+  )
+
 export const noteOf = (addr: string, err: unknown): RelayNote => ({
-  addr: quote(addr),
+  addr,
   why:
     err instanceof Error
       ? `${err.name}: ${'shortMessage' in err ? String(err.shortMessage) : err.message}`
@@ -68,7 +78,7 @@ export function checkRelayList(list: readonly unknown[]): CheckedRelays {
   const relays: string[] = []
   const skipped: RelayNote[] = []
   for (const entry of list.slice(0, MAX_CHAIN_RELAYS)) {
-    const shown = typeof entry === 'string' ? entry : `(${typeof entry})`
+    const shown = typeof entry === 'string' ? quote(entry) : `(${typeof entry})`
     try {
       const addr = checkRelayAddr(entry)
       if (relays.includes(addr)) throw new RelayAddrError('listed twice')
@@ -117,7 +127,7 @@ export async function firstRelay(
           addr,
           timedOut
             ? new SwarmNetError(`no answer within ${timeoutMs} ms`, { code: 'timeout' })
-            : new SwarmNetError(`did not answer (${quote(e instanceof Error ? e.message : String(e))})`, {
+            : new SwarmNetError(`did not answer (${said(e)})`, {
                 code: 'unreachable',
                 cause: e,
               }),
