@@ -2,7 +2,7 @@
 // with no ?relay=, on a chain whose coordinator lists a closed loopback port first, then a string that is no
 // multiaddr, then a live relay. The tab skips the first two with a note each and joins through the third;
 // a swarm that lists only dead relays ends in RelayUnreachableError, in seconds, not a hang.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { startRelay } from '../scripts/relay.mjs'
 import { freePort, listRelays, startChain } from '../scripts/chain.mjs'
@@ -78,4 +78,22 @@ describe('a tab with no relay parameter', () => {
     expect(Date.now() - started).toBeLessThan(20_000)
     await page.close()
   }, 30_000)
+
+  it('the Join panel says which relay it used and shows a note for each one skipped', async () => {
+    // The shared e2e app has a relay built in; an empty ?relay= sets it aside, so the chain is read.
+    const url = `${inject('baseUrl')}?swarm=1&relay=&rpc=${encodeURIComponent(chain.rpcUrl)}`
+    const { page } = await openPage(browser, url)
+    await expect
+      .poll(() => page.getByTestId('relay-used').textContent(), { timeout: 30_000 })
+      .toContain(`/tcp/${relay.port}/ws`)
+    expect(await page.getByTestId('relay-source').textContent()).toContain(
+      'swarm "lockstep" on SwarmCoordinator',
+    )
+    const skipped = await page.getByTestId('relay-skipped').allTextContents()
+    expect(skipped.map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      'skipped not a multiaddr: RelayAddrError: not a multiaddr',
+      expect.stringMatching(new RegExp(`^skipped ${dead}: SwarmNetError: did not answer`)),
+    ])
+    await page.close()
+  }, 60_000)
 })
