@@ -69,7 +69,9 @@ export const help: Record<string, string> = {
                    [--explorer URL] [--out DIR]
   Writes the static app (default ./lockstep-app) with these defaults built in; the page's URL parameters
   (?relay=, ?rpc=, …) still override them. --contracts takes the chain id and addresses from deploy's
-  file. Without --relay, tabs read their swarm's relays from the coordinator. Serve the folder from any static host, at any path, with the headers in docs/deploy.md.`,
+  file. Without --relay, tabs read their swarm's relays from the coordinator (--contracts' swarmCoordinator,
+  or --swarm-coordinator). Serve the folder from any static host, at any path, with the headers in
+  docs/deploy.md.`,
 }
 
 export const usage = `usage: lockstep <command> [options]     (lockstep <command> --help for one command)
