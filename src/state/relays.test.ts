@@ -2,7 +2,7 @@
 // (the default swarm's when its own lists none), checked before anything is dialled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getAddress } from 'viem'
-import { DEV_SWARM_NAME, listRelays, startChain } from '../../scripts/chain.mjs'
+import { DEV_SWARM_NAME, freePort, listRelays, startChain } from '../../scripts/chain.mjs'
 import { DEFAULT_SWARM_NAME } from './swarmParams.ts'
 import { resolveRelays } from './relays.ts'
 
@@ -77,4 +77,16 @@ describe('relays listed on the dev chain (what npm start does)', () => {
       source: `swarm "lockstep" on SwarmCoordinator ${getAddress(chain.swarmCoordinator)} (chain 31337)`,
     })
   }, 30_000)
+
+  it('names a coordinator address with no code, and a chain that does not answer', async () => {
+    const empty = '0x000000000000000000000000000000000000dEaD'
+    await expect(
+      resolveRelays(`?rpc=${chain.rpcUrl}&swarmCoordinator=${empty}`, 'lockstep', { builtIn: '' }),
+    ).rejects.toMatchObject({ name: 'ContractMissingError' })
+    const closed = `http://127.0.0.1:${await freePort()}`
+    await expect(resolveRelays(`?rpc=${closed}`, 'lockstep', { builtIn: '' })).rejects.toMatchObject({
+      name: 'RpcUnavailableError',
+      shortMessage: 'The chain did not answer while reading the bootnodes.',
+    })
+  })
 })
