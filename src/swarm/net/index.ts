@@ -64,8 +64,6 @@ export async function joinSwarmNet(
     throw new RelayUnreachableError('no relay configured', {
       details: 'open the page with ?relay=<multiaddr> or build it with VITE_RELAY_ADDR set',
     })
-  // Every listed relay is infrastructure, not a swarm member, whichever one the tab keeps.
-  const relayIds = new Set(plan.relays.map((r) => r.split('/p2p/').pop() ?? r))
   const key = await generateKeyPair('secp256k1')
   const node = await createBrowserNode(key, options)
   let watched = plan.relays
@@ -81,6 +79,9 @@ export async function joinSwarmNet(
       throw e
     }
   }
+  // Only the relays in use count as infrastructure (not swarm members): a list from the chain could name a
+  // member's peer id at a dead address, and must not hide that member from this tab.
+  const relayIds = new Set(watched.map((r) => r.split('/p2p/').pop() ?? r))
   const net = new Libp2pSwarmNet(node, { infrastructure: relayIds })
   await net.start()
   let lastRelayError: Error | undefined
