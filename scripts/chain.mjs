@@ -4,6 +4,7 @@
 // at fixed addresses (DEV_ADDRESSES), the registries' the ones the app defaults to (src/chain/config.ts).
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { fileURLToPath } from 'node:url'
 import { compileContracts } from './contracts.mjs'
@@ -96,6 +97,47 @@ export async function startChain(options = {}) {
     await node.stop()
     throw e
   }
+}
+
+/** The page's default swarm (DEFAULT_SWARM_NAME in src/state/swarmParams.ts; src/state/relays.test.ts checks). */
+export const DEV_SWARM_NAME = 'lockstep'
+
+const coordinatorAbi = parseAbi([
+  'function createSwarm(string name, uint256 stages, uint256 quorum) returns (bytes32)',
+  'function swarmInfo(bytes32 swarm) view returns ((string name, address creator, uint256 round, uint256 stage, uint256 stageCount, uint256 quorum, uint256 peers, uint256 voters, uint256 bootnodes))',
+  'function getBootnodes(bytes32 swarm) view returns (string[])',
+  'function addBootnodes(bytes32 swarm, string[] multiaddrs)',
+])
+
+/**
+ * Lists `multiaddrs` as relays of the swarm `name` on the coordinator (what `npm start` does with its
+ * loopback relay, so that a tab with no ?relay= finds it on the chain): creates the swarm if absent (one
+ * stage, quorum 1, the dev chain's defaults) and appends the addresses it does not list yet. `key` must hold
+ * the swarm's bootnode-manager role (its creator does). Returns the swarm's list afterwards.
+ * @param {{ rpcUrl: string, chainId: number, swarmCoordinator: `0x${string}` }} chain
+ * @param {string[]} multiaddrs
+ */
+export async function listRelays(chain, multiaddrs, { name = DEV_SWARM_NAME, key = ANVIL_KEY_0 } = {}) {
+  const transport = http(chain.rpcUrl, { retryCount: 0 })
+  const account = privateKeyToAccount(key)
+  const pub = createPublicClient({ transport })
+  const wallet = createWalletClient({ account, transport })
+  const swarm = keccak256(toBytes(name))
+  const at = { address: chain.swarmCoordinator, abi: coordinatorAbi }
+  const send = async (functionName, args) => {
+    const hash = await wallet.writeContract({ ...at, functionName, args, chain: null })
+    const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 })
+    if (receipt.status !== 'success') throw new Error(`${functionName} reverted (${hash})`)
+  }
+  const exists = await pub.readContract({ ...at, functionName: 'swarmInfo', args: [swarm] }).then(
+    () => true,
+    () => false, // NoSuchSwarm
+  )
+  if (!exists) await send('createSwarm', [name, 1n, 1n])
+  const listed = await pub.readContract({ ...at, functionName: 'getBootnodes', args: [swarm] })
+  const fresh = multiaddrs.filter((a, i) => !listed.includes(a) && multiaddrs.indexOf(a) === i)
+  if (fresh.length) await send('addBootnodes', [swarm, fresh])
+  return [...listed, ...fresh]
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

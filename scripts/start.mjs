@@ -13,7 +13,6 @@ let relay
 if (!process.env.VITE_RELAY_ADDR) {
   const { startRelay } = await import('./relay.mjs')
   relay = await startRelay({ port: Number(process.env.RELAY_PORT ?? 9090) })
-  process.env.VITE_RELAY_ADDR = relay.multiaddrs[0]
   console.log(`[lockstep] swarm relay at ${relay.multiaddrs[0]}`)
 }
 // The local dev chain (anvil) with the registries deployed, unless VITE_CHAIN_RPC already points the
@@ -27,6 +26,21 @@ if (!process.env.VITE_CHAIN_RPC) {
     `[lockstep] dev chain ${chain.chainId} at ${chain.rpcUrl}, receipt registry ${chain.receiptRegistry}`,
   )
 }
+// With a relay and a chain of its own, the relay is listed on the chain's SwarmCoordinator (the default
+// swarm's bootnodes) instead of being built in: tabs find it there, as they would a deployment's relays
+// (docs/swarm.md#finding-a-relay). On someone else's chain there is no key to list it with: build it in.
+if (relay && chain) {
+  const { listRelays, DEV_SWARM_NAME } = await import('./chain.mjs')
+  try {
+    await listRelays(chain, relay.multiaddrs)
+    console.log(
+      `[lockstep] relay listed for swarm "${DEV_SWARM_NAME}" on SwarmCoordinator ${chain.swarmCoordinator}; tabs read it from the chain`,
+    )
+  } catch (e) {
+    console.warn(`[lockstep] could not list the relay on the chain (${e}); building it into the app instead`)
+    process.env.VITE_RELAY_ADDR = relay.multiaddrs[0]
+  }
+} else if (relay) process.env.VITE_RELAY_ADDR = relay.multiaddrs[0]
 const dev = process.argv.includes('--dev')
 if (!dev) {
   console.log('[lockstep] building the app (npm run dev skips this and serves the sources)…')

@@ -1,6 +1,6 @@
 // Which chain receipts are anchored on. The defaults are the local dev chain that `npm start` runs
 // (scripts/chain.mjs); any EVM chain works by setting VITE_CHAIN_* at build time or `rpc`, `chainId`,
-// `registry`, `swarmRegistry` in the page's URL (docs/chain.md), with no code change.
+// `registry`, `swarmRegistry`, `swarmCoordinator` in the page's URL (docs/chain.md), with no code change.
 import { getAddress, isAddress, type Address } from 'viem'
 import { ChainConfigError } from '../errors/chain.ts'
 
@@ -11,23 +11,29 @@ export interface ChainConfig {
   /** ReceiptRegistry: where anchors live and the EIP-712 verifyingContract receipts are signed for. */
   receiptRegistry: Address
   swarmRegistry: Address
+  /**
+   * SwarmCoordinator: where a tab with no relay of its own reads its swarm's relays. Optional off the dev
+   * chain (an older deployment has none): without it a tab needs `?relay=` or a built-in relay.
+   */
+  swarmCoordinator?: Address
   /** Base URL of a block explorer, for links to transactions; none on the dev chain. */
   explorer?: string
 }
 
 export const DEV_CHAIN_ID = 31337
 
-/** anvil on loopback with the registries at anvil's first two deployment addresses. */
+/** anvil on loopback with the registries and the coordinator at anvil's first three deployment addresses. */
 export const devChain: ChainConfig = {
   chainId: DEV_CHAIN_ID,
   name: 'Local dev chain (anvil)',
   rpcUrl: 'http://127.0.0.1:8545',
   receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+  swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
 }
 
 type Settings = Partial<
-  Record<'rpc' | 'chainId' | 'registry' | 'swarmRegistry' | 'name' | 'explorer', string>
+  Record<'rpc' | 'chainId' | 'registry' | 'swarmRegistry' | 'swarmCoordinator' | 'name' | 'explorer', string>
 >
 
 /** Build-time settings (VITE_CHAIN_RPC, …), then URL parameters over them, over the dev chain. */
@@ -39,6 +45,7 @@ export function chainConfig(search = '', env: Record<string, string | undefined>
     chainId: pick('chainId', 'VITE_CHAIN_ID'),
     registry: pick('registry', 'VITE_RECEIPT_REGISTRY'),
     swarmRegistry: pick('swarmRegistry', 'VITE_SWARM_REGISTRY'),
+    swarmCoordinator: pick('swarmCoordinator', 'VITE_SWARM_COORDINATOR'),
     name: pick('name', 'VITE_CHAIN_NAME'),
     explorer: pick('explorer', 'VITE_CHAIN_EXPLORER'),
   })
@@ -68,6 +75,10 @@ export function resolveChain(s: Settings): ChainConfig {
     rpcUrl,
     receiptRegistry: address(s.registry, 'receipt registry', devChain.receiptRegistry),
     swarmRegistry: address(s.swarmRegistry, 'swarm registry', devChain.swarmRegistry),
+    // Optional off the dev chain; given, it must be an address like the others.
+    ...(s.swarmCoordinator !== undefined || onDev
+      ? { swarmCoordinator: address(s.swarmCoordinator, 'swarm coordinator', devChain.swarmCoordinator!) }
+      : {}),
     ...(s.explorer ? { explorer: s.explorer } : {}),
   }
 }

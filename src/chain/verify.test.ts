@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createWalletClient, http, zeroHash, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
-import { resolveChain, type ChainConfig } from './config.ts'
+import { chainConfig, resolveChain, type ChainConfig } from './config.ts'
 import { devWalletProvider } from './devWallet.ts'
 import { chainOf, publicClient } from './client.ts'
 import { receiptRegistryAbi } from './contracts/ReceiptRegistry.ts'
@@ -142,5 +142,14 @@ describe('chain config', () => {
       receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
     })
     expect(() => devWalletProvider(generatePrivateKey(), other)).toThrow(/only works on the dev chain/)
+    // The coordinator (where relays are listed) defaults on the dev chain only, and is optional elsewhere.
+    expect(resolveChain({}).swarmCoordinator).toBe('0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0')
+    expect(other.swarmCoordinator).toBeUndefined()
+    expect(() => resolveChain({ swarmCoordinator: 'relay' })).toThrow(/swarm coordinator address is not/)
+    expect(
+      chainConfig('?swarmCoordinator=0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e1', {
+        VITE_SWARM_COORDINATOR: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+      }).swarmCoordinator,
+    ).toBe('0x9Fe46736679D2d9A65F0992f2272de9F3C7FA6E1')
   })
 })

@@ -1,11 +1,11 @@
 // build-app's substitution on a small template: every quote style the minifier may choose, unset
 // settings become `void 0` (as if unset at build time), and a template that does not fit is refused.
 import { describe, expect, it } from 'vitest'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { APP_SETTINGS, placeholder } from '../../scripts/appSettings.mjs'
-import { fillApp } from './buildApp.ts'
+import { buildAppCommand, fillApp } from './buildApp.ts'
 
 function template(extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-template-'))
@@ -52,5 +52,22 @@ describe('fillApp', () => {
     expect(() => fillApp(dir, `${dir}-out`, {})).toThrow(/no place for VITE_CHAIN_ID/)
     const odd = template(`var o="__LOCKSTEP_VITE_NEW__";`)
     expect(() => fillApp(odd, `${odd}-out`, {})).toThrow(/a placeholder is left/)
+  })
+})
+
+describe('build-app without --relay', () => {
+  it('is refused, before anything is written, unless a coordinator will list the relays', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lockstep-app-')), 'site')
+    const elsewhere = ['--rpc', 'https://rpc.example', '--chain-id', '10']
+    const registries = ['--registry', '0x5FbDB2315678afecb367f032d93F642f64180aa3']
+    registries.push('--swarm-registry', '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512')
+    await expect(buildAppCommand([...elsewhere, ...registries, '--out', out])).rejects.toMatchObject({
+      name: 'UsageError',
+      shortMessage: expect.stringMatching(/--relay takes .* --contracts or --swarm-coordinator/),
+    })
+    expect(existsSync(out)).toBe(false)
+    await expect(
+      buildAppCommand([...elsewhere, ...registries, '--swarm-coordinator', 'relay', '--out', out]),
+    ).rejects.toMatchObject({ name: 'UsageError', shortMessage: /swarm coordinator address is not/ })
   })
 })

@@ -76,6 +76,7 @@ function chainSettings(args: string[]): AppSettings {
     chainId: pick('chain-id', d?.chainId === undefined ? undefined : String(d.chainId)),
     registry: pick('registry', d?.contracts.receiptRegistry),
     swarmRegistry: pick('swarm-registry', d?.contracts.swarmRegistry),
+    swarmCoordinator: pick('swarm-coordinator', d?.contracts.swarmCoordinator),
     name: flag(args, 'chain-name'),
     explorer: flag(args, 'explorer'),
   }
@@ -90,6 +91,7 @@ function chainSettings(args: string[]): AppSettings {
     VITE_CHAIN_ID: s.chainId,
     VITE_RECEIPT_REGISTRY: s.registry as Address | undefined,
     VITE_SWARM_REGISTRY: s.swarmRegistry as Address | undefined,
+    VITE_SWARM_COORDINATOR: s.swarmCoordinator as Address | undefined,
     VITE_CHAIN_NAME: s.name,
     VITE_CHAIN_EXPLORER: s.explorer,
   }
@@ -107,11 +109,15 @@ function clearOut(out: string): void {
 
 export async function buildAppCommand(args: string[]): Promise<number> {
   const relays = (flag(args, 'relay') ?? '').split(',').filter(Boolean)
-  if (!relays.length) throw new UsageError('--relay takes the relay address that `lockstep relay` printed')
   for (const r of relays)
     if (!r.startsWith('/') || !r.includes('/p2p/'))
       throw new UsageError(`--relay ${r} is not a relay address (a multiaddr ending /p2p/<peer id>)`)
-  const settings = { VITE_RELAY_ADDR: relays.join(','), ...chainSettings(args) }
+  const settings = { VITE_RELAY_ADDR: relays.join(',') || undefined, ...chainSettings(args) }
+  // Without a built-in relay a tab reads its swarm's relays from the coordinator (docs/swarm.md).
+  if (!relays.length && !settings.VITE_SWARM_COORDINATOR)
+    throw new UsageError(
+      '--relay takes the relay address that `lockstep relay` printed (or give the coordinator that lists the relays: --contracts or --swarm-coordinator)',
+    )
   const out = resolve(flag(args, 'out') ?? 'lockstep-app')
   clearOut(out)
   const template = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist-app')
@@ -121,11 +127,12 @@ export async function buildAppCommand(args: string[]): Promise<number> {
     chainId: settings.VITE_CHAIN_ID,
     registry: settings.VITE_RECEIPT_REGISTRY,
     swarmRegistry: settings.VITE_SWARM_REGISTRY,
+    swarmCoordinator: settings.VITE_SWARM_COORDINATOR,
   })
   console.log(`wrote ${out}`)
-  console.log(`relay: ${relays.join(', ')}`)
+  console.log(`relay: ${relays.join(', ') || `read from SwarmCoordinator ${chain.swarmCoordinator}`}`)
   console.log(
-    `chain: ${chain.chainId} at ${chain.rpcUrl}, ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}`,
+    `chain: ${chain.chainId} at ${chain.rpcUrl}, ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}${chain.swarmCoordinator ? `, SwarmCoordinator ${chain.swarmCoordinator}` : ''}`,
   )
   console.log('serve it from any static host, at any path, with the headers in _headers (docs/deploy.md)')
   return 0

@@ -64,11 +64,14 @@ export const help: Record<string, string> = {
   The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key file), its
   password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
   --chain-id N  refuse unless the RPC serves chain N`,
-  'build-app': `lockstep build-app --relay MULTIADDR[,…] [--rpc URL] [--chain-id N] [--contracts deployments.json]
-                   [--registry ADDR] [--swarm-registry ADDR] [--chain-name NAME] [--explorer URL] [--out DIR]
+  'build-app': `lockstep build-app [--relay MULTIADDR[,…]] [--rpc URL] [--chain-id N] [--contracts deployments.json]
+                   [--registry ADDR] [--swarm-registry ADDR] [--swarm-coordinator ADDR] [--chain-name NAME]
+                   [--explorer URL] [--out DIR]
   Writes the static app (default ./lockstep-app) with these defaults built in; the page's URL parameters
   (?relay=, ?rpc=, …) still override them. --contracts takes the chain id and addresses from deploy's
-  file. Serve the folder from any static host, at any path, with the headers in docs/deploy.md.`,
+  file. Without --relay, tabs read their swarm's relays from the coordinator (--contracts' swarmCoordinator,
+  or --swarm-coordinator). Serve the folder from any static host, at any path, with the headers in
+  docs/deploy.md.`,
 }
 
 export const usage = `usage: lockstep <command> [options]     (lockstep <command> --help for one command)

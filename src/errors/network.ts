@@ -42,3 +42,12 @@ export class RelayUnreachableError extends BaseError {
 export class SwarmNameError extends BaseError {
   override name = 'SwarmNameError'
 }
+
+/**
+ * A relay address a tab will not dial: not a string, too long, not a multiaddr, or not one a browser can
+ * reach (WebSocket to a /p2p/ peer). Lists read from the chain are untrusted; an entry like this is
+ * skipped with a note, never dialled.
+ */
+export class RelayAddrError extends BaseError {
+  override name = 'RelayAddrError'
+}

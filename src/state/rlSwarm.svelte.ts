@@ -2,7 +2,8 @@
 // page, its compute (rollouts, GRPO, hashes) in workers/rlSwarm.worker.ts. The peer reports each round
 // (RoundReport, src/rl/types.ts); this store keeps the newest MAX_REPORTS of them and what the RL
 // dashboard derives from them. The peer itself is started in rlWiring.ts.
-import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
+import { joinSwarmNet, type BrowserSwarmNet, type RelayNote } from '../swarm/net/index.ts'
+import { resolveRelays } from './relays.ts'
 import type { RlCompute, RoundReport } from '../rl/types.ts'
 import { SWARM_NAME, swarmUrlParams } from './swarmParams.ts'
 import { startRlSwarmWorker } from './workers.ts'
@@ -23,6 +24,8 @@ export class RlSwarmSession {
   status = $state<'idle' | 'joining' | 'waiting' | 'running' | 'leaving' | 'failed'>('idle')
   self = $state('')
   relay = $state<'connecting' | 'connected' | 'unreachable'>('connecting')
+  /** Which relay the tab holds, where its address came from, and the listed relays it skipped. */
+  relayInfo = $state.raw<{ addr: string | null; source: string; notes: RelayNote[] } | null>(null)
   peers = $state<SwarmPeerView[]>([])
   /** The swarm's name (`?swarmName=`, or typed before joining): tabs with one name meet. */
   name = $state('')
@@ -100,6 +103,7 @@ export class RlSwarmSession {
     if (this.status !== 'idle' && this.status !== 'failed') return
     this.status = 'joining'
     this.error = null
+    this.relayInfo = null
     this.clear()
     try {
       const url = swarmUrlParams(search)
@@ -111,7 +115,7 @@ export class RlSwarmSession {
       this.#worker = worker
       this.backend = (await api.init({ backend: url.backend })).backend
       void loadWarmStartReward().then((level) => (this.warmLevel = level))
-      this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
+      this.#net = await joinSwarmNet(await resolveRelays(search, this.name), (err) => console.warn(err))
       const net = this.#net.net
       this.self = net.self
       this.#timer = setInterval(() => this.#poll(), 500)
@@ -177,6 +181,8 @@ export class RlSwarmSession {
     if (!this.#net) return
     const s = this.#net.status()
     this.relay = s.relay
+    if (this.relayInfo?.addr !== s.relayAddr || this.relayInfo.notes !== s.relayNotes)
+      this.relayInfo = { addr: s.relayAddr, source: s.relaySource, notes: s.relayNotes }
     // Swarm members only (not the relay), one row per peer however many connections it has.
     const members = this.#net.net.peers(rlTopic(this.name))
     const views: SwarmPeerView[] = []

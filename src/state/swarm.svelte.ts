@@ -1,7 +1,8 @@
 // One tab's membership in the swarm: the libp2p node (on the page), the round protocol's peer (on the
 // page: bookkeeping and messages) and its compute (in swarm.worker.ts). The Join panel reads this.
 import type { Hex } from 'viem'
-import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
+import { joinSwarmNet, type BrowserSwarmNet, type RelayNote } from '../swarm/net/index.ts'
+import { resolveRelays } from './relays.ts'
 import {
   SwarmPeer,
   byzantineCompute,
@@ -51,6 +52,8 @@ export class SwarmSession {
   /** Proves `self` for an on-chain registration; null until the node runs. */
   peer = $state.raw<PeerSigner | null>(null)
   relay = $state<'connecting' | 'connected' | 'unreachable'>('connecting')
+  /** Which relay the tab holds, where its address came from, and the listed relays it skipped. */
+  relayInfo = $state.raw<{ addr: string | null; source: string; notes: RelayNote[] } | null>(null)
   peers = $state<SwarmPeerView[]>([])
   /** The round in progress (the model's round number). */
   round = $state(0)
@@ -97,6 +100,7 @@ export class SwarmSession {
     if (this.status !== 'idle' && this.status !== 'failed') return
     this.status = 'joining'
     this.error = null
+    this.relayInfo = null
     this.rounds = []
     this.abandoned = 0
     this.events = []
@@ -114,7 +118,9 @@ export class SwarmSession {
         backend: url.backend,
       })
       this.backend = init.backend
-      this.#net = await joinSwarmNet(relayAddrs(search), (err) => console.warn(err))
+      this.#net = await joinSwarmNet(await resolveRelays(search, this.name || url.name), (err) =>
+        console.warn(err),
+      )
       this.self = this.#net.net.self
       this.peer = this.#net.peer
       this.#timer = setInterval(() => this.#poll(), 500)
@@ -251,6 +257,8 @@ export class SwarmSession {
     if (!this.#net) return
     const s = this.#net.status()
     this.relay = s.relay
+    if (this.relayInfo?.addr !== s.relayAddr || this.relayInfo.notes !== s.relayNotes)
+      this.relayInfo = { addr: s.relayAddr, source: s.relaySource, notes: s.relayNotes }
     // Swarm members only (not the relay), one row per peer however many connections it has.
     const members = this.#peer ? this.#net.net.peers(this.#peer.topic) : null
     const views: SwarmPeerView[] = []

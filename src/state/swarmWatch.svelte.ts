@@ -7,7 +7,8 @@
 // most of the app's JavaScript), and stopped when the visitor leaves the landing or joins.
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { decodeMessage, swarmTopic } from '../swarm/protocol/index.ts'
-import { joinSwarmNet, relayAddrs, type BrowserSwarmNet } from '../swarm/net/index.ts'
+import { joinSwarmNet, type BrowserSwarmNet } from '../swarm/net/index.ts'
+import { resolveRelays } from './relays.ts'
 import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { pageSwarmParams, swarmUrlParams } from './swarmParams.ts'
 
@@ -40,7 +41,7 @@ export class SwarmWatch {
       // The topic is content-addressed: the corpus descriptor is part of the swarm's parameters.
       const params = pageSwarmParams(KJV_PENTATEUCH, url.stepsPerRound, url.name)
       if (this.#stopped) return
-      const joined = await joinSwarmNet(relayAddrs(search), () => {}, { observer: true })
+      const joined = await joinSwarmNet(await resolveRelays(search, url.name), () => {}, { observer: true })
       if (this.#stopped) return void (await joined.stop())
       this.#net = joined
       const topic = swarmTopic(params)
