@@ -76,15 +76,20 @@ function show(width: number, rounds: number) {
 }
 
 it('shows the newest report in every contract id: reward, median, accuracy, the question, traffic, peers', () => {
-  const { q, target } = show(900, 4)
+  const { q, target, s } = show(900, 4)
   expect(q('rl-dashboard').getAttribute('data-rounds')).toBe('4')
   expect(q('rl-round').getAttribute('data-round')).toBe('3')
   expect(q('rl-reward').getAttribute('data-value')).toBe('500')
   expect(q('rl-reward').textContent).toBe('0.500')
   expect(q('rl-median').getAttribute('data-value')).toBe('420')
-  expect(q('rl-chart-summary').textContent).toContain(
-    'went from 0.200 (the warm start, round 0) to 0.500 in round 3',
+  const caption = () => q('rl-chart-summary').textContent!.replace(/\s+/g, ' ')
+  expect(caption()).toContain(
+    "The warm start's mean reward is 0.200 (this peer's first round, round 0). This peer's was 0.500 in round 3, 0.350 over its last 4 rounds;",
   )
+  // The measured level (public/rl/warmstart.json), once loaded, replaces the first round's.
+  s.warmLevel = 402.6
+  flushSync()
+  expect(caption()).toContain("The warm start's mean reward is 0.403 (measured on 256 held-out tasks).")
   expect(target.querySelectorAll('canvas').length).toBe(1)
 
   const acc = [...target.querySelectorAll('[data-testid="rl-accuracy-row"]')].map((r) =>
