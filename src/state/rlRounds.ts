@@ -6,8 +6,12 @@ import type { PeerStanding, RoundReport, TaskFamily } from '../rl/types.ts'
 /** Rewards are thousandths: 1000 is an exactly right answer (src/rl/reward.ts). */
 export const FULL_REWARD = 1000
 
-/** Rounds in the trend line's mean: one round's reward is 16 completions, too few to read a trend in. */
-export const TREND_ROUNDS = 10
+/**
+ * Rounds in the trend line's mean. One round's reward is 16 completions, too few to read a trend in;
+ * in two tabs from `npm start` (2026-12-05) 10-round means still swung ±0.07 around 100-round means that
+ * rose 0.02–0.05 above the warm start, so the line averages more.
+ */
+export const TREND_ROUNDS = 50
 
 /**
  * Round numbers, this peer's mean reward, the swarm's median, the warm start's reward (a level line) and
