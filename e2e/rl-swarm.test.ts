@@ -161,8 +161,9 @@ describe('the RL swarm: three tabs and a Node peer', () => {
           .toBe(true)
       for (const page of honest) {
         const row = (await standings(page)).find((s) => s.peer === forgerId)!
-        // Dropped in the round of its first lie or the next one.
-        expect(row.droppedRound!).toBeLessThanOrEqual(liedIn + 1)
+        // Dropped within two rounds of its first lie (the bound). The lie's own round can pass
+        // unseen: at about a second a round, a tab's window may close before the forged groups arrive.
+        expect(row.droppedRound!).toBeLessThanOrEqual(liedIn + 2)
         expect(row.failed).toBeGreaterThan(0)
       }
     })

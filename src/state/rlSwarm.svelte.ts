@@ -137,7 +137,7 @@ export class RlSwarmSession {
       const peer = await startRlPeer({
         net,
         compute,
-        forging: () => this.#forging(),
+        forging: (round) => this.#forging(round),
         name: this.name,
         join: running,
         onRound: (r) => this.receive(r),
@@ -170,10 +170,13 @@ export class RlSwarmSession {
     void this.#teardown()
   }
 
-  /** Asked before each batch of rollouts: forging starts with the round after the newest report. */
-  #forging(): boolean {
+  /**
+   * Asked before each round's rollouts go out, with that round: the first round forged is the one the
+   * peer runs, which a catch-up can make later than the newest report's next.
+   */
+  #forging(round: number): boolean {
     if (!this.cheat) this.liedFrom = null
-    else if (this.liedFrom === null) this.liedFrom = (this.latest?.round ?? -1) + 1
+    else if (this.liedFrom === null) this.liedFrom = round
     return this.cheat
   }
 

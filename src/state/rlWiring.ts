@@ -16,7 +16,7 @@ export interface RlPeerStart {
   /** The worker's compute (rollouts, GRPO update, state hash). */
   compute: RlCompute
   /** The cheat switch: while true the peer publishes forged completions (src/rl/sapo/cheat.ts). */
-  forging: () => boolean
+  forging: (round: number) => boolean
   /** The swarm's name: tabs with one name meet (the RL swarm's topic differs from the averaging one's). */
   name: string
   /** A swarm already runs (its gossip was heard): start at its round rather than at 0. */

@@ -46,8 +46,11 @@ export interface RlPeerOptions {
   /** How long (clock ms) a joining peer listens before it starts alone; 2 collectMs unless given. */
   joinMs?: number
   rounds?: number
-  /** While this returns true the peer publishes forged completions (cheat.ts): the page's cheat switch. */
-  forging?: () => boolean
+  /**
+   * Asked with each round's number before it publishes: while true it publishes forged completions
+   * (cheat.ts), the page's cheat switch.
+   */
+  forging?: (round: number) => boolean
   /** Longest wait for one spot-check blob (clock ms); collectMs unless given. */
   fetchMs?: number
 }
@@ -185,7 +188,7 @@ export class RlPeer {
     const state = (this.#state ??= await compute.stateHash(this.#model))
     const blob = this.#blobs.keep(this.#model, r)
     const honest = await compute.rollouts(this.#model, tasks, params.G, params.rule)
-    const made = this.#o.forging?.() ? forgeGroups(honest, tasks, params.rule) : honest
+    const made = this.#o.forging?.(r) ? forgeGroups(honest, tasks, params.rule) : honest
     await this.#breathe()
     const message: Rollouts = {
       type: 'rollouts',
