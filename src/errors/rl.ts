@@ -16,3 +16,11 @@ export class RewardInputError extends BaseError {
 export class RolloutError extends BaseError {
   override name = 'RolloutError'
 }
+
+/**
+ * Evidence about a reward claim that is not about that claim: rollouts that do not hash to its receipts
+ * root, or a checkpoint that is not the model its rollouts name. No verdict on the claimant follows.
+ */
+export class ClaimEvidenceError extends BaseError {
+  override name = 'ClaimEvidenceError'
+}

@@ -16,3 +16,13 @@ export { acceptRollouts, type Accepted } from './accept.ts'
 export { checkCount, drawChecks, selectExternal, selectionSeed } from './select.ts'
 export { forgingCompute } from './cheat.ts'
 export { SCORE, MAX_UNAVAILABLE } from './scores.ts'
+export { claimReward, receiptsRoot, recheckClaim, type Recheck, type RewardClaim } from './claim.ts'
+export {
+  EVIDENCE_KIND,
+  evidenceHash,
+  evidenceText,
+  makeEvidence,
+  parseEvidence,
+  recheckEvidence,
+  type RewardEvidence,
+} from './evidence.ts'
