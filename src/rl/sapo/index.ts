@@ -26,3 +26,13 @@ export {
   recheckEvidence,
   type RewardEvidence,
 } from './evidence.ts'
+export {
+  RewardAgent,
+  type AttestationCall,
+  type ClaimCall,
+  type Position,
+  type RewardAgentOptions,
+  type RewardChain,
+  type RewardEvent,
+  type RewardWriter,
+} from './rewards.ts'

@@ -53,11 +53,18 @@ export interface RlPeerOptions {
   forging?: (round: number) => boolean
   /** Longest wait for one spot-check blob (clock ms); collectMs unless given. */
   fetchMs?: number
+  /**
+   * More bytes to serve by hash, asked after this round's and the last round's checkpoints: a reward
+   * claim's rollouts and model, kept past those rounds for its attesters (rewards.ts).
+   */
+  serve?: (hash: Hex) => Uint8Array | undefined
 }
 
 export interface RlPeerEvents {
   round: RoundReport
   error: Error
+  /** Its rollouts for `round` went out: the exact bytes, and the checkpoint bytes they name by `blob`. */
+  published: { round: number; message: Uint8Array; blob: Hex; checkpoint: Uint8Array }
   /** The round's collection ended: every connected peer sent (`full`) or the deadline passed; `ms` from its start. */
   collected: { round: number; ms: number; full: boolean; senders: number }
 }
@@ -133,7 +140,7 @@ export class RlPeer {
     signal?.addEventListener('abort', stop, { once: true })
     const unsubscribe = net.subscribe(this.topic, (m) => this.#receive(m))
     net.provideBlobs((h) => {
-      const b = this.#blobs.blob(h)
+      const b = this.#blobs.blob(h) ?? this.#o.serve?.(h)
       if (b) this.#bytes.sent += b.length
       return b
     })
@@ -201,7 +208,13 @@ export class RlPeer {
     // Its own rollouts go through the same rules as anyone's: the rewards it trains on are the ones
     // every other peer computes for them.
     const own = acceptRollouts(message, this.self, params, book)
-    await this.#publish(message)
+    if (await this.#publish(message))
+      this.#emit('published', {
+        round: r,
+        message: encodeSapoMessage(message),
+        blob,
+        checkpoint: this.#blobs.blob(blob)!,
+      })
     const full = await this.#waits.until(() => this.#everyoneIn(r), this.clock.now() + mine.collectMs)
     if (!this.running) return null
     this.#emit('collected', { round: r, ms: this.clock.now() - start, full, senders: this.pool.at(r).size })
@@ -302,7 +315,8 @@ export class RlPeer {
         fetched: (n) => (this.#bytes.received += n),
         signal,
       },
-      accuse: (round, peer, taskId) => this.#publish({ type: 'fault', round, peer, taskId }),
+      accuse: async (round, peer, taskId) =>
+        void (await this.#publish({ type: 'fault', round, peer, taskId })),
     }
   }
 
@@ -312,14 +326,17 @@ export class RlPeer {
     return out
   }
 
-  async #publish(m: SapoMessage): Promise<void> {
+  /** Whether the message went out. */
+  async #publish(m: SapoMessage): Promise<boolean> {
     const data = encodeSapoMessage(m)
     try {
       await this.#o.net.publish(this.topic, data)
       this.#bytes.sent += data.length
+      return true
     } catch (e) {
       // Alone on the topic, or the network is down: the round goes on with its own rollouts.
       this.#emit('error', e instanceof Error ? e : new Error(String(e)))
+      return false
     }
   }
 

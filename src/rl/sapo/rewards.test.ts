@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { VirtualClock } from '../../swarm/sim/clock.ts'
+import { MemoryNetwork } from '../../swarm/sim/memnet.ts'
+import { RlPeer } from './peer.ts'
+import { recheckEvidence } from './evidence.ts'
+import { RewardAgent, type ClaimCall, type RewardChain, type RewardEvent } from './rewards.ts'
+import { fakeBook, fakeCompute, fakeModel, fakeParams, fakePeerParams } from './testing.ts'
+
+const params = fakeParams()
+const compute = fakeCompute()
+const COORDINATOR = '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
+
+/**
+ * Three peers on the in-memory net, each with a reward agent, over a fake coordinator that keeps the
+ * contract's rules the agent meets: one claim per (round, stage, peer), only in the current round.
+ */
+async function swarm(rounds: number, inflater: number, o: { silentClaimant?: number } = {}) {
+  const clock = new VirtualClock()
+  const network = new MemoryNetwork({ clock, latencyMs: 5, jitterMs: 2, seed: 1 })
+  const chain = { round: 0 }
+  const claims = new Map<string, ClaimCall>()
+  const missed: ClaimCall[] = []
+  const fake = (): RewardChain => ({
+    chainId: 31337,
+    coordinator: COORDINATOR,
+    position: async () => ({ round: chain.round, stage: 0, stageCount: 1 }),
+    claim: async (round, stage, peerId) => claims.get(`${round}:${stage}:${peerId}`) ?? null,
+  })
+  const events: RewardEvent[][] = []
+  const agents: RewardAgent[] = []
+  const passes: Promise<void>[] = []
+  const ids = ['peer1', 'peer2', 'peer3']
+  const peers = ids.map((id, i) => {
+    const net = network.join(id)
+    events.push([])
+    const agent = new RewardAgent({
+      self: id,
+      address: `0x${String(i + 1).padStart(40, '0')}`,
+      swarm: 'test',
+      params,
+      book: fakeBook,
+      compute,
+      net,
+      clock,
+      chain: fake(),
+      inflating: () => i === inflater,
+      writer: {
+        async claim(call) {
+          if (call.round !== chain.round) missed.push(call)
+          else claims.set(`${call.round}:${call.stage}:${call.peerId}`, call)
+        },
+        async attest() {},
+      },
+    })
+    agent.on((e) => events[i].push(e))
+    agents.push(agent)
+    const peer = new RlPeer({
+      net,
+      compute,
+      book: fakeBook,
+      params,
+      mine: fakePeerParams({ external: 2 }),
+      model: fakeModel(0.4),
+      clock,
+      rounds,
+      // A claimant that does not serve what it claims: its bytes are gone when attesters ask.
+      serve: i === o.silentClaimant ? () => undefined : agent.serve,
+    })
+    peer.on('published', (p) => agent.published(p))
+    peer.on('round', (r) => {
+      // The coordinator's round moves on with the first peer's RL rounds (the stage manager's timer).
+      if (i === 0 && r.round % 2 === 1) chain.round++
+      passes.push(agent.tick(r.peers.map((p) => p.peer)))
+    })
+    return peer
+  })
+  await Promise.all(peers.map((p) => p.start()))
+  await Promise.all(passes)
+  // One more pass each, as the next round's would be: claims made in the others' last passes get seen.
+  await Promise.all(agents.map((a) => a.tick(ids)))
+  return { ids, events, claims, missed }
+}
+
+const of = <T extends RewardEvent['type']>(events: RewardEvent[], type: T) =>
+  events.filter((e): e is Extract<RewardEvent, { type: T }> => e.type === type)
+
+describe('reward agents', () => {
+  it('claim once per coordinator round, confirm honest claims and refute an inflated one with evidence', async () => {
+    const s = await swarm(5, 2)
+    for (const [i, id] of s.ids.entries()) {
+      const claimed = of(s.events[i], 'claimed')
+      expect(claimed.length).toBeGreaterThanOrEqual(2)
+      expect(new Set(claimed.map((c) => c.call.round)).size).toBe(claimed.length)
+      for (const c of claimed) {
+        expect(c.call.peerId).toBe(id)
+        expect(c.call.reward).toBe(i === 2 ? c.honest * 2n + 1000n : c.honest)
+      }
+    }
+    expect(of(s.events.flat(), 'error')).toEqual([])
+    // Every claim the chain holds was re-checked by both other peers, with the right verdict.
+    for (const [key, claim] of s.claims) {
+      const attested = s.events.flatMap((e) =>
+        of(e, 'attested').filter((a) => `${a.call.round}:${a.call.stage}:${a.call.claimant}` === key),
+      )
+      expect(attested.map((a) => a.call.attester).sort()).toEqual(s.ids.filter((p) => p !== claim.peerId))
+      for (const a of attested) {
+        expect(a.call.confirmed).toBe(claim.peerId !== 'peer3')
+        expect(a.evidence.claim.reward).toBe(claim.reward.toString())
+        const again = await recheckEvidence(a.evidence, { compute, params, book: fakeBook })
+        expect(again.holds).toBe(true)
+        if (claim.peerId === 'peer3')
+          expect(a.verdict.why).toMatch(/^it claimed \d+; its rollouts regenerate and earn \d+$/)
+      }
+    }
+    expect([...s.claims.values()].some((c) => c.peerId === 'peer3')).toBe(true)
+  })
+
+  it('leave a claim unattested when its claimant does not serve its bytes', async () => {
+    const s = await swarm(3, -1, { silentClaimant: 1 })
+    const attestedPeer2 = s.events
+      .flatMap((e) => of(e, 'attested'))
+      .filter((a) => a.call.claimant === 'peer2')
+    expect(attestedPeer2).toEqual([])
+    const unavailable = s.events.flatMap((e) => of(e, 'unavailable'))
+    expect(unavailable.length).toBeGreaterThan(0)
+    expect(unavailable.every((u) => u.claimant === 'peer2')).toBe(true)
+  })
+})

@@ -1,0 +1,281 @@
+// A peer's side of verified rewards (docs/chain.md#verified-rewards): once per coordinator round and
+// stage it claims the reward of its latest published rollouts, and it re-executes the claims of the
+// peers it hears and attests to each, with an evidence file. The chain and the wallet are behind
+// interfaces: the page queues its writes durably (src/chain/queue.ts), a Node peer sends them with its
+// key. Nothing here trusts the claimant: the bytes are fetched by the hashes its claim commits to, and
+// recheckClaim judges them by the swarm's own rules.
+import type { Address, Hex } from 'viem'
+import { SwarmNetError } from '../../errors/network.ts'
+import { realClock, type Clock } from '../../swarm/protocol/clock.ts'
+import type { SwarmNet } from '../../swarm/types.ts'
+import { acceptRollouts } from './accept.ts'
+import type { TaskBook } from './book.ts'
+import { claimReward, receiptsRoot, recheckClaim, type Recheck } from './claim.ts'
+import { evidenceHash, makeEvidence, type RewardEvidence } from './evidence.ts'
+import { decodeSapoMessage, MAX_SAPO_MESSAGE_BYTES } from './messages.ts'
+import { maxBlobBytes, type SapoParams } from './params.ts'
+import type { RlCompute } from '../types.ts'
+
+/** Where the coordinator is for this swarm: its round and stage, and a peer's claim in one of them. */
+export interface RewardChain {
+  chainId: number
+  coordinator: Address
+  /** The swarm's current round and stage (of stageCount a round), or null when it has no such swarm. */
+  position(): Promise<Position | null>
+  claim(round: number, stage: number, peerId: string): Promise<{ reward: bigint; receiptsRoot: Hex } | null>
+}
+
+export interface ClaimCall {
+  round: number
+  stage: number
+  reward: bigint
+  peerId: string
+  receiptsRoot: Hex
+}
+
+export interface AttestationCall {
+  round: number
+  stage: number
+  claimant: string
+  attester: string
+  confirmed: boolean
+  evidenceHash: Hex
+}
+
+export interface Position {
+  round: number
+  stage: number
+  stageCount: number
+}
+
+/** How the writes leave: each resolves once the write is queued (or sent); exactly-once is its job. */
+export interface RewardWriter {
+  claim(call: ClaimCall): Promise<void>
+  attest(call: AttestationCall, evidence: RewardEvidence): Promise<void>
+}
+
+export interface RewardAgentOptions {
+  self: string
+  /** The address this peer's writes come from (the attester's, in evidence files). */
+  address: Address
+  /** The swarm's name (evidence files name it; a verifier derives the params from it). */
+  swarm: string
+  params: SapoParams
+  book: TaskBook
+  compute: RlCompute
+  net: SwarmNet
+  chain: RewardChain
+  writer: RewardWriter
+  /** The cheat switch: while true, claims are inflated (twice the reward plus a full answer's worth). */
+  inflating?: () => boolean
+  /** Longest wait for one fetch of a claim's bytes (clock ms); 30 s unless given. */
+  fetchMs?: number
+  clock?: Clock
+}
+
+/** What the agent did, for the page to list. */
+export type RewardEvent =
+  | { type: 'claimed'; call: ClaimCall; honest: bigint }
+  | { type: 'attested'; call: AttestationCall; verdict: Recheck; evidence: RewardEvidence }
+  | { type: 'unavailable'; round: number; stage: number; claimant: string; why: string }
+  | { type: 'error'; error: Error }
+
+/** Claims whose bytes stay served: this many of the latest. */
+const KEPT_CLAIMS = 4
+/** Fetch failures after which a claim is left pending (unverified) by this peer. */
+const MAX_TRIES = 3
+
+interface Published {
+  round: number
+  message: Uint8Array
+  blob: Hex
+  checkpoint: Uint8Array
+}
+
+export class RewardAgent {
+  readonly #o: RewardAgentOptions
+  #latest: Published | null = null
+  /** Bytes of recent claims, by hash: each claim's message and the checkpoint it names. */
+  readonly #kept = new Map<Hex, Uint8Array>()
+  readonly #claims: Hex[] = []
+  /** `round:stage` this peer claimed in. */
+  readonly #claimed = new Set<string>()
+  /** Claims re-checked (or given up on), by `round:stage:peer`; and fetch failures so far. */
+  readonly #done = new Set<string>()
+  readonly #tries = new Map<string, number>()
+  #pass: Promise<void> | null = null
+  #listeners = new Set<(e: RewardEvent) => void>()
+  #stopped = false
+
+  constructor(o: RewardAgentOptions) {
+    this.#o = o
+  }
+
+  on(f: (e: RewardEvent) => void): () => void {
+    this.#listeners.add(f)
+    return () => this.#listeners.delete(f)
+  }
+
+  /** For RlPeerOptions.serve: the bytes of a kept claim. */
+  serve = (hash: Hex): Uint8Array | undefined => this.#kept.get(hash)
+
+  /** RlPeer's `published` event: the rollouts the next claim will name. */
+  published(p: Published): void {
+    this.#latest = p
+  }
+
+  /**
+   * One pass after a round: claim in the coordinator's current round and stage if this peer has not,
+   * then re-check the claims there (and in the stage before) of `peers`. Passes do not overlap: one
+   * asked for while another runs is skipped (the next round asks again).
+   */
+  tick(peers: readonly string[]): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    this.#pass ??= this.#run(peers)
+      .catch((e: unknown) =>
+        this.#emit({ type: 'error', error: e instanceof Error ? e : new Error(String(e)) }),
+      )
+      .finally(() => (this.#pass = null))
+    return this.#pass
+  }
+
+  stop(): void {
+    this.#stopped = true
+  }
+
+  async #run(peers: readonly string[]): Promise<void> {
+    const at = await this.#o.chain.position()
+    if (!at) return
+    await this.#claim(at)
+    // Claims land after the pass that saw their stage: the stage before is checked too.
+    const before =
+      at.stage > 0
+        ? [{ round: at.round, stage: at.stage - 1 }]
+        : at.round > 0
+          ? [{ round: at.round - 1, stage: at.stageCount - 1 }]
+          : []
+    for (const { round, stage } of [at, ...before])
+      for (const peer of peers) {
+        if (this.#stopped) return
+        if (peer !== this.#o.self) await this.#check(round, stage, peer)
+      }
+  }
+
+  async #claim(at: Position): Promise<void> {
+    const key = `${at.round}:${at.stage}`
+    const p = this.#latest
+    if (!p || this.#claimed.has(key)) return
+    const { self, params, book } = this.#o
+    const m = decodeSapoMessage(p.message)
+    if (m.type !== 'rollouts') return
+    const honest = claimReward(acceptRollouts(m, self, params, book))
+    const reward = this.#o.inflating?.() ? honest * 2n + 1000n : honest
+    const root = receiptsRoot(p.message)
+    this.#keep(root, p)
+    this.#claimed.add(key)
+    const call = { round: at.round, stage: at.stage, reward, peerId: self, receiptsRoot: root }
+    await this.#o.writer.claim(call)
+    this.#emit({ type: 'claimed', call, honest })
+  }
+
+  #keep(root: Hex, p: Published): void {
+    this.#kept.set(root, p.message)
+    this.#kept.set(p.blob, p.checkpoint)
+    this.#claims.push(root)
+    while (this.#claims.length > KEPT_CLAIMS) {
+      const old = this.#claims.shift()!
+      const message = this.#kept.get(old)
+      this.#kept.delete(old)
+      // Its checkpoint goes too, unless a kept claim names the same model.
+      const blob = message && blobOf(message)
+      if (blob && !this.#claims.some((r) => blobOf(this.#kept.get(r)!) === blob)) this.#kept.delete(blob)
+    }
+  }
+
+  async #check(round: number, stage: number, peer: string): Promise<void> {
+    const key = `${round}:${stage}:${peer}`
+    if (this.#done.has(key)) return
+    const { chain, params } = this.#o
+    const claim = await chain.claim(round, stage, peer)
+    if (!claim) return
+    let message: Uint8Array
+    let checkpoint: Uint8Array
+    try {
+      message = await this.#fetch(peer, claim.receiptsRoot, MAX_SAPO_MESSAGE_BYTES)
+      const blob = blobOf(message)
+      if (!blob) return this.#attest(round, stage, peer, claim, message, new Uint8Array())
+      checkpoint = await this.#fetch(peer, blob, maxBlobBytes(params))
+    } catch (e) {
+      const tries = (this.#tries.get(key) ?? 0) + 1
+      this.#tries.set(key, tries)
+      // It does not serve what it claimed: no confirmation from this peer, so the claim stays unverified.
+      if (tries >= MAX_TRIES) this.#done.add(key)
+      const why = e instanceof SwarmNetError ? e.code : (e as Error).message
+      this.#emit({ type: 'unavailable', round, stage, claimant: peer, why })
+      return
+    }
+    await this.#attest(round, stage, peer, claim, message, checkpoint)
+  }
+
+  async #attest(
+    round: number,
+    stage: number,
+    peer: string,
+    claim: { reward: bigint; receiptsRoot: Hex },
+    message: Uint8Array,
+    checkpoint: Uint8Array,
+  ): Promise<void> {
+    const { compute, params, book, self, address, swarm, chain } = this.#o
+    const key = `${round}:${stage}:${peer}`
+    const full = { ...claim, peerId: peer, round, stage }
+    const verdict = await recheckClaim(full, message, checkpoint, { compute, params, book })
+    this.#done.add(key)
+    const evidence = makeEvidence({
+      swarm,
+      chainId: chain.chainId,
+      coordinator: chain.coordinator,
+      claim: full,
+      message,
+      checkpoint,
+      verdict,
+      attester: { peerId: self, address },
+    })
+    const call = {
+      round,
+      stage,
+      claimant: peer,
+      attester: self,
+      confirmed: verdict.confirmed,
+      evidenceHash: evidenceHash(evidence),
+    }
+    await this.#o.writer.attest(call, evidence)
+    this.#emit({ type: 'attested', call, verdict, evidence })
+  }
+
+  async #fetch(peer: string, hash: Hex, max: number): Promise<Uint8Array> {
+    const abort = new AbortController()
+    const clock = this.#o.clock ?? realClock
+    const cancel = clock.after(this.#o.fetchMs ?? 30_000, () =>
+      abort.abort(new DOMException('fetch timed out', 'TimeoutError')),
+    )
+    try {
+      return await this.#o.net.fetchBlob(peer, hash, max, abort.signal)
+    } finally {
+      cancel()
+    }
+  }
+
+  #emit(e: RewardEvent): void {
+    for (const f of this.#listeners) f(e)
+  }
+}
+
+/** The blob hash a served message names, or null when it is not a rollouts message. */
+function blobOf(message: Uint8Array): Hex | null {
+  try {
+    const m = decodeSapoMessage(message)
+    return m.type === 'rollouts' ? m.blob : null
+  } catch {
+    return null
+  }
+}
