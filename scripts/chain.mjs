@@ -107,7 +107,30 @@ const coordinatorAbi = parseAbi([
   'function swarmInfo(bytes32 swarm) view returns ((string name, address creator, uint256 round, uint256 stage, uint256 stageCount, uint256 quorum, uint256 peers, uint256 voters, uint256 bootnodes))',
   'function getBootnodes(bytes32 swarm) view returns (string[])',
   'function addBootnodes(bytes32 swarm, string[] multiaddrs)',
+  'function updateStageAndRound(bytes32 swarm) returns (uint256 round, uint256 stage)',
 ])
+
+/**
+ * The dev chain's stage manager: moves the swarm `name` to its next stage every `everyMs` (the swarm's
+ * creator, anvil's first key, holds the role). Reward claims are made in the current round and stage, so
+ * on the dev chain each tab that claims does so once per period. Returns a function that stops it.
+ * @param {{ rpcUrl: string, swarmCoordinator: `0x${string}` }} chain
+ */
+export function runStageManager(
+  chain,
+  { name = DEV_SWARM_NAME, everyMs = 30_000, key = ANVIL_KEY_0, log = () => {} } = {},
+) {
+  const transport = http(chain.rpcUrl, { retryCount: 0 })
+  const wallet = createWalletClient({ account: privateKeyToAccount(key), transport })
+  const swarm = keccak256(toBytes(name))
+  const timer = setInterval(() => {
+    const at = { address: chain.swarmCoordinator, abi: coordinatorAbi }
+    wallet
+      .writeContract({ ...at, functionName: 'updateStageAndRound', args: [swarm], chain: null })
+      .catch((e) => log(`[chain] the stage manager could not advance "${name}": ${e.shortMessage ?? e}`))
+  }, everyMs)
+  return () => clearInterval(timer)
+}
 
 /**
  * Lists `multiaddrs` as relays of the swarm `name` on the coordinator (what `npm start` does with its

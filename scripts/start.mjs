@@ -30,12 +30,16 @@ if (!process.env.VITE_CHAIN_RPC) {
 // swarm's bootnodes) instead of being built in: tabs find it there, as they would a deployment's relays
 // (docs/swarm.md#finding-a-relay). On someone else's chain there is no key to list it with: build it in.
 if (relay && chain) {
-  const { listRelays, DEV_SWARM_NAME } = await import('./chain.mjs')
+  const { listRelays, runStageManager, DEV_SWARM_NAME } = await import('./chain.mjs')
   try {
     await listRelays(chain, relay.multiaddrs)
     console.log(
       `[lockstep] relay listed for swarm "${DEV_SWARM_NAME}" on SwarmCoordinator ${chain.swarmCoordinator}; tabs read it from the chain`,
     )
+    // Reward claims are made once per coordinator round: move the dev swarm's round on (CHAIN_ROUND_S).
+    const everyMs = 1000 * Number(process.env.CHAIN_ROUND_S ?? 30)
+    runStageManager(chain, { everyMs, log: console.warn })
+    console.log(`[lockstep] the dev swarm's coordinator round moves on every ${everyMs / 1000} s`)
   } catch (e) {
     console.warn(`[lockstep] could not list the relay on the chain (${e}); building it into the app instead`)
     process.env.VITE_RELAY_ADDR = relay.multiaddrs[0]

@@ -12,6 +12,10 @@ import { familyAccuracy, rewardSeries, standings } from './rlRounds.ts'
 import type { SwarmPeerView } from './swarm.svelte.ts'
 import { SwarmNameError } from '../errors/network.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
+import { RlRewards, type RlRewardsStart } from './rlRewards.svelte.ts'
+
+/** What claiming on chain needs from the page (a coordinator and a connected wallet), or why it can't. */
+export type OnChain = () => Omit<RlRewardsStart, 'net' | 'compute' | 'name' | 'inflating'> | string
 
 /** Rounds kept (a tab left open for a day runs thousands; the totals still count them all). */
 export const MAX_REPORTS = 500
@@ -45,6 +49,15 @@ export class RlSwarmSession {
   warmStart = $state<{ round: number; reward: number } | null>(null)
   /** The warm start's mean reward measured on held-out tasks (public/rl/warmstart.json), once loaded. */
   warmLevel = $state<number | null>(null)
+  /** "Claim rewards on chain" (`?claim=1`): register, claim each coordinator round, attest to the others. */
+  claim = $state(false)
+  /** The cheat switch for claims: claim more than the rollouts earn. */
+  inflate = $state(false)
+  /** Why claiming is off although asked for (no coordinator, no wallet), or null. */
+  claimBlocked = $state<string | null>(null)
+  readonly rewards = new RlRewards()
+  /** Set by the page: the wallet and coordinator claims go through. */
+  onChain: OnChain | null = null
   /** Bumped whenever `reports` changes: the chart redraws on it. */
   version = $state(0)
 
@@ -58,6 +71,8 @@ export class RlSwarmSession {
   #peer: RlPeerRunning | null = null
   #worker: Worker | null = null
   #timer: ReturnType<typeof setInterval> | undefined
+  #compute: RlCompute | null = null
+  #hooks: ReturnType<RlRewards['start']> | null = null
 
   /** Takes one round's report from the peer. A second report for a round replaces the first. */
   receive(report: RoundReport): void {
@@ -111,6 +126,8 @@ export class RlSwarmSession {
         throw new SwarmNameError('A swarm name is 1 to 40 letters, digits, "-" or "_".')
       this.name ||= url.name
       if (url.cheat) this.cheat = true
+      if (url.claim) this.claim = true
+      if (url.inflate) this.inflate = true
       const { worker, api } = startRlSwarmWorker()
       this.#worker = worker
       this.backend = (await api.init({ backend: url.backend })).backend
@@ -134,13 +151,19 @@ export class RlSwarmSession {
         update: (model, groups, params) => api.update(model, groups, params),
         stateHash: (model) => api.stateHash(model),
       }
+      this.#compute = compute
       const peer = await startRlPeer({
         net,
         compute,
         forging: (round) => this.#forging(round),
         name: this.name,
         join: running,
-        onRound: (r) => this.receive(r),
+        onRound: (r) => {
+          this.receive(r)
+          this.#rewardsRound(r)
+        },
+        onPublished: (p) => this.#hooks?.published(p),
+        serve: (h) => this.#hooks?.serve(h),
         onError: (e) => {
           this.error = errorInfo(e)
           console.warn(e)
@@ -180,6 +203,24 @@ export class RlSwarmSession {
     return this.cheat
   }
 
+  /** After each round: start claiming once it is asked for and possible, then let the agent run a pass. */
+  #rewardsRound(r: RoundReport): void {
+    if (!this.claim || !this.#net || !this.#compute) return
+    if (!this.#hooks) {
+      const chain = this.onChain?.() ?? 'This page has no wallet.'
+      this.claimBlocked = typeof chain === 'string' ? chain : null
+      if (typeof chain === 'string') return
+      this.#hooks = this.rewards.start({
+        ...chain,
+        net: this.#net.net,
+        compute: this.#compute,
+        name: this.name,
+        inflating: () => this.inflate,
+      })
+    }
+    this.#hooks.round(r.peers.map((p) => p.peer))
+  }
+
   #poll(): void {
     if (!this.#net) return
     const s = this.#net.status()
@@ -210,6 +251,9 @@ export class RlSwarmSession {
     const net = this.#net
     this.#peer = null
     this.#net = null
+    this.rewards.stop()
+    this.#hooks = null
+    this.#compute = null
     await peer?.stop().catch(() => {})
     await net?.stop().catch(() => {})
     this.#worker?.terminate()

@@ -1,7 +1,16 @@
 // Where the app meets the RL swarm's peer (src/rl/sapo/, RlPeer): the swarm a name stands for, the warm
 // start every peer begins from (public/rl/, with its training receipt beside it), and the peer's life
 // on this page. The compute it is handed runs in workers/rlSwarm.worker.ts.
-import { RL_PEER, RlPeer, maxBlobBytes, rlSwarmParams, rlTaskBook, sapoTopic } from '../rl/sapo/index.ts'
+import type { Hex } from 'viem'
+import {
+  RL_PEER,
+  RlPeer,
+  maxBlobBytes,
+  rlSwarmParams,
+  rlTaskBook,
+  sapoTopic,
+  type RlPeerEvents,
+} from '../rl/sapo/index.ts'
 import type { RlCompute, RoundReport } from '../rl/types.ts'
 import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import type { SwarmNet } from '../swarm/types.ts'
@@ -23,6 +32,10 @@ export interface RlPeerStart {
   join: boolean
   onRound(report: RoundReport): void
   onError(error: unknown): void
+  /** Its rollouts went out (the reward agent claims the latest: src/state/rlRewards.svelte.ts). */
+  onPublished?: (p: RlPeerEvents['published']) => void
+  /** More bytes to serve by hash: the reward agent's claimed rollouts and models. */
+  serve?: (hash: Hex) => Uint8Array | undefined
 }
 
 export interface RlPeerRunning {
@@ -72,8 +85,10 @@ export async function startRlPeer(o: RlPeerStart): Promise<RlPeerRunning> {
     model: await loadWarmStart(o.name),
     join: o.join,
     forging: o.forging,
+    serve: o.serve,
   })
   peer.on('round', o.onRound)
+  if (o.onPublished) peer.on('published', o.onPublished)
   peer.on('error', o.onError)
   const run = new AbortController()
   const done = peer.start(run.signal).catch((e: unknown) => {

@@ -30,6 +30,10 @@ export interface SwarmUrlParams {
   cheat: boolean
   /** `?swarmName=`: which swarm to meet in (letters, digits, `-`, `_`; up to 40). */
   name: string
+  /** `?swarmClaim=1`: the RL peer claims its rewards on the swarm coordinator (docs/chain.md#verified-rewards). */
+  claim: boolean
+  /** `?swarmInflate=1`: and claims more than its rollouts earn (the refutation demo and e2e). */
+  inflate: boolean
 }
 
 export const DEFAULT_SWARM_NAME = 'lockstep'
@@ -51,6 +55,8 @@ export function swarmUrlParams(search: string): SwarmUrlParams {
     minPeers: Number.isInteger(min) && min > 0 && min <= 64 ? min : 1,
     cheat: q.get('swarmCheat') === '1',
     name: SWARM_NAME.test(q.get('swarmName') ?? '') ? q.get('swarmName')! : DEFAULT_SWARM_NAME,
+    claim: q.get('swarmClaim') === '1',
+    inflate: q.get('swarmInflate') === '1',
   }
 }
 

@@ -1,0 +1,115 @@
+// This tab's verified rewards in the RL swarm (docs/chain.md#verified-rewards): while "Claim rewards on
+// chain" is on, the peer registers on the swarm coordinator, claims the reward of its latest rollouts
+// once per coordinator round, and re-executes the others' claims, attesting to each through the wallet's
+// durable queue. This store runs the reward agent (src/rl/sapo/rewards.ts) and keeps what the Join
+// panel lists: its claims, its attestations with their evidence files, and claims it could not check.
+import type { Address, PublicClient } from 'viem'
+import { readClaim, readSwarm, type SwarmRef } from '../chain/coordinator.ts'
+import {
+  RewardAgent,
+  evidenceText,
+  rlSwarmParams,
+  rlTaskBook,
+  type AttestationCall,
+  type ClaimCall,
+  type RewardEvent,
+  type RewardWriter,
+} from '../rl/sapo/index.ts'
+import type { RlCompute } from '../rl/types.ts'
+import type { SwarmNet } from '../swarm/types.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
+
+/** Entries kept in each list (a tab open for hours claims every round). */
+export const MAX_ENTRIES = 50
+
+export interface RlRewardsStart {
+  net: SwarmNet
+  compute: RlCompute
+  /** The swarm's name: the coordinator's swarm is swarmId(name), the RL params rlSwarmParams(name). */
+  name: string
+  ref: SwarmRef
+  client: PublicClient
+  /** The connected wallet's address: attestations name it in their evidence files. */
+  address: Address
+  /** Queues the writes (the wallet's durable queue in the page). */
+  writer: RewardWriter
+  /** The cheat switch for claims: while true they are inflated. */
+  inflating: () => boolean
+}
+
+export interface ClaimEntry extends ClaimCall {
+  honest: bigint
+  inflated: boolean
+}
+
+export interface AttestEntry extends AttestationCall {
+  why: string
+  reward: bigint | null
+  /** The evidence file's canonical text: its keccak256 is `evidenceHash`. */
+  evidence: string
+}
+
+export class RlRewards {
+  claims = $state.raw<ClaimEntry[]>([])
+  attestations = $state.raw<AttestEntry[]>([])
+  unavailable = $state.raw<{ round: number; stage: number; claimant: string; why: string }[]>([])
+  error = $state<ErrorInfo | null>(null)
+  #agent: RewardAgent | null = null
+
+  /** Starts the agent; the returned hooks go to the RL peer (its `published` event, `serve`, each round). */
+  start(o: RlRewardsStart) {
+    this.stop()
+    const params = rlSwarmParams(o.name)
+    const agent = new RewardAgent({
+      self: o.net.self,
+      address: o.address,
+      swarm: o.name,
+      params,
+      book: rlTaskBook,
+      compute: o.compute,
+      net: o.net,
+      chain: {
+        chainId: o.ref.config.chainId,
+        coordinator: o.ref.address,
+        async position() {
+          const s = await readSwarm(o.client, o.ref)
+          return s && { round: s.round, stage: s.stage, stageCount: s.stageCount }
+        },
+        claim: (round, stage, peerId) => readClaim(o.client, o.ref, round, stage, peerId),
+      },
+      writer: o.writer,
+      inflating: o.inflating,
+    })
+    agent.on((e) => this.#take(e))
+    this.#agent = agent
+    return {
+      serve: agent.serve,
+      published: (p: Parameters<RewardAgent['published']>[0]) => agent.published(p),
+      round: (peers: readonly string[]) => void agent.tick(peers),
+    }
+  }
+
+  stop(): void {
+    this.#agent?.stop()
+    this.#agent = null
+  }
+
+  #take(e: RewardEvent): void {
+    const keep = <T>(list: T[], x: T) => [...list, x].slice(-MAX_ENTRIES)
+    if (e.type === 'claimed')
+      this.claims = keep(this.claims, { ...e.call, honest: e.honest, inflated: e.call.reward !== e.honest })
+    else if (e.type === 'attested')
+      this.attestations = keep(this.attestations, {
+        ...e.call,
+        why: e.verdict.why,
+        reward: e.verdict.reward,
+        evidence: evidenceText(e.evidence),
+      })
+    else if (e.type === 'unavailable') this.unavailable = keep(this.unavailable, e)
+    else this.error = errorInfo(e.error)
+  }
+}
+
+/** A file name for an attestation's evidence: its claim and its hash's head. */
+export const evidenceFileName = (a: Pick<AttestEntry, 'round' | 'stage' | 'claimant' | 'evidenceHash'>) =>
+  `evidence-r${a.round}s${a.stage}-${a.claimant.slice(-8)}-${a.evidenceHash.slice(2, 10)}.json`
