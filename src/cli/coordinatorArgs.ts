@@ -22,7 +22,7 @@ import { flag } from './args.ts'
 import type { Deployments } from './deploy.ts'
 
 /** How long one read may take: a verifier's terminal is not a place to wait on a dead RPC. */
-export const READ_TIMEOUT_MS = 5_000
+const READ_TIMEOUT_MS = 5_000
 
 export interface ChainAccess {
   client: PublicClient

@@ -62,7 +62,7 @@ function readBounded(file: string): string {
 }
 
 /** A verdict in plain words: "refuted: peer X claimed 4000 for round 3 stage 0; its rollouts …". */
-export function verdictWords(e: RewardEvidence, v: { confirmed: boolean; why: string }): string {
+function verdictWords(e: RewardEvidence, v: { confirmed: boolean; why: string }): string {
   const { peerId, reward, round, stage } = e.claim
   // A reward mismatch's reason starts by repeating the claim, which these words already say.
   const why = v.why.replace(`it claimed ${reward}; `, '')

@@ -275,8 +275,8 @@ describe('lockstep submit', () => {
   }, 60_000)
 
   it('votes winners, and names the refusals of register and winners', async () => {
-    const early = await cli(CAROL, 'submit', 'winners', ...rpc(), '--name', SWARM, '--round', '5')
-    expect(early.status).toBe(2) // no --winner
+    const unnamed = await cli(CAROL, 'submit', 'winners', ...rpc(), '--name', SWARM, '--round', '5')
+    expect(unnamed.status).toBe(2) // no --winner
     const ahead = ['--name', SWARM, '--winner', peer.bob, '--peer', peer.carol]
     const r5 = await cli(CAROL, 'submit', 'winners', ...rpc(), ...ahead, '--round', '5')
     expect(r5.stderr).toContain('(RoundNotReached)')

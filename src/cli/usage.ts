@@ -41,7 +41,7 @@ export const help: Record<string, string> = {
   the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).
   --model lockstep:gpt/tiny?seed=1 (or demo) is a built-in Lockstep decoder, rebuilt from its URI.`,
   swarm: `lockstep swarm --relay MULTIADDR[,…] [--kind rl] [--name lockstep] [--rounds N] [--gpu] [--json]
-               [--warmstart FILE]
+               [--warmstart FILE] [--identity FILE]
   Joins the RL swarm the tabs join (?swarm=rl) as a Node peer: it answers its questions with its own model,
   shares the completions, spot-checks other peers' by regenerating them, and trains GRPO on its own and
   others' rollouts (docs/rl.md). Reaches the tabs through the relay. One line per round (--json: the full
