@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { Address, Hex } from 'viem'
+import { getAddress, type Address, type Hex } from 'viem'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient } from '../chain/client.ts'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
@@ -364,6 +364,26 @@ describe('lockstep leaderboard', () => {
     const none = await cli('', 'leaderboard', ...rpc(), '--name', 'nope')
     expect(none.stderr).toContain('NoSuchSwarmError')
     expect(none.status).toBe(1)
+    // deploy's file names the coordinator; it must record the chain the RPC serves.
+    const deployments = join(dir, 'deployments.json')
+    const record = (chainId: number) =>
+      writeFileSync(deployments, JSON.stringify({ chainId, contracts: { swarmCoordinator: ref.address } }))
+    record(config.chainId)
+    const filed = await cli(
+      '',
+      'leaderboard',
+      ...rpc(),
+      '--name',
+      SWARM,
+      '--contracts',
+      deployments,
+      '--json',
+    )
+    expect(JSON.parse(filed.stdout).coordinator).toBe(getAddress(ref.address))
+    record(1)
+    const stale = await cli('', 'leaderboard', ...rpc(), '--name', SWARM, '--contracts', deployments)
+    expect(stale.stderr).toContain(`ChainConfigError: ${deployments} records chain 1`)
+    expect(stale.status).toBe(1)
     const down = await cli('', 'leaderboard', '--rpc', 'http://127.0.0.1:1')
     expect(down.stderr).toContain('RpcUnavailableError')
     expect(down.status).toBe(1)
