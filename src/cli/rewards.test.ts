@@ -3,7 +3,7 @@
 // well under a second), evidence files a verifier re-executes, attestations sent through the CLI, and the
 // board they leave. Every refusal is checked by its name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -209,19 +209,42 @@ describe('lockstep evidence', () => {
     expect(r.status).toBe(1)
   }, 60_000)
 
-  it('names a file that is not evidence, and one for another chain', async () => {
+  it('names a file that is not evidence, bytes its claim does not name, a wrong reward, another chain', async () => {
     const junk = join(dir, 'junk.json')
     writeFileSync(junk, JSON.stringify({ kind: 'lockstep/reward-evidence', version: 2 }))
     const r = await cli('', 'evidence', junk)
     expect(r.stdout).toContain('✗ evidence: cannot read')
     expect(r.stdout).toContain('SchemaError')
     expect(r.status).toBe(1)
+    const huge = join(dir, 'huge.json')
+    writeFileSync(huge, '')
+    truncateSync(huge, 17 * 1024 * 1024) // sparse: refused by its size, never read
+    const big = await cli('', 'evidence', huge)
+    expect(big.stdout).toMatch(/✗ evidence: cannot read .* over the 16777216 an evidence file may be/)
+    expect(big.status).toBe(1)
+    // Bytes the claim does not name are no verdict on the claimant; a verdict's reward must be the re-execution's.
+    const e0 = JSON.parse(readFileSync(files.refute, 'utf8'))
+    const other = JSON.parse(readFileSync(files.confirm, 'utf8')).claim.receiptsRoot
+    const swapped = join(dir, 'swapped.json')
+    writeFileSync(swapped, JSON.stringify({ ...e0, claim: { ...e0.claim, receiptsRoot: other } }))
+    const bytes = await cli('', 'evidence', swapped)
+    expect(bytes.stdout).toContain("✗ re-execution: the file's bytes are not the ones its claim names")
+    expect(bytes.stdout).toContain('ClaimEvidenceError')
+    expect(bytes.status).toBe(1)
+    const misnamed = join(dir, 'misnamed.json')
+    writeFileSync(misnamed, JSON.stringify({ ...e0, verdict: { ...e0.verdict, reward: '1' } }))
+    const wrongReward = await cli('', 'evidence', misnamed)
+    expect(wrongReward.stdout).toContain(
+      `✗ the attester's verdict names reward 1, re-execution ${e0.verdict.reward}`,
+    )
+    expect(wrongReward.status).toBe(1)
     const elsewhere = join(dir, 'elsewhere.json')
-    const e = JSON.parse(readFileSync(files.refute, 'utf8'))
-    writeFileSync(elsewhere, JSON.stringify({ ...e, chainId: 1 }))
-    const other = await cli('', 'evidence', elsewhere, ...rpc())
-    expect(other.stdout).toContain(`✗ chain: the file is for chain 1; the RPC serves chain ${config.chainId}`)
-    expect(other.status).toBe(1)
+    writeFileSync(elsewhere, JSON.stringify({ ...e0, chainId: 1 }))
+    const foreign = await cli('', 'evidence', elsewhere, ...rpc())
+    expect(foreign.stdout).toContain(
+      `✗ chain: the file is for chain 1; the RPC serves chain ${config.chainId}`,
+    )
+    expect(foreign.status).toBe(1)
   }, 60_000)
 })
 
