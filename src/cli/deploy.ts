@@ -2,8 +2,6 @@
 // line ($LOCKSTEP_DEPLOY_KEY or a keystore), recorded in a JSON file that build-app reads. The deploy loop
 // is scripts/deploy.mjs, the one `npm start` uses; the bytecode is the generated src/chain/contracts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { Writable } from 'node:stream'
 import { createPublicClient, formatEther, getAddress, http, isHex, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { CONTRACTS, deployAll } from '../../scripts/deploy.mjs'
@@ -12,6 +10,7 @@ import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/Swar
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from '../chain/contracts/SwarmCoordinator.ts'
 import { flag } from './args.ts'
 import { decryptKeystore } from './keystore.ts'
+import { askHidden } from './keys.ts'
 import { DeployError, UsageError } from '../errors/cli.ts'
 
 /** Compiled contracts by name; a contract added to CONTRACTS (scripts/deploy.mjs) is added here too. */
@@ -27,22 +26,6 @@ export interface Deployments {
   deployer: Address
   contracts: Record<string, Address>
   transactions: Record<string, Hex>
-}
-
-/** A password typed on the terminal without echo. */
-function askHidden(prompt: string): Promise<string> {
-  if (!process.stdin.isTTY)
-    throw new DeployError('no terminal to ask the keystore password on: set LOCKSTEP_KEYSTORE_PASSWORD')
-  process.stderr.write(prompt)
-  const muted = new Writable({ write: (_chunk, _enc, done) => done() })
-  const rl = createInterface({ input: process.stdin, output: muted, terminal: true })
-  return new Promise((resolve) =>
-    rl.question('', (answer) => {
-      rl.close()
-      process.stderr.write('\n')
-      resolve(answer)
-    }),
-  )
 }
 
 async function deployerKey(args: string[]): Promise<Hex> {

@@ -2,12 +2,11 @@
 // and the operator's commands that make a swarm exist (relay, deploy, build-app). Help: usage.ts. Every
 // command exits 0 when it did its work (verify and replay: when every check passes), 1 when it refused
 // (naming the failed checks, or why), 2 on bad usage.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { isAddress, isHex, type Address, type Hex } from 'viem'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { isAddress, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import {
@@ -25,6 +24,7 @@ import { fetchModel } from '../receipts/fetchModel.ts'
 import { resolveRelease } from '../receipts/releases.ts'
 import { BaseError } from '../errors/base.ts'
 import { FlagError, UsageError } from '../errors/cli.ts'
+import { signingKey } from './keys.ts'
 import { KJV_PENTATEUCH } from '../train/corpus.ts'
 import { OnnxError } from '../errors/infer.ts'
 import { resolveChain } from '../chain/config.ts'
@@ -39,24 +39,6 @@ import { reexecute, shippedCorpus } from './reexec.ts'
 import { trainCommand } from './train.ts'
 import { generateCommand, verifyGenerationCommand } from './generate.ts'
 import { help, usage } from './usage.ts'
-
-/** --key, else $LOCKSTEP_KEY, else a local dev key kept in ~/.lockstep/dev-key (made on first use). */
-function signingKey(args: string[]): Hex {
-  const given = flag(args, 'key') ?? process.env.LOCKSTEP_KEY
-  if (given) {
-    if (!isHex(given) || given.length !== 66) throw new FlagError('The key must be 32 bytes of 0x-hex.')
-    return given
-  }
-  const file = join(homedir(), '.lockstep', 'dev-key')
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, generatePrivateKey() + '\n')
-    chmodSync(file, 0o600)
-    console.error(`created a local dev key in ${file} (for development chains only)`)
-  }
-  console.error(`signing with the local dev key in ${file}`)
-  return readFileSync(file, 'utf8').trim() as Hex
-}
 
 async function inferCommand(args: string[]): Promise<number> {
   const [modelFile, inputFile, out] = [flag(args, 'model'), flag(args, 'input'), flag(args, 'out')]
@@ -294,6 +276,11 @@ export async function main(argv: string[]): Promise<number> {
     swarm: async (args) => (await import('./swarm.ts')).swarmCommand(args),
     deploy: async (args) => (await import('./deploy.ts')).deployCommand(args),
     'build-app': async (args) => (await import('./buildApp.ts')).buildAppCommand(args),
+    leaderboard: async (args) => (await import('./leaderboard.ts')).leaderboardCommand(args),
+    evidence: async (args) =>
+      (await import('./evidence.ts')).evidenceCommand(args, positional(args, BOOLEAN_FLAGS)[0]),
+    submit: async (args) =>
+      (await import('./submit.ts')).submitCommand(args, positional(args, BOOLEAN_FLAGS)[0]),
   }
   if (command === '--version' || command === '-v') {
     console.log(version())

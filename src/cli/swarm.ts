@@ -25,6 +25,7 @@ import { DEFAULT_SWARM_NAME, SWARM_NAME } from '../state/swarmParams.ts'
 import { hashJson } from '../receipts/training.ts'
 import { flag, flags } from './args.ts'
 import { cliBackend } from './backend.ts'
+import { peerIdentity } from './identity.ts'
 
 /** How long leaving (the round in progress, then closing connections) may take after a signal. */
 const LEAVE_MS = 10_000
@@ -79,7 +80,12 @@ export async function swarmCommand(args: string[]): Promise<number> {
     throw new UsageError(`${file} is not this swarm's warm start: its training config differs`)
 
   const backend = await cliBackend(args)
-  const { net, stop } = await joinSwarmNetNode(relays, { onError: (e) => console.error(e.message) })
+  const identity = flag(args, 'identity')
+  const privateKey = identity ? (await peerIdentity(identity)).key : undefined
+  const { net, stop } = await joinSwarmNetNode(relays, {
+    onError: (e) => console.error(e.message),
+    privateKey,
+  })
   const peer = new RlPeer({
     net,
     compute: backendRlCompute(backend.be, { tasks: taskFromId, generate: generateGroups }),

@@ -41,13 +41,15 @@ export const help: Record<string, string> = {
   the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).
   --model lockstep:gpt/tiny?seed=1 (or demo) is a built-in Lockstep decoder, rebuilt from its URI.`,
   swarm: `lockstep swarm --relay MULTIADDR[,…] [--kind rl] [--name lockstep] [--rounds N] [--gpu] [--json]
-               [--warmstart FILE]
+               [--warmstart FILE] [--identity FILE]
   Joins the RL swarm the tabs join (?swarm=rl) as a Node peer: it answers its questions with its own model,
   shares the completions, spot-checks other peers' by regenerating them, and trains GRPO on its own and
   others' rollouts (docs/rl.md). Reaches the tabs through the relay. One line per round (--json: the full
   report); stops after --rounds or on Ctrl-C.
   --name NAME      the swarm's name (the page's ?swarmName=; default lockstep)
-  --warmstart FILE the checkpoint to start from (default the shipped public/rl/warmstart.lscp)`,
+  --warmstart FILE the checkpoint to start from (default the shipped public/rl/warmstart.lscp)
+  --identity FILE  run as the peer whose libp2p key is in FILE (made if missing; see submit register),
+                   not a fresh one: the peer id registered on chain is the one that gossips`,
   relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
                [--metrics-port N] [--metrics-host 127.0.0.1]
   The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and
@@ -64,6 +66,32 @@ export const help: Record<string, string> = {
   The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key file), its
   password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
   --chain-id N  refuse unless the RPC serves chain N`,
+  leaderboard: `lockstep leaderboard --rpc URL [--coordinator ADDR | --contracts deployments.json] [--name lockstep]
+                     [--peer ID]… [--chain-id N] [--json]
+  The swarm's round and stage, then its verified-reward leaderboard from the coordinator: rank, peer id,
+  address, claimed, verified, share (verified / claimed), disputed (refuted by an attester), pending,
+  wins; a row each for --peer ids not on the board. Rewards are thousandths of reward points. --json:
+  the same as JSON, integers as decimal strings. The coordinator: --coordinator, else --contracts (deploy's
+  file), else the dev chain's.`,
+  evidence: `lockstep evidence <file> [--rpc URL [--coordinator ADDR] [--from-block N]] [--gpu]
+  Re-checks a reward attestation's evidence file: re-executes the claim from the rollouts and checkpoint it
+  carries with the swarm's own rules (parameters from its name, every group regenerated) and says whether
+  the attester's verdict holds. With --rpc: the RPC must serve the file's chain, the claim on the file's
+  coordinator (or --coordinator) must have the file's reward and receipts root, and the attestations that
+  carry the file's hash are listed (Attested events from --from-block, default 0). 0 only when the
+  re-execution reaches the file's verdict (and, with --rpc, the chain holds the file's claim).`,
+  submit: `lockstep submit register --rpc URL [--name lockstep] [--identity FILE]
+  lockstep submit attest --rpc URL --evidence FILE
+  lockstep submit winners --rpc URL [--name lockstep] --round N --winner ID… --peer ID
+        [--coordinator ADDR | --contracts deployments.json] [--chain-id N] [--keystore FILE | --key 0x…]
+  A Node peer's transactions to the swarm coordinator; each prints its transaction hash and waits for it;
+  a refusal names the contract's error. The key: --keystore FILE (password from
+  $LOCKSTEP_KEYSTORE_PASSWORD or asked), $LOCKSTEP_KEY, --key, else ~/.lockstep/dev-key (dev chain only).
+  register  binds the peer id of --identity FILE (default ~/.lockstep/peer-identity, made if missing; run
+            lockstep swarm --identity FILE as that peer) to the key's address, with the key's proof
+  attest    checks the evidence file as lockstep evidence --rpc does and sends its verdict only if it
+            holds, from the address the file's attester peer is registered to
+  winners   votes for a round's winners as --peer (the key's own peer)`,
   'build-app': `lockstep build-app [--relay MULTIADDR[,…]] [--rpc URL] [--chain-id N] [--contracts deployments.json]
                    [--registry ADDR] [--swarm-registry ADDR] [--swarm-coordinator ADDR] [--chain-name NAME]
                    [--explorer URL] [--out DIR]

@@ -90,3 +90,8 @@ export class PeerNotRegisteredError extends BaseError {
 export class NotYourPeerError extends BaseError {
   override name = 'NotYourPeerError'
 }
+
+/** The coordinator answers but has no swarm by that name (a typo, or another deployment's swarm). */
+export class NoSuchSwarmError extends BaseError {
+  override name = 'NoSuchSwarmError'
+}

@@ -47,3 +47,8 @@ export class BuildAppError extends BaseError {
 export class RelayStartError extends BaseError {
   override name = 'RelayStartError'
 }
+
+/** A peer identity file (`--identity`) that is not a secp256k1 libp2p key. */
+export class IdentityError extends BaseError {
+  override name = 'IdentityError'
+}

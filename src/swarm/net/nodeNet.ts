@@ -63,11 +63,16 @@ async function createNodeNode(privateKey: PrivateKey): Promise<SwarmNode> {
  */
 export async function joinSwarmNetNode(
   relays: string[],
-  { onError = (err: Error) => console.warn(err.message), timeoutMs = 20_000 } = {},
+  {
+    onError = (err: Error) => console.warn(err.message),
+    timeoutMs = 20_000,
+    privateKey,
+  }: { onError?: (err: Error) => void; timeoutMs?: number; privateKey?: PrivateKey } = {},
 ): Promise<NodeSwarmNet> {
   if (relays.length === 0) throw new RelayUnreachableError('no relay given (--relay <multiaddr>)')
   const relayIds = new Set(relays.map((r) => r.split('/p2p/').pop() ?? r))
-  const node = await createNodeNode(await generateKeyPair('secp256k1'))
+  // A fresh key unless the peer keeps one (`lockstep swarm --identity`, its id registered on chain).
+  const node = await createNodeNode(privateKey ?? (await generateKeyPair('secp256k1')))
   const net = new Libp2pSwarmNet(node, { infrastructure: relayIds })
   await net.start()
   let lastError: Error | undefined

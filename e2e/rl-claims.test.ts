@@ -1,0 +1,193 @@
+// Verified rewards end to end (docs/chain.md#verified-rewards): a chain and a relay of this file's own, the
+// relay listed on the coordinator for this swarm (the tabs get no ?relay=: they read it from the chain),
+// three tabs in the RL swarm with injected wallets that claim their rewards each coordinator round, one of
+// them inflating its claims. The honest tabs' claims are confirmed and verified on chain, the inflated ones
+// refuted; the leaderboard the page reads back matches the chain; and an honest tab's evidence file against
+// the inflater, downloaded from the page, is re-checked by the real CLI (`lockstep evidence --rpc`).
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { createPublicClient, createWalletClient, http, keccak256, toBytes } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { startRelay } from '../scripts/relay.mjs'
+import { ANVIL_KEY_0, listRelays, startChain } from '../scripts/chain.mjs'
+import { swarmCoordinatorAbi } from '../src/chain/contracts/SwarmCoordinator.ts'
+import { launch } from './browser.ts'
+import { anvilAccounts, injectTestWallet } from './testWallet.ts'
+
+const baseUrl = inject('baseUrl')
+const NAME = 'e2e-claims'
+const swarm = keccak256(toBytes(NAME))
+let browser: Browser
+let relay: Awaited<ReturnType<typeof startRelay>>
+let chain: Awaited<ReturnType<typeof startChain>>
+let advancing: ReturnType<typeof setInterval> | undefined
+const tabs: { page: Page; errors: string[] }[] = []
+
+beforeAll(async () => {
+  ;[browser, relay, chain] = await Promise.all([launch({ webgpu: false }), startRelay({ port: 0 }), startChain()])
+  await listRelays(chain, [relay.multiaddrs[0]], { name: NAME })
+}, 120_000)
+afterAll(async () => {
+  clearInterval(advancing)
+  await browser?.close()
+  await Promise.all([relay?.stop(), chain?.stop()])
+})
+
+const at = () => ({ address: chain.swarmCoordinator, abi: swarmCoordinatorAbi }) as const
+const reader = () => createPublicClient({ transport: http(chain.rpcUrl) })
+
+/** The stage manager, as `npm start` runs one: the coordinator's round moves on every `ms`. */
+function advanceEvery(ms: number) {
+  const wallet = createWalletClient({ account: privateKeyToAccount(ANVIL_KEY_0), transport: http(chain.rpcUrl) })
+  advancing = setInterval(() => {
+    void wallet
+      .writeContract({ ...at(), functionName: 'updateStageAndRound', args: [swarm], chain: null })
+      .catch(() => {})
+  }, ms)
+}
+
+async function openTab(account: string, query: string) {
+  const context = await browser.newContext({ acceptDownloads: true })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await injectTestWallet(page, { rpc: chain.rpcUrl, signer: chain.rpcUrl, account, chainId: 31337 })
+  const rpc = encodeURIComponent(chain.rpcUrl)
+  await page.goto(`${baseUrl}?swarm=rl&swarmName=${NAME}&swarmMin=3&swarmClaim=1&rpc=${rpc}${query}`)
+  await page.locator('[data-testid="wallet-option"][data-name="Test Wallet"]').click()
+  await page.getByTestId('wallet-connected').waitFor()
+  return { page, errors }
+}
+
+const selfId = (page: Page) => page.getByTestId('swarm-self').getAttribute('title') as Promise<string>
+const attestations = (page: Page) =>
+  page.$$eval('[data-testid="rl-attestation"]', (rows) =>
+    rows.map((r) => ({
+      claimant: r.getAttribute('data-claimant')!,
+      round: Number(r.getAttribute('data-round')),
+      confirmed: r.getAttribute('data-confirmed') === 'true',
+    })),
+  )
+
+/** What each tab's panel says, attached to a failure. */
+async function explain<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (e) {
+    const panels = await Promise.all(tabs.map((t) => t.page.getByTestId('swarm-panel').innerText().catch(String)))
+    const jobs = await Promise.all(tabs.map((t) => t.page.getByTestId('wallet-panel').innerText().catch(String)))
+    throw new Error(
+      `${e instanceof Error ? e.message : e}\n${panels.map((p, i) => `tab ${i}: ${p.slice(0, 1500)}\nwallet: ${jobs[i].slice(0, 800)}`).join('\n')}`,
+      { cause: e },
+    )
+  }
+}
+
+const evidenceCli = (file: string) =>
+  new Promise<{ code: number | null; out: string }>((resolve) => {
+    const p = spawn(process.execPath, ['bin/lockstep.mjs', 'evidence', file, '--rpc', chain.rpcUrl], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    p.stdout.on('data', (d: Buffer) => (out += d))
+    p.stderr.on('data', (d: Buffer) => (out += d))
+    p.on('exit', (code) => resolve({ code, out }))
+  })
+
+describe('verified rewards: three tabs claim, one inflates', () => {
+  it('verifies honest claims, refutes the inflated ones with evidence the CLI re-checks, and shows it', async () => {
+    tabs.push(
+      ...(await Promise.all([
+        openTab(anvilAccounts[0], ''),
+        openTab(anvilAccounts[1], ''),
+        openTab(anvilAccounts[2], '&swarmInflate=1'),
+      ])),
+    )
+    const pages = tabs.map((t) => t.page)
+    const ids = await explain(async () => {
+      for (const page of pages) await page.getByTestId('swarm-self').waitFor({ timeout: 60_000 })
+      return Promise.all(pages.map(selfId))
+    })
+    advanceEvery(15_000)
+    const client = reader()
+    const totals = () => client.readContract({ ...at(), functionName: 'getPeers', args: [swarm, ids] })
+
+    // Both honest tabs have a verified reward, the inflater a refuted one and nothing verified.
+    await explain(() =>
+      expect
+        .poll(
+          async () => {
+            const rows = await totals()
+            return rows.map((r) => ({ verified: r.verified > 0n, refuted: r.refuted > 0n }))
+          },
+          { timeout: 420_000, interval: 2000 },
+        )
+        .toEqual([
+          { verified: true, refuted: false },
+          { verified: true, refuted: false },
+          { verified: false, refuted: true },
+        ]),
+    )
+    const rows = await totals()
+    // Each peer's verified total is the sum of its verified claims, each the reward its tab computed.
+    const claimed = await Promise.all(
+      pages.map((p) =>
+        p.$$eval('[data-testid="rl-claim"]', (els) =>
+          els.map((e) => ({ round: Number(e.getAttribute('data-round')), reward: e.getAttribute('data-reward')! })),
+        ),
+      ),
+    )
+    for (const i of [0, 1]) {
+      let verified = 0n
+      for (const c of claimed[i]) {
+        const claim = await client.readContract({
+          ...at(),
+          functionName: 'getClaim',
+          args: [
+            await client.readContract({ ...at(), functionName: 'claimId', args: [swarm, BigInt(c.round), 0n, ids[i]] }),
+          ],
+        })
+        if (claim.status === 2) verified += claim.reward
+        expect(claim.reward.toString()).toBe(c.reward)
+      }
+      // Only the last five claims are listed: the total covers at least those that were verified.
+      expect(rows[i].verified).toBeGreaterThanOrEqual(verified)
+      expect(verified).toBeGreaterThan(0n)
+    }
+
+    // The page's leaderboard reads the same totals back from the chain and shows the inflater disputed.
+    for (const page of pages.slice(0, 1))
+      await explain(async () => {
+        for (const [i, id] of ids.entries()) {
+          const row = page.locator(`[data-testid="leaderboard-row"][data-peer="${id}"]`)
+          await expect
+            .poll(() => row.getAttribute('data-verified'), { timeout: 30_000 })
+            .toBe((await totals())[i].verified.toString())
+          if (i === 2) await expect.poll(() => row.getAttribute('data-disputed')).not.toBe('0')
+        }
+      })
+
+    // An honest tab's refutation of the inflater: its evidence file, downloaded, re-checked by the CLI.
+    const refutation = (await attestations(pages[0])).find((a) => a.claimant === ids[2] && !a.confirmed)
+    expect(refutation, 'tab 0 refuted the inflater').toBeDefined()
+    const link = pages[0].locator(
+      `[data-testid="rl-attestation"][data-claimant="${ids[2]}"][data-confirmed="false"] [data-testid="rl-evidence"]`,
+    )
+    const [download] = await Promise.all([pages[0].waitForEvent('download'), link.first().click()])
+    const file = join(mkdtempSync(join(tmpdir(), 'lockstep-evidence-')), download.suggestedFilename())
+    await download.saveAs(file)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      kind: 'lockstep/reward-evidence',
+      claim: { peerId: ids[2] },
+      verdict: { confirmed: false },
+    })
+    const cli = await evidenceCli(file)
+    expect(cli.out).toMatch(/refuted/)
+    expect(cli.code, cli.out).toBe(0)
+    for (const t of tabs) expect(t.errors).toEqual([])
+  }, 600_000)
+})
