@@ -134,6 +134,18 @@ async function onChain(
       ? `chain: the claim ${claim.id} is the file's (reward ${reward}, receipts root ${receiptsRoot}); ${claim.status}, ${claim.confirmations} confirmation(s), ${claim.refutations} refutation(s)`
       : `chain: the claim ${claim.id} is reward ${claim.reward} with receipts root ${claim.receiptsRoot}; the file says reward ${reward} with root ${receiptsRoot}`,
   )
+  // A replay's earlier claim must be on chain too, from the same peer, with the file's root.
+  let earlierOk = true
+  if (e.earlier) {
+    const prior = await readClaim(client, ref, e.earlier.round, e.earlier.stage, peerId)
+    earlierOk = prior?.receiptsRoot === e.earlier.receiptsRoot
+    row(
+      earlierOk,
+      earlierOk
+        ? `chain: the earlier claim of round ${e.earlier.round} stage ${e.earlier.stage} has the file's receipts root ${e.earlier.receiptsRoot}`
+        : `chain: peer ${peerId}'s claim for round ${e.earlier.round} stage ${e.earlier.stage} is ${prior ? `receipts root ${prior.receiptsRoot}` : 'not there'}; the file says ${e.earlier.receiptsRoot}`,
+    )
+  }
   const from = flag(args, 'from-block') ?? '0'
   if (!/^[0-9]{1,15}$/.test(from)) throw new UsageError(`--from-block ${from} is not a block number`)
   let events
@@ -156,7 +168,7 @@ async function onChain(
     console.log(
       `attested with this file by ${x.args.attester} as peer ${x.args.attesterPeerId} (${x.args.confirmed ? 'confirmed' : 'refuted'}) in transaction ${x.transactionHash}`,
     )
-  return { ok: same, ref }
+  return { ok: same && earlierOk, ref }
 }
 
 /** The whole check, printing a row per step; `submit attest` sends only when it passes. */

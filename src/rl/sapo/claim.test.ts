@@ -84,6 +84,26 @@ describe('reward claims', () => {
     expect(r.why).toContain(`not the ${other} its rollouts say`)
   })
 
+  it('refute a replay: rollouts of an RL round an earlier claim of the peer already named', async () => {
+    const { message, checkpoint, claim } = await claimOf(fakeModel(0.5))
+    const earlier = { round: 4, stage: 0, receiptsRoot: claim.receiptsRoot, message }
+    const r = await recheckClaim(claim, message, checkpoint, ctx, { at: { round: 5, stage: 0 }, earlier })
+    expect(r).toMatchObject({ confirmed: false, reward: claim.reward })
+    expect(r.why).toBe(
+      'it replays: its rollouts are of RL round 3, and its claim in coordinator round 4 stage 0 already named RL round 3',
+    )
+    // Not earlier, or not its bytes: no evidence of a replay.
+    const at = { round: 4, stage: 0 }
+    await expect(recheckClaim(claim, message, checkpoint, ctx, { at, earlier })).rejects.toThrow(
+      /is not before this one/,
+    )
+    const other = await claimOf(fakeModel(0.2))
+    const forged = { ...earlier, message: other.message }
+    await expect(
+      recheckClaim(claim, message, checkpoint, ctx, { at: { round: 5, stage: 0 }, earlier: forged }),
+    ).rejects.toThrow(ClaimEvidenceError)
+  })
+
   it('refuse bytes the claim does not commit to, with no verdict', async () => {
     const a = await claimOf(fakeModel(0.5))
     const b = await claimOf(fakeModel(0.2))

@@ -45,6 +45,18 @@ export interface RecheckContext {
   book: TaskBook
 }
 
+/**
+ * An earlier claim of the same claimant, for the replay rule: a claim must name rollouts of a later RL round
+ * than every earlier claim of its peer did, or one round's work would be paid in every coordinator round.
+ * `message` is the earlier claim's bytes (they must hash to its receipts root).
+ */
+export interface EarlierClaim {
+  round: number
+  stage: number
+  receiptsRoot: Hex
+  message: Uint8Array
+}
+
 /** The re-execution's verdict: the reward the bytes earn (null when they earn none), and why. */
 export interface Recheck {
   confirmed: boolean
@@ -64,6 +76,7 @@ export async function recheckClaim(
   message: Uint8Array,
   checkpoint: Uint8Array,
   ctx: RecheckContext,
+  replay?: { at: { round: number; stage: number }; earlier: EarlierClaim },
 ): Promise<Recheck> {
   if (message.length > MAX_SAPO_MESSAGE_BYTES)
     throw new ClaimEvidenceError(`The rollouts are ${message.length} bytes, over ${MAX_SAPO_MESSAGE_BYTES}.`)
@@ -83,6 +96,14 @@ export async function recheckClaim(
     return refuted(`its rollouts do not fit the swarm: ${(e as Error).message.split('\n')[0]}`)
   }
   const earned = claimReward(accepted)
+  if (replay) {
+    const before = earlierRound(replay.at, replay.earlier)
+    if (before >= accepted.round)
+      return refuted(
+        `it replays: its rollouts are of RL round ${accepted.round}, and its claim in coordinator round ${replay.earlier.round} stage ${replay.earlier.stage} already named RL round ${before}`,
+        earned,
+      )
+  }
 
   const max = maxBlobBytes(ctx.params)
   if (checkpoint.length > max)
@@ -121,4 +142,26 @@ export async function recheckClaim(
   if (earned !== claim.reward)
     return refuted(`it claimed ${claim.reward}; its rollouts regenerate and earn ${earned}`, earned)
   return { confirmed: true, reward: earned, why: `every group regenerates and earns ${earned}` }
+}
+
+/**
+ * The RL round an earlier claim's rollouts are of. Bytes that are not that claim's, or a claim that is not
+ * earlier, are no evidence of a replay: ClaimEvidenceError.
+ */
+function earlierRound(at: { round: number; stage: number }, e: EarlierClaim): number {
+  if (e.round > at.round || (e.round === at.round && e.stage >= at.stage))
+    throw new ClaimEvidenceError(
+      `The earlier claim (coordinator round ${e.round} stage ${e.stage}) is not before this one (round ${at.round} stage ${at.stage}).`,
+    )
+  if (e.message.length > MAX_SAPO_MESSAGE_BYTES || receiptsRoot(e.message) !== e.receiptsRoot)
+    throw new ClaimEvidenceError(
+      `The earlier rollouts do not hash to that claim's receipts root ${e.receiptsRoot}.`,
+    )
+  try {
+    const m = decodeSapoMessage(e.message)
+    if (m.type === 'rollouts') return m.round
+  } catch {
+    // below
+  }
+  throw new ClaimEvidenceError('The earlier claim names no rollouts message: it proves no replay.')
 }

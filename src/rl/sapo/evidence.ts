@@ -8,7 +8,13 @@ import canonicalize from 'canonicalize'
 import { isAddress, keccak256, toBytes, type Address, type Hex } from 'viem'
 import { SchemaError, bool, hash, int, literal, nullable, object, str } from '../../swarm/protocol/schema.ts'
 import { MAX_SAPO_MESSAGE_BYTES } from './messages.ts'
-import { recheckClaim, type Recheck, type RecheckContext, type RewardClaim } from './claim.ts'
+import {
+  recheckClaim,
+  type EarlierClaim,
+  type Recheck,
+  type RecheckContext,
+  type RewardClaim,
+} from './claim.ts'
 
 export const EVIDENCE_KIND = 'lockstep/reward-evidence'
 
@@ -29,6 +35,8 @@ export interface RewardEvidence {
   checkpoint: string
   verdict: { confirmed: boolean; reward: string | null; why: string }
   attester: { peerId: string; address: Address }
+  /** For a replay: the claimant's earlier claim whose rollouts were of the same or a later RL round. */
+  earlier: { round: number; stage: number; receiptsRoot: Hex; rollouts: string } | null
 }
 
 const decimal = (v: unknown, path: string): string =>
@@ -60,6 +68,14 @@ const schema = object({
   checkpoint: str(MAX_EVIDENCE_BYTES),
   verdict: object({ confirmed: bool, reward: nullable(decimal), why: str(1024) }),
   attester: object({ peerId: str(128), address }),
+  earlier: nullable(
+    object({
+      round: int(0, 2 ** 53 - 1),
+      stage: int(0, 255),
+      receiptsRoot: hash,
+      rollouts: str(MAX_SAPO_MESSAGE_BYTES),
+    }),
+  ),
 })
 
 /** Text of an evidence file → the file, or a SchemaError naming the first field that does not fit. */
@@ -90,6 +106,7 @@ export function makeEvidence(o: {
   checkpoint: Uint8Array
   verdict: Recheck
   attester: { peerId: string; address: Address }
+  earlier?: EarlierClaim
 }): RewardEvidence {
   const { claim, verdict } = o
   return {
@@ -109,6 +126,14 @@ export function makeEvidence(o: {
     checkpoint: toBase64(o.checkpoint),
     verdict: { confirmed: verdict.confirmed, reward: verdict.reward?.toString() ?? null, why: verdict.why },
     attester: o.attester,
+    earlier: o.earlier
+      ? {
+          round: o.earlier.round,
+          stage: o.earlier.stage,
+          receiptsRoot: o.earlier.receiptsRoot,
+          rollouts: new TextDecoder('utf-8', { fatal: true }).decode(o.earlier.message),
+        }
+      : null,
   }
 }
 
@@ -133,7 +158,11 @@ export async function recheckEvidence(
   } catch {
     throw new SchemaError('evidence.checkpoint: not base64')
   }
-  const r = await recheckClaim(evidenceClaim(e), toBytes(e.rollouts), checkpoint, ctx)
+  const replay = e.earlier && {
+    at: { round: e.claim.round, stage: e.claim.stage },
+    earlier: { ...e.earlier, message: toBytes(e.earlier.rollouts) },
+  }
+  const r = await recheckClaim(evidenceClaim(e), toBytes(e.rollouts), checkpoint, ctx, replay ?? undefined)
   return { ...r, holds: r.confirmed === e.verdict.confirmed }
 }
 

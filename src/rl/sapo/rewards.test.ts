@@ -78,7 +78,7 @@ async function swarm(rounds: number, inflater: number, o: { silentClaimant?: num
   await Promise.all(passes)
   // One more pass each, as the next round's would be: claims made in the others' last passes get seen.
   await Promise.all(agents.map((a) => a.tick(ids)))
-  return { ids, events, claims, missed }
+  return { ids, events, claims, missed, chain, agents }
 }
 
 const of = <T extends RewardEvent['type']>(events: RewardEvent[], type: T) =>
@@ -113,6 +113,30 @@ describe('reward agents', () => {
       }
     }
     expect([...s.claims.values()].some((c) => c.peerId === 'peer3')).toBe(true)
+  })
+
+  it('refute a claim that names rollouts an earlier claim of its peer already named (a replay)', async () => {
+    const s = await swarm(3, -1)
+    const mine = [...s.claims.values()].filter((c) => c.peerId === 'peer1').sort((a, b) => a.round - b.round)
+    const last = mine.at(-1)!
+    // peer1 claims its last rollouts again in the next coordinator round.
+    s.chain.round = last.round + 1
+    s.claims.set(`${s.chain.round}:0:peer1`, { ...last, round: s.chain.round })
+    await Promise.all(s.agents.slice(1).map((a) => a.tick(s.ids)))
+    for (const i of [1, 2]) {
+      const replayed = of(s.events[i], 'attested').find(
+        (a) => a.call.claimant === 'peer1' && a.call.round === s.chain.round,
+      )
+      expect(replayed?.call.confirmed).toBe(false)
+      expect(replayed?.verdict.why).toMatch(
+        /^it replays: its rollouts are of RL round \d+, and its claim in coordinator round \d+ stage 0 already named RL round \d+$/,
+      )
+      expect(replayed?.evidence.earlier?.round).toBe(last.round)
+      expect(await recheckEvidence(replayed!.evidence, { compute, params, book: fakeBook })).toMatchObject({
+        confirmed: false,
+        holds: true,
+      })
+    }
   })
 
   it('leave a claim unattested when its claimant does not serve its bytes', async () => {

@@ -10,7 +10,7 @@ import { realClock, type Clock } from '../../swarm/protocol/clock.ts'
 import type { SwarmNet } from '../../swarm/types.ts'
 import { acceptRollouts } from './accept.ts'
 import type { TaskBook } from './book.ts'
-import { claimReward, receiptsRoot, recheckClaim, type Recheck } from './claim.ts'
+import { claimReward, receiptsRoot, recheckClaim, type EarlierClaim, type Recheck } from './claim.ts'
 import { evidenceHash, makeEvidence, type RewardEvidence } from './evidence.ts'
 import { decodeSapoMessage, MAX_SAPO_MESSAGE_BYTES } from './messages.ts'
 import { maxBlobBytes, type SapoParams } from './params.ts'
@@ -98,8 +98,11 @@ export class RewardAgent {
   /** Bytes of recent claims, by hash: each claim's message and the checkpoint it names. */
   readonly #kept = new Map<Hex, Uint8Array>()
   readonly #claims: Hex[] = []
-  /** `round:stage` this peer claimed in. */
+  /** `round:stage` this peer claimed in, and the RL round of the rollouts it claimed last. */
   readonly #claimed = new Set<string>()
+  #claimedRl = -1
+  /** Per claimant, the claim with the latest RL round this peer fetched: the replay rule's evidence. */
+  readonly #latestOf = new Map<string, EarlierClaim & { rl: number }>()
   /** Claims re-checked (or given up on), by `round:stage:peer`; and fetch failures so far. */
   readonly #done = new Set<string>()
   readonly #tries = new Map<string, number>()
@@ -154,7 +157,7 @@ export class RewardAgent {
         : at.round > 0
           ? [{ round: at.round - 1, stage: at.stageCount - 1 }]
           : []
-    for (const { round, stage } of [at, ...before])
+    for (const { round, stage } of [...before, at])
       for (const peer of peers) {
         if (this.#stopped) return
         if (peer !== this.#o.self) await this.#check(round, stage, peer)
@@ -167,7 +170,10 @@ export class RewardAgent {
     if (!p || this.#claimed.has(key)) return
     const { self, params, book } = this.#o
     const m = decodeSapoMessage(p.message)
-    if (m.type !== 'rollouts') return
+    // No rollouts since the last claim (RL rounds slower than coordinator rounds): claiming them again
+    // would be a replay, which the others refute.
+    if (m.type !== 'rollouts' || m.round <= this.#claimedRl) return
+    this.#claimedRl = m.round
     const honest = claimReward(acceptRollouts(m, self, params, book))
     const reward = this.#o.inflating?.() ? honest * 2n + 1000n : honest
     const root = receiptsRoot(p.message)
@@ -228,8 +234,15 @@ export class RewardAgent {
     const { compute, params, book, self, address, swarm, chain } = this.#o
     const key = `${round}:${stage}:${peer}`
     const full = { ...claim, peerId: peer, round, stage }
-    const verdict = await recheckClaim(full, message, checkpoint, { compute, params, book })
+    const rl = rlRoundOf(message)
+    const seen = this.#latestOf.get(peer)
+    const before = (e: EarlierClaim) => e.round < round || (e.round === round && e.stage < stage)
+    const earlier = seen && rl !== null && seen.rl >= rl && before(seen) ? seen : undefined
+    const replay = earlier && { at: { round, stage }, earlier }
+    const verdict = await recheckClaim(full, message, checkpoint, { compute, params, book }, replay)
     this.#done.add(key)
+    if (rl !== null && verdict.reward !== null && (!seen || rl > seen.rl))
+      this.#latestOf.set(peer, { round, stage, receiptsRoot: claim.receiptsRoot, message, rl })
     const evidence = makeEvidence({
       swarm,
       chainId: chain.chainId,
@@ -239,6 +252,7 @@ export class RewardAgent {
       checkpoint,
       verdict,
       attester: { peerId: self, address },
+      earlier,
     })
     const call = {
       round,
@@ -267,6 +281,16 @@ export class RewardAgent {
 
   #emit(e: RewardEvent): void {
     for (const f of this.#listeners) f(e)
+  }
+}
+
+/** The RL round of a served rollouts message, or null when it is not one. */
+function rlRoundOf(message: Uint8Array): number | null {
+  try {
+    const m = decodeSapoMessage(message)
+    return m.type === 'rollouts' ? m.round : null
+  } catch {
+    return null
   }
 }
 
