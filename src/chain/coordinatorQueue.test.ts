@@ -76,14 +76,18 @@ let dbs = 0
 // Jobs run in the order they were queued; a clock that always moves keeps two adds in one millisecond apart.
 let clock = 0
 const now = () => (clock = Math.max(clock + 1, Date.now()))
-function queueFor(session: WalletSession, store: AnchorStore = idbAnchorStore(`coordinator-${++dbs}`)) {
+function queueFor(
+  session: WalletSession,
+  store: AnchorStore = idbAnchorStore(`coordinator-${++dbs}`),
+  backoff = { baseMs: 10, maxMs: 50 },
+) {
   const queue = new AnchorQueue({
     store,
     config,
     client: publicClient(config),
     wallet: () => session,
     now,
-    backoff: { baseMs: 10, maxMs: 50 },
+    backoff,
   })
   return { queue, store }
 }
@@ -184,6 +188,29 @@ describe('coordinator writes through the anchor queue', () => {
     expect(await events('RewardSubmitted', ref.swarm)).toHaveLength(1)
     expect(await events('Attested', ref.swarm)).toHaveLength(1)
     expect(await events('WinnersSubmitted', ref.swarm)).toHaveLength(1)
+  }, 60_000)
+
+  it('sends a claim that waited for its registration as soon as that lands, not after its backoff', async () => {
+    const ref = await newSwarm('queue-wake')
+    const { session } = await testWallet('alice')
+    const peer = await newPeer()
+    const from = session.address
+    // A minute's backoff: only the registration landing can send the claim within the test.
+    const { queue } = queueFor(session, undefined, { baseMs: 60_000, maxMs: 60_000 })
+    const claim = { round: 0, stage: 0, reward: 3n, peerId: peer.peerId, receiptsRoot: root(7) }
+    await queue.addCoordinator(ref, { kind: REWARD_CLAIM, from, claim })
+    await queue.runOnce()
+    expect((await queue.list())[0].lastError?.name).toBe('PeerNotRegisteredError')
+    const proof = await proveForSwarm(peer, from, ref)
+    await queue.addCoordinator(ref, { kind: COORDINATOR_REGISTRATION, from, proof })
+    queue.start()
+    try {
+      for (let i = 0; i < 100 && (await queue.list()).some((j) => j.status !== 'anchored'); i++) await pause()
+    } finally {
+      queue.stop()
+    }
+    expect((await queue.list()).map((j) => j.status)).toEqual(['anchored', 'anchored'])
+    expect(await events('RewardSubmitted', ref.swarm)).toHaveLength(1)
   }, 60_000)
 
   it('keeps a claim through an RPC outage and a reload, then lands it once', async () => {

@@ -41,7 +41,12 @@ import {
   type Landed,
   type RoundResultCall,
 } from './swarm.ts'
-import { coordinatorJob, coordinatorWriters, type CoordinatorWrite } from './coordinatorJobs.ts'
+import {
+  COORDINATOR_REGISTRATION,
+  coordinatorJob,
+  coordinatorWriters,
+  type CoordinatorWrite,
+} from './coordinatorJobs.ts'
 import type { SwarmRef } from './coordinator.ts'
 import type { Writer } from './writer.ts'
 
@@ -318,6 +323,22 @@ export class AnchorQueue {
         txHash: landed.txHash,
       },
     })
+    if (job.kind === PEER_REGISTRATION || job.kind === COORDINATOR_REGISTRATION) await this.#registered(job)
+  }
+
+  /**
+   * Writes that waited for this registration go now, not after their backoff: a reward claim has only
+   * its stage to land in.
+   */
+  async #registered(registration: AnchorJob): Promise<void> {
+    for (const j of await this.list())
+      if (
+        j.status === 'queued' &&
+        j.lastError?.name === 'PeerNotRegisteredError' &&
+        j.signer.toLowerCase() === registration.signer.toLowerCase()
+      )
+        await this.#save({ ...j, nextAttemptAt: this.#o.now() })
+    this.wake()
   }
 
   async #failed(job: AnchorJob, e: Error): Promise<void> {

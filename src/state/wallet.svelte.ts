@@ -206,18 +206,18 @@ export class Wallet {
    * Queues a reward claim for its round and stage. It waits for the peer's registration (queue that
    * too), and ends `missed` if the chain leaves that stage first.
    */
-  claimReward(ref: SwarmRef, claim: RewardCall): Promise<AnchorJob> {
+  async claimReward(ref: SwarmRef, claim: RewardCall): Promise<AnchorJob> {
     return this.#queue.addCoordinator(ref, { kind: REWARD_CLAIM, from: this.#session().address, claim })
   }
 
   /** Queues an attestation of another peer's claim; it waits until the claim is on the chain. */
-  attestClaim(ref: SwarmRef, attestation: AttestCall): Promise<AnchorJob> {
+  async attestClaim(ref: SwarmRef, attestation: AttestCall): Promise<AnchorJob> {
     const from = this.#session().address
     return this.#queue.addCoordinator(ref, { kind: ATTESTATION, from, attestation })
   }
 
   /** Queues this peer's winner vote for a round; it waits until the chain reaches that round. */
-  voteWinners(ref: SwarmRef, vote: WinnersVote): Promise<AnchorJob> {
+  async voteWinners(ref: SwarmRef, vote: WinnersVote): Promise<AnchorJob> {
     return this.#queue.addCoordinator(ref, { kind: WINNERS_VOTE, from: this.#session().address, vote })
   }
 
