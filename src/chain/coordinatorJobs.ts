@@ -9,6 +9,7 @@ import { hashJson } from '../receipts/training.ts'
 import {
   ChainConfigError,
   ClaimWindowClosedError,
+  InvalidWriteError,
   NotYetOnChainError,
   NotYourPeerError,
   PeerNotRegisteredError,
@@ -92,7 +93,26 @@ export function coordinatorJob(config: ChainConfig, ref: SwarmRef, write: Coordi
   }
 }
 
+const MAX_REWARD = 2n ** 128n - 1n // the contract's
+
+/** Rounds and stages are uint256 on the chain but counters in the page: whole, not negative, exact. */
+function counters(what: string, values: Record<string, number>) {
+  for (const [name, v] of Object.entries(values))
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new InvalidWriteError(`The ${what}'s ${name} must be a whole number ≥ 0 (got ${v}).`)
+}
+
 function describe(swarm: Hex, w: CoordinatorWrite): [CoordinatorJobCall['call'], string] {
+  if (w.kind === REWARD_CLAIM) {
+    counters('claim', { round: w.claim.round, stage: w.claim.stage })
+    if (typeof w.claim.reward !== 'bigint' || w.claim.reward < 0n || w.claim.reward > MAX_REWARD)
+      throw new InvalidWriteError(
+        `The claim's reward must be a bigint in [0, 2^128) (got ${w.claim.reward}).`,
+      )
+  }
+  if (w.kind === ATTESTATION)
+    counters('attestation', { round: w.attestation.round, stage: w.attestation.stage })
+  if (w.kind === WINNERS_VOTE) counters('vote', { round: w.vote.round })
   switch (w.kind) {
     case COORDINATOR_REGISTRATION:
       return [w.proof, w.proof.peerId]

@@ -213,6 +213,29 @@ describe('coordinator writes through the anchor queue', () => {
     expect(await events('RewardSubmitted', ref.swarm)).toHaveLength(1)
   }, 60_000)
 
+  it('refuses a write that could never be sent, before queuing it', async () => {
+    const ref = await newSwarm('queue-invalid')
+    const { session } = await testWallet('alice')
+    const { queue } = queueFor(session)
+    const from = session.address
+    const claim = { round: 0, stage: 0, reward: 1n, peerId: 'p', receiptsRoot: root(8) }
+    for (const bad of [{ round: -1 }, { stage: 0.5 }, { reward: -1n }, { reward: 2n ** 128n }])
+      await expect(
+        queue.addCoordinator(ref, { kind: REWARD_CLAIM, from, claim: { ...claim, ...bad } }),
+      ).rejects.toThrow(expect.objectContaining({ name: 'InvalidWriteError' }))
+    const vote = { round: Number.MAX_SAFE_INTEGER + 1, winners: ['p'], peerId: 'p' }
+    await expect(queue.addCoordinator(ref, { kind: WINNERS_VOTE, from, vote })).rejects.toThrow(
+      /whole number/,
+    )
+    await expect(
+      queue.addCoordinator(
+        { ...ref, config: { ...config, chainId: 1 } },
+        { kind: WINNERS_VOTE, from, vote: { ...vote, round: 0 } },
+      ),
+    ).rejects.toThrow(/chain 1/)
+    expect(await queue.list()).toEqual([])
+  }, 60_000)
+
   it('keeps a claim through an RPC outage and a reload, then lands it once', async () => {
     const ref = await newSwarm('queue-outage')
     const { session } = await testWallet('alice')

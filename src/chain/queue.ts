@@ -176,7 +176,7 @@ export class AnchorQueue {
    * Queues a write to a swarm in a SwarmCoordinator (once: the same registration, claim, attestation or
    * vote from the same address is one job). A claim whose stage the chain has left ends `missed`.
    */
-  addCoordinator(ref: SwarmRef, write: CoordinatorWrite): Promise<AnchorJob> {
+  async addCoordinator(ref: SwarmRef, write: CoordinatorWrite): Promise<AnchorJob> {
     return this.#enqueue(coordinatorJob(this.#o.config, ref, write))
   }
 

@@ -125,3 +125,8 @@ export class ClaimWindowClosedError extends BaseError {
 export class NotYetOnChainError extends BaseError {
   override name = 'NotYetOnChainError'
 }
+
+/** A chain write that could never be sent as given (a negative round, a reward out of range): not queued. */
+export class InvalidWriteError extends BaseError {
+  override name = 'InvalidWriteError'
+}
