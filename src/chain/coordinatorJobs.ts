@@ -130,6 +130,30 @@ function describe(swarm: Hex, w: CoordinatorWrite): [CoordinatorJobCall['call'],
   }
 }
 
+const tail = (peerId: string) => (peerId.length > 14 ? `…${peerId.slice(-8)}` : peerId)
+
+/** A coordinator job in words, for the queue's list: "reward claim, round 3 stage 0 (…Xk2f9aBc)". */
+export function coordinatorJobText(job: AnchorJob): string {
+  switch (job.kind) {
+    case COORDINATOR_REGISTRATION:
+      return `registration of ${tail(callOf<PeerProof>(job).peerId)} in the swarm`
+    case REWARD_CLAIM: {
+      const c = callOf<RewardCall>(job)
+      return `reward claim, round ${c.round} stage ${c.stage} (${tail(c.peerId)})`
+    }
+    case ATTESTATION: {
+      const a = callOf<AttestCall>(job)
+      const verdict = a.confirmed ? 'confirming' : 'refuting'
+      return `attestation ${verdict} ${tail(a.claimant)}'s claim, round ${a.round} stage ${a.stage}`
+    }
+    case WINNERS_VOTE: {
+      const v = callOf<WinnersVote>(job)
+      return `winners vote for round ${v.round} (${v.winners.length} named)`
+    }
+  }
+  return job.kind
+}
+
 const refOf = (config: ChainConfig, job: AnchorJob): SwarmRef => ({
   config,
   address: job.registry,

@@ -13,7 +13,13 @@ import { publicClient } from './client.ts'
 import { resolveChain, type ChainConfig } from './config.ts'
 import { swarmCoordinatorAbi } from './contracts/SwarmCoordinator.ts'
 import { advanceStage, createSwarm, proveForSwarm, readClaim, swarmId, type SwarmRef } from './coordinator.ts'
-import { ATTESTATION, COORDINATOR_REGISTRATION, REWARD_CLAIM, WINNERS_VOTE } from './coordinatorJobs.ts'
+import {
+  ATTESTATION,
+  COORDINATOR_REGISTRATION,
+  REWARD_CLAIM,
+  WINNERS_VOTE,
+  coordinatorJobText,
+} from './coordinatorJobs.ts'
 import { devWalletProvider } from './devWallet.ts'
 import { peerSigner, type PeerSigner } from './peerProof.ts'
 import { AnchorQueue } from './queue.ts'
@@ -137,6 +143,8 @@ describe('coordinator writes through the anchor queue', () => {
     await queue.runOnce()
     const [waiting, r] = await queue.list()
     expect(r.status).toBe('anchored')
+    expect(coordinatorJobText(waiting)).toBe(`reward claim, round 0 stage 0 (…${a.peerId.slice(-8)})`)
+    expect(coordinatorJobText(r)).toBe(`registration of …${a.peerId.slice(-8)} in the swarm`)
     expect(waiting.status).toBe('queued')
     expect(waiting.lastError?.name).toBe('PeerNotRegisteredError')
 
@@ -175,6 +183,10 @@ describe('coordinator writes through the anchor queue', () => {
     }
     await q2.runOnce()
     expect((await q2.list()).map((j) => j.status)).toEqual(['anchored', 'anchored', 'anchored'])
+    expect((await q2.list()).slice(1).map(coordinatorJobText)).toEqual([
+      `attestation confirming …${a.peerId.slice(-8)}'s claim, round 0 stage 0`,
+      'winners vote for round 0 (1 named)',
+    ])
     expect((await readClaim(direct(), ref, 0, 0, a.peerId))?.status).toBe('verified')
 
     // Everything queued again, on reloaded queues: found on the chain, nothing sent.
