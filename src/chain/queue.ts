@@ -1,5 +1,6 @@
 // The durable anchor queue (docs/chain.md). Every chain write the page makes goes through it: receipt
-// anchors (ReceiptRegistry), and a swarm peer's registration and round results (SwarmRegistry). Each
+// anchors (ReceiptRegistry), a swarm peer's registration and round results (SwarmRegistry), and its
+// registration, reward claims, attestations and winner votes (SwarmCoordinator, coordinatorJobs.ts). Each
 // job is kept in IndexedDB until the chain holds what it writes. A job waits for the visitor when only they can help (no wallet, a rejection, the
 // wrong chain) and retries by itself with backoff when the RPC is down. Exactly once: the registry
 // refuses a second anchor of the same receipt from the same sender, and before sending the queue
@@ -9,7 +10,6 @@ import {
   recoverTypedDataAddress,
   zeroAddress,
   zeroHash,
-  type Hex,
   type PublicClient,
 } from 'viem'
 import { eip712Domain, eip712Types, hashJson } from '../receipts/training.ts'
@@ -17,6 +17,7 @@ import { errorInfo } from '../errors/info.ts'
 import {
   AnchorMissingError,
   ChainConfigError,
+  ClaimWindowClosedError,
   ChainMismatchError,
   NotYourPeerError,
   PeerNotRegisteredError,
@@ -40,12 +41,14 @@ import {
   type Landed,
   type RoundResultCall,
 } from './swarm.ts'
-
-/** How one kind of job reads what the chain holds for it, and sends the transaction that writes it. */
-interface Writer {
-  read(client: PublicClient, config: ChainConfig, job: AnchorJob): Promise<Landed | null>
-  send(session: WalletSession, config: ChainConfig, job: AnchorJob, client: PublicClient): Promise<Hex>
-}
+import {
+  COORDINATOR_REGISTRATION,
+  coordinatorJob,
+  coordinatorWriters,
+  type CoordinatorWrite,
+} from './coordinatorJobs.ts'
+import type { SwarmRef } from './coordinator.ts'
+import type { Writer } from './writer.ts'
 
 const receiptWriter: Writer = {
   async read(client, _config, job) {
@@ -81,6 +84,7 @@ const writers: Record<string, Writer> = {
       return sendRoundResult(session, config, call)
     },
   },
+  ...coordinatorWriters,
 }
 const writerOf = (job: AnchorJob): Writer => writers[job.kind] ?? receiptWriter
 
@@ -168,6 +172,14 @@ export class AnchorQueue {
     })
   }
 
+  /**
+   * Queues a write to a swarm in a SwarmCoordinator (once: the same registration, claim, attestation or
+   * vote from the same address is one job). A claim whose stage the chain has left ends `missed`.
+   */
+  async addCoordinator(ref: SwarmRef, write: CoordinatorWrite): Promise<AnchorJob> {
+    return this.#enqueue(coordinatorJob(this.#o.config, ref, write))
+  }
+
   async #enqueue(
     fields: Omit<AnchorJob, 'chainId' | 'status' | 'attempts' | 'nextAttemptAt' | 'createdAt' | 'updatedAt'>,
   ): Promise<AnchorJob> {
@@ -195,7 +207,7 @@ export class AnchorQueue {
   /** After the visitor fixed what a job waited for (connected, switched chain, changed their mind). */
   async retry(id: string): Promise<void> {
     const job = await this.#o.store.get(id)
-    if (!job || job.status === 'anchored') return
+    if (!job || job.status === 'anchored' || job.status === 'missed') return
     await this.#save({ ...job, status: job.txHash ? 'submitted' : 'queued', nextAttemptAt: this.#o.now() })
     this.wake()
   }
@@ -235,12 +247,13 @@ export class AnchorQueue {
 
   async #pass(): Promise<void> {
     for (const job of await this.list()) {
-      if (job.status === 'anchored' || job.status === 'needs-you' || job.nextAttemptAt > this.#o.now())
-        continue
+      if (job.status === 'anchored' || job.status === 'needs-you' || job.status === 'missed') continue
+      if (job.nextAttemptAt > this.#o.now()) continue
       try {
         await this.#advance(job)
       } catch (e) {
-        await this.#failed(job, walletError(e, 'anchoring'))
+        // A missed claim keeps its name whatever its cause (walletError reads causes' codes).
+        await this.#failed(job, e instanceof ClaimWindowClosedError ? e : walletError(e, 'anchoring'))
       }
     }
   }
@@ -265,6 +278,7 @@ export class AnchorQueue {
       // Reverted, or dropped from the mempool: send again (the registry refuses a double anchor).
       job = { ...job, txHash: undefined, submittedAt: undefined, status: 'queued' }
     }
+    await writer.ready?.(client, config, job)
     const session = this.#o.wallet()
     const receipt = !(job.kind in writers)
     if (!session)
@@ -309,6 +323,22 @@ export class AnchorQueue {
         txHash: landed.txHash,
       },
     })
+    if (job.kind === PEER_REGISTRATION || job.kind === COORDINATOR_REGISTRATION) await this.#registered(job)
+  }
+
+  /**
+   * Writes that waited for this registration go now, not after their backoff: a reward claim has only
+   * its stage to land in.
+   */
+  async #registered(registration: AnchorJob): Promise<void> {
+    for (const j of await this.list())
+      if (
+        j.status === 'queued' &&
+        j.lastError?.name === 'PeerNotRegisteredError' &&
+        j.signer.toLowerCase() === registration.signer.toLowerCase()
+      )
+        await this.#save({ ...j, nextAttemptAt: this.#o.now() })
+    this.wake()
   }
 
   async #failed(job: AnchorJob, e: Error): Promise<void> {
@@ -322,6 +352,8 @@ export class AnchorQueue {
       e instanceof RevertedError ||
       e instanceof NotYourPeerError
     if (visitor) return this.#save({ ...fresh, status: 'needs-you', lastError })
+    // It can never land: ended for good, never sent again.
+    if (e instanceof ClaimWindowClosedError) return this.#save({ ...fresh, status: 'missed', lastError })
     const { baseMs, maxMs } = this.#o.backoff
     const retries = fresh.attempts + 1
     await this.#save({

@@ -3,16 +3,18 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { Address, Hex } from 'viem'
 import type { ErrorInfo } from '../errors/info.ts'
 
-export type JobStatus = 'queued' | 'sending' | 'submitted' | 'anchored' | 'needs-you'
+/** `missed`: a write that can never land (a reward claim whose stage the chain has left); final. */
+export type JobStatus = 'queued' | 'sending' | 'submitted' | 'anchored' | 'needs-you' | 'missed'
 
 /**
  * One chain write. Most are receipt anchors; a swarm peer's registration and round results are jobs too
- * (src/chain/swarm.ts), whose `receiptHash` is the hash of their call and whose `receipt` is the call.
+ * (src/chain/swarm.ts), whose `receiptHash` is the hash of their call and whose `receipt` is the call, and
+ * so are coordinator writes (src/chain/coordinatorJobs.ts), whose `registry` is the coordinator.
  */
 export interface AnchorJob {
   /** `${chainId}:${registry}:${receiptHash}`, lower case: one job per receipt per registry. */
   id: string
-  /** The receipt's kind, or `lockstep/peer-registration`, `lockstep/round-result`. */
+  /** The receipt's kind, or a swarm write's (`lockstep/peer-registration`, `lockstep/reward-claim`, …). */
   kind: string
   receiptHash: Hex
   root: Hex

@@ -95,3 +95,43 @@ export class NotYourPeerError extends BaseError {
 export class NoSuchSwarmError extends BaseError {
   override name = 'NoSuchSwarmError'
 }
+
+/**
+ * A reward claim whose round and stage the coordinator has left: it can never land (the contract takes
+ * claims for the current stage only), so the queue ends it as `missed` and never sends it again.
+ */
+export class ClaimWindowClosedError extends BaseError {
+  override name = 'ClaimWindowClosedError'
+  readonly round: number
+  readonly stage: number
+  readonly currentRound: number
+  readonly currentStage: number
+  constructor(
+    claim: { round: number; stage: number },
+    chain: { round: number; stage: number },
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `The reward claim for round ${claim.round} stage ${claim.stage} missed its round: the chain is at round ${chain.round} stage ${chain.stage}.`,
+      {
+        ...options,
+        details: 'The coordinator takes a claim only during its own round and stage. Nothing was sent.',
+        docsPath: 'docs/chain.md#the-anchor-queue',
+      },
+    )
+    this.round = claim.round
+    this.stage = claim.stage
+    this.currentRound = chain.round
+    this.currentStage = chain.stage
+  }
+}
+
+/** A coordinator write for a round (or a claim) the chain has not reached yet: retried until it has. */
+export class NotYetOnChainError extends BaseError {
+  override name = 'NotYetOnChainError'
+}
+
+/** A chain write that could never be sent as given (a negative round, a reward out of range): not queued. */
+export class InvalidWriteError extends BaseError {
+  override name = 'InvalidWriteError'
+}

@@ -1,6 +1,7 @@
 // The page's wallet and anchor queue: which wallets this browser offers (EIP-6963), the connected
 // one, and the chain writes waiting to land (receipt anchors, the swarm peer's registration and round
-// results). Every chain write the page makes goes through here. One instance for the page (App.svelte).
+// results, its coordinator registration, reward claims, attestations and winner votes). Every chain
+// write the page makes goes through here. One instance for the page (App.svelte).
 import { chainConfig, DEV_CHAIN_ID, type ChainConfig } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
 import { DEV_WALLET_LABEL, devWalletProvider } from '../chain/devWallet.ts'
@@ -14,6 +15,22 @@ import type { ReceiptSigner } from '../receipts/training.ts'
 import type { PeerSigner } from '../chain/peerProof.ts'
 import { PEER_REGISTRATION, ROUND_RESULT, proveFor } from '../chain/swarm.ts'
 import type { RoundResult } from '../swarm/protocol/index.ts'
+import {
+  ATTESTATION,
+  COORDINATOR_REGISTRATION,
+  REWARD_CLAIM,
+  WINNERS_VOTE,
+  isCoordinatorJob,
+  jobSwarm,
+  type WinnersVote,
+} from '../chain/coordinatorJobs.ts'
+import {
+  proveForSwarm,
+  swarmId,
+  type AttestCall,
+  type RewardCall,
+  type SwarmRef,
+} from '../chain/coordinator.ts'
 import { WalletUnavailableError } from '../errors/chain.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
@@ -170,6 +187,51 @@ export class Wallet {
       if (kind === 'register') return j.kind === PEER_REGISTRATION && call.peerId === peerId
       return j.kind === ROUND_RESULT && call.peerId === peerId && call.round === round
     })
+  }
+
+  /** The swarm `name` in the configured SwarmCoordinator, or null when this chain has none. */
+  coordinatorRef(name: string): SwarmRef | null {
+    const address = this.config.swarmCoordinator
+    return address ? { config: this.config, address, swarm: swarmId(name) } : null
+  }
+
+  /** Queues binding `peer` to the connected wallet in the coordinator's swarm `ref`; the key signs now. */
+  async registerInCoordinator(peer: PeerSigner, ref: SwarmRef): Promise<AnchorJob> {
+    const from = this.#session().address
+    const proof = await proveForSwarm(peer, from, ref)
+    return this.#queue.addCoordinator(ref, { kind: COORDINATOR_REGISTRATION, from, proof })
+  }
+
+  /**
+   * Queues a reward claim for its round and stage. It waits for the peer's registration (queue that
+   * too), and ends `missed` if the chain leaves that stage first.
+   */
+  async claimReward(ref: SwarmRef, claim: RewardCall): Promise<AnchorJob> {
+    return this.#queue.addCoordinator(ref, { kind: REWARD_CLAIM, from: this.#session().address, claim })
+  }
+
+  /** Queues an attestation of another peer's claim; it waits until the claim is on the chain. */
+  async attestClaim(ref: SwarmRef, attestation: AttestCall): Promise<AnchorJob> {
+    const from = this.#session().address
+    return this.#queue.addCoordinator(ref, { kind: ATTESTATION, from, attestation })
+  }
+
+  /** Queues this peer's winner vote for a round; it waits until the chain reaches that round. */
+  async voteWinners(ref: SwarmRef, vote: WinnersVote): Promise<AnchorJob> {
+    return this.#queue.addCoordinator(ref, { kind: WINNERS_VOTE, from: this.#session().address, vote })
+  }
+
+  /** Coordinator writes not landed yet (nor missed), oldest first; of one swarm when `ref` is given. */
+  pendingCoordinatorJobs(ref?: SwarmRef): AnchorJob[] {
+    return this.jobs.filter(
+      (j) =>
+        isCoordinatorJob(j) &&
+        j.status !== 'anchored' &&
+        j.status !== 'missed' &&
+        (!ref ||
+          (j.registry.toLowerCase() === ref.address.toLowerCase() &&
+            jobSwarm(j).toLowerCase() === ref.swarm.toLowerCase())),
+    )
   }
 
   #session() {
