@@ -28,7 +28,11 @@ let advancing: ReturnType<typeof setInterval> | undefined
 const tabs: { page: Page; errors: string[] }[] = []
 
 beforeAll(async () => {
-  ;[browser, relay, chain] = await Promise.all([launch({ webgpu: false }), startRelay({ port: 0 }), startChain()])
+  ;[browser, relay, chain] = await Promise.all([
+    launch({ webgpu: false }),
+    startRelay({ port: 0 }),
+    startChain(),
+  ])
   await listRelays(chain, [relay.multiaddrs[0]], { name: NAME })
 }, 120_000)
 afterAll(async () => {
@@ -42,7 +46,10 @@ const reader = () => createPublicClient({ transport: http(chain.rpcUrl) })
 
 /** The stage manager, as `npm start` runs one: the coordinator's round moves on every `ms`. */
 function advanceEvery(ms: number) {
-  const wallet = createWalletClient({ account: privateKeyToAccount(ANVIL_KEY_0), transport: http(chain.rpcUrl) })
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(ANVIL_KEY_0),
+    transport: http(chain.rpcUrl),
+  })
   advancing = setInterval(() => {
     void wallet
       .writeContract({ ...at(), functionName: 'updateStageAndRound', args: [swarm], chain: null })
@@ -78,8 +85,12 @@ async function explain<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (e) {
-    const panels = await Promise.all(tabs.map((t) => t.page.getByTestId('swarm-panel').innerText().catch(String)))
-    const jobs = await Promise.all(tabs.map((t) => t.page.getByTestId('wallet-panel').innerText().catch(String)))
+    const panels = await Promise.all(
+      tabs.map((t) => t.page.getByTestId('swarm-panel').innerText().catch(String)),
+    )
+    const jobs = await Promise.all(
+      tabs.map((t) => t.page.getByTestId('wallet-panel').innerText().catch(String)),
+    )
     throw new Error(
       `${e instanceof Error ? e.message : e}\n${panels.map((p, i) => `tab ${i}: ${p.slice(0, 1500)}\nwallet: ${jobs[i].slice(0, 800)}`).join('\n')}`,
       { cause: e },
@@ -137,7 +148,10 @@ describe('verified rewards: three tabs claim, one inflates', () => {
     const claimed = await Promise.all(
       pages.map((p) =>
         p.$$eval('[data-testid="rl-claim"]', (els) =>
-          els.map((e) => ({ round: Number(e.getAttribute('data-round')), reward: e.getAttribute('data-reward')! })),
+          els.map((e) => ({
+            round: Number(e.getAttribute('data-round')),
+            reward: e.getAttribute('data-reward')!,
+          })),
         ),
       ),
     )
@@ -148,7 +162,11 @@ describe('verified rewards: three tabs claim, one inflates', () => {
           ...at(),
           functionName: 'getClaim',
           args: [
-            await client.readContract({ ...at(), functionName: 'claimId', args: [swarm, BigInt(c.round), 0n, ids[i]] }),
+            await client.readContract({
+              ...at(),
+              functionName: 'claimId',
+              args: [swarm, BigInt(c.round), 0n, ids[i]],
+            }),
           ],
         })
         if (claim.status === 2) verified += claim.reward
@@ -165,9 +183,11 @@ describe('verified rewards: three tabs claim, one inflates', () => {
         for (const [i, id] of ids.entries()) {
           const row = page.locator(`[data-testid="leaderboard-row"][data-peer="${id}"]`)
           await expect
-            .poll(() => row.getAttribute('data-verified'), { timeout: 30_000 })
+            .poll(() => row.getByTestId('verified').getAttribute('data-value'), { timeout: 30_000 })
             .toBe((await totals())[i].verified.toString())
-          if (i === 2) await expect.poll(() => row.getAttribute('data-disputed')).not.toBe('0')
+          const disputed = () => row.getByTestId('disputed').getAttribute('data-value')
+          await expect.poll(disputed).toBe((await totals())[i].refuted.toString())
+          if (i === 2) expect(await disputed()).not.toBe('0')
         }
       })
 

@@ -33,6 +33,8 @@ export interface RlRewardsStart {
   address: Address
   /** Queues the writes (the wallet's durable queue in the page). */
   writer: RewardWriter
+  /** Queues this peer's registration on the coordinator (claims and attestations wait for it). */
+  register(): Promise<unknown>
   /** The cheat switch for claims: while true they are inflated. */
   inflating: () => boolean
 }
@@ -82,6 +84,7 @@ export class RlRewards {
     })
     agent.on((e) => this.#take(e))
     this.#agent = agent
+    o.register().catch((e: unknown) => (this.error = errorInfo(e)))
     return {
       serve: agent.serve,
       published: (p: Parameters<RewardAgent['published']>[0]) => agent.published(p),

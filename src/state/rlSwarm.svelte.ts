@@ -13,9 +13,15 @@ import type { SwarmPeerView } from './swarm.svelte.ts'
 import { SwarmNameError } from '../errors/network.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { RlRewards, type RlRewardsStart } from './rlRewards.svelte.ts'
+import type { PeerSigner } from '../chain/peerProof.ts'
 
-/** What claiming on chain needs from the page (a coordinator and a connected wallet), or why it can't. */
-export type OnChain = () => Omit<RlRewardsStart, 'net' | 'compute' | 'name' | 'inflating'> | string
+/**
+ * What claiming on chain needs from the page (a coordinator and a connected wallet, which registers `peer`
+ * there), or why it can't.
+ */
+export type OnChain = (
+  peer: PeerSigner,
+) => Omit<RlRewardsStart, 'net' | 'compute' | 'name' | 'inflating'> | string
 
 /** Rounds kept (a tab left open for a day runs thousands; the totals still count them all). */
 export const MAX_REPORTS = 500
@@ -207,7 +213,7 @@ export class RlSwarmSession {
   #rewardsRound(r: RoundReport): void {
     if (!this.claim || !this.#net || !this.#compute) return
     if (!this.#hooks) {
-      const chain = this.onChain?.() ?? 'This page has no wallet.'
+      const chain = this.onChain?.(this.#net.peer) ?? 'This page has no wallet.'
       this.claimBlocked = typeof chain === 'string' ? chain : null
       if (typeof chain === 'string') return
       this.#hooks = this.rewards.start({
