@@ -1,11 +1,13 @@
-// Verified rewards end to end (docs/chain.md#verified-rewards): a chain and a relay of this file's own, the
-// relay listed on the coordinator for this swarm (the tabs get no ?relay=: they read it from the chain),
+// Verified rewards end to end (docs/chain.md#verified-rewards): a chain and a relay of this file's own (the
+// swarm is created on the coordinator with the relay listed; the tabs and the Node peer are given it),
 // three tabs in the RL swarm with injected wallets that claim their rewards each coordinator round, one of
 // them inflating its claims. The honest tabs' claims are confirmed and verified on chain, the inflated ones
 // refuted; the leaderboard the page reads back matches the chain; and an honest tab's evidence file against
-// the inflater, downloaded from the page, is re-checked by the real CLI (`lockstep evidence --rpc`).
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+// the inflater, downloaded from the page, is re-checked by the real CLI (`lockstep evidence --rpc`). A Node
+// peer (`lockstep swarm --claim`) takes part the same way: its claims are verified by the tabs, and it
+// refutes the inflater with an evidence file of its own.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -26,6 +28,11 @@ let relay: Awaited<ReturnType<typeof startRelay>>
 let chain: Awaited<ReturnType<typeof startChain>>
 let advancing: ReturnType<typeof setInterval> | undefined
 const tabs: { page: Page; errors: string[] }[] = []
+let nodePeer: ChildProcess | undefined
+const nodeLines: string[] = []
+/** anvil's sixth dev key (anvilAccounts[4]): the Node peer's sending key. A public test key. */
+const NODE_KEY = '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'
+const evidenceDir = mkdtempSync(join(tmpdir(), 'lockstep-node-evidence-'))
 
 beforeAll(async () => {
   ;[browser, relay, chain] = await Promise.all([
@@ -37,6 +44,13 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => {
   clearInterval(advancing)
+  if (nodePeer && nodePeer.exitCode === null) {
+    const exited = new Promise((r) => nodePeer!.once('exit', r))
+    nodePeer.kill('SIGINT')
+    const timer = setTimeout(() => nodePeer!.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
   await browser?.close()
   await Promise.all([relay?.stop(), chain?.stop()])
 })
@@ -64,7 +78,10 @@ async function openTab(account: string, query: string) {
   page.on('pageerror', (e) => errors.push(e.message))
   await injectTestWallet(page, { rpc: chain.rpcUrl, signer: chain.rpcUrl, account, chainId: 31337 })
   const rpc = encodeURIComponent(chain.rpcUrl)
-  await page.goto(`${baseUrl}?swarm=rl&swarmName=${NAME}&swarmMin=3&swarmClaim=1&rpc=${rpc}${query}`)
+  const relayAddr = encodeURIComponent(relay.multiaddrs[0])
+  await page.goto(
+    `${baseUrl}?swarm=rl&swarmName=${NAME}&swarmMin=3&swarmClaim=1&rpc=${rpc}&relay=${relayAddr}${query}`,
+  )
   await page.locator('[data-testid="wallet-option"][data-name="Test Wallet"]').click()
   await page.getByTestId('wallet-connected').waitFor()
   return { page, errors }
@@ -92,7 +109,7 @@ async function explain<T>(run: () => Promise<T>): Promise<T> {
       tabs.map((t) => t.page.getByTestId('wallet-panel').innerText().catch(String)),
     )
     throw new Error(
-      `${e instanceof Error ? e.message : e}\n${panels.map((p, i) => `tab ${i}: ${p.slice(0, 1500)}\nwallet: ${jobs[i].slice(0, 800)}`).join('\n')}`,
+      `${e instanceof Error ? e.message : e}\nnode peer:\n${nodeLines.slice(-30).join('\n')}\n${panels.map((p, i) => `tab ${i}: ${p.slice(0, 1500)}\nwallet: ${jobs[i].slice(0, 800)}`).join('\n')}`,
       { cause: e },
     )
   }
@@ -124,6 +141,24 @@ describe('verified rewards: three tabs claim, one inflates', () => {
       return Promise.all(pages.map(selfId))
     })
     advanceEvery(15_000)
+    nodePeer = spawn(
+      process.execPath,
+      [
+        ...['bin/lockstep.mjs', 'swarm', '--kind', 'rl', '--relay', relay.multiaddrs[0], '--name', NAME],
+        ...['--claim', '--rpc', chain.rpcUrl, '--evidence-dir', evidenceDir, '--json'],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOCKSTEP_KEY: NODE_KEY } },
+    )
+    for (const out of [nodePeer.stdout!, nodePeer.stderr!])
+      out.on('data', (d: Buffer) => nodeLines.push(...d.toString().split('\n').filter(Boolean)))
+    const nodeId = await explain(() =>
+      expect
+        .poll(() => nodeLines.map((l) => /joined RL swarm/.test(l) && l.split(' ')[2]).find(Boolean), {
+          timeout: 120_000,
+        })
+        .toMatch(/^16Uiu2/),
+    ).then(() => nodeLines.map((l) => /joined RL swarm/.test(l) && l.split(' ')[2]).find(Boolean) as string)
+    ids.push(nodeId)
     const client = reader()
     const totals = () => client.readContract({ ...at(), functionName: 'getPeers', args: [swarm, ids] })
 
@@ -141,6 +176,7 @@ describe('verified rewards: three tabs claim, one inflates', () => {
           { verified: true, refuted: false },
           { verified: true, refuted: false },
           { verified: false, refuted: true },
+          { verified: true, refuted: false },
         ]),
     )
     const rows = await totals()
@@ -208,6 +244,20 @@ describe('verified rewards: three tabs claim, one inflates', () => {
     const cli = await evidenceCli(file)
     expect(cli.out).toMatch(/refuted/)
     expect(cli.code, cli.out).toBe(0)
+
+    // The Node peer refuted the inflater too, with an evidence file of its own that the CLI re-checks.
+    await explain(() =>
+      expect
+        .poll(() => nodeLines.some((l) => l.includes(`refuted ${ids[2]}'s claim`)), { timeout: 120_000 })
+        .toBe(true),
+    )
+    const files = readdirSync(evidenceDir).filter((f) => f.includes(ids[2].slice(-8)))
+    const refuting = files.find(
+      (f) => JSON.parse(readFileSync(join(evidenceDir, f), 'utf8')).verdict.confirmed === false,
+    )
+    expect(refuting, 'the Node peer wrote its refutation').toBeDefined()
+    const again = await evidenceCli(join(evidenceDir, refuting!))
+    expect(again.code, again.out).toBe(0)
     for (const t of tabs) expect(t.errors).toEqual([])
   }, 600_000)
 })

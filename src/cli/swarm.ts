@@ -26,6 +26,8 @@ import { hashJson } from '../receipts/training.ts'
 import { flag, flags } from './args.ts'
 import { cliBackend } from './backend.ts'
 import { peerIdentity } from './identity.ts'
+import { startNodeClaims } from './swarmClaims.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 
 /** How long leaving (the round in progress, then closing connections) may take after a signal. */
 const LEAVE_MS = 10_000
@@ -81,14 +83,23 @@ export async function swarmCommand(args: string[]): Promise<number> {
 
   const backend = await cliBackend(args)
   const identity = flag(args, 'identity')
-  const privateKey = identity ? (await peerIdentity(identity)).key : undefined
+  const claim = args.includes('--claim')
+  // Claims need the key in hand (it proves the peer id to the coordinator): a fresh one unless given.
+  const privateKey = identity
+    ? (await peerIdentity(identity)).key
+    : claim
+      ? await generateKeyPair('secp256k1')
+      : undefined
   const { net, stop } = await joinSwarmNetNode(relays, {
     onError: (e) => console.error(e.message),
     privateKey,
   })
+  const compute = backendRlCompute(backend.be, { tasks: taskFromId, generate: generateGroups })
+  const claims = claim ? await startNodeClaims(args, { net, key: privateKey!, name, params, compute }) : null
   const peer = new RlPeer({
     net,
-    compute: backendRlCompute(backend.be, { tasks: taskFromId, generate: generateGroups }),
+    compute,
+    serve: claims?.agent.serve,
     book: rlTaskBook,
     params,
     mine: RL_PEER,
@@ -101,6 +112,10 @@ export async function swarmCommand(args: string[]): Promise<number> {
     `lockstep swarm: ${net.self} joined RL swarm "${name}" on the ${backend.name}; listening for its round…`,
   )
   peer.on('round', (r) => console.log(json ? JSON.stringify(r) : roundLine(r)))
+  if (claims) {
+    peer.on('published', (p) => claims.agent.published(p))
+    peer.on('round', (r) => void claims.agent.tick(r.peers.map((p) => p.peer)))
+  }
   peer.on('error', (e) => console.error(`lockstep swarm: ${e.message}`))
   const leave = new AbortController()
   // The first signal leaves after the round in progress; if leaving hangs (a relay gone mid-stop) or a
@@ -118,6 +133,7 @@ export async function swarmCommand(args: string[]): Promise<number> {
     await Promise.race([stop(), new Promise((r) => setTimeout(r, LEAVE_MS).unref())])
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    claims?.agent.stop()
     backend.dispose()
   }
   return 0

@@ -41,7 +41,7 @@ export const help: Record<string, string> = {
   the same on every machine. --eos defaults to the tokenizer's end-of-text token (none for bytes).
   --model lockstep:gpt/tiny?seed=1 (or demo) is a built-in Lockstep decoder, rebuilt from its URI.`,
   swarm: `lockstep swarm --relay MULTIADDR[,…] [--kind rl] [--name lockstep] [--rounds N] [--gpu] [--json]
-               [--warmstart FILE] [--identity FILE]
+               [--warmstart FILE] [--identity FILE] [--claim --rpc URL [--coordinator ADDR] [--evidence-dir DIR]]
   Joins the RL swarm the tabs join (?swarm=rl) as a Node peer: it answers its questions with its own model,
   shares the completions, spot-checks other peers' by regenerating them, and trains GRPO on its own and
   others' rollouts (docs/rl.md). Reaches the tabs through the relay. One line per round (--json: the full
@@ -49,7 +49,11 @@ export const help: Record<string, string> = {
   --name NAME      the swarm's name (the page's ?swarmName=; default lockstep)
   --warmstart FILE the checkpoint to start from (default the shipped public/rl/warmstart.lscp)
   --identity FILE  run as the peer whose libp2p key is in FILE (made if missing; see submit register),
-                   not a fresh one: the peer id registered on chain is the one that gossips`,
+                   not a fresh one: the peer id registered on chain is the one that gossips
+  --claim          verified rewards (docs/chain.md#verified-rewards): registers the peer on the swarm
+                   coordinator at --rpc (key as submit's), claims its reward each coordinator round and
+                   re-executes the others' claims, attesting to each; evidence files go to --evidence-dir
+                   (default ./evidence) before their attestation is sent`,
   relay: `lockstep relay [--port 9090] [--host 127.0.0.1] [--announce MULTIADDR]… [--identity FILE]
                [--metrics-port N] [--metrics-host 127.0.0.1]
   The swarm's relay: tabs reach it over WebSockets, reserve a circuit slot, find each other through it and

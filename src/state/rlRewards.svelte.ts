@@ -112,7 +112,3 @@ export class RlRewards {
     else this.error = errorInfo(e.error)
   }
 }
-
-/** A file name for an attestation's evidence: its claim and its hash's head. */
-export const evidenceFileName = (a: Pick<AttestEntry, 'round' | 'stage' | 'claimant' | 'evidenceHash'>) =>
-  `evidence-r${a.round}s${a.stage}-${a.claimant.slice(-8)}-${a.evidenceHash.slice(2, 10)}.json`

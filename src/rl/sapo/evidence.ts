@@ -91,6 +91,10 @@ export function parseEvidence(text: string): RewardEvidence {
   return schema(value, 'evidence') as RewardEvidence
 }
 
+/** A file name for an attestation's evidence: its claim and its hash's head. */
+export const evidenceFileName = (a: { round: number; stage: number; claimant: string; evidenceHash: Hex }) =>
+  `evidence-r${a.round}s${a.stage}-${a.claimant.slice(-8)}-${a.evidenceHash.slice(2, 10)}.json`
+
 /** The file's text as it is saved and hashed: canonical JSON. */
 export const evidenceText = (e: RewardEvidence): string => canonicalize(e)!
 

@@ -19,6 +19,7 @@ export { SCORE, MAX_UNAVAILABLE } from './scores.ts'
 export { claimReward, receiptsRoot, recheckClaim, type Recheck, type RewardClaim } from './claim.ts'
 export {
   EVIDENCE_KIND,
+  evidenceFileName,
   evidenceHash,
   evidenceText,
   makeEvidence,
