@@ -7,17 +7,20 @@ import type { Address, PublicClient } from 'viem'
 import { readClaim, readSwarm, type SwarmRef } from '../chain/coordinator.ts'
 import {
   RewardAgent,
+  evidenceHash,
   evidenceText,
   rlSwarmParams,
   rlTaskBook,
   type AttestationCall,
   type ClaimCall,
   type RewardEvent,
+  type RewardEvidence,
   type RewardWriter,
 } from '../rl/sapo/index.ts'
 import type { RlCompute } from '../rl/types.ts'
 import type { SwarmNet } from '../swarm/types.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
+import { idbEvidenceStore, memoryEvidenceStore, type EvidenceStore } from './evidenceStore.ts'
 
 /** Entries kept in each list (a tab open for hours claims every round). */
 export const MAX_ENTRIES = 50
@@ -57,6 +60,11 @@ export class RlRewards {
   unavailable = $state.raw<{ round: number; stage: number; claimant: string; why: string }[]>([])
   error = $state<ErrorInfo | null>(null)
   #agent: RewardAgent | null = null
+  readonly #store: EvidenceStore
+
+  constructor(store?: EvidenceStore) {
+    this.#store = store ?? (typeof indexedDB === 'undefined' ? memoryEvidenceStore() : idbEvidenceStore())
+  }
 
   /** Starts the agent; the returned hooks go to the RL peer (its `published` event, `serve`, each round). */
   start(o: RlRewardsStart) {
@@ -79,12 +87,28 @@ export class RlRewards {
         },
         claim: (round, stage, peerId) => readClaim(o.client, o.ref, round, stage, peerId),
       },
-      writer: o.writer,
+      writer: {
+        claim: (call) => o.writer.claim(call),
+        // The file is saved before the attestation is queued: none lands without its evidence.
+        attest: async (call, evidence) => {
+          await this.#store.put(evidence)
+          await o.writer.attest(call, evidence)
+        },
+      },
       inflating: o.inflating,
     })
     agent.on((e) => this.#take(e))
     this.#agent = agent
     o.register().catch((e: unknown) => (this.error = errorInfo(e)))
+    // Attestations from before a reload, with their files.
+    void this.#store
+      .list(o.name, o.ref.address, MAX_ENTRIES)
+      .then((files) => {
+        const known = new Set(this.attestations.map((a) => a.evidenceHash))
+        const old = files.map(entryOf).filter((a) => !known.has(a.evidenceHash))
+        this.attestations = [...old, ...this.attestations].slice(-MAX_ENTRIES)
+      })
+      .catch((e: unknown) => (this.error = errorInfo(e)))
     return {
       serve: agent.serve,
       published: (p: Parameters<RewardAgent['published']>[0]) => agent.published(p),
@@ -101,14 +125,23 @@ export class RlRewards {
     const keep = <T>(list: T[], x: T) => [...list, x].slice(-MAX_ENTRIES)
     if (e.type === 'claimed')
       this.claims = keep(this.claims, { ...e.call, honest: e.honest, inflated: e.call.reward !== e.honest })
-    else if (e.type === 'attested')
-      this.attestations = keep(this.attestations, {
-        ...e.call,
-        why: e.verdict.why,
-        reward: e.verdict.reward,
-        evidence: evidenceText(e.evidence),
-      })
+    else if (e.type === 'attested') this.attestations = keep(this.attestations, entryOf(e.evidence))
     else if (e.type === 'unavailable') this.unavailable = keep(this.unavailable, e)
     else this.error = errorInfo(e.error)
+  }
+}
+
+/** An attestation as its evidence file records it. */
+function entryOf(e: RewardEvidence): AttestEntry {
+  return {
+    round: e.claim.round,
+    stage: e.claim.stage,
+    claimant: e.claim.peerId,
+    attester: e.attester.peerId,
+    confirmed: e.verdict.confirmed,
+    evidenceHash: evidenceHash(e),
+    why: e.verdict.why,
+    reward: e.verdict.reward === null ? null : BigInt(e.verdict.reward),
+    evidence: evidenceText(e),
   }
 }
