@@ -104,8 +104,8 @@ export class RlRewards {
     void this.#store
       .list(o.name, o.ref.address, MAX_ENTRIES)
       .then((files) => {
-        const known = new Set(this.attestations.map((a) => a.evidenceHash))
-        const old = files.map(entryOf).filter((a) => !known.has(a.evidenceHash))
+        const known = this.attestations.map((a) => a.evidenceHash)
+        const old = files.map(entryOf).filter((a) => !known.includes(a.evidenceHash))
         this.attestations = [...old, ...this.attestations].slice(-MAX_ENTRIES)
       })
       .catch((e: unknown) => (this.error = errorInfo(e)))
