@@ -227,6 +227,12 @@ describe('verified rewards: three tabs claim, one inflates', () => {
         }
       })
 
+    // Each peer votes once per ended coordinator round for the best peers by its own recomputation.
+    await expect
+      .poll(async () => (await totals()).reduce((n, r) => n + r.votes, 0n), { timeout: 60_000 })
+      .toBeGreaterThan(0n)
+    expect((await totals()).reduce((n, r) => n + r.wins, 0n)).toBeGreaterThan(0n)
+
     // An honest tab's refutation of the inflater: its evidence file, downloaded, re-checked by the CLI.
     const refutation = (await attestations(pages[0])).find((a) => a.claimant === ids[2] && !a.confirmed)
     expect(refutation, 'tab 0 refuted the inflater').toBeDefined()

@@ -15,6 +15,7 @@ import {
   rlSwarmParams,
   rlTaskBook,
   maxBlobBytes,
+  roundWinners,
 } from '../rl/sapo/index.ts'
 import { generateGroups } from '../rl/rollout.ts'
 import { taskFromId } from '../rl/tasks.ts'
@@ -114,7 +115,14 @@ export async function swarmCommand(args: string[]): Promise<number> {
   peer.on('round', (r) => console.log(json ? JSON.stringify(r) : roundLine(r)))
   if (claims) {
     peer.on('published', (p) => claims.agent.published(p))
-    peer.on('round', (r) => void claims.agent.tick(r.peers.map((p) => p.peer)))
+    peer.on(
+      'round',
+      (r) =>
+        void claims.agent.tick(
+          r.peers.map((p) => p.peer),
+          roundWinners(r),
+        ),
+    )
   }
   peer.on('error', (e) => console.error(`lockstep swarm: ${e.message}`))
   const leave = new AbortController()

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import type { Hex } from 'viem'
+import { zeroAddress, type Hex } from 'viem'
 import {
   attest,
   proveForSwarm,
@@ -16,6 +16,7 @@ import {
   readSwarm,
   registerPeer,
   submitReward,
+  submitWinners,
   swarmId,
   type SwarmRef,
 } from '../chain/coordinator.ts'
@@ -75,6 +76,7 @@ export async function startNodeClaims(
     chain: chainView(chain, ref),
     writer: {
       claim: (call) => submitReward(wallet, ref, call).then(mined(`claiming round ${call.round}`)),
+      vote: (call) => submitWinners(wallet, ref, call).then(mined(`voting for round ${call.round}`)),
       async attest(call, evidence) {
         const file = join(dir, evidenceFileName(call))
         writeFileSync(file, evidenceText(evidence))
@@ -96,6 +98,8 @@ function chainView(chain: ChainAccess, ref: SwarmRef) {
     },
     claim: (round: number, stage: number, peerId: string) =>
       readClaim(chain.client, ref, round, stage, peerId),
+    registered: async (ids: readonly string[]) =>
+      (await readPeers(chain.client, ref, [...ids])).map((r) => r.eoa !== zeroAddress),
   }
 }
 
@@ -106,6 +110,8 @@ function eventLine(e: RewardEvent, dir: string): string {
       return `claimed ${pts(e.call.reward)} in coordinator round ${e.call.round} stage ${e.call.stage}`
     case 'attested':
       return `${e.call.confirmed ? 'confirmed' : 'refuted'} ${e.call.claimant}'s claim of round ${e.call.round}: ${e.verdict.why} (evidence ${join(dir, evidenceFileName(e.call))})`
+    case 'voted':
+      return `voted for round ${e.round}'s winners: ${e.winners.join(', ')}`
     case 'unavailable':
       return `could not fetch ${e.claimant}'s claim of round ${e.round} (${e.why})`
     case 'error':

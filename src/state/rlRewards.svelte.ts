@@ -3,21 +3,22 @@
 // once per coordinator round, and re-executes the others' claims, attesting to each through the wallet's
 // durable queue. This store runs the reward agent (src/rl/sapo/rewards.ts) and keeps what the Join
 // panel lists: its claims, its attestations with their evidence files, and claims it could not check.
-import type { Address, PublicClient } from 'viem'
-import { readClaim, readSwarm, type SwarmRef } from '../chain/coordinator.ts'
+import { zeroAddress, type Address, type PublicClient } from 'viem'
+import { readClaim, readPeers, readSwarm, type SwarmRef } from '../chain/coordinator.ts'
 import {
   RewardAgent,
   evidenceHash,
   evidenceText,
   rlSwarmParams,
   rlTaskBook,
+  roundWinners,
   type AttestationCall,
   type ClaimCall,
   type RewardEvent,
   type RewardEvidence,
   type RewardWriter,
 } from '../rl/sapo/index.ts'
-import type { RlCompute } from '../rl/types.ts'
+import type { RlCompute, RoundReport } from '../rl/types.ts'
 import type { SwarmNet } from '../swarm/types.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { idbEvidenceStore, memoryEvidenceStore, type EvidenceStore } from './evidenceStore.ts'
@@ -58,6 +59,8 @@ export class RlRewards {
   claims = $state.raw<ClaimEntry[]>([])
   attestations = $state.raw<AttestEntry[]>([])
   unavailable = $state.raw<{ round: number; stage: number; claimant: string; why: string }[]>([])
+  /** Its winner votes: per coordinator round, the peers it named. */
+  votes = $state.raw<{ round: number; winners: string[] }[]>([])
   error = $state<ErrorInfo | null>(null)
   #agent: RewardAgent | null = null
   readonly #store: EvidenceStore
@@ -86,9 +89,12 @@ export class RlRewards {
           return s && { round: s.round, stage: s.stage, stageCount: s.stageCount }
         },
         claim: (round, stage, peerId) => readClaim(o.client, o.ref, round, stage, peerId),
+        registered: async (ids) =>
+          (await readPeers(o.client, o.ref, [...ids])).map((r) => r.eoa !== zeroAddress),
       },
       writer: {
         claim: (call) => o.writer.claim(call),
+        vote: o.writer.vote && ((call) => o.writer.vote!(call)),
         // The file is saved before the attestation is queued: none lands without its evidence.
         attest: async (call, evidence) => {
           await this.#store.put(evidence)
@@ -112,7 +118,11 @@ export class RlRewards {
     return {
       serve: agent.serve,
       published: (p: Parameters<RewardAgent['published']>[0]) => agent.published(p),
-      round: (peers: readonly string[]) => void agent.tick(peers),
+      round: (report: RoundReport) =>
+        void agent.tick(
+          report.peers.map((p) => p.peer),
+          roundWinners(report),
+        ),
     }
   }
 
@@ -127,6 +137,7 @@ export class RlRewards {
       this.claims = keep(this.claims, { ...e.call, honest: e.honest, inflated: e.call.reward !== e.honest })
     else if (e.type === 'attested') this.attestations = keep(this.attestations, entryOf(e.evidence))
     else if (e.type === 'unavailable') this.unavailable = keep(this.unavailable, e)
+    else if (e.type === 'voted') this.votes = keep(this.votes, { round: e.round, winners: e.winners })
     else this.error = errorInfo(e.error)
   }
 }

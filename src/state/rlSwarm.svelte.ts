@@ -224,7 +224,7 @@ export class RlSwarmSession {
         inflating: () => this.inflate,
       })
     }
-    this.#hooks.round(r.peers.map((p) => p.peer))
+    this.#hooks.round(r)
   }
 
   #poll(): void {

@@ -29,6 +29,8 @@ export {
 } from './evidence.ts'
 export {
   RewardAgent,
+  roundWinners,
+  WINNERS_PER_VOTE,
   type AttestationCall,
   type ClaimCall,
   type Position,

@@ -3,7 +3,7 @@ import { VirtualClock } from '../../swarm/sim/clock.ts'
 import { MemoryNetwork } from '../../swarm/sim/memnet.ts'
 import { RlPeer } from './peer.ts'
 import { recheckEvidence } from './evidence.ts'
-import { RewardAgent, type ClaimCall, type RewardChain, type RewardEvent } from './rewards.ts'
+import { RewardAgent, roundWinners, type ClaimCall, type RewardChain, type RewardEvent } from './rewards.ts'
 import { fakeBook, fakeCompute, fakeModel, fakeParams, fakePeerParams } from './testing.ts'
 
 const params = fakeParams()
@@ -20,11 +20,14 @@ async function swarm(rounds: number, inflater: number, o: { silentClaimant?: num
   const chain = { round: 0 }
   const claims = new Map<string, ClaimCall>()
   const missed: ClaimCall[] = []
+  const votes: { round: number; winners: string[]; peerId: string; voter: string }[] = []
   const fake = (): RewardChain => ({
     chainId: 31337,
     coordinator: COORDINATOR,
     position: async () => ({ round: chain.round, stage: 0, stageCount: 1 }),
     claim: async (round, stage, peerId) => claims.get(`${round}:${stage}:${peerId}`) ?? null,
+    // Every peer of the test is registered but peer1, whom a vote must therefore leave out.
+    registered: async (ids) => ids.map((id) => id !== 'peer1'),
   })
   const events: RewardEvent[][] = []
   const agents: RewardAgent[] = []
@@ -50,6 +53,9 @@ async function swarm(rounds: number, inflater: number, o: { silentClaimant?: num
           else claims.set(`${call.round}:${call.stage}:${call.peerId}`, call)
         },
         async attest() {},
+        async vote(call) {
+          votes.push({ ...call, voter: id })
+        },
       },
     })
     agent.on((e) => events[i].push(e))
@@ -70,7 +76,12 @@ async function swarm(rounds: number, inflater: number, o: { silentClaimant?: num
     peer.on('round', (r) => {
       // The coordinator's round moves on with the first peer's RL rounds (the stage manager's timer).
       if (i === 0 && r.round % 2 === 1) chain.round++
-      passes.push(agent.tick(r.peers.map((p) => p.peer)))
+      passes.push(
+        agent.tick(
+          r.peers.map((p) => p.peer),
+          roundWinners(r),
+        ),
+      )
     })
     return peer
   })
@@ -78,7 +89,7 @@ async function swarm(rounds: number, inflater: number, o: { silentClaimant?: num
   await Promise.all(passes)
   // One more pass each, as the next round's would be: claims made in the others' last passes get seen.
   await Promise.all(agents.map((a) => a.tick(ids)))
-  return { ids, events, claims, missed, chain, agents }
+  return { ids, events, claims, missed, chain, agents, votes }
 }
 
 const of = <T extends RewardEvent['type']>(events: RewardEvent[], type: T) =>
@@ -113,6 +124,15 @@ describe('reward agents', () => {
       }
     }
     expect([...s.claims.values()].some((c) => c.peerId === 'peer3')).toBe(true)
+    // One vote per peer per ended coordinator round, naming registered peers only, as its voter.
+    expect(s.votes.length).toBeGreaterThan(0)
+    for (const id of s.ids) {
+      const mine = s.votes.filter((v) => v.voter === id)
+      expect(mine.every((v) => v.peerId === id && !v.winners.includes('peer1') && v.winners.length > 0)).toBe(
+        true,
+      )
+      expect(new Set(mine.map((v) => v.round)).size).toBe(mine.length)
+    }
   })
 
   it('refute a claim that names rollouts an earlier claim of its peer already named (a replay)', async () => {

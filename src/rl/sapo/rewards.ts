@@ -14,7 +14,7 @@ import { claimReward, receiptsRoot, recheckClaim, type EarlierClaim, type Rechec
 import { evidenceHash, makeEvidence, type RewardEvidence } from './evidence.ts'
 import { decodeSapoMessage, MAX_SAPO_MESSAGE_BYTES } from './messages.ts'
 import { maxBlobBytes, type SapoParams } from './params.ts'
-import type { RlCompute } from '../types.ts'
+import type { RlCompute, RoundReport } from '../types.ts'
 
 /** Where the coordinator is for this swarm: its round and stage, and a peer's claim in one of them. */
 export interface RewardChain {
@@ -23,6 +23,8 @@ export interface RewardChain {
   /** The swarm's current round and stage (of stageCount a round), or null when it has no such swarm. */
   position(): Promise<Position | null>
   claim(round: number, stage: number, peerId: string): Promise<{ reward: bigint; receiptsRoot: Hex } | null>
+  /** Whether each peer id is registered in the swarm (a vote may name registered peers only). */
+  registered(peerIds: readonly string[]): Promise<boolean[]>
 }
 
 export interface ClaimCall {
@@ -52,7 +54,12 @@ export interface Position {
 export interface RewardWriter {
   claim(call: ClaimCall): Promise<void>
   attest(call: AttestationCall, evidence: RewardEvidence): Promise<void>
+  /** A winner vote for a coordinator round that has ended (as its voter `peerId`). */
+  vote?(call: { round: number; winners: string[]; peerId: string }): Promise<void>
 }
+
+/** Winners a peer names per vote: the best by the rewards it recomputed itself. */
+export const WINNERS_PER_VOTE = 3
 
 export interface RewardAgentOptions {
   self: string
@@ -76,6 +83,7 @@ export interface RewardAgentOptions {
 /** What the agent did, for the page to list. */
 export type RewardEvent =
   | { type: 'claimed'; call: ClaimCall; honest: bigint }
+  | { type: 'voted'; round: number; winners: string[] }
   | { type: 'attested'; call: AttestationCall; verdict: Recheck; evidence: RewardEvidence }
   | { type: 'unavailable'; round: number; stage: number; claimant: string; why: string }
   | { type: 'error'; error: Error }
@@ -101,6 +109,8 @@ export class RewardAgent {
   /** `round:stage` this peer claimed in, and the RL round of the rollouts it claimed last. */
   readonly #claimed = new Set<string>()
   #claimedRl = -1
+  /** The last coordinator round this peer voted for. */
+  #voted = -1
   /** Per claimant, the claim with the latest RL round this peer fetched: the replay rule's evidence. */
   readonly #latestOf = new Map<string, EarlierClaim & { rl: number }>()
   /** Claims re-checked (or given up on), by `round:stage:peer`; and fetch failures so far. */
@@ -132,9 +142,9 @@ export class RewardAgent {
    * then re-check the claims there (and in the stage before) of `peers`. Passes do not overlap: one
    * asked for while another runs is skipped (the next round asks again).
    */
-  tick(peers: readonly string[]): Promise<void> {
+  tick(peers: readonly string[], winners: readonly string[] = []): Promise<void> {
     if (this.#stopped) return Promise.resolve()
-    this.#pass ??= this.#run(peers)
+    this.#pass ??= this.#run(peers, winners)
       .catch((e: unknown) =>
         this.#emit({ type: 'error', error: e instanceof Error ? e : new Error(String(e)) }),
       )
@@ -146,10 +156,11 @@ export class RewardAgent {
     this.#stopped = true
   }
 
-  async #run(peers: readonly string[]): Promise<void> {
+  async #run(peers: readonly string[], winners: readonly string[]): Promise<void> {
     const at = await this.#o.chain.position()
     if (!at) return
     await this.#claim(at)
+    await this.#vote(at, winners)
     // Claims land after the pass that saw their stage: the stage before is checked too.
     const before =
       at.stage > 0
@@ -182,6 +193,24 @@ export class RewardAgent {
     const call = { round: at.round, stage: at.stage, reward, peerId: self, receiptsRoot: root }
     await this.#o.writer.claim(call)
     this.#emit({ type: 'claimed', call, honest })
+  }
+
+  /**
+   * Once per coordinator round, for the round before: the peers whose latest rollouts earned most by this
+   * peer's own recomputation (`winners`, best first). A vote is an opinion, not a result: the contract
+   * counts wins, it checks nothing (docs/chain.md).
+   */
+  async #vote(at: Position, winners: readonly string[]): Promise<void> {
+    const round = at.round - 1
+    const vote = this.#o.writer.vote
+    if (!vote || round < 0 || round <= this.#voted || !winners.length) return
+    this.#voted = round
+    const ids = [...new Set(winners)]
+    const known = await this.#o.chain.registered(ids)
+    const picked = ids.filter((_, i) => known[i]).slice(0, WINNERS_PER_VOTE)
+    if (!picked.length) return
+    await vote({ round, winners: picked, peerId: this.#o.self })
+    this.#emit({ type: 'voted', round, winners: picked })
   }
 
   #keep(root: Hex, p: Published): void {
@@ -282,6 +311,20 @@ export class RewardAgent {
   #emit(e: RewardEvent): void {
     for (const f of this.#listeners) f(e)
   }
+}
+
+/**
+ * A round's winners by this peer's report: itself and every peer not dropped, by the mean reward it
+ * recomputed for their rollouts, best first (ties by id, so every honest peer orders alike).
+ */
+export function roundWinners(report: RoundReport): string[] {
+  const rows = [
+    { peer: report.peer, reward: report.meanReward },
+    ...report.peers
+      .filter((p) => !p.dropped && p.reward !== null)
+      .map((p) => ({ peer: p.peer, reward: p.reward! })),
+  ]
+  return rows.sort((a, b) => b.reward - a.reward || a.peer.localeCompare(b.peer)).map((r) => r.peer)
 }
 
 /** The RL round of a served rollouts message, or null when it is not one. */
