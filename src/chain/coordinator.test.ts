@@ -42,17 +42,14 @@ import {
   type Coordinator,
   type SwarmRef,
 } from './coordinator.ts'
+import { testChainConfig } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let config: ChainConfig
 let coordinator: Coordinator
 beforeAll(async () => {
   chain = await startChain()
-  config = resolveChain({
-    rpc: chain.rpcUrl,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-  })
+  config = testChainConfig(chain)
   coordinator = { config, address: chain.swarmCoordinator }
 }, 60_000)
 afterAll(() => chain?.stop())

@@ -10,7 +10,7 @@ import { generatePrivateKey } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { startRpcProxy } from '../../scripts/rpc-proxy.mjs'
 import { publicClient } from './client.ts'
-import { resolveChain, type ChainConfig } from './config.ts'
+import type { ChainConfig } from './config.ts'
 import { swarmCoordinatorAbi } from './contracts/SwarmCoordinator.ts'
 import { advanceStage, createSwarm, proveForSwarm, readClaim, swarmId, type SwarmRef } from './coordinator.ts'
 import {
@@ -25,6 +25,7 @@ import { peerSigner, type PeerSigner } from './peerProof.ts'
 import { AnchorQueue } from './queue.ts'
 import { idbAnchorStore, type AnchorStore } from './store.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
+import { testChainConfig } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let proxy: Awaited<ReturnType<typeof startRpcProxy>>
@@ -33,12 +34,7 @@ let owner: WalletSession
 beforeAll(async () => {
   chain = await startChain()
   proxy = await startRpcProxy(chain.rpcUrl)
-  config = resolveChain({
-    rpc: proxy.url,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-    swarmCoordinator: chain.swarmCoordinator,
-  })
+  config = testChainConfig(chain, proxy.url)
   owner = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'owner')
 }, 60_000)
 afterAll(async () => {

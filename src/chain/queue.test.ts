@@ -8,7 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { startRpcProxy } from '../../scripts/rpc-proxy.mjs'
 import { publicClient } from './client.ts'
-import { resolveChain, type ChainConfig } from './config.ts'
+import type { ChainConfig } from './config.ts'
 import { receiptRegistryAbi } from './contracts/ReceiptRegistry.ts'
 import { devWalletProvider } from './devWallet.ts'
 import { AnchorQueue } from './queue.ts'
@@ -16,6 +16,7 @@ import { idbAnchorStore } from './store.ts'
 import { trainedReceipt } from './testing.ts'
 import { verifyAnchor } from './verify.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
+import { testChainConfig } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let proxy: Awaited<ReturnType<typeof startRpcProxy>>
@@ -23,11 +24,7 @@ let config: ChainConfig
 beforeAll(async () => {
   chain = await startChain()
   proxy = await startRpcProxy(chain.rpcUrl)
-  config = resolveChain({
-    rpc: proxy.url,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-  })
+  config = testChainConfig(chain, proxy.url)
 }, 60_000)
 afterAll(async () => {
   await proxy?.stop()

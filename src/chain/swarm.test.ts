@@ -6,7 +6,7 @@ import { zeroAddress, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient } from './client.ts'
-import { resolveChain, type ChainConfig } from './config.ts'
+import type { ChainConfig } from './config.ts'
 import { devWalletProvider } from './devWallet.ts'
 import {
   PEER_REGISTRATION,
@@ -22,16 +22,13 @@ import { PeerKeyError, RevertedError } from '../errors/chain.ts'
 import { AnchorQueue } from './queue.ts'
 import { idbAnchorStore } from './store.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
+import { testChainConfig } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let config: ChainConfig
 beforeAll(async () => {
   chain = await startChain()
-  config = resolveChain({
-    rpc: chain.rpcUrl,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-  })
+  config = testChainConfig(chain)
 }, 60_000)
 afterAll(() => chain?.stop())
 

@@ -12,6 +12,7 @@ import { receiptRegistryAbi } from './contracts/ReceiptRegistry.ts'
 import { trainedReceipt } from './testing.ts'
 import { verifyAnchor } from './verify.ts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
+import { testChainConfig } from './testing.ts'
 
 const chains: Awaited<ReturnType<typeof startChain>>[] = []
 let A: ChainConfig
@@ -19,13 +20,7 @@ let B: ChainConfig
 beforeAll(async () => {
   const [a, b] = await Promise.all([startChain(), startChain({ chainId: 1337 })])
   chains.push(a, b)
-  const cfg = (c: typeof a) =>
-    resolveChain({
-      rpc: c.rpcUrl,
-      chainId: String(c.chainId),
-      registry: c.receiptRegistry,
-      swarmRegistry: c.swarmRegistry,
-    })
+  const cfg = (c: typeof a) => testChainConfig(c)
   A = cfg(a)
   B = cfg(b)
 }, 60_000)

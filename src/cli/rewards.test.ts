@@ -11,7 +11,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { getAddress, type Address, type Hex } from 'viem'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient } from '../chain/client.ts'
-import { resolveChain, type ChainConfig } from '../chain/config.ts'
+import type { ChainConfig } from '../chain/config.ts'
 import {
   advanceStage,
   createSwarm,
@@ -47,6 +47,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdentity } from './identity.ts'
 import { keyWallet } from './keyWallet.ts'
 import { lockstep } from './testing.ts'
+import { testChainConfig } from '../chain/testing.ts'
 
 /** anvil's dev accounts 0–4: public test keys. */
 const KEYS = [
@@ -147,12 +148,7 @@ async function evidence(
 
 beforeAll(async () => {
   chain = await startChain()
-  config = resolveChain({
-    rpc: chain.rpcUrl,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-    swarmCoordinator: chain.swarmCoordinator,
-  })
+  config = testChainConfig(chain)
   const coordinator = { config, address: chain.swarmCoordinator as Address }
   await mined(createSwarm(keyWallet(OWNER, config), coordinator, { name: SWARM, stages: 1, quorum: 1 }))
   ref = { ...coordinator, swarm: swarmId(SWARM) }

@@ -7,7 +7,7 @@ import { keccak256, toBytes, type Hex } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { startChain } from '../../scripts/chain.mjs'
 import { publicClient } from '../chain/client.ts'
-import { resolveChain, type ChainConfig } from '../chain/config.ts'
+import type { ChainConfig } from '../chain/config.ts'
 import {
   advanceStage,
   attest,
@@ -24,16 +24,13 @@ import { peerSigner, type PeerSigner } from '../chain/peerProof.ts'
 import { connectWallet, type WalletSession } from '../chain/wallet.ts'
 import { LeaderboardWatch } from './leaderboard.svelte.ts'
 import { claimLabel, detailStages, leaderRows, points, verifiedShare } from './leaderboardRows.ts'
+import { testChainConfig } from '../chain/testing.ts'
 
 let chain: Awaited<ReturnType<typeof startChain>>
 let config: ChainConfig
 beforeAll(async () => {
   chain = await startChain()
-  config = resolveChain({
-    rpc: chain.rpcUrl,
-    registry: chain.receiptRegistry,
-    swarmRegistry: chain.swarmRegistry,
-  })
+  config = testChainConfig(chain)
 }, 60_000)
 afterAll(() => chain?.stop())
 

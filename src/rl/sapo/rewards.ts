@@ -5,6 +5,7 @@
 // key. Nothing here trusts the claimant: the bytes are fetched by the hashes its claim commits to, and
 // recheckClaim judges them by the swarm's own rules.
 import type { Address, Hex } from 'viem'
+import type { AttestCall, RewardCall } from '../../chain/coordinator.ts'
 import { SwarmNetError } from '../../errors/network.ts'
 import { realClock, type Clock } from '../../swarm/protocol/clock.ts'
 import type { SwarmNet } from '../../swarm/types.ts'
@@ -27,22 +28,9 @@ export interface RewardChain {
   registered(peerIds: readonly string[]): Promise<boolean[]>
 }
 
-export interface ClaimCall {
-  round: number
-  stage: number
-  reward: bigint
-  peerId: string
-  receiptsRoot: Hex
-}
-
-export interface AttestationCall {
-  round: number
-  stage: number
-  claimant: string
-  attester: string
-  confirmed: boolean
-  evidenceHash: Hex
-}
+/** The coordinator's calls (src/chain/coordinator.ts): a reward claim, and an attestation of one. */
+export type ClaimCall = RewardCall
+export type AttestationCall = AttestCall
 
 export interface Position {
   round: number
