@@ -73,5 +73,6 @@ describe('the warm start', () => {
       G,
     )
     expect(sums).toEqual(sample.map((i) => perTask[i]))
-  })
+    // Hashing the 300 KB receipt's corpus and checkpoint: seconds on a loaded 2-core machine.
+  }, 30_000)
 })
