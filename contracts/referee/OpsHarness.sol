@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {F32} from "./F32.sol";
+import {FixedSum} from "./FixedSum.sol";
+import {Bq15} from "./Bq15.sol";
+
+/// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
+/// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
+contract OpsHarness {
+    error LengthMismatch(uint256 a, uint256 b);
+
+    function binary(uint8 op, uint32[] calldata a, uint32[] calldata b) external pure returns (uint32[] memory out) {
+        if (a.length != b.length) revert LengthMismatch(a.length, b.length);
+        out = new uint32[](a.length);
+        for (uint256 i = 0; i < a.length; i++) {
+            if (op == 0) out[i] = F32.add(a[i], b[i]);
+            else if (op == 1) out[i] = F32.sub(a[i], b[i]);
+            else if (op == 2) out[i] = F32.mul(a[i], b[i]);
+            else out[i] = F32.div(a[i], b[i]);
+        }
+    }
+
+    function sqrt(uint32[] calldata a) external pure returns (uint32[] memory out) {
+        out = new uint32[](a.length);
+        for (uint256 i = 0; i < a.length; i++) out[i] = F32.sqrt(a[i]);
+    }
+
+    /// Each vector's reduce sum (mean when `mean`).
+    function sums(uint32[][] calldata vectors, bool mean) external pure returns (uint32[] memory out) {
+        out = new uint32[](vectors.length);
+        for (uint256 i = 0; i < vectors.length; i++) {
+            out[i] = mean ? FixedSum.mean(vectors[i]) : FixedSum.sum(vectors[i]);
+        }
+    }
+
+    /// The matmul element of each (row, column) pair.
+    function dots(uint32[][] calldata rows, uint32[][] calldata columns) external pure returns (uint32[] memory out) {
+        if (rows.length != columns.length) revert LengthMismatch(rows.length, columns.length);
+        out = new uint32[](rows.length);
+        for (uint256 i = 0; i < rows.length; i++) out[i] = Bq15.dot(rows[i], columns[i]);
+    }
+}

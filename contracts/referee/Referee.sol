@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {F32} from "./F32.sol";
+import {FixedSum} from "./FixedSum.sol";
+import {Bq15} from "./Bq15.sol";
+
+/// The referee's last word on one disputed output element: it recomputes the element from the inputs it
+/// depends on, exactly as src/kernels defines it. Which ops it can recompute is fixed here; every other
+/// op id (src/disputes/onchain.ts lists them) is refused with OpNotSupported, never guessed at.
+/// The bisection game that narrows a dispute to one element, and the Merkle proofs that tie these
+/// inputs to the parties' committed roots, are not here yet (docs/disputes.md).
+contract Referee {
+    /// Element-wise: a[0] op b[0] (sqrt: a[0]; b empty).
+    uint8 public constant ADD = 0;
+    uint8 public constant SUB = 1;
+    uint8 public constant MUL = 2;
+    uint8 public constant DIV = 3;
+    uint8 public constant SQRT = 4;
+    /// Reductions over the vector a (b empty).
+    uint8 public constant SUM = 5;
+    uint8 public constant MEAN = 6;
+    /// The bq15 matmul: a is the row of A, b the column of B.
+    uint8 public constant MATMUL = 7;
+
+    error OpNotSupported(uint8 op);
+    error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
+
+    function supported(uint8 op) public pure returns (bool) {
+        return op <= MATMUL;
+    }
+
+    function recompute(uint8 op, uint32[] calldata a, uint32[] calldata b) external pure returns (uint32) {
+        if (!supported(op)) revert OpNotSupported(op);
+        if (op < SQRT) {
+            if (a.length != 1 || b.length != 1) revert BadOperands(op, a.length, b.length);
+            if (op == ADD) return F32.add(a[0], b[0]);
+            if (op == SUB) return F32.sub(a[0], b[0]);
+            if (op == MUL) return F32.mul(a[0], b[0]);
+            return F32.div(a[0], b[0]);
+        }
+        if (op == SQRT) {
+            if (a.length != 1 || b.length != 0) revert BadOperands(op, a.length, b.length);
+            return F32.sqrt(a[0]);
+        }
+        if (op == MATMUL) return Bq15.dot(a, b);
+        if (b.length != 0) revert BadOperands(op, a.length, b.length);
+        return op == SUM ? FixedSum.sum(a) : FixedSum.mean(a);
+    }
+}

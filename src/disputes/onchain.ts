@@ -1,0 +1,39 @@
+// The on-chain referee's op ids (contracts/referee/Referee.sol): which operators a contract can
+// recompute element by element today, and which it refuses with OpNotSupported until it can.
+// docs/disputes.md describes the arithmetic and its gas.
+
+/** Recomputed on chain, bit for bit with src/kernels: id → what Referee.recompute takes. */
+export const ONCHAIN_OPS = {
+  add: 0, // a[0] + b[0]
+  sub: 1,
+  mul: 2,
+  div: 3,
+  sqrt: 4, // sqrt(a[0]), b empty
+  sum: 5, // reduce sum of the vector a (fixed.ts), b empty
+  mean: 6,
+  matmul: 7, // bq15 matmul element: a the row of A, b the column of B
+} as const
+
+/**
+ * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute refuses
+ * them (and any id it does not know) with OpNotSupported(id).
+ */
+export const REFUSED_OPS = {
+  exp: 8,
+  log: 9,
+  tanh: 10,
+  sigmoid: 11,
+  geluTanh: 12,
+  geluErf: 13,
+  erf: 14,
+  sin: 15,
+  cos: 16,
+  layernorm: 17,
+  rmsnorm: 18,
+  softmax: 19,
+  crossEntropy: 20,
+  adamw: 21,
+  conv: 22,
+} as const
+
+export type OnchainOp = keyof typeof ONCHAIN_OPS
