@@ -17,15 +17,15 @@ library Bq15 {
 
     error BadK(uint256 rowLength, uint256 columnLength);
 
-    struct Vector {
-        int256[] hi;
-        int256[] lo;
-        uint256[] offsets;
+    /// A vector's quantisation scale: Emax, and per block its exponent field e_j (offset o_j = e_j + SPAN - Emax).
+    /// The lanes themselves are formed on the fly in `dot`, so no per-element memory is spent.
+    struct Scales {
         uint256 emax;
         bool finite;
+        uint256[] blockExps;
     }
 
-    function quantize(uint32[] memory u) internal pure returns (Vector memory v) {
+    function scales(uint32[] memory u) internal pure returns (Scales memory v) {
         uint256 k = u.length;
         uint256 top;
         for (uint256 i = 0; i < k; i++) if (u[i] & F32.ABS > top) top = u[i] & F32.ABS;
@@ -33,15 +33,12 @@ library Bq15 {
         v.finite = top < F32.INF;
         if (!v.finite) return v;
         uint256 floorE = v.emax > SPAN ? v.emax - SPAN : 1;
-        uint256 blocks = (k + BLOCK - 1) / BLOCK;
-        (v.hi, v.lo, v.offsets) = (new int256[](k), new int256[](k), new uint256[](blocks));
-        for (uint256 blk = 0; blk < blocks; blk++) {
+        v.blockExps = new uint256[]((k + BLOCK - 1) / BLOCK);
+        for (uint256 blk = 0; blk < v.blockExps.length; blk++) {
             uint256 end = k < (blk + 1) * BLOCK ? k : (blk + 1) * BLOCK;
             uint256 bmax;
             for (uint256 i = blk * BLOCK; i < end; i++) if (u[i] & F32.ABS > bmax) bmax = u[i] & F32.ABS;
-            uint256 eBlock = bmax >> 23 > floorE ? bmax >> 23 : floorE;
-            v.offsets[blk] = eBlock + SPAN - v.emax;
-            for (uint256 i = blk * BLOCK; i < end; i++) (v.hi[i], v.lo[i]) = lane(u[i], eBlock);
+            v.blockExps[blk] = bmax >> 23 > floorE ? bmax >> 23 : floorE;
         }
     }
 
@@ -69,20 +66,29 @@ library Bq15 {
         if (row.length != column.length || row.length == 0 || row.length > MAX_K) {
             revert BadK(row.length, column.length);
         }
-        Vector memory a = quantize(row);
-        Vector memory b = quantize(column);
+        Scales memory a = scales(row);
+        Scales memory b = scales(column);
         if (!a.finite || !b.finite) return F32.NAN;
         int256 acc;
-        for (uint256 blk = 0; blk < a.offsets.length; blk++) {
-            int256 s;
-            uint256 end = row.length < (blk + 1) * BLOCK ? row.length : (blk + 1) * BLOCK;
-            for (uint256 i = blk * BLOCK; i < end; i++) {
-                s += 256 * a.hi[i] * b.hi[i] + a.hi[i] * b.lo[i] + a.lo[i] * b.hi[i];
-            }
-            acc += s << (a.offsets[blk] + b.offsets[blk]);
+        for (uint256 blk = 0; blk < a.blockExps.length; blk++) {
+            acc += blockSum(row, column, blk, a.blockExps[blk], b.blockExps[blk]) << (a.blockExps[blk] + b.blockExps[blk] + 2 * SPAN - a.emax - b.emax);
         }
         if (acc == 0) return 0; // roundScaledToF32 gives +0 for an exact zero
         bool neg = acc < 0;
         return F32.round(neg, uint256(neg ? -acc : acc), int256(a.emax + b.emax) - SCALE_BIAS, false);
+    }
+
+    /// Σ 256·hiA·hiB + hiA·loB + loA·hiB over one block: |sum| < 2^26, as in the shader's i32.
+    function blockSum(uint32[] memory row, uint32[] memory column, uint256 blk, uint256 ea, uint256 eb)
+        private
+        pure
+        returns (int256 s)
+    {
+        uint256 end = row.length < (blk + 1) * BLOCK ? row.length : (blk + 1) * BLOCK;
+        for (uint256 i = blk * BLOCK; i < end; i++) {
+            (int256 ah, int256 al) = lane(row[i], ea);
+            (int256 bh, int256 bl) = lane(column[i], eb);
+            s += 256 * ah * bh + ah * bl + al * bh;
+        }
     }
 }

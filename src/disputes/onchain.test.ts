@@ -155,3 +155,159 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
     expectSameBits(hex(cases), got, want)
   }, 30_000)
 })
+
+/** A vector of `k` values whose exponents spread over `width` binades: cancellation, guard-bit rounding. */
+function vector(next: () => number, k: number, nonFinite: boolean): number[] {
+  const centre = next() % 4 === 0 ? next() % 40 : next() % 255
+  const width = [0, 3, 12, 30, 254][next() % 5]
+  return Array.from({ length: k }, () => {
+    const kind = next() % 16
+    if (kind === 0) return nonFinite ? SPECIALS[next() % SPECIALS.length] : 0x80000000
+    if (kind === 1) return (next() & 0x807fffff) >>> 0
+    return withExponent(next, centre - (next() % (width + 1)))
+  })
+}
+
+function vectors(seed: number, maxK: number): number[][] {
+  const next = mulberry32(seed)
+  return Array.from({ length: CASES }, () => {
+    const k = 1 + (next() % maxK)
+    const v = vector(next, k, next() % 10 === 0)
+    // Exact cancellation: the vector and its negation (a zero sum, whose sign the flags decide).
+    if (next() % 8 === 0) return [...v, ...v.map((x) => (x ^ 0x80000000) >>> 0)]
+    return v
+  })
+}
+
+describe('FixedSum: reduce sum and mean, bit for bit with src/kernels/fixed.ts', () => {
+  it.each([
+    ['sum', false],
+    ['mean', true],
+  ] as const)(
+    '%s of 10,000 vectors',
+    async (name, mean) => {
+      const cases = vectors(0x5eed + ONCHAIN_OPS[name], 24)
+      const want = cases.map((v) => {
+        const acc = fixedAccumulate(v)
+        return mean ? fixedDivToF32Bits(acc, v.length) : fixedToF32Bits(acc)
+      })
+      const got = await batched(cases, 500, (slice) =>
+        client().readContract({
+          address: harness,
+          abi: opsHarnessAbi,
+          functionName: 'sums',
+          args: [slice, mean],
+          gas: GAS,
+        }),
+      )
+      expectSameBits(cases.map(hex), got, want)
+    },
+    30_000,
+  )
+})
+
+describe('Bq15: the matmul element, bit for bit with matmulRef', () => {
+  it('10,000 (row, column) pairs, K from 1 to 72 (partial and whole blocks of 32)', async () => {
+    const next = mulberry32(0x5eed + ONCHAIN_OPS.matmul)
+    const cases = Array.from({ length: CASES }, () => {
+      const k = 1 + (next() % 72)
+      const nonFinite = next() % 20 === 0
+      const row = vector(next, k, nonFinite)
+      // Sometimes a column that cancels the row's products exactly (a +0 result).
+      const col =
+        next() % 10 === 0 ? row.map((x, i) => (i % 2 ? x : (x ^ 0x80000000) >>> 0)) : vector(next, k, false)
+      return [row, col] as const
+    })
+    const want = cases.map(([row, col]) => {
+      const a = new Float32Array(new Uint32Array(row).buffer)
+      const b = new Float32Array(new Uint32Array(col).buffer)
+      return bitsOf(matmulRef(a, [1, row.length], b, [col.length, 1])[0])
+    })
+    const got = await batched(cases, 150, (slice) =>
+      client().readContract({
+        address: harness,
+        abi: opsHarnessAbi,
+        functionName: 'dots',
+        args: [slice.map((c) => c[0]), slice.map((c) => c[1])],
+        gas: GAS,
+      }),
+    )
+    expectSameBits(
+      cases.map(([r, c]) => [hex(r), hex(c)]),
+      got,
+      want,
+    )
+  }, 30_000)
+})
+
+describe('Referee: one element per call, and a named refusal for every other op', () => {
+  const recompute = (op: number, a: number[], b: number[]) =>
+    client().readContract({ address: referee, abi: refereeAbi, functionName: 'recompute', args: [op, a, b] })
+
+  it('recomputes each supported op as the harness does', async () => {
+    const one = 0x3f800000
+    const third = bitsOf(sf.div(1, 3))
+    expect(await recompute(ONCHAIN_OPS.add, [one], [third])).toBe(bitsOf(sf.add(1, fromBits(third))))
+    expect(await recompute(ONCHAIN_OPS.div, [one], [0x40400000])).toBe(third)
+    expect(await recompute(ONCHAIN_OPS.sqrt, [0x40000000], [])).toBe(bitsOf(sf.sqrt(2)))
+    expect(await recompute(ONCHAIN_OPS.mean, [one, 0x40000000], [])).toBe(0x3fc00000)
+    const row = vector(mulberry32(9), 40, false)
+    const col = vector(mulberry32(10), 40, false)
+    const want = matmulRef(
+      new Float32Array(new Uint32Array(row).buffer),
+      [1, 40],
+      new Float32Array(new Uint32Array(col).buffer),
+      [40, 1],
+    )
+    expect(await recompute(ONCHAIN_OPS.matmul, row, col)).toBe(bitsOf(want[0]))
+    await expect(recompute(ONCHAIN_OPS.add, [one, one], [one])).rejects.toThrow(/BadOperands/)
+    await expect(recompute(ONCHAIN_OPS.matmul, [one, one], [one])).rejects.toThrow(/BadK/)
+  })
+
+  it('refuses every op it cannot recompute with OpNotSupported', async () => {
+    for (const id of [...Object.values(REFUSED_OPS), 23, 255])
+      await expect(recompute(id, [0x3f800000], [])).rejects.toThrow(/OpNotSupported/)
+    for (const id of Object.values(ONCHAIN_OPS))
+      expect(
+        await client().readContract({
+          address: referee,
+          abi: refereeAbi,
+          functionName: 'supported',
+          args: [id],
+        }),
+      ).toBe(true)
+  })
+
+  it('gas per op (a transaction of one recompute; docs/disputes.md)', async () => {
+    const gas = async (op: number, a: number[], b: number[]) =>
+      client().estimateContractGas({
+        address: referee,
+        abi: refereeAbi,
+        functionName: 'recompute',
+        args: [op, a, b],
+      })
+    const x = [0x3faaaaab]
+    const y = [0xc0490fdb]
+    const v = (n: number, seed: number) => vector(mulberry32(seed), n, false)
+    const table: Record<string, bigint> = {
+      add: await gas(ONCHAIN_OPS.add, x, y),
+      sub: await gas(ONCHAIN_OPS.sub, x, y),
+      mul: await gas(ONCHAIN_OPS.mul, x, y),
+      div: await gas(ONCHAIN_OPS.div, x, y),
+      sqrt: await gas(ONCHAIN_OPS.sqrt, x, []),
+      'sum, 64 terms': await gas(ONCHAIN_OPS.sum, v(64, 1), []),
+      'sum, 1024 terms': await gas(ONCHAIN_OPS.sum, v(1024, 2), []),
+      'mean, 1024 terms': await gas(ONCHAIN_OPS.mean, v(1024, 3), []),
+      'matmul, K = 64': await gas(ONCHAIN_OPS.matmul, v(64, 4), v(64, 5)),
+      'matmul, K = 768': await gas(ONCHAIN_OPS.matmul, v(768, 6), v(768, 7)),
+    }
+    console.log(
+      Object.entries(table)
+        .map(([k, g]) => `${k}: ${g}`)
+        .join('\n'),
+    )
+    // Loose ceilings, so a change that makes the referee much dearer is noticed.
+    for (const op of ['add', 'sub', 'mul', 'div', 'sqrt']) expect(table[op]).toBeLessThan(40_000n)
+    expect(table['matmul, K = 768']).toBeLessThan(5_000_000n)
+  })
+})
