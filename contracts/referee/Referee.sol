@@ -4,12 +4,13 @@ pragma solidity ^0.8.24;
 import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
+import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
 /// depends on, exactly as src/kernels defines it. Which ops it can recompute is fixed here; every other
 /// op id (src/disputes/onchain.ts lists them) is refused with OpNotSupported, never guessed at.
-/// The bisection game that narrows a dispute to one element, and the Merkle proofs that tie these
-/// inputs to the parties' committed roots, are not here yet (docs/disputes.md).
+/// The bisection game that narrows a dispute to one element, and the step that checks recompute's
+/// inputs against the committed roots before recomputing, are not here yet (docs/disputes.md).
 contract Referee {
     /// Element-wise: a[0] op b[0] (sqrt: a[0]; b empty).
     uint8 public constant ADD = 0;
@@ -46,5 +47,25 @@ contract Referee {
         if (op == MATMUL) return Bq15.dot(a, b);
         if (b.length != 0) revert BadOperands(op, a.length, b.length);
         return op == SUM ? FixedSum.sum(a) : FixedSum.mean(a);
+    }
+
+    /// Is `bits` the element at flat `index` of the tensor committed to by `root` (TensorCommitment)?
+    function verifyElement(bytes32 root, bytes32[] calldata proof, uint256 index, uint32 bits)
+        external
+        pure
+        returns (bool)
+    {
+        return TensorCommitment.verify(root, proof, index, bits);
+    }
+
+    /// The same for many elements (the row or column an element depends on) with one multiproof.
+    function verifyElements(
+        bytes32 root,
+        bytes32[] calldata proof,
+        bool[] calldata flags,
+        uint256[] calldata indices,
+        uint32[] calldata bits
+    ) external pure returns (bool) {
+        return TensorCommitment.verifyMany(root, proof, flags, indices, bits);
     }
 }

@@ -13,7 +13,7 @@ import { fixedAccumulate, fixedDivToF32Bits, fixedToF32Bits } from '../kernels/f
 import { matmulRef } from '../kernels/matmul.ts'
 import { specialBits } from '../kernels/testing.ts'
 import { mulberry32 } from '../util/random.ts'
-import { ONCHAIN_OPS, REFUSED_OPS } from './onchain.ts'
+import { ONCHAIN_OPS, REFUSED_OPS, tensorLeaf, tensorTree } from './onchain.ts'
 
 const CASES = 10_000
 let node: Awaited<ReturnType<typeof startAnvil>>
@@ -309,5 +309,33 @@ describe('Referee: one element per call, and a named refusal for every other op'
     // Loose ceilings, so a change that makes the referee much dearer is noticed.
     for (const op of ['add', 'sub', 'mul', 'div', 'sqrt']) expect(table[op]).toBeLessThan(40_000n)
     expect(table['matmul, K = 768']).toBeLessThan(5_000_000n)
+  })
+})
+
+describe('TensorCommitment: an output tensor as a Merkle root over (index, f32 bits)', () => {
+  it('proves single elements and a whole row against the root; a changed value or index fails', async () => {
+    const [rows, cols] = [9, 13]
+    const data = new Float32Array(new Uint32Array(vector(mulberry32(11), rows * cols, true)).buffer)
+    const bits = new Uint32Array(data.buffer)
+    const tree = tensorTree(data)
+    const root = tree.root as Hex
+    const read = <T>(functionName: 'verifyElement' | 'verifyElements', args: readonly unknown[]) =>
+      client().readContract({ address: referee, abi: refereeAbi, functionName, args } as never) as Promise<T>
+    for (const i of [0, 1, 57, rows * cols - 1]) {
+      expect(tree.leafHash([BigInt(i), bits[i]])).toBe(tensorLeaf(i, bits[i]))
+      const proof = tree.getProof(i) as Hex[]
+      expect(await read('verifyElement', [root, proof, BigInt(i), bits[i]])).toBe(true)
+      expect(await read('verifyElement', [root, proof, BigInt(i), (bits[i] ^ 1) >>> 0])).toBe(false)
+      expect(await read('verifyElement', [root, proof, BigInt(i + 1), bits[i]])).toBe(false)
+    }
+    // Row 4: the inputs a matmul element or a row reduction depends on, with one multiproof.
+    const multi = tree.getMultiProof(Array.from({ length: cols }, (_, c) => 4 * cols + c))
+    const indices = multi.leaves.map(([i]) => i)
+    const values = multi.leaves.map(([, b]) => b)
+    const args = [root, multi.proof, multi.proofFlags, indices, values]
+    expect(await read('verifyElements', args)).toBe(true)
+    const forged = values.map((b, j) => (j === 3 ? (b ^ 0x80000000) >>> 0 : b))
+    expect(await read('verifyElements', [root, multi.proof, multi.proofFlags, indices, forged])).toBe(false)
+    expect(await read('verifyElements', [root, [root], [], [], []])).toBe(false)
   })
 })

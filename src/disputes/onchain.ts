@@ -1,6 +1,8 @@
 // The on-chain referee's op ids (contracts/referee/Referee.sol): which operators a contract can
 // recompute element by element today, and which it refuses with OpNotSupported until it can.
 // docs/disputes.md describes the arithmetic and its gas.
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { encodeAbiParameters, keccak256, type Hex } from 'viem'
 
 /** Recomputed on chain, bit for bit with src/kernels: id → what Referee.recompute takes. */
 export const ONCHAIN_OPS = {
@@ -37,3 +39,23 @@ export const REFUSED_OPS = {
 } as const
 
 export type OnchainOp = keyof typeof ONCHAIN_OPS
+
+/**
+ * The commitment to one operator's output tensor that the referee checks elements against
+ * (contracts/referee/TensorCommitment.sol): an OpenZeppelin StandardMerkleTree over
+ * (uint256 flat index, uint32 f32 bits), so leaf = keccak256(keccak256(abi.encode(index, bits))).
+ */
+export function tensorTree(data: Float32Array): StandardMerkleTree<[bigint, number]> {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length)
+  return StandardMerkleTree.of(
+    Array.from(bits, (b, i) => [BigInt(i), b] as [bigint, number]),
+    ['uint256', 'uint32'],
+  )
+}
+
+/** One element's leaf, as TensorCommitment.leaf computes it. */
+export function tensorLeaf(index: number, bits: number): Hex {
+  return keccak256(
+    keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint32' }], [BigInt(index), bits])),
+  )
+}
