@@ -127,4 +127,73 @@ library F32 {
         uint256 root = Math.sqrt(big);
         return round(false, root, (e - int256(s)) / 2, root * root != big);
     }
+
+    // ---- The helpers the softfloat transcendentals use (src/kernels/softfloat.ts), same rules. ----
+
+    function neg(uint32 a) internal pure returns (uint32) {
+        return isNaN(a) ? NAN : a ^ SIGN;
+    }
+
+    function abs(uint32 a) internal pure returns (uint32) {
+        return isNaN(a) ? NAN : a & ABS;
+    }
+
+    /// a < b as IEEE orders them: false with a NaN, -0 == +0.
+    function lt(uint32 a, uint32 b) internal pure returns (bool) {
+        if (isNaN(a) || isNaN(b) || (a | b) & ABS == 0) return false;
+        return key(a) < key(b);
+    }
+
+    /// A key whose unsigned order is the f32 order (-0 just below +0).
+    function key(uint32 x) private pure returns (uint32) {
+        return x & SIGN != 0 ? ~x : x | SIGN;
+    }
+
+    /// Math.max's rules: NaN if either is NaN, +0 above -0.
+    function max(uint32 a, uint32 b) internal pure returns (uint32) {
+        if (isNaN(a) || isNaN(b)) return NAN;
+        return key(a) < key(b) ? b : a;
+    }
+
+    function min(uint32 a, uint32 b) internal pure returns (uint32) {
+        if (isNaN(a) || isNaN(b)) return NAN;
+        return key(a) < key(b) ? a : b;
+    }
+
+    /// Nearest integer, ties to even; NaN gives 0, out-of-range values saturate (as WGSL and the reference).
+    function roundToI32(uint32 a) internal pure returns (int256) {
+        if (isNaN(a)) return 0;
+        bool negative = a & SIGN != 0;
+        if (a & ABS >= 0x4f000000) return negative ? -int256(2 ** 31) : int256(2 ** 31 - 1); // |a| >= 2^31
+        if (a & ABS == 0) return 0;
+        (uint256 m, int256 e) = unpack(a);
+        uint256 q;
+        if (e >= 0) {
+            q = m << uint256(e);
+        } else {
+            uint256 s = uint256(-e);
+            if (s <= 24) {
+                q = m >> s;
+                uint256 rem = m & ((1 << s) - 1);
+                uint256 half = 1 << (s - 1);
+                if (rem > half || (rem == half && q & 1 == 1)) q++;
+            }
+        }
+        return negative ? -int256(q) : int256(q);
+    }
+
+    function fromI32(int256 n) internal pure returns (uint32) {
+        if (n == 0) return 0;
+        return round(n < 0, uint256(n < 0 ? -n : n), 0, false);
+    }
+
+    /// a · 2^n rounded once; n clamped to +-400, past which every finite f32 has over- or underflowed.
+    function ldexp(uint32 a, int256 n) internal pure returns (uint32) {
+        if (isNaN(a)) return NAN;
+        if (a & ABS == INF || a & ABS == 0) return a;
+        if (n > 400) n = 400;
+        if (n < -400) n = -400;
+        (uint256 m, int256 e) = unpack(a);
+        return round(a & SIGN != 0, m, e + n, false);
+    }
 }

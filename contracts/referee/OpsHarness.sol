@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
+import {SoftFloat} from "./SoftFloat.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -21,9 +22,16 @@ contract OpsHarness {
         }
     }
 
-    function sqrt(uint32[] calldata a) external pure returns (uint32[] memory out) {
+    /// One-operand ops by Referee's ids: 4 sqrt, 8 exp, 9 log, 10 tanh, 11 sigmoid.
+    function unary(uint8 op, uint32[] calldata a) external pure returns (uint32[] memory out) {
         out = new uint32[](a.length);
-        for (uint256 i = 0; i < a.length; i++) out[i] = F32.sqrt(a[i]);
+        for (uint256 i = 0; i < a.length; i++) {
+            if (op == 4) out[i] = F32.sqrt(a[i]);
+            else if (op == 8) out[i] = SoftFloat.exp(a[i]);
+            else if (op == 9) out[i] = SoftFloat.log(a[i]);
+            else if (op == 10) out[i] = SoftFloat.tanh(a[i]);
+            else out[i] = SoftFloat.sigmoid(a[i]);
+        }
     }
 
     /// Each vector's reduce sum (mean when `mean`).

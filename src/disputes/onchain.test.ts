@@ -134,22 +134,37 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
     30_000,
   )
 
-  it('sqrt on 10,000 cases', async () => {
-    const next = mulberry32(0x5eed + ONCHAIN_OPS.sqrt)
-    const cases = Array.from({ length: CASES }, (_, i) =>
-      i < SPECIALS.length ? SPECIALS[i] : next() % 3 ? operand(next) : (operand(next) & 0x7fffffff) >>> 0,
-    )
-    const want = cases.map((a) => bitsOf(sf.sqrt(fromBits(a))))
-    const got = await batched(cases, 2500, (slice) =>
-      client().readContract({
-        address: harness,
-        abi: opsHarnessAbi,
-        functionName: 'sqrt',
-        args: [slice],
-      }),
-    )
-    expectSameBits(hex(cases), got, want)
-  }, 30_000)
+  // Near the branch points each reference takes: tanh's 0.625 and 44, log's sqrt(1/2) and 1, exp's clamps.
+  const EDGES = [
+    0x3f200000, 0x42300000, 0x3f3504f3, 0x3f800000, 0xc2dc0000, 0x42c80000, 0x42b17218, 0xc2cff1b5,
+  ]
+  const unaryOps = { sqrt: sf.sqrt, exp: sf.exp, log: sf.log, tanh: sf.tanh, sigmoid: sf.sigmoid } as const
+  it.each(Object.entries(unaryOps))(
+    '%s on 10,000 cases',
+    async (name, ref) => {
+      const op = ONCHAIN_OPS[name as keyof typeof unaryOps]
+      const next = mulberry32(0x5eed + op)
+      const cases = Array.from({ length: CASES }, (_, i) => {
+        if (i < SPECIALS.length) return SPECIALS[i]
+        const kind = next() % 6
+        if (kind === 0) return (EDGES[next() % EDGES.length] + (next() % 5) - 2) >>> 0
+        if (kind === 1) return withExponent(next, 118 + (next() % 16)) // |x| in [2^-9, 128): the working range
+        if (kind === 2) return (operand(next) & 0x7fffffff) >>> 0 // positive: log and sqrt's domain
+        return operand(next)
+      })
+      const want = cases.map((a) => bitsOf(ref(fromBits(a))))
+      const got = await batched(cases, 300, (slice) =>
+        client().readContract({
+          address: harness,
+          abi: opsHarnessAbi,
+          functionName: 'unary',
+          args: [op, slice],
+        }),
+      )
+      expectSameBits(hex(cases), got, want)
+    },
+    30_000,
+  )
 })
 
 /** A vector of `k` values whose exponents spread over `width` binades: cancellation, guard-bit rounding. */
@@ -289,6 +304,10 @@ describe('Referee: one element per call, and a named refusal for every other op'
       mul: await gas(ONCHAIN_OPS.mul, x, y),
       div: await gas(ONCHAIN_OPS.div, x, y),
       sqrt: await gas(ONCHAIN_OPS.sqrt, x, []),
+      exp: await gas(ONCHAIN_OPS.exp, x, []),
+      log: await gas(ONCHAIN_OPS.log, x, []),
+      tanh: await gas(ONCHAIN_OPS.tanh, x, []),
+      sigmoid: await gas(ONCHAIN_OPS.sigmoid, x, []),
       'sum, 64 terms': await gas(ONCHAIN_OPS.sum, v(64, 1), []),
       'sum, 1024 terms': await gas(ONCHAIN_OPS.sum, v(1024, 2), []),
       'mean, 1024 terms': await gas(ONCHAIN_OPS.mean, v(1024, 3), []),

@@ -14,6 +14,10 @@ export const ONCHAIN_OPS = {
   sum: 5, // reduce sum of the vector a (fixed.ts), b empty
   mean: 6,
   matmul: 7, // bq15 matmul element: a the row of A, b the column of B
+  exp: 8, // softfloat.ts of a[0], b empty
+  log: 9,
+  tanh: 10,
+  sigmoid: 11,
 } as const
 
 /**
@@ -21,10 +25,6 @@ export const ONCHAIN_OPS = {
  * them (and any id it does not know) with OpNotSupported(id).
  */
 export const REFUSED_OPS = {
-  exp: 8,
-  log: 9,
-  tanh: 10,
-  sigmoid: 11,
   geluTanh: 12,
   geluErf: 13,
   erf: 14,
