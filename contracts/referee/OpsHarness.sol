@@ -5,6 +5,7 @@ import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
+import {Gelu} from "./Gelu.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -22,7 +23,7 @@ contract OpsHarness {
         }
     }
 
-    /// One-operand ops by Referee's ids: 4 sqrt, 8 exp, 9 log, 10 tanh, 11 sigmoid.
+    /// One-operand ops by Referee's ids: 4 sqrt, 8 exp, 9 log, 10 tanh, 11 sigmoid, 12 geluTanh, 13 geluErf.
     function unary(uint8 op, uint32[] calldata a) external pure returns (uint32[] memory out) {
         out = new uint32[](a.length);
         for (uint256 i = 0; i < a.length; i++) {
@@ -30,7 +31,9 @@ contract OpsHarness {
             else if (op == 8) out[i] = SoftFloat.exp(a[i]);
             else if (op == 9) out[i] = SoftFloat.log(a[i]);
             else if (op == 10) out[i] = SoftFloat.tanh(a[i]);
-            else out[i] = SoftFloat.sigmoid(a[i]);
+            else if (op == 11) out[i] = SoftFloat.sigmoid(a[i]);
+            else if (op == 12) out[i] = Gelu.geluTanh(a[i]);
+            else out[i] = Gelu.geluErf(a[i]);
         }
     }
 

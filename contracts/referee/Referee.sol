@@ -5,6 +5,7 @@ import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
+import {Gelu} from "./Gelu.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
@@ -24,17 +25,19 @@ contract Referee {
     uint8 public constant MEAN = 6;
     /// The bq15 matmul: a is the row of A, b the column of B.
     uint8 public constant MATMUL = 7;
-    /// The softfloat transcendentals of a[0] (b empty).
+    /// The softfloat transcendentals and GELUs of a[0] (b empty).
     uint8 public constant EXP = 8;
     uint8 public constant LOG = 9;
     uint8 public constant TANH = 10;
     uint8 public constant SIGMOID = 11;
+    uint8 public constant GELU_TANH = 12;
+    uint8 public constant GELU_ERF = 13;
 
     error OpNotSupported(uint8 op);
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
 
     function supported(uint8 op) public pure returns (bool) {
-        return op <= SIGMOID;
+        return op <= GELU_ERF;
     }
 
     function recompute(uint8 op, uint32[] calldata a, uint32[] calldata b) external pure returns (uint32) {
@@ -52,7 +55,9 @@ contract Referee {
             if (op == EXP) return SoftFloat.exp(a[0]);
             if (op == LOG) return SoftFloat.log(a[0]);
             if (op == TANH) return SoftFloat.tanh(a[0]);
-            return SoftFloat.sigmoid(a[0]);
+            if (op == SIGMOID) return SoftFloat.sigmoid(a[0]);
+            if (op == GELU_TANH) return Gelu.geluTanh(a[0]);
+            return Gelu.geluErf(a[0]);
         }
         if (op == MATMUL) return Bq15.dot(a, b);
         if (b.length != 0) revert BadOperands(op, a.length, b.length);

@@ -22,7 +22,7 @@ library SoftFloat {
     uint32 private constant TANH_MID = 0x3f200000; // 0.625
 
     /// Horner's rule, highest coefficient first: one rounded mul and one rounded add per step.
-    function poly(uint32[] memory coefs, uint32 x) private pure returns (uint32 y) {
+    function poly(uint32[] memory coefs, uint32 x) internal pure returns (uint32 y) {
         y = coefs[0];
         for (uint256 i = 1; i < coefs.length; i++) y = y.mul(x).add(coefs[i]);
     }

@@ -18,6 +18,8 @@ export const ONCHAIN_OPS = {
   log: 9,
   tanh: 10,
   sigmoid: 11,
+  geluTanh: 12,
+  geluErf: 13,
 } as const
 
 /**
@@ -25,8 +27,6 @@ export const ONCHAIN_OPS = {
  * them (and any id it does not know) with OpNotSupported(id).
  */
 export const REFUSED_OPS = {
-  geluTanh: 12,
-  geluErf: 13,
   erf: 14,
   sin: 15,
   cos: 16,
