@@ -16,17 +16,33 @@ library FixedSum {
     uint256 private constant NEG_ZERO = 8;
     uint256 private constant NOT_NEG_ZERO = 16;
 
-    /// The accumulator before rounding: the total in units of 2^(max(eMax,1)-150-GUARD), and the flags.
-    function accumulate(uint32[] memory x) internal pure returns (int256 total, uint256 eMax, uint256 flags) {
+    /// The accumulator before rounding: the total in units of 2^(max(eMax,1)-150-GUARD), its eMax (the
+    /// largest exponent field, at least 1; 0 when no term is finite) and the NaN/Inf/-0 flags.
+    struct Acc {
+        int256 total;
+        uint256 eMax;
+        uint256 flags;
+    }
+
+    function accumulate(uint32[] memory x) internal pure returns (Acc memory a) {
+        for (uint256 i = 0; i < x.length; i++) {
+            uint256 ex = (x[i] >> 23) & 0xff;
+            if (ex != 255 && ex > a.eMax) a.eMax = ex;
+            if (ex != 255 && a.eMax == 0) a.eMax = 1; // fxExponent: max(field, 1) for finite values
+        }
+        return accumulateAt(x, a.eMax);
+    }
+
+    /// The same at a fixed eMax that the caller knows bounds every term (softmax: exp <= 1, eMax 128).
+    function accumulateAt(uint32[] memory x, uint256 eMax) internal pure returns (Acc memory a) {
+        a.eMax = eMax;
         for (uint256 i = 0; i < x.length; i++) {
             uint32 b = x[i];
             uint256 ex = (b >> 23) & 0xff;
-            if (ex != 255 && ex > eMax) eMax = ex;
-            if (ex != 255 && eMax == 0) eMax = 1; // fxExponent: max(field, 1) for finite values
-            flags |= b == F32.SIGN ? NEG_ZERO : NOT_NEG_ZERO;
-            if (ex == 255) flags |= b & 0x7fffff != 0 ? NAN : (b & F32.SIGN != 0 ? NEG_INF : POS_INF);
+            a.flags |= b == F32.SIGN ? NEG_ZERO : NOT_NEG_ZERO;
+            if (ex == 255) a.flags |= b & 0x7fffff != 0 ? NAN : (b & F32.SIGN != 0 ? NEG_INF : POS_INF);
+            a.total += term(b, eMax);
         }
-        for (uint256 i = 0; i < x.length; i++) total += term(x[i], eMax);
     }
 
     /// One term in units of 2^(eMax-214): |term| < 2^88, so int256 holds any realistic sum exactly.
@@ -67,25 +83,32 @@ library FixedSum {
 
     /// reduce sum: the sum rounded once.
     function sum(uint32[] memory x) internal pure returns (uint32) {
-        (int256 total, uint256 eMax, uint256 flags) = accumulate(x);
-        (bool isSpecial, uint32 s) = special(flags);
-        if (isSpecial) return s;
-        if (total == 0) return signedZero(flags);
-        bool neg = total < 0;
-        return F32.round(neg, uint256(neg ? -total : total), lsbOf(eMax), false);
+        return toF32(accumulate(x));
     }
 
-    /// reduce mean: the sum divided by the count, rounded once (the quotient keeps 127 bits, the
-    /// remainder is the sticky bit).
+    /// reduce mean: the sum divided by the count, rounded once.
     function mean(uint32[] memory x) internal pure returns (uint32) {
-        (int256 total, uint256 eMax, uint256 flags) = accumulate(x);
-        (bool isSpecial, uint32 s) = special(flags);
+        return divToF32(accumulate(x), x.length);
+    }
+
+    /// fixedToF32Bits.
+    function toF32(Acc memory a) internal pure returns (uint32) {
+        (bool isSpecial, uint32 s) = special(a.flags);
         if (isSpecial) return s;
-        if (total == 0) return signedZero(flags);
-        bool neg = total < 0;
-        uint256 mag = uint256(neg ? -total : total);
+        if (a.total == 0) return signedZero(a.flags);
+        bool neg = a.total < 0;
+        return F32.round(neg, uint256(neg ? -a.total : a.total), lsbOf(a.eMax), false);
+    }
+
+    /// fixedDivToF32Bits: the quotient keeps 127 bits, the remainder is the sticky bit.
+    function divToF32(Acc memory a, uint256 n) internal pure returns (uint32) {
+        (bool isSpecial, uint32 s) = special(a.flags);
+        if (isSpecial) return s;
+        if (a.total == 0) return signedZero(a.flags);
+        bool neg = a.total < 0;
+        uint256 mag = uint256(neg ? -a.total : a.total);
         uint256 sh = 127 - Math.log2(mag); // mag < 2^127 for any vector under 2^39 terms
         uint256 num = mag << sh;
-        return F32.round(neg, num / x.length, lsbOf(eMax) - int256(sh), num % x.length != 0);
+        return F32.round(neg, num / n, lsbOf(a.eMax) - int256(sh), num % n != 0);
     }
 }

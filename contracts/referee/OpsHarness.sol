@@ -6,6 +6,7 @@ import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
+import {RowOps} from "./RowOps.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -50,5 +51,33 @@ contract OpsHarness {
         if (rows.length != columns.length) revert LengthMismatch(rows.length, columns.length);
         out = new uint32[](rows.length);
         for (uint256 i = 0; i < rows.length; i++) out[i] = Bq15.dot(rows[i], columns[i]);
+    }
+
+    /// Every output of each row by Referee's ids: 17 layernorm (params [eps, gamma.., beta..]),
+    /// 18 rmsnorm ([eps, gamma..]), 19 softmax ([]).
+    function rows(uint8 op, uint32[][] calldata x, uint32[][] calldata params)
+        external
+        pure
+        returns (uint32[][] memory out)
+    {
+        out = new uint32[][](x.length);
+        for (uint256 r = 0; r < x.length; r++) out[r] = row(op, x[r], params[r]);
+    }
+
+    function row(uint8 op, uint32[] calldata x, uint32[] calldata p) private pure returns (uint32[] memory y) {
+        uint256 n = x.length;
+        if (op == 19) {
+            uint32 s;
+            (y, s) = RowOps.softmaxParts(x);
+            for (uint256 k = 0; k < n; k++) y[k] = F32.div(y[k], s);
+        } else if (op == 18) {
+            uint32 root = RowOps.rmsRoot(x, p[0]);
+            y = new uint32[](n);
+            for (uint256 k = 0; k < n; k++) y[k] = F32.mul(F32.div(x[k], root), p[1 + k]);
+        } else {
+            (uint32[] memory d, uint32 sigma) = RowOps.layernormParts(x, p[0]);
+            y = new uint32[](n);
+            for (uint256 k = 0; k < n; k++) y[k] = F32.add(F32.mul(F32.div(d[k], sigma), p[1 + k]), p[1 + n + k]);
+        }
     }
 }

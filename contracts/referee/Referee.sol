@@ -6,6 +6,7 @@ import {FixedSum} from "./FixedSum.sol";
 import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
+import {RowOps} from "./RowOps.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
@@ -32,12 +33,19 @@ contract Referee {
     uint8 public constant SIGMOID = 11;
     uint8 public constant GELU_TANH = 12;
     uint8 public constant GELU_ERF = 13;
+    /// Row ops: a is the row; b = [k, eps, gamma_k, beta_k] (layernorm), [k, eps, gamma_k] (rmsnorm),
+    /// [k] (softmax; a causal row is passed as its visible prefix). k is the element's column.
+    uint8 public constant LAYERNORM = 17;
+    uint8 public constant RMSNORM = 18;
+    uint8 public constant SOFTMAX = 19;
+    /// Bit i set: op i is recomputed here (0..13 and 17..19).
+    uint256 private constant SUPPORTED = 0x3fff | (1 << 17) | (1 << 18) | (1 << 19);
 
     error OpNotSupported(uint8 op);
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
 
     function supported(uint8 op) public pure returns (bool) {
-        return op <= GELU_ERF;
+        return (SUPPORTED >> op) & 1 == 1;
     }
 
     function recompute(uint8 op, uint32[] calldata a, uint32[] calldata b) external pure returns (uint32) {
@@ -49,7 +57,7 @@ contract Referee {
             if (op == MUL) return F32.mul(a[0], b[0]);
             return F32.div(a[0], b[0]);
         }
-        if (op == SQRT || op >= EXP) {
+        if (op == SQRT || (op >= EXP && op <= GELU_ERF)) {
             if (a.length != 1 || b.length != 0) revert BadOperands(op, a.length, b.length);
             if (op == SQRT) return F32.sqrt(a[0]);
             if (op == EXP) return SoftFloat.exp(a[0]);
@@ -60,8 +68,22 @@ contract Referee {
             return Gelu.geluErf(a[0]);
         }
         if (op == MATMUL) return Bq15.dot(a, b);
+        if (op >= LAYERNORM) return rowOp(op, a, b);
         if (b.length != 0) revert BadOperands(op, a.length, b.length);
         return op == SUM ? FixedSum.sum(a) : FixedSum.mean(a);
+    }
+
+    function rowOp(uint8 op, uint32[] calldata a, uint32[] calldata b) private pure returns (uint32) {
+        uint256 want = op == LAYERNORM ? 4 : op == RMSNORM ? 3 : 1;
+        if (b.length != want || b[0] >= a.length) revert BadOperands(op, a.length, b.length);
+        uint256 k = b[0];
+        if (op == SOFTMAX) {
+            (uint32[] memory e, uint32 s) = RowOps.softmaxParts(a);
+            return F32.div(e[k], s);
+        }
+        if (op == RMSNORM) return F32.mul(F32.div(a[k], RowOps.rmsRoot(a, b[1])), b[2]);
+        (uint32[] memory d, uint32 sigma) = RowOps.layernormParts(a, b[1]);
+        return F32.add(F32.mul(F32.div(d[k], sigma), b[2]), b[3]);
     }
 
     /// Is `bits` the element at flat `index` of the tensor committed to by `root` (TensorCommitment)?

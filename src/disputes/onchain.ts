@@ -20,6 +20,10 @@ export const ONCHAIN_OPS = {
   sigmoid: 11,
   geluTanh: 12,
   geluErf: 13,
+  // row ops: a the row, b = [k, eps, gamma_k, beta_k] / [k, eps, gamma_k] / [k]
+  layernorm: 17,
+  rmsnorm: 18,
+  softmax: 19,
 } as const
 
 /**
@@ -30,9 +34,6 @@ export const REFUSED_OPS = {
   erf: 14,
   sin: 15,
   cos: 16,
-  layernorm: 17,
-  rmsnorm: 18,
-  softmax: 19,
   crossEntropy: 20,
   adamw: 21,
   conv: 22,
