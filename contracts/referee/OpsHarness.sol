@@ -7,6 +7,7 @@ import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
 import {RowOps} from "./RowOps.sol";
+import {Adam} from "./Adam.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -79,5 +80,16 @@ contract OpsHarness {
             y = new uint32[](n);
             for (uint256 k = 0; k < n; k++) y[k] = F32.add(F32.mul(F32.div(d[k], sigma), p[1 + k]), p[1 + n + k]);
         }
+    }
+
+    /// AdamW over many elements of one config ([step, lr, beta1, beta2, eps, weightDecay, gradScale]).
+    function adamw(uint32[] calldata config, uint32[] calldata p, uint32[] calldata g, uint32[] calldata m, uint32[] calldata v)
+        external
+        pure
+        returns (uint32[] memory pNew, uint32[] memory mNew, uint32[] memory vNew)
+    {
+        Adam.Scalars memory s = Adam.scalars(config);
+        (pNew, mNew, vNew) = (new uint32[](p.length), new uint32[](p.length), new uint32[](p.length));
+        for (uint256 i = 0; i < p.length; i++) (pNew[i], mNew[i], vNew[i]) = Adam.update(s, p[i], g[i], m[i], v[i]);
     }
 }

@@ -7,6 +7,7 @@ import {Bq15} from "./Bq15.sol";
 import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
 import {RowOps} from "./RowOps.sol";
+import {Adam} from "./Adam.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
@@ -38,8 +39,11 @@ contract Referee {
     uint8 public constant LAYERNORM = 17;
     uint8 public constant RMSNORM = 18;
     uint8 public constant SOFTMAX = 19;
-    /// Bit i set: op i is recomputed here (0..13 and 17..19).
-    uint256 private constant SUPPORTED = 0x3fff | (1 << 17) | (1 << 18) | (1 << 19);
+    /// AdamW: a = [p, grad, m, v] of the element, b = [which output (0 p, 1 m, 2 v), step, lr, beta1,
+    /// beta2, eps, weightDecay, gradScale]; the bias corrections are derived here from beta and step.
+    uint8 public constant ADAMW = 21;
+    /// Bit i set: op i is recomputed here (0..13, 17..19, 21).
+    uint256 private constant SUPPORTED = 0x3fff | (1 << 17) | (1 << 18) | (1 << 19) | (1 << 21);
 
     error OpNotSupported(uint8 op);
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
@@ -68,6 +72,7 @@ contract Referee {
             return Gelu.geluErf(a[0]);
         }
         if (op == MATMUL) return Bq15.dot(a, b);
+        if (op == ADAMW) return adamw(a, b);
         if (op >= LAYERNORM) return rowOp(op, a, b);
         if (b.length != 0) revert BadOperands(op, a.length, b.length);
         return op == SUM ? FixedSum.sum(a) : FixedSum.mean(a);
@@ -84,6 +89,12 @@ contract Referee {
         if (op == RMSNORM) return F32.mul(F32.div(a[k], RowOps.rmsRoot(a, b[1])), b[2]);
         (uint32[] memory d, uint32 sigma) = RowOps.layernormParts(a, b[1]);
         return F32.add(F32.mul(F32.div(d[k], sigma), b[2]), b[3]);
+    }
+
+    function adamw(uint32[] calldata a, uint32[] calldata b) private pure returns (uint32) {
+        if (a.length != 4 || b.length != 8 || b[0] > 2) revert BadOperands(ADAMW, a.length, b.length);
+        (uint32 p, uint32 m, uint32 v) = Adam.update(Adam.scalars(b[1:]), a[0], a[1], a[2], a[3]);
+        return b[0] == 0 ? p : b[0] == 1 ? m : v;
     }
 
     /// Is `bits` the element at flat `index` of the tensor committed to by `root` (TensorCommitment)?

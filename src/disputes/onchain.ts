@@ -24,6 +24,8 @@ export const ONCHAIN_OPS = {
   layernorm: 17,
   rmsnorm: 18,
   softmax: 19,
+  // a = [p, grad, m, v], b = [output 0 p / 1 m / 2 v, step, lr, beta1, beta2, eps, weightDecay, gradScale]
+  adamw: 21,
 } as const
 
 /**
@@ -35,7 +37,6 @@ export const REFUSED_OPS = {
   sin: 15,
   cos: 16,
   crossEntropy: 20,
-  adamw: 21,
   conv: 22,
 } as const
 

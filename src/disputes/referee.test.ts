@@ -8,6 +8,7 @@ import { matmulRef } from '../kernels/matmul.ts'
 import { softmaxRef } from '../kernels/softmax.ts'
 import { rmsnormRef } from '../kernels/rmsnorm.ts'
 import { layernormRef } from '../kernels/layernorm.ts'
+import { adamwRef } from '../kernels/adamw.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS, REFUSED_OPS, tensorLeaf, tensorTree } from './onchain.ts'
 import { startReferee, vector } from './testing.ts'
@@ -64,6 +65,25 @@ describe('Referee: one element per call, and a named refusal for every other op'
     }
     await expect(recompute(ONCHAIN_OPS.softmax, x, [24])).rejects.toThrow(/BadOperands/)
     await expect(recompute(ONCHAIN_OPS.rmsnorm, x, [0, eps])).rejects.toThrow(/BadOperands/)
+
+    // AdamW: one element's p, m or v, the bias corrections derived from beta and step on chain.
+    const config = [1000, bitsOf(3e-4), bitsOf(0.9), bitsOf(0.999), bitsOf(1e-8), bitsOf(0.01), 0x3f800000]
+    const [pgmv, opts] = [
+      [0x3f8ccccd, 0xbd4ccccd, 0x3a83126f, 0x358637bd],
+      { step: 1000, lr: 3e-4, weightDecay: 0.01 },
+    ]
+    const adam = adamwRef(
+      ...(pgmv.map((b) => f32s([b])) as [Float32Array, Float32Array, Float32Array, Float32Array]),
+      opts,
+    )
+    for (const [which, out] of [adam.p, adam.m, adam.v].entries())
+      expect(await recompute(ONCHAIN_OPS.adamw, pgmv, [which, ...config])).toBe(bitsOf(out[0]))
+    const badBeta = [...config.slice(0, 2), 0x3f800000, ...config.slice(3)]
+    await expect(recompute(ONCHAIN_OPS.adamw, pgmv, [0, ...badBeta])).rejects.toThrow(/BadHyperparameters/)
+    await expect(recompute(ONCHAIN_OPS.adamw, pgmv, [0, 0, ...config.slice(1)])).rejects.toThrow(
+      /BadHyperparameters/,
+    )
+    await expect(recompute(ONCHAIN_OPS.adamw, pgmv, [3, ...config])).rejects.toThrow(/BadOperands/)
   })
 
   it('refuses every op it cannot recompute with OpNotSupported', async () => {
@@ -110,6 +130,11 @@ describe('Referee: one element per call, and a named refusal for every other op'
       'matmul, K = 768': await gas(ONCHAIN_OPS.matmul, v(768, 6), v(768, 7)),
       'softmax, row of 64': await gas(ONCHAIN_OPS.softmax, v(64, 8), [5]),
       'rmsnorm, row of 768': await gas(ONCHAIN_OPS.rmsnorm, v(768, 9), [5, 0x3727c5ac, 0x3f800000]),
+      'adamw, step 1,000': await gas(
+        ONCHAIN_OPS.adamw,
+        [0x3f8ccccd, 0xbd4ccccd, 0x3a83126f, 0x358637bd],
+        [0, 1000, 0x399d4952, 0x3f666666, 0x3f7ced91, 0x322bcc77, 0x3c23d70a, 0x3f800000],
+      ),
       'layernorm, row of 768': await gas(ONCHAIN_OPS.layernorm, v(768, 10), [5, 0x3727c5ac, 0x3f800000, 0]),
     }
     console.log(
