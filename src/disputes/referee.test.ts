@@ -1,7 +1,7 @@
 // The Referee contract itself: one element per call, named refusals, gas per op, and the tensor
 // commitment its inputs are checked against (contracts/referee/Referee.sol, TensorCommitment.sol).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Address, Hex } from 'viem'
+import { concatHex, keccak256, pad, toHex, type Address, type Hex } from 'viem'
 import { refereeAbi } from '../chain/contracts/Referee.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { matmulRef } from '../kernels/matmul.ts'
@@ -149,6 +149,28 @@ describe('Referee: one element per call, and a named refusal for every other op'
 })
 
 describe('TensorCommitment: an output tensor as a Merkle root over (index, f32 bits)', () => {
+  it('has the documented leaf: keccak256(keccak256(uint256 index ‖ uint32 bits as 32-byte words))', async () => {
+    for (const [index, bits] of [
+      [0, 0x3f800000],
+      [7, 0x80000000],
+      [123_456, 0x7fc00000],
+    ]) {
+      const words = concatHex([pad(toHex(index)), pad(toHex(bits))])
+      const leaf = keccak256(keccak256(words))
+      expect(tensorLeaf(index, bits)).toBe(leaf)
+      // A one-element tensor's root is its leaf: the contract's leaf proves with an empty proof.
+      const args = [leaf, [], BigInt(index), bits] as const
+      expect(
+        await client().readContract({
+          address: referee,
+          abi: refereeAbi,
+          functionName: 'verifyElement',
+          args,
+        }),
+      ).toBe(true)
+    }
+  })
+
   it('proves single elements and a whole row against the root; a changed value or index fails', async () => {
     const [rows, cols] = [9, 13]
     const data = new Float32Array(new Uint32Array(vector(mulberry32(11), rows * cols, true)).buffer)
