@@ -8,6 +8,7 @@ import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
 import {RowOps} from "./RowOps.sol";
 import {Adam} from "./Adam.sol";
+import {Special} from "./Special.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -25,7 +26,8 @@ contract OpsHarness {
         }
     }
 
-    /// One-operand ops by Referee's ids: 4 sqrt, 8 exp, 9 log, 10 tanh, 11 sigmoid, 12 geluTanh, 13 geluErf.
+    /// One-operand ops by Referee's ids: 4 sqrt, 8 exp, 9 log, 10 tanh, 11 sigmoid, 12 geluTanh, 13 geluErf,
+    /// 14 erf, 15 sin, 16 cos.
     function unary(uint8 op, uint32[] calldata a) external pure returns (uint32[] memory out) {
         out = new uint32[](a.length);
         for (uint256 i = 0; i < a.length; i++) {
@@ -35,7 +37,10 @@ contract OpsHarness {
             else if (op == 10) out[i] = SoftFloat.tanh(a[i]);
             else if (op == 11) out[i] = SoftFloat.sigmoid(a[i]);
             else if (op == 12) out[i] = Gelu.geluTanh(a[i]);
-            else out[i] = Gelu.geluErf(a[i]);
+            else if (op == 13) out[i] = Gelu.geluErf(a[i]);
+            else if (op == 14) out[i] = Special.erf(a[i]);
+            else if (op == 15) out[i] = Special.sin(a[i]);
+            else out[i] = Special.cos(a[i]);
         }
     }
 

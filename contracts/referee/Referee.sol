@@ -8,6 +8,7 @@ import {SoftFloat} from "./SoftFloat.sol";
 import {Gelu} from "./Gelu.sol";
 import {RowOps} from "./RowOps.sol";
 import {Adam} from "./Adam.sol";
+import {Special} from "./Special.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
@@ -27,13 +28,16 @@ contract Referee {
     uint8 public constant MEAN = 6;
     /// The bq15 matmul: a is the row of A, b the column of B.
     uint8 public constant MATMUL = 7;
-    /// The softfloat transcendentals and GELUs of a[0] (b empty).
+    /// The softfloat transcendentals, GELUs, erf, sin and cos of a[0] (b empty).
     uint8 public constant EXP = 8;
     uint8 public constant LOG = 9;
     uint8 public constant TANH = 10;
     uint8 public constant SIGMOID = 11;
     uint8 public constant GELU_TANH = 12;
     uint8 public constant GELU_ERF = 13;
+    uint8 public constant ERF = 14;
+    uint8 public constant SIN = 15;
+    uint8 public constant COS = 16;
     /// Row ops: a is the row; b = [k, eps, gamma_k, beta_k] (layernorm), [k, eps, gamma_k] (rmsnorm),
     /// [k] (softmax; a causal row is passed as its visible prefix). k is the element's column.
     uint8 public constant LAYERNORM = 17;
@@ -42,8 +46,8 @@ contract Referee {
     /// AdamW: a = [p, grad, m, v] of the element, b = [which output (0 p, 1 m, 2 v), step, lr, beta1,
     /// beta2, eps, weightDecay, gradScale]; the bias corrections are derived here from beta and step.
     uint8 public constant ADAMW = 21;
-    /// Bit i set: op i is recomputed here (0..13, 17..19, 21).
-    uint256 private constant SUPPORTED = 0x3fff | (1 << 17) | (1 << 18) | (1 << 19) | (1 << 21);
+    /// Bit i set: op i is recomputed here (0..19 and 21).
+    uint256 private constant SUPPORTED = 0xfffff | (1 << 21);
 
     error OpNotSupported(uint8 op);
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
@@ -61,7 +65,7 @@ contract Referee {
             if (op == MUL) return F32.mul(a[0], b[0]);
             return F32.div(a[0], b[0]);
         }
-        if (op == SQRT || (op >= EXP && op <= GELU_ERF)) {
+        if (op == SQRT || (op >= EXP && op <= COS)) {
             if (a.length != 1 || b.length != 0) revert BadOperands(op, a.length, b.length);
             if (op == SQRT) return F32.sqrt(a[0]);
             if (op == EXP) return SoftFloat.exp(a[0]);
@@ -69,7 +73,9 @@ contract Referee {
             if (op == TANH) return SoftFloat.tanh(a[0]);
             if (op == SIGMOID) return SoftFloat.sigmoid(a[0]);
             if (op == GELU_TANH) return Gelu.geluTanh(a[0]);
-            return Gelu.geluErf(a[0]);
+            if (op == GELU_ERF) return Gelu.geluErf(a[0]);
+            if (op == ERF) return Special.erf(a[0]);
+            return op == SIN ? Special.sin(a[0]) : Special.cos(a[0]);
         }
         if (op == MATMUL) return Bq15.dot(a, b);
         if (op == ADAMW) return adamw(a, b);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { Address } from 'viem'
 import { opsHarnessAbi } from '../chain/contracts/OpsHarness.ts'
 import * as sf from '../kernels/softfloat.ts'
+import * as special from '../kernels/special.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
 import {
@@ -59,10 +60,13 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
   )
 
   // Near the branch points each reference takes: tanh's 0.625 and 44, log's sqrt(1/2) and 1, exp's
-  // clamps and overflow, the GELUs' cut-offs (10, -11, 6, -14.5) and pieces (0.75, 3).
+  // clamps and overflow, the GELUs' cut-offs (10, -11, 6, -14.5) and pieces (0.75, 3), erf's 4 and
+  // t = 0.75, sin and cos at multiples of pi/4 and at their domain limit 51471.
   const EDGES = [
     0x3f200000, 0x42300000, 0x3f3504f3, 0x3f800000, 0xc2dc0000, 0x42c80000, 0x42b17218, 0xc2cff1b5,
     0x41200000, 0xc1300000, 0x40c00000, 0xc1680000, 0x3f400000, 0xbf400000, 0x40400000, 0xc0400000,
+    0x40800000, 0xc0800000, 0x3f07ee7a, 0x47490f00, 0xc7490f00, 0x3f490fdb, 0x3fc90fdb, 0x40490fdb,
+    0xc0c90fdb,
   ]
   const unaryOps = {
     sqrt: sf.sqrt,
@@ -72,6 +76,9 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
     sigmoid: sf.sigmoid,
     geluTanh: sf.geluTanh,
     geluErf: sf.geluErf,
+    erf: special.erf,
+    sin: special.sin,
+    cos: special.cos,
   } as const
   it.each(Object.entries(unaryOps))(
     '%s on 10,000 cases',

@@ -20,6 +20,9 @@ export const ONCHAIN_OPS = {
   sigmoid: 11,
   geluTanh: 12,
   geluErf: 13,
+  erf: 14, // special.ts
+  sin: 15,
+  cos: 16,
   // row ops: a the row, b = [k, eps, gamma_k, beta_k] / [k, eps, gamma_k] / [k]
   layernorm: 17,
   rmsnorm: 18,
@@ -33,9 +36,6 @@ export const ONCHAIN_OPS = {
  * them (and any id it does not know) with OpNotSupported(id).
  */
 export const REFUSED_OPS = {
-  erf: 14,
-  sin: 15,
-  cos: 16,
   crossEntropy: 20,
   conv: 22,
 } as const
