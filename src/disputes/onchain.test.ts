@@ -11,6 +11,7 @@ import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
 import {
   CASES,
+  EVM_TIMEOUT,
   SPECIALS,
   batched,
   expectSameBits,
@@ -28,7 +29,7 @@ const client = () => chain.client
 beforeAll(async () => {
   chain = await startReferee()
   harness = chain.harness
-}, 60_000)
+}, 120_000)
 afterAll(() => chain?.stop())
 
 const bitsOf = sf.f32Bits
@@ -56,7 +57,7 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
         want,
       )
     },
-    30_000,
+    EVM_TIMEOUT,
   )
 
   // Near the branch points each reference takes: tanh's 0.625 and 44, log's sqrt(1/2) and 1, exp's
@@ -104,6 +105,6 @@ describe('F32: + - * / sqrt, bit for bit with src/kernels/softfloat.ts', () => {
       )
       expectSameBits(hex(cases), got, want)
     },
-    30_000,
+    EVM_TIMEOUT,
   )
 })

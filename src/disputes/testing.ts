@@ -12,6 +12,12 @@ import { specialBits } from '../kernels/testing.ts'
 /** Cases per op: the floor for a differential test. */
 export const CASES = 10_000
 
+/**
+ * Per-test limit for the batched eth_calls: a few seconds of EVM execution on an idle machine, several
+ * times that on a loaded 2-core one (measured: geluTanh's 2.3 G gas went from 5 s to over 30 s).
+ */
+export const EVM_TIMEOUT = 180_000
+
 /** A fresh anvil with the harness and the referee deployed from anvil's first key. */
 export async function startReferee() {
   const node = await startAnvil()
