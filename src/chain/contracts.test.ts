@@ -17,6 +17,8 @@ import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
 import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
+import { refereeAbi, refereeBytecode } from './contracts/Referee.ts'
+import { opsHarnessAbi, opsHarnessBytecode } from './contracts/OpsHarness.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -46,8 +48,19 @@ describe('generated artifacts', () => {
     expect(contracts.SwarmRegistry.bytecode).toBe(swarmRegistryBytecode)
     expect(contracts.SwarmCoordinator.abi).toEqual(swarmCoordinatorAbi)
     expect(contracts.SwarmCoordinator.bytecode).toBe(swarmCoordinatorBytecode)
-    // Abstract bases (PeerKeys) are compiled into the contracts that use them, never written out.
-    expect(Object.keys(contracts).sort()).toEqual(['ReceiptRegistry', 'SwarmCoordinator', 'SwarmRegistry'])
+    expect(contracts.Referee.abi).toEqual(refereeAbi)
+    expect(contracts.Referee.bytecode).toBe(refereeBytecode)
+    expect(contracts.OpsHarness.abi).toEqual(opsHarnessAbi)
+    expect(contracts.OpsHarness.bytecode).toBe(opsHarnessBytecode)
+    // Abstract bases (PeerKeys) and libraries (referee/F32) are compiled into the contracts that use
+    // them, never written out.
+    expect(Object.keys(contracts).sort()).toEqual([
+      'OpsHarness',
+      'ReceiptRegistry',
+      'Referee',
+      'SwarmCoordinator',
+      'SwarmRegistry',
+    ])
   }, 60_000) // solc-js compiles the coordinator in seconds, longer on a busy machine
 })
 

@@ -1,0 +1,63 @@
+// The on-chain referee's op ids (contracts/referee/Referee.sol): which operators a contract can
+// recompute element by element today, and which it refuses with OpNotSupported until it can.
+// docs/disputes.md describes the arithmetic and its gas.
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { encodeAbiParameters, keccak256, type Hex } from 'viem'
+
+/** Recomputed on chain, bit for bit with src/kernels: id → what Referee.recompute takes. */
+export const ONCHAIN_OPS = {
+  add: 0, // a[0] + b[0]
+  sub: 1,
+  mul: 2,
+  div: 3,
+  sqrt: 4, // sqrt(a[0]), b empty
+  sum: 5, // reduce sum of the vector a (fixed.ts), b empty
+  mean: 6,
+  matmul: 7, // bq15 matmul element: a the row of A, b the column of B
+  exp: 8, // softfloat.ts of a[0], b empty
+  log: 9,
+  tanh: 10,
+  sigmoid: 11,
+  geluTanh: 12,
+  geluErf: 13,
+  erf: 14, // special.ts
+  sin: 15,
+  cos: 16,
+  // row ops: a the row, b = [k, eps, gamma_k, beta_k] / [k, eps, gamma_k] / [k]
+  layernorm: 17,
+  rmsnorm: 18,
+  softmax: 19,
+  // a = [p, grad, m, v], b = [output 0 p / 1 m / 2 v, step, lr, beta1, beta2, eps, weightDecay, gradScale]
+  adamw: 21,
+} as const
+
+/**
+ * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute refuses
+ * them (and any id it does not know) with OpNotSupported(id).
+ */
+export const REFUSED_OPS = {
+  crossEntropy: 20,
+  conv: 22,
+} as const
+
+export type OnchainOp = keyof typeof ONCHAIN_OPS
+
+/**
+ * The commitment to one operator's output tensor that the referee checks elements against
+ * (contracts/referee/TensorCommitment.sol): an OpenZeppelin StandardMerkleTree over
+ * (uint256 flat index, uint32 f32 bits), so leaf = keccak256(keccak256(abi.encode(index, bits))).
+ */
+export function tensorTree(data: Float32Array): StandardMerkleTree<[bigint, number]> {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length)
+  return StandardMerkleTree.of(
+    Array.from(bits, (b, i) => [BigInt(i), b] as [bigint, number]),
+    ['uint256', 'uint32'],
+  )
+}
+
+/** One element's leaf, as TensorCommitment.leaf computes it. */
+export function tensorLeaf(index: number, bits: number): Hex {
+  return keccak256(
+    keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'uint32' }], [BigInt(index), bits])),
+  )
+}
