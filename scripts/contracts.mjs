@@ -43,9 +43,10 @@ export function compileContracts() {
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
   const contracts = {}
-  // Abstract bases (contracts/PeerKeys.sol) have no bytecode: they live inside the contracts that use them.
+  // Abstract bases (contracts/PeerKeys.sol) and interfaces have no bytecode, and files of free functions
+  // (contracts/MarketMath.sol) no contracts: they live inside the contracts that use them.
   for (const file of Object.keys(sources))
-    for (const [name, c] of Object.entries(out.contracts[file]))
+    for (const [name, c] of Object.entries(out.contracts[file] ?? {}))
       if (c.evm.bytecode.object) contracts[name] = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` }
   return { solc: solc.version(), contracts }
 }
