@@ -6,6 +6,8 @@ import { interimRefereeAbi, interimRefereeBytecode } from '../chain/contracts/In
 import { marketAbi, marketBytecode } from '../chain/contracts/Market.ts'
 import { marketFactoryAbi, marketFactoryBytecode } from '../chain/contracts/MarketFactory.ts'
 import { testTokenAbi, testTokenBytecode } from '../chain/contracts/TestToken.ts'
+import { eip712Domain, eip712Types } from '../receipts/training.ts'
+import { MARKET_SETTLEMENT } from './settlement.ts'
 
 /** A seeded xorshift, so a failure names the case that failed. */
 export function rng(seed: number) {
@@ -61,4 +63,21 @@ export async function deployMarkets(
     referee,
   ])
   return { token, implementation, referee, factory }
+}
+
+/** Moves the test chain's clock on by `seconds` and mines a block at the new time. */
+export async function travel(rpcUrl: string, seconds: number | bigint) {
+  const client = createPublicClient({ chain: foundry, transport: http(rpcUrl) })
+  await client.request({ method: 'evm_increaseTime' as never, params: [Number(seconds)] as never })
+  await client.request({ method: 'evm_mine' as never, params: [] as never })
+}
+
+/** `key`'s EIP-712 signature of a settlement receipt hash, as signSettlement makes it. */
+export function signReceiptHash(key: Hex, receiptHash: Hex, registry: Address, chainId = foundry.id) {
+  return privateKeyToAccount(key).signTypedData({
+    domain: eip712Domain(chainId, registry),
+    types: eip712Types,
+    primaryType: 'Receipt',
+    message: { kind: MARKET_SETTLEMENT, receiptHash },
+  })
 }
