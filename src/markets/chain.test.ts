@@ -306,6 +306,23 @@ describe('a market on chain', () => {
     expect(await cash(s.alice.address)).toBe(alice + expiredRefund(held, st.supplies, st.pool))
   }, 60_000)
 
+  it('takes the largest market the bounds allow: 20 outcomes of 90 bytes', async () => {
+    const c = economics()
+    await mined(approveCollateral(s.creator, config, d.token, d.factory, c.liquidity))
+    const outcomes = Array.from({ length: 20 }, (_, i) => `outcome ${i}`.padEnd(90, '.'))
+    const wide = { ...question, outcomes: outcomes.map((o) => o.slice(0, 30)) }
+    const terms = { ...marketTerms(wide, { hash: keccak256(modelBytes), uri: BUNDLED_URI }), outcomes }
+    const long = { ...terms, outcomes: [...outcomes.slice(1), `${outcomes[0]}.`] }
+    const e = await createMarket(s.creator, factory, c, long).catch((x: unknown) => x)
+    expect((e as RevertedError).shortMessage).toContain('(BadOutcome)') // named, though the factory did not raise it
+    const tx = createMarket(s.creator, factory, c, terms)
+    await mined(tx, 'create (20 outcomes of 90 bytes)')
+    const m = { config, address: await createdMarket(client(), await tx) }
+    await mined(approveCollateral(s.alice, config, d.token, m.address, 10n ** 30n))
+    await buyAt(m, 'alice', 19, ONE, 'buy (20 outcomes)')
+    expect((await readTerms(client(), m)).outcomes).toEqual(outcomes)
+  }, 60_000)
+
   it('reports gas', () => {
     console.log(
       Object.entries(gas)

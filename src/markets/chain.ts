@@ -120,6 +120,8 @@ export function termsProblems(r: SettlementReceipt, t: MarketTerms): string[] {
 
 const market = (ref: ContractRef) => ({ address: ref.address, abi: marketAbi }) as const
 const factory = (ref: ContractRef) => ({ address: ref.address, abi: marketFactoryAbi }) as const
+/** The factory with the market's errors, which a refused creation carries up from `initialize`. */
+const creating = [...marketFactoryAbi, ...marketAbi.filter((x) => x.type === 'error')]
 
 async function reading<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
@@ -243,7 +245,12 @@ export function createMarket(
 ): Promise<Hex> {
   const wallet = walletClient(session.provider, session.address, ref.config)
   return wallet
-    .writeContract({ ...factory(ref), functionName: 'createMarket', args: [c, t] } as never)
+    .writeContract({
+      address: ref.address,
+      abi: creating,
+      functionName: 'createMarket',
+      args: [c, t],
+    } as never)
     .catch((e: unknown) => {
       throw walletError(e, 'creating the market')
     })
