@@ -17,6 +17,10 @@ import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
 import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
+import { marketAbi, marketBytecode } from './contracts/Market.ts'
+import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFactory.ts'
+import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
+import { testTokenAbi, testTokenBytecode } from './contracts/TestToken.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -46,8 +50,25 @@ describe('generated artifacts', () => {
     expect(contracts.SwarmRegistry.bytecode).toBe(swarmRegistryBytecode)
     expect(contracts.SwarmCoordinator.abi).toEqual(swarmCoordinatorAbi)
     expect(contracts.SwarmCoordinator.bytecode).toBe(swarmCoordinatorBytecode)
-    // Abstract bases (PeerKeys) are compiled into the contracts that use them, never written out.
-    expect(Object.keys(contracts).sort()).toEqual(['ReceiptRegistry', 'SwarmCoordinator', 'SwarmRegistry'])
+    expect(contracts.Market.abi).toEqual(marketAbi)
+    expect(contracts.Market.bytecode).toBe(marketBytecode)
+    expect(contracts.MarketFactory.abi).toEqual(marketFactoryAbi)
+    expect(contracts.MarketFactory.bytecode).toBe(marketFactoryBytecode)
+    expect(contracts.InterimReferee.abi).toEqual(interimRefereeAbi)
+    expect(contracts.InterimReferee.bytecode).toBe(interimRefereeBytecode)
+    expect(contracts.TestToken.abi).toEqual(testTokenAbi)
+    expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
+    // Abstract bases (PeerKeys), interfaces (IReferee) and free functions (MarketMath) are compiled into the
+    // contracts that use them, never written out.
+    expect(Object.keys(contracts).sort()).toEqual([
+      'InterimReferee',
+      'Market',
+      'MarketFactory',
+      'ReceiptRegistry',
+      'SwarmCoordinator',
+      'SwarmRegistry',
+      'TestToken',
+    ])
   }, 60_000) // solc-js compiles the coordinator in seconds, longer on a busy machine
 })
 
