@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import {
   bytesToHex,
+  getAddress,
   createPublicClient,
   createWalletClient,
   http,
@@ -13,7 +14,8 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { compileContracts } from '../../scripts/contracts.mjs'
-import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
+import { ANVIL_KEY_0, DEV_ADDRESSES, startChain } from '../../scripts/chain.mjs'
+import { devChain } from './config.ts'
 import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
@@ -70,6 +72,28 @@ describe('generated artifacts', () => {
       'TestToken',
     ])
   }, 60_000) // solc-js compiles the coordinator in seconds, longer on a busy machine
+})
+
+describe('the dev chain', () => {
+  it('deploys every contract at the address the app defaults to, the markets last', async () => {
+    const at = Object.fromEntries(
+      Object.keys(DEV_ADDRESSES).map((k) => [k, getAddress(chain[k as keyof typeof DEV_ADDRESSES])]),
+    ) as typeof DEV_ADDRESSES
+    expect(at).toEqual(DEV_ADDRESSES)
+    expect([devChain.receiptRegistry, devChain.swarmRegistry, devChain.swarmCoordinator]).toEqual([
+      at.receiptRegistry,
+      at.swarmRegistry,
+      at.swarmCoordinator,
+    ])
+    expect([devChain.marketFactory, devChain.marketCollateral]).toEqual([at.marketFactory, at.testToken])
+    const factory = { address: at.marketFactory as Hex, abi: marketFactoryAbi } as const
+    const read = (functionName: 'registry' | 'treasury' | 'referee' | 'implementation') =>
+      client().readContract({ ...factory, functionName })
+    const deployer = privateKeyToAccount(ANVIL_KEY_0).address
+    expect(
+      await Promise.all([read('registry'), read('treasury'), read('referee'), read('implementation')]),
+    ).toEqual([at.receiptRegistry, deployer, at.interimReferee, at.marketImplementation])
+  })
 })
 
 describe('ReceiptRegistry', () => {
