@@ -2,7 +2,7 @@
 // receipts (settled, disputed and ruled, disputed and timed out, liquidated), each payout against the
 // bigint reference, and the gas of each step. Revert paths: market.reverts.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keccak256, toFunctionSelector, type Address, type Hex } from 'viem'
+import { keccak256, parseEventLogs, toFunctionSelector, type Address, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { startAnvil, ANVIL_KEY_0 } from '../../scripts/chain.mjs'
 import { publicClient, walletClient } from '../chain/client.ts'
@@ -178,7 +178,20 @@ describe('a market on chain', () => {
     expect(termsProblems(lie, terms)).toEqual([])
     await mined(settleMarket(s.creator, client(), m, lie, 'ipfs://lie'), 'settle')
     const truth = await signed('carol', h())
-    await mined(challengeMarket(s.carol, client(), m, truth, 'ipfs://truth'), 'challenge')
+    const challenged = await mined(challengeMarket(s.carol, client(), m, truth, 'ipfs://truth'), 'challenge')
+    // The market told its referee (IReferee.disputeOpened), which logs the two receipts.
+    const [notice] = parseEventLogs({
+      abi: interimRefereeAbi,
+      eventName: 'DisputeOpened',
+      logs: challenged.logs,
+    })
+    expect(notice.args).toEqual({
+      market: m.address,
+      proposed: lie.receiptHash,
+      proposedOutcome: BigInt(wrong()),
+      countered: truth.receiptHash,
+      counterOutcome: BigInt(h()),
+    })
     const disputed = await readMarket(client(), m)
     expect(disputed.phase).toBe('disputed')
     expect(disputed.proposal?.producer).toBe(s.creator.address)
