@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The local dev chain: anvil (from the npm package @foundry-rs/anvil) on loopback, with Lockstep's
 // contracts deployed from anvil's first dev account. On a fresh chain that account's deployments land
-// at fixed addresses (DEV_ADDRESSES), the registries' the ones the app defaults to (src/chain/config.ts).
+// at fixed addresses (DEV_ADDRESSES), the ones the app defaults to (src/chain/config.ts).
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { fileURLToPath } from 'node:url'
 import { compileContracts } from './contracts.mjs'
-import { deployAll } from './deploy.mjs'
+import { DEV_MARKET_CONTRACTS, deployAll } from './deploy.mjs'
 
 /** anvil's first dev account: public knowledge, funded on every anvil chain, never on a real one. */
 export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
@@ -16,6 +16,11 @@ export const DEV_ADDRESSES = {
   receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
   swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+  // The markets (DEV_MARKET_CONTRACTS), after the contracts above so that their addresses never move.
+  testToken: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9',
+  marketImplementation: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9',
+  interimReferee: '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707',
+  marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
 }
 
 export async function freePort() {
@@ -71,20 +76,16 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
 }
 
 /**
- * Deploys the registries and the coordinator (scripts/deploy.mjs, compiled here by solc) with `key`;
- * returns their addresses.
- * @returns {Promise<{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}`, swarmCoordinator: `0x${string}` }>}
+ * Deploys the registries, the coordinator and the markets (scripts/deploy.mjs, compiled here by solc)
+ * with `key`; returns their addresses.
+ * @returns {Promise<Record<keyof typeof DEV_ADDRESSES, `0x${string}`>>}
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
   const { contracts } = compileContracts()
-  const deployed = await deployAll(rpcUrl, {
-    account: privateKeyToAccount(key),
-    chainId,
-    artifacts: contracts,
-  })
-  return /** @type {{ receiptRegistry: `0x${string}`, swarmRegistry: `0x${string}`, swarmCoordinator: `0x${string}` }} */ (
-    deployed
-  )
+  const options = { account: privateKeyToAccount(key), chainId, artifacts: contracts }
+  const deployed = await deployAll(rpcUrl, options)
+  const markets = await deployAll(rpcUrl, { ...options, existing: deployed, contracts: DEV_MARKET_CONTRACTS })
+  return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({ ...deployed, ...markets })
 }
 
 /** anvil plus deployed contracts: what `npm start` and the tests run against. */
@@ -168,6 +169,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`[chain] anvil ${chain.rpcUrl} chainId ${chain.chainId}`)
   console.log(
     `[chain] ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}, SwarmCoordinator ${chain.swarmCoordinator}`,
+  )
+  console.log(
+    `[chain] MarketFactory ${chain.marketFactory}, TestToken ${chain.testToken} (collateral anyone mints)`,
   )
   const stop = () => chain.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)

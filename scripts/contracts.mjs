@@ -46,10 +46,11 @@ export function compileContracts() {
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join('\n'))
   const contracts = {}
-  // Abstract bases (contracts/PeerKeys.sol) have no bytecode, and libraries of internal functions
-  // (contracts/referee/F32.sol) are never deployed: both live inside the contracts that use them.
+  // Abstract bases (contracts/PeerKeys.sol) and interfaces have no bytecode, files of free functions
+  // (contracts/MarketMath.sol) no contracts, and libraries of internal functions (contracts/referee/F32.sol)
+  // are never deployed: all live inside the contracts that use them.
   for (const [file, { content }] of Object.entries(sources))
-    for (const [name, c] of Object.entries(out.contracts[file]))
+    for (const [name, c] of Object.entries(out.contracts[file] ?? {}))
       if (c.evm.bytecode.object && !new RegExp(`\\blibrary\\s+${name}\\b`).test(content))
         contracts[name] = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, source: `contracts/${file}` }
   return { solc: solc.version(), contracts }

@@ -6,9 +6,11 @@ import { createPublicClient, createWalletClient, http } from 'viem'
 /**
  * What is deployed, in this order; `key` names the address in deployments.json and in the app's settings.
  * The coordinator and market contracts go here as they land, after the registries, so that `args` can
- * hand them the addresses already deployed. On a fresh anvil, its first account's first two deployments
- * land at the addresses the app defaults to (src/chain/config.ts): keep the registries first.
- * @type {{ name: string, key: string, args: (deployed: Record<string, `0x${string}`>) => unknown[] }[]}
+ * hand them the addresses already deployed (and the deployer's). On a fresh anvil, its first account's first
+ * two deployments land at the addresses the app defaults to (src/chain/config.ts): keep the registries first.
+ * @typedef {{ name: string, key: string,
+ *   args: (deployed: Record<string, `0x${string}`>, deployer: `0x${string}`) => unknown[] }} Deployment
+ * @type {Deployment[]}
  */
 export const CONTRACTS = [
   { name: 'ReceiptRegistry', key: 'receiptRegistry', args: () => [] },
@@ -17,16 +19,37 @@ export const CONTRACTS = [
 ]
 
 /**
- * Deploys every contract in CONTRACTS that `existing` does not already name with code on the chain, and
- * calls `onDeployed` as each lands (so a caller can record it before the next one is sent).
+ * The markets on the dev chain, after CONTRACTS (docs/markets.md): collateral anyone mints, the market
+ * implementation, the interim referee and the factory, with the deployer as treasury and referee owner.
+ * Not in CONTRACTS: a real chain needs a real collateral and a referee owner chosen on purpose, not these.
+ * @type {Deployment[]}
+ */
+export const DEV_MARKET_CONTRACTS = [
+  { name: 'TestToken', key: 'testToken', args: () => [] },
+  { name: 'Market', key: 'marketImplementation', args: () => [] },
+  { name: 'InterimReferee', key: 'interimReferee', args: (_, deployer) => [deployer] },
+  {
+    name: 'MarketFactory',
+    key: 'marketFactory',
+    args: (d, deployer) => [d.marketImplementation, d.receiptRegistry, deployer, d.interimReferee],
+  },
+]
+
+/**
+ * Deploys every contract in `contracts` (CONTRACTS unless named) that `existing` does not already name
+ * with code on the chain, and calls `onDeployed` as each lands (so a caller can record it before the
+ * next one is sent).
  * @param {string} rpcUrl
  * @param {{ account: import('viem').Account, chainId: number,
  *   artifacts: Record<string, { abi: readonly unknown[], bytecode: `0x${string}` }>,
- *   existing?: Record<string, `0x${string}`>,
+ *   existing?: Record<string, `0x${string}`>, contracts?: Deployment[],
  *   onDeployed?: (key: string, address: `0x${string}`, tx: `0x${string}` | null) => void }} options
  * @returns {Promise<Record<string, `0x${string}`>>}
  */
-export async function deployAll(rpcUrl, { account, chainId, artifacts, existing = {}, onDeployed }) {
+export async function deployAll(
+  rpcUrl,
+  { account, chainId, artifacts, existing = {}, onDeployed, contracts = CONTRACTS },
+) {
   const chain = {
     id: chainId,
     name: `Chain ${chainId}`,
@@ -37,20 +60,22 @@ export async function deployAll(rpcUrl, { account, chainId, artifacts, existing 
   const client = createPublicClient({ chain, transport: http(rpcUrl) })
   /** @type {Record<string, `0x${string}`>} */
   const deployed = {}
-  for (const { name, key, args } of CONTRACTS) {
+  // Earlier deployments are visible to later `args` (the market factory takes the registry's address).
+  const seen = { ...existing }
+  for (const { name, key, args } of contracts) {
     const { abi, bytecode } = artifacts[name] ?? {}
     if (!bytecode) throw new Error(`no compiled ${name} to deploy`)
     const there = existing[key]
     if (there && (await client.getCode({ address: there }))?.length > 2) {
-      deployed[key] = there
+      deployed[key] = seen[key] = there
       onDeployed?.(key, there, null)
       continue
     }
-    const hash = await wallet.deployContract({ abi, bytecode, args: args(deployed) })
+    const hash = await wallet.deployContract({ abi, bytecode, args: args(seen, account.address) })
     const receipt = await client.waitForTransactionReceipt({ hash })
     if (receipt.status !== 'success' || !receipt.contractAddress)
       throw new Error(`${name} deployment failed (transaction ${hash})`)
-    deployed[key] = receipt.contractAddress
+    deployed[key] = seen[key] = receipt.contractAddress
     onDeployed?.(key, receipt.contractAddress, hash)
   }
   return deployed

@@ -1,6 +1,7 @@
 // Which chain receipts are anchored on. The defaults are the local dev chain that `npm start` runs
 // (scripts/chain.mjs); any EVM chain works by setting VITE_CHAIN_* at build time or `rpc`, `chainId`,
-// `registry`, `swarmRegistry`, `swarmCoordinator` in the page's URL (docs/chain.md), with no code change.
+// `registry`, `swarmRegistry`, `swarmCoordinator`, `marketFactory`, `collateral` in the page's URL
+// (docs/chain.md), with no code change.
 import { getAddress, isAddress, type Address } from 'viem'
 import { ChainConfigError } from '../errors/chain.ts'
 
@@ -16,13 +17,20 @@ export interface ChainConfig {
    * chain (an older deployment has none): without it a tab needs `?relay=` or a built-in relay.
    */
   swarmCoordinator?: Address
+  /** MarketFactory (docs/markets.md): optional off the dev chain, where markets need a deployment. */
+  marketFactory?: Address
+  /** The ERC-20 a new market takes by default: the dev chain's TestToken, or whatever is configured. */
+  marketCollateral?: Address
   /** Base URL of a block explorer, for links to transactions; none on the dev chain. */
   explorer?: string
 }
 
 export const DEV_CHAIN_ID = 31337
 
-/** anvil on loopback with the registries and the coordinator at anvil's first three deployment addresses. */
+/**
+ * anvil on loopback with the registries and the coordinator at anvil's first three deployment addresses,
+ * the TestToken and the market factory at its fourth and seventh (scripts/chain.mjs DEV_ADDRESSES).
+ */
 export const devChain: ChainConfig = {
   chainId: DEV_CHAIN_ID,
   name: 'Local dev chain (anvil)',
@@ -30,10 +38,23 @@ export const devChain: ChainConfig = {
   receiptRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   swarmRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
   swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+  marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
+  marketCollateral: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9',
 }
 
 type Settings = Partial<
-  Record<'rpc' | 'chainId' | 'registry' | 'swarmRegistry' | 'swarmCoordinator' | 'name' | 'explorer', string>
+  Record<
+    | 'rpc'
+    | 'chainId'
+    | 'registry'
+    | 'swarmRegistry'
+    | 'swarmCoordinator'
+    | 'marketFactory'
+    | 'collateral'
+    | 'name'
+    | 'explorer',
+    string
+  >
 >
 
 /** Build-time settings (VITE_CHAIN_RPC, …), then URL parameters over them, over the dev chain. */
@@ -46,6 +67,8 @@ export function chainConfig(search = '', env: Record<string, string | undefined>
     registry: pick('registry', 'VITE_RECEIPT_REGISTRY'),
     swarmRegistry: pick('swarmRegistry', 'VITE_SWARM_REGISTRY'),
     swarmCoordinator: pick('swarmCoordinator', 'VITE_SWARM_COORDINATOR'),
+    marketFactory: pick('marketFactory', 'VITE_MARKET_FACTORY'),
+    collateral: pick('collateral', 'VITE_MARKET_COLLATERAL'),
     name: pick('name', 'VITE_CHAIN_NAME'),
     explorer: pick('explorer', 'VITE_CHAIN_EXPLORER'),
   })
@@ -78,6 +101,12 @@ export function resolveChain(s: Settings): ChainConfig {
     // Optional off the dev chain; given, it must be an address like the others.
     ...(s.swarmCoordinator !== undefined || onDev
       ? { swarmCoordinator: address(s.swarmCoordinator, 'swarm coordinator', devChain.swarmCoordinator!) }
+      : {}),
+    ...(s.marketFactory !== undefined || onDev
+      ? { marketFactory: address(s.marketFactory, 'market factory', devChain.marketFactory!) }
+      : {}),
+    ...(s.collateral !== undefined || onDev
+      ? { marketCollateral: address(s.collateral, 'market collateral', devChain.marketCollateral!) }
       : {}),
     ...(s.explorer ? { explorer: s.explorer } : {}),
   }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import {
   bytesToHex,
+  getAddress,
   createPublicClient,
   createWalletClient,
   http,
@@ -13,12 +14,17 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { compileContracts } from '../../scripts/contracts.mjs'
-import { ANVIL_KEY_0, startChain } from '../../scripts/chain.mjs'
+import { ANVIL_KEY_0, DEV_ADDRESSES, startChain } from '../../scripts/chain.mjs'
+import { devChain } from './config.ts'
 import { receiptRegistryAbi, receiptRegistryBytecode } from './contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegistry.ts'
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
 import { refereeAbi, refereeBytecode } from './contracts/Referee.ts'
 import { opsHarnessAbi, opsHarnessBytecode } from './contracts/OpsHarness.ts'
+import { marketAbi, marketBytecode } from './contracts/Market.ts'
+import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFactory.ts'
+import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
+import { testTokenAbi, testTokenBytecode } from './contracts/TestToken.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -52,16 +58,50 @@ describe('generated artifacts', () => {
     expect(contracts.Referee.bytecode).toBe(refereeBytecode)
     expect(contracts.OpsHarness.abi).toEqual(opsHarnessAbi)
     expect(contracts.OpsHarness.bytecode).toBe(opsHarnessBytecode)
-    // Abstract bases (PeerKeys) and libraries (referee/F32) are compiled into the contracts that use
-    // them, never written out.
+    expect(contracts.Market.abi).toEqual(marketAbi)
+    expect(contracts.Market.bytecode).toBe(marketBytecode)
+    expect(contracts.MarketFactory.abi).toEqual(marketFactoryAbi)
+    expect(contracts.MarketFactory.bytecode).toBe(marketFactoryBytecode)
+    expect(contracts.InterimReferee.abi).toEqual(interimRefereeAbi)
+    expect(contracts.InterimReferee.bytecode).toBe(interimRefereeBytecode)
+    expect(contracts.TestToken.abi).toEqual(testTokenAbi)
+    expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
+    // Abstract bases (PeerKeys), interfaces (IReferee), free functions (MarketMath) and libraries
+    // (referee/F32) are compiled into the contracts that use them, never written out.
     expect(Object.keys(contracts).sort()).toEqual([
+      'InterimReferee',
+      'Market',
+      'MarketFactory',
       'OpsHarness',
       'ReceiptRegistry',
       'Referee',
       'SwarmCoordinator',
       'SwarmRegistry',
+      'TestToken',
     ])
-  }, 60_000) // solc-js compiles the coordinator in seconds, longer on a busy machine
+  }, 180_000) // solc-js compiles every contract in seconds, longer on a busy machine
+})
+
+describe('the dev chain', () => {
+  it('deploys every contract at the address the app defaults to, the markets last', async () => {
+    const at = Object.fromEntries(
+      Object.keys(DEV_ADDRESSES).map((k) => [k, getAddress(chain[k as keyof typeof DEV_ADDRESSES])]),
+    ) as typeof DEV_ADDRESSES
+    expect(at).toEqual(DEV_ADDRESSES)
+    expect([devChain.receiptRegistry, devChain.swarmRegistry, devChain.swarmCoordinator]).toEqual([
+      at.receiptRegistry,
+      at.swarmRegistry,
+      at.swarmCoordinator,
+    ])
+    expect([devChain.marketFactory, devChain.marketCollateral]).toEqual([at.marketFactory, at.testToken])
+    const factory = { address: at.marketFactory as Hex, abi: marketFactoryAbi } as const
+    const read = (functionName: 'registry' | 'treasury' | 'referee' | 'implementation') =>
+      client().readContract({ ...factory, functionName })
+    const deployer = privateKeyToAccount(ANVIL_KEY_0).address
+    expect(
+      await Promise.all([read('registry'), read('treasury'), read('referee'), read('implementation')]),
+    ).toEqual([at.receiptRegistry, deployer, at.interimReferee, at.marketImplementation])
+  })
 })
 
 describe('ReceiptRegistry', () => {

@@ -140,6 +140,11 @@ describe('chain config', () => {
     // The coordinator (where relays are listed) defaults on the dev chain only, and is optional elsewhere.
     expect(resolveChain({}).swarmCoordinator).toBe('0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0')
     expect(other.swarmCoordinator).toBeUndefined()
+    // So do the market factory and the collateral a new market takes (the TestToken).
+    expect(resolveChain({}).marketFactory).toBe('0x0165878A594ca255338adfa4d48449f69242Eb8F')
+    expect(other.marketFactory).toBeUndefined()
+    expect(other.marketCollateral).toBeUndefined()
+    expect(() => resolveChain({ marketFactory: 'x' })).toThrow(/market factory address is not/)
     expect(() => resolveChain({ swarmCoordinator: 'relay' })).toThrow(/swarm coordinator address is not/)
     expect(
       chainConfig('?swarmCoordinator=0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e1', {
