@@ -14,6 +14,7 @@ import {
   type Address,
   type Hex,
   type PublicClient,
+  zeroAddress,
 } from 'viem'
 import { swarmCoordinatorAbi } from './contracts/SwarmCoordinator.ts'
 import { walletClient } from './client.ts'
@@ -299,4 +300,22 @@ export function submitWinners(
 export function addBootnodes(session: WalletSession, ref: SwarmRef, multiaddrs: string[]): Promise<Hex> {
   const args = [ref.swarm, multiaddrs] as const
   return send(session, ref, 'adding bootnodes', 'addBootnodes', args)
+}
+
+/**
+ * The reward agent's view of a swarm (RewardChain in src/rl/sapo/rewards.ts): its round and stage, a
+ * peer's claim, and which peer ids are registered. The page and `lockstep swarm --claim` share it.
+ */
+export function rewardChainOf(client: PublicClient, ref: SwarmRef) {
+  return {
+    chainId: ref.config.chainId,
+    coordinator: ref.address,
+    async position() {
+      const s = await readSwarm(client, ref)
+      return s && { round: s.round, stage: s.stage, stageCount: s.stageCount }
+    },
+    claim: (round: number, stage: number, peerId: string) => readClaim(client, ref, round, stage, peerId),
+    registered: async (ids: readonly string[]) =>
+      (await readPeers(client, ref, [...ids])).map((r) => r.eoa !== zeroAddress),
+  }
 }

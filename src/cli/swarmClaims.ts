@@ -7,11 +7,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import { zeroAddress, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import {
   attest,
   proveForSwarm,
-  readClaim,
+  rewardChainOf,
   readPeers,
   readSwarm,
   registerPeer,
@@ -33,7 +33,7 @@ import { rlTaskBook } from '../rl/sapo/index.ts'
 import type { RlCompute } from '../rl/types.ts'
 import type { SwarmNet } from '../swarm/types.ts'
 import { flag } from './args.ts'
-import { chainAccess, type ChainAccess } from './coordinatorArgs.ts'
+import { chainAccess } from './coordinatorArgs.ts'
 import { sendingKey } from './keys.ts'
 import { keyWallet } from './keyWallet.ts'
 
@@ -73,7 +73,7 @@ export async function startNodeClaims(
     book: rlTaskBook,
     compute: o.compute,
     net: o.net,
-    chain: chainView(chain, ref),
+    chain: rewardChainOf(chain.client, ref),
     writer: {
       claim: (call) => submitReward(wallet, ref, call).then(mined(`claiming round ${call.round}`)),
       vote: (call) => submitWinners(wallet, ref, call).then(mined(`voting for round ${call.round}`)),
@@ -86,21 +86,6 @@ export async function startNodeClaims(
   })
   agent.on((e) => console.error(`lockstep swarm: ${eventLine(e, dir)}`))
   return { agent }
-}
-
-function chainView(chain: ChainAccess, ref: SwarmRef) {
-  return {
-    chainId: ref.config.chainId,
-    coordinator: ref.address,
-    async position() {
-      const s = await readSwarm(chain.client, ref)
-      return s && { round: s.round, stage: s.stage, stageCount: s.stageCount }
-    },
-    claim: (round: number, stage: number, peerId: string) =>
-      readClaim(chain.client, ref, round, stage, peerId),
-    registered: async (ids: readonly string[]) =>
-      (await readPeers(chain.client, ref, [...ids])).map((r) => r.eoa !== zeroAddress),
-  }
 }
 
 function eventLine(e: RewardEvent, dir: string): string {

@@ -3,8 +3,8 @@
 // once per coordinator round, and re-executes the others' claims, attesting to each through the wallet's
 // durable queue. This store runs the reward agent (src/rl/sapo/rewards.ts) and keeps what the Join
 // panel lists: its claims, its attestations with their evidence files, and claims it could not check.
-import { zeroAddress, type Address, type PublicClient } from 'viem'
-import { readClaim, readPeers, readSwarm, type SwarmRef } from '../chain/coordinator.ts'
+import type { Address, PublicClient } from 'viem'
+import { rewardChainOf, type SwarmRef } from '../chain/coordinator.ts'
 import {
   RewardAgent,
   evidenceHash,
@@ -81,17 +81,7 @@ export class RlRewards {
       book: rlTaskBook,
       compute: o.compute,
       net: o.net,
-      chain: {
-        chainId: o.ref.config.chainId,
-        coordinator: o.ref.address,
-        async position() {
-          const s = await readSwarm(o.client, o.ref)
-          return s && { round: s.round, stage: s.stage, stageCount: s.stageCount }
-        },
-        claim: (round, stage, peerId) => readClaim(o.client, o.ref, round, stage, peerId),
-        registered: async (ids) =>
-          (await readPeers(o.client, o.ref, [...ids])).map((r) => r.eoa !== zeroAddress),
-      },
+      chain: rewardChainOf(o.client, o.ref),
       writer: {
         claim: (call) => o.writer.claim(call),
         vote: o.writer.vote && ((call) => o.writer.vote!(call)),

@@ -13,7 +13,7 @@ import { acceptRollouts } from './accept.ts'
 import type { TaskBook } from './book.ts'
 import { claimReward, receiptsRoot, recheckClaim, type EarlierClaim, type Recheck } from './claim.ts'
 import { evidenceHash, makeEvidence, type RewardEvidence } from './evidence.ts'
-import { decodeSapoMessage, MAX_SAPO_MESSAGE_BYTES } from './messages.ts'
+import { decodeSapoMessage, MAX_SAPO_MESSAGE_BYTES, type Rollouts } from './messages.ts'
 import { maxBlobBytes, type SapoParams } from './params.ts'
 import type { RlCompute, RoundReport } from '../types.ts'
 
@@ -251,7 +251,7 @@ export class RewardAgent {
     const { compute, params, book, self, address, swarm, chain } = this.#o
     const key = `${round}:${stage}:${peer}`
     const full = { ...claim, peerId: peer, round, stage }
-    const rl = rlRoundOf(message)
+    const rl = rolloutsOf(message)?.round ?? null
     const seen = this.#latestOf.get(peer)
     const before = (e: EarlierClaim) => e.round < round || (e.round === round && e.stage < stage)
     const earlier = seen && rl !== null && seen.rl >= rl && before(seen) ? seen : undefined
@@ -315,22 +315,14 @@ export function roundWinners(report: RoundReport): string[] {
   return rows.sort((a, b) => b.reward - a.reward || a.peer.localeCompare(b.peer)).map((r) => r.peer)
 }
 
-/** The RL round of a served rollouts message, or null when it is not one. */
-function rlRoundOf(message: Uint8Array): number | null {
+/** A served message as rollouts, or null when it is not one (malformed, or a fault). */
+function rolloutsOf(message: Uint8Array): Rollouts | null {
   try {
     const m = decodeSapoMessage(message)
-    return m.type === 'rollouts' ? m.round : null
+    return m.type === 'rollouts' ? m : null
   } catch {
     return null
   }
 }
 
-/** The blob hash a served message names, or null when it is not a rollouts message. */
-function blobOf(message: Uint8Array): Hex | null {
-  try {
-    const m = decodeSapoMessage(message)
-    return m.type === 'rollouts' ? m.blob : null
-  } catch {
-    return null
-  }
-}
+const blobOf = (message: Uint8Array): Hex | null => rolloutsOf(message)?.blob ?? null
