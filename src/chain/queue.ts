@@ -1,6 +1,7 @@
 // The durable anchor queue (docs/chain.md). Every chain write the page makes goes through it: receipt
 // anchors (ReceiptRegistry), a swarm peer's registration and round results (SwarmRegistry), and its
-// registration, reward claims, attestations and winner votes (SwarmCoordinator, coordinatorJobs.ts). Each
+// registration, reward claims, attestations and winner votes (SwarmCoordinator, coordinatorJobs.ts), and
+// market writes (marketJobs.ts). Each
 // job is kept in IndexedDB until the chain holds what it writes. A job waits for the visitor when only they can help (no wallet, a rejection, the
 // wrong chain) and retries by itself with backoff when the RPC is down. Exactly once: the registry
 // refuses a second anchor of the same receipt from the same sender, and before sending the queue
@@ -48,6 +49,7 @@ import {
   type CoordinatorWrite,
 } from './coordinatorJobs.ts'
 import type { SwarmRef } from './coordinator.ts'
+import { marketJob, marketWriters, type MarketWrite } from './marketJobs.ts'
 import type { Writer } from './writer.ts'
 
 const receiptWriter: Writer = {
@@ -85,6 +87,7 @@ const writers: Record<string, Writer> = {
     },
   },
   ...coordinatorWriters,
+  ...marketWriters,
 }
 const writerOf = (job: AnchorJob): Writer => writers[job.kind] ?? receiptWriter
 
@@ -178,6 +181,15 @@ export class AnchorQueue {
    */
   async addCoordinator(ref: SwarmRef, write: CoordinatorWrite): Promise<AnchorJob> {
     return this.#enqueue(coordinatorJob(this.#o.config, ref, write))
+  }
+
+  /**
+   * Queues a market write (marketJobs.ts): a settlement, challenge or resolution once per market and
+   * sender, any other write once per call. `fromBlock`: the chain's block now, before which no event
+   * can be this write's.
+   */
+  addMarket(write: MarketWrite, fromBlock: bigint): Promise<AnchorJob> {
+    return this.#enqueue(marketJob(this.#o.config, write, fromBlock, this.#o.now()))
   }
 
   async #enqueue(

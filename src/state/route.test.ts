@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pageFor } from './route.ts'
+import { marketFor, marketHref, pageFor } from './route.ts'
 
 describe('pageFor', () => {
   it.each([
@@ -20,7 +20,20 @@ describe('pageFor', () => {
     ['?teachSwarm=1', '', 'train'],
     ['?preset=tiny&steps=2&autostart=1', '', 'train'],
     ['?relay=/ip4/127.0.0.1/tcp/9090/ws', '', 'home'],
+    ['', `#/markets/0x${'ab'.repeat(20)}`, 'markets'],
+    [`?market=0x${'ab'.repeat(20)}`, '', 'markets'],
   ])('%s %s opens %s', (search, hash, page) => {
     expect(pageFor(search, hash)).toBe(page)
+  })
+})
+
+describe('marketFor', () => {
+  const a = `0x${'Ab'.repeat(20)}`
+  it('reads a market from the page link or ?market=, and nothing else', () => {
+    expect(marketFor('', marketHref(a))).toBe(a)
+    expect(marketFor(`?market=${a}`, '')).toBe(a)
+    expect(marketFor('', '#/markets')).toBeNull()
+    expect(marketFor('?market=0x12', '')).toBeNull()
+    expect(marketFor('', `#/markets/${a}00`)).toBeNull()
   })
 })

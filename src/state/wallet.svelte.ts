@@ -1,6 +1,6 @@
 // The page's wallet and anchor queue: which wallets this browser offers (EIP-6963), the connected
 // one, and the chain writes waiting to land (receipt anchors, the swarm peer's registration and round
-// results, its coordinator registration, reward claims, attestations and winner votes). Every chain
+// results, its coordinator registration, reward claims, attestations and winner votes, market writes). Every chain
 // write the page makes goes through here. One instance for the page (App.svelte).
 import { chainConfig, DEV_CHAIN_ID, type ChainConfig } from '../chain/config.ts'
 import { publicClient } from '../chain/client.ts'
@@ -31,6 +31,7 @@ import {
   type RewardCall,
   type SwarmRef,
 } from '../chain/coordinator.ts'
+import { isMarketJob, marketWriteOf, type MarketWrite, type MarketWriteInput } from '../chain/marketJobs.ts'
 import { WalletUnavailableError } from '../errors/chain.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
@@ -231,6 +232,29 @@ export class Wallet {
         (!ref ||
           (j.registry.toLowerCase() === ref.address.toLowerCase() &&
             jobSwarm(j).toLowerCase() === ref.swarm.toLowerCase())),
+    )
+  }
+
+  /**
+   * Queues a market write from the connected wallet (`from` is filled in); the queue sends it, once, and
+   * the Markets page lists it until it lands.
+   */
+  async marketWrite(write: MarketWriteInput): Promise<AnchorJob> {
+    const from = this.#session().address
+    const block = await publicClient(this.config).getBlockNumber()
+    return this.#queue.addMarket({ ...write, from } as MarketWrite, block)
+  }
+
+  /** Market writes not landed yet, oldest first; to one contract (a market, the factory) when given. */
+  pendingMarketJobs(to?: string): AnchorJob[] {
+    return this.jobs.filter(
+      (j) =>
+        isMarketJob(j) &&
+        j.status !== 'anchored' &&
+        j.status !== 'missed' &&
+        (!to ||
+          j.registry.toLowerCase() === to.toLowerCase() ||
+          (marketWriteOf(j) as { spender?: string }).spender?.toLowerCase() === to.toLowerCase()),
     )
   }
 

@@ -1,0 +1,301 @@
+// One market on the Markets page: its terms, economics and state from the chain, its trades (Bought and
+// Sold events: the chart and the wallet's P&L), a trade's preview from the bigint reference at the
+// chain's current supplies, and every action — trade, settle, re-check, challenge, finalize, liquidate,
+// redeem, withdraw — queued in the wallet's durable queue.
+import { erc20Abi, keccak256, type Address, type Hex, type PublicClient } from 'viem'
+import { publicClient } from '../chain/client.ts'
+import { marketAbi } from '../chain/contracts/Market.ts'
+import {
+  MARKET_APPROVE,
+  MARKET_BUY,
+  MARKET_CHALLENGE,
+  MARKET_FINALIZE,
+  MARKET_LIQUIDATE,
+  MARKET_REDEEM,
+  MARKET_SELL,
+  MARKET_SETTLE,
+  MARKET_WITHDRAW,
+} from '../chain/marketJobs.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
+import { MarketError } from '../errors/market.ts'
+import { inputHashOf, readHoldings, termsProblems } from '../markets/chain.ts'
+import { bundledModel } from '../markets/model.ts'
+import { parseSettlementHash, type MarketCheck, type SettlementReceipt } from '../markets/settlement.ts'
+import { positionOf, previewTrade, type Preview, type Side, type Trade } from '../markets/trade.ts'
+import { MarketState as SettleState } from './market.svelte.ts'
+import { inputKey, readRow, tokenInfo, type MarketRow } from './markets.svelte.ts'
+import { startMarketWorker } from './workers.ts'
+import type { Wallet } from './wallet.svelte.ts'
+
+export interface ChainTrade extends Trade {
+  trader: Address
+}
+
+/** A settlement posted on the market: who, which outcome, and where its receipt is published. */
+export interface Posted {
+  role: 'settlement' | 'challenge'
+  outcome: number
+  receiptHash: Hex
+  uri: string
+}
+
+/** The receipt a posted URI carries: a settlement link (`…#settlement=…`) or a URL serving the JSON. */
+export async function receiptAt(uri: string): Promise<string> {
+  const inLink = parseSettlementHash(uri.slice(Math.max(0, uri.indexOf('#'))))
+  if (inLink) return inLink
+  const res = await fetch(uri)
+  if (!res.ok) throw new MarketError(`The settlement at ${uri} did not load (HTTP ${res.status}).`)
+  return res.text()
+}
+
+export class MarketView {
+  readonly address: Address
+  row = $state.raw<MarketRow | null>(null)
+  trades = $state.raw<ChainTrade[]>([])
+  posted = $state.raw<Posted[]>([])
+  holdings = $state.raw<{ shares: bigint[]; owed: bigint } | null>(null)
+  decimals = $state(18)
+  symbol = $state('tokens')
+  error = $state<ErrorInfo | null>(null)
+  /** Bumped on every refresh: the chart redraws. */
+  version = $state(0)
+  side = $state<Side>('buy')
+  outcome = $state(0)
+  shares = $state('1')
+  slippagePercent = $state('1')
+  actionError = $state<ErrorInfo | null>(null)
+  /** The settle step: its own settlement computation (the page's settle panel, state/market.svelte.ts). */
+  readonly settler: SettleState
+  settleInput = $state('')
+  recheckStatus = $state<'idle' | 'running' | 'passed' | 'failed'>('idle')
+  checks = $state.raw<MarketCheck[]>([])
+  readonly #wallet: Wallet
+  readonly #client: PublicClient
+  #worker: ReturnType<typeof startMarketWorker> | null = null
+
+  constructor(wallet: Wallet, address: Address, client: PublicClient = publicClient(wallet.config)) {
+    this.#wallet = wallet
+    this.#client = client
+    this.address = address
+    this.settler = new SettleState(wallet)
+  }
+
+  get #ref() {
+    return { config: this.#wallet.config, address: this.address }
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const row = await readRow(this.#client, this.#wallet, this.address)
+      if (!this.row) {
+        const t = await tokenInfo(this.#client, row.config.collateral)
+        this.decimals = t.decimals
+        this.symbol = t.symbol
+        this.settleInput = localStorage.getItem(inputKey(row.terms.inputHash)) ?? ''
+      }
+      const at = { address: this.address, abi: marketAbi, fromBlock: 0n } as const
+      const [bought, sold, proposed, challenged] = await Promise.all([
+        this.#client.getContractEvents({ ...at, eventName: 'Bought' }),
+        this.#client.getContractEvents({ ...at, eventName: 'Sold' }),
+        this.#client.getContractEvents({ ...at, eventName: 'SettlementProposed' }),
+        this.#client.getContractEvents({ ...at, eventName: 'Challenged' }),
+      ])
+      const order = (l: { blockNumber: bigint; logIndex: number }) =>
+        l.blockNumber * 100_000n + BigInt(l.logIndex)
+      const trades = [
+        ...bought.map((l) => ({ l, side: 'buy' as const, amount: l.args.cost! + l.args.fee! })),
+        ...sold.map((l) => ({ l, side: 'sell' as const, amount: l.args.proceeds! })),
+      ].sort((a, b) => (order(a.l) < order(b.l) ? -1 : 1))
+      this.trades = trades.map(({ l, side, amount }) => ({
+        trader: l.args.trader!,
+        side,
+        outcome: Number(l.args.outcome),
+        shares: l.args.shares!,
+        amount,
+      }))
+      this.posted = [
+        ...proposed.map((l) => ({ role: 'settlement' as const, ...l.args })),
+        ...challenged.map((l) => ({ role: 'challenge' as const, ...l.args })),
+      ].map((p) => ({ role: p.role, outcome: Number(p.outcome), receiptHash: p.receiptHash!, uri: p.uri! }))
+      const me = this.#wallet.session?.address
+      this.holdings = me ? await readHoldings(this.#client, this.#ref, me, row.terms.outcomes.length) : null
+      this.row = row
+      this.error = null
+      this.version++
+    } catch (e) {
+      this.error = errorInfo(e)
+    }
+  }
+
+  /** The trade's preview, or why there is none (a field's error). */
+  get preview(): Preview | string {
+    const r = this.row
+    if (!r) return 'Loading the market…'
+    if (!/^\d+$/.test(this.shares.trim()) || BigInt(this.shares.trim()) === 0n)
+      return 'Enter a whole number of shares, 1 or more.'
+    const shares = BigInt(this.shares.trim())
+    const slip = this.slippagePercent.trim()
+    if (!/^\d+(\.\d{1,2})?$/.test(slip) || Number(slip) >= 50) return 'Slippage must be 0 to 49.99 %.'
+    if (this.side === 'sell') {
+      const held = this.holdings?.shares[this.outcome] ?? 0n
+      if (shares > held) return `You hold ${held} shares of this outcome.`
+    }
+    return previewTrade(
+      { k: r.config.k, feeBps: r.config.feeBps, supplies: r.state.supplies },
+      this.side,
+      this.outcome,
+      shares,
+      BigInt(Math.round(Number(slip) * 100)),
+    )
+  }
+
+  /** The connected wallet's position and P&L, from its trades and the current supplies. */
+  get position() {
+    const r = this.row
+    const me = this.#wallet.session?.address.toLowerCase()
+    if (!r || !this.holdings || !me) return null
+    const mine = this.trades.filter((t) => t.trader.toLowerCase() === me)
+    return positionOf(
+      { k: r.config.k, feeBps: r.config.feeBps, supplies: r.state.supplies },
+      this.holdings.shares,
+      mine,
+    )
+  }
+
+  async #write(run: () => Promise<unknown>): Promise<void> {
+    this.actionError = null
+    try {
+      await run()
+    } catch (e) {
+      this.actionError = errorInfo(e)
+    }
+  }
+
+  /** Queues the previewed trade with its bound (and, for a buy, an approval of the bound first). */
+  trade(): Promise<void> {
+    return this.#write(async () => {
+      const p = this.preview
+      if (typeof p === 'string') throw new MarketError(p)
+      const shares = BigInt(this.shares.trim())
+      if (p.side === 'buy') {
+        const me = this.#wallet.session?.address
+        const allowance = me
+          ? await this.#client.readContract({
+              address: this.row!.config.collateral,
+              abi: erc20Abi,
+              functionName: 'allowance',
+              args: [me, this.address],
+            })
+          : 0n
+        if (allowance < p.bound)
+          await this.#wallet.marketWrite({
+            kind: MARKET_APPROVE,
+            token: this.row!.config.collateral,
+            spender: this.address,
+            amount: p.bound,
+          })
+      }
+      await this.#wallet.marketWrite({
+        kind: p.side === 'buy' ? MARKET_BUY : MARKET_SELL,
+        market: this.address,
+        outcome: this.outcome,
+        shares,
+        bound: p.bound,
+      })
+    })
+  }
+
+  /**
+   * Computes the settlement on this computer (the settle panel's computation: the model on the
+   * deterministic runtime, signed and anchored), then queues it — with the bond's approval — as the
+   * market's settlement, or as a challenge when `challenge`.
+   */
+  settle(model: { bytes: Uint8Array; name: string } | null, challenge = false): Promise<void> {
+    return this.#write(async () => {
+      const r = this.row
+      if (!r) throw new MarketError('The market has not loaded.')
+      const s = this.settler
+      s.question = r.terms.question
+      s.input = this.settleInput
+      s.outcomes = r.terms.outcomes.join('\n')
+      s.upload = model
+      if (inputHashOf(this.settleInput) !== r.terms.inputHash)
+        throw new MarketError('This input is not the one the market committed to (its hash differs).')
+      const modelHash = keccak256(model?.bytes ?? bundledModel())
+      if (modelHash.toLowerCase() !== r.terms.modelHash.toLowerCase())
+        throw new MarketError('This model is not the one the market committed to (its hash differs).')
+      await s.settle()
+      if (!s.receipt || s.status !== 'settled') return void (this.actionError = s.error)
+      const proposal = r.state.proposal
+      if (challenge && proposal && proposal.outcome === s.receipt.body.outcome)
+        throw new MarketError(
+          `Your re-execution agrees with the settlement (outcome ${JSON.stringify(r.terms.outcomes[proposal.outcome])}): there is nothing to challenge.`,
+        )
+      await this.#wallet.marketWrite({
+        kind: MARKET_APPROVE,
+        token: r.config.collateral,
+        spender: this.address,
+        amount: r.config.bond,
+      })
+      await this.#wallet.marketWrite({
+        kind: challenge ? MARKET_CHALLENGE : MARKET_SETTLE,
+        market: this.address,
+        receipt: s.receipt as SettlementReceipt,
+        uri: s.link,
+      })
+    })
+  }
+
+  /**
+   * One click: fetches the posted settlement (or challenge), checks it against the market's terms
+   * (termsProblems) and re-executes it (recheckSettlement, in the market worker).
+   */
+  async recheck(p: Posted, model: Uint8Array | undefined): Promise<void> {
+    this.recheckStatus = 'running'
+    this.checks = []
+    try {
+      const text = await receiptAt(p.uri)
+      const receipt = JSON.parse(text) as SettlementReceipt
+      const terms = this.row!.terms
+      const problems = termsProblems(receipt, terms)
+      const hashOk = receipt.receiptHash?.toLowerCase() === p.receiptHash.toLowerCase()
+      this.#worker ??= startMarketWorker()
+      const checks = await this.#worker.api.recheck(text, model?.slice())
+      this.checks = [
+        {
+          name: 'posted hash',
+          ok: hashOk,
+          detail: hashOk
+            ? p.receiptHash
+            : `the market holds ${p.receiptHash}, the receipt is ${receipt.receiptHash}`,
+        },
+        {
+          name: 'terms',
+          ok: !problems.length,
+          detail: problems.length
+            ? `differs in ${problems.join(', ')}`
+            : 'question, outcomes, input, model and rule match',
+        },
+        ...checks,
+      ]
+      this.recheckStatus = this.checks.every((c) => c.ok) ? 'passed' : 'failed'
+    } catch (e) {
+      this.checks = [{ name: 'structure', ok: false, detail: e instanceof Error ? e.message : String(e) }]
+      this.recheckStatus = 'failed'
+    }
+  }
+
+  finalize = () =>
+    this.#write(() => this.#wallet.marketWrite({ kind: MARKET_FINALIZE, market: this.address }))
+  liquidate = () =>
+    this.#write(() => this.#wallet.marketWrite({ kind: MARKET_LIQUIDATE, market: this.address }))
+  redeem = () => this.#write(() => this.#wallet.marketWrite({ kind: MARKET_REDEEM, market: this.address }))
+  withdraw = () =>
+    this.#write(() => this.#wallet.marketWrite({ kind: MARKET_WITHDRAW, market: this.address }))
+
+  dispose(): void {
+    this.#worker?.worker.terminate()
+    this.#worker = null
+    this.settler.dispose()
+  }
+}

@@ -1,0 +1,186 @@
+// The Markets page's list and its create form: the factory's markets read from the chain (phase,
+// question, outcomes, probabilities), and a draft checked against the contract's limits (markets/form.ts)
+// before the approval and the creation go into the wallet's queue.
+import { erc20Abi, keccak256, type Address, type PublicClient } from 'viem'
+import { publicClient } from '../chain/client.ts'
+import { MARKET_APPROVE, MARKET_CREATE } from '../chain/marketJobs.ts'
+import type { AnchorJob } from '../chain/store.ts'
+import { errorInfo, type ErrorInfo } from '../errors/info.ts'
+import { MarketError } from '../errors/market.ts'
+import {
+  listMarkets,
+  readConfig,
+  readMarket,
+  readTerms,
+  type MarketConfig,
+  type MarketState,
+  type MarketTerms,
+} from '../markets/chain.ts'
+import { prices } from '../markets/cost.ts'
+import { defaultDraft, draftErrors, STEPS, validateDraft, type Draft, type Errors } from '../markets/form.ts'
+import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
+import type { Wallet } from './wallet.svelte.ts'
+
+export interface MarketRow {
+  address: Address
+  terms: MarketTerms
+  config: MarketConfig
+  state: MarketState
+  probabilities: number[]
+}
+
+/** Where the settle step finds the input a market was created with (the chain keeps only its hash). */
+export const inputKey = (inputHash: string) => `lockstep.marketInput.${inputHash.toLowerCase()}`
+
+export async function readRow(client: PublicClient, wallet: Wallet, address: Address): Promise<MarketRow> {
+  const ref = { config: wallet.config, address }
+  const [terms, config, state] = await Promise.all([
+    readTerms(client, ref),
+    readConfig(client, ref),
+    readMarket(client, ref),
+  ])
+  return { address, terms, config, state, probabilities: prices(config.k, state.supplies).probability }
+}
+
+/** The collateral's decimals and symbol (18 and "tokens" when the token does not say). */
+export async function tokenInfo(client: PublicClient, token: Address) {
+  const read = <T>(functionName: 'decimals' | 'symbol', fallback: T) =>
+    client.readContract({ address: token, abi: erc20Abi, functionName }).catch(() => fallback) as Promise<T>
+  return { decimals: await read('decimals', 18), symbol: await read('symbol', 'tokens') }
+}
+
+export class MarketList {
+  rows = $state.raw<MarketRow[]>([])
+  loaded = $state(false)
+  error = $state<ErrorInfo | null>(null)
+  readonly #wallet: Wallet
+  readonly client: PublicClient
+
+  constructor(wallet: Wallet, client: PublicClient = publicClient(wallet.config)) {
+    this.#wallet = wallet
+    this.client = client
+  }
+
+  get factory(): Address | undefined {
+    return this.#wallet.config.marketFactory
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      if (!this.factory)
+        throw new MarketError(
+          `Chain ${this.#wallet.config.chainId} has no market factory configured (marketFactory=…).`,
+        )
+      const ref = { config: this.#wallet.config, address: this.factory }
+      const addresses = await listMarkets(this.client, ref)
+      // Newest first: the one just created is on top.
+      this.rows = (await Promise.all(addresses.map((a) => readRow(this.client, this.#wallet, a)))).reverse()
+      this.error = null
+    } catch (e) {
+      this.error = errorInfo(e)
+    }
+    this.loaded = true
+  }
+}
+
+export class CreateForm {
+  draft = $state<Draft>(defaultDraft())
+  step = $state(0)
+  /** Errors shown: a field's appear once its step was checked (Next or Create). */
+  errors = $state<Errors>({})
+  decimals = $state(18)
+  symbol = $state('tokens')
+  upload = $state.raw<{ bytes: Uint8Array; name: string } | null>(null)
+  error = $state<ErrorInfo | null>(null)
+  /** The creation in the queue, once sent. */
+  job = $state.raw<AnchorJob | null>(null)
+  readonly #wallet: Wallet
+  readonly #client: PublicClient
+
+  constructor(wallet: Wallet, client: PublicClient = publicClient(wallet.config)) {
+    this.#wallet = wallet
+    this.#client = client
+    // The bundled model's hash, computed once (a few ms): the default settlement model.
+    this.draft.model = { hash: keccak256(bundledModel()), uri: BUNDLED_URI }
+  }
+
+  get collateral(): Address | undefined {
+    return this.#wallet.config.marketCollateral
+  }
+
+  async loadToken(): Promise<void> {
+    if (!this.collateral) return
+    const t = await tokenInfo(this.#client, this.collateral)
+    this.decimals = t.decimals
+    this.symbol = t.symbol
+  }
+
+  /** An uploaded model replaces the bundled one (its URI names the file; edit it to where it is published). */
+  useModel(file: { bytes: Uint8Array; name: string } | null): void {
+    this.upload = file
+    this.draft.model = file
+      ? { hash: keccak256(file.bytes), uri: file.name }
+      : { hash: keccak256(bundledModel()), uri: BUNDLED_URI }
+  }
+
+  /** The current step's errors (shown); true when it has none. */
+  check(step = this.step): boolean {
+    const all = draftErrors($state.snapshot(this.draft) as Draft, this.decimals)
+    const fields = STEPS[step].fields(this.draft)
+    const next: Errors = { ...this.errors }
+    for (const f of fields) delete next[f]
+    for (const f of fields) if (all[f]) next[f] = all[f]
+    // Outcome fields that no longer exist.
+    for (const k of Object.keys(next))
+      if (k.startsWith('outcome-') && !all[k as keyof Errors]) delete next[k as keyof Errors]
+    this.errors = next
+    return fields.every((f) => !all[f])
+  }
+
+  next(): void {
+    if (this.check()) this.step = Math.min(this.step + 1, STEPS.length - 1)
+  }
+
+  back(): void {
+    this.step = Math.max(0, this.step - 1)
+  }
+
+  /** Checks every step (stopping at the first with an error) and queues the approval and the creation. */
+  async create(): Promise<void> {
+    this.error = null
+    for (let s = 0; s < STEPS.length; s++) if (!this.check(s)) return void (this.step = s)
+    if (!this.collateral || !this.#wallet.config.marketFactory)
+      return void (this.error = errorInfo(
+        new MarketError('This chain has no market factory or collateral configured.'),
+      ))
+    const draft = $state.snapshot(this.draft) as Draft
+    const v = validateDraft(draft, this.collateral, this.decimals)
+    if (v.errors) return void (this.errors = v.errors)
+    try {
+      const factory = this.#wallet.config.marketFactory
+      localStorage.setItem(inputKey(v.terms.inputHash), draft.input)
+      await this.#wallet.marketWrite({
+        kind: MARKET_APPROVE,
+        token: this.collateral,
+        spender: factory,
+        amount: v.config.liquidity,
+      })
+      this.job = await this.#wallet.marketWrite({
+        kind: MARKET_CREATE,
+        factory,
+        config: v.config,
+        terms: v.terms,
+      })
+    } catch (e) {
+      this.error = errorInfo(e)
+    }
+  }
+
+  reset(): void {
+    const model = this.draft.model
+    this.draft = { ...defaultDraft(model) }
+    this.step = 0
+    this.errors = {}
+    this.job = null
+  }
+}
