@@ -82,7 +82,8 @@ function number(text: string, min: number, max: number, places = 0): string | nu
 /** An amount of collateral in its base units, or the reason it is not one. */
 export function amountOf(text: string, decimals: number): bigint | string {
   const t = text.trim()
-  if (!new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`).test(t))
+  const re = decimals ? new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`) : /^\d+$/
+  if (!re.test(t))
     return `Enter an amount with at most ${decimals} decimals.`
   return parseUnits(t, decimals)
 }
