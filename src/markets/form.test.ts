@@ -44,7 +44,7 @@ describe('draftErrors', () => {
     [{ deposit: '100' }, 'deposit'],
     [{ liquidity: 'lots' }, 'liquidity'],
     [{ bond: '0' }, 'bond'],
-    [{ liquidity: '0.000000000000000002', deposit: '0' }, 'liquidity'],
+    [{ liquidity: '0.000000000000000001', deposit: '0' }, 'liquidity'],
     [{ model: null }, 'model'],
     [{ input: '' }, 'input'],
     [{ tradingMinutes: '1' }, 'tradingMinutes'],
