@@ -2,7 +2,7 @@
 // Sold events: the chart and the wallet's P&L), a trade's preview from the bigint reference at the
 // chain's current supplies, and every action — trade, settle, re-check, challenge, finalize, liquidate,
 // redeem, withdraw — queued in the wallet's durable queue.
-import { erc20Abi, keccak256, type Address, type Hex, type PublicClient } from 'viem'
+import { erc20Abi, formatUnits, keccak256, type Address, type Hex, type PublicClient } from 'viem'
 import { publicClient } from '../chain/client.ts'
 import { marketAbi } from '../chain/contracts/Market.ts'
 import {
@@ -21,6 +21,7 @@ import { MarketError } from '../errors/market.ts'
 import { inputHashOf, readHoldings, termsProblems } from '../markets/chain.ts'
 import { bundledModel } from '../markets/model.ts'
 import { parseSettlementHash, type MarketCheck, type SettlementReceipt } from '../markets/settlement.ts'
+import { amountOf } from '../markets/form.ts'
 import { positionOf, previewTrade, type Preview, type Side, type Trade } from '../markets/trade.ts'
 import { MarketState as SettleState } from './market.svelte.ts'
 import { inputKey, readRow, tokenInfo, type MarketRow } from './markets.svelte.ts'
@@ -131,14 +132,13 @@ export class MarketView {
   get preview(): Preview | string {
     const r = this.row
     if (!r) return 'Loading the market…'
-    if (!/^\d+$/.test(this.shares.trim()) || BigInt(this.shares.trim()) === 0n)
-      return 'Enter a whole number of shares, 1 or more.'
-    const shares = BigInt(this.shares.trim())
+    const shares = this.#shares()
+    if (typeof shares === 'string') return shares
     const slip = this.slippagePercent.trim()
     if (!/^\d+(\.\d{1,2})?$/.test(slip) || Number(slip) >= 50) return 'Slippage must be 0 to 49.99 %.'
     if (this.side === 'sell') {
       const held = this.holdings?.shares[this.outcome] ?? 0n
-      if (shares > held) return `You hold ${held} shares of this outcome.`
+      if (shares > held) return `You hold ${formatUnits(held, this.decimals)} shares of this outcome.`
     }
     return previewTrade(
       { k: r.config.k, feeBps: r.config.feeBps, supplies: r.state.supplies },
@@ -147,6 +147,12 @@ export class MarketView {
       shares,
       BigInt(Math.round(Number(slip) * 100)),
     )
+  }
+
+  /** The shares field in base units (shares have the collateral's decimals), or what is wrong with it. */
+  #shares(): bigint | string {
+    const x = amountOf(this.shares, this.decimals)
+    return x === 0n ? 'Enter more than 0 shares.' : x
   }
 
   /** The connected wallet's position and P&L, from its trades and the current supplies. */
@@ -176,7 +182,7 @@ export class MarketView {
     return this.#write(async () => {
       const p = this.preview
       if (typeof p === 'string') throw new MarketError(p)
-      const shares = BigInt(this.shares.trim())
+      const shares = this.#shares() as bigint
       if (p.side === 'buy') {
         const me = this.#wallet.session?.address
         const allowance = me
