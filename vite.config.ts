@@ -3,6 +3,9 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumArgs, findChromium } from './scripts/chromium.mjs'
 
+/** anvil nodes started by browser tests (commands.startAnvil), by RPC URL, so the test can stop its own. */
+const nodes = new Map<string, { stop: () => Promise<void> }>()
+
 // Cross-origin isolation lets workers share memory (and onnxruntime-web use threads).
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -57,6 +60,20 @@ export default defineConfig({
             screenshotFailures: true,
             screenshotDirectory: 'artifacts/failures/gpu',
             instances: [{ browser: 'chromium' }],
+            // A page test against a real chain (src/ui/pages/MarketsPage.gpu.test.ts): the browser cannot
+            // start anvil, so the node side does; the test deploys and talks to it over its RPC.
+            commands: {
+              async startAnvil() {
+                const { startAnvil } = await import('./scripts/chain.mjs')
+                const node = await startAnvil()
+                nodes.set(node.rpcUrl, node)
+                return node.rpcUrl
+              },
+              async stopAnvil(_ctx, rpcUrl: string) {
+                await nodes.get(rpcUrl)?.stop()
+                nodes.delete(rpcUrl)
+              },
+            },
             provider: playwright({
               launchOptions: { executablePath: findChromium(), args: chromiumArgs },
             }),
