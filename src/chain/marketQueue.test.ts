@@ -4,7 +4,7 @@
 // buys are two trades; a buy whose bound the market moved past waits for the visitor, unsent twice.
 import 'fake-indexeddb/auto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keccak256, type Address, type EIP1193Provider, type Hex } from 'viem'
+import { keccak256, type Address, type EIP1193Provider } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { publicClient, walletClient } from './client.ts'
