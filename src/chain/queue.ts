@@ -2,9 +2,10 @@
 // anchors (ReceiptRegistry), a swarm peer's registration and round results (SwarmRegistry), and its
 // registration, reward claims, attestations and winner votes (SwarmCoordinator, coordinatorJobs.ts), and
 // market writes (marketJobs.ts). Each job is kept in IndexedDB until the chain holds what it writes. A
-// job waits for the visitor when only they can help (no wallet, a rejection, the wrong chain) and retries by itself with backoff when the RPC is down. Exactly once: the registry
-// refuses a second anchor of the same receipt from the same sender, and before sending the queue
-// always asks the chain whether the anchor is already there.
+// job waits for the visitor when only they can help (no wallet, a rejection, the wrong chain) and
+// retries by itself with backoff when the RPC is down. Exactly once: the registry refuses a second
+// anchor of the same receipt from the same sender, and before sending the queue always asks the chain
+// whether the anchor is already there.
 import {
   TransactionReceiptNotFoundError,
   recoverTypedDataAddress,
