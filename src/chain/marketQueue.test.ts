@@ -12,7 +12,14 @@ import { resolveChain, type ChainConfig } from './config.ts'
 import { marketAbi } from './contracts/Market.ts'
 import { testTokenAbi } from './contracts/TestToken.ts'
 import { devWalletProvider } from './devWallet.ts'
-import { MARKET_APPROVE, MARKET_BUY, MARKET_CREATE, marketJobText, type MarketWrite } from './marketJobs.ts'
+import {
+  MARKET_APPROVE,
+  MARKET_BUY,
+  MARKET_CREATE,
+  marketJobText,
+  type MarketWrite,
+  type MarketWriteInput,
+} from './marketJobs.ts'
 import { AnchorQueue } from './queue.ts'
 import { idbAnchorStore } from './store.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
@@ -69,7 +76,7 @@ const queueFor = (store = idbAnchorStore(`market-${++dbs}`)) => ({
     backoff: { baseMs: 10, maxMs: 50 },
   }),
 })
-const add = async (queue: AnchorQueue, w: Omit<MarketWrite, 'from'>) =>
+const add = async (queue: AnchorQueue, w: MarketWriteInput) =>
   queue.addMarket({ ...w, from: trader.address } as MarketWrite, await client().getBlockNumber())
 const bought = (market: Address) =>
   client().getContractEvents({ address: market, abi: marketAbi, eventName: 'Bought', fromBlock: 0n })

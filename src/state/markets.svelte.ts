@@ -8,6 +8,7 @@ import type { AnchorJob } from '../chain/store.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { MarketError } from '../errors/market.ts'
 import {
+  createdMarket,
   listMarkets,
   readConfig,
   readMarket,
@@ -94,6 +95,8 @@ export class CreateForm {
   error = $state<ErrorInfo | null>(null)
   /** The creation in the queue, once sent. */
   job = $state.raw<AnchorJob | null>(null)
+  /** The market it made, once it landed. */
+  created = $state<Address | null>(null)
   readonly #wallet: Wallet
   readonly #client: PublicClient
 
@@ -176,11 +179,22 @@ export class CreateForm {
     }
   }
 
+  /** Reads the new market's address from the creation's transaction, once the queue says it landed. */
+  async landed(job: AnchorJob): Promise<void> {
+    if (this.created || job.id !== this.job?.id || !job.anchor?.txHash) return
+    try {
+      this.created = await createdMarket(this.#client, job.anchor.txHash)
+    } catch (e) {
+      this.error = errorInfo(e)
+    }
+  }
+
   reset(): void {
     const model = this.draft.model
     this.draft = { ...defaultDraft(model) }
     this.step = 0
     this.errors = {}
     this.job = null
+    this.created = null
   }
 }

@@ -148,6 +148,8 @@ it('creates a market through the form, refusing each bad field inline first', as
   expect(row.getAttribute('data-phase')).toBe('open')
   expect(row.textContent).toContain('Will it rain?')
   expect(row.textContent).toContain('50.0%')
+  await until('the link to the new market', () => q('create-open'))
+  expect(q('create-queued')!.getAttribute('data-created')!.toLowerCase()).toBe(market.toLowerCase())
   q<HTMLAnchorElement>('market-open')!.click()
   await until('the market to open', () => q('market-detail')?.getAttribute('data-loaded') === 'true')
   expect(q('market-detail')!.getAttribute('data-address')!.toLowerCase()).toBe(market.toLowerCase())
@@ -199,7 +201,16 @@ it('buys and sells at the previewed amounts, and charts each trade', async () =>
   await until('the chart over both trades', () => q('market-chart')?.getAttribute('data-points') === '3')
   const pos = q('market-position')!
   expect(BigInt(pos.getAttribute('data-net')!)).toBe(bought.total - sold.total)
-  expect(q('market-pending')!.getAttribute('data-count')).toBe('0')
+  // The queue records a write as landed just after the chain shows it; then nothing is pending.
+  await until('no pending writes', () => q('market-pending')?.getAttribute('data-count') === '0')
+  // Every write went through the durable queue: two approvals (factory, market), the creation, two trades.
+  expect(wallet.jobs.map((j) => [j.kind.replace('lockstep/market-', ''), j.status])).toEqual([
+    ['approve', 'anchored'],
+    ['create', 'anchored'],
+    ['approve', 'anchored'],
+    ['buy', 'anchored'],
+    ['sell', 'anchored'],
+  ])
 }, 90_000)
 
 it('settles after the deadline and re-checks the posted settlement with one click', async () => {
