@@ -83,8 +83,7 @@ function number(text: string, min: number, max: number, places = 0): string | nu
 export function amountOf(text: string, decimals: number): bigint | string {
   const t = text.trim()
   const re = decimals ? new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`) : /^\d+$/
-  if (!re.test(t))
-    return `Enter an amount with at most ${decimals} decimals.`
+  if (!re.test(t)) return `Enter an amount with at most ${decimals} decimals.`
   return parseUnits(t, decimals)
 }
 
