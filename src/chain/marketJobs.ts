@@ -308,7 +308,7 @@ export const marketWriters: Record<string, Writer> = {
           const event = kind === MARKET_BUY ? 'Bought' : 'Sold'
           return eventLanded(client, job, marketAbi, event, args, (a) => a.shares === t.shares)
         },
-        async ready(client, config, job) {
+        async ready(client, _config, job) {
           const t = w(job) as TradeWrite
           if (kind !== MARKET_BUY) return
           const { collateral } = await client.readContract({
@@ -317,7 +317,6 @@ export const marketWriters: Record<string, Writer> = {
             functionName: 'config',
           })
           await allowed(client, collateral, job.signer, t.market, t.bound)
-          void config
         },
         send(session, config, job) {
           const t = w(job) as TradeWrite
