@@ -40,13 +40,19 @@ export interface Posted {
   uri: string
 }
 
+const MAX_RECEIPT_CHARS = 1_000_000
+
 /** The receipt a posted URI carries: a settlement link (`…#settlement=…`) or a URL serving the JSON. */
 export async function receiptAt(uri: string): Promise<string> {
   const inLink = parseSettlementHash(uri.slice(Math.max(0, uri.indexOf('#'))))
   if (inLink) return inLink
   const res = await fetch(uri)
   if (!res.ok) throw new MarketError(`The settlement at ${uri} did not load (HTTP ${res.status}).`)
-  return res.text()
+  const text = await res.text()
+  // Whoever posted it chose the URI: a settlement is a few kilobytes, so anything huge is refused unread.
+  if (text.length > MAX_RECEIPT_CHARS)
+    throw new MarketError(`The settlement at ${uri} is too large to be one.`)
+  return text
 }
 
 export class MarketView {
@@ -225,6 +231,14 @@ export class MarketView {
       s.input = this.settleInput
       s.outcomes = r.terms.outcomes.join('\n')
       s.upload = model
+      // The settle panel trims what it settles; a market whose texts it would change cannot be settled here.
+      if (
+        s.market.question !== r.terms.question ||
+        s.market.outcomes.join('\n') !== r.terms.outcomes.join('\n')
+      )
+        throw new MarketError(
+          'This market’s question or outcomes have spaces at their ends: the page cannot settle it.',
+        )
       if (inputHashOf(this.settleInput) !== r.terms.inputHash)
         throw new MarketError('This input is not the one the market committed to (its hash differs).')
       const modelHash = keccak256(model?.bytes ?? bundledModel())
