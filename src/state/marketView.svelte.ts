@@ -4,6 +4,7 @@
 // redeem, withdraw — queued in the wallet's durable queue.
 import { erc20Abi, formatUnits, keccak256, type Address, type Hex, type PublicClient } from 'viem'
 import { publicClient } from '../chain/client.ts'
+import { latest } from './latest.ts'
 import { marketAbi } from '../chain/contracts/Market.ts'
 import {
   MARKET_APPROVE,
@@ -91,8 +92,16 @@ export class MarketView {
     return { config: this.#wallet.config, address: this.address }
   }
 
-  async refresh(): Promise<void> {
+  /** Reads the chain again (one read at a time: a slow one never overwrites a newer one). */
+  refresh = latest(() => this.#read())
+
+  async #read(): Promise<void> {
     try {
+      // Holdings before supplies: a trade the holdings show is then in the supplies too, so a sell's
+      // preview never prices shares the supplies read does not have yet.
+      const me = this.#wallet.session?.address
+      const n = this.row?.terms.outcomes.length
+      const early = me && n ? await readHoldings(this.#client, this.#ref, me, n) : null
       const row = await readRow(this.#client, this.#wallet, this.address)
       if (!this.row) {
         const t = await tokenInfo(this.#client, row.config.collateral)
@@ -113,6 +122,9 @@ export class MarketView {
         ...bought.map((l) => ({ l, side: 'buy' as const, amount: l.args.cost! + l.args.fee! })),
         ...sold.map((l) => ({ l, side: 'sell' as const, amount: l.args.proceeds! })),
       ].sort((a, b) => (order(a.l) < order(b.l) ? -1 : 1))
+      const holdings = me
+        ? (early ?? (await readHoldings(this.#client, this.#ref, me, row.terms.outcomes.length)))
+        : null
       this.trades = trades.map(({ l, side, amount }) => ({
         trader: l.args.trader!,
         side,
@@ -124,8 +136,7 @@ export class MarketView {
         ...proposed.map((l) => ({ role: 'settlement' as const, ...l.args })),
         ...challenged.map((l) => ({ role: 'challenge' as const, ...l.args })),
       ].map((p) => ({ role: p.role, outcome: Number(p.outcome), receiptHash: p.receiptHash!, uri: p.uri! }))
-      const me = this.#wallet.session?.address
-      this.holdings = me ? await readHoldings(this.#client, this.#ref, me, row.terms.outcomes.length) : null
+      this.holdings = holdings
       this.row = row
       this.error = null
       this.version++

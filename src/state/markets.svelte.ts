@@ -3,6 +3,7 @@
 // before the approval and the creation go into the wallet's queue.
 import { erc20Abi, keccak256, type Address, type PublicClient } from 'viem'
 import { publicClient } from '../chain/client.ts'
+import { latest } from './latest.ts'
 import { MARKET_APPROVE, MARKET_CREATE } from '../chain/marketJobs.ts'
 import type { AnchorJob } from '../chain/store.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
@@ -66,7 +67,10 @@ export class MarketList {
     return this.#wallet.config.marketFactory
   }
 
-  async refresh(): Promise<void> {
+  /** Reads the chain again (one read at a time: a slow one never overwrites a newer one). */
+  refresh = latest(() => this.#read())
+
+  async #read(): Promise<void> {
     try {
       if (!this.factory)
         throw new MarketError(
