@@ -2,8 +2,8 @@
 // (vite.config.ts, commands.startAnvil): the Markets page with the page's own Wallet and durable queue
 // and the dev wallet. A market created through the five-step form (with inline errors on the way), a
 // buy whose previewed cost is what the chain charges, a sell likewise, the chart over those trades, the
-// creator's settlement after the deadline, and its re-check in the tab with one click. Then axe and a
-// 375 px layout on the page as it stands.
+// creator's settlement after the deadline, and its re-check in the tab with one click. axe and the 375 px
+// layout are checked with the form, while trading, and settled.
 import { flushSync, mount, unmount } from 'svelte'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { commands } from 'vitest/browser'
@@ -140,6 +140,7 @@ it('creates a market through the form, refusing each bad field inline first', as
   type('create-trading', '1')
   click('create-submit')
   expect(q('create-trading-error')?.textContent).toMatch(/2 to/)
+  await accessible() // the form with an error shown
   type('create-trading', '2')
   click('create-submit')
   await until('the creation to be queued', () => q('create-queued'))
@@ -203,6 +204,7 @@ it('buys and sells at the previewed amounts, and charts each trade', async () =>
   expect(BigInt(pos.getAttribute('data-net')!)).toBe(bought.total - sold.total)
   // The queue records a write as landed just after the chain shows it; then nothing is pending.
   await until('no pending writes', () => q('market-pending')?.getAttribute('data-count') === '0')
+  await accessible() // trading, with the preview, the chart and the position shown
   // Every write went through the durable queue: two approvals (factory, market), the creation, two trades.
   expect(wallet.jobs.map((j) => [j.kind.replace('lockstep/market-', ''), j.status])).toEqual([
     ['approve', 'anchored'],
@@ -234,10 +236,13 @@ it('settles after the deadline and re-checks the posted settlement with one clic
   expect(Number(s.proposal.outcome)).toBe(Number(posted.getAttribute('data-outcome')))
 }, 120_000)
 
-it('has no serious axe violations and fits a 375 px phone', async () => {
+/** axe's serious and critical findings, and the page's width, as it stands (375 px wide throughout). */
+async function accessible() {
   const { violations } = await axe.run(el)
   expect(
     violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
   ).toEqual([])
   expect(q('markets-page')!.scrollWidth).toBeLessThanOrEqual(375)
-})
+}
+
+it('has no serious axe violations and fits a 375 px phone, settled', accessible)
