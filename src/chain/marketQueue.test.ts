@@ -1,7 +1,8 @@
 // Market writes through the anchor queue against anvil: an approval, a creation and a buy queued in a
 // row land in order (the creation and the buy wait for their approvals); a send cut short before the
 // wallet returned its hash (a reload) is found on chain by its event and never sent twice; two equal
-// buys are two trades; a buy whose bound the market moved past waits for the visitor, unsent twice.
+// buys are two trades; a buy whose bound the market moved past waits for the visitor, unsent twice; a
+// settlement waits for the deadline, is one job per receipt, and a counter-receipt disputes it.
 import 'fake-indexeddb/auto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keccak256, type Address, type EIP1193Provider } from 'viem'
@@ -15,7 +16,9 @@ import { devWalletProvider } from './devWallet.ts'
 import {
   MARKET_APPROVE,
   MARKET_BUY,
+  MARKET_CHALLENGE,
   MARKET_CREATE,
+  MARKET_SETTLE,
   marketJobText,
   type MarketWrite,
   type MarketWriteInput,
@@ -23,9 +26,19 @@ import {
 import { AnchorQueue } from './queue.ts'
 import { idbAnchorStore } from './store.ts'
 import { connectWallet, type WalletSession } from './wallet.ts'
-import { createdMarket, DEFAULT_FEES, marketTerms, type MarketConfig } from '../markets/chain.ts'
+import {
+  approveCollateral,
+  createdMarket,
+  createMarket,
+  DEFAULT_FEES,
+  marketTerms,
+  readMarket,
+  type MarketConfig,
+} from '../markets/chain.ts'
+import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
+import { settle, signSettlement } from '../markets/settlement.ts'
 import { quoteBuy } from '../markets/cost.ts'
-import { deployMarkets, type MarketDeployment } from '../markets/testing.ts'
+import { deployMarkets, travel, type MarketDeployment } from '../markets/testing.ts'
 
 const ONE = 10n ** 18n
 let node: Awaited<ReturnType<typeof startAnvil>>
@@ -65,19 +78,19 @@ const client = () => publicClient(config)
 let dbs = 0
 let clock = 0
 const now = () => (clock = Math.max(clock + 1, Date.now()))
-const queueFor = (store = idbAnchorStore(`market-${++dbs}`)) => ({
+const queueFor = (store = idbAnchorStore(`market-${++dbs}`), session = () => trader) => ({
   store,
   queue: new AnchorQueue({
     store,
     config,
     client: client(),
-    wallet: () => trader,
+    wallet: session,
     now,
     backoff: { baseMs: 10, maxMs: 50 },
   }),
 })
-const add = async (queue: AnchorQueue, w: MarketWriteInput) =>
-  queue.addMarket({ ...w, from: trader.address } as MarketWrite, await client().getBlockNumber())
+const add = async (queue: AnchorQueue, w: MarketWriteInput, from = trader) =>
+  queue.addMarket({ ...w, from: from.address } as MarketWrite, await client().getBlockNumber())
 const bought = (market: Address) =>
   client().getContractEvents({ address: market, abi: marketAbi, eventName: 'Bought', fromBlock: 0n })
 
@@ -166,4 +179,61 @@ describe('market writes through the anchor queue', () => {
     await queue.runOnce()
     expect(await bought(market)).toHaveLength(4)
   })
+  it('settles once the deadline passes (waiting until then), and a counter-receipt disputes it', async () => {
+    const question = { question: 'Will it snow?', input: 'Cold air from the north.', outcomes: ['Yes', 'No'] }
+    const modelBytes = bundledModel()
+    const terms = marketTerms(question, { hash: keccak256(modelBytes), uri: BUNDLED_URI })
+    const c = { ...economics, collateral: d.token }
+    const factory = { config, address: d.factory }
+    await client().waitForTransactionReceipt({
+      hash: await approveCollateral(trader, config, d.token, d.factory, c.liquidity),
+    })
+    const made = await createMarket(trader, factory, c, terms)
+    const snowy = await createdMarket(client(), made)
+    const target = { chainId: config.chainId, verifyingContract: config.receiptRegistry }
+    const honest = settle(modelBytes, question, BUNDLED_URI)
+    const producer = privateKeyToAccount(generatePrivateKey())
+    const receipt = await signSettlement(honest, producer, target)
+    const { queue } = queueFor()
+    await add(queue, { kind: MARKET_APPROVE, token: d.token, spender: snowy, amount: c.bond })
+    const job = await add(queue, { kind: MARKET_SETTLE, market: snowy, receipt, uri: 'lockstep:test' })
+    await queue.runOnce()
+    const early = (await queue.list()).find((j) => j.id === job.id)!
+    expect(early.status).toBe('queued')
+    expect(early.lastError?.name).toBe('NotYetOnChainError')
+    await travel(node.rpcUrl, c.tradingWindow + 1n)
+    await new Promise((r) => setTimeout(r, 100)) // its backoff
+    await queue.runOnce()
+    expect((await queue.list()).map((j) => j.status)).toEqual(['anchored', 'anchored'])
+    // The same settlement again is the same job: a market takes one.
+    expect((await add(queue, { kind: MARKET_SETTLE, market: snowy, receipt, uri: 'lockstep:test' })).id).toBe(
+      job.id,
+    )
+    const ref = { config, address: snowy }
+    expect((await readMarket(client(), ref)).proposal?.receiptHash).toBe(receipt.receiptHash)
+
+    const rival = await connectWallet(devWalletProvider(generatePrivateKey(), config), 'rival')
+    await client().waitForTransactionReceipt({
+      hash: await walletClient(rival.provider, rival.address, config).writeContract({
+        address: d.token,
+        abi: testTokenAbi,
+        functionName: 'mint',
+        args: [rival.address, 100n * ONE],
+      } as never),
+    })
+    const counter = await signSettlement({ ...honest, outcome: 1 - honest.outcome }, producer, target)
+    const other = queueFor(undefined, () => rival)
+    await add(other.queue, { kind: MARKET_APPROVE, token: d.token, spender: snowy, amount: c.bond }, rival)
+    await add(
+      other.queue,
+      { kind: MARKET_CHALLENGE, market: snowy, receipt: counter, uri: 'lockstep:counter' },
+      rival,
+    )
+    await other.queue.runOnce()
+    expect((await other.queue.list()).map((j) => j.status)).toEqual(['anchored', 'anchored'])
+    const m = await readMarket(client(), ref)
+    expect(m.phase).toBe('disputed')
+    expect(m.counter?.receiptHash).toBe(counter.receiptHash)
+    expect(m.counter?.by).toBe(rival.address)
+  }, 30_000)
 })
