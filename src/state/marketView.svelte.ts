@@ -47,10 +47,14 @@ const MAX_RECEIPT_CHARS = 1_000_000
 export async function receiptAt(uri: string): Promise<string> {
   const inLink = parseSettlementHash(uri.slice(Math.max(0, uri.indexOf('#'))))
   if (inLink) return inLink
+  if (!/^https?:\/\//i.test(uri))
+    throw new MarketError(
+      `The settlement's URI ${JSON.stringify(uri)} is neither a settlement link nor an http(s) URL.`,
+    )
   const res = await fetch(uri)
   if (!res.ok) throw new MarketError(`The settlement at ${uri} did not load (HTTP ${res.status}).`)
   const text = await res.text()
-  // Whoever posted it chose the URI: a settlement is a few kilobytes, so anything huge is refused unread.
+  // Whoever posted it chose the URI: a settlement is a few kilobytes, so anything huge is refused.
   if (text.length > MAX_RECEIPT_CHARS)
     throw new MarketError(`The settlement at ${uri} is too large to be one.`)
   return text
