@@ -197,7 +197,7 @@ it('buys and sells at the previewed amounts, and charts each trade', async () =>
   expect(bought.charged).toBe(bought.total)
   const sold = await trade('sell', '2', 3n * ONE)
   expect(sold.charged).toBe(sold.total)
-  const probability = Number(q('market-outcome')!.getAttribute('data-probability'))
+  const probability = Number(q('market-outcome-row')!.getAttribute('data-probability'))
   expect(probability).toBeGreaterThan(0.5)
   await until('the chart over both trades', () => q('market-chart')?.getAttribute('data-points') === '3')
   const pos = q('market-position')!
@@ -217,21 +217,22 @@ it('buys and sells at the previewed amounts, and charts each trade', async () =>
 
 it('settles after the deadline and re-checks the posted settlement with one click', async () => {
   await travel(rpc, 121)
-  await until('the settle step', () => q('settle-run'))
+  await until('the settle step', () => q('resolve-run'))
   // The input was kept when the market was created: the creator need not type it again.
-  expect(q<HTMLTextAreaElement>('settle-input')!.value).toBe(INPUT)
-  click('settle-run')
-  const posted = await until('the settlement on chain', () => q('settle-posted'), 60_000)
+  expect(q<HTMLTextAreaElement>('resolve-input')!.value).toBe(INPUT)
+  click('resolve-run')
+  const posted = await until('the settlement on chain', () => q('resolve-posted'), 60_000)
   expect(posted.getAttribute('data-role')).toBe('settlement')
   await until('the proposed phase', () => q('market-detail')?.getAttribute('data-phase') === 'proposed')
-  click('settle-recheck')
+  click('resolve-recheck')
   const result = await until(
     'the re-check',
-    () => q('settle-recheck-result')?.getAttribute('data-status') !== 'running' && q('settle-recheck-result'),
+    () =>
+      q('resolve-recheck-result')?.getAttribute('data-status') !== 'running' && q('resolve-recheck-result'),
     60_000,
   )
   expect(result.getAttribute('data-status')).toBe('passed')
-  expect(q('settle-verdict')!.textContent).toMatch(/^Passed/)
+  expect(q('resolve-verdict')!.textContent).toMatch(/^Passed/)
   const s = await client().readContract({ address: market, abi: marketAbi, functionName: 'state' })
   expect(Number(s.proposal.outcome)).toBe(Number(posted.getAttribute('data-outcome')))
 }, 120_000)
