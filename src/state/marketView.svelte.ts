@@ -66,6 +66,8 @@ export class MarketView {
   trades = $state.raw<ChainTrade[]>([])
   posted = $state.raw<Posted[]>([])
   holdings = $state.raw<{ shares: bigint[]; owed: bigint } | null>(null)
+  /** Whether the creator's seed shares are paid out (only the creator redeems them, once). */
+  seedRedeemed = $state(false)
   decimals = $state(18)
   symbol = $state('tokens')
   error = $state<ErrorInfo | null>(null)
@@ -140,7 +142,13 @@ export class MarketView {
         ...proposed.map((l) => ({ role: 'settlement' as const, ...l.args })),
         ...challenged.map((l) => ({ role: 'challenge' as const, ...l.args })),
       ].map((p) => ({ role: p.role, outcome: Number(p.outcome), receiptHash: p.receiptHash!, uri: p.uri! }))
+      const seedRedeemed = await this.#client.readContract({
+        address: this.address,
+        abi: marketAbi,
+        functionName: 'seedRedeemed',
+      })
       this.holdings = holdings
+      this.seedRedeemed = seedRedeemed
       this.row = row
       this.error = null
       this.version++

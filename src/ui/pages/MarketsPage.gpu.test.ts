@@ -2,8 +2,9 @@
 // (vite.config.ts, commands.startAnvil): the Markets page with the page's own Wallet and durable queue
 // and the dev wallet. A market created through the five-step form (with inline errors on the way), a
 // buy whose previewed cost is what the chain charges, a sell likewise, the chart over those trades, the
-// creator's settlement after the deadline, and its re-check in the tab with one click. axe and the 375 px
-// layout are checked with the form, while trading, and settled.
+// creator's settlement after the deadline, its re-check in the tab with one click, then finalize, redeem
+// (paid what the bigint reference says) and withdraw. axe and the 375 px layout are checked with the form,
+// while trading, and settled.
 import { flushSync, mount, unmount } from 'svelte'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { commands } from 'vitest/browser'
@@ -19,6 +20,7 @@ import { marketAbi } from '../../chain/contracts/Market.ts'
 import { testTokenAbi } from '../../chain/contracts/TestToken.ts'
 import { walletClient } from '../../chain/client.ts'
 import { deployMarkets, travel, type MarketDeployment } from '../../markets/testing.ts'
+import { settledPayout } from '../../markets/cost.ts'
 
 declare module 'vitest/browser' {
   interface BrowserCommands {
@@ -86,11 +88,12 @@ afterAll(async () => {
 const client = () => createPublicClient({ chain: foundry, transport: http(rpc) })
 const q = <T extends Element = HTMLElement>(id: string) => el.querySelector<T>(`[data-testid="${id}"]`)
 
-async function until<T>(what: string, get: () => T | null | undefined | false, ms = 30_000): Promise<T> {
+type Maybe<T> = T | null | undefined | false
+async function until<T>(what: string, get: () => Maybe<T> | Promise<Maybe<T>>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     flushSync()
-    const v = get()
+    const v = await get()
     if (v) return v
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
@@ -236,6 +239,43 @@ it('settles after the deadline and re-checks the posted settlement with one clic
   const s = await client().readContract({ address: market, abi: marketAbi, functionName: 'state' })
   expect(Number(s.proposal.outcome)).toBe(Number(posted.getAttribute('data-outcome')))
 }, 120_000)
+
+it('finalizes after the challenge window, redeems at the reference payout and withdraws what is owed', async () => {
+  await travel(rpc, 30 * 60 + 1)
+  await until('the finalize step', () => q('resolve-finalize'))
+  click('resolve-finalize')
+  await until('the market resolved', () => !q('resolve-finalize') && q('resolve-redeem'))
+  const s = await client().readContract({ address: market, abi: marketAbi, functionName: 'state' })
+  expect(s.phase).toBe(4) // Settled
+  const held = s.winner === 0n ? 3n * ONE : 0n // the wallet's shares of the winner; it is the creator, so the seed too
+  const expected = settledPayout(held + s.seed, s.payoutPool, s.supplies[Number(s.winner)])
+  click('resolve-redeem')
+  const me = wallet.session!.address
+  const redeemed = await until('the redemption', async () => {
+    const logs = await client().getContractEvents({
+      address: market,
+      abi: marketAbi,
+      eventName: 'Redeemed',
+      args: { holder: me },
+      fromBlock: 0n,
+    })
+    return logs[0]
+  })
+  expect(redeemed.args.paid).toBe(expected)
+  const owed = await client().readContract({
+    address: market,
+    abi: marketAbi,
+    functionName: 'owed',
+    args: [me],
+  })
+  expect(owed).toBeGreaterThan(0n)
+  await until('the withdraw button', () => q('resolve-withdraw'))
+  click('resolve-withdraw')
+  await until('nothing left to withdraw', () => !q('resolve-withdraw') && !q('resolve-redeem'))
+  expect(
+    await client().readContract({ address: market, abi: marketAbi, functionName: 'owed', args: [me] }),
+  ).toBe(0n)
+}, 90_000)
 
 /** axe's serious and critical findings, and the page's width, as it stands (375 px wide throughout). */
 async function accessible() {
