@@ -197,12 +197,19 @@ export class MarketView {
     )
   }
 
+  /** True while an action is being queued: its buttons wait, so one click is one write. */
+  busy = $state(false)
+
   async #write(run: () => Promise<unknown>): Promise<void> {
+    if (this.busy) return
     this.actionError = null
+    this.busy = true
     try {
       await run()
     } catch (e) {
       this.actionError = errorInfo(e)
+    } finally {
+      this.busy = false
     }
   }
 

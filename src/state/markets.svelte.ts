@@ -103,6 +103,7 @@ export class CreateForm {
   created = $state<Address | null>(null)
   readonly #wallet: Wallet
   readonly #client: PublicClient
+  #creating = false
 
   constructor(wallet: Wallet, client: PublicClient = publicClient(wallet.config)) {
     this.#wallet = wallet
@@ -154,6 +155,8 @@ export class CreateForm {
 
   /** Checks every step (stopping at the first with an error) and queues the approval and the creation. */
   async create(): Promise<void> {
+    // One creation per form: a second submit before the first is queued is ignored.
+    if (this.job || this.#creating) return
     this.error = null
     for (let s = 0; s < STEPS.length; s++) if (!this.check(s)) return void (this.step = s)
     if (!this.collateral || !this.#wallet.config.marketFactory)
@@ -163,6 +166,7 @@ export class CreateForm {
     const draft = $state.snapshot(this.draft) as Draft
     const v = validateDraft(draft, this.collateral, this.decimals)
     if (v.errors) return void (this.errors = v.errors)
+    this.#creating = true
     try {
       const factory = this.#wallet.config.marketFactory
       localStorage.setItem(inputKey(v.terms.inputHash), draft.input)
@@ -180,6 +184,8 @@ export class CreateForm {
       })
     } catch (e) {
       this.error = errorInfo(e)
+    } finally {
+      this.#creating = false
     }
   }
 
