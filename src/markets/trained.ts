@@ -34,8 +34,8 @@ export function trainedModel(checkpoint: Uint8Array): Uint8Array {
   })
 }
 
-/** The trained model in the page: fetched from the app's own origin, exported and checked. */
-export async function loadTrainedModel(base = document.baseURI): Promise<Uint8Array> {
+/** The trained model in the page (`base`: the page's URL), fetched from the app's origin and checked. */
+export async function loadTrainedModel(base: string): Promise<Uint8Array> {
   const url = new URL(TRAINED_CHECKPOINT_PATH, base).href
   const res = await fetch(url)
   if (!res.ok) throw new MarketError(`The settlement model did not load from ${url} (HTTP ${res.status}).`)
