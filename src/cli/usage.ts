@@ -65,11 +65,16 @@ export const help: Record<string, string> = {
   --metrics-port N      Prometheus text at http://HOST:N/metrics (default port + 1; 0 picks a free one)
   Prints the address to give build-app (--relay) or tabs (?relay=).`,
   deploy: `lockstep deploy --rpc URL [--out deployments.json] [--chain-id N] [--keystore FILE]
-  Deploys Lockstep's contracts (ReceiptRegistry, SwarmRegistry) to the chain at URL and writes their
-  addresses to --out as each lands; a rerun skips those already recorded there with code on the chain.
-  The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key file), its
-  password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
-  --chain-id N  refuse unless the RPC serves chain N`,
+                [--markets --treasury ADDR --referee-owner ADDR [--test-token]]
+  Deploys Lockstep's contracts (ReceiptRegistry, SwarmRegistry, SwarmCoordinator) to the chain at URL and
+  writes their addresses to --out as each lands; a rerun skips those already recorded there with code on
+  the chain. The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key
+  file), its password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
+  --chain-id N          refuse unless the RPC serves chain N
+  --markets             the markets too (Market, InterimReferee, MarketFactory), with their roles:
+  --treasury ADDR       the account that receives the protocol's share of trading fees
+  --referee-owner ADDR  the account (a multisig) that rules disputed settlements until the on-chain referee
+  --test-token          a TestToken anyone mints, as a testnet's collateral`,
   leaderboard: `lockstep leaderboard --rpc URL [--coordinator ADDR | --contracts deployments.json] [--name lockstep]
                      [--peer ID]… [--chain-id N] [--json]
   The swarm's round and stage, then its verified-reward leaderboard from the coordinator: rank, peer id,
@@ -98,12 +103,13 @@ export const help: Record<string, string> = {
   winners   votes for a round's winners as --peer (the key's own peer)`,
   'build-app': `lockstep build-app [--relay MULTIADDR[,…]] [--rpc URL] [--chain-id N] [--contracts deployments.json]
                    [--registry ADDR] [--swarm-registry ADDR] [--swarm-coordinator ADDR] [--chain-name NAME]
-                   [--explorer URL] [--out DIR]
+                   [--market-factory ADDR --market-collateral ADDR] [--explorer URL] [--out DIR]
   Writes the static app (default ./lockstep-app) with these defaults built in; the page's URL parameters
   (?relay=, ?rpc=, …) still override them. --contracts takes the chain id and addresses from deploy's
   file. Without --relay, tabs read their swarm's relays from the coordinator (--contracts' swarmCoordinator,
-  or --swarm-coordinator). Serve the folder from any static host, at any path, with the headers in
-  docs/deploy.md.`,
+  or --swarm-coordinator). Markets: --contracts' marketFactory (or --market-factory) and the ERC-20 new
+  markets take, --market-collateral (default: --contracts' testToken). Serve the folder from any static
+  host, at any path, with the headers in docs/deploy.md.`,
 }
 
 export const usage = `usage: lockstep <command> [options]     (lockstep <command> --help for one command)
