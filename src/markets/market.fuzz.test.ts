@@ -339,6 +339,8 @@ describe('random trade sequences on chain', () => {
         for (let i = 0; i < trades; i++) await trade(r, s)
         await checkAccounting(s)
         if (seq % 4 < 2) await resolveAndRedeem(r, s, seq)
+        // A long run says how far it got (the default 16 never print).
+        if ((seq + 1) % 50 === 0) console.log(`market fuzz: sequences to ${seq} passed`)
       }
     },
     Math.max(300_000, SEQUENCES * 5_000),
