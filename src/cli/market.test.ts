@@ -28,7 +28,8 @@ import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
 import { settle, signSettlement } from '../markets/settlement.ts'
 import { travel } from '../markets/testing.ts'
 import { keyWallet } from './keyWallet.ts'
-import { BOUNDS } from './marketFields.ts'
+import { BOUNDS, createPlan } from './marketFields.ts'
+import { MarketFieldError } from '../errors/market.ts'
 import { lockstep } from './testing.ts'
 
 /** anvil's dev accounts 1–4: public test keys, funded with ether. */
@@ -162,17 +163,49 @@ describe('lockstep market', () => {
       [[...base, ...two, '--trading', '119'], /--trading 119 s is outside 120 s to 31536000 s/],
       [[...base, ...two, '--settlement-window', '25h'], /--settlement-window 90000 s is outside 3600 s/],
       [[...base, ...two, '--deposit', '100'], /--deposit must be less than --liquidity/],
+      [[...base, ...Array.from({ length: 21 }, (_, i) => ['--outcome', `o${i}`]).flat()], /21 outcomes/],
+      [[...base, '--outcome', 'A', '--outcome', ''], /outcome 1\) is 0 bytes/],
+      [['--question', ' ', '--input', 'x', ...two], /The market needs a question/],
+      [[...base, ...two, '--k', '0'], /--k 0 is outside 1 to 100/],
+      [[...base, ...two, '--fee-bps', '501'], /--fee-bps 501 is outside/],
+      [[...base, ...two, '--creator-fee-bps', '201'], /--creator-fee-bps 201 is above the fee, 200/],
+      [[...base, ...two, '--trading', '366d'], /--trading 31622400 s is outside/],
+      [[...base, ...two, '--trading', '2 minutes'], /--trading takes seconds/],
+      [[...base, ...two, '--settlement-window', '59m'], /--settlement-window 3540 s is outside/],
+      [[...base, ...two, '--challenge-window', '8d'], /--challenge-window 691200 s is outside/],
+      [[...base, ...two, '--bond', '0'], /--bond must be more than zero/],
+      [[...base, ...two, '--liquidity', '-1'], /--liquidity takes a decimal amount of LTD/],
+      [
+        [...base, ...two, '--liquidity', '0.000000000000000002', '--deposit', '0.000000000000000001'],
+        /too small to seed/,
+      ],
+      [['--question', 'Q'.repeat(513), '--input', 'x', ...two], /--question is 513 bytes; 512 at most/],
       [
         [...base, ...two, '--liquidity', '1.0000000000000000001'],
         /--liquidity 1.0000000000000000001: LTD has 18 decimals/,
       ],
     ]
-    const runs = await Promise.all(cases.map(([args]) => market(CREATOR, 'create', ...args)))
-    runs.forEach((r, i) => {
-      expect(r.stderr).toMatch(/MarketFieldError/)
-      expect(r.stderr).toMatch(cases[i][1])
-      expect(r.status).toBe(1)
-    })
+    // Each bound in-process (createPlan is what create runs first); one through the CLI for its exit.
+    const ltd = { address: chain.testToken, symbol: 'LTD', decimals: 18 }
+    for (const [args, message] of cases) {
+      const e = (() => {
+        try {
+          createPlan(args, ltd)
+        } catch (x) {
+          return x
+        }
+      })()
+      expect(e, args.join(' ')).toBeInstanceOf(MarketFieldError)
+      expect((e as Error).message).toMatch(message)
+    }
+    // The bounds themselves are in.
+    const edges = ['--k', '100', '--fee-bps', '500', '--trading', '2m', '--settlement-window', '24h']
+    const plan = createPlan([...base, ...two, ...edges, '--challenge-window', '7d'], ltd)
+    expect(plan.config).toMatchObject({ k: 100n, feeBps: 500n, creatorFeeBps: 375n, tradingWindow: 120n })
+    expect([plan.config.settlementWindow, plan.config.challengeWindow]).toEqual([86_400n, 604_800n])
+    const bad = await market(CREATOR, 'create', ...cases[3][0])
+    expect(bad.stderr).toMatch(/MarketFieldError: --k 101 is outside 1 to 100/)
+    expect(bad.status).toBe(1)
     const missing = await market(CREATOR, 'create', '--outcome', 'A', '--outcome', 'B')
     expect(missing.stderr).toContain('market create needs --question')
     expect(missing.status).toBe(2)
