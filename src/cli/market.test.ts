@@ -23,7 +23,7 @@ import {
   settleMarket,
   type ContractRef,
 } from '../markets/chain.ts'
-import { creatorPart, quoteBuy, quoteSell, settledPayout } from '../markets/cost.ts'
+import { creatorPart, expiredRefund, quoteBuy, quoteSell, settledPayout } from '../markets/cost.ts'
 import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
 import { settle, signSettlement } from '../markets/settlement.ts'
 import { travel } from '../markets/testing.ts'
@@ -270,6 +270,9 @@ describe('lockstep market', () => {
     expect(refused.stdout).toContain('✓ posted outcome')
     expect(refused.stderr).toContain('SettlementHoldsError: The settlement holds')
     expect(refused.status).toBe(1)
+    const forced = await market(CAROL, 'challenge', m.address, '--force', '--out', join(dir, 'c1.json'))
+    expect(forced.stderr).toContain('name the outcome: --outcome')
+    expect(forced.status).toBe(2)
     expect(await nonce(CAROL)).toBe(carolNonce)
 
     await travel(chain.rpcUrl, 600)
@@ -326,6 +329,26 @@ describe('lockstep market', () => {
     const shown = await market('', 'show', m.address)
     expect(shown.stdout).toContain('phase: disputed')
     expect(shown.stdout).toContain(`challenge: outcome ${honest}`)
+  }, 60_000)
+
+  it('liquidates a market its creator never settled; holders redeem at the final prices', async () => {
+    const m = await create('--settlement-window', '1h')
+    await buyAs(ALICE, m, 0, 12n * ONE)
+    await buyAs(BOB, m, 1, 4n * ONE)
+    await travel(chain.rpcUrl, 120)
+    const early = await market(BOB, 'liquidate', m.address)
+    expect(early.stderr).toContain('MarketPhaseError')
+    expect(early.status).toBe(1)
+    await travel(chain.rpcUrl, 3600)
+    expect((await market(BOB, 'liquidate', m.address)).status).toBe(0)
+    const st = await readMarket(client(), m)
+    expect(st.phase).toBe('expired')
+    const held = (await readHoldings(client(), m, address(ALICE), 2)).shares
+    const alice0 = await cash(address(ALICE))
+    const r = await market(ALICE, 'redeem', m.address)
+    expect(r.stdout).toContain('as expected')
+    expect(r.status).toBe(0)
+    expect(await cash(address(ALICE))).toBe(alice0 + expiredRefund(held, st.supplies, st.payoutPool))
   }, 60_000)
 
   it('refuses a quote past the trader’s bound before sending', async () => {
