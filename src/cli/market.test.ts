@@ -24,7 +24,8 @@ import {
   type ContractRef,
 } from '../markets/chain.ts'
 import { creatorPart, expiredRefund, quoteBuy, quoteSell, settledPayout } from '../markets/cost.ts'
-import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
+import { bundledModel, BUNDLED_URI, TASK_RULE } from '../markets/model.ts'
+import { TRAINED_URI } from '../markets/trained.ts'
 import { settle, signSettlement } from '../markets/settlement.ts'
 import { travel } from '../markets/testing.ts'
 import { keyWallet } from './keyWallet.ts'
@@ -255,7 +256,7 @@ describe('lockstep market', () => {
     const out = join(dir, 'settlement.json')
     const settled = await market(CREATOR, 'settle', m.address, '--out', out)
     expect(settled.stderr).toBe('')
-    expect(settled.stdout).toContain('✓ model: the bundled model has the committed hash')
+    expect(settled.stdout).toContain(`✓ model: the shipped model ${BUNDLED_URI} has the committed hash`)
     expect(settled.stdout).toContain(`✓ settle on outcome ${honest}: mined`)
     expect(settled.status).toBe(0)
     const receipt = JSON.parse(readFileSync(out, 'utf8'))
@@ -349,6 +350,30 @@ describe('lockstep market', () => {
     expect(r.stdout).toContain('as expected')
     expect(r.status).toBe(0)
     expect(await cash(address(ALICE))).toBe(alice0 + expiredRefund(held, st.supplies, st.payoutPool))
+  }, 60_000)
+
+  it('settles a market on the trained model under its task rule', async () => {
+    const args = ['--question', 'Sorted?', '--input', 'sort:dca', '--trading', '2m', '--model', 'trained']
+    const made = await market(
+      CREATOR,
+      'create',
+      ...args,
+      '--outcome',
+      'acd',
+      '--outcome',
+      'cad',
+      '--outcome',
+      'dca',
+    )
+    expect(made.status).toBe(0)
+    const m = made.stdout.trim().split('\n').at(-1)!
+    await travel(chain.rpcUrl, 120)
+    const out = join(dir, 'trained.json')
+    const r = await market(CREATOR, 'settle', m, '--out', out)
+    expect(r.stdout).toContain(`✓ model: the shipped model ${TRAINED_URI}`)
+    expect(r.status).toBe(0)
+    const receipt = JSON.parse(readFileSync(out, 'utf8'))
+    expect([receipt.body.rule, receipt.body.outcome]).toEqual([TASK_RULE, 0]) // "acd", as trained.test.ts finds
   }, 60_000)
 
   it('refuses a quote past the trader’s bound before sending', async () => {

@@ -9,15 +9,21 @@ import { seedOf } from '../markets/cost.ts'
 import { DEFAULT_FEES, marketTerms, type MarketConfig, type MarketTerms } from '../markets/chain.ts'
 import {
   BUNDLED_URI,
-  bundledModel,
+  isRule,
   marketInputs,
   marketProblem,
+  RULE,
+  RULES,
+  TASK_RULE,
   windowOf,
   type Market,
+  type Rule,
 } from '../markets/model.ts'
+import { TRAINED_URI } from '../markets/trained.ts'
 import { UsageError } from '../errors/cli.ts'
 import { flag, flags } from './args.ts'
 import { parseUnitsOf, type Token } from './marketAccess.ts'
+import { inputText, shippedModel } from './marketSources.ts'
 
 export const BOUNDS = {
   outcomes: [2, 20],
@@ -54,28 +60,30 @@ function integer(args: string[], name: string, fallback: number): bigint {
   return BigInt(v)
 }
 
-/** --input FILE|TEXT: a regular file's contents, else the words themselves. */
-export function inputText(given: string): { text: string; from: string } {
-  if (existsSync(given) && statSync(given).isFile())
-    return { text: readFileSync(given, 'utf8'), from: `file ${given}` }
-  return { text: given, from: 'the command line' }
-}
-
-/** The model the market commits to: --model FILE with --model-uri, else the bundled one. */
-export function committedModel(args: string[]): { bytes: Uint8Array; hash: Hex; uri: string } {
-  const file = flag(args, 'model')
+/**
+ * The model the market commits to and the rule it is read by: --model bundled (the default: the demo
+ * GPT, RULE), --model trained (the RL warm start, TASK_RULE), or --model FILE with --model-uri (--rule,
+ * default RULE).
+ */
+export function committedModel(args: string[]): { bytes: Uint8Array; hash: Hex; uri: string; rule: Rule } {
+  const file = flag(args, 'model') ?? 'bundled'
   const uri = flag(args, 'model-uri')
-  if (!file) {
+  const named = { bundled: [BUNDLED_URI, RULE], trained: [TRAINED_URI, TASK_RULE] } as const
+  const given = flag(args, 'rule')
+  if (given !== undefined && !isRule(given))
+    throw new MarketFieldError(`--rule ${given}: this build settles ${RULES.join(', ')}.`)
+  if (file === 'bundled' || file === 'trained') {
     if (uri) throw new UsageError('--model-uri goes with --model FILE')
-    const b = bundledModel()
-    return { bytes: b, hash: keccak256(b), uri: BUNDLED_URI }
+    const [u, rule] = named[file]
+    const b = shippedModel(u)!
+    return { bytes: b, hash: keccak256(b), uri: u, rule: given ?? rule }
   }
   if (!uri)
     throw new UsageError('--model FILE needs --model-uri URI: where settlers and challengers fetch it')
   if (!existsSync(file) || !statSync(file).isFile())
     throw new MarketFieldError(`--model ${file} is not a regular file.`)
   const b = new Uint8Array(readFileSync(file))
-  return { bytes: b, hash: keccak256(b), uri }
+  return { bytes: b, hash: keccak256(b), uri, rule: given ?? RULE }
 }
 
 /** `data:` URI of short input text, so the market carries it; a longer one must be published. */
@@ -118,12 +126,13 @@ export function createPlan(args: string[], token: Token): CreatePlan {
   if (problem) throw new MarketFieldError(problem)
   const model = committedModel(args)
   try {
-    marketInputs(market, windowOf(model.bytes)) // the model can read every outcome
+    marketInputs(market, windowOf(model.bytes), model.rule) // the model can read every outcome
   } catch (e) {
     throw new MarketFieldError(`The model cannot settle this market: ${(e as Error).message}`)
   }
   const category = flag(args, 'category') ?? ''
-  const terms = marketTerms(market, model, { category, inputUri: inputUriOf(text, flag(args, 'input-uri')) })
+  const inputUri = inputUriOf(text, flag(args, 'input-uri'))
+  const terms = marketTerms(market, model, { category, inputUri, rule: model.rule })
   for (const [name, v] of [
     ['question', terms.question],
     ['category', terms.category],

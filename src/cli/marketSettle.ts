@@ -18,7 +18,8 @@ import {
   type MarketState,
   type MarketTerms,
 } from '../markets/chain.ts'
-import { RULE } from '../markets/model.ts'
+import { isRule, RULES } from '../markets/model.ts'
+import { localRelease } from '../receipts/releases.ts'
 import {
   recheckSettlement,
   settle,
@@ -56,14 +57,15 @@ function receiptUri(r: SettlementReceipt, given: string | undefined): string {
 
 /** The market, its terms and this machine's own settlement of it. */
 async function reexecuted(args: string[], access: MarketAccess, ref: ContractRef, terms: MarketTerms) {
-  if (terms.rule !== RULE)
+  const rule = terms.rule
+  if (!isRule(rule))
     throw new MarketError(
-      `The market's rule is ${JSON.stringify(terms.rule)}; this build settles ${RULE} only.`,
+      `The market's rule is ${JSON.stringify(rule)}; this build settles ${RULES.join(', ')}.`,
     )
   const model = await marketModel(args, terms)
   const input = await marketInput(args, terms)
   const market = { question: terms.question, input, outcomes: terms.outcomes }
-  const settled = settle(model, market, terms.modelUri)
+  const settled = settle(model, market, terms.modelUri, localRelease(), rule)
   const scores = settled.scores.map((s, k) => `${JSON.stringify(terms.outcomes[k])} ${s.toFixed(3)}`)
   console.log(
     `re-executed: outcome ${settled.outcome} ${JSON.stringify(terms.outcomes[settled.outcome])} (scores ${scores.join(', ')})`,

@@ -1,21 +1,41 @@
-// Where a settler or challenger gets what a market committed to: the model (--model FILE, the bundled
-// model, or its URI fetched under the model limits), the input (--input FILE|TEXT, else its URI: the
+// Where a settler or challenger gets what a market committed to: the model (--model FILE, a model this
+// build ships, or its URI fetched under the model limits), the input (--input FILE|TEXT, else its URI: the
 // data: URI create writes, or http(s)) and the posted settlement (--settlement FILE, else the URI in its
 // SettlementProposed log). Each is held to the hash on chain before it is used: the URIs are the
 // creator's and the settler's word, the hashes are what the market pays on.
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { keccak256, type PublicClient } from 'viem'
 import { marketAbi } from '../chain/contracts/Market.ts'
 import { CommitmentMismatchError, MarketError } from '../errors/market.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { inputHashOf, type ContractRef, type MarketTerms } from '../markets/chain.ts'
 import { BUNDLED_URI, bundledModel } from '../markets/model.ts'
+import { TRAINED_URI, trainedModel } from '../markets/trained.ts'
 import { flag } from './args.ts'
 import { nodeTransport } from './fetchNode.ts'
-import { inputText } from './marketFields.ts'
 
 /** A settlement receipt is a few kilobytes; its input is the market's, at most this. */
 const RECEIPT_BYTES = 2 ** 20
+
+/** --input FILE|TEXT: a regular file's contents, else the words themselves. */
+export function inputText(given: string): { text: string; from: string } {
+  if (existsSync(given) && statSync(given).isFile())
+    return { text: readFileSync(given, 'utf8'), from: `file ${given}` }
+  return { text: given, from: 'the command line' }
+}
+
+/**
+ * The models this build carries, by URI: the bundled demo GPT, and the trained one exported from the
+ * shipped RL warm start (dist-cli/main.js runs one folder below the repository's or package's root).
+ */
+export function shippedModel(uri: string): Uint8Array | null {
+  if (uri === BUNDLED_URI) return bundledModel()
+  if (uri !== TRAINED_URI) return null
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+  return trainedModel(new Uint8Array(readFileSync(join(root, 'public', 'rl', 'warmstart.lscp'))))
+}
 
 /** The bytes a data: or http(s) URI names; `what` says what for, in errors. */
 export async function readUri(
@@ -51,8 +71,12 @@ export async function marketModel(args: string[], terms: MarketTerms): Promise<U
     if (!existsSync(file) || !statSync(file).isFile())
       throw new CommitmentMismatchError(`--model ${file} is not a regular file.`)
     ;[bytes, from] = [new Uint8Array(readFileSync(file)), `--model ${file}`]
-  } else if (terms.modelUri === BUNDLED_URI) [bytes, from] = [bundledModel(), 'the bundled model']
-  else [bytes, from] = [await readUri(terms.modelUri, args, 'model', 64 * 2 ** 20), terms.modelUri]
+  } else {
+    const shipped = shippedModel(terms.modelUri)
+    ;[bytes, from] = shipped
+      ? [shipped, `the shipped model ${terms.modelUri}`]
+      : [await readUri(terms.modelUri, args, 'model', 64 * 2 ** 20), terms.modelUri]
+  }
   const hash = keccak256(bytes)
   if (hash !== terms.modelHash)
     throw new CommitmentMismatchError(

@@ -98,7 +98,8 @@ export const help: Record<string, string> = {
   winners   votes for a round's winners as --peer (the key's own peer)`,
   market: `lockstep market create --rpc URL --question Q --outcome A --outcome B… --input FILE|TEXT [--category C]
         [--k 1] [--fee-bps 200] [--creator-fee-bps 150] [--liquidity 100] [--deposit 20] [--bond 10] [--trading 1d]
-        [--settlement-window 1h] [--challenge-window 30m] [--model FILE --model-uri URI] [--input-uri URI]
+        [--settlement-window 1h] [--challenge-window 30m] [--model bundled|trained|FILE] [--model-uri URI]
+        [--rule R] [--input-uri URI]
   lockstep market buy ADDR --rpc URL --outcome I --shares N [--max-cost X | --slippage-bps B] [--dry-run]
   lockstep market sell ADDR --rpc URL --outcome I --shares N [--min-proceeds X | --slippage-bps B] [--dry-run]
   lockstep market settle ADDR --rpc URL [--model FILE] [--input FILE|TEXT] [--out FILE] [--uri URI]
@@ -111,8 +112,9 @@ export const help: Record<string, string> = {
   or a number with s, m, h, d. The factory and collateral default to the dev chain's. The key as submit's.
   create     checks every field against the contract's bounds (2–20 outcomes of 1–90 bytes, k 1–100, fee
              50–500 bps, trading 2 min–365 d, settlement window 1–24 h, challenge window 10 min–7 d) before
-             approving the factory for --liquidity; commits to the bundled model (or --model with --model-uri)
-             and the input's hash, carried on chain as a data: URI when short; prints the address last
+             approving the factory for --liquidity; commits to a model (bundled: the demo GPT, the default;
+             trained: the RL warm start under the task rule; FILE with --model-uri and --rule) and the input's
+             hash, the input carried on chain as a data: URI when short; prints the address last
   buy, sell  quote with the contract's own arithmetic against the supplies now, print the cost or proceeds,
              fee, price impact and the probabilities after, refuse a quote past --max-cost / --min-proceeds,
              and send with that bound (default: the quote exactly; --slippage-bps widens it)
