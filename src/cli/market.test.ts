@@ -3,7 +3,7 @@
 // held to cost.ts; a wrong settlement challenged by `market challenge`, which refuses a right one; fields
 // outside the contract's bounds and quotes past their bound refused before any transaction.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { erc20Abi, formatUnits, type Address, type Hex } from 'viem'
@@ -175,6 +175,10 @@ describe('lockstep market', () => {
       [[...base, ...two, '--settlement-window', '59m'], /--settlement-window 3540 s is outside/],
       [[...base, ...two, '--challenge-window', '8d'], /--challenge-window 691200 s is outside/],
       [[...base, ...two, '--bond', '0'], /--bond must be more than zero/],
+      [
+        ['--question', 'Q?', '--input', './forecast.txt', ...two],
+        /looks like a file's path, but there is no such file/,
+      ],
       [[...base, ...two, '--liquidity', '-1'], /--liquidity takes a decimal amount of LTD/],
       [
         [...base, ...two, '--liquidity', '0.000000000000000002', '--deposit', '0.000000000000000001'],
@@ -199,6 +203,12 @@ describe('lockstep market', () => {
       expect(e, args.join(' ')).toBeInstanceOf(MarketFieldError)
       expect((e as Error).message).toMatch(message)
     }
+    // --input FILE reads the file.
+    const file = join(dir, 'forecast.txt')
+    writeFileSync(file, 'Clouds gather.\n')
+    expect(createPlan(['--question', 'Q?', '--input', file, ...two], ltd).market.input).toBe(
+      'Clouds gather.\n',
+    )
     // The bounds themselves are in.
     const edges = ['--k', '100', '--fee-bps', '500', '--trading', '2m', '--settlement-window', '24h']
     const plan = createPlan([...base, ...two, ...edges, '--challenge-window', '7d'], ltd)
@@ -241,15 +251,17 @@ describe('lockstep market', () => {
     expect(sold.status).toBe(0)
     expect(await cash(address(BOB))).toBe(bob0 + sale.total)
 
-    const shown = JSON.parse(
-      (await market('', 'show', m.address, '--holder', address(ALICE), '--json')).stdout,
-    )
+    // Two reads at once: the holder's view, and a settlement before the deadline.
+    const [view, early] = await Promise.all([
+      market('', 'show', m.address, '--holder', address(ALICE), '--json'),
+      market(CREATOR, 'settle', m.address, '--out', join(dir, 'early.json')),
+    ])
+    const shown = JSON.parse(view.stdout)
     expect(shown.phase).toBe('open')
     expect(shown.holdings.shares).toEqual(honest === 0 ? [`${30n * ONE}`, '0'] : ['0', `${30n * ONE}`])
     expect(shown.holdings.spent).toBe(`${paid.total}`)
     expect(shown.outcomes[honest].probability).toBeGreaterThan(0.5)
 
-    const early = await market(CREATOR, 'settle', m.address, '--out', join(dir, 'early.json'))
     expect(early.stderr).toContain('MarketPhaseError: The market is open')
     expect(early.status).toBe(1)
     await travel(chain.rpcUrl, 120)
@@ -267,11 +279,13 @@ describe('lockstep market', () => {
 
     // The settlement is right: challenge re-executes, finds it holds, and sends nothing.
     const carolNonce = await nonce(CAROL)
-    const refused = await market(CAROL, 'challenge', m.address, '--out', join(dir, 'c0.json'))
+    const [refused, forced] = await Promise.all([
+      market(CAROL, 'challenge', m.address, '--out', join(dir, 'c0.json')),
+      market(CAROL, 'challenge', m.address, '--force', '--out', join(dir, 'c1.json')),
+    ])
     expect(refused.stdout).toContain('✓ posted outcome')
     expect(refused.stderr).toContain('SettlementHoldsError: The settlement holds')
     expect(refused.status).toBe(1)
-    const forced = await market(CAROL, 'challenge', m.address, '--force', '--out', join(dir, 'c1.json'))
     expect(forced.stderr).toContain('name the outcome: --outcome')
     expect(forced.status).toBe(2)
     expect(await nonce(CAROL)).toBe(carolNonce)
@@ -281,13 +295,16 @@ describe('lockstep market', () => {
     const final = await readMarket(client(), m)
     expect([final.phase, final.winner, final.payoutPool]).toEqual(['settled', honest, final.pool])
     const alice0 = await cash(address(ALICE))
-    const redeemed = await market(ALICE, 'redeem', m.address)
+    // Bob's refusal sends nothing, so it runs beside Alice's redemption.
+    const [redeemed, loser] = await Promise.all([
+      market(ALICE, 'redeem', m.address),
+      market(BOB, 'redeem', m.address),
+    ])
     expect(redeemed.stdout).toContain('as expected')
     expect(redeemed.status).toBe(0)
     expect(await cash(address(ALICE))).toBe(
       alice0 + settledPayout(30n * ONE, final.pool, final.supplies[honest]),
     )
-    const loser = await market(BOB, 'redeem', m.address)
     expect(loser.stderr).toContain('InsufficientFundsError')
     expect(loser.status).toBe(1)
     // The creator: its seed's share of the winners' pool, then deposit, bond and its part of the fees.

@@ -48,9 +48,9 @@ const INLINE_RECEIPT_BYTES = 16 * 1024
 function receiptUri(r: SettlementReceipt, given: string | undefined): string {
   if (given !== undefined) return given
   const json = JSON.stringify(r)
-  if (json.length > INLINE_RECEIPT_BYTES)
+  if (Buffer.byteLength(json) > INLINE_RECEIPT_BYTES)
     throw new MarketError(
-      `The receipt is ${json.length} bytes, too long to post inline: publish the file and pass --uri URI.`,
+      `The receipt is ${Buffer.byteLength(json)} bytes, too long to post inline: publish the file and pass --uri URI.`,
     )
   return 'data:application/json;base64,' + Buffer.from(json).toString('base64')
 }

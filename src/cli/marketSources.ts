@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { keccak256, type PublicClient } from 'viem'
 import { marketAbi } from '../chain/contracts/Market.ts'
-import { CommitmentMismatchError, MarketError } from '../errors/market.ts'
+import { CommitmentMismatchError, MarketError, MarketFieldError } from '../errors/market.ts'
 import { fetchModel } from '../receipts/fetchModel.ts'
 import { inputHashOf, type ContractRef, type MarketTerms } from '../markets/chain.ts'
 import { BUNDLED_URI, bundledModel } from '../markets/model.ts'
@@ -23,6 +23,9 @@ const RECEIPT_BYTES = 2 ** 20
 export function inputText(given: string): { text: string; from: string } {
   if (existsSync(given) && statSync(given).isFile())
     return { text: readFileSync(given, 'utf8'), from: `file ${given}` }
+  // A mistyped path must not become the input a market commits to for good.
+  if (/^(\.{0,2}\/|~\/)\S*$|^\S+\.(txt|json|md|csv)$/.test(given))
+    throw new MarketFieldError(`--input ${given} looks like a file's path, but there is no such file.`)
   return { text: given, from: 'the command line' }
 }
 
