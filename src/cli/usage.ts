@@ -101,6 +101,42 @@ export const help: Record<string, string> = {
   attest    checks the evidence file as lockstep evidence --rpc does and sends its verdict only if it
             holds, from the address the file's attester peer is registered to
   winners   votes for a round's winners as --peer (the key's own peer)`,
+  market: `lockstep market create --rpc URL --question Q --outcome A --outcome B… --input FILE|TEXT [--category C]
+        [--k 1] [--fee-bps 200] [--creator-fee-bps 150] [--liquidity 100] [--deposit 20] [--bond 10] [--trading 1d]
+        [--settlement-window 1h] [--challenge-window 30m] [--model bundled|trained|FILE] [--model-uri URI]
+        [--rule R] [--input-uri URI]
+  lockstep market buy ADDR --rpc URL --outcome I --shares N [--max-cost X | --slippage-bps B] [--dry-run]
+  lockstep market sell ADDR --rpc URL --outcome I --shares N [--min-proceeds X | --slippage-bps B] [--dry-run]
+  lockstep market settle ADDR --rpc URL [--model FILE] [--input FILE|TEXT] [--out FILE] [--uri URI]
+  lockstep market challenge ADDR --rpc URL [--settlement FILE] [--model FILE] [--input FILE|TEXT] [--force --outcome I]
+  lockstep market redeem|withdraw|finalize|liquidate ADDR --rpc URL
+  lockstep market show ADDR --rpc URL [--holder ADDR] [--json];  lockstep market list --rpc URL [--json]
+        (all: [--factory ADDR] [--collateral ADDR] [--chain-id N] [--keystore FILE | --key 0x…])
+  AI-settled information markets (docs/markets.md#cli). Amounts and shares are decimal units of the market's
+  collateral (--liquidity 12.5); output gives them in units and, in brackets, base units. Windows are seconds
+  or a number with s, m, h, d. The factory and collateral default to the dev chain's. The key as submit's.
+  create     checks every field against the contract's bounds (2–20 outcomes of 1–90 bytes, k 1–100, fee
+             50–500 bps, trading 2 min–365 d, settlement window 1–24 h, challenge window 10 min–7 d) before
+             approving the factory for --liquidity; commits to a model (bundled: the demo GPT, the default;
+             trained: the RL warm start under the task rule; FILE with --model-uri and --rule) and the input's
+             hash, the input carried on chain as a data: URI when short; prints the address last
+  buy, sell  quote with the contract's own arithmetic against the supplies now, print the cost or proceeds,
+             fee, price impact and the probabilities after, refuse a quote past --max-cost / --min-proceeds,
+             and send with that bound (default: the quote exactly; --slippage-bps widens it)
+  settle     the creator re-executes the market's model on its input (each held to its hash on chain), signs
+             the settlement receipt, writes it (--out, default settlement-ADDR.json) and posts it with the
+             bond, inline as a data: URI unless --uri names where it is published
+  challenge  re-executes and re-checks the posted settlement (from --settlement FILE, else its URI on chain);
+             challenges with its own signed receipt and the bond only when re-execution gives another
+             outcome; otherwise exits 1 with the reason and sends nothing (--force --outcome I challenges
+             anyway, with a receipt re-execution contradicts: the referee rules against it)
+  redeem     pays a resolved market's holdings (and the creator's seed); withdraw pays fees, bonds, deposit;
+  finalize   records what time decided; liquidate ends a market its creator never settled
+  show       phase, deadlines, outcomes (supply, price, probability), settlement and its status; with
+             --holder or a key, the holder's shares, what it is owed, spent, received, worth and P&L
+  exit codes: 0 done; 1 refused before sending (a field out of bounds, a quote past its bound, too little
+  collateral, the wrong phase, a model or input off its hash, a settlement that holds) or by the contract
+  (named); 2 bad usage (a missing flag, an address that is not one)`,
   'build-app': `lockstep build-app [--relay MULTIADDR[,…]] [--rpc URL] [--chain-id N] [--contracts deployments.json]
                    [--registry ADDR] [--swarm-registry ADDR] [--swarm-coordinator ADDR] [--chain-name NAME]
                    [--market-factory ADDR --market-collateral ADDR] [--explorer URL] [--out DIR]
