@@ -67,6 +67,7 @@ const marketCount = () =>
 
 async function create(...extra: string[]): Promise<ContractRef> {
   const args = ['--question', rain.question, '--outcome', 'Yes', '--outcome', 'No', '--input', rain.input]
+  args.push('--model', 'bundled')
   const r = await market(CREATOR, 'create', ...args, '--trading', '2m', ...extra)
   expect(r.stderr).toBe('')
   expect(r.status).toBe(0)

@@ -61,12 +61,12 @@ function integer(args: string[], name: string, fallback: number): bigint {
 }
 
 /**
- * The model the market commits to and the rule it is read by: --model bundled (the default: the demo
- * GPT, RULE), --model trained (the RL warm start, TASK_RULE), or --model FILE with --model-uri (--rule,
- * default RULE).
+ * The model the market commits to and the rule it is read by: --model trained (the default: the RL warm
+ * start with its training receipt, TASK_RULE), --model bundled (the untrained demo GPT, RULE), or --model
+ * FILE with --model-uri (--rule, default RULE).
  */
 export function committedModel(args: string[]): { bytes: Uint8Array; hash: Hex; uri: string; rule: Rule } {
-  const file = flag(args, 'model') ?? 'bundled'
+  const file = flag(args, 'model') ?? 'trained'
   const uri = flag(args, 'model-uri')
   const named = { bundled: [BUNDLED_URI, RULE], trained: [TRAINED_URI, TASK_RULE] } as const
   const given = flag(args, 'rule')

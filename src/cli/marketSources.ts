@@ -36,8 +36,13 @@ export function inputText(given: string): { text: string; from: string } {
 export function shippedModel(uri: string): Uint8Array | null {
   if (uri === BUNDLED_URI) return bundledModel()
   if (uri !== TRAINED_URI) return null
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-  return trainedModel(new Uint8Array(readFileSync(join(root, 'public', 'rl', 'warmstart.lscp'))))
+  // dist-cli/main.js sits one folder below the root; this file, run from source (tests), two.
+  const here = dirname(fileURLToPath(import.meta.url))
+  const file = [join(here, '..'), join(here, '..', '..')]
+    .map((root) => join(root, 'public', 'rl', 'warmstart.lscp'))
+    .find((f) => existsSync(f))
+  if (!file) throw new MarketError('The shipped settlement model (public/rl/warmstart.lscp) is missing.')
+  return trainedModel(new Uint8Array(readFileSync(file)))
 }
 
 /** The bytes a data: or http(s) URI names; `what` says what for, in errors. */

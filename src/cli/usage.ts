@@ -117,8 +117,8 @@ export const help: Record<string, string> = {
   or a number with s, m, h, d. The factory and collateral default to the dev chain's. The key as submit's.
   create     checks every field against the contract's bounds (2–20 outcomes of 1–90 bytes, k 1–100, fee
              50–500 bps, trading 2 min–365 d, settlement window 1–24 h, challenge window 10 min–7 d) before
-             approving the factory for --liquidity; commits to a model (bundled: the demo GPT, the default;
-             trained: the RL warm start under the task rule; FILE with --model-uri and --rule) and the input's
+             approving the factory for --liquidity; commits to a model (trained, the default: the RL warm
+             start under the task rule; bundled: the untrained demo GPT; FILE with --model-uri and --rule) and the input's
              hash, the input carried on chain as a data: URI when short; prints the address last
   buy, sell  quote with the contract's own arithmetic against the supplies now, print the cost or proceeds,
              fee, price impact and the probabilities after, refuse a quote past --max-cost / --min-proceeds,
