@@ -133,6 +133,7 @@ contract DisputeGame {
     error BadInputProof(uint8 operand);
     error BadCopyProof(uint256 id);
     error NothingOwed();
+    error PayoutFailed(address to);
 
     constructor(Referee referee_, uint64 window_) {
         referee = referee_;
@@ -355,7 +356,7 @@ contract DisputeGame {
         if (amount == 0) revert NothingOwed();
         owed[msg.sender] = 0;
         (bool ok,) = msg.sender.call{value: amount}("");
-        require(ok);
+        if (!ok) revert PayoutFailed(msg.sender);
         emit Withdrawn(msg.sender, amount);
     }
 

@@ -8,14 +8,16 @@ import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
 import { runProgram, type GameTrace, type Lie } from './gameTrace.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
-import { WINDOW, playOut, startGame, toyInitial, toyProgram } from './gameTesting.ts'
+import { WINDOW, playOut, startGame, toyInitial, toyProgram } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
 beforeAll(async () => {
   chain = await startGame()
-}, 60_000)
+}, 120_000)
 afterAll(() => chain?.stop())
 
+// A game is some 30 transactions: about half a second on an idle machine, ten times that on a busy one,
+// hence the generous limits on each describe.
 const BOND = 10n ** 17n
 const STEPS = 6
 const H = 4
@@ -68,7 +70,7 @@ const write = (who: 'alice' | 'bob', functionName: string, args: unknown[], valu
     } as never)
     .then(({ request }) => chain[who].writeContract(request as never))
 
-describe('DisputeGame: honest against a cheater', () => {
+describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
   const kinds = new Set<number>()
   for (const [cheater, seed] of [
     ['defender', 1],
@@ -130,7 +132,7 @@ describe('DisputeGame: honest against a cheater', () => {
   })
 })
 
-describe('DisputeGame: deadlines', () => {
+describe('DisputeGame: deadlines', { timeout: 120_000 }, () => {
   it('a defender that never joins loses by timeout, and the challenger gets its bond back', async () => {
     const { honest, liar } = traces(6, { step: 2, slot: 6, element: 1 })
     const { c, d } = await open(honest, liar)
@@ -157,7 +159,7 @@ describe('DisputeGame: deadlines', () => {
   })
 })
 
-describe('DisputeGame: named refusals', () => {
+describe('DisputeGame: named refusals', { timeout: 120_000 }, () => {
   it('refuses bad openings, wrong bonds and moves out of turn', async () => {
     const { honest, liar } = traces(8, { step: 5, slot: 8, element: 3 })
     const root = honest.commits[STEPS].root
@@ -216,7 +218,7 @@ describe('DisputeGame: named refusals', () => {
   })
 })
 
-describe('DisputeGame: gas of a full dispute', () => {
+describe('DisputeGame: gas of a full dispute', { timeout: 120_000 }, () => {
   // steps × slots × output elements; the lie sits in the first matmul (K = h) of a step in the middle.
   for (const [steps, h] of [
     [6, 4],
@@ -239,6 +241,6 @@ describe('DisputeGame: gas of a full dispute', () => {
         `[gas] ${steps} steps, matmul K = ${h}: ${sent.length} transactions, ${total} gas: ${each.join(', ')}`,
       )
       expect(total).toBeLessThan(5_000_000n)
-    }, 60_000)
+    })
   }
 })
