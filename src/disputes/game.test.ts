@@ -6,7 +6,7 @@ import { keccak256, toHex, type Hex } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
-import { runProgram, type GameTrace, type Lie } from './gameTrace.ts'
+import { PositionalTree, runProgram, type GameTrace, type Lie } from './gameTrace.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
 import { WINDOW, playOut, startGame, toyInitial, toyProgram } from './testing.ts'
 
@@ -68,7 +68,10 @@ const write = (who: 'alice' | 'bob', functionName: string, args: unknown[], valu
       args: args as [bigint],
       value,
     } as never)
-    .then(({ request }) => chain[who].writeContract(request as never))
+    .then(async ({ request }) => {
+      const hash = await chain[who].writeContract(request as never)
+      return chain.client.waitForTransactionReceipt({ hash })
+    })
 
 describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
   const kinds = new Set<number>()
@@ -108,6 +111,20 @@ describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
     expect(g.phase).toBe(Phase.Done)
     expect(g.winner).toBe(chain.alice.account.address)
     expect([g.hi, g.slot, g.tensorLevel]).toEqual([3, 0, false])
+  })
+
+  it('settles a trace root with a leaf in its padding for the party whose padding is empty', async () => {
+    const { honest } = traces(11, { step: 1, slot: 4, element: 0 })
+    // The liar's last trace holds every honest slot and one more leaf past the program's 10 slots.
+    const padded = honest.commits[STEPS]
+    const liar = { ...honest, commits: [...honest.commits] }
+    liar.commits[STEPS] = new PositionalTree([
+      ...Array.from({ length: honest.program.length }, (_, j) => padded.leaf(j)),
+      keccak256(toHex('not a slot')),
+    ])
+    const { c, d } = await open(liar, honest)
+    const g = await playOut(c, d)
+    expect([g.hi, g.slot, g.winner]).toEqual([STEPS, honest.program.length, chain.bob.account.address])
   })
 
   it('pays out what was won', async () => {
@@ -212,6 +229,7 @@ describe('DisputeGame: named refusals', { timeout: 120_000 }, () => {
     await expect(write('alice', 'resolve', [id, { ...x, indices: idx }, y])).rejects.toThrow(
       /BadInputIndices/,
     )
+    await expect(write('alice', 'resolveCopy', [id, x.root, x.slotProof])).rejects.toThrow(/BadCopyProof/)
     await write('alice', 'resolve', [id, x, y])
     g = await c.state()
     expect(g.winner).toBe(chain.alice.account.address)
