@@ -6,7 +6,7 @@ import { keccak256, toHex, type Hex } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
-import { PositionalTree, runProgram, type GameTrace, type Lie } from './gameTrace.ts'
+import { PositionalTree, runProgram, runSlot, type Spec, type GameTrace, type Lie } from './gameTrace.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
 import { WINDOW, playOut, startGame, toyInitial, toyProgram } from './testing.ts'
 
@@ -34,8 +34,8 @@ function traces(seed: number, lie: Lie, steps = STEPS, h = H) {
   const initial = toyInitial(h, mulberry32(seed))
   const trees = new Map()
   return {
-    honest: runProgram(toyProgram(h), initial, steps, undefined, trees),
-    liar: runProgram(toyProgram(h), initial, steps, lie, trees),
+    honest: runProgram(toyProgram(h), initial, steps, { trees }),
+    liar: runProgram(toyProgram(h), initial, steps, { lie, trees }),
   }
 }
 
@@ -125,6 +125,23 @@ describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
     const { c, d } = await open(liar, honest)
     const g = await playOut(c, d)
     expect([g.hi, g.slot, g.winner]).toEqual([STEPS, honest.program.length, chain.bob.account.address])
+  })
+
+  it('cannot convict a lie in an op it does not cover: the resolve is refused and the defender wins', async () => {
+    // Slot 9 claims to be a softmax (a row op the game has no index map for), computed here as tanh.
+    const program = toyProgram(H).map((s, j) => (j === 9 ? { ...s, kind: ONCHAIN_OPS.softmax } : s))
+    const run = (s: Spec, a: Uint32Array, b?: Uint32Array) =>
+      runSlot(s.kind === ONCHAIN_OPS.softmax ? { ...s, kind: ONCHAIN_OPS.tanh } : s, a, b)
+    const initial = toyInitial(H, mulberry32(12))
+    const honest = runProgram(program, initial, STEPS, { run })
+    const liar = runProgram(program, initial, STEPS, { run, lie: { step: STEPS, slot: 9, element: 2 } })
+    const { c, d } = await open(honest, liar)
+    const g = await playOut(c, d, Phase.Resolve)
+    expect([g.slot, g.element]).toEqual([9, 2])
+    await expect(c.move()).rejects.toThrow(/GameOpNotSupported/)
+    await chain.passTime(WINDOW + 1n)
+    expect(await c.claimTimeout()).toBe(true)
+    expect((await c.state()).winner).toBe(chain.bob.account.address)
   })
 
   it('pays out what was won', async () => {

@@ -137,20 +137,27 @@ export function runSlot(s: Spec, a: Uint32Array, b: Uint32Array | undefined): Ui
   return u32(out)
 }
 
-type Trees = Map<string, StandardMerkleTree<[bigint, number]>>
+export interface RunOptions {
+  /** A lie to plant (an honest run has none). */
+  lie?: Lie
+  /**
+   * Tensor trees by content (OpenZeppelin's tree costs ~0.1 ms a leaf in JS): pass one map to runs
+   * that share most tensors, such as an honest and a lying trace.
+   */
+  trees?: Map<string, StandardMerkleTree<[bigint, number]>>
+  /** Computes an op slot (default runSlot): lets a test stand in for an op the game does not cover. */
+  run?: typeof runSlot
+}
 
 /**
  * Runs `steps` steps of `program` from `initial` (the tensor each COPY slot of step 1 reads, by slot),
  * committing every slot; a lie, if any, is planted where it says and carried into everything after.
- * `trees` caches tensor trees by content (OpenZeppelin's tree costs ~0.1 ms a leaf in JS): pass one
- * map to runs that share most tensors, such as an honest and a lying trace.
  */
 export function runProgram(
   program: Spec[],
   initial: Uint32Array[],
   steps: number,
-  lie?: Lie,
-  trees: Trees = new Map(),
+  { lie, trees = new Map(), run = runSlot }: RunOptions = {},
 ): GameTrace {
   const treeOf = (bits: Uint32Array) => {
     const key = bits.join(',')
@@ -170,11 +177,7 @@ export function runProgram(
       let bits =
         s.kind === COPY
           ? (step === 1 ? initial[j] : slots[step - 1][s.a].bits).slice()
-          : runSlot(
-              s,
-              out[s.a].bits,
-              s.kind === ONCHAIN_OPS.matmul || BINARY[s.kind] ? out[s.b].bits : undefined,
-            )
+          : run(s, out[s.a].bits, s.kind === ONCHAIN_OPS.matmul || BINARY[s.kind] ? out[s.b].bits : undefined)
       if (lie && lie.step === step && lie.slot === j) (bits = bits.slice())[lie.element] ^= 0x400000
       out.push({ bits, tree: treeOf(bits) })
     })
