@@ -1,6 +1,7 @@
 // Plays one party's side of the on-chain dispute game (contracts/referee/DisputeGame.sol) from its own
 // trace: each call to move() reads the game and makes the move the state asks of this party, if any.
 // Nothing here trusts the other party: every answer comes from this party's trace alone.
+import { parseEventLogs } from 'viem'
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
@@ -59,10 +60,9 @@ export async function openGame(client: PublicClient, wallet: Wallet, trace: Game
   })
   const hash = await wallet.writeContract(request)
   const receipt = await client.waitForTransactionReceipt({ hash })
-  return {
-    id: await client.readContract({ address: p.game, abi: disputeGameAbi, functionName: 'games' }),
-    receipt,
-  }
+  // The id from the receipt's Opened event: reading the counter afterwards could see a later game.
+  const [opened] = parseEventLogs({ abi: disputeGameAbi, eventName: 'Opened', logs: receipt.logs })
+  return { id: opened.args.id, receipt }
 }
 
 export class GameDriver {

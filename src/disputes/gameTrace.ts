@@ -119,11 +119,6 @@ const UNARY: Record<number, (a: number) => number> = {
   [ONCHAIN_OPS.cos]: cos,
 }
 
-/** The ops the game can take to an element and recompute (DisputeGame.resolve). */
-export const GAME_OPS = new Set(
-  [ONCHAIN_OPS.matmul, ...Object.keys(BINARY), ...Object.keys(UNARY)].map(Number),
-)
-
 /** One op slot's output from its inputs, with the CPU references the contracts match bit for bit. */
 export function runSlot(s: Spec, a: Uint32Array, b: Uint32Array | undefined): Uint32Array {
   if (s.kind === ONCHAIN_OPS.matmul) return u32(matmulRef(f32(a), [s.m, s.k], f32(b!), [s.k, s.n]))
