@@ -34,13 +34,21 @@ contract DisputeGame {
         Done
     }
 
+    /// A program leaf is keccak256(abi.encode(SPEC_VERSION, kind, a, b, c, d, m, k, n, consts)); the
+    /// version keeps a leaf of one layout from passing for another.
+    uint8 public constant SPEC_VERSION = 2;
+
+    /// One slot of the program (docs/disputes.md, "The game", for each op's inputs and constants).
     struct Spec {
         uint8 kind; // Referee op id, or COPY
-        uint32 a; // input slots (COPY: the slot of the previous trace)
+        uint32 a; // input slots in the op's order (COPY: a is the slot of the previous trace)
         uint32 b;
-        uint32 m; // output m×n; matmul A m×k, B k×n; element-wise ops: all operands m×n
+        uint32 c;
+        uint32 d;
+        uint32 m; // output m×n; matmul A m×k, B k×n; a reduction's input m×k (rows) or k×n (columns)
         uint32 k;
         uint32 n;
+        uint32[] consts; // the op's constants (eps, a reduction's axis, AdamW's config), never a mover's
     }
 
     /// One input of the recompute: the input slot's tensor root with its positional proof against
@@ -128,6 +136,7 @@ contract DisputeGame {
     error BadElement(uint256 id, uint32 element);
     error BadProgram(uint32 slot);
     error GameOpNotSupported(uint8 kind);
+    error WrongOperandCount(uint256 given, uint256 want);
     error BadSlotProof(uint8 operand);
     error BadInputIndices(uint8 operand);
     error BadInputProof(uint8 operand);
@@ -249,7 +258,7 @@ contract DisputeGame {
     /// Anyone proves the disputed slot's program entry; an op slot's output tensors are then descended.
     function proveSpec(uint256 id, Spec calldata s, bytes32[] calldata proof) external {
         Game storage g = _anyone(id, Phase.Spec);
-        bytes32 leaf = keccak256(abi.encode(s.kind, s.a, s.b, s.m, s.k, s.n));
+        bytes32 leaf = keccak256(abi.encode(SPEC_VERSION, s.kind, s.a, s.b, s.c, s.d, s.m, s.k, s.n, s.consts));
         if (!GameTrees.isAt(g.program, g.depth, leaf, g.slot, proof)) revert BadSpecProof(id, g.slot);
         g.spec = s;
         emit SpecProven(id, g.hi, g.slot, s.kind);
@@ -288,28 +297,98 @@ contract DisputeGame {
         _settle(id, g, g.dNode == root ? g.defender : g.challenger, false);
     }
 
-    /// A disputed op slot: the element's inputs, checked against the agreed input tensors, recomputed by
-    /// the Referee. The party whose element equals it wins; if neither does, the defender's result is
-    /// wrong all the same and the challenger wins.
-    function resolve(uint256 id, Operand calldata x, Operand calldata y) external {
+    /// A disputed op slot: the element's inputs (one Operand per input slot, in the op's order), checked
+    /// against the agreed input tensors, recomputed by the Referee. The party whose element equals it
+    /// wins; if neither does, the defender's result is wrong all the same and the challenger wins.
+    function resolve(uint256 id, Operand[] calldata xs) external {
         Game storage g = _anyone(id, Phase.Resolve);
         Spec memory s = g.spec;
-        uint32 e = g.element;
-        uint32[] memory a;
-        uint32[] memory b;
-        if (s.kind == 7) {
-            a = _inputs(g, 0, s.a, x, uint256(e / s.n) * s.k, 1, s.k);
-            b = _inputs(g, 1, s.b, y, e % s.n, s.n, s.k);
-        } else if (s.kind < 4) {
-            a = _inputs(g, 0, s.a, x, e, 1, 1);
-            b = _inputs(g, 1, s.b, y, e, 1, 1);
-        } else if (s.kind == 4 || (s.kind >= 8 && s.kind <= 16)) {
-            a = _inputs(g, 0, s.a, x, e, 1, 1);
-        } else {
-            revert GameOpNotSupported(s.kind);
-        }
+        (uint32[] memory a, uint32[] memory b) = _recomputeArgs(g, s, xs);
         uint32 v = referee.recompute(s.kind, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
+    }
+
+    /// Referee.recompute's (a, b) for the disputed element: which input elements it depends on is derived
+    /// here from the element and the program entry (shapes, constants), never taken from a mover.
+    function _recomputeArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        uint8 op = s.kind;
+        uint32 e = g.element;
+        if (op == 7) {
+            // matmul: row e / n of A, column e mod n of B
+            _want(g, xs, 2, s, 0);
+            a = _inputs(g, 0, s.a, xs[0], uint256(e / s.n) * s.k, 1, s.k);
+            b = _inputs(g, 1, s.b, xs[1], e % s.n, s.n, s.k);
+        } else if (op < 4) {
+            _want(g, xs, 2, s, 0);
+            a = _inputs(g, 0, s.a, xs[0], e, 1, 1);
+            b = _inputs(g, 1, s.b, xs[1], e, 1, 1);
+        } else if (op == 4 || (op >= 8 && op <= 16)) {
+            _want(g, xs, 1, s, 0);
+            a = _inputs(g, 0, s.a, xs[0], e, 1, 1);
+        } else if (op == 5 || op == 6) {
+            // sum, mean: consts [axis]; axis 1 reduces row e of an m×k input (output m×1), axis 0
+            // column e of a k×n input (output 1×n)
+            _want(g, xs, 1, s, 1);
+            if (s.consts[0] == 1 && s.n == 1) a = _inputs(g, 0, s.a, xs[0], uint256(e) * s.k, 1, s.k);
+            else if (s.consts[0] == 0 && s.m == 1) a = _inputs(g, 0, s.a, xs[0], e, s.n, s.k);
+            else revert BadProgram(g.slot);
+        } else if (op >= 17 && op <= 19) {
+            (a, b) = _rowArgs(g, s, xs);
+        } else if (op == 21) {
+            (a, b) = _adamwArgs(g, s, xs);
+        } else {
+            revert GameOpNotSupported(op);
+        }
+    }
+
+    /// layernorm 17 (x, gamma, beta; consts [eps]), rmsnorm 18 (x, gamma; [eps]), softmax 19 (x; []):
+    /// output element (r, k) of an m×n output reads row r of x and element k of the length-n gamma and
+    /// beta; b = [k, eps, gamma_k, beta_k] as Referee takes it.
+    function _rowArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        uint256 inputs = s.kind == 17 ? 3 : s.kind == 18 ? 2 : 1;
+        _want(g, xs, inputs, s, inputs == 1 ? 0 : 1);
+        uint32 k = g.element % s.n;
+        a = _inputs(g, 0, s.a, xs[0], g.element - k, 1, s.n);
+        b = new uint32[](inputs == 1 ? 1 : inputs + 1);
+        b[0] = k;
+        if (inputs > 1) (b[1], b[2]) = (s.consts[0], _inputs(g, 1, s.b, xs[1], k, 1, 1)[0]);
+        if (inputs > 2) b[3] = _inputs(g, 2, s.c, xs[2], k, 1, 1)[0];
+    }
+
+    /// AdamW 21: one output per slot, consts [which (0 p, 1 m, 2 v), step of the game's step 1, lr,
+    /// beta1, beta2, eps, weightDecay, gradScale]; element e reads element e of p, grad, m and v (slots
+    /// a, b, c, d). The update's step is the program's plus the disputed step's offset: the game, not a
+    /// mover, knows which step it reached.
+    function _adamwArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(g, xs, 4, s, 8);
+        uint32[4] memory slots = [s.a, s.b, s.c, s.d];
+        a = new uint32[](4);
+        for (uint8 i = 0; i < 4; i++) a[i] = _inputs(g, i, slots[i], xs[i], g.element, 1, 1)[0];
+        b = s.consts;
+        uint256 step = uint256(b[1]) + g.hi - 1;
+        if (step > type(uint32).max) revert BadProgram(g.slot);
+        b[1] = uint32(step);
+    }
+
+    /// The op's operand count, and its program entry's constant count (a program fault: BadProgram).
+    function _want(Game storage g, Operand[] calldata xs, uint256 operands, Spec memory s, uint256 consts)
+        private
+        view
+    {
+        if (xs.length != operands) revert WrongOperandCount(xs.length, operands);
+        if (s.consts.length != consts) revert BadProgram(g.slot);
     }
 
     /// The elements base + t·stride (t < len) of input slot `slot`, in t order, after checking the slot's

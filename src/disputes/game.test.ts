@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keccak256, toHex, type Hex } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { mulberry32 } from '../util/random.ts'
-import { ONCHAIN_OPS } from './onchain.ts'
-import { PositionalTree, runProgram, runSlot, type Spec, type GameTrace, type Lie } from './gameTrace.ts'
+import { ONCHAIN_OPS, REFUSED_OPS } from './onchain.ts'
+import { PositionalTree, runProgram, type GameTrace, type Lie } from './gameTrace.ts'
+import { inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
-import { WINDOW, playOut, startGame, toyInitial, toyProgram } from './testing.ts'
+import { WINDOW, playOut, rowInitial, rowProgram, startGame, toyInitial, toyProgram } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
 beforeAll(async () => {
@@ -128,13 +129,19 @@ describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
   })
 
   it('cannot convict a lie in an op it does not cover: the resolve is refused and the defender wins', async () => {
-    // Slot 9 claims to be a softmax (a row op the game has no index map for), computed here as tanh.
-    const program = toyProgram(H).map((s, j) => (j === 9 ? { ...s, kind: ONCHAIN_OPS.softmax } : s))
-    const run = (s: Spec, a: Uint32Array, b?: Uint32Array) =>
-      runSlot(s.kind === ONCHAIN_OPS.softmax ? { ...s, kind: ONCHAIN_OPS.tanh } : s, a, b)
+    // Slot 9 claims to be a cross-entropy (no on-chain recompute yet), computed here as tanh.
+    const ce = REFUSED_OPS.crossEntropy
+    const program = toyProgram(H).map((s, j) => (j === 9 ? { ...s, kind: ce } : s))
+    const run = (s: Spec, ins: Uint32Array[], step: number) =>
+      runSlot(s.kind === ce ? { ...s, kind: ONCHAIN_OPS.tanh } : s, ins, step)
     const initial = toyInitial(H, mulberry32(12))
-    const honest = runProgram(program, initial, STEPS, { run })
-    const liar = runProgram(program, initial, STEPS, { run, lie: { step: STEPS, slot: 9, element: 2 } })
+    const inputs = (s: Spec) => (s.kind === ce ? [s.a] : inputSlots(s))
+    const honest = runProgram(program, initial, STEPS, { run, inputs })
+    const liar = runProgram(program, initial, STEPS, {
+      run,
+      inputs,
+      lie: { step: STEPS, slot: 9, element: 2 },
+    })
     const { c, d } = await open(honest, liar)
     const g = await playOut(c, d, Phase.Resolve)
     expect([g.slot, g.element]).toEqual([9, 2])
@@ -237,19 +244,113 @@ describe('DisputeGame: named refusals', { timeout: 120_000 }, () => {
     // The honest operands, then each one spoiled: a slot root from elsewhere, an element changed, a
     // row index moved.
     const [x, y] = c.operands(g)
-    await expect(write('alice', 'resolve', [id, { ...x, root: y.root }, y])).rejects.toThrow(/BadSlotProof/)
+    await expect(write('alice', 'resolve', [id, [{ ...x, root: y.root }, y]])).rejects.toThrow(/BadSlotProof/)
     const bitsX = [...(x.bits as number[])]
     bitsX[0] ^= 1
-    await expect(write('alice', 'resolve', [id, { ...x, bits: bitsX }, y])).rejects.toThrow(/BadInputProof/)
+    await expect(write('alice', 'resolve', [id, [{ ...x, bits: bitsX }, y]])).rejects.toThrow(/BadInputProof/)
     const idx = [...(x.indices as bigint[])]
     idx[0] += 1n
-    await expect(write('alice', 'resolve', [id, { ...x, indices: idx }, y])).rejects.toThrow(
+    await expect(write('alice', 'resolve', [id, [{ ...x, indices: idx }, y]])).rejects.toThrow(
       /BadInputIndices/,
     )
     await expect(write('alice', 'resolveCopy', [id, x.root, x.slotProof])).rejects.toThrow(/BadCopyProof/)
-    await write('alice', 'resolve', [id, x, y])
+    await write('alice', 'resolve', [id, [x, y]])
     g = await c.state()
     expect(g.winner).toBe(chain.alice.account.address)
+  })
+})
+
+describe('DisputeGame: row ops, reductions and AdamW', { timeout: 180_000 }, () => {
+  // rowProgram(4): 7 state slots, then matmul 7, layernorm 8, rmsnorm 9, softmax 10, matmul 11, AdamW's
+  // p 12, m 13 and v 14, sum of rows 15, mean of columns 16 (read by no later step: lies in the last step).
+  const ROW_STEPS = 4
+  const sizes: Record<number, number> = {
+    8: 2 * H,
+    9: 2 * H,
+    10: 2 * H,
+    12: H * H,
+    13: H * H,
+    14: H * H,
+    15: 2,
+    16: H,
+  }
+  const rowTraces = (seed: number, lie: Lie) => {
+    const initial = rowInitial(H, mulberry32(seed))
+    const trees = new Map()
+    return {
+      honest: runProgram(rowProgram(H), initial, ROW_STEPS, { trees }),
+      liar: runProgram(rowProgram(H), initial, ROW_STEPS, { lie, trees }),
+    }
+  }
+  const resolveGas: string[] = []
+  afterAll(() => console.log(`[gas] resolve, h = ${H}: ${resolveGas.join(', ')}`))
+
+  for (const [slot, name, cheater] of [
+    [8, 'layernorm', 'defender'],
+    [9, 'rmsnorm', 'challenger'],
+    [10, 'softmax', 'defender'],
+    [12, 'AdamW p', 'challenger'],
+    [13, 'AdamW m', 'defender'],
+    [14, 'AdamW v', 'challenger'],
+    [15, 'sum of rows', 'defender'],
+    [16, 'mean of columns', 'challenger'],
+  ] as const) {
+    it(`names the cheating ${cheater} with the lie in ${name}`, async () => {
+      const next = mulberry32(100 + slot)
+      const lie = {
+        step: slot >= 15 ? ROW_STEPS : 1 + (next() % ROW_STEPS),
+        slot,
+        element: next() % sizes[slot],
+      }
+      const { honest, liar } = rowTraces(slot, lie)
+      const { c, d } = cheater === 'defender' ? await open(honest, liar) : await open(liar, honest)
+      const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
+      const g = await playOut(c, d)
+      expect([g.winner, g.hi, g.slot, g.element]).toEqual([winner, lie.step, lie.slot, lie.element])
+      const resolved = [...c.sent, ...d.sent].find((t) => t.move === 'resolve')!
+      resolveGas.push(`${name} ${resolved.gas}`)
+    })
+  }
+
+  it('refuses forged operands of a layernorm by name, then convicts with the honest ones', async () => {
+    const lie = { step: 2, slot: 8, element: 6 }
+    const { honest, liar } = rowTraces(21, lie)
+    const { id, c, d } = await open(honest, liar)
+    const g = await playOut(c, d, Phase.Resolve)
+    expect([g.slot, g.element, g.spec.kind]).toEqual([8, 6, ONCHAIN_OPS.layernorm])
+    const [x, gamma, beta] = c.operands(g)
+    const resolve = (xs: unknown[]) => write('alice', 'resolve', [id, xs])
+    await expect(resolve([x, gamma])).rejects.toThrow(/WrongOperandCount/)
+    // Row 1 of x is indices 4..7: the row before it, or one index moved, is not the element's row.
+    const rowBefore = honest.slots[g.hi][7].tree.getMultiProof([0, 1, 2, 3])
+    const forgedRow = {
+      ...x,
+      proof: rowBefore.proof,
+      flags: rowBefore.proofFlags,
+      indices: rowBefore.leaves.map((l) => l[0]),
+      bits: rowBefore.leaves.map((l) => l[1]),
+    }
+    await expect(resolve([forgedRow, gamma, beta])).rejects.toThrow(/BadInputIndices/)
+    const moved = [...(x.indices as bigint[])]
+    moved[3] = 3n
+    await expect(resolve([{ ...x, indices: moved }, gamma, beta])).rejects.toThrow(/BadInputIndices/)
+    // gamma's element k = 2, swapped for element 3 with a valid proof of that one
+    const other = honest.slots[g.hi][5].tree.getMultiProof([3])
+    const forgedGamma = {
+      ...gamma,
+      proof: other.proof,
+      flags: other.proofFlags,
+      indices: [3n],
+      bits: [other.leaves[0][1]],
+    }
+    await expect(resolve([x, forgedGamma, beta])).rejects.toThrow(/BadInputIndices/)
+    await expect(resolve([x, { ...gamma, bits: [(gamma.bits as number[])[0] ^ 1] }, beta])).rejects.toThrow(
+      /BadInputProof/,
+    )
+    await expect(resolve([x, { ...gamma, root: beta.root }, beta])).rejects.toThrow(/BadSlotProof/)
+    await expect(resolve([x, beta, gamma])).rejects.toThrow(/BadSlotProof/)
+    await resolve([x, gamma, beta])
+    expect((await c.state()).winner).toBe(chain.alice.account.address)
   })
 })
 

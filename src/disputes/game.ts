@@ -4,8 +4,8 @@
 import { parseEventLogs } from 'viem'
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
-import { ONCHAIN_OPS } from './onchain.ts'
-import { COPY, type GameTrace, type Spec } from './gameTrace.ts'
+import type { GameTrace } from './gameTrace.ts'
+import { COPY, covers, inputIndices, inputSlots, type Spec } from './gameOps.ts'
 
 /** DisputeGame.Phase, in declaration order. */
 export const Phase = {
@@ -124,7 +124,7 @@ export class GameDriver {
           const agreed = t.commits[g.lo]
           return this.#send('resolveCopy', [this.id, agreed.leaf(s.a), agreed.proof(s.a)])
         }
-        return this.#send('resolve', [this.id, ...this.operands(g)])
+        return this.#send('resolve', [this.id, this.operands(g)])
       }
       default:
         return null
@@ -144,30 +144,16 @@ export class GameDriver {
     await this.#send('withdraw', [])
   }
 
-  /** The two operands DisputeGame.resolve takes for the element the game reached, from this trace. */
+  /** The operands DisputeGame.resolve takes for the element the game reached, from this trace. */
   operands(g: { hi: number; element: number; spec: Spec }) {
-    const [s, e] = [g.spec, g.element]
-    const range = (base: number, stride: number, len: number) =>
-      Array.from({ length: len }, (_, i) => base + i * stride)
-    const [ai, bi] =
-      s.kind === ONCHAIN_OPS.matmul
-        ? [range(Math.floor(e / s.n) * s.k, 1, s.k), range(e % s.n, s.n, s.k)]
-        : [[e], s.kind < ONCHAIN_OPS.sqrt ? [e] : null]
-    return [this.#operand(g.hi, s.a, ai), this.#operand(g.hi, s.b, bi)] as const
+    // An op the game cannot recompute: no operands, so that the contract names its refusal.
+    if (!covers(g.spec.kind)) return []
+    const indices = inputIndices(g.spec, g.element)
+    return inputSlots(g.spec).map((slot, i) => this.#operand(g.hi, slot, indices[i]))
   }
 
   /** Input slot `slot` of step `step` and its elements at `indices`, proven from this party's trace. */
-  #operand(step: number, slot: number, indices: number[] | null) {
-    const empty = {
-      root: ZERO,
-      ofChallenger: false,
-      slotProof: [],
-      proof: [],
-      flags: [],
-      indices: [],
-      bits: [],
-    }
-    if (!indices) return empty
+  #operand(step: number, slot: number, indices: number[]) {
     const s = this.trace.slots[step][slot]
     const multi = s.tree.getMultiProof(indices)
     return {

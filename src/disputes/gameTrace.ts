@@ -1,26 +1,11 @@
 // A party's side of the on-chain dispute game (contracts/referee/DisputeGame.sol): the program both
 // accept, and per step the trace tree over its slots' output-tensor roots. This first slice builds the
-// traces by running a program of element-wise ops and matmuls on the CPU references, not from the
-// trainer's step traces; docs/disputes.md ("The game") says what is covered.
+// traces by running a program on the CPU references (src/disputes/gameOps.ts), not from the trainer's
+// step traces; docs/disputes.md ("The game") says what is covered.
 import type { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { concatHex, encodeAbiParameters, keccak256, type Hex } from 'viem'
-import * as sf from '../kernels/softfloat.ts'
-import { erf, sin, cos } from '../kernels/special.ts'
-import { matmulRef } from '../kernels/matmul.ts'
-import { ONCHAIN_OPS, tensorTree } from './onchain.ts'
-
-/** DisputeGame.COPY: a slot that copies slot `a` of the previous step's trace (step 1: the initial tree). */
-export const COPY = 255
-
-/** One slot of a step, as DisputeGame.Spec: op kind, input slots, shapes (output m×n; matmul A m×k). */
-export interface Spec {
-  kind: number
-  a: number
-  b: number
-  m: number
-  k: number
-  n: number
-}
+import { concatHex, keccak256, type Hex } from 'viem'
+import { tensorTree } from './onchain.ts'
+import { COPY, inputSlots, runSlot, specLeaf, type Spec } from './gameOps.ts'
 
 const ZERO: Hex = `0x${'00'.repeat(32)}`
 
@@ -61,15 +46,6 @@ export class PositionalTree {
   }
 }
 
-export function specLeaf(s: Spec): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      ['uint8', 'uint32', 'uint32', 'uint32', 'uint32', 'uint32'].map((type) => ({ type })),
-      [s.kind, s.a, s.b, s.m, s.k, s.n],
-    ),
-  )
-}
-
 export function programTree(program: Spec[]): PositionalTree {
   return new PositionalTree(program.map(specLeaf))
 }
@@ -98,39 +74,6 @@ export interface Lie {
 }
 
 const f32 = (bits: Uint32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length)
-const u32 = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
-
-const BINARY: Record<number, (a: number, b: number) => number> = {
-  [ONCHAIN_OPS.add]: sf.add,
-  [ONCHAIN_OPS.sub]: sf.sub,
-  [ONCHAIN_OPS.mul]: sf.mul,
-  [ONCHAIN_OPS.div]: sf.div,
-}
-const UNARY: Record<number, (a: number) => number> = {
-  [ONCHAIN_OPS.sqrt]: sf.sqrt,
-  [ONCHAIN_OPS.exp]: sf.exp,
-  [ONCHAIN_OPS.log]: sf.log,
-  [ONCHAIN_OPS.tanh]: sf.tanh,
-  [ONCHAIN_OPS.sigmoid]: sf.sigmoid,
-  [ONCHAIN_OPS.geluTanh]: sf.geluTanh,
-  [ONCHAIN_OPS.geluErf]: sf.geluErf,
-  [ONCHAIN_OPS.erf]: erf,
-  [ONCHAIN_OPS.sin]: sin,
-  [ONCHAIN_OPS.cos]: cos,
-}
-
-/** One op slot's output from its inputs, with the CPU references the contracts match bit for bit. */
-export function runSlot(s: Spec, a: Uint32Array, b: Uint32Array | undefined): Uint32Array {
-  if (s.kind === ONCHAIN_OPS.matmul) return u32(matmulRef(f32(a), [s.m, s.k], f32(b!), [s.k, s.n]))
-  const size = s.m * s.n
-  const bin = BINARY[s.kind]
-  const un = UNARY[s.kind]
-  if (!bin && !un) throw new Error(`The game does not cover op kind ${s.kind}.`)
-  const out = new Float32Array(size)
-  const x = f32(a)
-  for (let i = 0; i < size; i++) out[i] = bin ? bin(x[i], f32(b!)[i]) : un(x[i])
-  return u32(out)
-}
 
 export interface RunOptions {
   /** A lie to plant (an honest run has none). */
@@ -142,6 +85,8 @@ export interface RunOptions {
   trees?: Map<string, StandardMerkleTree<[bigint, number]>>
   /** Computes an op slot (default runSlot): lets a test stand in for an op the game does not cover. */
   run?: typeof runSlot
+  /** The input slots of an op slot (default inputSlots), for such a stand-in. */
+  inputs?: typeof inputSlots
 }
 
 /**
@@ -152,7 +97,7 @@ export function runProgram(
   program: Spec[],
   initial: Uint32Array[],
   steps: number,
-  { lie, trees = new Map(), run = runSlot }: RunOptions = {},
+  { lie, trees = new Map(), run = runSlot, inputs = inputSlots }: RunOptions = {},
 ): GameTrace {
   const treeOf = (bits: Uint32Array) => {
     const key = bits.join(',')
@@ -172,7 +117,11 @@ export function runProgram(
       let bits =
         s.kind === COPY
           ? (step === 1 ? initial[j] : slots[step - 1][s.a].bits).slice()
-          : run(s, out[s.a].bits, s.kind === ONCHAIN_OPS.matmul || BINARY[s.kind] ? out[s.b].bits : undefined)
+          : run(
+              s,
+              inputs(s).map((i) => out[i].bits),
+              step,
+            )
       if (lie && lie.step === step && lie.slot === j) (bits = bits.slice())[lie.element] ^= 0x400000
       out.push({ bits, tree: treeOf(bits) })
     })

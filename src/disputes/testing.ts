@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, http, type Address, type Hex, t
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { f32Bits } from '../kernels/softfloat.ts'
 import { ONCHAIN_OPS as OP } from './onchain.ts'
-import { COPY, type Spec } from './gameTrace.ts'
+import { COPY, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, type Wallet } from './game.ts'
 
 /** Cases per op: the issue's floor for a differential test. */
@@ -159,8 +159,14 @@ export async function startGame() {
  * tensor) copied in, H = X·W, G = gelu(H), D = Xᵀ·G, U = lr·D, W' = W − U, and tanh(W') as a last
  * op that no later step reads. W' is the next step's W.
  */
+const spec = (kind: number, ins: number[], m: number, k: number, n: number, consts: number[] = []): Spec => {
+  const [a = 0, b = 0, c = 0, d = 0] = ins
+  return { kind, a, b, c, d, m, k, n, consts }
+}
+
 export function toyProgram(h: number): Spec[] {
-  const s = (kind: number, a: number, b: number, m: number, k: number, n: number) => ({ kind, a, b, m, k, n })
+  const s = (kind: number, a: number, b: number, m: number, k: number, n: number) =>
+    spec(kind, [a, b], m, k, n)
   return [
     s(COPY, 8, 0, h, 0, h),
     s(COPY, 1, 0, 2, 0, h),
@@ -183,6 +189,49 @@ export function toyInitial(h: number, next: () => number): Uint32Array[] {
   const xt = new Uint32Array(2 * h)
   for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
   return [vals(h * h, 0.5), x, xt, new Uint32Array(h * h).fill(f32Bits(0.05))]
+}
+
+/** f32 bits of AdamW's config in the row program: lr 0.01, betas 0.9 and 0.999, eps 1e-8, weight decay 0.1. */
+const ADAM = [0.01, 0.9, 0.999, 1e-8, 0.1, 1].map(f32Bits)
+/** The row program's first AdamW step (the game's step s runs step ADAM_STEP + s − 1). */
+export const ADAM_STEP = 1000
+
+/**
+ * One training step that goes through the row ops, reductions and AdamW: the state (W h×h, AdamW's M
+ * and V, X 2×h, Xᵀ h×2, gamma and beta 1×h) copied in, H = X·W, N = layernorm(H), R = rmsnorm(N),
+ * S = softmax(R), G = Xᵀ·S, then AdamW's new W, M and V (one slot each; the next step's state), and
+ * two reductions no later step reads: the row sums of S and the column means of G.
+ */
+export function rowProgram(h: number): Spec[] {
+  const eps = f32Bits(1e-5)
+  return [
+    spec(COPY, [12], h, 0, h),
+    spec(COPY, [13], h, 0, h),
+    spec(COPY, [14], h, 0, h),
+    spec(COPY, [3], 2, 0, h),
+    spec(COPY, [4], h, 0, 2),
+    spec(COPY, [5], 1, 0, h),
+    spec(COPY, [6], 1, 0, h),
+    spec(OP.matmul, [3, 0], 2, h, h),
+    spec(OP.layernorm, [7, 5, 6], 2, 0, h, [eps]),
+    spec(OP.rmsnorm, [8, 5], 2, 0, h, [eps]),
+    spec(OP.softmax, [9], 2, 0, h),
+    spec(OP.matmul, [4, 10], h, 2, h),
+    ...[0, 1, 2].map((which) => spec(OP.adamw, [0, 11, 1, 2], h, 0, h, [which, ADAM_STEP, ...ADAM])),
+    spec(OP.sum, [10], 2, h, 1, [1]),
+    spec(OP.mean, [11], 1, h, h, [0]),
+  ]
+}
+
+/** The row program's initial state, seeded: small weights, zero moments, gamma near 1, beta near 0. */
+export function rowInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number, centre: number, scale: number) =>
+    Uint32Array.from({ length: n }, () => f32Bits(centre + ((next() % 2001) / 1000 - 1) * scale))
+  const [w, x] = [vals(h * h, 0, 0.5), vals(2 * h, 0, 1)]
+  const xt = new Uint32Array(2 * h)
+  for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
+  const zeros = () => new Uint32Array(h * h)
+  return [w, zeros(), zeros(), x, xt, vals(h, 1, 0.2), vals(h, 0, 0.2)]
 }
 
 /** Both drivers move in turn until the game is settled; throws if neither can move. */
