@@ -14,8 +14,9 @@ import {TensorCommitment} from "./TensorCommitment.sol";
 /// What is committed: per step, a positional trace tree (GameTrees) over the step's slots: slots
 /// below the state count copy the state the previous step left (program kind COPY), the rest are the
 /// step's operators in order, each slot's leaf the OpenZeppelin root of its output tensor. The
-/// program (kind, input slots and shapes of every slot) is a positional tree both parties accept when
-/// the game opens; the contract reads op kinds and shapes from it, never from a mover.
+/// program (kind, input slots, shapes and constants of every slot) is a positional tree both parties
+/// accept when the game opens; the contract reads op kinds, shapes and constants from it, never from a
+/// mover, and derives from them which input elements a disputed output element depends on.
 contract DisputeGame {
     /// A slot's copy of slot `a` of the previous step's trace (for step 1: of the initial tree).
     uint8 public constant COPY = 255;
