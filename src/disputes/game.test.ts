@@ -312,6 +312,30 @@ describe('DisputeGame: row ops, reductions and AdamW', { timeout: 180_000 }, () 
     })
   }
 
+  for (const [slot, consts, why] of [
+    [16, [1], 'a mean by rows whose output is not a column'],
+    [8, [], 'a layernorm with no eps'],
+  ] as const) {
+    it(`refuses a program entry that does not fit its op (${why}): BadProgram, and the defender wins`, async () => {
+      const program = rowProgram(H)
+      const honestSpec = program[slot]
+      program[slot] = { ...honestSpec, consts }
+      // The traces computed as the well-formed entry says; only the program leaf is malformed.
+      const run = (s: Spec, ins: Uint32Array[], step: number) =>
+        runSlot(s.kind === honestSpec.kind ? honestSpec : s, ins, step)
+      const initial = rowInitial(H, mulberry32(30 + slot))
+      const lie = { step: ROW_STEPS, slot, element: 1 }
+      const honest = runProgram(program, initial, ROW_STEPS, { run })
+      const { c, d } = await open(honest, runProgram(program, initial, ROW_STEPS, { run, lie }))
+      const g = await playOut(c, d, Phase.Resolve)
+      expect(g.slot).toBe(slot)
+      await expect(c.move()).rejects.toThrow(/BadProgram/)
+      await chain.passTime(WINDOW + 1n)
+      expect(await c.claimTimeout()).toBe(true)
+      expect((await c.state()).winner).toBe(chain.bob.account.address)
+    })
+  }
+
   it('refuses forged operands of a layernorm by name, then convicts with the honest ones', async () => {
     const lie = { step: 2, slot: 8, element: 6 }
     const { honest, liar } = rowTraces(21, lie)
