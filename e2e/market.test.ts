@@ -6,17 +6,20 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { launch, openPage, screenshot } from './browser.ts'
 import { seriousViolations } from './axe.ts'
-import { BUNDLED_URI, bundledModel } from '../src/markets/model.ts'
+import { readFileSync } from 'node:fs'
+import { TASK_RULE } from '../src/markets/model.ts'
 import { parseSettlementHash, settle, type SettlementReceipt } from '../src/markets/settlement.ts'
+import { trainedModel, TRAINED_URI } from '../src/markets/trained.ts'
 
 const baseUrl = inject('baseUrl')
 const browsers: Browser[] = []
 afterAll(() => Promise.all(browsers.map((b) => b.close())))
 
+// A question the trained default model answers from its input (it learned to sort short words).
 const market = {
-  question: 'Which animal is named in the report?',
-  input: 'Field report: a fox was seen near the henhouse at dawn.',
-  outcomes: ['fox', 'wolf', 'bear'],
+  question: 'Which is the word “bea” with its letters in alphabetical order?',
+  input: 'sort:bea',
+  outcomes: ['bea', 'abe', 'eab'],
 }
 
 async function verdict(page: Page) {
@@ -27,7 +30,9 @@ async function verdict(page: Page) {
 
 describe('settling an information market', () => {
   it('settles, anchors, previews, and re-checks from the link; a tampered link fails', async () => {
-    const expected = settle(bundledModel(), market, BUNDLED_URI)
+    const model = trainedModel(new Uint8Array(readFileSync('public/rl/warmstart.lscp')))
+    const expected = settle(model, market, TRAINED_URI, undefined, TASK_RULE)
+    expect(market.outcomes[expected.outcome]).toBe('abe')
     const browser = await launch()
     browsers.push(browser)
     const { page, errors } = await openPage(browser, baseUrl + '#/markets')

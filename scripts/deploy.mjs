@@ -19,20 +19,36 @@ export const CONTRACTS = [
 ]
 
 /**
- * The markets on the dev chain, after CONTRACTS (docs/markets.md): collateral anyone mints, the market
- * implementation, the interim referee and the factory, with the deployer as treasury and referee owner.
- * Not in CONTRACTS: a real chain needs a real collateral and a referee owner chosen on purpose, not these.
+ * The markets (docs/markets.md): the market implementation the factory clones, the interim referee and the
+ * factory. `treasury` takes the protocol's fee share and `refereeOwner` rules disputes until the on-chain
+ * referee lands: on a real chain both are chosen on purpose (`lockstep deploy --markets`); left out, the
+ * deployer (the dev chain's).
+ * @param {{ treasury?: `0x${string}`, refereeOwner?: `0x${string}` }} [roles]
+ * @returns {Deployment[]}
+ */
+export const marketContracts = ({ treasury, refereeOwner } = {}) => [
+  { name: 'Market', key: 'marketImplementation', args: () => [] },
+  { name: 'InterimReferee', key: 'interimReferee', args: (_, deployer) => [refereeOwner ?? deployer] },
+  {
+    name: 'MarketFactory',
+    key: 'marketFactory',
+    args: (d, deployer) => [
+      d.marketImplementation,
+      d.receiptRegistry,
+      treasury ?? deployer,
+      d.interimReferee,
+    ],
+  },
+]
+
+/**
+ * The markets on the dev chain, after CONTRACTS: collateral anyone mints first, then the markets with the
+ * deployer as treasury and referee owner.
  * @type {Deployment[]}
  */
 export const DEV_MARKET_CONTRACTS = [
   { name: 'TestToken', key: 'testToken', args: () => [] },
-  { name: 'Market', key: 'marketImplementation', args: () => [] },
-  { name: 'InterimReferee', key: 'interimReferee', args: (_, deployer) => [deployer] },
-  {
-    name: 'MarketFactory',
-    key: 'marketFactory',
-    args: (d, deployer) => [d.marketImplementation, d.receiptRegistry, deployer, d.interimReferee],
-  },
+  ...marketContracts(),
 ]
 
 /**

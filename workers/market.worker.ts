@@ -8,10 +8,13 @@ import {
   bundledModel,
   decide,
   marketInputs,
+  RULE,
   scoreOutcomes,
+  TASK_RULE,
   windowOf,
   type Market,
 } from '../src/markets/model.ts'
+import { loadTrainedModel, TRAINED_URI } from '../src/markets/trained.ts'
 import {
   recheckSettlement,
   settle,
@@ -29,22 +32,34 @@ export interface Preview {
 carryErrors()
 let bundled: Uint8Array | null = null
 const bundledBytes = () => (bundled ??= bundledModel())
+// The trained default, exported from the app's own copy of the warm start (`base`: the page's URL; a
+// worker's own location is its script's). A failed load is not kept: the next call tries again.
+let trained: Promise<Uint8Array> | null = null
+const trainedBytes = (base: string) =>
+  (trained ??= loadTrainedModel(base).catch((e: unknown) => {
+    trained = null
+    throw e
+  }))
 
 const api = {
-  settle(market: Market, upload?: { bytes: Uint8Array; name: string }) {
+  /** With the uploaded model under the generic rule, else the trained model under the task rule. */
+  async settle(market: Market, base: string, upload?: { bytes: Uint8Array; name: string }) {
     if (upload) return settle(upload.bytes, market, `file:${upload.name}`)
-    return settle(bundledBytes(), market, BUNDLED_URI)
+    return settle(await trainedBytes(base), market, TRAINED_URI, undefined, TASK_RULE)
   },
 
-  /** `modelBytes` may be left out when the settlement names the bundled model. */
-  async recheck(text: string, modelBytes?: Uint8Array): Promise<MarketCheck[]> {
+  /** `modelBytes` may be left out when the settlement names a built-in model. */
+  async recheck(text: string, base: string, modelBytes?: Uint8Array): Promise<MarketCheck[]> {
     let r: SettlementReceipt
     try {
       r = JSON.parse(text) as SettlementReceipt
     } catch (e) {
       return [{ name: 'structure', ok: false, detail: `not JSON: ${e instanceof Error ? e.message : e}` }]
     }
-    const bytes = modelBytes ?? (r?.body?.inference?.model?.uri === BUNDLED_URI ? bundledBytes() : null)
+    const uri = r?.body?.inference?.model?.uri
+    const bytes =
+      modelBytes ??
+      (uri === TRAINED_URI ? await trainedBytes(base) : uri === BUNDLED_URI ? bundledBytes() : null)
     if (!bytes)
       return [
         {
@@ -57,8 +72,9 @@ const api = {
   },
 
   /** onnxruntime-web, loaded only here and only when asked: WebGPU if this browser has it, else wasm. */
-  async preview(market: Market, modelBytes?: Uint8Array): Promise<Preview> {
-    const bytes = modelBytes ?? bundledBytes()
+  async preview(market: Market, base: string, modelBytes?: Uint8Array): Promise<Preview> {
+    const bytes = modelBytes ?? (await trainedBytes(base))
+    const rule = modelBytes ? RULE : TASK_RULE
     const T = windowOf(bytes)
     const ort = await import('onnxruntime-web')
     ort.env.wasm.numThreads = 1
@@ -74,13 +90,13 @@ const api = {
       session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })
     }
     try {
-      const { inputs } = marketInputs(market, T)
+      const { inputs } = marketInputs(market, T, rule)
       const ids = inputs.input_ids
       const feeds = {
         input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids.data), BigInt), ids.dims),
       }
       const out = await session.run(feeds)
-      const scores = scoreOutcomes(market, T, out.logits.data as Float32Array)
+      const scores = scoreOutcomes(market, T, out.logits.data as Float32Array, rule)
       return { ep, scores, outcome: decide(scores), ms: performance.now() - start }
     } finally {
       await session.release()

@@ -14,8 +14,8 @@ import {TensorCommitment} from "./TensorCommitment.sol";
 /// The referee's last word on one disputed output element: it recomputes the element from the inputs it
 /// depends on, exactly as src/kernels defines it. Which ops it can recompute is fixed here; every other
 /// op id (src/disputes/onchain.ts lists them) is refused with OpNotSupported, never guessed at.
-/// The bisection game that narrows a dispute to one element, and the step that checks recompute's
-/// inputs against the committed roots before recomputing, are not here yet (docs/disputes.md).
+/// DisputeGame.sol narrows a dispute to one element, checks the inputs against the agreed roots and
+/// calls recompute (docs/disputes.md, "The game").
 contract Referee {
     /// Element-wise: a[0] op b[0] (sqrt: a[0]; b empty).
     uint8 public constant ADD = 0;

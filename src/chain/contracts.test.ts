@@ -25,6 +25,7 @@ import { marketAbi, marketBytecode } from './contracts/Market.ts'
 import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFactory.ts'
 import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
 import { testTokenAbi, testTokenBytecode } from './contracts/TestToken.ts'
+import { disputeGameAbi, disputeGameBytecode } from './contracts/DisputeGame.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -66,9 +67,12 @@ describe('generated artifacts', () => {
     expect(contracts.InterimReferee.bytecode).toBe(interimRefereeBytecode)
     expect(contracts.TestToken.abi).toEqual(testTokenAbi)
     expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
+    expect(contracts.DisputeGame.abi).toEqual(disputeGameAbi)
+    expect(contracts.DisputeGame.bytecode).toBe(disputeGameBytecode)
     // Abstract bases (PeerKeys), interfaces (IReferee), free functions (MarketMath) and libraries
     // (referee/F32) are compiled into the contracts that use them, never written out.
     expect(Object.keys(contracts).sort()).toEqual([
+      'DisputeGame',
       'InterimReferee',
       'Market',
       'MarketFactory',

@@ -71,3 +71,24 @@ describe('build-app without --relay', () => {
     ).rejects.toMatchObject({ name: 'UsageError', shortMessage: /swarm coordinator address is not/ })
   })
 })
+
+describe('build-app with markets', () => {
+  it('refuses a market factory without a collateral, or either one malformed, before writing', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lockstep-app-')), 'site')
+    const base = ['--relay', '/dns4/r.example/tcp/443/wss/p2p/12D3KooW', '--rpc', 'https://rpc.example']
+    base.push('--chain-id', '10', '--registry', '0x5FbDB2315678afecb367f032d93F642f64180aa3')
+    base.push('--swarm-registry', '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', '--out', out)
+    const factory = ['--market-factory', '0x0165878A594ca255338adfa4d48449f69242Eb8F']
+    await expect(buildAppCommand([...base, ...factory])).rejects.toMatchObject({
+      name: 'UsageError',
+      shortMessage: expect.stringContaining('needs --market-collateral'),
+    })
+    await expect(buildAppCommand([...base, ...factory, '--market-collateral', 'usdc'])).rejects.toMatchObject(
+      { name: 'UsageError', shortMessage: /market collateral address is not/ },
+    )
+    await expect(
+      buildAppCommand([...base, '--market-factory', '0x12', '--market-collateral', factory[1]]),
+    ).rejects.toMatchObject({ name: 'UsageError', shortMessage: /market factory address is not/ })
+    expect(existsSync(out)).toBe(false)
+  })
+})

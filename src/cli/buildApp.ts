@@ -77,9 +77,16 @@ function chainSettings(args: string[]): AppSettings {
     registry: pick('registry', d?.contracts.receiptRegistry),
     swarmRegistry: pick('swarm-registry', d?.contracts.swarmRegistry),
     swarmCoordinator: pick('swarm-coordinator', d?.contracts.swarmCoordinator),
+    marketFactory: pick('market-factory', d?.contracts.marketFactory),
+    // Any ERC-20 by address; a deployment with a TestToken (deploy --test-token) offers it.
+    collateral: flag(args, 'market-collateral') ?? d?.contracts.testToken,
     name: flag(args, 'chain-name'),
     explorer: flag(args, 'explorer'),
   }
+  if (s.marketFactory && !s.collateral)
+    throw new UsageError(
+      'a market factory needs --market-collateral ADDRESS: the ERC-20 new markets take by default',
+    )
   // The page's own rules, applied now: a build the page would refuse is not written.
   try {
     resolveChain(s)
@@ -92,6 +99,8 @@ function chainSettings(args: string[]): AppSettings {
     VITE_RECEIPT_REGISTRY: s.registry as Address | undefined,
     VITE_SWARM_REGISTRY: s.swarmRegistry as Address | undefined,
     VITE_SWARM_COORDINATOR: s.swarmCoordinator as Address | undefined,
+    VITE_MARKET_FACTORY: s.marketFactory as Address | undefined,
+    VITE_MARKET_COLLATERAL: s.collateral as Address | undefined,
     VITE_CHAIN_NAME: s.name,
     VITE_CHAIN_EXPLORER: s.explorer,
   }
@@ -128,12 +137,16 @@ export async function buildAppCommand(args: string[]): Promise<number> {
     registry: settings.VITE_RECEIPT_REGISTRY,
     swarmRegistry: settings.VITE_SWARM_REGISTRY,
     swarmCoordinator: settings.VITE_SWARM_COORDINATOR,
+    marketFactory: settings.VITE_MARKET_FACTORY,
+    collateral: settings.VITE_MARKET_COLLATERAL,
   })
   console.log(`wrote ${out}`)
   console.log(`relay: ${relays.join(', ') || `read from SwarmCoordinator ${chain.swarmCoordinator}`}`)
   console.log(
     `chain: ${chain.chainId} at ${chain.rpcUrl}, ReceiptRegistry ${chain.receiptRegistry}, SwarmRegistry ${chain.swarmRegistry}${chain.swarmCoordinator ? `, SwarmCoordinator ${chain.swarmCoordinator}` : ''}`,
   )
+  if (chain.marketFactory)
+    console.log(`markets: MarketFactory ${chain.marketFactory}, collateral ${chain.marketCollateral}`)
   console.log('serve it from any static host, at any path, with the headers in _headers (docs/deploy.md)')
   return 0
 }

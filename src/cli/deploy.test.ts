@@ -6,9 +6,11 @@ import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createPublicClient, http, keccak256 } from 'viem'
+import { createPublicClient, getAddress, http, keccak256 } from 'viem'
 import { startAnvil } from '../../scripts/chain.mjs'
 import { receiptRegistryAbi } from '../chain/contracts/ReceiptRegistry.ts'
+import { marketFactoryAbi } from '../chain/contracts/MarketFactory.ts'
+import { interimRefereeAbi } from '../chain/contracts/InterimReferee.ts'
 
 /** anvil's second and third dev accounts: public test keys. */
 const KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
@@ -100,4 +102,59 @@ describe('lockstep deploy', () => {
     expect(poor.stderr).toContain('has nothing to pay gas with')
     expect(poor.status).toBe(1)
   }, 60_000)
+
+  it('--markets adds the market contracts with the roles asked, keeps them on a rerun, refuses others', async () => {
+    const out = join(dir, 'markets.json')
+    const treasury = '0x00000000000000000000000000000000000000aA'
+    const owner = '0x00000000000000000000000000000000000000bB'
+    const missing = await deploy(['--out', out, '--markets', '--treasury', treasury], {
+      LOCKSTEP_DEPLOY_KEY: KEY_2,
+    })
+    expect(missing.stderr).toContain('--referee-owner')
+    expect(missing.status).toBe(2)
+    const zero = await deploy(
+      ['--out', out, '--markets', '--treasury', `0x${'0'.repeat(40)}`, '--referee-owner', owner],
+      { LOCKSTEP_DEPLOY_KEY: KEY_2 },
+    )
+    expect(zero.stderr).toContain('is not an account address')
+
+    const roles = ['--markets', '--treasury', treasury, '--referee-owner', owner, '--test-token']
+    const first = await deploy(['--out', out, ...roles], { LOCKSTEP_DEPLOY_KEY: KEY_2 })
+    expect(first.stderr).toBe('')
+    expect(first.status).toBe(0)
+    const d = JSON.parse(readFileSync(out, 'utf8'))
+    expect(Object.keys(d.contracts)).toEqual([
+      'receiptRegistry',
+      'swarmRegistry',
+      'swarmCoordinator',
+      'testToken',
+      'marketImplementation',
+      'interimReferee',
+      'marketFactory',
+    ])
+    const client = createPublicClient({ transport: http(chain.rpcUrl) })
+    const factory = { address: d.contracts.marketFactory, abi: marketFactoryAbi } as const
+    expect(await client.readContract({ ...factory, functionName: 'treasury' })).toBe(getAddress(treasury))
+    expect(await client.readContract({ ...factory, functionName: 'registry' })).toBe(
+      d.contracts.receiptRegistry,
+    )
+    expect(await client.readContract({ ...factory, functionName: 'implementation' })).toBe(
+      d.contracts.marketImplementation,
+    )
+    const referee = await client.readContract({ ...factory, functionName: 'referee' })
+    expect(referee).toBe(d.contracts.interimReferee)
+    expect(
+      await client.readContract({ address: referee, abi: interimRefereeAbi, functionName: 'owner' }),
+    ).toBe(getAddress(owner))
+
+    // A rerun without --markets keeps their addresses in the file; one with other roles is refused.
+    const plain = await deploy(['--out', out], { LOCKSTEP_DEPLOY_KEY: KEY_2 })
+    expect(plain.status).toBe(0)
+    expect(JSON.parse(readFileSync(out, 'utf8')).contracts).toEqual(d.contracts)
+    const other = await deploy(['--out', out, '--markets', '--treasury', owner, '--referee-owner', owner], {
+      LOCKSTEP_DEPLOY_KEY: KEY_2,
+    })
+    expect(other.stderr).toContain('not the ones asked')
+    expect(other.status).toBe(1)
+  }, 90_000)
 })

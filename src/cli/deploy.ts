@@ -2,12 +2,27 @@
 // line ($LOCKSTEP_DEPLOY_KEY or a keystore), recorded in a JSON file that build-app reads. The deploy loop
 // is scripts/deploy.mjs, the one `npm start` uses; the bytecode is the generated src/chain/contracts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { createPublicClient, formatEther, getAddress, http, isHex, type Address, type Hex } from 'viem'
+import {
+  createPublicClient,
+  formatEther,
+  getAddress,
+  http,
+  isAddress,
+  isHex,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { CONTRACTS, deployAll } from '../../scripts/deploy.mjs'
+import { CONTRACTS, deployAll, marketContracts } from '../../scripts/deploy.mjs'
 import { receiptRegistryAbi, receiptRegistryBytecode } from '../chain/contracts/ReceiptRegistry.ts'
 import { swarmRegistryAbi, swarmRegistryBytecode } from '../chain/contracts/SwarmRegistry.ts'
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from '../chain/contracts/SwarmCoordinator.ts'
+import { marketAbi, marketBytecode } from '../chain/contracts/Market.ts'
+import { marketFactoryAbi, marketFactoryBytecode } from '../chain/contracts/MarketFactory.ts'
+import { interimRefereeAbi, interimRefereeBytecode } from '../chain/contracts/InterimReferee.ts'
+import { testTokenAbi, testTokenBytecode } from '../chain/contracts/TestToken.ts'
 import { flag } from './args.ts'
 import { decryptKeystore } from './keystore.ts'
 import { askHidden } from './keys.ts'
@@ -18,6 +33,50 @@ const artifacts = {
   ReceiptRegistry: { abi: receiptRegistryAbi, bytecode: receiptRegistryBytecode },
   SwarmRegistry: { abi: swarmRegistryAbi, bytecode: swarmRegistryBytecode },
   SwarmCoordinator: { abi: swarmCoordinatorAbi, bytecode: swarmCoordinatorBytecode },
+  Market: { abi: marketAbi, bytecode: marketBytecode },
+  InterimReferee: { abi: interimRefereeAbi, bytecode: interimRefereeBytecode },
+  MarketFactory: { abi: marketFactoryAbi, bytecode: marketFactoryBytecode },
+  TestToken: { abi: testTokenAbi, bytecode: testTokenBytecode },
+}
+
+/** An address flag that must be given on purpose: not missing, not malformed, not zero. */
+function role(args: string[], name: string, what: string): Address {
+  const v = flag(args, name)
+  if (v === undefined) throw new UsageError(`--markets needs --${name} ADDRESS (${what})`)
+  if (!isAddress(v, { strict: false }) || getAddress(v) === zeroAddress)
+    throw new UsageError(`--${name} ${v} is not an account address`)
+  return getAddress(v)
+}
+
+/**
+ * The market contracts to deploy (`--markets`), with the roles a real chain chooses on purpose: the
+ * treasury (the protocol's fee share) and the interim referee's owner (docs/markets.md), and a TestToken
+ * for a testnet's collateral with `--test-token`.
+ */
+function marketPlan(args: string[]) {
+  if (!args.includes('--markets')) return { contracts: [], roles: undefined }
+  const roles = {
+    treasury: role(args, 'treasury', 'the account that receives the protocol’s share of trading fees'),
+    refereeOwner: role(args, 'referee-owner', 'the account that rules disputed settlements, a multisig'),
+  }
+  const token = args.includes('--test-token') ? [{ name: 'TestToken', key: 'testToken', args: () => [] }] : []
+  return { contracts: [...token, ...marketContracts(roles)], roles }
+}
+
+/** A rerun keeps what is deployed: refused if the factory there has other roles than the flags ask. */
+async function checkRoles(
+  client: PublicClient,
+  contracts: Record<string, Address>,
+  roles: { treasury: Address; refereeOwner: Address },
+): Promise<void> {
+  const factory = { address: contracts.marketFactory, abi: marketFactoryAbi } as const
+  const treasury = await client.readContract({ ...factory, functionName: 'treasury' })
+  const referee = await client.readContract({ ...factory, functionName: 'referee' })
+  const owner = await client.readContract({ address: referee, abi: interimRefereeAbi, functionName: 'owner' })
+  if (getAddress(treasury) !== roles.treasury || getAddress(owner) !== roles.refereeOwner)
+    throw new DeployError(
+      `the MarketFactory at ${factory.address} has treasury ${treasury} and referee owner ${owner}, not the ones asked: it stays (name another --out to deploy anew)`,
+    )
 }
 
 /** What deploy writes and build-app --contracts reads. */
@@ -65,11 +124,13 @@ export async function deployCommand(args: string[]): Promise<number> {
     console.error(`${rpc} serves chain ${chainId}, not ${wanted}`)
     return 1
   }
+  const markets = marketPlan(args)
+  const contracts = [...CONTRACTS, ...markets.contracts]
   const previous = readDeployments(out, chainId)
   const existing = previous?.contracts ?? {}
   const balance = await client.getBalance({ address: account.address })
   console.log(`deploying to chain ${chainId} from ${account.address} (balance ${formatEther(balance)})`)
-  const todo = CONTRACTS.filter((c) => !existing[c.key])
+  const todo = contracts.filter((c) => !existing[c.key])
   if (todo.length && balance === 0n) {
     console.error(`${account.address} has nothing to pay gas with on chain ${chainId}`)
     return 1
@@ -77,7 +138,8 @@ export async function deployCommand(args: string[]): Promise<number> {
   const record: Deployments = {
     chainId,
     deployer: account.address,
-    contracts: {},
+    // What an earlier run recorded stays (a rerun without --markets keeps the markets' addresses).
+    contracts: { ...existing },
     transactions: { ...previous?.transactions },
   }
   const save = () => {
@@ -90,6 +152,7 @@ export async function deployCommand(args: string[]): Promise<number> {
     chainId,
     artifacts,
     existing,
+    contracts,
     onDeployed: (key, address, tx) => {
       record.contracts[key] = getAddress(address)
       if (tx) record.transactions[key] = tx
@@ -97,6 +160,7 @@ export async function deployCommand(args: string[]): Promise<number> {
       save()
     },
   })
+  if (markets.roles) await checkRoles(client, record.contracts, markets.roles)
   console.log(
     `wrote ${out}; next: lockstep build-app --relay <relay address> --rpc <public RPC URL> --contracts ${out}`,
   )

@@ -252,7 +252,7 @@ function target(args: string[]): { chainId: number; verifyingContract: Address }
 }
 
 /** Flags without a value, so the word after them is not taken for one. */
-const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full', 'no-eos', 'json']
+const BOOLEAN_FLAGS = ['gpu', 'no-replay', 'allow-local', 'full', 'no-eos', 'json', 'force', 'dry-run']
 const defaultCorpus = shippedCorpus(KJV_PENTATEUCH.name)
 
 function version(): string {
@@ -281,6 +281,8 @@ export async function main(argv: string[]): Promise<number> {
       (await import('./evidence.ts')).evidenceCommand(args, positional(args, BOOLEAN_FLAGS)[0]),
     submit: async (args) =>
       (await import('./submit.ts')).submitCommand(args, positional(args, BOOLEAN_FLAGS)[0]),
+    market: async (args) =>
+      (await import('./market.ts')).marketCommand(args, positional(args, BOOLEAN_FLAGS)),
   }
   if (command === '--version' || command === '-v') {
     console.log(version())

@@ -65,11 +65,16 @@ export const help: Record<string, string> = {
   --metrics-port N      Prometheus text at http://HOST:N/metrics (default port + 1; 0 picks a free one)
   Prints the address to give build-app (--relay) or tabs (?relay=).`,
   deploy: `lockstep deploy --rpc URL [--out deployments.json] [--chain-id N] [--keystore FILE]
-  Deploys Lockstep's contracts (ReceiptRegistry, SwarmRegistry) to the chain at URL and writes their
-  addresses to --out as each lands; a rerun skips those already recorded there with code on the chain.
-  The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key file), its
-  password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
-  --chain-id N  refuse unless the RPC serves chain N`,
+                [--markets --treasury ADDR --referee-owner ADDR [--test-token]]
+  Deploys Lockstep's contracts (ReceiptRegistry, SwarmRegistry, SwarmCoordinator) to the chain at URL and
+  writes their addresses to --out as each lands; a rerun skips those already recorded there with code on
+  the chain. The key is never a flag: $LOCKSTEP_DEPLOY_KEY (0x + 64 hex), or --keystore FILE (a v3 key
+  file), its password from $LOCKSTEP_KEYSTORE_PASSWORD or asked on the terminal.
+  --chain-id N          refuse unless the RPC serves chain N
+  --markets             the markets too (Market, InterimReferee, MarketFactory), with their roles:
+  --treasury ADDR       the account that receives the protocol's share of trading fees
+  --referee-owner ADDR  the account (a multisig) that rules disputed settlements until the on-chain referee
+  --test-token          a TestToken anyone mints, as a testnet's collateral`,
   leaderboard: `lockstep leaderboard --rpc URL [--coordinator ADDR | --contracts deployments.json] [--name lockstep]
                      [--peer ID]… [--chain-id N] [--json]
   The swarm's round and stage, then its verified-reward leaderboard from the coordinator: rank, peer id,
@@ -96,14 +101,51 @@ export const help: Record<string, string> = {
   attest    checks the evidence file as lockstep evidence --rpc does and sends its verdict only if it
             holds, from the address the file's attester peer is registered to
   winners   votes for a round's winners as --peer (the key's own peer)`,
+  market: `lockstep market create --rpc URL --question Q --outcome A --outcome B… --input FILE|TEXT [--category C]
+        [--k 1] [--fee-bps 200] [--creator-fee-bps 150] [--liquidity 100] [--deposit 20] [--bond 10] [--trading 1d]
+        [--settlement-window 1h] [--challenge-window 30m] [--model bundled|trained|FILE] [--model-uri URI]
+        [--rule R] [--input-uri URI]
+  lockstep market buy ADDR --rpc URL --outcome I --shares N [--max-cost X | --slippage-bps B] [--dry-run]
+  lockstep market sell ADDR --rpc URL --outcome I --shares N [--min-proceeds X | --slippage-bps B] [--dry-run]
+  lockstep market settle ADDR --rpc URL [--model FILE] [--input FILE|TEXT] [--out FILE] [--uri URI]
+  lockstep market challenge ADDR --rpc URL [--settlement FILE] [--model FILE] [--input FILE|TEXT] [--force --outcome I]
+  lockstep market redeem|withdraw|finalize|liquidate ADDR --rpc URL
+  lockstep market show ADDR --rpc URL [--holder ADDR] [--json];  lockstep market list --rpc URL [--json]
+        (all: [--factory ADDR] [--collateral ADDR] [--chain-id N] [--keystore FILE | --key 0x…])
+  AI-settled information markets (docs/markets.md#cli). Amounts and shares are decimal units of the market's
+  collateral (--liquidity 12.5); output gives them in units and, in brackets, base units. Windows are seconds
+  or a number with s, m, h, d. The factory and collateral default to the dev chain's. The key as submit's.
+  create     checks every field against the contract's bounds (2–20 outcomes of 1–90 bytes, k 1–100, fee
+             50–500 bps, trading 2 min–365 d, settlement window 1–24 h, challenge window 10 min–7 d) before
+             approving the factory for --liquidity; commits to a model (trained, the default: the RL warm
+             start under the task rule; bundled: the untrained demo GPT; FILE with --model-uri and --rule) and the input's
+             hash, the input carried on chain as a data: URI when short; prints the address last
+  buy, sell  quote with the contract's own arithmetic against the supplies now, print the cost or proceeds,
+             fee, price impact and the probabilities after, refuse a quote past --max-cost / --min-proceeds,
+             and send with that bound (default: the quote exactly; --slippage-bps widens it)
+  settle     the creator re-executes the market's model on its input (each held to its hash on chain), signs
+             the settlement receipt, writes it (--out, default settlement-ADDR.json) and posts it with the
+             bond, inline as a data: URI unless --uri names where it is published
+  challenge  re-executes and re-checks the posted settlement (from --settlement FILE, else its URI on chain);
+             challenges with its own signed receipt and the bond only when re-execution gives another
+             outcome; otherwise exits 1 with the reason and sends nothing (--force --outcome I challenges
+             anyway, with a receipt re-execution contradicts: the referee rules against it)
+  redeem     pays a resolved market's holdings (and the creator's seed); withdraw pays fees, bonds, deposit;
+  finalize   records what time decided; liquidate ends a market its creator never settled
+  show       phase, deadlines, outcomes (supply, price, probability), settlement and its status; with
+             --holder or a key, the holder's shares, what it is owed, spent, received, worth and P&L
+  exit codes: 0 done; 1 refused before sending (a field out of bounds, a quote past its bound, too little
+  collateral, the wrong phase, a model or input off its hash, a settlement that holds) or by the contract
+  (named); 2 bad usage (a missing flag, an address that is not one)`,
   'build-app': `lockstep build-app [--relay MULTIADDR[,…]] [--rpc URL] [--chain-id N] [--contracts deployments.json]
                    [--registry ADDR] [--swarm-registry ADDR] [--swarm-coordinator ADDR] [--chain-name NAME]
-                   [--explorer URL] [--out DIR]
+                   [--market-factory ADDR --market-collateral ADDR] [--explorer URL] [--out DIR]
   Writes the static app (default ./lockstep-app) with these defaults built in; the page's URL parameters
   (?relay=, ?rpc=, …) still override them. --contracts takes the chain id and addresses from deploy's
   file. Without --relay, tabs read their swarm's relays from the coordinator (--contracts' swarmCoordinator,
-  or --swarm-coordinator). Serve the folder from any static host, at any path, with the headers in
-  docs/deploy.md.`,
+  or --swarm-coordinator). Markets: --contracts' marketFactory (or --market-factory) and the ERC-20 new
+  markets take, --market-collateral (default: --contracts' testToken). Serve the folder from any static
+  host, at any path, with the headers in docs/deploy.md.`,
 }
 
 export const usage = `usage: lockstep <command> [options]     (lockstep <command> --help for one command)

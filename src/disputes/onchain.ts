@@ -46,12 +46,16 @@ export type OnchainOp = keyof typeof ONCHAIN_OPS
  * The commitment to one operator's output tensor that the referee checks elements against
  * (contracts/referee/TensorCommitment.sol): an OpenZeppelin StandardMerkleTree over
  * (uint256 flat index, uint32 f32 bits), so leaf = keccak256(keccak256(abi.encode(index, bits))).
+ * The leaves stay in index order (not sorted by hash): element i then sits at a position the dispute
+ * game can compute (2n − 2 − i in the tree's array), so the game can descend two trees to an element
+ * where they differ without either party seeing the other's tensor.
  */
 export function tensorTree(data: Float32Array): StandardMerkleTree<[bigint, number]> {
   const bits = new Uint32Array(data.buffer, data.byteOffset, data.length)
   return StandardMerkleTree.of(
     Array.from(bits, (b, i) => [BigInt(i), b] as [bigint, number]),
     ['uint256', 'uint32'],
+    { sortLeaves: false },
   )
 }
 

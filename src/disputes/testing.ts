@@ -1,13 +1,19 @@
 // Helpers for the on-chain referee's tests: anvil with Referee and OpsHarness deployed, seeded f32
-// inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs.
+// inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs;
+// and for the dispute game's: anvil with DisputeGame, two parties, a toy program, a game played out.
 import { expect } from 'vitest'
-import { createPublicClient, createWalletClient, http, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { specialBits } from '../kernels/testing.ts'
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
+import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
+import { f32Bits } from '../kernels/softfloat.ts'
+import { ONCHAIN_OPS as OP } from './onchain.ts'
+import { COPY, type Spec } from './gameOps.ts'
+import { GameDriver, Phase, type Wallet } from './game.ts'
 
 /** Cases per op: the issue's floor for a differential test. */
 export const CASES = 10_000
@@ -116,4 +122,124 @@ export function vector(next: () => number, k: number, nonFinite: boolean): numbe
     if (kind === 1) return (next() & 0x807fffff) >>> 0
     return withExponent(next, centre - (next() % (width + 1)))
   })
+}
+
+// ---- The dispute game (game.test.ts): anvil with Referee and DisputeGame, a toy program, a game played out. ----
+
+/** anvil's second dev account: public knowledge, funded on every anvil chain. */
+const ANVIL_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
+/** Seconds per move in the tests. */
+export const WINDOW = 600n
+
+export async function startGame() {
+  const node = await startAnvil()
+  const client = createPublicClient({ chain: foundry, transport: http(node.rpcUrl) }) as PublicClient
+  const wallet = (key: Hex): Wallet =>
+    createWalletClient({ account: privateKeyToAccount(key), chain: foundry, transport: http(node.rpcUrl) })
+  const [alice, bob] = [wallet(ANVIL_KEY_0), wallet(ANVIL_KEY_1)]
+  const deploy = async (hash: Hex) =>
+    (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
+  const referee = await deploy(await alice.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const game = await deploy(
+    await alice.deployContract({
+      abi: disputeGameAbi,
+      bytecode: disputeGameBytecode,
+      args: [referee, WINDOW],
+    }),
+  )
+  const passTime = async (seconds: bigint) => {
+    await client.request({ method: 'evm_increaseTime' as never, params: [Number(seconds)] as never })
+    await client.request({ method: 'evm_mine' as never, params: [] as never })
+  }
+  return { client, alice, bob, game, passTime, stop: node.stop }
+}
+
+/**
+ * One training step of a linear layer, as slots: the state (W h×h, X 2×h, Xᵀ h×2, a learning-rate
+ * tensor) copied in, H = X·W, G = gelu(H), D = Xᵀ·G, U = lr·D, W' = W − U, and tanh(W') as a last
+ * op that no later step reads. W' is the next step's W.
+ */
+const spec = (kind: number, ins: number[], m: number, k: number, n: number, consts: number[] = []): Spec => {
+  const [a = 0, b = 0, c = 0, d = 0] = ins
+  return { kind, a, b, c, d, m, k, n, consts }
+}
+
+export function toyProgram(h: number): Spec[] {
+  const s = (kind: number, a: number, b: number, m: number, k: number, n: number) =>
+    spec(kind, [a, b], m, k, n)
+  return [
+    s(COPY, 8, 0, h, 0, h),
+    s(COPY, 1, 0, 2, 0, h),
+    s(COPY, 2, 0, h, 0, 2),
+    s(COPY, 3, 0, h, 0, h),
+    s(OP.matmul, 1, 0, 2, h, h),
+    s(OP.geluTanh, 4, 0, 2, 0, h),
+    s(OP.matmul, 2, 5, h, 2, h),
+    s(OP.mul, 3, 6, h, 0, h),
+    s(OP.sub, 0, 7, h, 0, h),
+    s(OP.tanh, 8, 0, h, 0, h),
+  ]
+}
+
+/** The toy program's initial state, seeded: small weights and inputs, lr 0.05. */
+export function toyInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number, scale: number) =>
+    Uint32Array.from({ length: n }, () => f32Bits(((next() % 2001) / 1000 - 1) * scale))
+  const x = vals(2 * h, 1)
+  const xt = new Uint32Array(2 * h)
+  for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
+  return [vals(h * h, 0.5), x, xt, new Uint32Array(h * h).fill(f32Bits(0.05))]
+}
+
+/** f32 bits of AdamW's config in the row program: lr 0.01, betas 0.9 and 0.999, eps 1e-8, weight decay 0.1. */
+const ADAM = [0.01, 0.9, 0.999, 1e-8, 0.1, 1].map(f32Bits)
+/** The row program's first AdamW step (the game's step s runs step ADAM_STEP + s − 1). */
+export const ADAM_STEP = 1000
+
+/**
+ * One training step that goes through the row ops, reductions and AdamW: the state (W h×h, AdamW's M
+ * and V, X 2×h, Xᵀ h×2, gamma and beta 1×h) copied in, H = X·W, N = layernorm(H), R = rmsnorm(N),
+ * S = softmax(R), G = Xᵀ·S, then AdamW's new W, M and V (one slot each; the next step's state), and
+ * two reductions no later step reads: the row sums of S and the column means of G.
+ */
+export function rowProgram(h: number): Spec[] {
+  const eps = f32Bits(1e-5)
+  return [
+    spec(COPY, [12], h, 0, h),
+    spec(COPY, [13], h, 0, h),
+    spec(COPY, [14], h, 0, h),
+    spec(COPY, [3], 2, 0, h),
+    spec(COPY, [4], h, 0, 2),
+    spec(COPY, [5], 1, 0, h),
+    spec(COPY, [6], 1, 0, h),
+    spec(OP.matmul, [3, 0], 2, h, h),
+    spec(OP.layernorm, [7, 5, 6], 2, 0, h, [eps]),
+    spec(OP.rmsnorm, [8, 5], 2, 0, h, [eps]),
+    spec(OP.softmax, [9], 2, 0, h),
+    spec(OP.matmul, [4, 10], h, 2, h),
+    ...[0, 1, 2].map((which) => spec(OP.adamw, [0, 11, 1, 2], h, 0, h, [which, ADAM_STEP, ...ADAM])),
+    spec(OP.sum, [10], 2, h, 1, [1]),
+    spec(OP.mean, [11], 1, h, h, [0]),
+  ]
+}
+
+/** The row program's initial state, seeded: small weights, zero moments, gamma near 1, beta near 0. */
+export function rowInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number, centre: number, scale: number) =>
+    Uint32Array.from({ length: n }, () => f32Bits(centre + ((next() % 2001) / 1000 - 1) * scale))
+  const [w, x] = [vals(h * h, 0, 0.5), vals(2 * h, 0, 1)]
+  const xt = new Uint32Array(2 * h)
+  for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
+  const zeros = () => new Uint32Array(h * h)
+  return [w, zeros(), zeros(), x, xt, vals(h, 1, 0.2), vals(h, 0, 0.2)]
+}
+
+/** Both drivers move in turn until the game is settled; throws if neither can move. */
+export async function playOut(a: GameDriver, b: GameDriver, stopAt?: number) {
+  for (;;) {
+    const g = await a.state()
+    if (g.phase === Phase.Done || g.phase === stopAt) return g
+    const moved = (await a.move()) ?? (await b.move())
+    if (!moved) throw new Error(`Nobody moves in phase ${g.phase}.`)
+  }
 }

@@ -19,7 +19,7 @@ import { walletClient } from '../chain/client.ts'
 import type { ChainConfig } from '../chain/config.ts'
 import { walletError, type WalletSession } from '../chain/wallet.ts'
 import { MarketError } from '../errors/market.ts'
-import { RULE, type Market } from './model.ts'
+import { RULE, type Market, type Rule } from './model.ts'
 import type { SettlementReceipt } from './settlement.ts'
 
 /** A deployed factory, or one market, on a configured chain. */
@@ -87,11 +87,11 @@ export interface MarketState {
 /** keccak256 of the input text's UTF-8 bytes: the market's input commitment. */
 export const inputHashOf = (input: string): Hex => keccak256(toBytes(input))
 
-/** The terms for a market as settlement.ts settles it: its question, outcomes, input, model and RULE. */
+/** The terms for a market as settlement.ts settles it: its question, outcomes, input, model and rule. */
 export function marketTerms(
   market: Market,
   model: { hash: Hex; uri: string },
-  { category = '', inputUri = '' } = {},
+  { category = '', inputUri = '', rule = RULE }: { category?: string; inputUri?: string; rule?: Rule } = {},
 ): MarketTerms {
   return {
     question: market.question,
@@ -101,7 +101,7 @@ export function marketTerms(
     modelUri: model.uri,
     inputHash: inputHashOf(market.input),
     inputUri,
-    rule: RULE,
+    rule,
   }
 }
 

@@ -3,7 +3,8 @@
 // quote (one unit more in the market's favour and it reverts), each sequence checked for exact accounting
 // and solvency, and some resolved and redeemed to the last holder. Seeded, so a failure names its case.
 // MARKET_SEQUENCES / MARKET_COST_CASES run more (`MARKET_SEQUENCES=1000 npx vitest run --project unit
-// src/markets/market.fuzz.test.ts` for the thousands the issue asks; the default keeps `npm test` short).
+// src/markets/market.fuzz.test.ts` for the thousands the issue asks; the default keeps `npm test` short),
+// MARKET_FIRST from a later sequence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createPublicClient,
@@ -26,6 +27,8 @@ import { creatorPart, expiredRefund, poolAt, quoteBuy, quoteSell, seedOf, settle
 import { deployMarkets, rng, signReceiptHash, travel, type MarketDeployment } from './testing.ts'
 
 const SEQUENCES = Number(process.env.MARKET_SEQUENCES ?? 16)
+/** The first sequence's index (seed 1000 + index): a long run can go on where another stopped. */
+const FIRST = Number(process.env.MARKET_FIRST ?? 0)
 const COST_CASES = Number(process.env.MARKET_COST_CASES ?? 1000)
 const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address
 const TREASURY = privateKeyToAccount(generatePrivateKey()).address
@@ -329,13 +332,15 @@ describe('random trade sequences on chain', () => {
   it(
     `${SEQUENCES} markets: every trade at exactly the reference quote, accounting exact, always solvent`,
     async () => {
-      for (let seq = 0; seq < SEQUENCES; seq++) {
+      for (let seq = FIRST; seq < FIRST + SEQUENCES; seq++) {
         const r = rng(1000 + seq)
         const s = await createRandom(r, seq)
         const trades = 8 + r.int(10)
         for (let i = 0; i < trades; i++) await trade(r, s)
         await checkAccounting(s)
         if (seq % 4 < 2) await resolveAndRedeem(r, s, seq)
+        // A long run says how far it got (the default 16 never print).
+        if ((seq + 1) % 50 === 0) console.log(`market fuzz: sequences to ${seq} passed`)
       }
     },
     Math.max(300_000, SEQUENCES * 5_000),

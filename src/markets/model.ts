@@ -5,6 +5,7 @@ import { parseModel } from '../infer/model.ts'
 import { exportOnnx } from '../train/onnx.ts'
 import { initParams, presets } from '../train/gpt.ts'
 import { encode } from '../train/data.ts'
+import { crossEntropyRef } from '../kernels/cross_entropy.ts'
 import type { HostInput } from '../infer/json.ts'
 import { MarketError } from '../errors/market.ts'
 
@@ -16,6 +17,17 @@ export interface Market {
 }
 
 export const RULE = 'lockstep/outcome-logit-sum/1'
+/**
+ * The rule for models trained on the task format (the RL swarm's, src/rl/tasks.ts; the trained default
+ * in trained.ts): the prompt is `\n<input>=` (the question is for people, the input is the task), and
+ * outcome k scores the log-likelihood of its bytes and the END_TOKEN ('\n') that ends an answer, so "ab"
+ * does not win as a prefix of "abc": minus the sum, in f64 and byte order, of the cross-entropy the
+ * kernel library's CPU reference gives each byte (softfloat exp and log: the same bits everywhere).
+ */
+export const TASK_RULE = 'lockstep/task-loglik/1'
+export const RULES = [RULE, TASK_RULE] as const
+export type Rule = (typeof RULES)[number]
+export const isRule = (x: unknown): x is Rule => RULES.includes(x as Rule)
 export const BUNDLED_URI = 'lockstep:bundled/gpt-demo-seed-8'
 const VOCAB = 256
 
@@ -37,7 +49,10 @@ export function windowOf(modelBytes: Uint8Array): number {
   return T
 }
 
-export const prompt = (m: Market) => `${m.input}\n${m.question}\nAnswer: `
+export const prompt = (m: Market, rule: Rule = RULE) =>
+  rule === TASK_RULE ? `\n${m.input}=` : `${m.input}\n${m.question}\nAnswer: `
+/** The bytes an outcome is scored on: under TASK_RULE with the answer's end. */
+const outcomeBytes = (o: string, rule: Rule) => (rule === TASK_RULE ? [...encode(o), 10] : encode(o))
 
 /**
  * Row k is the last T bytes of prompt + outcome k, zero-padded on the right (a causal model's
@@ -46,14 +61,16 @@ export const prompt = (m: Market) => `${m.input}\n${m.question}\nAnswer: `
 export function marketInputs(
   m: Market,
   T: number,
+  rule: Rule = RULE,
 ): { inputs: { input_ids: HostInput & { data: number[] } }; starts: number[] } {
-  const p = encode(prompt(m))
+  const p = encode(prompt(m, rule))
   const data: number[] = []
   const starts: number[] = []
+  const extra = rule === TASK_RULE ? 1 : 0
   for (const o of m.outcomes) {
-    const out = encode(o)
-    if (out.length < 1 || out.length > T - 1)
-      throw new MarketError(`Each outcome must be 1 to ${T - 1} bytes.`)
+    const out = outcomeBytes(o, rule)
+    if (out.length < 1 + extra || out.length > T - 1)
+      throw new MarketError(`Each outcome must be 1 to ${T - 1 - extra} bytes.`)
     const row = [...p, ...out].slice(-T)
     starts.push(row.length - out.length)
     data.push(...row, ...new Array<number>(T - row.length).fill(0))
@@ -62,15 +79,30 @@ export function marketInputs(
 }
 
 /**
- * The rule: outcome k scores the sum, in f64 and byte order, of the logit its model gave to each of
- * its bytes at the position before it. Only f64 addition: the same bits in every JS engine.
+ * The rules. RULE: outcome k scores the sum, in f64 and byte order, of the logit its model gave to each
+ * of its bytes at the position before it (only f64 addition: the same bits in every JS engine).
+ * TASK_RULE: its log-likelihood, see above.
  */
-export function scoreOutcomes(m: Market, T: number, logits: ArrayLike<number>): number[] {
-  const { inputs, starts } = marketInputs(m, T)
+export function scoreOutcomes(m: Market, T: number, logits: ArrayLike<number>, rule: Rule = RULE): number[] {
+  const { inputs, starts } = marketInputs(m, T, rule)
   const ids = inputs.input_ids.data
+  if (rule === TASK_RULE)
+    return m.outcomes.map((o, k) => {
+      const n = outcomeBytes(o, rule).length
+      const rows = new Float32Array(n * VOCAB)
+      const targets = new Int32Array(n)
+      for (let i = 0; i < n; i++) {
+        const j = starts[k] + i
+        for (let v = 0; v < VOCAB; v++) rows[i * VOCAB + v] = logits[(k * T + j - 1) * VOCAB + v]
+        targets[i] = ids[k * T + j]
+      }
+      let s = 0
+      for (const loss of crossEntropyRef(rows, [n, VOCAB], targets).losses) s -= loss
+      return s
+    })
   return m.outcomes.map((o, k) => {
     let s = 0
-    for (let j = starts[k]; j < starts[k] + encode(o).length; j++)
+    for (let j = starts[k]; j < starts[k] + outcomeBytes(o, rule).length; j++)
       s += logits[(k * T + j - 1) * VOCAB + ids[k * T + j]]
     return s
   })

@@ -8,7 +8,18 @@ import { hashJson, signBody, type Eip712Signature, type ReceiptSigner } from '..
 import { infer, RUNTIME } from '../receipts/inference.ts'
 import { knownKernels, localRelease, type Release } from '../receipts/releases.ts'
 import { commonChecks } from '../receipts/validate.ts'
-import { decide, marketInputs, marketProblem, RULE, scoreOutcomes, windowOf, type Market } from './model.ts'
+import {
+  decide,
+  isRule,
+  marketInputs,
+  marketProblem,
+  RULE,
+  RULES,
+  scoreOutcomes,
+  windowOf,
+  type Market,
+  type Rule,
+} from './model.ts'
 import { MarketError } from '../errors/market.ts'
 import { keccak256Hex } from '../util/keccak.ts'
 
@@ -17,7 +28,7 @@ export const SETTLEMENT_VERSION = 2
 
 export interface Settled {
   market: Market
-  rule: typeof RULE
+  rule: Rule
   inference: {
     model: { hash: Hex; uri: string }
     inputHash: Hex
@@ -56,18 +67,19 @@ export function settle(
   market: Market,
   uri: string,
   release: Release = localRelease(),
+  rule: Rule = RULE,
 ): Settled {
   const problem = marketProblem(market)
   if (problem) throw new MarketError(problem)
   const T = windowOf(modelBytes)
-  const { inputs } = marketInputs(market, T)
+  const { inputs } = marketInputs(market, T, rule)
   const { outputs, outputHash } = infer(modelBytes, inputs, undefined, release)
-  const scores = scoreOutcomes(market, T, outputs.logits.data as number[])
+  const scores = scoreOutcomes(market, T, outputs.logits.data as number[], rule)
   if (!scores.every(Number.isFinite))
     throw new MarketError('The model gave a non-finite score; it cannot settle.')
   return {
     market,
-    rule: RULE,
+    rule,
     inference: {
       model: { hash: keccak256Hex([modelBytes]), uri },
       inputHash: hashJson(inputs),
@@ -125,12 +137,18 @@ export async function recheckSettlement(value: unknown, modelBytes: Uint8Array):
     checks.push({ name, ok, detail: ok ? good : bad })
   const same = (name: string, got: unknown, want: unknown) =>
     add(name, got === want, String(got), `recomputed ${got}, the settlement says ${want}`)
-  add('rule', b.rule === RULE, RULE, `unknown rule ${JSON.stringify(b.rule)}`)
+  add(
+    'rule',
+    isRule(b.rule),
+    String(b.rule),
+    `unknown rule ${JSON.stringify(b.rule)} (known: ${RULES.join(', ')})`,
+  )
   same('model', keccak256Hex([modelBytes]), b.inference.model.hash)
   try {
     // The settlement's release (an unknown one fails `kernels` below; this library's runs meanwhile).
     const release = knownKernels(b.inference.kernelsHash).release
-    const again = settle(modelBytes, b.market, b.inference.model.uri, release)
+    if (!isRule(b.rule)) throw new MarketError(`unknown rule ${JSON.stringify(b.rule)}`)
+    const again = settle(modelBytes, b.market, b.inference.model.uri, release, b.rule)
     same('input hash', again.inference.inputHash, b.inference.inputHash)
     same('output hash', again.inference.outputHash, b.inference.outputHash)
     const scoresOk =

@@ -18,9 +18,10 @@ import { MarketError } from '../errors/market.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
 export class MarketState {
-  question = $state('Will the harvest be good this year?')
-  input = $state('The rains came early and the fields are green.')
-  outcomes = $state('Yes\nNo')
+  // A question the trained default model answers from its input (docs/markets.md, "The settlement model").
+  question = $state('Which is the word “dca” with its letters in alphabetical order?')
+  input = $state('sort:dca')
+  outcomes = $state('acd\ncad\ndca')
   upload = $state.raw<{ bytes: Uint8Array; name: string } | null>(null)
   status = $state<'idle' | 'settling' | 'settled' | 'failed'>('idle')
   error = $state<ErrorInfo | null>(null)
@@ -67,7 +68,7 @@ export class MarketState {
       const bytes = this.#bytes()
       const upload =
         this.upload && bytes ? transfer({ bytes, name: this.upload.name }, [bytes.buffer]) : undefined
-      const settled = await this.#api.settle(market, upload)
+      const settled = await this.#api.settle(market, document.baseURI, upload)
       const receipt = await signSettlement(settled, this.#wallet.signer, this.#wallet.target)
       this.receipt = receipt
       this.link = `${location.origin}${location.pathname}${location.search}${settlementHash(receipt)}`
@@ -83,7 +84,7 @@ export class MarketState {
     this.previewStatus = 'running'
     this.previewError = null
     try {
-      this.preview = await this.#api.preview(market, this.#bytes())
+      this.preview = await this.#api.preview(market, document.baseURI, this.#bytes())
       this.previewStatus = 'done'
     } catch (e) {
       this.previewError = `The fast preview is unavailable here: ${e instanceof Error ? e.message : e}`
@@ -103,7 +104,7 @@ export class MarketState {
       this.receipt = null
     }
     try {
-      this.checks = await this.#api.recheck(text, this.#bytes())
+      this.checks = await this.#api.recheck(text, document.baseURI, this.#bytes())
       this.recheckStatus = this.checks.every((c) => c.ok) ? 'passed' : 'failed'
       if (this.recheckStatus === 'passed' && this.receipt && !this.#wallet.configError)
         this.anchor = await verifyAnchor(this.receipt, this.#wallet.config)

@@ -60,4 +60,18 @@ describe('Node peers through the relay', () => {
       RelayUnreachableError,
     )
   }, 20_000)
+
+  it('a refused WebSocket dial nobody listens to does not crash the process (libp2p drops aborted dials unclosed)', async () => {
+    const uncaught: Error[] = []
+    const record = (e: Error) => uncaught.push(e)
+    process.on('uncaughtException', record)
+    try {
+      const socket = new globalThis.WebSocket('ws://127.0.0.1:1')
+      await new Promise((r) => setTimeout(r, 300))
+      expect(socket.readyState).toBe(WebSocket.CLOSED)
+    } finally {
+      process.off('uncaughtException', record)
+    }
+    expect(uncaught).toEqual([])
+  })
 })

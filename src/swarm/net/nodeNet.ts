@@ -23,7 +23,23 @@ import { watchRelays } from './connect.ts'
 import { Libp2pSwarmNet, type SwarmNode } from './libp2pNet.ts'
 
 // Node 20 has no global WebSocket (Node 22 does); libp2p's dialer borrows `ws` through viem's isows.
-globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+// `ws` is an EventEmitter: an 'error' with no listener throws from the socket's callback. libp2p's dialer
+// drops its listeners when a dial is aborted (the node stopping, a dial timeout) without closing the
+// socket, so a refusal arriving afterwards would crash the process. The browser's WebSocket (and Node
+// 22's) never throws for an unheard error; this one is made to behave the same.
+type EmitterSocket = new (
+  url: string | URL,
+  protocols?: string | string[],
+) => {
+  on(event: 'error', listener: () => void): unknown
+}
+class QuietWebSocket extends (WebSocket as unknown as EmitterSocket) {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols)
+    this.on('error', () => {})
+  }
+}
+globalThis.WebSocket ??= QuietWebSocket as unknown as typeof globalThis.WebSocket
 
 export interface NodeSwarmNet {
   net: Libp2pSwarmNet
