@@ -13,6 +13,7 @@ import {
   TASK_RULE,
   windowOf,
   type Market,
+  type Rule,
 } from '../src/markets/model.ts'
 import { loadTrainedModel, TRAINED_URI } from '../src/markets/trained.ts'
 import {
@@ -21,6 +22,13 @@ import {
   type MarketCheck,
   type SettlementReceipt,
 } from '../src/markets/settlement.ts'
+
+/** Which model a settlement runs, and under which rule (a market's terms fix both). */
+export interface SettleModel {
+  upload?: { bytes: Uint8Array; name: string }
+  builtIn?: 'trained' | 'bundled'
+  rule?: Rule
+}
 
 export interface Preview {
   ep: string
@@ -42,10 +50,14 @@ const trainedBytes = (base: string) =>
   }))
 
 const api = {
-  /** With the uploaded model under the generic rule, else the trained model under the task rule. */
-  async settle(market: Market, base: string, upload?: { bytes: Uint8Array; name: string }) {
-    if (upload) return settle(upload.bytes, market, `file:${upload.name}`)
-    return settle(await trainedBytes(base), market, TRAINED_URI, undefined, TASK_RULE)
+  /**
+   * With the uploaded model, else a built-in one (the trained model by default); under `rule`, else the
+   * model's own (the task rule for the trained model, the generic one for any other).
+   */
+  async settle(market: Market, base: string, o: SettleModel = {}) {
+    if (o.upload) return settle(o.upload.bytes, market, `file:${o.upload.name}`, undefined, o.rule ?? RULE)
+    if (o.builtIn === 'bundled') return settle(bundledBytes(), market, BUNDLED_URI, undefined, o.rule ?? RULE)
+    return settle(await trainedBytes(base), market, TRAINED_URI, undefined, o.rule ?? TASK_RULE)
   },
 
   /** `modelBytes` may be left out when the settlement names a built-in model. */

@@ -4,7 +4,8 @@
 import { parseUnits, type Address, type Hex } from 'viem'
 import { seedOf } from './cost.ts'
 import { inputHashOf, type MarketConfig, type MarketTerms } from './chain.ts'
-import { RULE } from './model.ts'
+import { RULE, TASK_RULE } from './model.ts'
+import { TRAINED_URI } from './trained.ts'
 
 /** MarketMath.sol's bound on a supply (the seed budget must stay below it). */
 const MAX_SUPPLY = 2n ** 112n
@@ -175,7 +176,8 @@ export function validateDraft(
     modelUri: d.model!.uri,
     inputHash: inputHashOf(d.input),
     inputUri: d.inputUri.trim(),
-    rule: RULE,
+    // The trained model reads the input as a task (docs/markets.md); any other model, the generic rule.
+    rule: d.model!.uri === TRAINED_URI ? TASK_RULE : RULE,
   }
   return { errors: null, config, terms }
 }

@@ -6,7 +6,7 @@ import type { Wallet } from './wallet.svelte.ts'
 import type { MarketWorkerApi, Preview } from '../../workers/market.worker.ts'
 import { startMarketWorker } from './workers.ts'
 import { verifyAnchor, type AnchorVerdict } from '../chain/verify.ts'
-import { marketProblem, type Market } from '../markets/model.ts'
+import { marketProblem, type Market, type Rule } from '../markets/model.ts'
 import {
   parseSettlementHash,
   settlementHash,
@@ -23,6 +23,10 @@ export class MarketState {
   input = $state('sort:dca')
   outcomes = $state('acd\ncad\ndca')
   upload = $state.raw<{ bytes: Uint8Array; name: string } | null>(null)
+  /** Without an upload: the built-in model to run (a market's terms may name the bundled one). */
+  builtIn = $state<'trained' | 'bundled'>('trained')
+  /** The rule, when a market's terms fix it; else the model's own. */
+  rule = $state<Rule | null>(null)
   status = $state<'idle' | 'settling' | 'settled' | 'failed'>('idle')
   error = $state<ErrorInfo | null>(null)
   receipt = $state.raw<SettlementReceipt | null>(null)
@@ -68,7 +72,11 @@ export class MarketState {
       const bytes = this.#bytes()
       const upload =
         this.upload && bytes ? transfer({ bytes, name: this.upload.name }, [bytes.buffer]) : undefined
-      const settled = await this.#api.settle(market, document.baseURI, upload)
+      const settled = await this.#api.settle(market, document.baseURI, {
+        upload,
+        builtIn: this.builtIn,
+        rule: this.rule ?? undefined,
+      })
       const receipt = await signSettlement(settled, this.#wallet.signer, this.#wallet.target)
       this.receipt = receipt
       this.link = `${location.origin}${location.pathname}${location.search}${settlementHash(receipt)}`

@@ -20,7 +20,8 @@ import {
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { MarketError } from '../errors/market.ts'
 import { inputHashOf, readHoldings, termsProblems } from '../markets/chain.ts'
-import { bundledModel } from '../markets/model.ts'
+import { bundledModel, BUNDLED_URI, isRule } from '../markets/model.ts'
+import { TRAINED_MODEL_HASH } from '../markets/trained.ts'
 import { parseSettlementHash, type MarketCheck, type SettlementReceipt } from '../markets/settlement.ts'
 import { amountOf } from '../markets/form.ts'
 import { positionOf, previewTrade, type Preview, type Side, type Trade } from '../markets/trade.ts'
@@ -271,7 +272,17 @@ export class MarketView {
         )
       if (inputHashOf(this.settleInput) !== r.terms.inputHash)
         throw new MarketError('This input is not the one the market committed to (its hash differs).')
-      const modelHash = keccak256(model?.bytes ?? bundledModel())
+      if (!isRule(r.terms.rule))
+        throw new MarketError(
+          `This market's rule ${JSON.stringify(r.terms.rule)} is not one this page settles.`,
+        )
+      s.rule = r.terms.rule
+      s.builtIn = r.terms.modelUri === BUNDLED_URI ? 'bundled' : 'trained'
+      const modelHash = model
+        ? keccak256(model.bytes)
+        : s.builtIn === 'bundled'
+          ? keccak256(bundledModel())
+          : TRAINED_MODEL_HASH
       if (modelHash.toLowerCase() !== r.terms.modelHash.toLowerCase())
         throw new MarketError('This model is not the one the market committed to (its hash differs).')
       await s.settle()
@@ -310,7 +321,7 @@ export class MarketView {
       const problems = termsProblems(receipt, terms)
       const hashOk = receipt.receiptHash?.toLowerCase() === p.receiptHash.toLowerCase()
       this.#worker ??= startMarketWorker()
-      const checks = await this.#worker.api.recheck(text, model?.slice())
+      const checks = await this.#worker.api.recheck(text, document.baseURI, model?.slice())
       this.checks = [
         {
           name: 'posted hash',

@@ -20,7 +20,9 @@ import {
 } from '../markets/chain.ts'
 import { prices } from '../markets/cost.ts'
 import { defaultDraft, draftErrors, STEPS, validateDraft, type Draft, type Errors } from '../markets/form.ts'
-import { bundledModel, BUNDLED_URI } from '../markets/model.ts'
+import { TRAINED_MODEL_HASH, TRAINED_URI } from '../markets/trained.ts'
+
+const TRAINED = { hash: TRAINED_MODEL_HASH, uri: TRAINED_URI }
 import type { Wallet } from './wallet.svelte.ts'
 
 export interface MarketRow {
@@ -108,8 +110,8 @@ export class CreateForm {
   constructor(wallet: Wallet, client: PublicClient = publicClient(wallet.config)) {
     this.#wallet = wallet
     this.#client = client
-    // The bundled model's hash, computed once (a few ms): the default settlement model.
-    this.draft.model = { hash: keccak256(bundledModel()), uri: BUNDLED_URI }
+    // The default settlement model: the trained one (its hash is pinned; the page loads it only to settle).
+    this.draft.model = TRAINED
   }
 
   get collateral(): Address | undefined {
@@ -123,12 +125,10 @@ export class CreateForm {
     this.symbol = t.symbol
   }
 
-  /** An uploaded model replaces the bundled one (its URI names the file; edit it to where it is published). */
+  /** An uploaded model replaces the trained one (its URI names the file; edit it to where it is published). */
   useModel(file: { bytes: Uint8Array; name: string } | null): void {
     this.upload = file
-    this.draft.model = file
-      ? { hash: keccak256(file.bytes), uri: file.name }
-      : { hash: keccak256(bundledModel()), uri: BUNDLED_URI }
+    this.draft.model = file ? { hash: keccak256(file.bytes), uri: file.name } : TRAINED
   }
 
   /** The current step's errors (shown); true when it has none. */

@@ -136,7 +136,7 @@ it('creates a market through the form, refusing each bad field inline first', as
   type('create-fee', '2')
   click('create-next')
   expect(step()).toBe(3)
-  expect(q('create-model-hash')?.textContent).toMatch(/Bundled model/)
+  expect(q('create-model-hash')?.textContent).toMatch(/Trained model/)
   type('create-input', INPUT)
   click('create-next')
   expect(step()).toBe(4)
