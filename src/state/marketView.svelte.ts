@@ -44,16 +44,29 @@ export interface Posted {
 
 const MAX_RECEIPT_CHARS = 1_000_000
 
-/** The receipt a posted URI carries: a settlement link (`…#settlement=…`) or a URL serving the JSON. */
+/**
+ * The receipt a posted URI carries: a settlement link (`…#settlement=…`), the JSON itself as a `data:` URI
+ * (what `lockstep market settle` posts), or a URL serving the JSON.
+ */
 export async function receiptAt(uri: string): Promise<string> {
   const inLink = parseSettlementHash(uri.slice(Math.max(0, uri.indexOf('#'))))
   if (inLink) return inLink
+  const data = /^data:application\/json(?:;charset=utf-8)?(;base64)?,/i.exec(uri)
+  if (data) {
+    if (uri.length > MAX_RECEIPT_CHARS * 2)
+      throw new MarketError('The settlement in its data: URI is too large.')
+    const body = uri.slice(data[0].length)
+    if (!data[1]) return decodeURIComponent(body)
+    return new TextDecoder().decode(Uint8Array.from(atob(body), (c) => c.charCodeAt(0)))
+  }
   if (!/^https?:\/\//i.test(uri))
     throw new MarketError(
-      `The settlement's URI ${JSON.stringify(uri)} is neither a settlement link nor an http(s) URL.`,
+      `The settlement's URI ${JSON.stringify(uri)} is neither a settlement link, a data: URI nor an http(s) URL.`,
     )
   const res = await fetch(uri)
   if (!res.ok) throw new MarketError(`The settlement at ${uri} did not load (HTTP ${res.status}).`)
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_RECEIPT_CHARS)
+    throw new MarketError(`The settlement at ${uri} is too large to be one.`)
   const text = await res.text()
   // Whoever posted it chose the URI: a settlement is a few kilobytes, so anything huge is refused.
   if (text.length > MAX_RECEIPT_CHARS)

@@ -7,8 +7,15 @@ afterEach(() => vi.unstubAllGlobals())
 it('reads a posted settlement from its link, or from an http(s) URL of modest size, and nothing else', async () => {
   const r = { kind: 'lockstep/market-settlement', receiptHash: '0x12' } as unknown as SettlementReceipt
   expect(JSON.parse(await receiptAt(`http://x.test/app/?a=1${settlementHash(r)}`))).toEqual(r)
-  await expect(receiptAt('lockstep:bundled')).rejects.toThrow(/neither a settlement link nor/)
+  await expect(receiptAt('lockstep:bundled')).rejects.toThrow(/neither a settlement link, a data: URI nor/)
   await expect(receiptAt('javascript:alert(1)')).rejects.toThrow(/neither/)
+  // The CLI's: the JSON in a data: URI, base64 or percent-encoded (UTF-8 either way).
+  const text = JSON.stringify({ ...r, note: 'é' })
+  const b64 = Buffer.from(text).toString('base64')
+  expect(await receiptAt(`data:application/json;base64,${b64}`)).toBe(text)
+  expect(await receiptAt(`data:application/json;charset=utf-8,${encodeURIComponent(text)}`)).toBe(text)
+  await expect(receiptAt(`data:text/html;base64,${b64}`)).rejects.toThrow(/neither/)
+  await expect(receiptAt(`data:application/json,${'x'.repeat(2_000_001)}`)).rejects.toThrow(/too large/)
   vi.stubGlobal('fetch', async () => new Response('{"a":1}'))
   expect(await receiptAt('https://x.test/s.json')).toBe('{"a":1}')
   vi.stubGlobal('fetch', async () => new Response('x'.repeat(1_000_001)))

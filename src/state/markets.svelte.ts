@@ -31,6 +31,8 @@ export interface MarketRow {
   config: MarketConfig
   state: MarketState
   probabilities: number[]
+  /** The latest block's timestamp when read: deadlines are the chain's, not this computer's clock. */
+  chainTime: bigint
 }
 
 /** Where the settle step finds the input a market was created with (the chain keeps only its hash). */
@@ -38,12 +40,14 @@ export const inputKey = (inputHash: string) => `lockstep.marketInput.${inputHash
 
 export async function readRow(client: PublicClient, wallet: Wallet, address: Address): Promise<MarketRow> {
   const ref = { config: wallet.config, address }
-  const [terms, config, state] = await Promise.all([
+  const [terms, config, state, block] = await Promise.all([
     readTerms(client, ref),
     readConfig(client, ref),
     readMarket(client, ref),
+    client.getBlock(),
   ])
-  return { address, terms, config, state, probabilities: prices(config.k, state.supplies).probability }
+  const probabilities = prices(config.k, state.supplies).probability
+  return { address, terms, config, state, probabilities, chainTime: block.timestamp }
 }
 
 /** The collateral's decimals and symbol (18 and "tokens" when the token does not say). */
