@@ -195,8 +195,11 @@ describe('information markets, end to end', () => {
     await travel(chain.rpcUrl, 10 * 60 + 1)
     await alice.page.getByTestId('resolve-finalize').click({ timeout: 60_000 })
     await detail(alice.page, market, 'settled')
+    // The phase reads "settled" once the window is over; the payout pool is fixed when finalize lands.
+    await expect.poll(async () => (await readMarket(reader(), ref(market))).payoutPool).toBeGreaterThan(0n)
     const before = await balance(ALICE)
     const s = await readMarket(reader(), ref(market))
+    expect(s.supplies[0]).toBe(s.seed + 10n * ONE)
     await alice.page.getByTestId('resolve-redeem').click({ timeout: 60_000 })
     await expect.poll(() => redeemed(market, ALICE), { timeout: 60_000 }).toBeGreaterThan(0n)
     const paid = settledPayout(10n * ONE, s.payoutPool, s.supplies[0])

@@ -74,6 +74,18 @@ export async function receiptAt(uri: string): Promise<string> {
   return text
 }
 
+/** The input a market carries in its terms as a `data:` URI (the CLI's), if it hashes to the commitment. */
+export function inputIn(terms: { inputUri: string; inputHash: Hex }): string | null {
+  const m = /^data:text\/plain(?:;charset=utf-8)?,(.*)$/is.exec(terms.inputUri)
+  if (!m) return null
+  try {
+    const text = decodeURIComponent(m[1])
+    return inputHashOf(text) === terms.inputHash ? text : null
+  } catch {
+    return null
+  }
+}
+
 export class MarketView {
   readonly address: Address
   row = $state.raw<MarketRow | null>(null)
@@ -127,7 +139,7 @@ export class MarketView {
         const t = await tokenInfo(this.#client, row.config.collateral)
         this.decimals = t.decimals
         this.symbol = t.symbol
-        this.settleInput = localStorage.getItem(inputKey(row.terms.inputHash)) ?? ''
+        this.settleInput = localStorage.getItem(inputKey(row.terms.inputHash)) ?? inputIn(row.terms) ?? ''
       }
       const at = { address: this.address, abi: marketAbi, fromBlock: 0n } as const
       const [bought, sold, proposed, challenged] = await Promise.all([
@@ -332,6 +344,11 @@ export class MarketView {
       const receipt = JSON.parse(text) as SettlementReceipt
       const terms = this.row!.terms
       const problems = termsProblems(receipt, terms)
+      // The receipt carries the input; one that hashes to the market's commitment is the input itself, so
+      // a challenger's own settlement can run on it without being handed it.
+      const input = receipt.body?.market?.input
+      if (!this.settleInput && typeof input === 'string' && inputHashOf(input) === terms.inputHash)
+        this.settleInput = input
       const hashOk = receipt.receiptHash?.toLowerCase() === p.receiptHash.toLowerCase()
       this.#worker ??= startMarketWorker()
       const checks = await this.#worker.api.recheck(text, document.baseURI, model?.slice())

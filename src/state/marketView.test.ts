@@ -1,6 +1,7 @@
 import { afterEach, expect, it, vi } from 'vitest'
 import { settlementHash, type SettlementReceipt } from '../markets/settlement.ts'
-import { receiptAt } from './marketView.svelte.ts'
+import { inputHashOf } from '../markets/chain.ts'
+import { inputIn, receiptAt } from './marketView.svelte.ts'
 
 afterEach(() => vi.unstubAllGlobals())
 
@@ -22,4 +23,13 @@ it('reads a posted settlement from its link, or from an http(s) URL of modest si
   await expect(receiptAt('https://x.test/big.json')).rejects.toThrow(/too large/)
   vi.stubGlobal('fetch', async () => new Response('gone', { status: 404 }))
   await expect(receiptAt('https://x.test/gone.json')).rejects.toThrow(/HTTP 404/)
+})
+
+it('takes a market’s input from a data: URI in its terms only when it hashes to the commitment', () => {
+  const text = 'sort:dca, ü'
+  const inputUri = 'data:text/plain;charset=utf-8,' + encodeURIComponent(text)
+  expect(inputIn({ inputUri, inputHash: inputHashOf(text) })).toBe(text)
+  expect(inputIn({ inputUri, inputHash: inputHashOf('other') })).toBeNull()
+  expect(inputIn({ inputUri: 'https://x.test/input.txt', inputHash: inputHashOf(text) })).toBeNull()
+  expect(inputIn({ inputUri: 'data:text/plain,%E0%A4%A', inputHash: inputHashOf(text) })).toBeNull()
 })
