@@ -2,6 +2,10 @@ import { defineConfig } from 'vitest/config'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumArgs, findChromium } from './scripts/chromium.mjs'
+import { startAnvil } from './scripts/chain.mjs'
+
+/** anvil nodes the browser tests started (commands.startAnvil), by RPC URL, for commands.stopAnvil. */
+const anvils = new Map<string, () => Promise<void>>()
 
 // Cross-origin isolation lets workers share memory (and onnxruntime-web use threads).
 const isolation = {
@@ -57,6 +61,18 @@ export default defineConfig({
             screenshotFailures: true,
             screenshotDirectory: 'artifacts/failures/gpu',
             instances: [{ browser: 'chromium' }],
+            // A fresh anvil for a component test that plays against a chain (the test deploys what it needs).
+            commands: {
+              startAnvil: async () => {
+                const node = await startAnvil()
+                anvils.set(node.rpcUrl, node.stop)
+                return { rpcUrl: node.rpcUrl, chainId: node.chainId }
+              },
+              stopAnvil: async (_ctx, rpcUrl: string) => {
+                await anvils.get(rpcUrl)?.()
+                anvils.delete(rpcUrl)
+              },
+            },
             provider: playwright({
               launchOptions: { executablePath: findChromium(), args: chromiumArgs },
             }),
