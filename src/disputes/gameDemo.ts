@@ -55,8 +55,11 @@ export interface DemoEvents {
   opened?: (id: bigint, parties: Record<Role, Address>) => void
   /** A party made a move (the DisputeGame function it called). */
   moved?: (role: Role, move: string) => void
-  /** Pause between moves, so that a view polling the contract shows each (default 600 ms). */
-  pauseMs?: number
+  /**
+   * Pause before each move, so that a view polling the contract shows each: milliseconds (default 600),
+   * or a function the next move waits for.
+   */
+  pause?: number | (() => Promise<void>)
   signal?: AbortSignal
 }
 
@@ -77,7 +80,8 @@ export function demoGame(config: ChainConfig): Address {
  */
 export async function playDemo(config: ChainConfig, plan: DemoPlan, seed: number, events: DemoEvents = {}) {
   const game = demoGame(config)
-  const { pauseMs = 600, signal } = events
+  const { pause = 600, signal } = events
+  const wait = typeof pause === 'number' ? () => new Promise((r) => setTimeout(r, pause)) : pause
   const chain = chainOf(config)
   const client = createPublicClient({ chain, transport: http(config.rpcUrl) }) as PublicClient
   const wallet = (key: `0x${string}`): Wallet =>
@@ -104,7 +108,7 @@ export async function playDemo(config: ChainConfig, plan: DemoPlan, seed: number
   ]
   for (;;) {
     signal?.throwIfAborted()
-    await new Promise((r) => setTimeout(r, pauseMs))
+    await wait()
     const g = await drivers[0].state()
     if (g.phase === Phase.Done) return { id, game: g }
     let moved = false

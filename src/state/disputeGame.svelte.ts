@@ -8,7 +8,7 @@ import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { ChainConfigError } from '../errors/chain.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { Phase, type Role } from '../disputes/game.ts'
-import { demoGame, demoPlan, playDemo, type DemoPlan } from '../disputes/gameDemo.ts'
+import { demoGame, demoPlan, playDemo, type DemoEvents, type DemoPlan } from '../disputes/gameDemo.ts'
 import { mulberry32 } from '../util/random.ts'
 import { gameView, type GameState, type Settled } from '../disputes/gameView.ts'
 
@@ -114,8 +114,8 @@ export class DisputeGameWatch {
     return last ? { byTimeout: last.args.byTimeout!, pot: last.args.pot! } : null
   }
 
-  /** Plays a demo game on the dev chain with a random lie, and watches it. */
-  async playDemo(pauseMs = 600, seed = Math.floor(Math.random() * 2 ** 31)) {
+  /** Plays a demo game on the dev chain with a random lie, and watches it (`pause`: see DemoEvents). */
+  async playDemo(pause: DemoEvents['pause'] = 600, seed = Math.floor(Math.random() * 2 ** 31)) {
     this.error = null
     try {
       if (!this.config) throw new ChainConfigError('This page has no chain configured.')
@@ -130,7 +130,7 @@ export class DisputeGameWatch {
     this.#abort = new AbortController()
     try {
       await playDemo(this.config!, plan, seed, {
-        pauseMs,
+        pause,
         signal: this.#abort.signal,
         opened: (id, parties) => {
           this.demo = { ...this.demo!, parties }
