@@ -80,8 +80,7 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
 
 /**
  * Deploys the registries, the coordinator, the markets and the dispute game (scripts/deploy.mjs, compiled
- * here by solc)
- * with `key`; returns their addresses.
+ * here by solc) with `key`; returns their addresses.
  * @returns {Promise<Record<keyof typeof DEV_ADDRESSES, `0x${string}`>>}
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
@@ -94,7 +93,11 @@ export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 313
     existing: { ...deployed, ...markets },
     contracts: DEV_GAME_CONTRACTS,
   })
-  return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({ ...deployed, ...markets, ...game })
+  return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({
+    ...deployed,
+    ...markets,
+    ...game,
+  })
 }
 
 /** anvil plus deployed contracts: what `npm start` and the tests run against. */
@@ -182,6 +185,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `[chain] MarketFactory ${chain.marketFactory}, TestToken ${chain.testToken} (collateral anyone mints)`,
   )
+  console.log(`[chain] Referee ${chain.referee}, DisputeGame ${chain.disputeGame}`)
   const stop = () => chain.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -5,7 +5,7 @@ import { parseEther } from 'viem'
 import { Phase } from './game.ts'
 import { COPY } from './gameOps.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
-import { duration, gameView, opName, reasonOf, type GameState } from './gameView.ts'
+import { duration, gameIdOf, gameView, opName, reasonOf, type GameState } from './gameView.ts'
 import { demoPlan } from './gameDemo.ts'
 import { mulberry32 } from '../util/random.ts'
 
@@ -126,6 +126,17 @@ describe('gameView', () => {
     expect(reasonOf(false, state({ phase: Phase.Done, slot: 12 }))).toBe('padding')
     expect(reasonOf(true, state({ phase: Phase.Done, slot: 12 }))).toBe('timeout')
   })
+})
+
+it('reads a game id from the URL, and nothing else', () => {
+  expect(['?game=7', '?game=0&rpc=x', '?game=-1', '?game=1e3', '?game=', ''].map(gameIdOf)).toEqual([
+    7n,
+    0n,
+    null,
+    null,
+    null,
+    null,
+  ])
 })
 
 it('reads durations and op names aloud', () => {

@@ -221,3 +221,9 @@ export function reasonOf(byTimeout: boolean, g: GameState): Reason {
   if (!g.tensorLevel && g.slot >= g.slots) return 'padding'
   return g.spec.kind === COPY ? 'copy' : 'recompute'
 }
+
+/** A game id from the URL's `?game=N`, or null. */
+export function gameIdOf(search: string): bigint | null {
+  const v = new URLSearchParams(search).get('game')
+  return v !== null && /^\d{1,20}$/.test(v) ? BigInt(v) : null
+}

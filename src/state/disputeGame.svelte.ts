@@ -12,12 +12,6 @@ import { demoGame, demoPlan, playDemo, type DemoEvents, type DemoPlan } from '..
 import { mulberry32 } from '../util/random.ts'
 import { gameView, type GameState, type Settled } from '../disputes/gameView.ts'
 
-/** A game id from the URL's `?game=N`, or null. */
-export function gameIdOf(search: string): bigint | null {
-  const v = new URLSearchParams(search).get('game')
-  return v !== null && /^\d{1,20}$/.test(v) ? BigInt(v) : null
-}
-
 export class DisputeGameWatch {
   id = $state<bigint | null>(null)
   game = $state<GameState | null>(null)

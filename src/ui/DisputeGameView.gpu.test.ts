@@ -76,7 +76,7 @@ const TURN: Record<number, string> = {
 it('plays the demo game to the end: the view follows the contract move by move, the honest party wins', async () => {
   const watch = new DisputeGameWatch(config, 60_000) // polled here, before each move, not by the timer
   const phases: number[] = []
-  let el!: HTMLElement
+  const on: { el?: HTMLElement } = {}
   const check = async () => {
     await watch.refresh()
     flushSync()
@@ -90,6 +90,7 @@ it('plays the demo game to the end: the view follows the contract move by move, 
       client.getBlock(),
     ])
     phases.push(g.phase)
+    const el = on.el!
     const state = el.querySelector('[data-testid="game-state"]')!
     const data = (k: string) => state.getAttribute(`data-${k}`)
     expect([data('phase'), data('lo'), data('hi'), data('turn')]).toEqual([
@@ -121,7 +122,7 @@ it('plays the demo game to the end: the view follows the contract move by move, 
     )
   }
   const view = show(watch, check)
-  el = view.target
+  const el = (on.el = view.target)
   try {
     el.querySelector<HTMLButtonElement>('[data-testid="game-demo"]')!.click()
     for (let i = 0; i < 600 && watch.demo?.running !== false; i++)
