@@ -21,9 +21,13 @@ export class DisputeGameWatch {
   /** The id names no game on this contract. */
   missing = $state(false)
   error = $state<ErrorInfo | null>(null)
-  demo = $state<{ plan: DemoPlan; parties?: Record<Role, Address>; moves: number; running: boolean } | null>(
-    null,
-  )
+  demo = $state<{
+    seed: number
+    plan: DemoPlan
+    parties?: Record<Role, Address>
+    moves: number
+    running: boolean
+  } | null>(null)
   readonly view = $derived(
     this.game && this.now !== null ? gameView(this.game, this.now, this.settled) : null,
   )
@@ -120,7 +124,7 @@ export class DisputeGameWatch {
     }
     // The seed is the page's random pick; the lie and the cheater's role follow from it, so a run replays.
     const plan = demoPlan(mulberry32(seed ^ 0x5eed))
-    this.demo = { plan, moves: 0, running: true }
+    this.demo = { seed, plan, moves: 0, running: true }
     this.#abort = new AbortController()
     try {
       await playDemo(this.config!, plan, seed, {

@@ -3,6 +3,7 @@
 // view's fields checked against DisputeGame.gameOf and the chain's clock before every move, the honest
 // party the winner; and the demo refused off the dev chain, by name.
 import { flushSync, mount, unmount } from 'svelte'
+import axe from 'axe-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { commands } from 'vitest/browser'
 import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
@@ -152,6 +153,14 @@ it('plays the demo game to the end: the view follows the contract move by move, 
     for (const p of [Phase.Join, Phase.Propose, Phase.Answer, Phase.RevealD, Phase.RevealC, Phase.Spec])
       expect(phases).toContain(p)
     for (const p of [Phase.ElementD, Phase.ElementC, Phase.Resolve, Phase.Done]) expect(phases).toContain(p)
+    // Readable (axe: no serious or critical violations) and within a 375 px phone.
+    const { violations } = await axe.run(el)
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([])
+    expect(el.querySelector<HTMLElement>('[data-testid="dispute-game"]')!.scrollWidth).toBeLessThanOrEqual(
+      375,
+    )
     const demo = el.querySelector('[data-testid="game-demo-plan"]')!
     expect([demo.getAttribute('data-cheater'), demo.getAttribute('data-running')]).toEqual([
       plan.cheater,
