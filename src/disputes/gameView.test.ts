@@ -5,7 +5,7 @@ import { parseEther } from 'viem'
 import { Phase } from './game.ts'
 import { COPY } from './gameOps.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
-import { duration, gameIdOf, gameView, opName, reasonOf, type GameState } from './gameView.ts'
+import { bitsText, duration, gameIdOf, gameView, opName, reasonOf, type GameState } from './gameView.ts'
 import { demoPlan } from './gameDemo.ts'
 import { mulberry32 } from '../util/random.ts'
 
@@ -29,6 +29,8 @@ const state = (over: Partial<GameState>): GameState => ({
   count: 0,
   slot: 0,
   element: 0,
+  dBits: 0,
+  cBits: 0,
   spec: noSpec,
   ...over,
 })
@@ -89,6 +91,29 @@ describe('gameView', () => {
       0n,
     )
     expect(e).toMatchObject({ element: 5, turn: 'defender', descent: null })
+    expect(e.opened).toEqual({ defender: null, challenger: null })
+    const one = 0x3f800000
+    const c = gameView(
+      state({ phase: Phase.ElementC, hi: 4, lo: 3, tensorLevel: true, count: 8, pos: 9, spec, dBits: one }),
+      0n,
+    )
+    expect(c.opened).toEqual({ defender: one, challenger: null })
+    const r2 = gameView(
+      state({
+        phase: Phase.Resolve,
+        hi: 4,
+        lo: 3,
+        tensorLevel: true,
+        count: 8,
+        element: 5,
+        spec,
+        dBits: one,
+        cBits: one ^ 0x400000,
+      }),
+      0n,
+    )
+    expect(r2.opened).toEqual({ defender: one, challenger: 0x3fc00000 })
+    expect(bitsText(0x3fc00000)).toBe('1.5 (0x3fc00000)')
   })
 
   it('gives the verdict and its reason once settled', () => {

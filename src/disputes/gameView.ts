@@ -2,6 +2,7 @@
 // phase, whose move it is, the deadline by the chain's clock, how far the narrowing has come and, once
 // over, who won and why — plain sentences from the contract's state, nothing the page decides itself.
 import { formatEther, type Address } from 'viem'
+import { f32FromBits } from '../kernels/softfloat.ts'
 import { ONCHAIN_OPS, REFUSED_OPS } from './onchain.ts'
 import { COPY, type Spec } from './gameOps.ts'
 import { Phase, type Role } from './game.ts'
@@ -23,6 +24,8 @@ export interface GameState {
   count: number
   slot: number
   element: number
+  dBits: number
+  cBits: number
   spec: Spec
 }
 
@@ -48,6 +51,8 @@ export interface GameView {
   slot: number | null
   element: number | null
   op: string | null
+  /** The values each party opened for the disputed element (f32 bit patterns), once opened. */
+  opened: { defender: number | null; challenger: number | null }
   bond: string
   pot: string
   winner: Role | null
@@ -72,6 +77,11 @@ const treeDepth = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)))
 
 /** Ether with trailing zeros trimmed, as a person reads it. */
 export const ether = (wei: bigint) => `${formatEther(wei)} ETH`
+
+/** An f32 bit pattern as a number a person reads, with its bits (a lie may be one bit). */
+export function bitsText(bits: number): string {
+  return `${f32FromBits(bits)} (0x${(bits >>> 0).toString(16).padStart(8, '0')})`
+}
 
 /** "4 min 05 s", "12 s": a countdown read aloud. */
 export function duration(seconds: number): string {
@@ -101,6 +111,10 @@ export function gameView(g: GameState, now: bigint, settled: Settled | null = nu
     : g.tensorLevel && (g.phase === Phase.Resolve || done)
       ? g.element
       : null
+  // openElement stores the defender's value, then the challenger's (ElementD → ElementC → Resolve).
+  const pastElements = g.tensorLevel && (g.phase === Phase.Resolve || (done && reason === 'recompute'))
+  const openedD = g.tensorLevel && (g.phase === Phase.ElementC || pastElements)
+  const openedC = pastElements
   const [turn, waiting, timeoutWinner] = moveOf(g)
   const descent =
     g.phase === Phase.RevealD || g.phase === Phase.RevealC
@@ -121,6 +135,10 @@ export function gameView(g: GameState, now: bigint, settled: Settled | null = nu
     slot: slotKnown && !(done && reason === 'padding') ? g.slot : null,
     element,
     op: specKnown ? opName(g.spec.kind) : null,
+    opened: {
+      defender: openedD ? g.dBits : null,
+      challenger: openedC ? g.cBits : null,
+    },
     bond: ether(g.bond),
     pot: ether(settled ? settled.pot : g.phase === Phase.Join ? g.bond : 2n * g.bond),
     winner,

@@ -113,6 +113,13 @@ it('plays the demo game to the end: the view follows the contract move by move, 
     if (g.phase === Phase.ElementD || g.phase === Phase.ElementC)
       expect(data('element')).toBe(String(2 * g.count - 2 - g.pos))
     if (g.phase === Phase.Resolve) expect(data('element')).toBe(String(g.element))
+    const opened = el.querySelector('[data-testid="game-opened"]')
+    if (g.phase === Phase.ElementC) expect(opened?.getAttribute('data-defender')).toBe(String(g.dBits))
+    if (g.phase === Phase.Resolve)
+      expect([opened?.getAttribute('data-defender'), opened?.getAttribute('data-challenger')]).toEqual([
+        String(g.dBits),
+        String(g.cBits),
+      ])
     const descent = el.querySelector('[data-testid="game-descent"]')
     if (g.phase === Phase.RevealD || g.phase === Phase.RevealC) {
       expect(descent?.getAttribute('data-over')).toBe(g.tensorLevel ? 'elements' : 'slots')
@@ -153,6 +160,11 @@ it('plays the demo game to the end: the view follows the contract move by move, 
     for (const p of [Phase.Join, Phase.Propose, Phase.Answer, Phase.RevealD, Phase.RevealC, Phase.Spec])
       expect(phases).toContain(p)
     for (const p of [Phase.ElementD, Phase.ElementC, Phase.Resolve, Phase.Done]) expect(phases).toContain(p)
+    // The two values opened differ by exactly the planted lie: the top significand bit.
+    const opened = el.querySelector('[data-testid="game-opened"]')!
+    expect(
+      Number(opened.getAttribute('data-defender')) ^ Number(opened.getAttribute('data-challenger')),
+    ).toBe(0x400000)
     // Readable (axe: no serious or critical violations) and within a 375 px phone.
     const { violations } = await axe.run(el)
     expect(
