@@ -6,7 +6,9 @@ import {
   createPublicClient,
   createWalletClient,
   http,
+  keccak256,
   parseEther,
+  toHex,
   type Address,
   type PublicClient,
 } from 'viem'
@@ -18,7 +20,6 @@ import { mulberry32 } from '../util/random.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
 import { toyInitial, toyProgram } from './gamePrograms.ts'
-import { keccak256, toHex } from 'viem'
 
 /**
  * anvil's second and third dev accounts (public knowledge, funded on every anvil chain). Not the first:
@@ -64,7 +65,7 @@ export interface DemoEvents {
 }
 
 /** Refuses any chain but the dev chain, and one with no dispute game configured. */
-export function demoGame(config: ChainConfig): Address {
+export function demoGameAddress(config: ChainConfig): Address {
   if (config.chainId !== DEV_CHAIN_ID)
     throw new ChainConfigError(
       `The demo game signs with anvil's public dev keys, so it only runs on the dev chain (${DEV_CHAIN_ID}), not chain ${config.chainId}.`,
@@ -79,7 +80,7 @@ export function demoGame(config: ChainConfig): Address {
  * contract settles it. Returns the game's id and the final state.
  */
 export async function playDemo(config: ChainConfig, plan: DemoPlan, seed: number, events: DemoEvents = {}) {
-  const game = demoGame(config)
+  const game = demoGameAddress(config)
   const { pause = 600, signal } = events
   const wait = typeof pause === 'number' ? () => new Promise((r) => setTimeout(r, pause)) : pause
   const chain = chainOf(config)

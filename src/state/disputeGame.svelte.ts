@@ -8,7 +8,7 @@ import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { ChainConfigError } from '../errors/chain.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 import { Phase, type Role } from '../disputes/game.ts'
-import { demoGame, demoPlan, playDemo, type DemoEvents, type DemoPlan } from '../disputes/gameDemo.ts'
+import { demoGameAddress, demoPlan, playDemo, type DemoEvents, type DemoPlan } from '../disputes/gameDemo.ts'
 import { mulberry32 } from '../util/random.ts'
 import { gameView, type GameState, type Settled } from '../disputes/gameView.ts'
 
@@ -117,7 +117,7 @@ export class DisputeGameWatch {
     this.error = null
     try {
       if (!this.config) throw new ChainConfigError('This page has no chain configured.')
-      demoGame(this.config) // refuses any chain but the dev chain, by name, before anything runs
+      demoGameAddress(this.config) // refuses any chain but the dev chain, by name, before anything runs
     } catch (e) {
       this.error = errorInfo(e)
       return
