@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumArgs, findChromium } from './scripts/chromium.mjs'
-
 /** anvil nodes started by browser tests (commands.startAnvil), by RPC URL, so the test can stop its own. */
 const nodes = new Map<string, { stop: () => Promise<void> }>()
 

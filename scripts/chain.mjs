@@ -8,7 +8,7 @@ import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toBy
 import { privateKeyToAccount } from 'viem/accounts'
 import { fileURLToPath } from 'node:url'
 import { compileContracts } from './contracts.mjs'
-import { DEV_MARKET_CONTRACTS, deployAll } from './deploy.mjs'
+import { DEV_GAME_CONTRACTS, DEV_MARKET_CONTRACTS, deployAll } from './deploy.mjs'
 
 /** anvil's first dev account: public knowledge, funded on every anvil chain, never on a real one. */
 export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
@@ -21,6 +21,9 @@ export const DEV_ADDRESSES = {
   marketImplementation: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9',
   interimReferee: '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707',
   marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
+  // The dispute game (DEV_GAME_CONTRACTS), after the markets.
+  referee: '0xa513E6E4b8f2a923D98304ec87F64353C4D5C853',
+  disputeGame: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
 }
 
 export async function freePort() {
@@ -76,8 +79,8 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
 }
 
 /**
- * Deploys the registries, the coordinator and the markets (scripts/deploy.mjs, compiled here by solc)
- * with `key`; returns their addresses.
+ * Deploys the registries, the coordinator, the markets and the dispute game (scripts/deploy.mjs, compiled
+ * here by solc) with `key`; returns their addresses.
  * @returns {Promise<Record<keyof typeof DEV_ADDRESSES, `0x${string}`>>}
  */
 export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 31337 } = {}) {
@@ -85,7 +88,16 @@ export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 313
   const options = { account: privateKeyToAccount(key), chainId, artifacts: contracts }
   const deployed = await deployAll(rpcUrl, options)
   const markets = await deployAll(rpcUrl, { ...options, existing: deployed, contracts: DEV_MARKET_CONTRACTS })
-  return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({ ...deployed, ...markets })
+  const game = await deployAll(rpcUrl, {
+    ...options,
+    existing: { ...deployed, ...markets },
+    contracts: DEV_GAME_CONTRACTS,
+  })
+  return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({
+    ...deployed,
+    ...markets,
+    ...game,
+  })
 }
 
 /** anvil plus deployed contracts: what `npm start` and the tests run against. */
@@ -173,6 +185,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `[chain] MarketFactory ${chain.marketFactory}, TestToken ${chain.testToken} (collateral anyone mints)`,
   )
+  console.log(`[chain] Referee ${chain.referee}, DisputeGame ${chain.disputeGame}`)
   const stop = () => chain.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -51,6 +51,19 @@ export const DEV_MARKET_CONTRACTS = [
   ...marketContracts(),
 ]
 
+/** Seconds each move of a dev-chain dispute game may take (DisputeGame's window). */
+export const DEV_GAME_WINDOW = 300n
+
+/**
+ * The on-chain referee on the dev chain (docs/disputes.md), after the markets so that no earlier address
+ * moves: the Referee that recomputes one element, then the DisputeGame that calls it.
+ * @type {Deployment[]}
+ */
+export const DEV_GAME_CONTRACTS = [
+  { name: 'Referee', key: 'referee', args: () => [] },
+  { name: 'DisputeGame', key: 'disputeGame', args: (d) => [d.referee, DEV_GAME_WINDOW] },
+]
+
 /**
  * Deploys every contract in `contracts` (CONTRACTS unless named) that `existing` does not already name
  * with code on the chain, and calls `onDeployed` as each lands (so a caller can record it before the

@@ -1,6 +1,6 @@
 // Which chain receipts are anchored on. The defaults are the local dev chain that `npm start` runs
 // (scripts/chain.mjs); any EVM chain works by setting VITE_CHAIN_* at build time or `rpc`, `chainId`,
-// `registry`, `swarmRegistry`, `swarmCoordinator`, `marketFactory`, `collateral` in the page's URL
+// `registry`, `swarmRegistry`, `swarmCoordinator`, `marketFactory`, `collateral`, `disputeGame` in the page's URL
 // (docs/chain.md), with no code change.
 import { getAddress, isAddress, type Address } from 'viem'
 import { ChainConfigError } from '../errors/chain.ts'
@@ -21,6 +21,8 @@ export interface ChainConfig {
   marketFactory?: Address
   /** The ERC-20 a new market takes by default: the dev chain's TestToken, or whatever is configured. */
   marketCollateral?: Address
+  /** DisputeGame (docs/disputes.md, "The game"): optional off the dev chain, where it needs a deployment. */
+  disputeGame?: Address
   /** Base URL of a block explorer, for links to transactions; none on the dev chain. */
   explorer?: string
 }
@@ -29,7 +31,8 @@ export const DEV_CHAIN_ID = 31337
 
 /**
  * anvil on loopback with the registries and the coordinator at anvil's first three deployment addresses,
- * the TestToken and the market factory at its fourth and seventh (scripts/chain.mjs DEV_ADDRESSES).
+ * the TestToken and the market factory at its fourth and seventh, the dispute game at its ninth
+ * (scripts/chain.mjs DEV_ADDRESSES).
  */
 export const devChain: ChainConfig = {
   chainId: DEV_CHAIN_ID,
@@ -40,6 +43,7 @@ export const devChain: ChainConfig = {
   swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
   marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
   marketCollateral: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9',
+  disputeGame: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
 }
 
 type Settings = Partial<
@@ -51,6 +55,7 @@ type Settings = Partial<
     | 'swarmCoordinator'
     | 'marketFactory'
     | 'collateral'
+    | 'disputeGame'
     | 'name'
     | 'explorer',
     string
@@ -69,6 +74,7 @@ export function chainConfig(search = '', env: Record<string, string | undefined>
     swarmCoordinator: pick('swarmCoordinator', 'VITE_SWARM_COORDINATOR'),
     marketFactory: pick('marketFactory', 'VITE_MARKET_FACTORY'),
     collateral: pick('collateral', 'VITE_MARKET_COLLATERAL'),
+    disputeGame: pick('disputeGame', 'VITE_DISPUTE_GAME'),
     name: pick('name', 'VITE_CHAIN_NAME'),
     explorer: pick('explorer', 'VITE_CHAIN_EXPLORER'),
   })
@@ -107,6 +113,9 @@ export function resolveChain(s: Settings): ChainConfig {
       : {}),
     ...(s.collateral !== undefined || onDev
       ? { marketCollateral: address(s.collateral, 'market collateral', devChain.marketCollateral!) }
+      : {}),
+    ...(s.disputeGame !== undefined || onDev
+      ? { disputeGame: address(s.disputeGame, 'dispute game', devChain.disputeGame!) }
       : {}),
     ...(s.explorer ? { explorer: s.explorer } : {}),
   }

@@ -98,6 +98,7 @@ describe('the dev chain', () => {
       at.swarmCoordinator,
     ])
     expect([devChain.marketFactory, devChain.marketCollateral]).toEqual([at.marketFactory, at.testToken])
+    expect(devChain.disputeGame).toBe(at.disputeGame)
     const factory = { address: at.marketFactory as Hex, abi: marketFactoryAbi } as const
     const read = (functionName: 'registry' | 'treasury' | 'referee' | 'implementation') =>
       client().readContract({ ...factory, functionName })

@@ -154,42 +154,12 @@ export async function startGame() {
   return { client, alice, bob, game, passTime, stop: node.stop }
 }
 
-/**
- * One training step of a linear layer, as slots: the state (W h×h, X 2×h, Xᵀ h×2, a learning-rate
- * tensor) copied in, H = X·W, G = gelu(H), D = Xᵀ·G, U = lr·D, W' = W − U, and tanh(W') as a last
- * op that no later step reads. W' is the next step's W.
- */
 const spec = (kind: number, ins: number[], m: number, k: number, n: number, consts: number[] = []): Spec => {
   const [a = 0, b = 0, c = 0, d = 0] = ins
   return { kind, a, b, c, d, m, k, n, consts }
 }
 
-export function toyProgram(h: number): Spec[] {
-  const s = (kind: number, a: number, b: number, m: number, k: number, n: number) =>
-    spec(kind, [a, b], m, k, n)
-  return [
-    s(COPY, 8, 0, h, 0, h),
-    s(COPY, 1, 0, 2, 0, h),
-    s(COPY, 2, 0, h, 0, 2),
-    s(COPY, 3, 0, h, 0, h),
-    s(OP.matmul, 1, 0, 2, h, h),
-    s(OP.geluTanh, 4, 0, 2, 0, h),
-    s(OP.matmul, 2, 5, h, 2, h),
-    s(OP.mul, 3, 6, h, 0, h),
-    s(OP.sub, 0, 7, h, 0, h),
-    s(OP.tanh, 8, 0, h, 0, h),
-  ]
-}
-
-/** The toy program's initial state, seeded: small weights and inputs, lr 0.05. */
-export function toyInitial(h: number, next: () => number): Uint32Array[] {
-  const vals = (n: number, scale: number) =>
-    Uint32Array.from({ length: n }, () => f32Bits(((next() % 2001) / 1000 - 1) * scale))
-  const x = vals(2 * h, 1)
-  const xt = new Uint32Array(2 * h)
-  for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
-  return [vals(h * h, 0.5), x, xt, new Uint32Array(h * h).fill(f32Bits(0.05))]
-}
+export { toyInitial, toyProgram } from './gamePrograms.ts'
 
 /** f32 bits of AdamW's config in the row program: lr 0.01, betas 0.9 and 0.999, eps 1e-8, weight decay 0.1. */
 const ADAM = [0.01, 0.9, 0.999, 1e-8, 0.1, 1].map(f32Bits)

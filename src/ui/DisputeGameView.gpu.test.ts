@@ -1,0 +1,221 @@
+// In the browser project (not for the GPU: a real DOM and a real chain). The Settle page's dispute game
+// view against anvil (commands.startAnvil): the demo game played to the end by two GameDrivers, the
+// view's fields checked against DisputeGame.gameOf and the chain's clock before every move, the honest
+// party the winner; and the demo refused off the dev chain, by name.
+import { flushSync, mount, unmount } from 'svelte'
+import axe from 'axe-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { commands } from 'vitest/browser'
+import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import './theme.css'
+import DisputeGameView from './DisputeGameView.svelte'
+import { resolveChain, type ChainConfig } from '../chain/config.ts'
+import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
+import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
+import { Phase } from '../disputes/game.ts'
+import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    startAnvil: () => Promise<string>
+    stopAnvil: (rpcUrl: string) => Promise<void>
+  }
+}
+
+/** anvil's first dev account, which deploys here (the demo plays with the second and third). */
+const DEPLOYER: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
+
+let rpcUrl: string
+let client: PublicClient
+let config: ChainConfig
+beforeAll(async () => {
+  rpcUrl = await commands.startAnvil()
+  client = createPublicClient({ chain: foundry, transport: http(rpcUrl) }) as PublicClient
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(DEPLOYER),
+    chain: foundry,
+    transport: http(rpcUrl),
+  })
+  const deployed = async (hash: Hex) =>
+    (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
+  const referee = await deployed(await wallet.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const game = await deployed(
+    await wallet.deployContract({
+      abi: disputeGameAbi,
+      bytecode: disputeGameBytecode,
+      args: [referee, 300n],
+    }),
+  )
+  config = resolveChain({ rpc: rpcUrl, disputeGame: game })
+}, 60_000)
+afterAll(() => commands.stopAnvil(rpcUrl))
+
+function show(watch: DisputeGameWatch, pause: () => Promise<void>) {
+  const target = document.createElement('div')
+  target.style.width = '375px'
+  document.body.append(target)
+  const app = mount(DisputeGameView, { target, props: { watch, pause } })
+  return { target, close: () => (unmount(app), target.remove()) }
+}
+
+/** Whose move each phase waits for, as DisputeGame's modifiers and `timeout` define it. */
+const TURN: Record<number, string> = {
+  [Phase.Join]: 'defender',
+  [Phase.Propose]: 'defender',
+  [Phase.Answer]: 'challenger',
+  [Phase.RevealD]: 'defender',
+  [Phase.RevealC]: 'challenger',
+  [Phase.Spec]: 'either',
+  [Phase.ElementD]: 'defender',
+  [Phase.ElementC]: 'challenger',
+  [Phase.Resolve]: 'either',
+  [Phase.Done]: '',
+}
+
+it('plays the demo game to the end: the view follows the contract move by move, the honest party wins', async () => {
+  const watch = new DisputeGameWatch(config, 60_000) // polled here, before each move, not by the timer
+  const phases: number[] = []
+  const on: { el?: HTMLElement } = {}
+  const check = async () => {
+    await watch.refresh()
+    flushSync()
+    const [g, block] = await Promise.all([
+      client.readContract({
+        address: config.disputeGame!,
+        abi: disputeGameAbi,
+        functionName: 'gameOf',
+        args: [watch.id!],
+      }),
+      client.getBlock(),
+    ])
+    phases.push(g.phase)
+    const el = on.el!
+    const state = el.querySelector('[data-testid="game-state"]')!
+    const data = (k: string) => state.getAttribute(`data-${k}`)
+    expect([data('phase'), data('lo'), data('hi'), data('turn')]).toEqual([
+      String(g.phase),
+      String(g.lo),
+      String(g.hi),
+      TURN[g.phase],
+    ])
+    expect(el.querySelector('[data-testid="game-challenger"]')!.textContent).toBe(g.challenger)
+    expect(el.querySelector('[data-testid="game-defender"]')!.textContent).toBe(g.defender)
+    if (g.phase !== Phase.Done) {
+      expect(data('seconds-left')).toBe(String(g.deadline - block.timestamp))
+      expect(el.querySelector('[data-testid="game-waiting"]')!.textContent).toContain(
+        TURN[g.phase] === 'either' ? 'Someone' : `The ${TURN[g.phase]}`,
+      )
+    }
+    expect(data('step')).toBe(g.hi - g.lo === 1 && g.phase >= Phase.RevealD ? String(g.hi) : '')
+    if (g.phase >= Phase.Spec) expect(data('slot')).toBe(String(g.slot))
+    if (g.phase === Phase.ElementD || g.phase === Phase.ElementC)
+      expect(data('element')).toBe(String(2 * g.count - 2 - g.pos))
+    if (g.phase === Phase.Resolve) expect(data('element')).toBe(String(g.element))
+    const opened = el.querySelector('[data-testid="game-opened"]')
+    if (g.phase === Phase.ElementC) expect(opened?.getAttribute('data-defender')).toBe(String(g.dBits))
+    if (g.phase === Phase.Resolve)
+      expect([opened?.getAttribute('data-defender'), opened?.getAttribute('data-challenger')]).toEqual([
+        String(g.dBits),
+        String(g.cBits),
+      ])
+    const descent = el.querySelector('[data-testid="game-descent"]')
+    if (g.phase === Phase.RevealD || g.phase === Phase.RevealC) {
+      expect(descent?.getAttribute('data-over')).toBe(g.tensorLevel ? 'elements' : 'slots')
+      expect(descent?.getAttribute('data-level')).toBe(String(Math.floor(Math.log2(g.pos + 1))))
+    } else expect(descent).toBeNull()
+    expect(el.querySelector('[data-testid="game-bonds"]')!.textContent).toContain(
+      g.phase === Phase.Join ? '0.01 ETH each; 0.01 ETH at stake' : '0.01 ETH each; 0.02 ETH at stake',
+    )
+  }
+  const view = show(watch, check)
+  const el = (on.el = view.target)
+  try {
+    el.querySelector<HTMLButtonElement>('[data-testid="game-demo"]')!.click()
+    for (let i = 0; i < 600 && watch.demo?.running !== false; i++)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(watch.error).toBeNull()
+    await check() // the settled game
+    const plan = watch.demo!.plan
+    const g = await client.readContract({
+      address: config.disputeGame!,
+      abi: disputeGameAbi,
+      functionName: 'gameOf',
+      args: [watch.id!],
+    })
+    const honest = plan.cheater === 'challenger' ? 'defender' : 'challenger'
+    expect(g.winner).toBe(honest === 'challenger' ? g.challenger : g.defender)
+    const state = el.querySelector('[data-testid="game-state"]')!
+    const data = (k: string) => state.getAttribute(`data-${k}`)
+    expect([data('winner'), data('reason')]).toEqual([honest, 'recompute'])
+    // The game stops at exactly the planted lie.
+    expect([data('step'), data('slot'), data('element')]).toEqual(
+      [plan.lie.step, plan.lie.slot, plan.lie.element].map(String),
+    )
+    expect(el.querySelector('[data-testid="game-verdict"]')!.textContent).toContain(
+      `The ${honest} wins: the contract recomputed element ${plan.lie.element} of slot ${plan.lie.slot}`,
+    )
+    // Every stage of the game was on screen at least once.
+    for (const p of [Phase.Join, Phase.Propose, Phase.Answer, Phase.RevealD, Phase.RevealC, Phase.Spec])
+      expect(phases).toContain(p)
+    for (const p of [Phase.ElementD, Phase.ElementC, Phase.Resolve, Phase.Done]) expect(phases).toContain(p)
+    // The two values opened differ by exactly the planted lie: the top significand bit.
+    const opened = el.querySelector('[data-testid="game-opened"]')!
+    expect(
+      Number(opened.getAttribute('data-defender')) ^ Number(opened.getAttribute('data-challenger')),
+    ).toBe(0x400000)
+    // Readable (axe: no serious or critical violations) and within a 375 px phone.
+    const { violations } = await axe.run(el)
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([])
+    expect(el.querySelector<HTMLElement>('[data-testid="dispute-game"]')!.scrollWidth).toBeLessThanOrEqual(
+      375,
+    )
+    const demo = el.querySelector('[data-testid="game-demo-plan"]')!
+    expect([demo.getAttribute('data-cheater'), demo.getAttribute('data-running')]).toEqual([
+      plan.cheater,
+      'false',
+    ])
+  } finally {
+    watch.stop()
+    view.close()
+  }
+}, 120_000)
+
+it('refuses the demo off the dev chain, by name, and says so for a game id that names no game', async () => {
+  const elsewhere = new DisputeGameWatch(
+    resolveChain({
+      chainId: '1',
+      rpc: rpcUrl,
+      registry: config.receiptRegistry,
+      swarmRegistry: config.swarmRegistry,
+      disputeGame: config.disputeGame,
+    }),
+  )
+  const off = show(elsewhere, async () => {})
+  try {
+    off.target.querySelector<HTMLButtonElement>('[data-testid="game-demo"]')!.click()
+    await new Promise((r) => setTimeout(r, 50))
+    flushSync()
+    expect(off.target.querySelector('[data-testid="game-error"]')?.getAttribute('data-name')).toBe(
+      'ChainConfigError',
+    )
+    expect(elsewhere.demo).toBeNull()
+  } finally {
+    elsewhere.stop()
+    off.close()
+  }
+  const watch = new DisputeGameWatch(config, 60_000)
+  const view = show(watch, async () => {})
+  try {
+    watch.watch(999n)
+    for (let i = 0; i < 50 && !watch.missing; i++) await new Promise((r) => setTimeout(r, 50))
+    flushSync()
+    expect(view.target.querySelector('[data-testid="game-missing"]')?.textContent).toContain('no game 999')
+  } finally {
+    watch.stop()
+    view.close()
+  }
+})
