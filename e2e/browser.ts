@@ -50,8 +50,17 @@ export async function openPage(
 export async function screenshot(page: Page, name: string, of?: string): Promise<string> {
   mkdirSync('artifacts/screenshots', { recursive: true })
   const path = `artifacts/screenshots/${name}.png`
-  if (of) await page.getByTestId(of).screenshot({ path })
-  else await page.screenshot({ path, fullPage: true })
+  // An element screenshot waits for the element to hold still, which a live panel on a loaded machine
+  // may not do for long: the picture is an artifact, so the whole page stands in rather than failing.
+  if (of) {
+    const still = await page
+      .getByTestId(of)
+      .screenshot({ path, animations: 'disabled', timeout: 20_000 })
+      .then(() => true)
+      .catch(() => false)
+    if (still) return path
+  }
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' })
   return path
 }
 

@@ -31,7 +31,23 @@ interface Row {
   included: string[]
   excluded: { peer: string; reason: string }[]
 }
-const history = (page: Page): Promise<Row[]> =>
+/**
+ * A page's history rows. A tab on a loaded machine can go seconds without answering; a read that gets no
+ * answer in 20 s is retried, and after three such tries fails by name (the poll that asked then times out
+ * with each tab's panel printed) rather than hanging past the test's limit.
+ */
+async function history(page: Page, tries = 3): Promise<Row[]> {
+  for (let i = 1; ; i++) {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 20_000)))
+    const read = readHistory(page)
+    read.catch(() => {}) // a read abandoned as late may still fail
+    const rows = await Promise.race([read, late]).finally(() => clearTimeout(timer))
+    if (rows !== 'late') return rows
+    if (i === tries) throw new Error(`${page.url()} did not answer in ${tries} tries of 20 s`)
+  }
+}
+const readHistory = (page: Page): Promise<Row[]> =>
   page.$$eval('[data-testid="swarm-history-row"]', (rows) =>
     rows.map((r) => ({
       round: Number(r.getAttribute('data-round')),
@@ -242,28 +258,37 @@ describe('the swarm in the app', () => {
   it('a tab closed mid-round is left out; a reloaded tab resyncs and agrees again', async () => {
     const [a, b, c, d] = tabs.map((t) => t.page)
     // Rounds run back to back, so one is always under way: close d in the middle of it.
+    // Each wait below has its own limit, and they add up to less than the test's: a stuck step fails
+    // with the tabs' panels printed (not as a bare test timeout), and the log says how long each took.
+    const t0 = Date.now()
+    const lap = (what: string) =>
+      console.log(`[swarm e2e] ${what} after ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     const closedAt = await lastRound(a)
     const gone = await selfId(d)
     await d.context().close()
     // The round in flight ends without it (as unavailable, or before it was expected); later ones too.
     expect((await untilAgreed([a, b, c], closedAt))[0].included).not.toContain(gone)
+    lap('agreed without d')
 
     // c reloads as anyone does, keeping its link's quorum of four, which one tab fewer could never
     // meet: the quorum holds back only a swarm's start, so c joins the running swarm at once, adopts
     // its current model from its peers and agrees on the rounds after.
     expect(c.url()).toContain('swarmMin=4')
-    await c.reload()
+    await c.reload({ timeout: 30_000 })
     await expect
       .poll(() => c.getByTestId('swarm-relay').getAttribute('data-state'), { timeout: 60_000 })
       .toBe('connected')
+    lap('c reconnected')
     await explain([a, b, c], () =>
       expect
         .poll(() => c.getByTestId('swarm-synced').textContent(), { timeout: 30_000 })
         .toMatch(/adopted round \d+/),
     )
+    lap('c adopted')
     const resumed = Number(await c.getByTestId('swarm-round').textContent())
     expect(resumed).toBeGreaterThan(closedAt)
     await untilAgreed([a, b, c], resumed)
+    lap('agreed with c')
     for (const t of tabs.slice(0, 3)) expect(t.errors).toEqual([])
-  }, 300_000)
+  }, 400_000)
 })

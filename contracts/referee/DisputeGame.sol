@@ -20,6 +20,15 @@ import {TensorCommitment} from "./TensorCommitment.sol";
 contract DisputeGame {
     /// A slot's copy of slot `a` of the previous step's trace (for step 1: of the initial tree).
     uint8 public constant COPY = 255;
+    /// Index maps: each output element is one input element, moved (no arithmetic, so no Referee call).
+    /// PERMUTE consts [rank, dims of the input…, order…] (output dim i is input dim order[i]);
+    /// SLICE consts [offset] (output e is input e + offset: one output of a split);
+    /// CONCAT consts [length of each input] (inputs a…d in order, flat).
+    uint8 public constant PERMUTE = 32;
+    uint8 public constant SLICE = 33;
+    uint8 public constant CONCAT = 34;
+    /// The most dimensions a PERMUTE entry may name.
+    uint256 private constant MAX_RANK = 8;
 
     enum Phase {
         None,
@@ -264,7 +273,9 @@ contract DisputeGame {
         g.spec = s;
         emit SpecProven(id, g.hi, g.slot, s.kind);
         if (s.kind == COPY) return _next(g, Phase.Resolve);
-        uint256 count = uint256(s.m) * s.n;
+        // A batched matmul's output is batch × m × n (consts [aBatch, bBatch, transA, transB]).
+        uint256 batch = s.kind == 7 && s.consts.length == 4 ? _max(s.consts[0], s.consts[1]) : 1;
+        uint256 count = uint256(s.m) * s.n * batch;
         if (count == 0 || count > type(uint32).max) revert BadProgram(g.slot);
         g.count = uint32(count);
         g.tensorLevel = true;
@@ -305,7 +316,7 @@ contract DisputeGame {
         Game storage g = _anyone(id, Phase.Resolve);
         Spec memory s = g.spec;
         (uint32[] memory a, uint32[] memory b) = _recomputeArgs(g, s, xs);
-        uint32 v = referee.recompute(s.kind, a, b);
+        uint32 v = s.kind >= PERMUTE && s.kind <= CONCAT ? a[0] : referee.recompute(s.kind, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
     }
 
@@ -319,10 +330,9 @@ contract DisputeGame {
         uint8 op = s.kind;
         uint32 e = g.element;
         if (op == 7) {
-            // matmul: row e / n of A, column e mod n of B
-            _want(g, xs, 2, s, 0);
-            a = _inputs(g, 0, s.a, xs[0], uint256(e / s.n) * s.k, 1, s.k);
-            b = _inputs(g, 1, s.b, xs[1], e % s.n, s.n, s.k);
+            (a, b) = _matmulArgs(g, s, xs);
+        } else if (op >= PERMUTE && op <= CONCAT) {
+            a = _movedArg(g, s, xs);
         } else if (op < 4) {
             _want(g, xs, 2, s, 0);
             a = _inputs(g, 0, s.a, xs[0], e, 1, 1);
@@ -344,6 +354,99 @@ contract DisputeGame {
         } else {
             revert GameOpNotSupported(op);
         }
+    }
+
+    /// matmul 7: output element e reads a row of A and a column of B, k long. consts [] is one m×k by
+    /// k×n product; [aBatch, bBatch, transA, transB] a batched one (output batch × m × n, batch the larger
+    /// of the two, an operand with batch 1 shared by all) with A stored k×m and B n×k where transposed.
+    function _matmulArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        if (xs.length != 2) revert WrongOperandCount(xs.length, 2);
+        (uint256 aBase, uint256 aStride, uint256 bBase, uint256 bStride) = _lanes(g, s);
+        a = _inputs(g, 0, s.a, xs[0], aBase, aStride, s.k);
+        b = _inputs(g, 1, s.b, xs[1], bBase, bStride, s.k);
+    }
+
+    /// Where the disputed element's row of A and column of B start in their tensors, and their strides.
+    function _lanes(Game storage g, Spec memory s)
+        private
+        view
+        returns (uint256 aBase, uint256 aStride, uint256 bBase, uint256 bStride)
+    {
+        uint256 e = g.element;
+        (uint256 m, uint256 n, uint256 k) = (s.m, s.n, s.k);
+        uint256 r = (e / n) % m;
+        uint256 c = e % n;
+        uint32[] memory t = s.consts;
+        if (t.length == 0) return (r * k, 1, c, n);
+        bool shapes = t.length == 4 && t[0] > 0 && t[1] > 0 && (t[0] == 1 || t[1] == 1 || t[0] == t[1]);
+        if (!shapes || t[2] > 1 || t[3] > 1) revert BadProgram(g.slot);
+        uint256 bz = e / (m * n);
+        uint256 az = t[0] == 1 ? 0 : bz;
+        if (t[1] == 1) bz = 0;
+        (aBase, aStride) = t[2] == 0 ? ((az * m + r) * k, 1) : (az * k * m + r, m);
+        (bBase, bStride) = t[3] == 0 ? (bz * k * n + c, n) : ((bz * n + c) * k, 1);
+    }
+
+    /// PERMUTE, SLICE, CONCAT: the one input element output element e is, as a one-element vector. The
+    /// entry's constants must account for exactly the m × n outputs (else BadProgram); CONCAT takes one
+    /// operand, for the input that holds e.
+    function _movedArg(Game storage g, Spec memory s, Operand[] calldata xs) private view returns (uint32[] memory) {
+        if (xs.length != 1) revert WrongOperandCount(xs.length, 1);
+        uint256 e = g.element;
+        uint256 count = uint256(s.m) * s.n;
+        uint32[] memory t = s.consts;
+        if (s.kind == SLICE) {
+            if (t.length != 1) revert BadProgram(g.slot);
+            return _inputs(g, 0, s.a, xs[0], e + t[0], 1, 1);
+        }
+        if (s.kind == CONCAT) {
+            uint32[4] memory slots = [s.a, s.b, s.c, s.d];
+            uint256 total;
+            uint256 which = 4;
+            uint256 start;
+            if (t.length == 0 || t.length > 4) revert BadProgram(g.slot);
+            for (uint256 i = 0; i < t.length; i++) {
+                if (which == 4 && e < total + t[i]) (which, start) = (i, total);
+                total += t[i];
+            }
+            if (total != count) revert BadProgram(g.slot);
+            return _inputs(g, 0, slots[which], xs[0], e - start, 1, 1);
+        }
+        return _inputs(g, 0, s.a, xs[0], _permuted(g, t, e, count), 1, 1);
+    }
+
+    /// The input index of output element e of a permute with constants [rank, dims…, order…].
+    function _permuted(Game storage g, uint32[] memory t, uint256 e, uint256 count) private view returns (uint256 src) {
+        uint256 rank = t.length > 0 ? t[0] : 0;
+        if (rank == 0 || rank > MAX_RANK || t.length != 1 + 2 * rank) revert BadProgram(g.slot);
+        uint256 size = 1;
+        bool[MAX_RANK] memory used;
+        for (uint256 i = 0; i < rank; i++) {
+            uint256 o = t[1 + rank + i];
+            if (o >= rank || used[o]) revert BadProgram(g.slot);
+            used[o] = true;
+            size *= t[1 + i];
+        }
+        if (size != count) revert BadProgram(g.slot);
+        // Walk the output's dimensions from the last: output dim i is input dim order[i], whose stride in
+        // the input is the product of the input dims after it.
+        uint256 rest = e;
+        for (uint256 i = rank; i > 0; i--) {
+            uint256 dim = t[1 + rank + i - 1];
+            uint256 extent = t[1 + dim];
+            uint256 stride = 1;
+            for (uint256 j = dim + 1; j < rank; j++) stride *= t[1 + j];
+            src += (rest % extent) * stride;
+            rest /= extent;
+        }
+    }
+
+    function _max(uint32 x, uint32 y) private pure returns (uint256) {
+        return x > y ? x : y;
     }
 
     /// layernorm 17 (x, gamma, beta; consts [eps]), rmsnorm 18 (x, gamma; [eps]), softmax 19 (x; []):

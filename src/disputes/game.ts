@@ -5,7 +5,7 @@ import { parseEventLogs } from 'viem'
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import type { GameTrace } from './gameTrace.ts'
-import { COPY, covers, inputIndices, inputSlots, type Spec } from './gameOps.ts'
+import { COPY, covers, operandsOf, type Spec } from './gameOps.ts'
 
 /** DisputeGame.Phase, in declaration order. */
 export const Phase = {
@@ -148,8 +148,7 @@ export class GameDriver {
   operands(g: { hi: number; element: number; spec: Spec }) {
     // An op the game cannot recompute: no operands, so that the contract names its refusal.
     if (!covers(g.spec.kind)) return []
-    const indices = inputIndices(g.spec, g.element)
-    return inputSlots(g.spec).map((slot, i) => this.#operand(g.hi, slot, indices[i]))
+    return operandsOf(g.spec, g.element).map(({ slot, indices }) => this.#operand(g.hi, slot, indices))
   }
 
   /** Input slot `slot` of step `step` and its elements at `indices`, proven from this party's trace. */

@@ -15,6 +15,13 @@ import { ONCHAIN_OPS as OP } from './onchain.ts'
 /** DisputeGame.COPY: a slot that copies slot `a` of the previous step's trace (step 1: the initial tree). */
 export const COPY = 255
 
+/**
+ * DisputeGame's index maps: each output element is one input element, moved. PERMUTE consts [rank, input
+ * dims…, order…] (output dim i is input dim order[i]); SLICE [offset] (one output of a split); CONCAT
+ * [length of each input] (inputs a…d, flat).
+ */
+export const MOVE = { permute: 32, slice: 33, concat: 34 } as const
+
 /** DisputeGame.SPEC_VERSION: the first word of every program leaf. */
 export const SPEC_VERSION = 2
 
@@ -74,36 +81,98 @@ const INPUTS: Record<number, number> = {
   [OP.adamw]: 4,
 }
 
+const isMove = (kind: number) => kind >= MOVE.permute && kind <= MOVE.concat
+
 /** Can DisputeGame.resolve recompute an element of this op kind? */
 export function covers(kind: number): boolean {
-  return Boolean(BINARY[kind] || UNARY[kind] || INPUTS[kind])
+  return Boolean(BINARY[kind] || UNARY[kind] || INPUTS[kind]) || isMove(kind)
 }
 
-/** The input slots an op slot reads, in DisputeGame.resolve's operand order. */
+/** The input slots an op slot reads (what runSlot takes), in the op's order. */
 export function inputSlots(s: Spec): number[] {
   if (!covers(s.kind)) throw new Error(`The game does not cover op kind ${s.kind}.`)
-  const count = BINARY[s.kind] ? 2 : UNARY[s.kind] ? 1 : INPUTS[s.kind]
+  if (s.kind === MOVE.concat) return [s.a, s.b, s.c, s.d].slice(0, s.consts.length)
+  const count = BINARY[s.kind] ? 2 : UNARY[s.kind] || isMove(s.kind) ? 1 : INPUTS[s.kind]
   return [s.a, s.b, s.c, s.d].slice(0, count)
 }
 
-/** Per input slot, the flat indices output element `e` depends on: DisputeGame._recomputeArgs. */
-export function inputIndices(s: Spec, e: number): number[][] {
-  const range = (base: number, stride: number, len: number) =>
-    Array.from({ length: len }, (_, i) => base + i * stride)
+/** How many output elements a slot has: a batched matmul's batch × m × n, else m × n. */
+export function outputCount(s: Spec): number {
+  const batched = s.kind === OP.matmul && s.consts.length === 4
+  return s.m * s.n * (batched ? Math.max(s.consts[0], s.consts[1]) : 1)
+}
+
+/** One operand of DisputeGame.resolve: an input slot and the flat indices of its elements it reads. */
+export interface Operand {
+  slot: number
+  indices: number[]
+}
+
+const range = (base: number, stride: number, len: number) =>
+  Array.from({ length: len }, (_, i) => base + i * stride)
+
+/** The operands output element `e` depends on, in resolve's order: DisputeGame._recomputeArgs. */
+export function operandsOf(s: Spec, e: number): Operand[] {
   const col = e % s.n
+  const each = (indices: number[][]) => inputSlots(s).map((slot, i) => ({ slot, indices: indices[i] }))
   switch (s.kind) {
-    case OP.matmul:
-      return [range(Math.floor(e / s.n) * s.k, 1, s.k), range(col, s.n, s.k)]
+    case OP.matmul: {
+      const { a, b } = matmulLanes(s, e)
+      return each([range(a.base, a.stride, s.k), range(b.base, b.stride, s.k)])
+    }
     case OP.sum:
     case OP.mean:
-      return [s.consts[0] === 1 ? range(e * s.k, 1, s.k) : range(e, s.n, s.k)]
+      return each([s.consts[0] === 1 ? range(e * s.k, 1, s.k) : range(e, s.n, s.k)])
     case OP.layernorm:
     case OP.rmsnorm:
     case OP.softmax:
-      return [range(e - col, 1, s.n), [col], [col]].slice(0, inputSlots(s).length)
+      return each([range(e - col, 1, s.n), [col], [col]])
+    case MOVE.slice:
+      return [{ slot: s.a, indices: [e + s.consts[0]] }]
+    case MOVE.permute:
+      return [{ slot: s.a, indices: [permutedIndex(s.consts, e)] }]
+    case MOVE.concat: {
+      let start = 0
+      const slots = [s.a, s.b, s.c, s.d]
+      for (let i = 0; i < s.consts.length; start += s.consts[i++])
+        if (e < start + s.consts[i]) return [{ slot: slots[i], indices: [e - start] }]
+      throw new Error(`Element ${e} is past the concat's inputs.`)
+    }
     default:
-      return inputSlots(s).map(() => [e])
+      return each(inputSlots(s).map(() => [e]))
   }
+}
+
+/** DisputeGame._lanes: where element e's row of A and column of B start, and their strides. */
+function matmulLanes(s: Spec, e: number) {
+  const { m, n, k } = s
+  const r = Math.floor(e / n) % m
+  const c = e % n
+  if (s.consts.length === 0) return { a: { base: r * k, stride: 1 }, b: { base: c, stride: n } }
+  const [aBatch, bBatch, transA, transB] = s.consts
+  const bz = Math.floor(e / (m * n))
+  const az = aBatch === 1 ? 0 : bz
+  const bzz = bBatch === 1 ? 0 : bz
+  return {
+    a: transA ? { base: az * k * m + r, stride: m } : { base: (az * m + r) * k, stride: 1 },
+    b: transB ? { base: (bzz * n + c) * k, stride: 1 } : { base: bzz * k * n + c, stride: n },
+  }
+}
+
+/** DisputeGame._permuted: the input index of output element e of a permute [rank, dims…, order…]. */
+export function permutedIndex(consts: readonly number[], e: number): number {
+  const rank = consts[0]
+  const dims = consts.slice(1, 1 + rank)
+  const order = consts.slice(1 + rank, 1 + 2 * rank)
+  let rest = e
+  let src = 0
+  for (let i = rank - 1; i >= 0; i--) {
+    const dim = order[i]
+    const stride = dims.slice(dim + 1).reduce((x, y) => x * y, 1)
+    src += (rest % dims[dim]) * stride
+    rest = Math.floor(rest / dims[dim])
+  }
+  return src
 }
 
 const f32 = (bits: Uint32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length)
@@ -114,8 +183,22 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
   const [a, b, c, d] = ins.map(f32)
   const at = (i: number) => sf.f32FromBits(s.consts[i])
   switch (s.kind) {
-    case OP.matmul:
-      return u32(matmulRef(a, [s.m, s.k], b, [s.k, s.n]))
+    case OP.matmul: {
+      if (s.consts.length === 0) return u32(matmulRef(a, [s.m, s.k], b, [s.k, s.n]))
+      const [aBatch, bBatch, transA, transB] = s.consts
+      const aShape = [aBatch, ...(transA ? [s.k, s.m] : [s.m, s.k])]
+      const bShape = [bBatch, ...(transB ? [s.n, s.k] : [s.k, s.n])]
+      return u32(matmulRef(a, aShape, b, bShape, { transA: !!transA, transB: !!transB }))
+    }
+    case MOVE.slice:
+    case MOVE.permute:
+    case MOVE.concat: {
+      const all = s.kind === MOVE.concat ? ins : [ins[0]]
+      return Uint32Array.from({ length: outputCount(s) }, (_, e) => {
+        const [{ slot, indices }] = operandsOf(s, e)
+        return all[inputSlots(s).indexOf(slot)][indices[0]]
+      })
+    }
     case OP.sum:
     case OP.mean: {
       const rows = s.consts[0] === 1

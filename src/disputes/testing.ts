@@ -8,12 +8,22 @@ import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { specialBits } from '../kernels/testing.ts'
-import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from 'viem'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { f32Bits } from '../kernels/softfloat.ts'
 import { ONCHAIN_OPS as OP } from './onchain.ts'
-import { COPY, type Spec } from './gameOps.ts'
-import { GameDriver, Phase, type Wallet } from './game.ts'
+import { COPY, MOVE, type Spec } from './gameOps.ts'
+import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
+import type { GameTrace } from './gameTrace.ts'
 
 /** Cases per op: the issue's floor for a differential test. */
 export const CASES = 10_000
@@ -154,6 +164,27 @@ export async function startGame() {
   return { client, alice, bob, game, passTime, stop: node.stop }
 }
 
+/** Opens a game on `chain` with `cTrace` (alice) challenging `dTrace` (bob); both parties' drivers. */
+export async function openBetween(
+  chain: Awaited<ReturnType<typeof startGame>>,
+  cTrace: GameTrace,
+  dTrace: GameTrace,
+  { work = keccak256(toHex('receipt under dispute')), bond = 10n ** 17n } = {},
+) {
+  const { client, alice, bob, game } = chain
+  const steps = dTrace.commits.length - 1
+  const { id, receipt } = await openGame(client, alice, cTrace, {
+    game,
+    work,
+    defender: bob.account.address,
+    defenderRoot: dTrace.commits[steps].root,
+    bond,
+  })
+  const driver = (role: Role, trace: GameTrace) =>
+    new GameDriver(client, role === 'challenger' ? alice : bob, game, id, role, trace)
+  return { id, opened: receipt.gasUsed, c: driver('challenger', cTrace), d: driver('defender', dTrace) }
+}
+
 const spec = (kind: number, ins: number[], m: number, k: number, n: number, consts: number[] = []): Spec => {
   const [a = 0, b = 0, c = 0, d = 0] = ins
   return { kind, a, b, c, d, m, k, n, consts }
@@ -202,6 +233,32 @@ export function rowInitial(h: number, next: () => number): Uint32Array[] {
   for (let i = 0; i < 2; i++) for (let j = 0; j < h; j++) xt[j * 2 + i] = x[i * h + j]
   const zeros = () => new Uint32Array(h * h)
   return [w, zeros(), zeros(), x, xt, vals(h, 1, 0.2), vals(h, 0, 0.2)]
+}
+
+/**
+ * A step of attention-shaped data movement: the state (Q and K, each 2 batches of 2×h, and W 2×h) copied
+ * in, S = Q·Kᵀ per batch (transposed B), T = Sᵀ·W (transposed A, W shared by both batches), P = T with
+ * its two leading dims swapped, its two halves split off, and the halves concatenated the other way
+ * round: the next step's Q.
+ */
+export function moveProgram(h: number): Spec[] {
+  return [
+    spec(COPY, [8], 4, 0, h),
+    spec(COPY, [1], 4, 0, h),
+    spec(COPY, [2], 2, 0, h),
+    spec(OP.matmul, [0, 1], 2, h, 2, [2, 2, 0, 1]),
+    spec(OP.matmul, [3, 2], 2, 2, h, [2, 1, 1, 0]),
+    spec(MOVE.permute, [4], 4, 0, h, [3, 2, 2, h, 1, 0, 2]),
+    spec(MOVE.slice, [5], 2, 0, h, [0]),
+    spec(MOVE.slice, [5], 2, 0, h, [2 * h]),
+    spec(MOVE.concat, [7, 6], 4, 0, h, [2 * h, 2 * h]),
+  ]
+}
+
+/** The move program's initial state, seeded: Q, K and W with entries in [−0.5, 0.5]. */
+export function moveInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number) => Uint32Array.from({ length: n }, () => f32Bits(((next() % 2001) / 1000 - 1) / 2))
+  return [vals(4 * h), vals(4 * h), vals(2 * h)]
 }
 
 /** Both drivers move in turn until the game is settled; throws if neither can move. */
