@@ -36,7 +36,8 @@ interface Row {
  * answer in 20 s is retried, and after three such tries fails by name (the poll that asked then times out
  * with each tab's panel printed) rather than hanging past the test's limit.
  */
-async function history(page: Page, tries = 3): Promise<Row[]> {
+async function history(page: Page): Promise<Row[]> {
+  const tries = 3 // not a parameter: history is passed to map, which would hand it the index
   for (let i = 1; ; i++) {
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 20_000)))
