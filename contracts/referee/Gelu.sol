@@ -38,18 +38,23 @@ library Gelu {
         e = a.sub(s.sub(bb)).add(b.sub(bb));
     }
 
-    /// v = 2 sqrt(2/pi) (x + 0.044715 x^3) as vh + vl (geluTanhArgV).
-    function tanhArg(uint32 x) internal pure returns (uint32 vh, uint32 vl) {
+    /// v = 2 sqrt(2/pi) (x + 0.044715 x^3) as vh + vl, and w = 2 sqrt(2/pi) x as wh + wl, which the
+    /// derivative needs (geluTanhArgV and its more[0..2]).
+    function tanhArg(uint32 x) internal pure returns (uint32 vh, uint32 vl, uint32 wh, uint32 wl) {
+        (uint32 uh, uint32 ul) = tanhArgU(x);
+        (wh, wl) = twoProd(K2_HI, x);
+        wl = wl.add(K2_LO.mul(x));
+        (vh, vl) = twoProd(wh, uh);
+        vl = vl.add(wh.mul(ul).add(wl.mul(uh)));
+    }
+
+    /// u = 1 + 0.044715 x^2 as uh + ul (a function of its own: the stack holds 16 slots).
+    function tanhArgU(uint32 x) private pure returns (uint32 uh, uint32 ul) {
         (uint32 x2h, uint32 x2l) = twoProd(x, x);
         (uint32 th, uint32 tlo) = twoProd(A_HI, x2h);
         uint32 tl = tlo.add(A_HI.mul(x2l).add(A_LO.mul(x2h)));
-        (uint32 uh, uint32 ulo) = twoSum(ONE, th);
-        uint32 ul = ulo.add(tl);
-        (uint32 wh, uint32 wlo) = twoProd(K2_HI, x);
-        uint32 wl = wlo.add(K2_LO.mul(x));
-        uint32 e;
-        (vh, e) = twoProd(wh, uh);
-        vl = e.add(wh.mul(ul).add(wl.mul(uh)));
+        (uh, ul) = twoSum(ONE, th);
+        ul = ul.add(tl);
     }
 
     /// x · sigmoid(2u): the same function as 0.5x(1 + tanh u), without the 1 + tanh cancellation.
@@ -57,7 +62,7 @@ library Gelu {
         if (x.isNaN()) return F32.NAN;
         if (!F32.lt(x, 0x41200000)) return x; // x >= 10: sigmoid(2u) rounds to 1
         if (!F32.lt(0xc1300000, x)) return F32.SIGN; // x <= -11: below half the smallest subnormal
-        (uint32 vh, uint32 vl) = tanhArg(x);
+        (uint32 vh, uint32 vl,,) = tanhArg(x);
         bool negative = F32.lt(vh, 0);
         (uint32 y, int256 k) = SoftFloat.expY(negative ? vh : vh.neg(), negative ? vl : vl.neg());
         uint32 d = ONE.add(y.ldexp(k));

@@ -21,6 +21,8 @@ import { swarmRegistryAbi, swarmRegistryBytecode } from './contracts/SwarmRegist
 import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/SwarmCoordinator.ts'
 import { refereeAbi, refereeBytecode } from './contracts/Referee.ts'
 import { opsHarnessAbi, opsHarnessBytecode } from './contracts/OpsHarness.ts'
+import { refereeGradAbi, refereeGradBytecode } from './contracts/RefereeGrad.ts'
+import { recomputeHarnessAbi, recomputeHarnessBytecode } from './contracts/RecomputeHarness.ts'
 import { marketAbi, marketBytecode } from './contracts/Market.ts'
 import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFactory.ts'
 import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
@@ -59,6 +61,10 @@ describe('generated artifacts', () => {
     expect(contracts.Referee.bytecode).toBe(refereeBytecode)
     expect(contracts.OpsHarness.abi).toEqual(opsHarnessAbi)
     expect(contracts.OpsHarness.bytecode).toBe(opsHarnessBytecode)
+    expect(contracts.RefereeGrad.abi).toEqual(refereeGradAbi)
+    expect(contracts.RefereeGrad.bytecode).toBe(refereeGradBytecode)
+    expect(contracts.RecomputeHarness.abi).toEqual(recomputeHarnessAbi)
+    expect(contracts.RecomputeHarness.bytecode).toBe(recomputeHarnessBytecode)
     expect(contracts.Market.abi).toEqual(marketAbi)
     expect(contracts.Market.bytecode).toBe(marketBytecode)
     expect(contracts.MarketFactory.abi).toEqual(marketFactoryAbi)
@@ -69,7 +75,7 @@ describe('generated artifacts', () => {
     expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
     expect(contracts.DisputeGame.abi).toEqual(disputeGameAbi)
     expect(contracts.DisputeGame.bytecode).toBe(disputeGameBytecode)
-    // Abstract bases (PeerKeys), interfaces (IReferee), free functions (MarketMath) and libraries
+    // Abstract bases (PeerKeys), interfaces (IReferee, IRecompute), free functions (MarketMath) and libraries
     // (referee/F32) are compiled into the contracts that use them, never written out.
     expect(Object.keys(contracts).sort()).toEqual([
       'DisputeGame',
@@ -78,7 +84,9 @@ describe('generated artifacts', () => {
       'MarketFactory',
       'OpsHarness',
       'ReceiptRegistry',
+      'RecomputeHarness',
       'Referee',
+      'RefereeGrad',
       'SwarmCoordinator',
       'SwarmRegistry',
       'TestToken',

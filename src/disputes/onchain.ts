@@ -1,5 +1,6 @@
-// The on-chain referee's op ids (contracts/referee/Referee.sol): which operators a contract can
-// recompute element by element today, and which it refuses with OpNotSupported until it can.
+// The on-chain referee's op ids (contracts/referee/Referee.sol, RefereeGrad.sol): which operators a
+// contract can recompute element by element today, which contract does, and which ids both refuse
+// with OpNotSupported until one can.
 // docs/disputes.md describes the arithmetic and its gas.
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { encodeAbiParameters, keccak256, type Hex } from 'viem'
@@ -32,8 +33,47 @@ export const ONCHAIN_OPS = {
 } as const
 
 /**
- * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute refuses
- * them (and any id it does not know) with OpNotSupported(id).
+ * Recomputed on chain by a second contract, RefereeGrad (contracts/referee/RefereeGrad.sol), with the
+ * same recompute(op, a, b) and named refusals: the backward and epilogue ops a training step adds, which
+ * do not fit in Referee's bytecode beside the forward ops. Referee refuses these ids; RefereeGrad
+ * refuses ONCHAIN_OPS' ids.
+ */
+export const ONCHAIN_GRAD_OPS = {
+  geluTanhGrad: 23, // geluTanhGrad(x, dy) of src/kernels/elementwise.ts: a = [x], b = [dy]
+  geluErfGrad: 24,
+  scale: 25, // scaleRef: a = [x], b = [s]
+  // one element of matmulEpilogue (src/ops/linear.ts, epilogueRef): a = the row of A (K values),
+  // b = [the column of B (K values), flags, scale, bias_j, residual_ij]; flags as EPILOGUE_FLAGS,
+  // and the slot of an absent step is 0
+  matmulEpilogue: 26,
+} as const
+
+/** matmulEpilogue's flags word: which epilogue steps apply (the matmul kernel's EPILOGUE constant). */
+export const EPILOGUE_FLAGS = { scale: 1, bias: 2, residual: 4 } as const
+
+/** Bits of an epilogue's optional operands: a step is present when its value is given. */
+export interface EpilogueBits {
+  scale?: number
+  bias?: number
+  residual?: number
+}
+
+/** RefereeGrad's operands for one matmulEpilogue element: [a, b] as recompute takes them. */
+export function matmulEpilogueOperands(
+  row: number[],
+  column: number[],
+  e: EpilogueBits,
+): [number[], number[]] {
+  const flags =
+    (e.scale === undefined ? 0 : EPILOGUE_FLAGS.scale) |
+    (e.bias === undefined ? 0 : EPILOGUE_FLAGS.bias) |
+    (e.residual === undefined ? 0 : EPILOGUE_FLAGS.residual)
+  return [row, [...column, flags, e.scale ?? 0, e.bias ?? 0, e.residual ?? 0]]
+}
+
+/**
+ * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute and
+ * RefereeGrad.recompute refuse them (and any id they do not know) with OpNotSupported(id).
  */
 export const REFUSED_OPS = {
   crossEntropy: 20,
@@ -41,6 +81,7 @@ export const REFUSED_OPS = {
 } as const
 
 export type OnchainOp = keyof typeof ONCHAIN_OPS
+export type OnchainGradOp = keyof typeof ONCHAIN_GRAD_OPS
 
 /**
  * The commitment to one operator's output tensor that the referee checks elements against

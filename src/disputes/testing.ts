@@ -1,5 +1,5 @@
-// Helpers for the on-chain referee's tests: anvil with Referee and OpsHarness deployed, seeded f32
-// inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs;
+// Helpers for the on-chain referee's tests: anvil with Referee, RefereeGrad and the harnesses deployed,
+// seeded f32 inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs;
 // and for the dispute game's: anvil with DisputeGame, two parties, a toy program, a game played out.
 import { expect } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -7,6 +7,8 @@ import { foundry } from 'viem/chains'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
+import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
+import { recomputeHarnessAbi, recomputeHarnessBytecode } from '../chain/contracts/RecomputeHarness.ts'
 import { specialBits } from '../kernels/testing.ts'
 import {
   createPublicClient,
@@ -14,6 +16,7 @@ import {
   http,
   keccak256,
   toHex,
+  type Abi,
   type Address,
   type Hex,
   type PublicClient,
@@ -34,7 +37,11 @@ export const CASES = 10_000
  */
 export const EVM_TIMEOUT = 180_000
 
-/** A fresh anvil with the harness and the referee deployed from anvil's first key. */
+/**
+ * A fresh anvil with the harnesses and the referees deployed from anvil's first key: `referee` (Referee,
+ * ONCHAIN_OPS), `refereeGrad` (RefereeGrad, ONCHAIN_GRAD_OPS), `harness` (OpsHarness: the libraries,
+ * batched) and `recomputeHarness` (RecomputeHarness: a referee's own recompute, batched).
+ */
 export async function startReferee() {
   const node = await startAnvil()
   const client = createPublicClient({ chain: foundry, transport: http(node.rpcUrl) })
@@ -43,13 +50,15 @@ export async function startReferee() {
     chain: foundry,
     transport: http(node.rpcUrl),
   })
-  const deploy = async (abi: typeof opsHarnessAbi | typeof refereeAbi, bytecode: Hex) => {
+  const deploy = async (abi: Abi, bytecode: Hex) => {
     const hash = await wallet.deployContract({ abi, bytecode })
     return (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   }
   const harness = await deploy(opsHarnessAbi, opsHarnessBytecode)
   const referee = await deploy(refereeAbi, refereeBytecode)
-  return { client, harness, referee, stop: node.stop }
+  const refereeGrad = await deploy(refereeGradAbi, refereeGradBytecode)
+  const recomputeHarness = await deploy(recomputeHarnessAbi, recomputeHarnessBytecode)
+  return { client, harness, referee, refereeGrad, recomputeHarness, stop: node.stop }
 }
 
 // ---- Seeded inputs, biased to the hard cases. ----
