@@ -56,12 +56,13 @@ export const DEV_GAME_WINDOW = 300n
 
 /**
  * The on-chain referee on the dev chain (docs/disputes.md), after the markets so that no earlier address
- * moves: the Referee that recomputes one element, then the DisputeGame that calls it.
+ * moves: the Referee and RefereeGrad that recompute one element, then the DisputeGame that calls them.
  * @type {Deployment[]}
  */
 export const DEV_GAME_CONTRACTS = [
   { name: 'Referee', key: 'referee', args: () => [] },
-  { name: 'DisputeGame', key: 'disputeGame', args: (d) => [d.referee, DEV_GAME_WINDOW] },
+  { name: 'RefereeGrad', key: 'refereeGrad', args: () => [] },
+  { name: 'DisputeGame', key: 'disputeGame', args: (d) => [d.referee, d.refereeGrad, DEV_GAME_WINDOW] },
 ]
 
 /**

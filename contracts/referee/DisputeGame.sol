@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {GameTrees} from "./GameTrees.sol";
 import {Referee} from "./Referee.sol";
+import {RefereeGrad} from "./RefereeGrad.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// The trustless referee's game (docs/disputes.md, "The game"): a challenger and a defender who
@@ -116,6 +117,8 @@ contract DisputeGame {
     }
 
     Referee public immutable referee;
+    /// The backward ops' and the matmul epilogue's recompute (ids 20 and 23 to 31; Referee has the rest).
+    RefereeGrad public immutable grads;
     /// Seconds each move may take.
     uint64 public immutable window;
     uint256 public games;
@@ -154,8 +157,9 @@ contract DisputeGame {
     error NothingOwed();
     error PayoutFailed(address to);
 
-    constructor(Referee referee_, uint64 window_) {
+    constructor(Referee referee_, RefereeGrad grads_, uint64 window_) {
         referee = referee_;
+        grads = grads_;
         window = window_;
     }
 
@@ -273,9 +277,7 @@ contract DisputeGame {
         g.spec = s;
         emit SpecProven(id, g.hi, g.slot, s.kind);
         if (s.kind == COPY) return _next(g, Phase.Resolve);
-        // A batched matmul's output is batch × m × n (consts [aBatch, bBatch, transA, transB]).
-        uint256 batch = s.kind == 7 && s.consts.length == 4 ? _max(s.consts[0], s.consts[1]) : 1;
-        uint256 count = uint256(s.m) * s.n * batch;
+        uint256 count = uint256(s.m) * s.n * _batch(s);
         if (count == 0 || count > type(uint32).max) revert BadProgram(g.slot);
         g.count = uint32(count);
         g.tensorLevel = true;
@@ -316,7 +318,10 @@ contract DisputeGame {
         Game storage g = _anyone(id, Phase.Resolve);
         Spec memory s = g.spec;
         (uint32[] memory a, uint32[] memory b) = _recomputeArgs(g, s, xs);
-        uint32 v = s.kind >= PERMUTE && s.kind <= CONCAT ? a[0] : referee.recompute(s.kind, a, b);
+        uint32 v;
+        if (s.kind >= PERMUTE && s.kind <= CONCAT) v = a[0];
+        else if (s.kind == 20 || (s.kind >= 23 && s.kind <= 31)) v = grads.recompute(s.kind, a, b);
+        else v = referee.recompute(s.kind, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
     }
 
@@ -331,6 +336,19 @@ contract DisputeGame {
         uint32 e = g.element;
         if (op == 7) {
             (a, b) = _matmulArgs(g, s, xs);
+        } else if (op == 26) {
+            (a, b) = _epilogueArgs(g, s, xs);
+        } else if (op == 25) {
+            // scale: consts [s]
+            _want(g, xs, 1, s, 1);
+            a = _inputs(g, 0, s.a, xs[0], e, 1, 1);
+            b = new uint32[](1);
+            b[0] = s.consts[0];
+        } else if (op == 23 || op == 24) {
+            // geluTanhGrad, geluErfGrad: x, dy
+            _want(g, xs, 2, s, 0);
+            a = _inputs(g, 0, s.a, xs[0], e, 1, 1);
+            b = _inputs(g, 1, s.b, xs[1], e, 1, 1);
         } else if (op >= PERMUTE && op <= CONCAT) {
             a = _movedArg(g, s, xs);
         } else if (op < 4) {
@@ -365,13 +383,76 @@ contract DisputeGame {
         returns (uint32[] memory a, uint32[] memory b)
     {
         if (xs.length != 2) revert WrongOperandCount(xs.length, 2);
-        (uint256 aBase, uint256 aStride, uint256 bBase, uint256 bStride) = _lanes(g, s);
-        a = _inputs(g, 0, s.a, xs[0], aBase, aStride, s.k);
-        b = _inputs(g, 1, s.b, xs[1], bBase, bStride, s.k);
+        return _dotArgs(g, s, xs, s.consts);
+    }
+
+    /// The disputed element's row of A and column of B, laid out as matmul consts `t` say.
+    function _dotArgs(Game storage g, Spec memory s, Operand[] calldata xs, uint32[] memory t)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        a = _lane(g, s, xs, t, 0);
+        b = _lane(g, s, xs, t, 1);
+    }
+
+    /// Operand `which` (0: A's row, 1: B's column) of the disputed element.
+    function _lane(Game storage g, Spec memory s, Operand[] calldata xs, uint32[] memory t, uint8 which)
+        private
+        view
+        returns (uint32[] memory)
+    {
+        uint256 base;
+        uint256 stride;
+        if (which == 0) (base, stride,,) = _lanes(g, s, t);
+        else (,, base, stride) = _lanes(g, s, t);
+        return _inputs(g, which, which == 0 ? s.a : s.b, xs[which], base, stride, s.k);
+    }
+
+    /// matmulEpilogue 26: A, B (a, b), then the bias 1×n (c) and the residual (d) where its flags say;
+    /// consts [flags, scale, aBatch, bBatch, transA, transB]. Element e reads a row of A and a column of B
+    /// as matmul does, bias element e mod n and residual element e; RefereeGrad takes them after the
+    /// column as [flags, scale, bias, residual], an absent step's value 0.
+    function _epilogueArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        uint32[] memory t = s.consts;
+        if (t.length != 6 || t[0] > 7 || (t[0] & 1 == 0 && t[1] != 0)) revert BadProgram(g.slot);
+        uint256 operands = 2 + ((t[0] >> 1) & 1) + ((t[0] >> 2) & 1);
+        if (xs.length != operands) revert WrongOperandCount(xs.length, operands);
+        uint32[] memory lanes = new uint32[](4);
+        for (uint256 i = 0; i < 4; i++) lanes[i] = t[2 + i];
+        uint32[] memory col;
+        (a, col) = _dotArgs(g, s, xs, lanes);
+        b = _epilogueTail(g, s, xs, col, t);
+    }
+
+    /// The column followed by [flags, scale, bias_j, residual_e].
+    function _epilogueTail(Game storage g, Spec memory s, Operand[] calldata xs, uint32[] memory col, uint32[] memory t)
+        private
+        view
+        returns (uint32[] memory b)
+    {
+        uint256 k = col.length;
+        b = new uint32[](k + 4);
+        for (uint256 i = 0; i < k; i++) b[i] = col[i];
+        (b[k], b[k + 1]) = (t[0], t[1]);
+        uint8 next = 2;
+        if (t[0] & 2 != 0) b[k + 2] = _inputs(g, next++, s.c, xs[2], g.element % s.n, 1, 1)[0];
+        if (t[0] & 4 != 0) b[k + 3] = _inputs(g, next, s.d, xs[next], g.element, 1, 1)[0];
+    }
+
+    /// Output elements per (m × n) of a slot: a batched matmul's or epilogue's batch, else 1.
+    function _batch(Spec memory s) private pure returns (uint256) {
+        if (s.kind == 7 && s.consts.length == 4) return _max(s.consts[0], s.consts[1]);
+        if (s.kind == 26 && s.consts.length == 6) return _max(s.consts[2], s.consts[3]);
+        return 1;
     }
 
     /// Where the disputed element's row of A and column of B start in their tensors, and their strides.
-    function _lanes(Game storage g, Spec memory s)
+    function _lanes(Game storage g, Spec memory s, uint32[] memory t)
         private
         view
         returns (uint256 aBase, uint256 aStride, uint256 bBase, uint256 bStride)
@@ -380,7 +461,6 @@ contract DisputeGame {
         (uint256 m, uint256 n, uint256 k) = (s.m, s.n, s.k);
         uint256 r = (e / n) % m;
         uint256 c = e % n;
-        uint32[] memory t = s.consts;
         if (t.length == 0) return (r * k, 1, c, n);
         bool shapes = t.length == 4 && t[0] > 0 && t[1] > 0 && (t[0] == 1 || t[1] == 1 || t[0] == t[1]);
         if (!shapes || t[2] > 1 || t[3] > 1) revert BadProgram(g.slot);

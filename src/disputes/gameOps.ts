@@ -10,7 +10,8 @@ import { softmaxRef } from '../kernels/softmax.ts'
 import { rmsnormRef } from '../kernels/rmsnorm.ts'
 import { layernormRef } from '../kernels/layernorm.ts'
 import { adamwRef } from '../kernels/adamw.ts'
-import { ONCHAIN_OPS as OP } from './onchain.ts'
+import { geluErfGrad, geluTanhGrad } from '../kernels/elementwise.ts'
+import { EPILOGUE_FLAGS, ONCHAIN_GRAD_OPS as GRAD, ONCHAIN_OPS as OP } from './onchain.ts'
 
 /** DisputeGame.COPY: a slot that copies slot `a` of the previous step's trace (step 1: the initial tree). */
 export const COPY = 255
@@ -53,6 +54,8 @@ export function specLeaf(s: Spec): Hex {
 }
 
 const BINARY: Record<number, (a: number, b: number) => number> = {
+  [GRAD.geluTanhGrad]: geluTanhGrad,
+  [GRAD.geluErfGrad]: geluErfGrad,
   [OP.add]: sf.add,
   [OP.sub]: sf.sub,
   [OP.mul]: sf.mul,
@@ -73,6 +76,8 @@ const UNARY: Record<number, (a: number) => number> = {
 /** How many input slots each op reads (a, b, c, d in order). */
 const INPUTS: Record<number, number> = {
   [OP.matmul]: 2,
+  [GRAD.scale]: 1,
+  [GRAD.matmulEpilogue]: 2, // and the bias and residual its flags name (inputSlots)
   [OP.sum]: 1,
   [OP.mean]: 1,
   [OP.layernorm]: 3,
@@ -92,14 +97,32 @@ export function covers(kind: number): boolean {
 export function inputSlots(s: Spec): number[] {
   if (!covers(s.kind)) throw new Error(`The game does not cover op kind ${s.kind}.`)
   if (s.kind === MOVE.concat) return [s.a, s.b, s.c, s.d].slice(0, s.consts.length)
+  if (s.kind === GRAD.matmulEpilogue) {
+    const flags = s.consts[0]
+    return [
+      s.a,
+      s.b,
+      ...(flags & EPILOGUE_FLAGS.bias ? [s.c] : []),
+      ...(flags & EPILOGUE_FLAGS.residual ? [s.d] : []),
+    ]
+  }
   const count = BINARY[s.kind] ? 2 : UNARY[s.kind] || isMove(s.kind) ? 1 : INPUTS[s.kind]
   return [s.a, s.b, s.c, s.d].slice(0, count)
 }
 
-/** How many output elements a slot has: a batched matmul's batch × m × n, else m × n. */
+/** How many output elements a slot has: a batched matmul's (or epilogue's) batch × m × n, else m × n. */
 export function outputCount(s: Spec): number {
-  const batched = s.kind === OP.matmul && s.consts.length === 4
-  return s.m * s.n * (batched ? Math.max(s.consts[0], s.consts[1]) : 1)
+  const lanes = matmulConsts(s)
+  return s.m * s.n * (lanes.length === 4 ? Math.max(lanes[0], lanes[1]) : 1)
+}
+
+/**
+ * The matmul layout of a matmul or epilogue slot: [] (one m×k by k×n product) or [aBatch, bBatch, transA,
+ * transB]. An epilogue's consts are [flags, scale, …layout].
+ */
+function matmulConsts(s: Spec): readonly number[] {
+  if (s.kind === OP.matmul) return s.consts
+  return s.kind === GRAD.matmulEpilogue ? s.consts.slice(2) : []
 }
 
 /** One operand of DisputeGame.resolve: an input slot and the flat indices of its elements it reads. */
@@ -116,9 +139,10 @@ export function operandsOf(s: Spec, e: number): Operand[] {
   const col = e % s.n
   const each = (indices: number[][]) => inputSlots(s).map((slot, i) => ({ slot, indices: indices[i] }))
   switch (s.kind) {
-    case OP.matmul: {
+    case OP.matmul:
+    case GRAD.matmulEpilogue: {
       const { a, b } = matmulLanes(s, e)
-      return each([range(a.base, a.stride, s.k), range(b.base, b.stride, s.k)])
+      return each([range(a.base, a.stride, s.k), range(b.base, b.stride, s.k), ...epilogueIndices(s, e)])
     }
     case OP.sum:
     case OP.mean:
@@ -143,13 +167,24 @@ export function operandsOf(s: Spec, e: number): Operand[] {
   }
 }
 
+/** The epilogue's bias element (e mod n) and residual element (e), those its flags name. */
+function epilogueIndices(s: Spec, e: number): number[][] {
+  if (s.kind !== GRAD.matmulEpilogue) return []
+  const flags = s.consts[0]
+  return [
+    ...(flags & EPILOGUE_FLAGS.bias ? [[e % s.n]] : []),
+    ...(flags & EPILOGUE_FLAGS.residual ? [[e]] : []),
+  ]
+}
+
 /** DisputeGame._lanes: where element e's row of A and column of B start, and their strides. */
 function matmulLanes(s: Spec, e: number) {
   const { m, n, k } = s
   const r = Math.floor(e / n) % m
   const c = e % n
-  if (s.consts.length === 0) return { a: { base: r * k, stride: 1 }, b: { base: c, stride: n } }
-  const [aBatch, bBatch, transA, transB] = s.consts
+  const lanes = matmulConsts(s)
+  if (lanes.length === 0) return { a: { base: r * k, stride: 1 }, b: { base: c, stride: n } }
+  const [aBatch, bBatch, transA, transB] = lanes
   const bz = Math.floor(e / (m * n))
   const az = aBatch === 1 ? 0 : bz
   const bzz = bBatch === 1 ? 0 : bz
@@ -175,6 +210,16 @@ export function permutedIndex(consts: readonly number[], e: number): number {
   return src
 }
 
+/** A matmul or epilogue slot's product, laid out as its consts say. */
+function product(s: Spec, a: Float32Array, b: Float32Array): Float32Array {
+  const lanes = matmulConsts(s)
+  if (lanes.length === 0) return matmulRef(a, [s.m, s.k], b, [s.k, s.n])
+  const [aBatch, bBatch, transA, transB] = lanes
+  const aShape = [aBatch, ...(transA ? [s.k, s.m] : [s.m, s.k])]
+  const bShape = [bBatch, ...(transB ? [s.n, s.k] : [s.k, s.n])]
+  return matmulRef(a, aShape, b, bShape, { transA: !!transA, transB: !!transB })
+}
+
 const f32 = (bits: Uint32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length)
 const u32 = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
 
@@ -183,12 +228,25 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
   const [a, b, c, d] = ins.map(f32)
   const at = (i: number) => sf.f32FromBits(s.consts[i])
   switch (s.kind) {
-    case OP.matmul: {
-      if (s.consts.length === 0) return u32(matmulRef(a, [s.m, s.k], b, [s.k, s.n]))
-      const [aBatch, bBatch, transA, transB] = s.consts
-      const aShape = [aBatch, ...(transA ? [s.k, s.m] : [s.m, s.k])]
-      const bShape = [bBatch, ...(transB ? [s.n, s.k] : [s.k, s.n])]
-      return u32(matmulRef(a, aShape, b, bShape, { transA: !!transA, transB: !!transB }))
+    case OP.matmul:
+      return u32(product(s, a, b))
+    case GRAD.matmulEpilogue: {
+      // The epilogue element by element, in epilogueRef's order: ·scale, + bias, residual +.
+      const [flags, scale] = s.consts
+      const y = product(s, a, b)
+      const rest = ins.slice(2).map(f32)
+      const bias = flags & EPILOGUE_FLAGS.bias ? rest.shift() : undefined
+      const residual = flags & EPILOGUE_FLAGS.residual ? rest.shift() : undefined
+      for (let e = 0; e < y.length; e++) {
+        if (flags & EPILOGUE_FLAGS.scale) y[e] = sf.mul(y[e], sf.f32FromBits(scale))
+        if (bias) y[e] = sf.add(y[e], bias[e % s.n])
+        if (residual) y[e] = sf.add(residual[e], y[e])
+      }
+      return u32(y)
+    }
+    case GRAD.scale: {
+      const k = sf.f32FromBits(s.consts[0])
+      return u32(a.map((x) => sf.mul(x, k)))
     }
     case MOVE.slice:
     case MOVE.permute:

@@ -23,7 +23,7 @@ import {
 } from 'viem'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { f32Bits } from '../kernels/softfloat.ts'
-import { ONCHAIN_OPS as OP } from './onchain.ts'
+import { EPILOGUE_FLAGS, ONCHAIN_GRAD_OPS as GRAD, ONCHAIN_OPS as OP } from './onchain.ts'
 import { COPY, MOVE, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
 import type { GameTrace } from './gameTrace.ts'
@@ -159,11 +159,14 @@ export async function startGame() {
   const deploy = async (hash: Hex) =>
     (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   const referee = await deploy(await alice.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const grads = await deploy(
+    await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode }),
+  )
   const game = await deploy(
     await alice.deployContract({
       abi: disputeGameAbi,
       bytecode: disputeGameBytecode,
-      args: [referee, WINDOW],
+      args: [referee, grads, WINDOW],
     }),
   )
   const passTime = async (seconds: bigint) => {
@@ -268,6 +271,33 @@ export function moveProgram(h: number): Spec[] {
 export function moveInitial(h: number, next: () => number): Uint32Array[] {
   const vals = (n: number) => Uint32Array.from({ length: n }, () => f32Bits(((next() % 2001) / 1000 - 1) / 2))
   return [vals(4 * h), vals(4 * h), vals(2 * h)]
+}
+
+/**
+ * A backward-shaped step through RefereeGrad's ops: the state (X 2×h, W h×h, a bias 1×h, an upstream
+ * gradient DY 2×h) copied in, Y = X·W + bias + X (a matmul epilogue with bias and residual), G =
+ * gelu'(Y)·DY (tanh form), S = G·0.25, X' = 0.5·(S·Wᵀ) (an epilogue with scale and a transposed B: the next
+ * step's X), and gelu'(X')·DY in the erf form, which no later step reads.
+ */
+export function gradProgram(h: number): Spec[] {
+  const { scale, bias, residual } = EPILOGUE_FLAGS
+  return [
+    spec(COPY, [7], 2, 0, h),
+    spec(COPY, [1], h, 0, h),
+    spec(COPY, [2], 1, 0, h),
+    spec(COPY, [3], 2, 0, h),
+    spec(GRAD.matmulEpilogue, [0, 1, 2, 0], 2, h, h, [bias | residual, 0, 1, 1, 0, 0]),
+    spec(GRAD.geluTanhGrad, [4, 3], 2, 0, h),
+    spec(GRAD.scale, [5], 2, 0, h, [f32Bits(0.25)]),
+    spec(GRAD.matmulEpilogue, [6, 1], 2, h, h, [scale, f32Bits(0.5), 1, 1, 0, 1]),
+    spec(GRAD.geluErfGrad, [7, 3], 2, 0, h),
+  ]
+}
+
+/** The grad program's initial state, seeded: entries in [−1, 1]. */
+export function gradInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number) => Uint32Array.from({ length: n }, () => f32Bits((next() % 2001) / 1000 - 1))
+  return [vals(2 * h), vals(h * h), vals(h), vals(2 * h)]
 }
 
 /** Both drivers move in turn until the game is settled; throws if neither can move. */

@@ -14,6 +14,7 @@ import DisputeGameView from './DisputeGameView.svelte'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
+import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
 import { Phase } from '../disputes/game.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
 
@@ -41,11 +42,14 @@ beforeAll(async () => {
   const deployed = async (hash: Hex) =>
     (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   const referee = await deployed(await wallet.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const grads = await deployed(
+    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode }),
+  )
   const game = await deployed(
     await wallet.deployContract({
       abi: disputeGameAbi,
       bytecode: disputeGameBytecode,
-      args: [referee, 300n],
+      args: [referee, grads, 300n],
     }),
   )
   config = resolveChain({ rpc: rpcUrl, disputeGame: game })

@@ -1,0 +1,113 @@
+// The dispute game over RefereeGrad's ops (contracts/referee/RefereeGrad.sol): the matmul epilogue
+// (bias, residual, scale, a transposed operand), the GELU gradients and scale. A lie planted in each is
+// found, and DisputeGame routes its recompute to RefereeGrad, which names the cheater.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cpuBackend } from '../train/cpu.ts'
+import { gradRef, scaleRef } from '../kernels/elementwise.ts'
+import { f32FromBits } from '../kernels/softfloat.ts'
+import { mulberry32 } from '../util/random.ts'
+import { Phase } from './game.ts'
+import { inputSlots, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { runProgram, type Lie } from './gameTrace.ts'
+import { WINDOW, gradInitial, gradProgram, openBetween, playOut, startGame } from './testing.ts'
+
+let chain: Awaited<ReturnType<typeof startGame>>
+beforeAll(async () => {
+  chain = await startGame()
+}, 120_000)
+afterAll(() => chain?.stop())
+
+const H = 4
+const STEPS = 4
+const program = gradProgram(H)
+const f32 = (bits: Uint32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length)
+const bitsOf = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
+
+describe('the grad program on the CPU', () => {
+  it('computes what the engine computes: its epilogues, the GELU gradients and scale', async () => {
+    const [x, w, bias, dy] = gradInitial(H, mulberry32(1))
+    const t = (bits: Uint32Array, shape: number[]) => ({ data: f32(bits), shape })
+    const y = runSlot(program[4], [x, w, bias, x], 1)
+    const want = await cpuBackend.matmulEpilogue(
+      t(x, [2, H]),
+      t(w, [H, H]),
+      {},
+      { bias: t(bias, [H]), residual: t(x, [2, H]) },
+    )
+    expect(y).toEqual(bitsOf(want.data))
+    const g = runSlot(program[5], [y, dy], 1)
+    expect(g).toEqual(bitsOf(gradRef('geluTanh', f32(y), f32(dy))))
+    const s = runSlot(program[6], [g], 1)
+    expect(s).toEqual(bitsOf(scaleRef(f32(g), 0.25)))
+    const next = runSlot(program[7], [s, w], 1)
+    const scaled = await cpuBackend.matmulEpilogue(
+      t(s, [2, H]),
+      t(w, [H, H]),
+      { transB: true },
+      { scale: 0.5 },
+    )
+    expect(next).toEqual(bitsOf(scaled.data))
+    expect(runSlot(program[8], [next, dy], 1)).toEqual(bitsOf(gradRef('geluErf', f32(next), f32(dy))))
+  })
+
+  it('stays finite over the game steps', () => {
+    const trace = runProgram(program, gradInitial(H, mulberry32(2)), STEPS)
+    for (const slot of trace.slots[STEPS])
+      for (const b of slot.bits) expect(Number.isFinite(f32FromBits(b))).toBe(true)
+  })
+})
+
+describe('DisputeGame: RefereeGrad ops', { timeout: 180_000 }, () => {
+  const cases = [
+    [4, 'an epilogue with bias and residual', 'defender'],
+    [5, "gelu'·dy (tanh form)", 'challenger'],
+    [6, 'scale', 'defender'],
+    [7, 'an epilogue with scale and B transposed', 'challenger'],
+    [8, "gelu'·dy (erf form)", 'defender'],
+  ] as const
+  for (const [slot, name, cheater] of cases) {
+    it(`names the cheating ${cheater} with the lie in ${name}`, async () => {
+      const next = mulberry32(300 + slot)
+      // Slot 8 is read by no later step: its lie must be in the last one to reach the final state.
+      const step = slot === 8 ? STEPS : 1 + (next() % STEPS)
+      const lie: Lie = { step, slot, element: next() % outputCount(program[slot]) }
+      const initial = gradInitial(H, mulberry32(slot))
+      const trees = new Map()
+      const honest = runProgram(program, initial, STEPS, { trees })
+      const liar = runProgram(program, initial, STEPS, { lie, trees })
+      const { c, d } =
+        cheater === 'defender'
+          ? await openBetween(chain, honest, liar)
+          : await openBetween(chain, liar, honest)
+      const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
+      const g = await playOut(c, d)
+      expect([g.winner, g.hi, g.slot, g.element]).toEqual([winner, lie.step, lie.slot, lie.element])
+    })
+  }
+
+  for (const [slot, consts, why] of [
+    [4, [8, 0, 1, 1, 0, 0], 'an epilogue flag word above 7'],
+    [4, [6, 0x3f800000, 1, 1, 0, 0], 'an epilogue scale given with its flag clear'],
+    [6, [], 'a scale with no factor'],
+  ] as const) {
+    it(`refuses a program entry that does not fit its op (${why}): BadProgram, and the defender wins`, async () => {
+      const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
+      // The traces are computed as the well-formed entry says; only the program leaf is malformed.
+      const honestOf = (s: Spec) => (s.consts === consts ? program[slot] : s)
+      const opts = {
+        run: (s: Spec, ins: Uint32Array[], step: number) => runSlot(honestOf(s), ins, step),
+        inputs: (s: Spec) => inputSlots(honestOf(s)),
+      }
+      const initial = gradInitial(H, mulberry32(50 + slot))
+      const lie = { step: STEPS, slot, element: 1 }
+      const honest = runProgram(bad, initial, STEPS, opts)
+      const { c, d } = await openBetween(chain, honest, runProgram(bad, initial, STEPS, { ...opts, lie }))
+      const g = await playOut(c, d, Phase.Resolve)
+      expect(g.slot).toBe(slot)
+      await expect(c.move()).rejects.toThrow(/BadProgram/)
+      await chain.passTime(WINDOW + 1n)
+      expect(await c.claimTimeout()).toBe(true)
+      expect((await c.state()).winner).toBe(chain.bob.account.address)
+    })
+  }
+})
