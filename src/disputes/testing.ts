@@ -7,6 +7,7 @@ import { foundry } from 'viem/chains'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
+import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from '../chain/contracts/RowGradsHarness.ts'
 import { specialBits } from '../kernels/testing.ts'
 import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
@@ -39,7 +40,10 @@ export async function startReferee() {
   }
   const harness = await deploy(opsHarnessAbi, opsHarnessBytecode)
   const referee = await deploy(refereeAbi, refereeBytecode)
-  return { client, harness, referee, stop: node.stop }
+  // The loss and backward row ops (RowGrads), batched like OpsHarness.
+  const rowGradsHash = await wallet.deployContract({ abi: rowGradsHarnessAbi, bytecode: rowGradsHarnessBytecode })
+  const rowGrads = (await client.waitForTransactionReceipt({ hash: rowGradsHash })).contractAddress as Address
+  return { client, harness, referee, rowGrads, stop: node.stop }
 }
 
 // ---- Seeded inputs, biased to the hard cases. ----
