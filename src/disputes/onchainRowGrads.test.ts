@@ -10,10 +10,27 @@ import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entro
 import { softmaxBackwardRef, softmaxRef } from '../kernels/softmax.ts'
 import { layernormBackwardRef, layernormRef } from '../kernels/layernorm.ts'
 import { mulberry32 } from '../util/random.ts'
-import { CASES, EVM_TIMEOUT, SPECIALS, expectSameBits, hex, operand, startReferee, vector } from './testing.ts'
+import {
+  CASES,
+  EVM_TIMEOUT,
+  SPECIALS,
+  expectSameBits,
+  hex,
+  operand,
+  startReferee,
+  vector,
+  withExponent,
+} from './testing.ts'
 
 /** RowGrads' op ids (reserved in src/disputes/onchain.ts; RefereeGrad wires them). */
-const OP = { crossEntropy: 20, crossEntropyGrad: 27, softmaxGrad: 28, layernormGrad: 29, dgamma: 30, dbeta: 31 }
+const OP = {
+  crossEntropy: 20,
+  crossEntropyGrad: 27,
+  softmaxGrad: 28,
+  layernormGrad: 29,
+  dgamma: 30,
+  dbeta: 31,
+}
 
 let chain: Awaited<ReturnType<typeof startReferee>>
 let harness: Address
@@ -54,6 +71,8 @@ const sample = <T>(xs: T[], count: number) => xs.filter((_, i) => i % Math.ceil(
 function row(next: () => number, n: number): number[] {
   const x = vector(next, n, next() % 10 === 0)
   if (next() % 12 === 0) x.fill(x[0])
+  // a row of one special: all −inf makes the max −inf and every x − max NaN
+  if (next() % 30 === 0) x.fill(next() % 2 ? 0xff800000 : SPECIALS[next() % SPECIALS.length])
   return x
 }
 
@@ -62,7 +81,7 @@ describe('cross-entropy: each row loss and gradient element, bit for bit with cr
   const next = mulberry32(0x5eed + OP.crossEntropy)
   const batches: Batch[] = []
   // Each row's loss for every target (targets at every position), so 10,000 losses cost fewer exps.
-  for (let losses = 0; losses < CASES; ) {
+  for (let losses = 0; losses < CASES;) {
     const n = next() % 16 === 0 ? 17 + (next() % 32) : 1 + (next() % 16)
     const rows = [1, 2, 3, 5, 8][next() % 5]
     const logits = Array.from({ length: rows }, () => row(next, n)).flat()
@@ -100,7 +119,9 @@ describe('cross-entropy: each row loss and gradient element, bit for bit with cr
         for (const l of losses) gotLoss.push(...l)
         for (const g of grads) gotGrad.push(...g)
       }
-      const inputs = rows.flatMap((r) => r.x.map((_, k) => ({ x: hex(r.x), k, target: r.target, rows: r.count })))
+      const inputs = rows.flatMap((r) =>
+        r.x.map((_, k) => ({ x: hex(r.x), k, target: r.target, rows: r.count })),
+      )
       expect(gotLoss.length).toBeGreaterThanOrEqual(CASES)
       expectSameBits(
         inputs,
@@ -160,7 +181,7 @@ describe('softmax backward: each element of dx, bit for bit with softmaxBackward
   const make = (causal: boolean) => {
     const next = mulberry32(0x5eed + OP.softmaxGrad + (causal ? 1 : 0))
     const blocks: Block[] = []
-    for (let outputs = 0; outputs < CASES; ) {
+    for (let outputs = 0; outputs < CASES;) {
       // causal: [T, T] blocks, so rows of every visible length 1..T; T up to 32
       const n = causal ? 1 + (next() % 32) : 1 + (next() % 24)
       const rows = causal ? n : 1 + (next() % 4)
@@ -195,7 +216,9 @@ describe('softmax backward: each element of dx, bit for bit with softmaxBackward
         for (const dx of out) got.push(...dx)
       }
       expect(got.length).toBeGreaterThanOrEqual(CASES)
-      const inputs = rows.flatMap((r) => Array.from({ length: r.n }, (_, k) => ({ k, y: hex(r.y), dy: hex(r.dy) })))
+      const inputs = rows.flatMap((r) =>
+        Array.from({ length: r.n }, (_, k) => ({ k, y: hex(r.y), dy: hex(r.dy) })),
+      )
       expectSameBits(inputs, got, blocks.flatMap(ref))
 
       // a sample through recompute: a = [y visible, dy visible], b = [k, n]; past the prefix +0
@@ -205,7 +228,10 @@ describe('softmax backward: each element of dx, bit for bit with softmaxBackward
         const r = (i * 5) % b.rows
         const k = (i * 3) % b.n
         const len = visible(b, r)
-        cases.push([[...b.y.slice(r * b.n, r * b.n + len), ...b.dy.slice(r * b.n, r * b.n + len)], [k, b.n]])
+        cases.push([
+          [...b.y.slice(r * b.n, r * b.n + len), ...b.dy.slice(r * b.n, r * b.n + len)],
+          [k, b.n],
+        ])
         want.push(ref(b)[r * b.n + k])
       })
       expectSameBits(cases, await recomputeMany(OP.softmaxGrad, cases, 150), want)
@@ -220,7 +246,7 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
   type Tensor = { rows: number; n: number; x: number[]; dy: number[]; gamma: number[]; std: number[] }
   const next = mulberry32(0x5eed + OP.layernormGrad)
   const tensors: Tensor[] = []
-  for (let columns = 0; columns < CASES; ) {
+  for (let columns = 0; columns < CASES;) {
     const n = 1 + (next() % 16)
     const rows = [1, 1, 2, 2, 3, 7][next() % 6]
     const x = Array.from({ length: rows }, () => row(next, n)).flat()
@@ -229,9 +255,16 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
     // the forward's saved std as the step has it; now and then any value (0, subnormal, NaN, inf)
     const eps = sf.f32FromBits(EPS[next() % EPS.length])
     const std = bitsOf(layernormRef(f32s(x), f32s(gamma), f32s(gamma), [rows, n], { eps }).std)
-    for (let r = 0; r < rows; r++) if (next() % 10 === 0) std[r] = next() % 2 ? SPECIALS[next() % SPECIALS.length] : operand(next)
+    // (a tiny or subnormal std whose 2^-s scaling loses bits, so dx must divide by std itself, not sigma · 2^s)
+    for (let r = 0; r < rows; r++) {
+      const kind = next() % 10
+      if (kind === 0) std[r] = SPECIALS[next() % SPECIALS.length]
+      if (kind === 1) std[r] = operand(next)
+      if (kind === 2) std[r] = withExponent(next, next() % 24) & 0x7fffffff
+    }
     // exact cancellation in dbeta: a column of dy and its negation
-    if (rows % 2 === 0 && next() % 6 === 0) for (let i = (rows / 2) * n; i < rows * n; i++) dy[i] = (dy[i - (rows / 2) * n] ^ 0x80000000) >>> 0
+    if (rows % 2 === 0 && next() % 6 === 0)
+      for (let i = (rows / 2) * n; i < rows * n; i++) dy[i] = (dy[i - (rows / 2) * n] ^ 0x80000000) >>> 0
     tensors.push({ rows, n, x, dy, gamma, std })
     columns += n
   }
@@ -250,7 +283,12 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
           address: harness,
           abi,
           functionName: 'layernormGrads',
-          args: [slice.map((t) => t.x), slice.map((t) => t.dy), slice.map((t) => t.gamma), slice.map((t) => t.std)],
+          args: [
+            slice.map((t) => t.x),
+            slice.map((t) => t.dy),
+            slice.map((t) => t.gamma),
+            slice.map((t) => t.std),
+          ],
         })
         for (let j = 0; j < slice.length; j++) {
           got.dx.push(...dx[j])
@@ -262,9 +300,19 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
         expect(got[key].length).toBeGreaterThanOrEqual(CASES)
         const per = (t: Tensor) => (key === 'dx' ? t.rows * t.n : t.n)
         const inputs = tensors.flatMap((t) =>
-          Array.from({ length: per(t) }, (_, i) => ({ i, x: hex(t.x), dy: hex(t.dy), gamma: hex(t.gamma), std: hex(t.std) })),
+          Array.from({ length: per(t) }, (_, i) => ({
+            i,
+            x: hex(t.x),
+            dy: hex(t.dy),
+            gamma: hex(t.gamma),
+            std: hex(t.std),
+          })),
         )
-        expectSameBits(inputs, got[key], refs.flatMap((r) => r[key]))
+        expectSameBits(
+          inputs,
+          got[key],
+          refs.flatMap((r) => r[key]),
+        )
       }
     },
     EVM_TIMEOUT,
@@ -282,7 +330,10 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
         const at = (v: number[]) => v.slice(r * t.n, (r + 1) * t.n)
         const column = (v: number[]) => Array.from({ length: t.rows }, (_, q) => v[q * t.n + k])
         const ref = refs[tensors.indexOf(t)]
-        dx.push([[...at(t.x), ...at(t.dy), ...t.gamma], [k, t.std[r]]])
+        dx.push([
+          [...at(t.x), ...at(t.dy), ...t.gamma],
+          [k, t.std[r]],
+        ])
         dgamma.push([t.x, [k, ...column(t.dy), ...t.std]])
         dbeta.push([column(t.dy), []])
         want.dx.push(ref.dx[r * t.n + k])
@@ -347,7 +398,11 @@ describe('RowGrads.recompute: named refusals and gas', () => {
         table[`crossEntropy, row of ${n}`] = await gas(OP.crossEntropy, v(n, n), [n - 1])
         table[`crossEntropyGrad, row of ${n}`] = await gas(OP.crossEntropyGrad, v(n, n), [3, n - 1, 8])
         table[`softmaxGrad, row of ${n}`] = await gas(OP.softmaxGrad, [...v(n, n), ...v(n, n + 1)], [3, n])
-        table[`layernormGrad, row of ${n}`] = await gas(OP.layernormGrad, [...v(n, n), ...v(n, n + 1), ...v(n, n + 2)], [3, std])
+        table[`layernormGrad, row of ${n}`] = await gas(
+          OP.layernormGrad,
+          [...v(n, n), ...v(n, n + 1), ...v(n, n + 2)],
+          [3, std],
+        )
         table[`dbeta, ${n} rows`] = await gas(OP.dbeta, v(n, n), [])
       }
       for (const [rows, n] of [
@@ -355,7 +410,11 @@ describe('RowGrads.recompute: named refusals and gas', () => {
         [64, 64],
       ]) {
         const stds = Array.from({ length: rows }, () => std)
-        table[`dgamma, ${rows} rows of ${n}`] = await gas(OP.dgamma, v(rows * n, 1), [3, ...v(rows, 2), ...stds])
+        table[`dgamma, ${rows} rows of ${n}`] = await gas(OP.dgamma, v(rows * n, 1), [
+          3,
+          ...v(rows, 2),
+          ...stds,
+        ])
       }
       console.log(
         Object.entries(table)

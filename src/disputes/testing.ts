@@ -41,7 +41,10 @@ export async function startReferee() {
   const harness = await deploy(opsHarnessAbi, opsHarnessBytecode)
   const referee = await deploy(refereeAbi, refereeBytecode)
   // The loss and backward row ops (RowGrads), batched like OpsHarness.
-  const rowGradsHash = await wallet.deployContract({ abi: rowGradsHarnessAbi, bytecode: rowGradsHarnessBytecode })
+  const rowGradsHash = await wallet.deployContract({
+    abi: rowGradsHarnessAbi,
+    bytecode: rowGradsHarnessBytecode,
+  })
   const rowGrads = (await client.waitForTransactionReceipt({ hash: rowGradsHash })).contractAddress as Address
   return { client, harness, referee, rowGrads, stop: node.stop }
 }
