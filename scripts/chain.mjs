@@ -23,8 +23,9 @@ export const DEV_ADDRESSES = {
   marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
   // The dispute game (DEV_GAME_CONTRACTS), after the markets.
   referee: '0xa513E6E4b8f2a923D98304ec87F64353C4D5C853',
-  refereeGrad: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
-  disputeGame: '0x8A791620dd6260079BF849Dc5567aDC3F2FdC318',
+  refereeRows: '0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6',
+  refereeGrad: '0x8A791620dd6260079BF849Dc5567aDC3F2FdC318',
+  disputeGame: '0x610178dA211FEF7D417bC0e6FeD39F05609AD788',
 }
 
 export async function freePort() {

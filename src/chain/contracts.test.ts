@@ -28,6 +28,7 @@ import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFacto
 import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
 import { testTokenAbi, testTokenBytecode } from './contracts/TestToken.ts'
 import { disputeGameAbi, disputeGameBytecode } from './contracts/DisputeGame.ts'
+import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from './contracts/RowGradsHarness.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
 import { peerSigner, registrationMessage, type PeerSigner } from './peerProof.ts'
@@ -75,6 +76,8 @@ describe('generated artifacts', () => {
     expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
     expect(contracts.DisputeGame.abi).toEqual(disputeGameAbi)
     expect(contracts.DisputeGame.bytecode).toBe(disputeGameBytecode)
+    expect(contracts.RowGradsHarness.abi).toEqual(rowGradsHarnessAbi)
+    expect(contracts.RowGradsHarness.bytecode).toBe(rowGradsHarnessBytecode)
     // Abstract bases (PeerKeys), interfaces (IReferee, IRecompute), free functions (MarketMath) and libraries
     // (referee/F32) are compiled into the contracts that use them, never written out.
     expect(Object.keys(contracts).sort()).toEqual([
@@ -87,6 +90,8 @@ describe('generated artifacts', () => {
       'RecomputeHarness',
       'Referee',
       'RefereeGrad',
+      'RefereeRows',
+      'RowGradsHarness',
       'SwarmCoordinator',
       'SwarmRegistry',
       'TestToken',

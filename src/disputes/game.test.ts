@@ -130,7 +130,7 @@ describe('DisputeGame: honest against a cheater', { timeout: 120_000 }, () => {
 
   it('cannot convict a lie in an op it does not cover: the resolve is refused and the defender wins', async () => {
     // Slot 9 claims to be a cross-entropy (no on-chain recompute yet), computed here as tanh.
-    const ce = REFUSED_OPS.crossEntropy
+    const ce = REFUSED_OPS.conv
     const program = toyProgram(H).map((s, j) => (j === 9 ? { ...s, kind: ce } : s))
     const run = (s: Spec, ins: Uint32Array[], step: number) =>
       runSlot(s.kind === ce ? { ...s, kind: ONCHAIN_OPS.tanh } : s, ins, step)

@@ -72,11 +72,25 @@ export function matmulEpilogueOperands(
 }
 
 /**
+ * The loss's and backward pass's row ops (contracts/referee/RowGrads.sol, operand layouts there),
+ * recomputed by RefereeRows and reached through RefereeGrad, which forwards these ids: one element of
+ * crossEntropyRef's per-row loss, crossEntropyBackwardRef, softmaxBackwardRef (causal or not) and
+ * layernormBackwardRef's dx, dgamma and dbeta.
+ */
+export const ONCHAIN_ROW_OPS = {
+  crossEntropy: 20, // a = the logits row, b = [target]
+  crossEntropyGrad: 27, // a = the logits row, b = [k, target, rows]
+  softmaxGrad: 28, // a = [y visible, dy visible], b = [k, n]
+  layernormGrad: 29, // a = [x row, dy row, gamma], b = [k, std_r]
+  layernormDgamma: 30, // a = all of x, b = [k, dy column k, std per row]
+  layernormDbeta: 31, // a = column k of dy, b = []
+} as const
+
+/**
  * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute and
  * RefereeGrad.recompute refuse them (and any id they do not know) with OpNotSupported(id).
  */
 export const REFUSED_OPS = {
-  crossEntropy: 20,
   conv: 22,
 } as const
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFunctionResult, encodeFunctionData } from 'viem'
 import { refereeAbi } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi } from '../chain/contracts/RefereeGrad.ts'
+import { refereeRowsAbi } from '../chain/contracts/RefereeRows.ts'
 import { recomputeHarnessAbi } from '../chain/contracts/RecomputeHarness.ts'
 import * as sf from '../kernels/softfloat.ts'
 import { geluErfGrad, geluTanhGrad, scaleRef } from '../kernels/elementwise.ts'
@@ -13,6 +14,7 @@ import { epilogueRef, matmulRef } from '../kernels/matmul.ts'
 import { mulberry32 } from '../util/random.ts'
 import {
   ONCHAIN_GRAD_OPS as GRAD,
+  ONCHAIN_ROW_OPS,
   ONCHAIN_OPS,
   REFUSED_OPS,
   matmulEpilogueOperands,
@@ -242,8 +244,31 @@ describe('RefereeGrad: named refusals', () => {
           }),
         ).rejects.toThrow(/OpNotSupported/)
       }
-      // Referee's ids, the reserved ones (20, 22, and 27–29 for the row ops' backward) and the rest.
-      for (const id of [...Object.values(ONCHAIN_OPS), ...Object.values(REFUSED_OPS), 27, 28, 29, 30, 255]) {
+      // The row ops are RefereeRows', forwarded: the same bits as asking it directly.
+      const rows = await chain.client.readContract({
+        address: chain.refereeGrad,
+        abi: refereeGradAbi,
+        functionName: 'rows',
+      })
+      for (const id of Object.values(ONCHAIN_ROW_OPS))
+        expect(await supported(chain.refereeGrad, id)).toBe(true)
+      const direct = (op: number, a: number[], b: number[]) =>
+        chain.client.readContract({
+          address: rows,
+          abi: refereeRowsAbi,
+          functionName: 'recompute',
+          args: [op, a, b],
+        })
+      const logits = [one, 0x40000000, 0xbf000000]
+      expect(await recompute(ONCHAIN_ROW_OPS.crossEntropy, logits, [1])).toBe(
+        await direct(ONCHAIN_ROW_OPS.crossEntropy, logits, [1]),
+      )
+      expect(await recompute(ONCHAIN_ROW_OPS.crossEntropyGrad, logits, [2, 1, 4])).toBe(
+        await direct(ONCHAIN_ROW_OPS.crossEntropyGrad, logits, [2, 1, 4]),
+      )
+      await expect(direct(GRAD.scale, [one], [one])).rejects.toThrow(/OpNotSupported/)
+      // Referee's ids, the reserved ones (conv 22) and the rest.
+      for (const id of [...Object.values(ONCHAIN_OPS), ...Object.values(REFUSED_OPS), 32, 255]) {
         expect(await supported(chain.refereeGrad, id)).toBe(false)
         await expect(recompute(id, [one], [one])).rejects.toThrow(/OpNotSupported/)
       }

@@ -8,7 +8,9 @@ import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
 import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
+import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
 import { recomputeHarnessAbi, recomputeHarnessBytecode } from '../chain/contracts/RecomputeHarness.ts'
+import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from '../chain/contracts/RowGradsHarness.ts'
 import { specialBits } from '../kernels/testing.ts'
 import {
   createPublicClient,
@@ -50,15 +52,18 @@ export async function startReferee() {
     chain: foundry,
     transport: http(node.rpcUrl),
   })
-  const deploy = async (abi: Abi, bytecode: Hex) => {
-    const hash = await wallet.deployContract({ abi, bytecode })
+  const deploy = async (abi: Abi, bytecode: Hex, args: unknown[] = []) => {
+    const hash = await wallet.deployContract({ abi, bytecode, args })
     return (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   }
   const harness = await deploy(opsHarnessAbi, opsHarnessBytecode)
   const referee = await deploy(refereeAbi, refereeBytecode)
-  const refereeGrad = await deploy(refereeGradAbi, refereeGradBytecode)
+  const refereeRows = await deploy(refereeRowsAbi, refereeRowsBytecode)
+  const refereeGrad = await deploy(refereeGradAbi, refereeGradBytecode, [refereeRows])
   const recomputeHarness = await deploy(recomputeHarnessAbi, recomputeHarnessBytecode)
-  return { client, harness, referee, refereeGrad, recomputeHarness, stop: node.stop }
+  // The loss and backward row ops (RowGrads), batched like OpsHarness.
+  const rowGrads = await deploy(rowGradsHarnessAbi, rowGradsHarnessBytecode)
+  return { client, harness, referee, refereeGrad, recomputeHarness, rowGrads, stop: node.stop }
 }
 
 // ---- Seeded inputs, biased to the hard cases. ----
@@ -159,8 +164,11 @@ export async function startGame() {
   const deploy = async (hash: Hex) =>
     (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   const referee = await deploy(await alice.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const rows = await deploy(
+    await alice.deployContract({ abi: refereeRowsAbi, bytecode: refereeRowsBytecode }),
+  )
   const grads = await deploy(
-    await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode }),
+    await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
   )
   const game = await deploy(
     await alice.deployContract({

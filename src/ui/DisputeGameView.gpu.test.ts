@@ -15,6 +15,7 @@ import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
+import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
 import { Phase } from '../disputes/game.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
 
@@ -42,8 +43,11 @@ beforeAll(async () => {
   const deployed = async (hash: Hex) =>
     (await client.waitForTransactionReceipt({ hash })).contractAddress as Address
   const referee = await deployed(await wallet.deployContract({ abi: refereeAbi, bytecode: refereeBytecode }))
+  const rows = await deployed(
+    await wallet.deployContract({ abi: refereeRowsAbi, bytecode: refereeRowsBytecode }),
+  )
   const grads = await deployed(
-    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode }),
+    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
   )
   const game = await deployed(
     await wallet.deployContract({
