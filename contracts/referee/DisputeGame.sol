@@ -365,6 +365,8 @@ contract DisputeGame {
             if (s.consts[0] == 1 && s.n == 1) a = _inputs(g, 0, s.a, xs[0], uint256(e) * s.k, 1, s.k);
             else if (s.consts[0] == 0 && s.m == 1) a = _inputs(g, 0, s.a, xs[0], e, s.n, s.k);
             else revert BadProgram(g.slot);
+        } else if (op == 20 || (op >= 27 && op <= 31)) {
+            (a, b) = _rowGradArgs(g, s, xs);
         } else if (op >= 17 && op <= 19) {
             (a, b) = _rowArgs(g, s, xs);
         } else if (op == 21) {
@@ -564,6 +566,91 @@ contract DisputeGame {
         uint256 step = uint256(b[1]) + g.hi - 1;
         if (step > type(uint32).max) revert BadProgram(g.slot);
         b[1] = uint32(step);
+    }
+
+    /// The loss and the row ops' backward (RefereeRows' ids, layouts in RowGrads.sol), element e:
+    /// crossEntropy 20: logits m×k (a), targets m×1 (b, uint32 ids); row e of the logits, target e.
+    /// crossEntropyGrad 27: logits m×n (a), targets (b); row r = e / n, target r, and rows = m.
+    /// softmaxGrad 28: y, dy m×n (a, b), consts [causal]; row r's visible prefix of each: all n, or,
+    /// causal, (r mod n) + 1 (the row's query position in a [batch·heads·T, T] layout).
+    /// layernormGrad 29: x, dy m×n, gamma 1×n, the forward's std m×1 (a, b, c, d); rows r of x and dy,
+    /// gamma, std r. Dgamma 30: x, dy k×n, std k×1 (a, b, c), output 1×n; all of x, column e of dy, all
+    /// of std. Dbeta 31: dy k×n (a), output 1×n; column e of dy.
+    function _rowGradArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        uint8 op = s.kind;
+        if (op == 20 || op == 27) return _crossEntropyArgs(g, s, xs);
+        if (op == 28) return _softmaxGradArgs(g, s, xs);
+        if (op == 29) return _layernormGradArgs(g, s, xs);
+        if (op == 30) return _dgammaArgs(g, s, xs);
+        _want(g, xs, 1, s, 0);
+        a = _inputs(g, 0, s.a, xs[0], g.element, s.n, s.k);
+        b = new uint32[](0);
+    }
+
+    function _crossEntropyArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(g, xs, 2, s, 0);
+        uint256 e = g.element;
+        if (s.kind == 20) {
+            a = _inputs(g, 0, s.a, xs[0], e * s.k, 1, s.k);
+            return (a, _inputs(g, 1, s.b, xs[1], e, 1, 1));
+        }
+        uint256 r = e / s.n;
+        a = _inputs(g, 0, s.a, xs[0], r * s.n, 1, s.n);
+        b = new uint32[](3);
+        (b[0], b[1], b[2]) = (uint32(e % s.n), _inputs(g, 1, s.b, xs[1], r, 1, 1)[0], s.m);
+    }
+
+    function _softmaxGradArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(g, xs, 2, s, 1);
+        if (s.consts[0] > 1) revert BadProgram(g.slot);
+        uint256 base = (g.element / s.n) * s.n;
+        uint256 len = s.consts[0] == 1 ? (g.element / s.n) % s.n + 1 : s.n;
+        a = _cat(_inputs(g, 0, s.a, xs[0], base, 1, len), _inputs(g, 1, s.b, xs[1], base, 1, len));
+        b = new uint32[](2);
+        (b[0], b[1]) = (uint32(g.element % s.n), s.n);
+    }
+
+    function _layernormGradArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(g, xs, 4, s, 0);
+        uint256 base = (g.element / s.n) * s.n;
+        a = _cat(_inputs(g, 0, s.a, xs[0], base, 1, s.n), _inputs(g, 1, s.b, xs[1], base, 1, s.n));
+        a = _cat(a, _inputs(g, 2, s.c, xs[2], 0, 1, s.n));
+        b = new uint32[](2);
+        (b[0], b[1]) = (uint32(g.element % s.n), _inputs(g, 3, s.d, xs[3], g.element / s.n, 1, 1)[0]);
+    }
+
+    function _dgammaArgs(Game storage g, Spec memory s, Operand[] calldata xs)
+        private
+        view
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(g, xs, 3, s, 0);
+        a = _inputs(g, 0, s.a, xs[0], 0, 1, uint256(s.k) * s.n);
+        b = new uint32[](1);
+        b[0] = g.element;
+        b = _cat(_cat(b, _inputs(g, 1, s.b, xs[1], g.element, s.n, s.k)), _inputs(g, 2, s.c, xs[2], 0, 1, s.k));
+    }
+
+    function _cat(uint32[] memory x, uint32[] memory y) private pure returns (uint32[] memory out) {
+        out = new uint32[](x.length + y.length);
+        for (uint256 i = 0; i < x.length; i++) out[i] = x[i];
+        for (uint256 i = 0; i < y.length; i++) out[x.length + i] = y[i];
     }
 
     /// The op's operand count, and its program entry's constant count (a program fault: BadProgram).

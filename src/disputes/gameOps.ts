@@ -11,7 +11,15 @@ import { rmsnormRef } from '../kernels/rmsnorm.ts'
 import { layernormRef } from '../kernels/layernorm.ts'
 import { adamwRef } from '../kernels/adamw.ts'
 import { geluErfGrad, geluTanhGrad } from '../kernels/elementwise.ts'
-import { EPILOGUE_FLAGS, ONCHAIN_GRAD_OPS as GRAD, ONCHAIN_OPS as OP } from './onchain.ts'
+import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entropy.ts'
+import { softmaxBackwardRef } from '../kernels/softmax.ts'
+import { layernormBackwardRef } from '../kernels/layernorm.ts'
+import {
+  EPILOGUE_FLAGS,
+  ONCHAIN_GRAD_OPS as GRAD,
+  ONCHAIN_OPS as OP,
+  ONCHAIN_ROW_OPS as ROW,
+} from './onchain.ts'
 
 /** DisputeGame.COPY: a slot that copies slot `a` of the previous step's trace (step 1: the initial tree). */
 export const COPY = 255
@@ -78,6 +86,12 @@ const INPUTS: Record<number, number> = {
   [OP.matmul]: 2,
   [GRAD.scale]: 1,
   [GRAD.matmulEpilogue]: 2, // and the bias and residual its flags name (inputSlots)
+  [ROW.crossEntropy]: 2, // logits, targets (uint32 ids)
+  [ROW.crossEntropyGrad]: 2,
+  [ROW.softmaxGrad]: 2, // y, dy
+  [ROW.layernormGrad]: 4, // x, dy, gamma, the forward's std
+  [ROW.layernormDgamma]: 3, // x, dy, std
+  [ROW.layernormDbeta]: 1, // dy
   [OP.sum]: 1,
   [OP.mean]: 1,
   [OP.layernorm]: 3,
@@ -151,6 +165,20 @@ export function operandsOf(s: Spec, e: number): Operand[] {
     case OP.rmsnorm:
     case OP.softmax:
       return each([range(e - col, 1, s.n), [col], [col]])
+    case ROW.crossEntropy:
+      return each([range(e * s.k, 1, s.k), [e]])
+    case ROW.crossEntropyGrad:
+      return each([range(e - col, 1, s.n), [Math.floor(e / s.n)]])
+    case ROW.softmaxGrad: {
+      const len = s.consts[0] === 1 ? (Math.floor(e / s.n) % s.n) + 1 : s.n
+      return each([range(e - col, 1, len), range(e - col, 1, len)])
+    }
+    case ROW.layernormGrad:
+      return each([range(e - col, 1, s.n), range(e - col, 1, s.n), range(0, 1, s.n), [Math.floor(e / s.n)]])
+    case ROW.layernormDgamma:
+      return each([range(0, 1, s.k * s.n), range(e, s.n, s.k), range(0, 1, s.k)])
+    case ROW.layernormDbeta:
+      return each([range(e, s.n, s.k)])
     case MOVE.slice:
       return [{ slot: s.a, indices: [e + s.consts[0]] }]
     case MOVE.permute:
@@ -243,6 +271,21 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
         if (residual) y[e] = sf.add(residual[e], y[e])
       }
       return u32(y)
+    }
+    case ROW.crossEntropy:
+      return u32(crossEntropyRef(a, [s.m, s.k], Int32Array.from(ins[1])).losses)
+    case ROW.crossEntropyGrad:
+      return u32(crossEntropyBackwardRef(a, [s.m, s.n], Int32Array.from(ins[1])))
+    case ROW.softmaxGrad:
+      return u32(softmaxBackwardRef(a, b, [s.m, s.n], { causal: s.consts[0] === 1 }))
+    case ROW.layernormGrad:
+      return u32(layernormBackwardRef(a, c, { std: d }, b, [s.m, s.n]).dx)
+    case ROW.layernormDgamma:
+    case ROW.layernormDbeta: {
+      // dgamma reads x, dy, std (a, b, c); dbeta dy alone (a): the backward's column sums over k rows.
+      const [x, dy, std] = s.kind === ROW.layernormDbeta ? [a, a, new Float32Array(s.k).fill(1)] : [a, b, c]
+      const r = layernormBackwardRef(x, new Float32Array(s.n).fill(1), { std }, dy, [s.k, s.n])
+      return u32(s.kind === ROW.layernormDgamma ? r.dgamma : r.dbeta)
     }
     case GRAD.scale: {
       const k = sf.f32FromBits(s.consts[0])

@@ -25,7 +25,12 @@ import {
 } from 'viem'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { f32Bits } from '../kernels/softfloat.ts'
-import { EPILOGUE_FLAGS, ONCHAIN_GRAD_OPS as GRAD, ONCHAIN_OPS as OP } from './onchain.ts'
+import {
+  EPILOGUE_FLAGS,
+  ONCHAIN_GRAD_OPS as GRAD,
+  ONCHAIN_OPS as OP,
+  ONCHAIN_ROW_OPS as ROW,
+} from './onchain.ts'
 import { COPY, MOVE, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
 import type { GameTrace } from './gameTrace.ts'
@@ -306,6 +311,37 @@ export function gradProgram(h: number): Spec[] {
 export function gradInitial(h: number, next: () => number): Uint32Array[] {
   const vals = (n: number) => Uint32Array.from({ length: n }, () => f32Bits((next() % 2001) / 1000 - 1))
   return [vals(2 * h), vals(h * h), vals(h), vals(2 * h)]
+}
+
+/**
+ * A loss-and-backward step through RefereeRows' ops, over 4 rows of h: the state (X, DY, gamma, the
+ * forward's std per row, targets as uint32 ids) copied in, layernorm's dx, dgamma and dbeta, the
+ * cross-entropy's per-row losses and gradient over logits dx, softmax's backward causal (y the gradient)
+ * and not (y = X, dy the causal one: the next step's X).
+ */
+export function rowGradProgram(h: number): Spec[] {
+  return [
+    spec(COPY, [11], 4, 0, h),
+    spec(COPY, [1], 4, 0, h),
+    spec(COPY, [2], 1, 0, h),
+    spec(COPY, [3], 4, 0, 1),
+    spec(COPY, [4], 4, 0, 1),
+    spec(ROW.layernormGrad, [0, 1, 2, 3], 4, 0, h),
+    spec(ROW.layernormDgamma, [0, 1, 3], 1, 4, h),
+    spec(ROW.layernormDbeta, [1], 1, 4, h),
+    spec(ROW.crossEntropy, [5, 4], 4, h, 1),
+    spec(ROW.crossEntropyGrad, [5, 4], 4, 0, h),
+    spec(ROW.softmaxGrad, [9, 1], 4, 0, h, [1]),
+    spec(ROW.softmaxGrad, [0, 10], 4, 0, h, [0]),
+  ]
+}
+
+/** The row-grad program's initial state, seeded: X and DY in [−1, 1], gamma near 1, std in [0.5, 1.5]. */
+export function rowGradInitial(h: number, next: () => number): Uint32Array[] {
+  const vals = (n: number, centre: number, scale: number) =>
+    Uint32Array.from({ length: n }, () => f32Bits(centre + ((next() % 2001) / 1000 - 1) * scale))
+  const targets = Uint32Array.from({ length: 4 }, () => next() % h)
+  return [vals(4 * h, 0, 1), vals(4 * h, 0, 1), vals(h, 1, 0.2), vals(4, 1, 0.5), targets]
 }
 
 /** Both drivers move in turn until the game is settled; throws if neither can move. */
