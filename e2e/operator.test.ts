@@ -67,8 +67,11 @@ afterAll(async () => {
 })
 
 const rounds = (page: Page) =>
-  page.$$eval('[data-testid="swarm-history-row"]', (rows) =>
-    rows.map((r) => ({ round: Number(r.getAttribute('data-round')), model: r.getAttribute('data-model') })),
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="swarm-history-row"]'), (r) => ({
+      round: Number(r.getAttribute('data-round')),
+      model: r.getAttribute('data-model'),
+    })),
   )
 
 async function metrics(): Promise<Record<string, number>> {

@@ -89,8 +89,8 @@ async function openTab(account: string, query: string) {
 
 const selfId = (page: Page) => page.getByTestId('swarm-self').getAttribute('title') as Promise<string>
 const attestations = (page: Page) =>
-  page.$$eval('[data-testid="rl-attestation"]', (rows) =>
-    rows.map((r) => ({
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="rl-attestation"]'), (r) => ({
       claimant: r.getAttribute('data-claimant')!,
       round: Number(r.getAttribute('data-round')),
       confirmed: r.getAttribute('data-confirmed') === 'true',
@@ -182,8 +182,8 @@ describe('verified rewards: three tabs claim, one inflates', () => {
     // Each peer's verified total is the sum of its verified claims, each the reward its tab computed.
     const claimed = await Promise.all(
       pages.map((p) =>
-        p.$$eval('[data-testid="rl-claim"]', (els) =>
-          els.map((e) => ({
+        p.evaluate(() =>
+          Array.from(document.querySelectorAll('[data-testid="rl-claim"]'), (e) => ({
             round: Number(e.getAttribute('data-round')),
             reward: e.getAttribute('data-reward')!,
           })),

@@ -51,8 +51,8 @@ const lastRound = async (page: Page) =>
       .catch(() => null)) ?? -1,
   )
 const standings = (page: Page): Promise<Standing[]> =>
-  page.$$eval('[data-testid="rl-peer-row"]', (rows) =>
-    rows.map((r) => ({
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="rl-peer-row"]'), (r) => ({
       peer: r.getAttribute('data-peer') ?? '',
       verified: Number(r.getAttribute('data-verified')),
       failed: Number(r.getAttribute('data-failed')),
@@ -63,8 +63,11 @@ const standings = (page: Page): Promise<Standing[]> =>
     })),
   )
 const history = (page: Page) =>
-  page.$$eval('[data-testid="rl-history-row"]', (rows) =>
-    rows.map((r) => ({ round: Number(r.getAttribute('data-round')), median: r.getAttribute('data-median') })),
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="rl-history-row"]'), (r) => ({
+      round: Number(r.getAttribute('data-round')),
+      median: r.getAttribute('data-median'),
+    })),
   )
 
 /** What each tab's panel says, attached to a failure so a stuck swarm explains itself. */
