@@ -176,6 +176,14 @@ it('reads durations and op names aloud', () => {
     'copy of the previous step’s state',
     'op 99',
   ])
+  // Every op the game covers has its name, whichever contract recomputes it.
+  expect([20, 26, 28, 32, 34].map(opName)).toEqual([
+    'crossEntropy',
+    'matmulEpilogue',
+    'softmaxGrad',
+    'permute',
+    'concat',
+  ])
 })
 
 it('plans demo lies that reach the final state, in both roles', () => {

@@ -3,8 +3,8 @@
 // over, who won and why — plain sentences from the contract's state, nothing the page decides itself.
 import { formatEther, type Address } from 'viem'
 import { f32FromBits } from '../kernels/softfloat.ts'
-import { ONCHAIN_OPS, REFUSED_OPS } from './onchain.ts'
-import { COPY, type Spec } from './gameOps.ts'
+import { ONCHAIN_GRAD_OPS, ONCHAIN_OPS, ONCHAIN_ROW_OPS, REFUSED_OPS } from './onchain.ts'
+import { COPY, MOVE, type Spec } from './gameOps.ts'
 import { Phase, type Role } from './game.ts'
 
 /** The fields of DisputeGame.gameOf the view reads. */
@@ -62,8 +62,9 @@ export interface GameView {
 }
 
 const OP_NAMES = new Map<number, string>([
-  ...Object.entries(ONCHAIN_OPS).map(([k, v]) => [v, k] as [number, string]),
-  ...Object.entries(REFUSED_OPS).map(([k, v]) => [v, k] as [number, string]),
+  ...[ONCHAIN_OPS, ONCHAIN_GRAD_OPS, ONCHAIN_ROW_OPS, MOVE, REFUSED_OPS].flatMap((ids) =>
+    Object.entries(ids).map(([k, v]) => [v, k] as [number, string]),
+  ),
   [COPY, 'copy of the previous step’s state'],
 ])
 
