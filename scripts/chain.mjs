@@ -57,9 +57,24 @@ async function waitForRpc(url, child, timeoutMs = 20_000) {
   throw new Error(`anvil did not answer at ${url} within ${timeoutMs} ms`)
 }
 
-/** Starts anvil on 127.0.0.1:`port` (a free one when 0) and returns its RPC URL and a stop(). */
+/**
+ * Starts anvil on 127.0.0.1:`port` (a free one when 0) and returns its RPC URL and a stop(). A free port is
+ * picked before anvil binds it, so another process can take it meanwhile, and a loaded machine can keep a
+ * new anvil from answering for long: without a port given, a second anvil on a fresh port gets a second try.
+ */
 export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) {
-  port ||= await freePort()
+  const tries = port ? 1 : 2
+  for (let i = 1; ; i++) {
+    try {
+      return await spawnAnvil({ port: port || (await freePort()), chainId, blockTime })
+    } catch (e) {
+      if (i === tries) throw e
+      console.warn(`[chain] ${e.message}; starting another anvil on a fresh port`)
+    }
+  }
+}
+
+async function spawnAnvil({ port, chainId, blockTime }) {
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent']
   if (blockTime) args.push('--block-time', String(blockTime))
   const bin = fileURLToPath(new URL('../node_modules/.bin/anvil', import.meta.url))
