@@ -3,6 +3,7 @@
 // contracts deployed from anvil's first dev account. On a fresh chain that account's deployments land
 // at fixed addresses (DEV_ADDRESSES), the ones the app defaults to (src/chain/config.ts).
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -74,11 +75,25 @@ export async function startAnvil({ port = 0, chainId = 31337, blockTime } = {}) 
   }
 }
 
+/**
+ * The platform's anvil binary itself (@foundry-rs/anvil-<os>-<arch>), not the npm wrapper in
+ * node_modules/.bin: the wrapper is a node process that spawns the binary, so killing it (as a failed
+ * start does, with SIGKILL) would leave the real anvil running. The wrapper only where no binary
+ * package matches this platform.
+ */
+function anvilBinary() {
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch]
+  const os = { linux: 'linux', darwin: 'darwin', win32: 'win32' }[process.platform]
+  const exe = process.platform === 'win32' ? 'anvil.exe' : 'anvil'
+  const candidate = new URL(`../node_modules/@foundry-rs/anvil-${os}-${arch}/bin/${exe}`, import.meta.url)
+  if (arch && os && existsSync(candidate)) return fileURLToPath(candidate)
+  return fileURLToPath(new URL('../node_modules/.bin/anvil', import.meta.url))
+}
+
 async function spawnAnvil({ port, chainId, blockTime }) {
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent']
   if (blockTime) args.push('--block-time', String(blockTime))
-  const bin = fileURLToPath(new URL('../node_modules/.bin/anvil', import.meta.url))
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'inherit'] })
   const rpcUrl = `http://127.0.0.1:${port}`
   try {
     await waitForRpc(rpcUrl, child)
