@@ -6,10 +6,9 @@ import { cpuBackend } from '../train/cpu.ts'
 import { gradRef, scaleRef } from '../kernels/elementwise.ts'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
-import { Phase } from './game.ts'
-import { inputSlots, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { outputCount, runSlot } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { WINDOW, gradInitial, gradProgram, openBetween, playOut, startGame } from './testing.ts'
+import { expectBadProgram, gradInitial, gradProgram, playLie, startGame } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
 beforeAll(async () => {
@@ -71,17 +70,15 @@ describe('DisputeGame: RefereeGrad ops', { timeout: 180_000 }, () => {
       // Slot 8 is read by no later step: its lie must be in the last one to reach the final state.
       const step = slot === 8 ? STEPS : 1 + (next() % STEPS)
       const lie: Lie = { step, slot, element: next() % outputCount(program[slot]) }
-      const initial = gradInitial(H, mulberry32(slot))
-      const trees = new Map()
-      const honest = runProgram(program, initial, STEPS, { trees })
-      const liar = runProgram(program, initial, STEPS, { lie, trees })
-      const { c, d } =
-        cheater === 'defender'
-          ? await openBetween(chain, honest, liar)
-          : await openBetween(chain, liar, honest)
-      const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
-      const g = await playOut(c, d)
-      expect([g.winner, g.hi, g.slot, g.element]).toEqual([winner, lie.step, lie.slot, lie.element])
+      const { got, want } = await playLie(
+        chain,
+        program,
+        gradInitial(H, mulberry32(slot)),
+        STEPS,
+        lie,
+        cheater,
+      )
+      expect(got).toEqual(want)
     })
   }
 
@@ -91,23 +88,7 @@ describe('DisputeGame: RefereeGrad ops', { timeout: 180_000 }, () => {
     [6, [], 'a scale with no factor'],
   ] as const) {
     it(`refuses a program entry that does not fit its op (${why}): BadProgram, and the defender wins`, async () => {
-      const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
-      // The traces are computed as the well-formed entry says; only the program leaf is malformed.
-      const honestOf = (s: Spec) => (s.consts === consts ? program[slot] : s)
-      const opts = {
-        run: (s: Spec, ins: Uint32Array[], step: number) => runSlot(honestOf(s), ins, step),
-        inputs: (s: Spec) => inputSlots(honestOf(s)),
-      }
-      const initial = gradInitial(H, mulberry32(50 + slot))
-      const lie = { step: STEPS, slot, element: 1 }
-      const honest = runProgram(bad, initial, STEPS, opts)
-      const { c, d } = await openBetween(chain, honest, runProgram(bad, initial, STEPS, { ...opts, lie }))
-      const g = await playOut(c, d, Phase.Resolve)
-      expect(g.slot).toBe(slot)
-      await expect(c.move()).rejects.toThrow(/BadProgram/)
-      await chain.passTime(WINDOW + 1n)
-      expect(await c.claimTimeout()).toBe(true)
-      expect((await c.state()).winner).toBe(chain.bob.account.address)
+      await expectBadProgram(chain, program, gradInitial(H, mulberry32(50 + slot)), STEPS, slot, [...consts])
     })
   }
 })

@@ -10,7 +10,15 @@ import { mulberry32 } from '../util/random.ts'
 import { Phase } from './game.ts'
 import { MOVE, outputCount, permutedIndex, runSlot } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { WINDOW, moveInitial, moveProgram, openBetween, playOut, startGame } from './testing.ts'
+import {
+  expectBadProgram,
+  moveInitial,
+  moveProgram,
+  openBetween,
+  playLie,
+  playOut,
+  startGame,
+} from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
 beforeAll(async () => {
@@ -69,17 +77,15 @@ describe('DisputeGame: batched matmuls and index maps', { timeout: 180_000 }, ()
     it(`names the cheating ${cheater} with the lie in ${name}`, async () => {
       const next = mulberry32(200 + slot)
       const lie: Lie = { step: 1 + (next() % STEPS), slot, element: next() % outputCount(program[slot]) }
-      const initial = moveInitial(H, mulberry32(slot))
-      const trees = new Map()
-      const honest = runProgram(program, initial, STEPS, { trees })
-      const liar = runProgram(program, initial, STEPS, { lie, trees })
-      const { c, d } =
-        cheater === 'defender'
-          ? await openBetween(chain, honest, liar)
-          : await openBetween(chain, liar, honest)
-      const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
-      const g = await playOut(c, d)
-      expect([g.winner, g.hi, g.slot, g.element]).toEqual([winner, lie.step, lie.slot, lie.element])
+      const { got, want } = await playLie(
+        chain,
+        program,
+        moveInitial(H, mulberry32(slot)),
+        STEPS,
+        lie,
+        cheater,
+      )
+      expect(got).toEqual(want)
     })
   }
 
@@ -90,20 +96,7 @@ describe('DisputeGame: batched matmuls and index maps', { timeout: 180_000 }, ()
     [4, [2, 1, 2, 0], 'a batched matmul whose transpose flag is not 0 or 1'],
   ] as const) {
     it(`refuses a program entry that does not fit its op (${why}): BadProgram, and the defender wins`, async () => {
-      const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
-      // The traces are computed as the well-formed entry says; only the program leaf is malformed.
-      const run = (s: (typeof program)[number], ins: Uint32Array[], step: number) =>
-        runSlot(s.kind === program[slot].kind && s.consts === consts ? program[slot] : s, ins, step)
-      const initial = moveInitial(H, mulberry32(40 + slot))
-      const lie = { step: STEPS, slot, element: 1 }
-      const honest = runProgram(bad, initial, STEPS, { run })
-      const { c, d } = await openBetween(chain, honest, runProgram(bad, initial, STEPS, { run, lie }))
-      const g = await playOut(c, d, Phase.Resolve)
-      expect(g.slot).toBe(slot)
-      await expect(c.move()).rejects.toThrow(/BadProgram/)
-      await chain.passTime(WINDOW + 1n)
-      expect(await c.claimTimeout()).toBe(true)
-      expect((await c.state()).winner).toBe(chain.bob.account.address)
+      await expectBadProgram(chain, program, moveInitial(H, mulberry32(40 + slot)), STEPS, slot, [...consts])
     })
   }
 

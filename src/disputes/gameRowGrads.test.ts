@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
-import { Phase } from './game.ts'
-import { inputSlots, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { operandsOf, outputCount, runSlot } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { WINDOW, openBetween, playOut, rowGradInitial, rowGradProgram, startGame } from './testing.ts'
+import { expectBadProgram, playLie, rowGradInitial, rowGradProgram, startGame } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
 beforeAll(async () => {
@@ -55,37 +54,12 @@ describe('DisputeGame: RefereeRows ops', { timeout: 180_000 }, () => {
       // In the last step: the lie is then in the final trace whichever slots read it.
       const lie: Lie = { step: STEPS, slot, element: next() % outputCount(program[slot]) }
       const initial = rowGradInitial(H, mulberry32(slot))
-      const trees = new Map()
-      const honest = runProgram(program, initial, STEPS, { trees })
-      const liar = runProgram(program, initial, STEPS, { lie, trees })
-      const { c, d } =
-        cheater === 'defender'
-          ? await openBetween(chain, honest, liar)
-          : await openBetween(chain, liar, honest)
-      const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
-      const g = await playOut(c, d)
-      expect([g.winner, g.hi, g.slot, g.element]).toEqual([winner, lie.step, lie.slot, lie.element])
+      const { got, want } = await playLie(chain, program, initial, STEPS, lie, cheater)
+      expect(got).toEqual(want)
     })
   }
 
   it('refuses a softmax backward whose causal flag is not 0 or 1: BadProgram, and the defender wins', async () => {
-    const slot = 11
-    const consts = [2]
-    const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
-    const honestOf = (s: Spec) => (s.consts === consts ? program[slot] : s)
-    const opts = {
-      run: (s: Spec, ins: Uint32Array[], step: number) => runSlot(honestOf(s), ins, step),
-      inputs: (s: Spec) => inputSlots(honestOf(s)),
-    }
-    const initial = rowGradInitial(H, mulberry32(60))
-    const honest = runProgram(bad, initial, STEPS, opts)
-    const lie = { step: STEPS, slot, element: 1 }
-    const { c, d } = await openBetween(chain, honest, runProgram(bad, initial, STEPS, { ...opts, lie }))
-    const g = await playOut(c, d, Phase.Resolve)
-    expect(g.slot).toBe(slot)
-    await expect(c.move()).rejects.toThrow(/BadProgram/)
-    await chain.passTime(WINDOW + 1n)
-    expect(await c.claimTimeout()).toBe(true)
-    expect((await c.state()).winner).toBe(chain.bob.account.address)
+    await expectBadProgram(chain, program, rowGradInitial(H, mulberry32(60)), STEPS, 11, [2])
   })
 })

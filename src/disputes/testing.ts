@@ -31,9 +31,9 @@ import {
   ONCHAIN_OPS as OP,
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
-import { COPY, MOVE, type Spec } from './gameOps.ts'
+import { COPY, MOVE, inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
-import type { GameTrace } from './gameTrace.ts'
+import { runProgram, type GameTrace, type Lie } from './gameTrace.ts'
 
 /** Cases per op: the issue's floor for a differential test. */
 export const CASES = 10_000
@@ -352,4 +352,59 @@ export async function playOut(a: GameDriver, b: GameDriver, stopAt?: number) {
     const moved = (await a.move()) ?? (await b.move())
     if (!moved) throw new Error(`Nobody moves in phase ${g.phase}.`)
   }
+}
+
+type Chain = Awaited<ReturnType<typeof startGame>>
+
+/**
+ * An honest run of `program` against one with `lie` planted, played to the end with the liar as
+ * `cheater`: `got` is [winner, step, slot, element] as the game ended, `want` the cheater's opponent
+ * and the lie's place.
+ */
+export async function playLie(
+  chain: Chain,
+  program: Spec[],
+  initial: Uint32Array[],
+  steps: number,
+  lie: Lie,
+  cheater: 'defender' | 'challenger',
+) {
+  const trees = new Map()
+  const honest = runProgram(program, initial, steps, { trees })
+  const liar = runProgram(program, initial, steps, { lie, trees })
+  const { c, d } =
+    cheater === 'defender' ? await openBetween(chain, honest, liar) : await openBetween(chain, liar, honest)
+  const g = await playOut(c, d)
+  const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
+  return { got: [g.winner, g.hi, g.slot, g.element], want: [winner, lie.step, lie.slot, lie.element] }
+}
+
+/**
+ * `program` with slot `slot`'s constants replaced by the malformed `consts`, played by both parties
+ * (traces computed as the well-formed entry says, a lie in the last step's element 1 of that slot) to the
+ * last word: the resolve must fail with BadProgram, and the defender then wins by timeout.
+ */
+export async function expectBadProgram(
+  chain: Chain,
+  program: Spec[],
+  initial: Uint32Array[],
+  steps: number,
+  slot: number,
+  consts: number[],
+) {
+  const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
+  const honestOf = (s: Spec) => (s.consts === consts ? program[slot] : s)
+  const opts = {
+    run: (s: Spec, ins: Uint32Array[], step: number) => runSlot(honestOf(s), ins, step),
+    inputs: (s: Spec) => inputSlots(honestOf(s)),
+  }
+  const lie = { step: steps, slot, element: 1 }
+  const honest = runProgram(bad, initial, steps, opts)
+  const { c, d } = await openBetween(chain, honest, runProgram(bad, initial, steps, { ...opts, lie }))
+  const g = await playOut(c, d, Phase.Resolve)
+  expect(g.slot).toBe(slot)
+  await expect(c.move()).rejects.toThrow(/BadProgram/)
+  await chain.passTime(WINDOW + 1n)
+  expect(await c.claimTimeout()).toBe(true)
+  expect((await c.state()).winner).toBe(chain.bob.account.address)
 }
