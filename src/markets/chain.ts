@@ -180,6 +180,13 @@ export function readHoldings(
   })
 }
 
+/** How many markets the factory has made. */
+export function marketCount(client: PublicClient, ref: ContractRef): Promise<number> {
+  return reading('counting markets', async () =>
+    Number(await client.readContract({ ...factory(ref), functionName: 'marketCount' })),
+  )
+}
+
 /** The factory's markets in creation order. */
 export function listMarkets(client: PublicClient, ref: ContractRef, { start = 0, count = 100 } = {}) {
   return reading('listing markets', async () => [

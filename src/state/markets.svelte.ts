@@ -11,6 +11,7 @@ import { MarketError } from '../errors/market.ts'
 import {
   createdMarket,
   listMarkets,
+  marketCount,
   readConfig,
   readMarket,
   readTerms,
@@ -57,12 +58,21 @@ export async function tokenInfo(client: PublicClient, token: Address) {
   return { decimals: await read('decimals', 18), symbol: await read('symbol', 'tokens') }
 }
 
+/** Markets the list shows: the newest ones (the page opens any other by its link). */
+export const LIST_LIMIT = 50
+
 export class MarketList {
   rows = $state.raw<MarketRow[]>([])
+  /** Markets the factory has made; the list shows the newest LIST_LIMIT of them. */
+  total = $state(0)
   loaded = $state(false)
   error = $state<ErrorInfo | null>(null)
   readonly #wallet: Wallet
   readonly client: PublicClient
+  /** Terms and config never change once a market exists: read once per market, not every poll. */
+  // A cache, not state: nothing renders from it.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #fixed = new Map<Address, Promise<{ terms: MarketTerms; config: MarketConfig }>>()
 
   constructor(wallet: Wallet, client: PublicClient = publicClient(wallet.config)) {
     this.#wallet = wallet
@@ -83,14 +93,37 @@ export class MarketList {
           `Chain ${this.#wallet.config.chainId} has no market factory configured (marketFactory=…).`,
         )
       const ref = { config: this.#wallet.config, address: this.factory }
-      const addresses = await listMarkets(this.client, ref)
+      const total = await marketCount(this.client, ref)
+      const start = Math.max(0, total - LIST_LIMIT)
+      const [addresses, block] = await Promise.all([
+        listMarkets(this.client, ref, { start, count: total - start }),
+        this.client.getBlock(),
+      ])
+      const rows = await Promise.all(addresses.map((a) => this.#row(a, block.timestamp)))
       // Newest first: the one just created is on top.
-      this.rows = (await Promise.all(addresses.map((a) => readRow(this.client, this.#wallet, a)))).reverse()
+      this.rows = rows.reverse()
+      this.total = total
       this.error = null
     } catch (e) {
       this.error = errorInfo(e)
     }
     this.loaded = true
+  }
+
+  async #row(address: Address, chainTime: bigint): Promise<MarketRow> {
+    const ref = { config: this.#wallet.config, address }
+    let fixed = this.#fixed.get(address)
+    if (!fixed) {
+      fixed = Promise.all([readTerms(this.client, ref), readConfig(this.client, ref)]).then(
+        ([terms, config]) => ({ terms, config }),
+      )
+      this.#fixed.set(address, fixed)
+      // A failed read is tried again at the next poll, not remembered.
+      fixed.catch(() => this.#fixed.delete(address))
+    }
+    const [{ terms, config }, state] = await Promise.all([fixed, readMarket(this.client, ref)])
+    const probabilities = prices(config.k, state.supplies).probability
+    return { address, terms, config, state, probabilities, chainTime }
   }
 }
 
