@@ -3,7 +3,7 @@ import { keccak256, zeroAddress } from 'viem'
 import { defaultDraft, draftErrors, LIMITS, validateDraft, type Draft } from './form.ts'
 import { seedOf } from './cost.ts'
 
-const model = { hash: keccak256('0x01'), uri: 'lockstep:bundled/x' }
+const model = { hash: keccak256('0x01'), uri: 'https://models.example/x.onnx' }
 const good = (over: Partial<Draft> = {}): Draft => ({
   ...defaultDraft(model),
   question: 'Will it rain?',
@@ -46,6 +46,12 @@ describe('draftErrors', () => {
     [{ bond: '0' }, 'bond'],
     [{ liquidity: '0.000000000000000001', deposit: '0' }, 'liquidity'],
     [{ model: null }, 'model'],
+    [{ model: { ...model, uri: 'x.onnx' } }, 'modelUri'], // a file name nobody else can fetch
+    [{ model: { ...model, uri: '' } }, 'modelUri'],
+    [{ model: { ...model, uri: 'file:///home/me/x.onnx' } }, 'modelUri'],
+    [{ model: { ...model, uri: 'lockstep:bundled/x' } }, 'modelUri'], // not a model the app ships
+    [{ model: { ...model, uri: ' https://models.example/x.onnx' } }, 'modelUri'],
+    [{ model: { ...model, uri: `https://models.example/${'x'.repeat(512)}` } }, 'modelUri'],
     [{ input: '' }, 'input'],
     [{ tradingMinutes: '1' }, 'tradingMinutes'],
     [{ tradingMinutes: String(365 * 24 * 60 + 1) }, 'tradingMinutes'],

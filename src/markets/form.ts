@@ -4,7 +4,7 @@
 import { parseUnits, type Address, type Hex } from 'viem'
 import { seedOf } from './cost.ts'
 import { inputHashOf, type MarketConfig, type MarketTerms } from './chain.ts'
-import { RULE, TASK_RULE } from './model.ts'
+import { BUNDLED_URI, RULE, TASK_RULE } from './model.ts'
 import { TRAINED_URI } from './trained.ts'
 
 /** MarketMath.sol's bound on a supply (the seed budget must stay below it). */
@@ -40,7 +40,7 @@ export interface Draft {
   challengeMinutes: string
 }
 
-export type Field = Exclude<keyof Draft, 'outcomes'> | `outcome-${number}` | 'outcomes'
+export type Field = Exclude<keyof Draft, 'outcomes'> | `outcome-${number}` | 'outcomes' | 'modelUri'
 export type Errors = Partial<Record<Field, string>>
 
 /** The form's steps and the fields each one checks before Next. */
@@ -48,7 +48,7 @@ export const STEPS: { title: string; fields: (draft: Draft) => Field[] }[] = [
   { title: 'Question', fields: () => ['question', 'category'] },
   { title: 'Outcomes', fields: (d) => ['outcomes', ...d.outcomes.map((_, i) => `outcome-${i}` as const)] },
   { title: 'Economics', fields: () => ['liquidity', 'deposit', 'bond', 'k', 'feePercent'] },
-  { title: 'Settlement', fields: () => ['model', 'input', 'inputUri'] },
+  { title: 'Settlement', fields: () => ['model', 'modelUri', 'input', 'inputUri'] },
   { title: 'Timing', fields: () => ['tradingMinutes', 'settlementHours', 'challengeMinutes'] },
 ]
 
@@ -91,6 +91,28 @@ export function amountOf(text: string, decimals: number): bigint | string {
 function text(s: string, name: string, required: boolean): string | null {
   if (required && !s.trim()) return `The market needs a ${name}.`
   return bytes(s) > LIMITS.textBytes ? `At most ${LIMITS.textBytes} bytes (this is ${bytes(s)}).` : null
+}
+
+/** Models the app ships, named by their own URIs; any other is fetched from where it is published. */
+const BUILT_IN = new Set([TRAINED_URI, BUNDLED_URI])
+
+/**
+ * An uploaded model's URI is where traders and the CLI fetch it to re-execute a settlement: an http(s)
+ * URL (a file name would commit the market to a model nobody else can find).
+ */
+function modelUriError(uri: string): string | null {
+  if (BUILT_IN.has(uri)) return null
+  const t = uri.trim()
+  if (!t) return 'Give the http(s) address where the model file is published, for traders to re-check.'
+  let url: URL | null = null
+  try {
+    url = new URL(t)
+  } catch {
+    // not an absolute URL
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || t !== uri)
+    return 'An http(s) address, e.g. https://example.org/model.onnx, with no spaces around it.'
+  return text(uri, 'model URI', false)
 }
 
 function outcomeErrors(outcomes: string[], out: Errors) {
@@ -136,7 +158,7 @@ export function draftErrors(d: Draft, decimals: number): Errors {
       out.liquidity = 'Too small to seed every outcome with a share: add liquidity or lower the deposit.'
   }
   if (!d.model) out.model = 'Choose the model that settles the market.'
-  else put('model', text(d.model.uri, 'model URI', false))
+  else put('modelUri', modelUriError(d.model.uri))
   if (!d.input.trim()) out.input = 'The market needs the input data it is settled on.'
   put('inputUri', text(d.inputUri, 'input URI', false))
   const t = LIMITS

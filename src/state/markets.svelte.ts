@@ -162,10 +162,10 @@ export class CreateForm {
     this.symbol = t.symbol
   }
 
-  /** An uploaded model replaces the trained one (its URI names the file; edit it to where it is published). */
+  /** An uploaded model replaces the trained one; the visitor then gives the URL it is published at. */
   useModel(file: { bytes: Uint8Array; name: string } | null): void {
     this.upload = file
-    this.draft.model = file ? { hash: keccak256(file.bytes), uri: file.name } : TRAINED
+    this.draft.model = file ? { hash: keccak256(file.bytes), uri: '' } : TRAINED
   }
 
   /** The current step's errors (shown); true when it has none. */

@@ -2,7 +2,8 @@
 // newest first, and each market's terms and config read once however often the list polls.
 import { expect, it } from 'vitest'
 import type { Address, PublicClient } from 'viem'
-import { LIST_LIMIT, MarketList } from './markets.svelte.ts'
+import { CreateForm, LIST_LIMIT, MarketList } from './markets.svelte.ts'
+import { STEPS } from '../markets/form.ts'
 import type { Wallet } from './wallet.svelte.ts'
 
 const address = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Address
@@ -74,4 +75,21 @@ it('says so when the chain has no market factory', async () => {
   await list.refresh()
   expect(list.error?.shortMessage).toMatch(/Chain 5 has no market factory/)
   expect(list.loaded).toBe(true)
+})
+
+it('asks where an uploaded model is published, and takes only an http(s) address', () => {
+  const form = new CreateForm(wallet, chain(0).client)
+  const settlement = STEPS.findIndex((s) => s.title === 'Settlement')
+  Object.assign(form.draft, { question: 'Q?', input: 'sort:dca' })
+  expect(form.check(settlement)).toBe(true) // the trained model, built in
+  form.useModel({ bytes: new Uint8Array([1, 2, 3]), name: 'mine.onnx' })
+  expect(form.check(settlement)).toBe(false)
+  expect(form.errors.modelUri).toMatch(/http\(s\) address/)
+  form.draft.model!.uri = 'mine.onnx'
+  expect(form.check(settlement)).toBe(false)
+  form.draft.model!.uri = 'https://models.example/mine.onnx'
+  expect(form.check(settlement)).toBe(true)
+  expect(form.errors.modelUri).toBeUndefined()
+  form.useModel(null)
+  expect(form.draft.model?.uri).toMatch(/^lockstep:/)
 })
