@@ -24,3 +24,8 @@ export class NoLieError extends BaseError {
 export class StepTraceFormatError extends BaseError {
   override name = 'StepTraceFormatError'
 }
+
+/** A step trace the game's program cannot be built from: an input no earlier slot holds, or more than one does. */
+export class GameProgramError extends BaseError {
+  override name = 'GameProgramError'
+}
