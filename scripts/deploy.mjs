@@ -57,14 +57,20 @@ export const DEV_GAME_WINDOW = 300n
 /**
  * The on-chain referee on the dev chain (docs/disputes.md), after the markets so that no earlier address
  * moves: the Referee, RefereeRows and RefereeGrad that recompute one element (RefereeGrad forwards the row
- * ops to RefereeRows), then the DisputeGame that calls Referee and RefereeGrad.
+ * ops to RefereeRows), then GameOperands (which input elements a disputed element reads) and the
+ * DisputeGame that calls GameOperands, Referee and RefereeGrad.
  * @type {Deployment[]}
  */
 export const DEV_GAME_CONTRACTS = [
   { name: 'Referee', key: 'referee', args: () => [] },
   { name: 'RefereeRows', key: 'refereeRows', args: () => [] },
   { name: 'RefereeGrad', key: 'refereeGrad', args: (d) => [d.refereeRows] },
-  { name: 'DisputeGame', key: 'disputeGame', args: (d) => [d.referee, d.refereeGrad, DEV_GAME_WINDOW] },
+  { name: 'GameOperands', key: 'gameOperands', args: () => [] },
+  {
+    name: 'DisputeGame',
+    key: 'disputeGame',
+    args: (d) => [d.referee, d.refereeGrad, d.gameOperands, DEV_GAME_WINDOW],
+  },
 ]
 
 /**

@@ -28,6 +28,7 @@ import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFacto
 import { interimRefereeAbi, interimRefereeBytecode } from './contracts/InterimReferee.ts'
 import { testTokenAbi, testTokenBytecode } from './contracts/TestToken.ts'
 import { disputeGameAbi, disputeGameBytecode } from './contracts/DisputeGame.ts'
+import { gameOperandsAbi, gameOperandsBytecode } from './contracts/GameOperands.ts'
 import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from './contracts/RowGradsHarness.ts'
 import { stepsTree } from '../receipts/training.ts'
 import { trainedReceipt } from './testing.ts'
@@ -76,12 +77,15 @@ describe('generated artifacts', () => {
     expect(contracts.TestToken.bytecode).toBe(testTokenBytecode)
     expect(contracts.DisputeGame.abi).toEqual(disputeGameAbi)
     expect(contracts.DisputeGame.bytecode).toBe(disputeGameBytecode)
+    expect(contracts.GameOperands.abi).toEqual(gameOperandsAbi)
+    expect(contracts.GameOperands.bytecode).toBe(gameOperandsBytecode)
     expect(contracts.RowGradsHarness.abi).toEqual(rowGradsHarnessAbi)
     expect(contracts.RowGradsHarness.bytecode).toBe(rowGradsHarnessBytecode)
     // Abstract bases (PeerKeys), interfaces (IReferee, IRecompute), free functions (MarketMath) and libraries
     // (referee/F32) are compiled into the contracts that use them, never written out.
     expect(Object.keys(contracts).sort()).toEqual([
       'DisputeGame',
+      'GameOperands',
       'InterimReferee',
       'Market',
       'MarketFactory',

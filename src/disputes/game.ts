@@ -5,7 +5,7 @@ import { parseEventLogs } from 'viem'
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import type { GameTrace } from './gameTrace.ts'
-import { COPY, covers, operandsOf, type Spec } from './gameOps.ts'
+import { COPY, INPUT, covers, inputLeaf, operandsOf, type Spec } from './gameOps.ts'
 
 /** DisputeGame.Phase, in declaration order. */
 export const Phase = {
@@ -52,6 +52,7 @@ export async function openGame(client: PublicClient, wallet: Wallet, trace: Game
         slots: trace.program.length,
         steps,
         initial: trace.commits[0].root,
+        initialDepth: trace.commits[0].depth,
         defender: p.defender,
         challengerRoot: trace.commits[steps].root,
         defenderRoot: p.defenderRoot,
@@ -124,6 +125,10 @@ export class GameDriver {
           const agreed = t.commits[g.lo]
           return this.#send('resolveCopy', [this.id, agreed.leaf(s.a), agreed.proof(s.a)])
         }
+        if (s.kind === INPUT) {
+          const leaf = inputLeaf(s, g.hi)
+          return this.#send('resolveCopy', [this.id, t.commits[0].leaf(leaf), t.commits[0].proof(leaf)])
+        }
         return this.#send('resolve', [this.id, this.operands(g)])
       }
       default:
@@ -148,7 +153,8 @@ export class GameDriver {
   operands(g: { hi: number; element: number; spec: Spec }) {
     // An op the game cannot recompute: no operands, so that the contract names its refusal.
     if (!covers(g.spec.kind)) return []
-    return operandsOf(g.spec, g.element).map(({ slot, indices }) => this.#operand(g.hi, slot, indices))
+    const read = (slot: number, i: number) => this.trace.slots[g.hi][slot].bits[i]
+    return operandsOf(g.spec, g.element, read).map(({ slot, indices }) => this.#operand(g.hi, slot, indices))
   }
 
   /** Input slot `slot` of step `step` and its elements at `indices`, proven from this party's trace. */

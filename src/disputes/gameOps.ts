@@ -6,6 +6,7 @@ import * as sf from '../kernels/softfloat.ts'
 import { erf, sin, cos } from '../kernels/special.ts'
 import { matmulRef } from '../kernels/matmul.ts'
 import { reduceRef } from '../kernels/reduce.ts'
+import { fixedAccumulate, fixedToF32Bits } from '../kernels/fixed.ts'
 import { softmaxRef } from '../kernels/softmax.ts'
 import { rmsnormRef } from '../kernels/rmsnorm.ts'
 import { layernormRef } from '../kernels/layernorm.ts'
@@ -30,6 +31,23 @@ export const COPY = 255
  * [length of each input] (inputs a…d, flat).
  */
 export const MOVE = { permute: 32, slice: 33, concat: 34 } as const
+
+/**
+ * GameOperands' token embedding (src/kernels/embedding.ts). embedding: ids (a, T uint32 token ids), table
+ * (b, V×D); m = T, k = V, n = D; element (t, j) is table element ids[t]·D + j (an index map through the
+ * proven id). embeddingGrad: ids (a, T), dy (b, T×D); m = V, k = T, n = D; element (v, j) is Referee's sum 5
+ * of dy[t·D + j] over the t with ids[t] = v (+0 for none): embeddingBackwardRef's exact fixed-point sum.
+ */
+export const EMBED = { embedding: 35, embeddingGrad: 36 } as const
+
+/**
+ * DisputeGame.INPUT: a slot holding the step's data (token ids, positions, targets), leaf consts[0] +
+ * (step − 1)·consts[1] of the initial tree (stride 0: the same every step); resolved like a COPY.
+ */
+export const INPUT = 254
+
+/** The initial-tree leaf an INPUT slot reads at game step `step` (a missing stride read as 0: the contract refuses it). */
+export const inputLeaf = (s: Spec, step: number) => s.consts[0] + (step - 1) * (s.consts[1] ?? 0)
 
 /** DisputeGame.SPEC_VERSION: the first word of every program leaf. */
 export const SPEC_VERSION = 2
@@ -98,6 +116,8 @@ const INPUTS: Record<number, number> = {
   [OP.rmsnorm]: 2,
   [OP.softmax]: 1,
   [OP.adamw]: 4,
+  [EMBED.embedding]: 2, // ids, table
+  [EMBED.embeddingGrad]: 2, // ids, dy
 }
 
 const isMove = (kind: number) => kind >= MOVE.permute && kind <= MOVE.concat
@@ -148,8 +168,14 @@ export interface Operand {
 const range = (base: number, stride: number, len: number) =>
   Array.from({ length: len }, (_, i) => base + i * stride)
 
-/** The operands output element `e` depends on, in resolve's order: DisputeGame._recomputeArgs. */
-export function operandsOf(s: Spec, e: number): Operand[] {
+/** Reads element `index` of input slot `slot` (an embedding's table index depends on a proven id). */
+export type ReadInput = (slot: number, index: number) => number
+
+/**
+ * The operands output element `e` depends on, in resolve's order: GameOperands.recomputeArgs. `read` gives
+ * the input tensors' values, which only an embedding's index map needs (the id it gathers by).
+ */
+export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
   const col = e % s.n
   const each = (indices: number[][]) => inputSlots(s).map((slot, i) => ({ slot, indices: indices[i] }))
   switch (s.kind) {
@@ -179,6 +205,13 @@ export function operandsOf(s: Spec, e: number): Operand[] {
       return each([range(0, 1, s.k * s.n), range(e, s.n, s.k), range(0, 1, s.k)])
     case ROW.layernormDbeta:
       return each([range(e, s.n, s.k)])
+    case EMBED.embedding: {
+      const t = Math.floor(e / s.n)
+      if (!read) throw new Error('An embedding element needs its id: pass operandsOf a reader.')
+      return each([[t], [read(s.a, t) * s.n + col]])
+    }
+    case EMBED.embeddingGrad:
+      return each([range(0, 1, s.k), range(col, s.n, s.k)])
     case MOVE.slice:
       return [{ slot: s.a, indices: [e + s.consts[0]] }]
     case MOVE.permute:
@@ -300,6 +333,9 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
         return all[inputSlots(s).indexOf(slot)][indices[0]]
       })
     }
+    case EMBED.embedding:
+    case EMBED.embeddingGrad:
+      return embeddingSlot(s, ins)
     case OP.sum:
     case OP.mean: {
       const rows = s.consts[0] === 1
@@ -327,4 +363,25 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
   const out = new Float32Array(s.m * s.n)
   for (let i = 0; i < out.length; i++) out[i] = bin ? bin(a[i], b[i]) : un(a[i])
   return u32(out)
+}
+
+/**
+ * An embedding or embeddingGrad slot element by element, as the game derives each: the embedding's element
+ * is the table element its proven id picks; the gradient's element (v, j) is Referee's sum 5 (fixed.ts, as
+ * reduceRef's sum) of the column-j terms whose id is v. An id past the vocabulary is refused, as
+ * GameOperands refuses it (TokenOutOfRange) and the kernels do (checkIds).
+ */
+function embeddingSlot(s: Spec, ins: Uint32Array[]): Uint32Array {
+  const [ids, x] = ins
+  const vocab = s.kind === EMBED.embedding ? s.k : s.m
+  const bad = ids.findIndex((id) => id >= vocab)
+  if (bad >= 0) throw new Error(`Token id ${ids[bad]} at ${bad} is past the vocabulary of ${vocab}.`)
+  const read: ReadInput = (slot, i) => (slot === s.a ? ids : x)[i]
+  return Uint32Array.from({ length: outputCount(s) }, (_, e) => {
+    const [idIndices, xIndices] = operandsOf(s, e, read).map((o) => o.indices)
+    if (s.kind === EMBED.embedding) return x[xIndices[0]]
+    const v = Math.floor(e / s.n)
+    const terms = xIndices.filter((_, t) => ids[idIndices[t]] === v).map((i) => x[i])
+    return fixedToF32Bits(fixedAccumulate(terms))
+  })
 }

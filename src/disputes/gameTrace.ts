@@ -5,7 +5,7 @@
 import type { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { concatHex, keccak256, type Hex } from 'viem'
 import { tensorTree } from './onchain.ts'
-import { COPY, inputSlots, runSlot, specLeaf, type Spec } from './gameOps.ts'
+import { COPY, INPUT, inputLeaf, inputSlots, runSlot, specLeaf, type Spec } from './gameOps.ts'
 
 const ZERO: Hex = `0x${'00'.repeat(32)}`
 
@@ -87,17 +87,23 @@ export interface RunOptions {
   run?: typeof runSlot
   /** The input slots of an op slot (default inputSlots), for such a stand-in. */
   inputs?: typeof inputSlots
+  /**
+   * The initial tree's data leaves, by leaf index (a sparse array): what INPUT slots read, leaf
+   * consts[0] + (step − 1)·consts[1] at each step. They must not share a leaf with a COPY slot's state.
+   */
+  data?: Uint32Array[]
 }
 
 /**
- * Runs `steps` steps of `program` from `initial` (the tensor each COPY slot of step 1 reads, by slot),
+ * Runs `steps` steps of `program` from `initial` (the tensor each COPY slot of step 1 reads, by slot)
+ * and the per-step `data` INPUT slots read,
  * committing every slot; a lie, if any, is planted where it says and carried into everything after.
  */
 export function runProgram(
   program: Spec[],
   initial: Uint32Array[],
   steps: number,
-  { lie, trees = new Map(), run = runSlot, inputs = inputSlots }: RunOptions = {},
+  { lie, trees = new Map(), run = runSlot, inputs = inputSlots, data = [] }: RunOptions = {},
 ): GameTrace {
   const treeOf = (bits: Uint32Array) => {
     const key = bits.join(',')
@@ -105,23 +111,33 @@ export function runProgram(
     if (!t) trees.set(key, (t = tensorTree(f32(bits))))
     return t
   }
-  const leaves: Hex[] = new Array(program.length).fill(ZERO)
+  const leaves: Hex[] = new Array(Math.max(program.length, data.length)).fill(ZERO)
+  data.forEach((bits, i) => (leaves[i] = treeOf(bits).root as Hex))
   program.forEach((s, j) => {
-    if (s.kind === COPY) leaves[s.a] = treeOf(initial[j]).root as Hex
+    if (s.kind !== COPY) return
+    if (data[s.a]) throw new Error(`Initial leaf ${s.a} is both data and slot ${j}'s state.`)
+    leaves[s.a] = treeOf(initial[j]).root as Hex
   })
   const commits = [new PositionalTree(leaves)]
   const slots: Slot[][] = [[]]
   for (let step = 1; step <= steps; step++) {
     const out: Slot[] = []
     program.forEach((s, j) => {
+      const input = () => {
+        const bits = data[inputLeaf(s, step)]
+        if (!bits) throw new Error(`Slot ${j} reads initial leaf ${inputLeaf(s, step)}, which holds no data.`)
+        return bits.slice()
+      }
       let bits =
         s.kind === COPY
           ? (step === 1 ? initial[j] : slots[step - 1][s.a].bits).slice()
-          : run(
-              s,
-              inputs(s).map((i) => out[i].bits),
-              step,
-            )
+          : s.kind === INPUT
+            ? input()
+            : run(
+                s,
+                inputs(s).map((i) => out[i].bits),
+                step,
+              )
       if (lie && lie.step === step && lie.slot === j) (bits = bits.slice())[lie.element] ^= 0x400000
       out.push({ bits, tree: treeOf(bits) })
     })

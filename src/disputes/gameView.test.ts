@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseEther } from 'viem'
 import { Phase } from './game.ts'
-import { COPY } from './gameOps.ts'
+import { COPY, INPUT } from './gameOps.ts'
 import { ONCHAIN_OPS } from './onchain.ts'
 import { bitsText, duration, gameIdOf, gameView, opName, reasonOf, type GameState } from './gameView.ts'
 import { demoPlan } from './gameDemo.ts'
@@ -149,6 +149,10 @@ describe('gameView', () => {
     const copy = { ...noSpec, kind: COPY, a: 8, m: 4, n: 4 }
     expect(reasonOf(false, state({ phase: Phase.Done, spec: copy, slot: 0 }))).toBe('copy')
     expect(reasonOf(false, state({ phase: Phase.Done, slot: 12 }))).toBe('padding')
+    const input = { ...noSpec, kind: INPUT, m: 4, n: 1, consts: [8, 1] }
+    const ended = state({ phase: Phase.Done, spec: input, slot: 1, hi: 3 })
+    expect(reasonOf(false, ended)).toBe('input')
+    expect(gameView(ended, 0n, { byTimeout: false, pot: 0n }).verdict).toContain("slot 1 is step 3's data")
     expect(reasonOf(true, state({ phase: Phase.Done, slot: 12 }))).toBe('timeout')
   })
 })
@@ -171,9 +175,19 @@ it('reads durations and op names aloud', () => {
     '1 min 05 s',
     '0 s',
   ])
-  expect([opName(ONCHAIN_OPS.matmul), opName(COPY), opName(99)]).toEqual([
+  expect([
+    opName(ONCHAIN_OPS.matmul),
+    opName(COPY),
+    opName(INPUT),
+    opName(35),
+    opName(36),
+    opName(99),
+  ]).toEqual([
     'matmul',
     'copy of the previous step’s state',
+    'the step’s data',
+    'embedding',
+    'embeddingGrad',
     'op 99',
   ])
   // Every op the game covers has its name, whichever contract recomputes it.

@@ -4,7 +4,7 @@
 import { formatEther, type Address } from 'viem'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { ONCHAIN_GRAD_OPS, ONCHAIN_OPS, ONCHAIN_ROW_OPS, REFUSED_OPS } from './onchain.ts'
-import { COPY, MOVE, type Spec } from './gameOps.ts'
+import { COPY, EMBED, INPUT, MOVE, type Spec } from './gameOps.ts'
 import { Phase, type Role } from './game.ts'
 
 /** The fields of DisputeGame.gameOf the view reads. */
@@ -30,7 +30,7 @@ export interface GameState {
 }
 
 /** How a settled game ended: by a missed deadline, or by the contract's own check. */
-export type Reason = 'timeout' | 'recompute' | 'copy' | 'padding'
+export type Reason = 'timeout' | 'recompute' | 'copy' | 'input' | 'padding'
 
 export type Stage = 'join' | 'steps' | 'slots' | 'elements' | 'spec' | 'resolve' | 'done'
 
@@ -62,10 +62,11 @@ export interface GameView {
 }
 
 const OP_NAMES = new Map<number, string>([
-  ...[ONCHAIN_OPS, ONCHAIN_GRAD_OPS, ONCHAIN_ROW_OPS, MOVE, REFUSED_OPS].flatMap((ids) =>
+  ...[ONCHAIN_OPS, ONCHAIN_GRAD_OPS, ONCHAIN_ROW_OPS, MOVE, EMBED, REFUSED_OPS].flatMap((ids) =>
     Object.entries(ids).map(([k, v]) => [v, k] as [number, string]),
   ),
   [COPY, 'copy of the previous step’s state'],
+  [INPUT, 'the step’s data'],
 ])
 
 export const opName = (kind: number) => OP_NAMES.get(kind) ?? `op ${kind}`
@@ -227,6 +228,8 @@ function verdictOf(winner: Role, reason: Reason | null, g: GameState): string {
       return `The ${winner} wins: the contract recomputed element ${g.element} of slot ${g.slot} (${opName(g.spec.kind)}) in step ${g.hi} itself, and the ${loser}'s value is wrong.`
     case 'copy':
       return `The ${winner} wins: slot ${g.slot} copies state from step ${g.lo}, and the ${loser}'s copy differs from the state both agreed on.`
+    case 'input':
+      return `The ${winner} wins: slot ${g.slot} is step ${g.hi}'s data from the initial state both agreed on, and the ${loser}'s differs.`
     case 'padding':
       return `The ${winner} wins: the ${loser}'s trace has a value where the program has no slot.`
     default:
@@ -238,7 +241,7 @@ function verdictOf(winner: Role, reason: Reason | null, g: GameState): string {
 export function reasonOf(byTimeout: boolean, g: GameState): Reason {
   if (byTimeout) return 'timeout'
   if (!g.tensorLevel && g.slot >= g.slots) return 'padding'
-  return g.spec.kind === COPY ? 'copy' : 'recompute'
+  return g.spec.kind === COPY ? 'copy' : g.spec.kind === INPUT ? 'input' : 'recompute'
 }
 
 /** A game id from the URL's `?game=N`, or null. */

@@ -24,6 +24,7 @@ import {
   type PublicClient,
 } from 'viem'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
+import { gameOperandsAbi, gameOperandsBytecode } from '../chain/contracts/GameOperands.ts'
 import { f32Bits } from '../kernels/softfloat.ts'
 import {
   EPILOGUE_FLAGS,
@@ -31,7 +32,7 @@ import {
   ONCHAIN_OPS as OP,
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
-import { COPY, MOVE, inputSlots, runSlot, type Spec } from './gameOps.ts'
+import { COPY, EMBED, INPUT, MOVE, inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
 import { runProgram, type GameTrace, type Lie } from './gameTrace.ts'
 
@@ -153,7 +154,7 @@ export function vector(next: () => number, k: number, nonFinite: boolean): numbe
   })
 }
 
-// ---- The dispute game (game.test.ts): anvil with Referee and DisputeGame, a toy program, a game played out. ----
+// ---- The dispute game (game.test.ts): anvil with Referee, GameOperands and DisputeGame, a toy program, a game played out. ----
 
 /** anvil's second dev account: public knowledge, funded on every anvil chain. */
 const ANVIL_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
@@ -175,11 +176,14 @@ export async function startGame() {
   const grads = await deploy(
     await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
   )
+  const operands = await deploy(
+    await alice.deployContract({ abi: gameOperandsAbi, bytecode: gameOperandsBytecode }),
+  )
   const game = await deploy(
     await alice.deployContract({
       abi: disputeGameAbi,
       bytecode: disputeGameBytecode,
-      args: [referee, grads, WINDOW],
+      args: [referee, grads, operands, WINDOW],
     }),
   )
   const passTime = async (seconds: bigint) => {
@@ -342,6 +346,44 @@ export function rowGradInitial(h: number, next: () => number): Uint32Array[] {
     Uint32Array.from({ length: n }, () => f32Bits(centre + ((next() % 2001) / 1000 - 1) * scale))
   const targets = Uint32Array.from({ length: 4 }, () => next() % h)
   return [vals(4 * h, 0, 1), vals(4 * h, 0, 1), vals(h, 1, 0.2), vals(4, 1, 0.5), targets]
+}
+
+/** The embedding program's first data leaf: step s's token ids are initial leaf EMBED_IDS + s − 1. */
+export const EMBED_IDS = 8
+/** Its per-token gradient scale, the same every step (an INPUT of stride 0). */
+const EMBED_SCALE = 7
+
+/**
+ * A step through the token embedding, vocabulary v, width d, t tokens: the table W (v×d) copied in, the
+ * step's token ids (INPUT, a new batch each step) and a per-token scale G (t×d, INPUT of stride 0: the same
+ * every step), X = W[ids] (embedding), DY = X·G, dW = embeddingGrad(ids, DY), and W − dW: the next step's W.
+ */
+export function embedProgram(v: number, d: number, t: number): Spec[] {
+  return [
+    spec(COPY, [6], v, 0, d),
+    spec(INPUT, [], t, 0, 1, [EMBED_IDS, 1]),
+    spec(INPUT, [], t, 0, d, [EMBED_SCALE, 0]),
+    spec(EMBED.embedding, [1, 0], t, v, d),
+    spec(OP.mul, [3, 2], t, 0, d),
+    spec(EMBED.embeddingGrad, [1, 4], v, t, d),
+    spec(OP.sub, [0, 5], v, 0, d),
+  ]
+}
+
+/**
+ * The embedding program's initial state and data, seeded: W and G in [−1, 1]; each step's ids below v − 1
+ * (so row v − 1 of dW is always +0: an absent id) with the first two equal (a repeated id).
+ */
+export function embedInitial(v: number, d: number, t: number, steps: number, next: () => number) {
+  const vals = (n: number) => Uint32Array.from({ length: n }, () => f32Bits((next() % 2001) / 1000 - 1))
+  const data: Uint32Array[] = []
+  data[EMBED_SCALE] = vals(t * d)
+  for (let s = 1; s <= steps; s++) {
+    const ids = Uint32Array.from({ length: t }, () => next() % (v - 1))
+    ids[1] = ids[0]
+    data[EMBED_IDS + s - 1] = ids
+  }
+  return { initial: [vals(v * d)], data }
 }
 
 /** Both drivers move in turn until the game is settled; throws if neither can move. */

@@ -13,6 +13,7 @@ import './theme.css'
 import DisputeGameView from './DisputeGameView.svelte'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
+import { gameOperandsAbi, gameOperandsBytecode } from '../chain/contracts/GameOperands.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
 import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
@@ -49,11 +50,14 @@ beforeAll(async () => {
   const grads = await deployed(
     await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
   )
+  const operands = await deployed(
+    await wallet.deployContract({ abi: gameOperandsAbi, bytecode: gameOperandsBytecode }),
+  )
   const game = await deployed(
     await wallet.deployContract({
       abi: disputeGameAbi,
       bytecode: disputeGameBytecode,
-      args: [referee, grads, 300n],
+      args: [referee, grads, operands, 300n],
     }),
   )
   config = resolveChain({ rpc: rpcUrl, disputeGame: game })
