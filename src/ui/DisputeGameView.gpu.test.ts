@@ -15,6 +15,7 @@ import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeGame.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
+import { refereeNormAbi, refereeNormBytecode } from '../chain/contracts/RefereeNorm.ts'
 import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
 import { Phase } from '../disputes/game.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
@@ -46,8 +47,11 @@ beforeAll(async () => {
   const rows = await deployed(
     await wallet.deployContract({ abi: refereeRowsAbi, bytecode: refereeRowsBytecode }),
   )
+  const norm = await deployed(
+    await wallet.deployContract({ abi: refereeNormAbi, bytecode: refereeNormBytecode }),
+  )
   const grads = await deployed(
-    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
+    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows, norm] }),
   )
   const game = await deployed(
     await wallet.deployContract({
