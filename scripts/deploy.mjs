@@ -56,15 +56,16 @@ export const DEV_GAME_WINDOW = 300n
 
 /**
  * The on-chain referee on the dev chain (docs/disputes.md), after the markets so that no earlier address
- * moves: the Referee, RefereeRows and RefereeGrad that recompute one element (RefereeGrad forwards the row
- * ops to RefereeRows), then GameOperands (which input elements a disputed element reads) and the
- * DisputeGame that calls GameOperands, Referee and RefereeGrad.
+ * moves: the Referee, RefereeRows, RefereeNorm and RefereeGrad that recompute one element (RefereeGrad forwards
+ * the row ops to RefereeRows and the statistics to RefereeNorm), then GameOperands (which input elements a
+ * disputed element reads) and the DisputeGame that calls GameOperands, Referee and RefereeGrad.
  * @type {Deployment[]}
  */
 export const DEV_GAME_CONTRACTS = [
   { name: 'Referee', key: 'referee', args: () => [] },
   { name: 'RefereeRows', key: 'refereeRows', args: () => [] },
-  { name: 'RefereeGrad', key: 'refereeGrad', args: (d) => [d.refereeRows] },
+  { name: 'RefereeNorm', key: 'refereeNorm', args: () => [] },
+  { name: 'RefereeGrad', key: 'refereeGrad', args: (d) => [d.refereeRows, d.refereeNorm] },
   { name: 'GameOperands', key: 'gameOperands', args: () => [] },
   {
     name: 'DisputeGame',

@@ -5,6 +5,7 @@ import {F32} from "./F32.sol";
 import {Bq15} from "./Bq15.sol";
 import {Grads} from "./Grads.sol";
 import {RefereeRows} from "./RefereeRows.sol";
+import {RefereeNorm} from "./RefereeNorm.sol";
 
 /// The referee's recompute for the ops a training step adds to Referee's: the element-wise backward
 /// and the matmul's fused epilogue. Same interface and rules as Referee.recompute: one output element
@@ -12,7 +13,9 @@ import {RefereeRows} from "./RefereeRows.sol";
 /// onchain.ts lists which contract takes which) refused with OpNotSupported, never guessed at. A
 /// separate contract because Referee is near EIP-170's size limit with the forward ops alone; the row
 /// ops' backward and the cross-entropy (ids 20, 27 to 31) it forwards to RefereeRows, for the same reason,
-/// so that the game has one contract to ask for every id it does not send to Referee.
+/// and a training step's statistics (layernorm's saved mean and std, the chunked gradient norm and clip
+/// scale; ids 37 to 41) to RefereeNorm, so that the game has one contract to ask for every id it does not
+/// send to Referee.
 contract RefereeGrad {
     /// gelu'(x) · dy, a = [x], b = [dy] (geluTanhGrad, geluErfGrad of src/kernels/elementwise.ts).
     uint8 public constant GELU_TANH_GRAD = 23;
@@ -29,23 +32,28 @@ contract RefereeGrad {
     uint256 private constant SUPPORTED = (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
     /// The row ops (ids 20 and 27 to 31), forwarded: a contract of their own for EIP-170's size limit.
     uint256 private constant ROWS = (1 << 20) | (1 << 27) | (1 << 28) | (1 << 29) | (1 << 30) | (1 << 31);
+    /// The statistics (ids 37 to 41), forwarded to RefereeNorm for the same reason.
+    uint256 private constant NORM = (1 << 37) | (1 << 38) | (1 << 39) | (1 << 40) | (1 << 41);
 
     RefereeRows public immutable rows;
+    RefereeNorm public immutable norm;
 
-    constructor(RefereeRows rows_) {
+    constructor(RefereeRows rows_, RefereeNorm norm_) {
         rows = rows_;
+        norm = norm_;
     }
 
     error OpNotSupported(uint8 op);
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
 
     function supported(uint8 op) public pure returns (bool) {
-        return ((SUPPORTED | ROWS) >> op) & 1 == 1;
+        return ((SUPPORTED | ROWS | NORM) >> op) & 1 == 1;
     }
 
     function recompute(uint8 op, uint32[] calldata a, uint32[] calldata b) external view returns (uint32) {
         if (!supported(op)) revert OpNotSupported(op);
         if ((ROWS >> op) & 1 == 1) return rows.recompute(op, a, b);
+        if ((NORM >> op) & 1 == 1) return norm.recompute(op, a, b);
         if (op == MATMUL_EPILOGUE) return matmulEpilogue(a, b);
         if (op >= GELU_TANH_GRAD && op <= SCALE) {
             if (a.length != 1 || b.length != 1) revert BadOperands(op, a.length, b.length);
@@ -54,7 +62,7 @@ contract RefereeGrad {
             return F32.mul(a[0], b[0]);
         }
         // More backward ops are dispatched here as they are built: add the id to SUPPORTED and a branch
-        // above this line (or, for another row op, to RowGrads and ROWS).
+        // above this line (or, for another row op, to RowGrads and ROWS; for another statistic, NormOps and NORM).
         revert OpNotSupported(op);
     }
 

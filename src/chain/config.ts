@@ -43,7 +43,7 @@ export const devChain: ChainConfig = {
   swarmCoordinator: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
   marketFactory: '0x0165878A594ca255338adfa4d48449f69242Eb8F',
   marketCollateral: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9',
-  disputeGame: '0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e',
+  disputeGame: '0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0',
 }
 
 type Settings = Partial<

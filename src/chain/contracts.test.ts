@@ -22,6 +22,8 @@ import { swarmCoordinatorAbi, swarmCoordinatorBytecode } from './contracts/Swarm
 import { refereeAbi, refereeBytecode } from './contracts/Referee.ts'
 import { opsHarnessAbi, opsHarnessBytecode } from './contracts/OpsHarness.ts'
 import { refereeGradAbi, refereeGradBytecode } from './contracts/RefereeGrad.ts'
+import { refereeNormAbi, refereeNormBytecode } from './contracts/RefereeNorm.ts'
+import { normHarnessAbi, normHarnessBytecode } from './contracts/NormHarness.ts'
 import { recomputeHarnessAbi, recomputeHarnessBytecode } from './contracts/RecomputeHarness.ts'
 import { marketAbi, marketBytecode } from './contracts/Market.ts'
 import { marketFactoryAbi, marketFactoryBytecode } from './contracts/MarketFactory.ts'
@@ -65,6 +67,10 @@ describe('generated artifacts', () => {
     expect(contracts.OpsHarness.bytecode).toBe(opsHarnessBytecode)
     expect(contracts.RefereeGrad.abi).toEqual(refereeGradAbi)
     expect(contracts.RefereeGrad.bytecode).toBe(refereeGradBytecode)
+    expect(contracts.RefereeNorm.abi).toEqual(refereeNormAbi)
+    expect(contracts.RefereeNorm.bytecode).toBe(refereeNormBytecode)
+    expect(contracts.NormHarness.abi).toEqual(normHarnessAbi)
+    expect(contracts.NormHarness.bytecode).toBe(normHarnessBytecode)
     expect(contracts.RecomputeHarness.abi).toEqual(recomputeHarnessAbi)
     expect(contracts.RecomputeHarness.bytecode).toBe(recomputeHarnessBytecode)
     expect(contracts.Market.abi).toEqual(marketAbi)
@@ -89,11 +95,13 @@ describe('generated artifacts', () => {
       'InterimReferee',
       'Market',
       'MarketFactory',
+      'NormHarness',
       'OpsHarness',
       'ReceiptRegistry',
       'RecomputeHarness',
       'Referee',
       'RefereeGrad',
+      'RefereeNorm',
       'RefereeRows',
       'RowGradsHarness',
       'SwarmCoordinator',

@@ -87,6 +87,26 @@ export const ONCHAIN_ROW_OPS = {
 } as const
 
 /**
+ * A training step's statistics (contracts/referee/NormOps.sol, operand layouts there), recomputed by
+ * RefereeNorm and reached through RefereeGrad, which forwards these ids: layernormRef's saved mean and std
+ * of a row, and globalGradNormRef with clipScale in chunks that compose exactly (src/kernels/
+ * gradNormChunks.ts; docs/disputes.md "The gradient norm in chunks").
+ */
+export const ONCHAIN_NORM_OPS = {
+  layernormMean: 37, // a = row r of x, b = [eps]: the row's mean (layernormRef's mean[r])
+  layernormStd: 38, // a = row r of x, b = [eps]: sqrt(var + eps) (layernormRef's std[r])
+  // a = a chunk of gradients, b = []: the scale word e << 23 (e = max(1, largest fxExponent)); over
+  // chunks' scale words, their max: the global scale is this op over the chunks' outputs
+  normExponent: 39,
+  // a = a chunk, b = [scale, j]: word j < 5 of the chunk: limbs 0..3 (least significant first) of
+  // Σ fxTerm(sq(g · 2^-s), 128) exactly, in units of 2^-86; word 4 the flags (1 NaN, 2 +Inf)
+  normSquares: 40,
+  // a = chunks' words (5 each), b = [k, scale, maxNorm]: k 0 the global norm, 1 clipScale(norm,
+  // maxNorm), 2..6 word k − 2 of the chunks combined (a tree of this op covers any number of chunks)
+  normClip: 41,
+} as const
+
+/**
  * Traced ops with no on-chain recompute yet; their ids are reserved, and Referee.recompute and
  * RefereeGrad.recompute refuse them (and any id they do not know) with OpNotSupported(id).
  */
@@ -96,6 +116,7 @@ export const REFUSED_OPS = {
 
 export type OnchainOp = keyof typeof ONCHAIN_OPS
 export type OnchainGradOp = keyof typeof ONCHAIN_GRAD_OPS
+export type OnchainNormOp = keyof typeof ONCHAIN_NORM_OPS
 
 /**
  * The commitment to one operator's output tensor that the referee checks elements against

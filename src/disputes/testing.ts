@@ -9,6 +9,8 @@ import { opsHarnessAbi, opsHarnessBytecode } from '../chain/contracts/OpsHarness
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
 import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
+import { refereeNormAbi, refereeNormBytecode } from '../chain/contracts/RefereeNorm.ts'
+import { normHarnessAbi, normHarnessBytecode } from '../chain/contracts/NormHarness.ts'
 import { recomputeHarnessAbi, recomputeHarnessBytecode } from '../chain/contracts/RecomputeHarness.ts'
 import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from '../chain/contracts/RowGradsHarness.ts'
 import { specialBits } from '../kernels/testing.ts'
@@ -47,8 +49,9 @@ export const EVM_TIMEOUT = 180_000
 
 /**
  * A fresh anvil with the harnesses and the referees deployed from anvil's first key: `referee` (Referee,
- * ONCHAIN_OPS), `refereeGrad` (RefereeGrad, ONCHAIN_GRAD_OPS), `harness` (OpsHarness: the libraries,
- * batched) and `recomputeHarness` (RecomputeHarness: a referee's own recompute, batched).
+ * ONCHAIN_OPS), `refereeGrad` (RefereeGrad, ONCHAIN_GRAD_OPS, forwarding to RefereeRows and `refereeNorm`),
+ * `harness` (OpsHarness: the libraries, batched), `recomputeHarness` (RecomputeHarness: a referee's own
+ * recompute, batched), `rowGrads` and `norm` (RowGradsHarness, NormHarness).
  */
 export async function startReferee() {
   const node = await startAnvil()
@@ -65,11 +68,24 @@ export async function startReferee() {
   const harness = await deploy(opsHarnessAbi, opsHarnessBytecode)
   const referee = await deploy(refereeAbi, refereeBytecode)
   const refereeRows = await deploy(refereeRowsAbi, refereeRowsBytecode)
-  const refereeGrad = await deploy(refereeGradAbi, refereeGradBytecode, [refereeRows])
+  const refereeNorm = await deploy(refereeNormAbi, refereeNormBytecode)
+  const refereeGrad = await deploy(refereeGradAbi, refereeGradBytecode, [refereeRows, refereeNorm])
   const recomputeHarness = await deploy(recomputeHarnessAbi, recomputeHarnessBytecode)
   // The loss and backward row ops (RowGrads), batched like OpsHarness.
   const rowGrads = await deploy(rowGradsHarnessAbi, rowGradsHarnessBytecode)
-  return { client, harness, referee, refereeGrad, recomputeHarness, rowGrads, stop: node.stop }
+  // The statistics (NormOps: layernorm's mean and std, the chunked gradient norm), batched likewise.
+  const norm = await deploy(normHarnessAbi, normHarnessBytecode)
+  return {
+    client,
+    harness,
+    referee,
+    refereeGrad,
+    refereeNorm,
+    recomputeHarness,
+    rowGrads,
+    norm,
+    stop: node.stop,
+  }
 }
 
 // ---- Seeded inputs, biased to the hard cases. ----
@@ -173,8 +189,11 @@ export async function startGame() {
   const rows = await deploy(
     await alice.deployContract({ abi: refereeRowsAbi, bytecode: refereeRowsBytecode }),
   )
+  const norm = await deploy(
+    await alice.deployContract({ abi: refereeNormAbi, bytecode: refereeNormBytecode }),
+  )
   const grads = await deploy(
-    await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
+    await alice.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows, norm] }),
   )
   const operands = await deploy(
     await alice.deployContract({ abi: gameOperandsAbi, bytecode: gameOperandsBytecode }),

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { ShapeError } from '../errors/gpu.ts'
 import { mulberry32 } from '../util/random.ts'
 import { adamwRef, adamwScalars, clipScale, globalGradNormRef } from './adamw.ts'
-import { adversarialF32, bitsOf } from './testing.ts'
+import { binaryRef, scaleRef } from './elementwise.ts'
+import { adversarialF32, bitsOf, expectBitsEqual } from './testing.ts'
 
 // The float64 oracle: the same update in double precision from the same f32 inputs and f32
 // hyperparameters, with Math.pow for the bias corrections. u is the f32 unit roundoff.
@@ -132,5 +133,30 @@ describe('globalGradNormRef and clipScale', () => {
     expect(clipScale(3, 1)).toBe(f(1 / 3))
     expect(clipScale(Infinity, 1)).toBe(0)
     expect(clipScale(NaN, 1)).toBeNaN()
+  })
+})
+
+describe('gradScale is the first operation on the gradient', () => {
+  // adamwRef's g = sf.mul(grad, gradScale) comes before anything else reads grad. So scaling the gradient
+  // first (scaleRef, or a mul by a broadcast scalar) and then stepping with gradScale = 1 gives the same
+  // bits: mul(x, 1) = x exactly for every f32 x, and a NaN from the first mul is already canonical.
+  it('scale, then adamw with gradScale 1, equals adamw with gradScale, bit for bit (p, m and v)', () => {
+    const next = mulberry32(0x5ca1e)
+    const scales = [1, 0, -0, 0.5, 1e-30, 1e-45, 3e38, -2, clipScale(7, 1), clipScale(1e30, 1e-3)]
+    for (let i = 0; i < 40; i++) scales.push(f(((next() | 0) / 2 ** 31) * 2 ** ((next() % 64) - 32)))
+    let elements = 0
+    for (const [i, gradScale] of scales.entries()) {
+      const n = 600
+      const grad = adversarialF32(n, 100 + i, { nonFinite: true })
+      const { p, m, v } = state(n, 200 + i)
+      const o = { lr: 1e-3, step: 1 + (i % 7) * 100, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8 }
+      const want = adamwRef(p, grad, m, v, { ...o, gradScale })
+      for (const scaled of [scaleRef(grad, gradScale), binaryRef('mul', grad, Float32Array.of(gradScale))]) {
+        const got = adamwRef(p, scaled, m, v, { ...o, gradScale: 1 })
+        for (const k of ['p', 'm', 'v'] as const) expectBitsEqual(got[k], want[k], `scale ${gradScale} ${k}`)
+      }
+      elements += n
+    }
+    expect(elements).toBe(50 * 600)
   })
 })

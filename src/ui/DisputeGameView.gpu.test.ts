@@ -16,6 +16,7 @@ import { disputeGameAbi, disputeGameBytecode } from '../chain/contracts/DisputeG
 import { gameOperandsAbi, gameOperandsBytecode } from '../chain/contracts/GameOperands.ts'
 import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
+import { refereeNormAbi, refereeNormBytecode } from '../chain/contracts/RefereeNorm.ts'
 import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
 import { Phase } from '../disputes/game.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
@@ -47,8 +48,11 @@ beforeAll(async () => {
   const rows = await deployed(
     await wallet.deployContract({ abi: refereeRowsAbi, bytecode: refereeRowsBytecode }),
   )
+  const norm = await deployed(
+    await wallet.deployContract({ abi: refereeNormAbi, bytecode: refereeNormBytecode }),
+  )
   const grads = await deployed(
-    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows] }),
+    await wallet.deployContract({ abi: refereeGradAbi, bytecode: refereeGradBytecode, args: [rows, norm] }),
   )
   const operands = await deployed(
     await wallet.deployContract({ abi: gameOperandsAbi, bytecode: gameOperandsBytecode }),
