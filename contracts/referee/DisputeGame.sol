@@ -109,7 +109,8 @@ contract DisputeGame is OperandErrors {
     event Revealed(uint256 indexed id, address indexed by, bool tensorLevel, uint32 pos, bytes32 left, bytes32 right);
     event SpecProven(uint256 indexed id, uint32 step, uint32 slot, uint8 kind);
     event ElementOpened(uint256 indexed id, address indexed by, uint32 element, uint32 bits);
-    event Settled(uint256 indexed id, address indexed winner, uint256 pot, bool byTimeout);
+    /// `ended` is the phase the game was in: after a timeout, the move that was never made.
+    event Settled(uint256 indexed id, address indexed winner, uint256 pot, bool byTimeout, Phase ended);
     event Withdrawn(address indexed to, uint256 amount);
 
     error NoBond();
@@ -346,11 +347,12 @@ contract DisputeGame is OperandErrors {
     }
 
     function _settle(uint256 id, Game storage g, address winner, bool byTimeout) private {
-        uint256 pot = g.phase == Phase.Join ? g.bond : 2 * uint256(g.bond);
+        Phase ended = g.phase;
+        uint256 pot = ended == Phase.Join ? g.bond : 2 * uint256(g.bond);
         g.phase = Phase.Done;
         g.winner = winner;
         owed[winner] += pot;
-        emit Settled(id, winner, pot, byTimeout);
+        emit Settled(id, winner, pot, byTimeout, ended);
     }
 
     function _next(Game storage g, Phase p) private {

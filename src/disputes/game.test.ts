@@ -197,6 +197,15 @@ describe('DisputeGame: deadlines', { timeout: 120_000 }, () => {
     await expect(c.move()).rejects.toThrow(/DeadlinePassed/)
     expect(await d.claimTimeout()).toBe(true)
     expect((await d.state()).winner).toBe(chain.bob.account.address)
+    // The Settled event names the move that was never made, for the page's verdict.
+    const [settled] = await chain.client.getContractEvents({
+      address: chain.game,
+      abi: disputeGameAbi,
+      eventName: 'Settled',
+      args: { id: c.id },
+      fromBlock: 0n,
+    })
+    expect([settled.args.byTimeout, settled.args.ended]).toEqual([true, Phase.RevealC])
   })
 })
 

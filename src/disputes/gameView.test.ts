@@ -143,6 +143,14 @@ describe('gameView', () => {
     const t = gameView({ ...done, winner: C }, 5_000n, { byTimeout: true, pot: parseEther('0.01') })
     expect([t.winner, t.reason, t.pot]).toEqual(['challenger', 'timeout', '0.01 ETH'])
     expect(t.verdict).toContain('the defender let its deadline pass')
+    const ended = (phase: number) =>
+      gameView({ ...done, winner: D }, 5_000n, { byTimeout: true, pot: 1n, ended: phase }).verdict
+    expect(ended(Phase.Resolve)).toContain('nobody handed the contract the inputs')
+    expect(ended(Phase.Spec)).toContain("nobody proved the disputed slot's program entry")
+    expect(ended(Phase.RevealC)).toContain('the challenger let its deadline pass')
+    expect(
+      gameView({ ...done, winner: C }, 0n, { byTimeout: true, pot: 1n, ended: Phase.Join }).verdict,
+    ).toContain('never joined')
   })
 
   it('tells a copy slot and a padding leaf from a recompute', () => {

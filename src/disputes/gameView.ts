@@ -95,6 +95,8 @@ export function duration(seconds: number): string {
 export interface Settled {
   byTimeout: boolean
   pot: bigint
+  /** The phase the game ended in (Phase): after a timeout, whose move was never made. */
+  ended?: number
 }
 
 /**
@@ -145,7 +147,7 @@ export function gameView(g: GameState, now: bigint, settled: Settled | null = nu
     pot: ether(settled ? settled.pot : g.phase === Phase.Join ? g.bond : 2n * g.bond),
     winner,
     reason,
-    verdict: winner ? verdictOf(winner, reason, g) : null,
+    verdict: winner ? verdictOf(winner, reason, g, settled?.ended) : null,
   }
 }
 
@@ -219,11 +221,11 @@ function moveOf(g: GameState): [Role | 'either' | null, string, Role | null] {
 
 const other = (r: Role): Role => (r === 'challenger' ? 'defender' : 'challenger')
 
-function verdictOf(winner: Role, reason: Reason | null, g: GameState): string {
+function verdictOf(winner: Role, reason: Reason | null, g: GameState, ended?: number): string {
   const loser = other(winner)
   switch (reason) {
     case 'timeout':
-      return `The ${winner} wins: the ${loser} let its deadline pass without moving.`
+      return timeoutVerdict(winner, loser, ended)
     case 'recompute':
       return `The ${winner} wins: the contract recomputed element ${g.element} of slot ${g.slot} (${opName(g.spec.kind)}) in step ${g.hi} itself, and the ${loser}'s value is wrong.`
     case 'copy':
@@ -234,6 +236,21 @@ function verdictOf(winner: Role, reason: Reason | null, g: GameState): string {
       return `The ${winner} wins: the ${loser}'s trace has a value where the program has no slot.`
     default:
       return `The ${winner} wins.`
+  }
+}
+
+/** A timeout's verdict, naming the move that was never made where the Settled event says which. */
+function timeoutVerdict(winner: Role, loser: Role, ended?: number): string {
+  const head = `The ${winner} wins by timeout:`
+  switch (ended) {
+    case Phase.Join:
+      return `${head} the defender never joined the game; the challenger's bond comes back.`
+    case Phase.Spec:
+      return `${head} nobody proved the disputed slot's program entry in time.`
+    case Phase.Resolve:
+      return `${head} nobody handed the contract the inputs to recompute the disputed element in time (an op the game cannot recompute, or a malformed program entry, ends here), so the defender's result stands.`
+    default:
+      return `${head} the ${loser} let its deadline pass without moving.`
   }
 }
 

@@ -109,7 +109,7 @@ export class DisputeGameWatch {
       fromBlock: 0n,
     })
     const last = logs.at(-1)
-    return last ? { byTimeout: last.args.byTimeout!, pot: last.args.pot! } : null
+    return last ? { byTimeout: last.args.byTimeout!, pot: last.args.pot!, ended: last.args.ended! } : null
   }
 
   /** Plays a demo game on the dev chain with a random lie, and watches it (`pause`: see DemoEvents). */
