@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Schedule} from "./Schedule.sol";
 import {GameTrees} from "./GameTrees.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
@@ -52,6 +53,8 @@ abstract contract OperandErrors {
     error BadInputIndices(uint8 operand);
     error BadInputProof(uint8 operand);
     error TokenOutOfRange(uint32 id, uint32 vocab);
+    /// Schedule.lr's refusal of a learning-rate schedule lrSchedule would refuse (a peak or min not finite).
+    error BadSchedule();
 }
 
 /// The dispute game's operand derivation (docs/disputes.md, "The game"), moved out of DisputeGame so that
@@ -346,22 +349,31 @@ contract GameOperands is OperandErrors {
     }
 
     /// AdamW 21: one output per slot, consts [which (0 p, 1 m, 2 v), step of the game's step 1, lr,
-    /// beta1, beta2, eps, weightDecay, gradScale]; element e reads element e of p, grad, m and v (slots
-    /// a, b, c, d). The update's step is the program's plus the disputed step's offset: the game, not a
-    /// mover, knows which step it reached.
+    /// beta1, beta2, eps, weightDecay, gradScale], or the same with lr the schedule's peak followed by
+    /// [warmup, total, minLr]: the rate of the disputed step is then Schedule.lr's for its 0-based index
+    /// (the update's step − 1), as the trainer's lrSchedule. Element e reads element e of p, grad, m and v
+    /// (slots a, b, c, d). The update's step is the program's plus the disputed step's offset: the game,
+    /// not a mover, knows which step it reached, and so which rate it ran at.
     function _adamwArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
         private
         pure
         returns (uint32[] memory a, uint32[] memory b)
     {
-        _want(p, xs, 4, s, 8);
+        bool scheduled = s.consts.length == 11;
+        _want(p, xs, 4, s, scheduled ? 11 : 8);
         uint32[4] memory slots = [s.a, s.b, s.c, s.d];
         a = new uint32[](4);
         for (uint8 i = 0; i < 4; i++) a[i] = _inputs(p, i, slots[i], xs[i], p.element, 1, 1)[0];
-        b = s.consts;
-        uint256 step = uint256(b[1]) + p.step - 1;
-        if (step > type(uint32).max) revert BadProgram(p.slot);
+        uint256 step = uint256(s.consts[1]) + p.step - 1;
+        if (step < 1 || step > 2 ** 31 - 1) revert BadProgram(p.slot);
+        b = new uint32[](8);
+        for (uint256 i = 0; i < 8; i++) b[i] = s.consts[i];
         b[1] = uint32(step);
+        if (scheduled) {
+            (uint32 warmup, uint32 total) = (s.consts[8], s.consts[9]);
+            if (total < warmup || total > 2 ** 31 - 2) revert BadProgram(p.slot);
+            b[2] = Schedule.lr(s.consts[2], s.consts[10], warmup, total, step - 1);
+        }
     }
 
     /// The loss and the row ops' backward (RefereeRows' ids, layouts in RowGrads.sol), element e:

@@ -9,6 +9,7 @@ import {Gelu} from "./Gelu.sol";
 import {RowOps} from "./RowOps.sol";
 import {Adam} from "./Adam.sol";
 import {Special} from "./Special.sol";
+import {Schedule} from "./Schedule.sol";
 
 /// Batched pure entry points to the referee's arithmetic, for differential tests: thousands of cases per
 /// eth_call (src/disputes/onchain.test.ts). Not part of any game; nothing here holds state.
@@ -41,6 +42,15 @@ contract OpsHarness {
             else if (op == 14) out[i] = Special.erf(a[i]);
             else if (op == 15) out[i] = Special.sin(a[i]);
             else out[i] = Special.cos(a[i]);
+        }
+    }
+
+    /// The learning rate of each case [peak, min, warmup, total, step] (Schedule.lr; a refused case reverts).
+    function schedules(uint32[5][] calldata cases) external pure returns (uint32[] memory out) {
+        out = new uint32[](cases.length);
+        for (uint256 i = 0; i < cases.length; i++) {
+            uint32[5] calldata c = cases[i];
+            out[i] = Schedule.lr(c[0], c[1], c[2], c[3], c[4]);
         }
     }
 

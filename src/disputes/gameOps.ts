@@ -11,6 +11,7 @@ import { softmaxRef } from '../kernels/softmax.ts'
 import { rmsnormRef } from '../kernels/rmsnorm.ts'
 import { layernormRef } from '../kernels/layernorm.ts'
 import { adamwRef } from '../kernels/adamw.ts'
+import { lrSchedule } from '../kernels/schedule.ts'
 import { geluErfGrad, geluTanhGrad } from '../kernels/elementwise.ts'
 import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entropy.ts'
 import { softmaxBackwardRef } from '../kernels/softmax.ts'
@@ -350,11 +351,13 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
       return u32(layernormRef(a, b, c, [s.m, s.n], { eps: at(0) }).y)
     case OP.adamw: {
       const [beta1, beta2, eps, weightDecay, gradScale] = [3, 4, 5, 6, 7].map(at)
-      const out = adamwRef(a, b, c, d, {
-        step: s.consts[1] + step - 1,
-        lr: at(2),
-        ...{ beta1, beta2, eps, weightDecay, gradScale },
-      })
+      const t = s.consts[1] + step - 1
+      // A scheduled entry ([…, warmup, total, minLr] after the 8) names the peak; the step's own rate follows.
+      const lr =
+        s.consts.length === 11
+          ? lrSchedule(t - 1, { peak: at(2), warmup: s.consts[8], total: s.consts[9], min: at(10) })
+          : at(2)
+      const out = adamwRef(a, b, c, d, { step: t, lr, ...{ beta1, beta2, eps, weightDecay, gradScale } })
       return u32([out.p, out.m, out.v][s.consts[0]])
     }
   }
