@@ -25,7 +25,8 @@ contract DisputeGame is OperandErrors {
     /// A slot holding the step's own data (its batch of token ids, positions, targets): leaf
     /// consts[0] + (step − 1)·consts[1] of the initial tree (stride 0: the same tensor every step).
     uint8 public constant INPUT = 254;
-    /// GameOperands' answer for an index map (its GATHERED): the input element is the output element.
+    /// GameOperands' answer for an index map (its GATHERED): the input element is the output element; for a
+    /// causal softmax's masked element, a[0] is GameOperands' own constant +0.
     uint8 private constant GATHERED = 255;
 
     enum Phase {
@@ -91,7 +92,8 @@ contract DisputeGame is OperandErrors {
     }
 
     Referee public immutable referee;
-    /// The backward ops' and the matmul epilogue's recompute (ids 20 and 23 to 31; Referee has the rest).
+    /// The backward ops', the matmul epilogue's and layernorm's saved statistics' recompute (ids 20, 23 to 31,
+    /// 37 and 38; Referee has the rest).
     RefereeGrad public immutable grads;
     /// Which input elements a disputed element depends on, checked and laid out for the recompute.
     GameOperands public immutable operands;
@@ -306,7 +308,7 @@ contract DisputeGame is OperandErrors {
         (uint8 op, uint32[] memory a, uint32[] memory b) = operands.recomputeArgs(p, g.spec, xs);
         uint32 v;
         if (op == GATHERED) v = a[0];
-        else if (op == 20 || (op >= 23 && op <= 31)) v = grads.recompute(op, a, b);
+        else if (op == 20 || (op >= 23 && op <= 31) || op == 37 || op == 38) v = grads.recompute(op, a, b);
         else v = referee.recompute(op, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
     }

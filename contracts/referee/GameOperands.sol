@@ -76,6 +76,11 @@ contract GameOperands is OperandErrors {
     uint8 public constant GATHERED = 255;
     /// Referee's reduce sum, which an embeddingGrad element is.
     uint8 private constant SUM = 5;
+    /// Referee's softmax: consts [] or [causal] (0 or 1).
+    uint8 private constant SOFTMAX = 19;
+    /// RefereeNorm's (through RefereeGrad) layernorm statistics of a row: its saved mean and std.
+    uint8 private constant LAYERNORM_MEAN = 37;
+    uint8 private constant LAYERNORM_STD = 38;
     /// The most dimensions a PERMUTE entry may name.
     uint256 private constant MAX_RANK = 8;
 
@@ -91,6 +96,9 @@ contract GameOperands is OperandErrors {
         recompute = s.kind;
         if ((s.kind >= PERMUTE && s.kind <= CONCAT) || s.kind == EMBEDDING) recompute = GATHERED;
         if (s.kind == EMBEDDING_GRAD) recompute = SUM;
+        // A causal softmax's masked element: the engine writes exactly +0 there (softmax.wgsl, softmaxRef),
+        // a constant of this contract's (_rowArgs' a[0]), compared with no recompute.
+        if (s.kind == SOFTMAX && p.element % s.n >= _visible(p, s)) recompute = GATHERED;
         (a, b) = _args(p, s, xs);
     }
 
@@ -140,6 +148,8 @@ contract GameOperands is OperandErrors {
             (a, b) = _rowGradArgs(p, s, xs);
         } else if (op >= 17 && op <= 19) {
             (a, b) = _rowArgs(p, s, xs);
+        } else if (op == LAYERNORM_MEAN || op == LAYERNORM_STD) {
+            (a, b) = _statArgs(p, s, xs);
         } else if (op == 21) {
             (a, b) = _adamwArgs(p, s, xs);
         } else {
@@ -330,22 +340,50 @@ contract GameOperands is OperandErrors {
     }
 
 
-    /// layernorm 17 (x, gamma, beta; consts [eps]), rmsnorm 18 (x, gamma; [eps]), softmax 19 (x; []):
-    /// output element (r, k) of an m×n output reads row r of x and element k of the length-n gamma and
-    /// beta; b = [k, eps, gamma_k, beta_k] as Referee takes it.
+    /// layernorm 17 (x, gamma, beta; consts [eps]), rmsnorm 18 (x, gamma; [eps]), softmax 19 (x; [] or
+    /// [causal]): output element (r, k) of an m×n output reads row r of x and element k of the length-n
+    /// gamma and beta; b = [k, eps, gamma_k, beta_k] as Referee takes it. A causal softmax row reads its
+    /// visible prefix (_visible); a masked element reads nothing and is +0, which recomputeArgs answers
+    /// as GATHERED: a = [+0], this contract's constant, never a mover's.
     function _rowArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
         private
         pure
         returns (uint32[] memory a, uint32[] memory b)
     {
         uint256 inputs = s.kind == 17 ? 3 : s.kind == 18 ? 2 : 1;
-        _want(p, xs, inputs, s, inputs == 1 ? 0 : 1);
         uint32 k = p.element % s.n;
-        a = _inputs(p, 0, s.a, xs[0], p.element - k, 1, s.n);
+        uint256 len = inputs == 1 ? _visible(p, s) : s.n;
+        if (k >= len) {
+            if (xs.length != 0) revert WrongOperandCount(xs.length, 0);
+            return (new uint32[](1), b); // +0: the masked element's bits
+        }
+        _want(p, xs, inputs, s, inputs == 1 ? s.consts.length : 1);
+        a = _inputs(p, 0, s.a, xs[0], p.element - k, 1, len);
         b = new uint32[](inputs == 1 ? 1 : inputs + 1);
         b[0] = k;
         if (inputs > 1) (b[1], b[2]) = (s.consts[0], _inputs(p, 1, s.b, xs[1], k, 1, 1)[0]);
         if (inputs > 2) b[3] = _inputs(p, 2, s.c, xs[2], k, 1, 1)[0];
+    }
+
+    /// softmax 19's visible prefix of the disputed element's row: consts [] or [0], all n; [1] (causal),
+    /// (r mod n) + 1, the row's query position in a [batch·heads·T, T] layout (as softmaxGrad 28's).
+    function _visible(Place calldata p, Spec memory s) private pure returns (uint256) {
+        uint32[] memory t = s.consts;
+        if (t.length > 1 || (t.length == 1 && t[0] > 1)) revert BadProgram(p.slot);
+        return t.length == 1 && t[0] == 1 ? (p.element / s.n) % s.n + 1 : s.n;
+    }
+
+    /// layernormMean 37, layernormStd 38: x m×k (a), consts [eps], output m×1; element r reads row r of x,
+    /// b = [eps] as RefereeNorm takes it.
+    function _statArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
+        private
+        pure
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(p, xs, 1, s, 1);
+        if (s.n != 1 || s.k == 0) revert BadProgram(p.slot);
+        a = _inputs(p, 0, s.a, xs[0], uint256(p.element) * s.k, 1, s.k);
+        b = s.consts;
     }
 
     /// AdamW 21: one output per slot, consts [which (0 p, 1 m, 2 v), step of the game's step 1, lr,

@@ -11,30 +11,21 @@ import type { NamedTensor } from '../train/state.ts'
 import { GameProgramError } from '../errors/dispute.ts'
 import type { StepTrace } from './dispute.ts'
 import { tensorHash, type OpRecord } from './trace.ts'
-import { COPY, MOVE, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { COPY, EMBED, INPUT, MOVE, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
 import {
   EPILOGUE_FLAGS,
   ONCHAIN_GRAD_OPS as GRAD,
+  ONCHAIN_NORM_OPS as NORM,
   ONCHAIN_OPS as OP,
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
 
-/**
- * A slot that reads the step's data: leaf consts[0] + (step − 1)·consts[1] of the initial tree, so the
- * same program reads each step's own batch. Ids (tokens, positions, targets) are uint32 elements.
- */
-export const INPUT = 254
-
 /** Ops a training step runs that the game has no kind for yet: the ids this module emits them with. */
 export const PENDING_OPS = {
-  embedding: 35, // a = ids, b = table; m = tokens, k = vocab, n = dim
-  embeddingGrad: 36, // a = ids, b = dy; m = vocab, k = tokens, n = dim
-  layernormMean: 37, // a = x; consts [eps]; one per row (m rows of k)
-  layernormStd: 38,
   gradNorm: 39, // consts = the gradient slots (more than a..d hold); output 1×1
 } as const
 
-/** The causal flag of a softmax slot: the engine's attention softmax, which the game's softmax 19 lacks. */
+/** The causal flag of a softmax slot (19 and 28): the engine's attention softmax and its backward. */
 const CAUSAL = 1
 
 export interface DataSlot {
@@ -278,11 +269,7 @@ export function gameOfStep(
         break
       }
       case 'softmaxCausal':
-        emit(
-          mn(OP.softmax, outShape(0), ins, [CAUSAL]),
-          0,
-          'the game’s softmax 19 has no causal mask (its consts must be empty)',
-        )
+        emit(mn(OP.softmax, outShape(0), ins, [CAUSAL]), 0)
         break
       case 'softmaxCausalGrad':
         emit(mn(ROW.softmaxGrad, outShape(0), ins, [CAUSAL]), 0)
@@ -291,8 +278,8 @@ export function gameOfStep(
         const [rows, n] = rowsCols(outShape(0))
         const eps = [bitsOf(1e-5)] // layernormRef's default, which the engine's layernorm takes
         emit(spec(OP.layernorm, rows, 0, n, ins, eps), 0)
-        emit(spec(PENDING_OPS.layernormMean, rows, n, 1, [ins[0]], eps), 1, 'no game kind yet')
-        emit(spec(PENDING_OPS.layernormStd, rows, n, 1, [ins[0]], eps), 2, 'no game kind yet')
+        emit(spec(NORM.layernormMean, rows, n, 1, [ins[0]], eps), 1)
+        emit(spec(NORM.layernormStd, rows, n, 1, [ins[0]], eps), 2)
         break
       }
       case 'layernormGrad': {
@@ -317,13 +304,13 @@ export function gameOfStep(
       case 'embedding': {
         const [vocab, dim] = shapeOf(r.inputs[0])
         const tokens = idsOf(r)!.length
-        emit(spec(PENDING_OPS.embedding, tokens, vocab, dim, [ids, ins[0]]), 0, 'no game kind yet')
+        emit(spec(EMBED.embedding, tokens, vocab, dim, [ids, ins[0]]), 0)
         break
       }
       case 'embeddingGrad': {
         const [vocab, dim] = outShape(0)
         const tokens = idsOf(r)!.length
-        emit(spec(PENDING_OPS.embeddingGrad, vocab, tokens, dim, [ids, ins[0]]), 0, 'no game kind yet')
+        emit(spec(EMBED.embeddingGrad, vocab, tokens, dim, [ids, ins[0]]), 0)
         break
       }
       case 'gradNorm': {
@@ -472,17 +459,10 @@ export function resolveElements(s: Spec, program: readonly Spec[]): number {
     case COPY:
     case INPUT:
       return 0
-    case PENDING_OPS.embedding:
-      return 2 // the token's id, then its row's element
-    case PENDING_OPS.embeddingGrad:
-      return 2 * s.k // every token's id, and dy's column at the tokens that are this row's
-    case PENDING_OPS.layernormMean:
-    case PENDING_OPS.layernormStd:
-      return s.k
+    case EMBED.embedding:
+      return 2 // the token's id, then its row's element (operandsOf needs the id to name it)
     case PENDING_OPS.gradNorm:
       return s.consts.reduce((n, slot) => n + outputCount(program[slot]), 0) // every gradient
-    case OP.softmax:
-      if (s.consts[0] === CAUSAL) return s.n
   }
   const count = outputCount(s)
   const total = (e: number) => operandsOf(s, e).reduce((n, o) => n + o.indices.length, 0)

@@ -19,6 +19,7 @@ import { layernormBackwardRef } from '../kernels/layernorm.ts'
 import {
   EPILOGUE_FLAGS,
   ONCHAIN_GRAD_OPS as GRAD,
+  ONCHAIN_NORM_OPS as NORM,
   ONCHAIN_OPS as OP,
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
@@ -119,6 +120,8 @@ const INPUTS: Record<number, number> = {
   [OP.adamw]: 4,
   [EMBED.embedding]: 2, // ids, table
   [EMBED.embeddingGrad]: 2, // ids, dy
+  [NORM.layernormMean]: 1, // x m×k; consts [eps]; output m×1
+  [NORM.layernormStd]: 1,
 }
 
 const isMove = (kind: number) => kind >= MOVE.permute && kind <= MOVE.concat
@@ -190,8 +193,15 @@ export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
       return each([s.consts[0] === 1 ? range(e * s.k, 1, s.k) : range(e, s.n, s.k)])
     case OP.layernorm:
     case OP.rmsnorm:
-    case OP.softmax:
       return each([range(e - col, 1, s.n), [col], [col]])
+    case OP.softmax: {
+      // A causal row reads its visible prefix; a masked element reads nothing (it is +0).
+      const len = softmaxVisible(s, e)
+      return col < len ? each([range(e - col, 1, len)]) : []
+    }
+    case NORM.layernormMean:
+    case NORM.layernormStd:
+      return each([range(e * s.k, 1, s.k)])
     case ROW.crossEntropy:
       return each([range(e * s.k, 1, s.k), [e]])
     case ROW.crossEntropyGrad:
@@ -227,6 +237,15 @@ export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
     default:
       return each(inputSlots(s).map(() => [e]))
   }
+}
+
+/**
+ * GameOperands._visible: softmax 19's visible prefix of element e's row, all n for consts [] or [0], and for
+ * [1] (causal) (r mod n) + 1, r the row. Other constants are a malformed entry, which the contract refuses
+ * (BadProgram) and runSlot too; the operands are still derived, so that a mover can put them to it.
+ */
+export function softmaxVisible(s: Spec, e: number): number {
+  return s.consts[0] === 1 ? (Math.floor(e / s.n) % s.n) + 1 : s.n
 }
 
 /** The epilogue's bias element (e mod n) and residual element (e), those its flags name. */
@@ -344,7 +363,17 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
       return u32(reduceRef(a, rows ? [s.m, s.k] : [s.k, s.n], op, rows ? 1 : 0))
     }
     case OP.softmax:
-      return u32(softmaxRef(a, [s.m, s.n]))
+      if (s.consts.length > 1 || s.consts[0] > 1)
+        throw new Error(`Softmax consts [${s.consts.join()}]: want [] or [0 | 1].`)
+      return u32(softmaxRef(a, [s.m, s.n], { causal: s.consts[0] === 1 }))
+    case NORM.layernormMean:
+    case NORM.layernormStd: {
+      // layernormRef's saved statistics of each row (gamma and beta do not enter them).
+      const r = layernormRef(a, new Float32Array(s.k).fill(1), new Float32Array(s.k), [s.m, s.k], {
+        eps: at(0),
+      })
+      return u32(s.kind === NORM.layernormMean ? r.mean : r.std)
+    }
     case OP.rmsnorm:
       return u32(rmsnormRef(a, b, [s.m, s.n], { eps: at(0) }).y)
     case OP.layernorm:

@@ -199,12 +199,14 @@ it('reads durations and op names aloud', () => {
     'op 99',
   ])
   // Every op the game covers has its name, whichever contract recomputes it.
-  expect([20, 26, 28, 32, 34].map(opName)).toEqual([
+  expect([20, 26, 28, 32, 34, 37, 38].map(opName)).toEqual([
     'crossEntropy',
     'matmulEpilogue',
     'softmaxGrad',
     'permute',
     'concat',
+    'layernormMean',
+    'layernormStd',
   ])
 })
 

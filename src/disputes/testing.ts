@@ -420,7 +420,7 @@ type Chain = Awaited<ReturnType<typeof startGame>>
 /**
  * An honest run of `program` against one with `lie` planted, played to the end with the liar as
  * `cheater`: `got` is [winner, step, slot, element] as the game ended, `want` the cheater's opponent
- * and the lie's place.
+ * and the lie's place, `resolveGas` the gas of the last word.
  */
 export async function playLie(
   chain: Chain,
@@ -437,7 +437,13 @@ export async function playLie(
     cheater === 'defender' ? await openBetween(chain, honest, liar) : await openBetween(chain, liar, honest)
   const g = await playOut(c, d)
   const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
-  return { got: [g.winner, g.hi, g.slot, g.element], want: [winner, lie.step, lie.slot, lie.element] }
+  // The last word's gas (resolve or resolveCopy), for the gas tables.
+  const resolved = [...c.sent, ...d.sent].find((t) => t.move.startsWith('resolve'))
+  return {
+    got: [g.winner, g.hi, g.slot, g.element],
+    want: [winner, lie.step, lie.slot, lie.element],
+    resolveGas: resolved?.gas,
+  }
 }
 
 /**
