@@ -3,7 +3,7 @@
 // over, who won and why — plain sentences from the contract's state, nothing the page decides itself.
 import { formatEther, type Address } from 'viem'
 import { f32FromBits } from '../kernels/softfloat.ts'
-import { ONCHAIN_GRAD_OPS, ONCHAIN_OPS, ONCHAIN_ROW_OPS, REFUSED_OPS } from './onchain.ts'
+import { ONCHAIN_GRAD_OPS, ONCHAIN_NORM_OPS, ONCHAIN_OPS, ONCHAIN_ROW_OPS, REFUSED_OPS } from './onchain.ts'
 import { COPY, EMBED, INPUT, MOVE, type Spec } from './gameOps.ts'
 import { Phase, type Role } from './game.ts'
 
@@ -62,8 +62,8 @@ export interface GameView {
 }
 
 const OP_NAMES = new Map<number, string>([
-  ...[ONCHAIN_OPS, ONCHAIN_GRAD_OPS, ONCHAIN_ROW_OPS, MOVE, EMBED, REFUSED_OPS].flatMap((ids) =>
-    Object.entries(ids).map(([k, v]) => [v, k] as [number, string]),
+  ...[ONCHAIN_OPS, ONCHAIN_GRAD_OPS, ONCHAIN_ROW_OPS, ONCHAIN_NORM_OPS, MOVE, EMBED, REFUSED_OPS].flatMap(
+    (ids) => Object.entries(ids).map(([k, v]) => [v, k] as [number, string]),
   ),
   [COPY, 'copy of the previous step’s state'],
   [INPUT, 'the step’s data'],
