@@ -276,10 +276,10 @@ describe('the game of a training step', async () => {
     for (const s of g.program)
       largest.set(s.kind, Math.max(largest.get(s.kind) ?? 0, resolveElements(s, g.program)))
     // 8 × 64 = 512 tokens, dModel 64, vocab 256; docs/disputes.md has the table.
-    // 287 slots, then the gradient norm's 389 (1,024-element chunks): 138 chunks' exponent and squares
-    // slots, 48 nodes of each tree (35 + 9 + 3 + 1), the clip and 16 clipped gradients.
-    expect(g.program.filter((s) => s.kind === NORM.normSquares)).toHaveLength(138)
-    expect(g.program.length).toBe(287 + 2 * (138 + 48) + 1 + 16)
+    // 287 slots, then the gradient norm's 389 (1,024-element chunks): 134 chunks' exponent and squares
+    // slots, 46 nodes of each tree (34 + 9 + 2 + 1), the clip and the 28 parameters' clipped gradients.
+    expect(g.program.filter((s) => s.kind === NORM.normSquares)).toHaveLength(134)
+    expect(g.program.length).toBe(287 + 2 * (134 + 46) + 1 + 28)
     expect(Object.fromEntries(largest)).toEqual({
       ...{ 0: 2, 5: 512, 6: 512, 7: 1024, 12: 1, 17: 66, 19: 64, 20: 257, 21: 4, 23: 2, 25: 1, 26: 514 },
       ...{ 27: 257, 28: 128, 29: 193, 30: 33_792, 31: 512, 32: 1, 33: 1, 34: 1 },
