@@ -358,7 +358,7 @@ contract GameOperands is OperandErrors {
             if (out != w || t[1] == 0 || uint256(t[0]) + t[1] > s.k) revert BadProgram(p.slot);
             if (xs.length != op - 38) revert WrongOperandCount(xs.length, op - 38);
             a = _inputs(p, 0, s.a, xs[0], t[0], 1, t[1]);
-            b = new uint32[](op - NORM_EXPONENT);
+            b = new uint32[](op == NORM_EXPONENT ? 0 : 2);
             if (op != NORM_EXPONENT) (b[0], b[1]) = (_inputs(p, 1, s.b, xs[1], 0, 1, 1)[0], p.element);
             return (a, b);
         }
