@@ -76,8 +76,6 @@ function initial(seed: number, of = shapes): Uint32Array[] {
     ...sizes.map((n) => vals(n, 1)),
   ]
 }
-const slotOf = (kind: number, form: (s: Spec) => boolean = () => true) =>
-  program.findIndex((s, j) => j >= 10 && s.kind === kind && form(s))
 const f32 = (bits: Uint32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length)
 
 describe('the norm program on the CPU', () => {
