@@ -72,6 +72,11 @@ contract GameOperands is OperandErrors {
     /// The token embedding's gather (an index map through the ids) and its gradient's scatter-sum.
     uint8 public constant EMBEDDING = 35;
     uint8 public constant EMBEDDING_GRAD = 36;
+    /// The global gradient norm as slots (RefereeNorm's ids, layouts at _normArgs).
+    uint8 private constant NORM_EXPONENT = 39;
+    uint8 private constant NORM_CLIP = 41;
+    /// normClip's combine takes any valid scale word (the words' sum needs none): f32 1.0's.
+    uint32 private constant ONE = 0x3f800000;
     /// recomputeArgs' answer for an index map: a[0] is the output element itself.
     uint8 public constant GATHERED = 255;
     /// Referee's reduce sum, which an embeddingGrad element is.
@@ -130,6 +135,13 @@ contract GameOperands is OperandErrors {
             a = _embeddingArg(p, s, xs);
         } else if (op == EMBEDDING_GRAD) {
             a = _embeddingGradArgs(p, s, xs);
+        } else if (op >= NORM_EXPONENT && op <= NORM_CLIP) {
+            (a, b) = _normArgs(p, s, xs);
+        } else if (op == 2 && s.consts.length == 1) {
+            // mul by a scalar: consts [i], element e is a[e] × b[i] (the clipped gradient: grad × clipScale)
+            if (xs.length != 2) revert WrongOperandCount(xs.length, 2);
+            a = _inputs(p, 0, s.a, xs[0], e, 1, 1);
+            b = _inputs(p, 1, s.b, xs[1], s.consts[0], 1, 1);
         } else if (op < 4) {
             _want(p, xs, 2, s, 0);
             a = _inputs(p, 0, s.a, xs[0], e, 1, 1);
@@ -339,6 +351,48 @@ contract GameOperands is OperandErrors {
         }
     }
 
+    /// The global gradient norm and clip scale as trees of slots (NormOps' ids; docs/disputes.md, "The
+    /// gradient norm in the game"). A chunk is consts [offset, length] of gradient slot a, whose length k
+    /// the chunk must lie within; a tree node consts [count], reading slots a.. (count 1 to 4).
+    /// normExponent 39, 1×1: a chunk's scale word, or (a node) the max of its inputs' element 0.
+    /// normSquares 40, 1×5 (a chunk): word e of the chunk's squares at the scale in slot b's element 0.
+    /// normClip 41, 1×5 (a node): word e of its inputs' words (5 each) combined; 1×2 consts [maxNorm]:
+    /// a the combined words, b the scale; element 0 the global norm, 1 clipScale(norm, maxNorm).
+    function _normArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
+        private
+        pure
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        uint8 op = s.kind;
+        uint32[] memory t = s.consts;
+        uint256 out = uint256(s.m) * s.n;
+        uint256 w = op == NORM_EXPONENT ? 1 : 5;
+        if (op != NORM_CLIP && t.length == 2) {
+            if (out != w || t[1] == 0 || uint256(t[0]) + t[1] > s.k) revert BadProgram(p.slot);
+            if (xs.length != op - 38) revert WrongOperandCount(xs.length, op - 38);
+            a = _inputs(p, 0, s.a, xs[0], t[0], 1, t[1]);
+            b = new uint32[](op == NORM_EXPONENT ? 0 : 2);
+            if (op != NORM_EXPONENT) (b[0], b[1]) = (_inputs(p, 1, s.b, xs[1], 0, 1, 1)[0], p.element);
+            return (a, b);
+        }
+        if (op == NORM_CLIP && out == 2 && t.length == 1) {
+            if (xs.length != 2) revert WrongOperandCount(xs.length, 2);
+            a = _inputs(p, 0, s.a, xs[0], 0, 1, 5);
+            b = new uint32[](3);
+            (b[0], b[1], b[2]) = (p.element, _inputs(p, 1, s.b, xs[1], 0, 1, 1)[0], t[0]);
+            return (a, b);
+        }
+        if (op == 40 || t.length != 1 || t[0] == 0 || t[0] > 4 || out != w) revert BadProgram(p.slot);
+        if (xs.length != t[0]) revert WrongOperandCount(xs.length, t[0]);
+        uint32[4] memory slots = [s.a, s.b, s.c, s.d];
+        a = new uint32[](t[0] * w);
+        for (uint8 i = 0; i < t[0]; i++) {
+            uint32[] memory x = _inputs(p, i, slots[i], xs[i], 0, 1, w);
+            for (uint256 j = 0; j < w; j++) a[i * w + j] = x[j];
+        }
+        b = new uint32[](op == NORM_CLIP ? 3 : 0);
+        if (op == NORM_CLIP) (b[0], b[1]) = (p.element + 2, ONE);
+    }
 
     /// layernorm 17 (x, gamma, beta; consts [eps]), rmsnorm 18 (x, gamma; [eps]), softmax 19 (x; [] or
     /// [causal]): output element (r, k) of an m×n output reads row r of x and element k of the length-n

@@ -11,9 +11,9 @@ import { GameProgramError } from '../errors/dispute.ts'
 import { traceStep } from './stepTrace.ts'
 import { COPY, EMBED, INPUT, inputSlots, runSlot } from './gameOps.ts'
 import { ONCHAIN_NORM_OPS as NORM, ONCHAIN_OPS as OP } from './onchain.ts'
+import { f32Bits, f32FromBits } from '../kernels/softfloat.ts'
 import type { Spec } from './gameOps.ts'
 import {
-  PENDING_OPS,
   gameOfStep,
   type StepGame,
   initialLeaves,
@@ -23,6 +23,8 @@ import {
 } from './gameOfStep.ts'
 
 const { train } = splitBy(KJV_PENTATEUCH, new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
+/** The tiny model's chunk: its 4,096-element embedding is 64 chunks, so the trees are three levels deep. */
+const CHUNK = 64
 const tiny = defaultTrainConfig(
   { vocab: 256, seqLen: 8, dModel: 16, nLayer: 1, nHead: 2 },
   { steps: 4, batch: 2 },
@@ -38,13 +40,7 @@ async function traced(before: Checkpoint) {
 
 const u32 = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length)
 
-/** The pending kind (the gradient norm) stood in: AdamW takes its clip scale as a constant. */
-function standIn(s: Spec): Uint32Array {
-  if (s.kind !== PENDING_OPS.gradNorm) throw new Error(`No stand-in for kind ${s.kind}.`)
-  return new Uint32Array(1)
-}
-
-/** Runs the program `steps` steps from the initial tree, the pending kinds stood in: each step's slots. */
+/** Runs the program `steps` steps from the initial tree: each step's slots. */
 function play(game: StepGame, leaves: (Uint32Array | undefined)[], steps: number): Uint32Array[][] {
   const out: Uint32Array[][] = []
   for (let step = 1; step <= steps; step++) {
@@ -52,7 +48,6 @@ function play(game: StepGame, leaves: (Uint32Array | undefined)[], steps: number
     game.program.forEach((s) => {
       if (s.kind === COPY) slots.push(step === 1 ? leaves[s.a]! : out[step - 2][s.a])
       else if (s.kind === INPUT) slots.push(leaves[s.consts[0] + (step - 1) * s.consts[1]]!)
-      else if (game.pending.some((p) => game.program[p.slot] === s)) slots.push(standIn(s))
       else
         slots.push(
           runSlot(
@@ -70,20 +65,26 @@ function play(game: StepGame, leaves: (Uint32Array | undefined)[], steps: number
 describe('the game of a training step', async () => {
   const before = await Trainer.create(cpuBackend, tiny).checkpoint()
   const { trace, probe } = await traced(before)
-  const game = gameOfStep(trace, before.tensors, probe)
+  const game = gameOfStep(trace, before.tensors, probe, { chunk: CHUNK })
   const { program, bits } = game
+  /** The gradient norm's slots: after the 115 outputs' first 67 records' and the per-row losses. */
+  const normKinds = new Set<number>([NORM.normExponent, NORM.normSquares, NORM.normClip])
+  const norm = program.flatMap((s, j) =>
+    normKinds.has(s.kind) || (s.kind === OP.mul && s.consts.length) ? [j] : [],
+  )
 
   it('lays out the state, the data, then one slot per output', () => {
     // 16 parameters, m and v; tokens, positions, targets; the 69 records' 115 outputs and the per-row losses.
     expect(game.stateSlots).toBe(48)
     expect(game.data.map((d) => d.role)).toEqual(['ids:wte', 'ids:wpe', 'targets'])
     expect(trace.records.reduce((n, r) => n + r.outputs.length, 0)).toBe(115)
-    expect(program.length).toBe(48 + 3 + 115 + 1)
+    expect(program.length).toBe(48 + 3 + 115 + 1 + norm.length - 1)
+    expect(norm).toEqual(Array.from({ length: norm.length }, (_, i) => norm[0] + i))
     expect(program.slice(0, 48).every((s) => s.kind === COPY)).toBe(true)
     expect(program.slice(48, 51).map((s) => [s.kind, ...s.consts])).toEqual([
-      [INPUT, 167, 3],
-      [INPUT, 168, 3],
-      [INPUT, 169, 3],
+      [INPUT, program.length, 3],
+      [INPUT, program.length + 1, 3],
+      [INPUT, program.length + 2, 3],
     ])
     // Each state slot copies the AdamW output of its own tensor: parameter i from p, m.i from m, v.i from v.
     const adamw = program.flatMap((s, j) => (s.kind === OP.adamw ? [j] : []))
@@ -120,16 +121,13 @@ describe('the game of a training step', async () => {
     for (const kind of [EMBED.embedding, EMBED.embeddingGrad, NORM.layernormMean, NORM.layernormStd, '19,1'])
       expect(kinds.has(String(kind)), `kind ${kind}`).toBe(true)
     // Cross-entropy's per-row losses are no record's: their mean, the next slot, checks them.
-    expect(game.derived).toEqual([
-      program.findIndex((s) => s.kind === 20),
-      program.findIndex((s) => s.kind === 39),
-    ])
+    expect(game.derived).toEqual([program.findIndex((s) => s.kind === 20), ...norm])
     expect(checked).toBe(program.length - 51 - game.pending.length)
   })
 
-  it('lists the slots the game cannot resolve yet', () => {
+  it('leaves no slot the game cannot resolve', () => {
     const kinds = game.pending.map((p) => [program[p.slot].kind, p.slot])
-    expect(kinds).toEqual([[39, 118]])
+    expect(kinds).toEqual([])
     // The attention's softmax is causal 19: without the flag the game's 19 gives other bits.
     const causal = program[63]
     expect([causal.kind, ...causal.consts]).toEqual([OP.softmax, 1])
@@ -138,14 +136,34 @@ describe('the game of a training step', async () => {
     expect(Array.from(runSlot(causal, [bits[causal.a]], 1))).toEqual(Array.from(bits[63]))
   })
 
-  it('takes the gradient norm the trainer computed, and its clip scale as a constant', () => {
-    const norm = program.findIndex((s) => s.kind === PENDING_OPS.gradNorm)
+  it('computes the gradient norm and clip scale in slots; AdamW reads the clipped gradients, gradScale 1', () => {
     const record = trace.records.find((r) => r.op === 'gradNorm')!
-    expect(keccak256(toBytes(`f32:${bits[norm][0]}`))).toBe(record.outputs[0])
-    const adamw = trace.records.find((r) => r.op === 'adamw')!
-    const gradScale = (adamw.args[0] as { gradScale: number }).gradScale
-    expect(program.find((s) => s.kind === OP.adamw)!.consts[7]).toBe(
-      new Uint32Array(new Float32Array([gradScale]).buffer)[0],
+    const clip = norm.find((j) => program[j].kind === NORM.normClip && program[j].n === 2)!
+    // Element 0 is the trainer's norm; element 1 the clip scale it took, below 1 at the default clip.
+    expect(keccak256(toBytes(`f32:${bits[clip][0]}`))).toBe(record.outputs[0])
+    const adamws = trace.records.filter((r) => r.op === 'adamw')
+    for (const r of adamws)
+      expect(bits[clip][1]).toBe(f32Bits((r.args[0] as { gradScale: number }).gradScale))
+    expect(f32FromBits(bits[clip][1])).toBeLessThan(1)
+    // Per gradient of the record, ⌈size / CHUNK⌉ chunks, each an exponent and a squares slot.
+    const sizes = record.inputs.map((h) => trace.values.get(h)!.data.length)
+    const chunks = sizes.reduce((n, size) => n + Math.ceil(size / CHUNK), 0)
+    const count = (kind: number, form: (s: Spec) => boolean) =>
+      norm.filter((j) => program[j].kind === kind && form(program[j])).length
+    const isChunk = (s: Spec) => s.consts.length === 2
+    expect(count(NORM.normExponent, isChunk)).toBe(chunks)
+    expect(count(NORM.normSquares, isChunk)).toBe(chunks)
+    expect(count(OP.mul, () => true)).toBe(16)
+    // Every AdamW reads its gradient × clipScale (mul by element 1 of the clip slot) with gradScale 1.
+    const grads = program.filter((s) => s.kind === OP.mul && s.b === clip).map((s) => s.a)
+    for (const s of program.filter((s) => s.kind === OP.adamw)) {
+      expect(s.consts[7]).toBe(f32Bits(1))
+      expect(program[s.b]).toMatchObject({ kind: OP.mul, b: clip, consts: [1] })
+      expect(grads).toContain(program[s.b].a)
+    }
+    // A program whose maxNorm is not the trainer's clip is refused: its AdamW would not be the trainer's.
+    expect(() => gameOfStep(trace, before.tensors, probe, { chunk: CHUNK, maxNorm: 2 })).toThrow(
+      /pass the trainer's clip as maxNorm/,
     )
   })
 
@@ -159,17 +177,19 @@ describe('the game of a training step', async () => {
     expect(leaves[program.length + 3]).not.toEqual(leaves[program.length])
   })
 
-  it('plays later steps too: the state after three steps is the trainer’s, when lr and the clip scale are constant', async () => {
-    // lr constant (minLr = lr) and a clip no gradient reaches (gradScale 1): the program's constants hold
-    // for every step. With the default schedule and clip they do not, and the third step's state differs.
-    for (const [overrides, same] of [
-      [{ minLr: 3e-3, clip: 1e30 }, true],
-      [{}, false],
+  it('plays later steps too: the state after three steps is the trainer’s when lr is constant, clipped or not', async () => {
+    // lr constant (minLr = lr): the program's constants hold for every step, and the clip scale, a slot,
+    // is each step's own, whether a clip no gradient reaches (scale 1) or the default one (scale < 1). With
+    // the default schedule lr is not constant, and the third step's state differs.
+    for (const [overrides, same, clipped] of [
+      [{ minLr: 3e-3, clip: 1e30 }, true, false],
+      [{ minLr: 3e-3 }, true, true],
+      [{}, false, true],
     ] as const) {
       const config = { ...tiny, ...overrides }
       const from = await Trainer.create(cpuBackend, config).checkpoint()
       const t = await traced(from)
-      const g = gameOfStep(t.trace, from.tensors, t.probe)
+      const g = gameOfStep(t.trace, from.tensors, t.probe, { maxNorm: config.clip, chunk: CHUNK })
       const slots = play(
         g,
         initialLeaves(g, 3, (s) => stepData(config, train, from.step, s)),
@@ -181,6 +201,12 @@ describe('the game of a training step', async () => {
       const got = g.program.slice(0, g.stateSlots).map((s) => Array.from(slots[2][s.a]))
       if (same) expect(got).toEqual(want)
       else expect(got).not.toEqual(want)
+      const clip = g.program.findIndex((s) => s.kind === NORM.normClip && s.n === 2)
+      for (const step of slots) {
+        const scale = f32FromBits(step[clip][1])
+        if (clipped) expect(scale).toBeLessThan(1)
+        else expect(scale).toBe(1)
+      }
     }
   })
 
@@ -197,7 +223,7 @@ describe('the game of a training step', async () => {
     const at = await Trainer.create(cpuBackend, demo).checkpoint()
     const state = probeState(at.tensors)
     const { trace: t } = await traceStep(cpuBackend, { ...at, tensors: state }, train)
-    const g = gameOfStep(t, state)
+    const g = gameOfStep(t, state, undefined, { maxNorm: demo.clip })
     // The game's ops give the engine's bits at these shapes too (4 heads, 2 layers, 512 tokens).
     g.program.forEach((s, j) => {
       if (s.kind === COPY || s.kind === INPUT || g.pending.some((p) => p.slot === j)) return
@@ -212,11 +238,16 @@ describe('the game of a training step', async () => {
     for (const s of g.program)
       largest.set(s.kind, Math.max(largest.get(s.kind) ?? 0, resolveElements(s, g.program)))
     // 8 × 64 = 512 tokens, dModel 64, vocab 256; docs/disputes.md has the table.
-    expect(g.program.length).toBe(288)
+    // 287 slots, then the gradient norm's 389 (1,024-element chunks): 134 chunks' exponent and squares
+    // slots, 46 nodes of each tree (34 + 9 + 2 + 1), the clip and the 28 parameters' clipped gradients.
+    expect(g.program.filter((s) => s.kind === NORM.normSquares)).toHaveLength(134)
+    expect(g.program.length).toBe(287 + 2 * (134 + 46) + 1 + 28)
     expect(Object.fromEntries(largest)).toEqual({
       ...{ 0: 2, 5: 512, 6: 512, 7: 1024, 12: 1, 17: 66, 19: 64, 20: 257, 21: 4, 23: 2, 25: 1, 26: 514 },
       ...{ 27: 257, 28: 128, 29: 193, 30: 33_792, 31: 512, 32: 1, 33: 1, 34: 1 },
-      ...{ 35: 2, 36: 1024, 37: 64, 38: 64, 39: 120_576, 254: 0, 255: 0 },
+      ...{ 35: 2, 36: 1024, 37: 64, 38: 64, 254: 0, 255: 0 },
+      // The gradient norm: a chunk (and its scale), a node's four 5-word inputs, grad × clipScale.
+      ...{ 39: 1024, 40: 1025, 41: 20, 2: 2 },
     })
   }, 120_000)
 })

@@ -3,15 +3,15 @@
 // tensor of the step's data, then one slot per traced output, each reading the earlier slots that hold
 // its inputs. docs/disputes.md, "From a training step to a game program".
 import type { Hex } from 'viem'
-import { f32Bits } from '../kernels/softfloat.ts'
-import { globalGradNormRef } from '../kernels/adamw.ts'
+import { f32Bits, f32FromBits } from '../kernels/softfloat.ts'
 import { sampleBatch } from '../train/data.ts'
 import type { TrainConfig } from '../train/trainer.ts'
 import type { NamedTensor } from '../train/state.ts'
 import { GameProgramError } from '../errors/dispute.ts'
 import type { StepTrace } from './dispute.ts'
 import { tensorHash, type OpRecord } from './trace.ts'
-import { COPY, EMBED, INPUT, MOVE, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { COPY, EMBED, INPUT, MOVE, inputSlots, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
+import { NORM_CHUNK, normSlots } from './gameNorm.ts'
 import {
   EPILOGUE_FLAGS,
   ONCHAIN_GRAD_OPS as GRAD,
@@ -20,10 +20,11 @@ import {
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
 
-/** Ops a training step runs that the game has no kind for yet: the ids this module emits them with. */
-export const PENDING_OPS = {
-  gradNorm: 39, // consts = the gradient slots (more than a..d hold); output 1×1
-} as const
+/** How gameOfStep lays out the gradient norm: the trainer's clip (its `clip`, default 1) and the chunk. */
+export interface NormOptions {
+  maxNorm?: number
+  chunk?: number
+}
 
 /** The causal flag of a softmax slot (19 and 28): the engine's attention softmax and its backward. */
 const CAUSAL = 1
@@ -64,8 +65,34 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
 const contentKey = (data: Float32Array) => tensorHash({ shape: [data.length], data })
 const bitsOf = (x: number) => f32Bits(Math.fround(x))
 
-/** Slots a record adds before its outputs' (cross-entropy's per-row losses), then one per output. */
-const extraSlots = (r: OpRecord) => (r.op === 'crossEntropy' ? 1 : 0)
+/**
+ * Slots a record adds before its outputs' (cross-entropy's per-row losses; the gradient norm's tree, whose
+ * clip slot is the record's output, and the clipped gradients after it), then one per output.
+ */
+function extraSlots(r: OpRecord, trace: StepTrace, chunk: number): number {
+  if (r.op === 'crossEntropy') return 1
+  if (r.op !== 'gradNorm') return 0
+  return (
+    normSlots(
+      gradsOf(
+        r,
+        trace,
+        r.inputs.map(() => 0),
+      ),
+      0,
+      1,
+      chunk,
+    ).specs.length - 1
+  )
+}
+
+/** A gradNorm record's gradients as the norm's slots take them. */
+function gradsOf(r: OpRecord, trace: StepTrace, slots: number[]) {
+  return r.inputs.map((h, i) => {
+    const [m, n] = rowsCols(trace.values.get(h)!.shape)
+    return { slot: slots[i], m, n }
+  })
+}
 
 interface Wiring {
   /** Per record, the slot of each input. */
@@ -88,7 +115,7 @@ function idsOf(r: OpRecord): number[] | undefined {
  * holding the same bits (a fresh checkpoint's zero biases and zero m and v) leave the wiring ambiguous,
  * and this refuses it by name: trace a probe (`probeState`) for the wiring instead.
  */
-function wire(trace: StepTrace, state: readonly NamedTensor[]): Wiring {
+function wire(trace: StepTrace, state: readonly NamedTensor[], chunk: number): Wiring {
   const bySlot = new Map<Hex, number[]>()
   const hold = (data: Float32Array, slot: number) => {
     const key = contentKey(data)
@@ -140,7 +167,7 @@ function wire(trace: StepTrace, state: readonly NamedTensor[]): Wiring {
   const inputs: number[][] = []
   for (const r of trace.records) {
     inputs.push(r.inputs.map((h) => slotOf(r, h)))
-    next += extraSlots(r)
+    next += extraSlots(r, trace, chunk)
     for (const h of r.outputs) {
       const v = trace.values.get(h)
       if (v) hold(v.data, next) // the gradient norm, a number, has no tensor
@@ -160,9 +187,12 @@ export function gameOfStep(
   trace: StepTrace,
   state: readonly NamedTensor[],
   probe?: { trace: StepTrace; state: readonly NamedTensor[] },
+  { maxNorm = 1, chunk = NORM_CHUNK }: NormOptions = {},
 ): StepGame {
   if (probe) sameStructure(trace, probe.trace)
-  const wiring = wire(probe?.trace ?? trace, probe?.state ?? state)
+  const wiring = wire(probe?.trace ?? trace, probe?.state ?? state, chunk)
+  /** Each gradient's clipped slot, which AdamW reads with gradScale 1 (set by the gradNorm record). */
+  const clipped = new Map<number, number>()
   const program: Spec[] = []
   const bits: Uint32Array[] = []
   const slotOf = new Map<Hex, number>()
@@ -181,12 +211,18 @@ export function gameOfStep(
   const add = (s: Spec, value: Uint32Array | undefined, hash?: Hex, why?: string) => {
     const slot = program.length
     program.push(s)
-    bits.push(value ?? runSlot(s, inputsOf(s), 1))
+    bits.push(
+      value ??
+        runSlot(
+          s,
+          inputSlots(s).map((i) => bits[i]),
+          1,
+        ),
+    )
     if (!value) derived.push(slot)
     if (hash && !slotOf.has(hash)) slotOf.set(hash, slot)
     if (why) pending.push({ slot, kind: s.kind, why })
   }
-  const inputsOf = (s: Spec) => [s.a, s.b].map((i) => bits[i])
   // The state, copied from the slot of the AdamW output that updates it (set once those slots exist).
   for (const t of state)
     add(mn(COPY, t.shape, []), u32(t.data), tensorHash({ shape: [...t.shape], data: t.data }))
@@ -314,33 +350,38 @@ export function gameOfStep(
         break
       }
       case 'gradNorm': {
-        // A number, not a tensor: the trace keeps its hash alone, so the slot's value is computed here.
-        const norm = globalGradNormRef(r.inputs.map((h) => trace.values.get(h)!.data))
-        const s = spec(PENDING_OPS.gradNorm, 1, 0, 1, [], ins)
-        add(
-          s,
-          Uint32Array.of(f32Bits(norm)),
-          undefined,
-          'no game kind yet; AdamW takes its clip scale as a constant',
-        )
-        derived.push(program.length - 1)
+        // A number, not a tensor: the trace keeps its hash alone, so the slots are computed here (the
+        // clip slot's element 0 is the norm, element 1 the clip scale AdamW's gradients are scaled by).
+        const norm = normSlots(gradsOf(r, trace, ins), program.length, maxNorm, chunk)
+        for (const s of norm.specs) add(s, undefined)
+        ins.forEach((g, i) => clipped.set(g, norm.clipped[i]))
         break
       }
       case 'adamw': {
         // Three slots, the new p, m and v; the config, the step and gradScale are the program's constants.
+        // With a gradient norm in the program, AdamW reads its clipped gradient with gradScale 1, and the
+        // clip scale the trainer took must be the program's (else the program's maxNorm is not its clip).
         const h = r.args[0] as Record<string, number>
-        const config = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'gradScale'].map((name) =>
-          bitsOf(h[name]),
-        )
+        const grad = clipped.get(ins[1])
+        if (grad !== undefined) {
+          const scale = bits[program[grad].b][1]
+          if (scale !== bitsOf(h.gradScale))
+            throw new GameProgramError(
+              `Operator ${r.index}: the trainer scaled by ${h.gradScale}, the program's clip by ${f32FromBits(scale)}: pass the trainer's clip as maxNorm.`,
+            )
+        }
+        const config = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'].map((name) => bitsOf(h[name]))
+        config.push(grad === undefined ? bitsOf(h.gradScale) : bitsOf(1))
+        const args = [ins[0], grad ?? ins[1], ins[2], ins[3]]
         for (const which of [0, 1, 2])
-          emit(mn(OP.adamw, outShape(which), ins, [which, h.step, ...config]), which)
+          emit(mn(OP.adamw, outShape(which), args, [which, h.step, ...config]), which)
         break
       }
       default:
         throw new GameProgramError(`Operator ${r.index}: the game has no slot for ${r.op}.`)
     }
   }
-  linkState(trace, wiring, program, state.length)
+  linkState(trace, wiring, program, state.length, chunk)
   const initial = bits.slice(0, state.length + wiring.data.length)
   return { program, initial, bits, slotOf, stateSlots: state.length, data: wiring.data, derived, pending }
 }
@@ -356,10 +397,16 @@ function rowsCols(shape: readonly number[]): [number, number] {
  * the initial tree: the state's leaves are the COPYs' own (leaf a holds what a step-1 COPY of a reads),
  * each step's data follows the program's slots, `data.length` leaves a step.
  */
-function linkState(trace: StepTrace, wiring: Wiring, program: Spec[], stateSlots: number): void {
+function linkState(
+  trace: StepTrace,
+  wiring: Wiring,
+  program: Spec[],
+  stateSlots: number,
+  chunk: number,
+): void {
   let slot = stateSlots + wiring.data.length
   for (const r of trace.records) {
-    slot += extraSlots(r)
+    slot += extraSlots(r, trace, chunk)
     if (r.op === 'adamw')
       for (const which of [0, 1, 2]) {
         const from = wiring.inputs[r.index][[0, 2, 3][which]] // p, m, v in adamw's input order
@@ -454,15 +501,13 @@ export function stepData(
  * The most input elements one resolve of this slot carries (all operands together, over the slot's
  * elements): what its transaction's calldata scales with. The pending kinds as their contracts would read.
  */
-export function resolveElements(s: Spec, program: readonly Spec[]): number {
+export function resolveElements(s: Spec, _program: readonly Spec[]): number {
   switch (s.kind) {
     case COPY:
     case INPUT:
       return 0
     case EMBED.embedding:
       return 2 // the token's id, then its row's element (operandsOf needs the id to name it)
-    case PENDING_OPS.gradNorm:
-      return s.consts.reduce((n, slot) => n + outputCount(program[slot]), 0) // every gradient
   }
   const count = outputCount(s)
   const total = (e: number) => operandsOf(s, e).reduce((n, o) => n + o.indices.length, 0)

@@ -17,6 +17,13 @@ import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entro
 import { softmaxBackwardRef } from '../kernels/softmax.ts'
 import { layernormBackwardRef } from '../kernels/layernorm.ts'
 import {
+  NORM_WORDS,
+  normClipElement,
+  normCombine,
+  normExponent,
+  normSquares,
+} from '../kernels/gradNormChunks.ts'
+import {
   EPILOGUE_FLAGS,
   ONCHAIN_GRAD_OPS as GRAD,
   ONCHAIN_NORM_OPS as NORM,
@@ -125,16 +132,33 @@ const INPUTS: Record<number, number> = {
 }
 
 const isMove = (kind: number) => kind >= MOVE.permute && kind <= MOVE.concat
+const isNorm = (kind: number) => kind >= NORM.normExponent && kind <= NORM.normClip
+
+/**
+ * The gradient norm's slots (GameOperands._normArgs; docs/disputes.md, "The gradient norm in the game"):
+ * `chunk` a normExponent or normSquares over consts [offset, length] of gradient slot a (k its length);
+ * `node` a normExponent (1×1) or normClip (1×5) over consts [count] slots a..; `clip` a normClip 1×2,
+ * consts [maxNorm], reading the combined words (a) and the scale (b): [norm, clipScale].
+ */
+export function normForm(s: Spec): 'chunk' | 'node' | 'clip' {
+  if (s.kind !== NORM.normClip && s.consts.length === 2) return 'chunk'
+  return s.kind === NORM.normClip && s.m * s.n === 2 ? 'clip' : 'node'
+}
 
 /** Can DisputeGame.resolve recompute an element of this op kind? */
 export function covers(kind: number): boolean {
-  return Boolean(BINARY[kind] || UNARY[kind] || INPUTS[kind]) || isMove(kind)
+  return Boolean(BINARY[kind] || UNARY[kind] || INPUTS[kind]) || isMove(kind) || isNorm(kind)
 }
 
 /** The input slots an op slot reads (what runSlot takes), in the op's order. */
 export function inputSlots(s: Spec): number[] {
   if (!covers(s.kind)) throw new Error(`The game does not cover op kind ${s.kind}.`)
   if (s.kind === MOVE.concat) return [s.a, s.b, s.c, s.d].slice(0, s.consts.length)
+  if (isNorm(s.kind)) {
+    const form = normForm(s)
+    if (form === 'node') return [s.a, s.b, s.c, s.d].slice(0, s.consts[0])
+    return form === 'chunk' && s.kind === NORM.normExponent ? [s.a] : [s.a, s.b]
+  }
   if (s.kind === GRAD.matmulEpilogue) {
     const flags = s.consts[0]
     return [
@@ -223,6 +247,18 @@ export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
     }
     case EMBED.embeddingGrad:
       return each([range(0, 1, s.k), range(col, s.n, s.k)])
+    case OP.mul:
+      return s.consts.length === 1 ? each([[e], [s.consts[0]]]) : each([[e], [e]])
+    case NORM.normExponent:
+    case NORM.normSquares:
+    case NORM.normClip: {
+      const words = s.kind === NORM.normExponent ? 1 : NORM_WORDS
+      const form = normForm(s)
+      if (form === 'chunk') return each([range(s.consts[0], 1, s.consts[1]), [0]])
+      return form === 'clip'
+        ? each([range(0, 1, NORM_WORDS), [0]])
+        : each(inputSlots(s).map(() => range(0, 1, words)))
+    }
     case MOVE.slice:
       return [{ slot: s.a, indices: [e + s.consts[0]] }]
     case MOVE.permute:
@@ -356,6 +392,14 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
     case EMBED.embedding:
     case EMBED.embeddingGrad:
       return embeddingSlot(s, ins)
+    case OP.mul:
+      if (s.consts.length !== 1) break
+      // By a scalar: element consts[0] of b for every e (the clipped gradient, grad × clipScale).
+      return u32(a.map((x) => sf.mul(x, b[s.consts[0]])))
+    case NORM.normExponent:
+    case NORM.normSquares:
+    case NORM.normClip:
+      return normSlot(s, ins)
     case OP.sum:
     case OP.mean: {
       const rows = s.consts[0] === 1
@@ -395,6 +439,19 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
   const out = new Float32Array(s.m * s.n)
   for (let i = 0; i < out.length; i++) out[i] = bin ? bin(a[i], b[i]) : un(a[i])
   return u32(out)
+}
+
+/** A gradient-norm slot from the chunked references (gradNormChunks.ts), as GameOperands lays it out. */
+function normSlot(s: Spec, ins: Uint32Array[]): Uint32Array {
+  const form = normForm(s)
+  if (form === 'chunk') {
+    const chunk = ins[0].subarray(s.consts[0], s.consts[0] + s.consts[1])
+    return s.kind === NORM.normExponent ? Uint32Array.of(normExponent(chunk)) : normSquares(chunk, ins[1][0])
+  }
+  if (form === 'clip')
+    return Uint32Array.from([0, 1], (k) => normClipElement(ins[0], ins[1][0], s.consts[0], k))
+  if (s.kind === NORM.normExponent) return Uint32Array.of(normExponent(ins.map((x) => x[0])))
+  return normCombine(ins.flatMap((x) => Array.from(x.subarray(0, NORM_WORDS))))
 }
 
 /**
