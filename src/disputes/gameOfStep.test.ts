@@ -19,6 +19,7 @@ import {
   initialLeaves,
   probeState,
   resolveElements,
+  scheduleOf,
   stepData,
 } from './gameOfStep.ts'
 
@@ -177,19 +178,24 @@ describe('the game of a training step', async () => {
     expect(leaves[program.length + 3]).not.toEqual(leaves[program.length])
   })
 
-  it('plays later steps too: the state after three steps is the trainer’s when lr is constant, clipped or not', async () => {
-    // lr constant (minLr = lr): the program's constants hold for every step, and the clip scale, a slot,
-    // is each step's own, whether a clip no gradient reaches (scale 1) or the default one (scale < 1). With
-    // the default schedule lr is not constant, and the third step's state differs.
-    for (const [overrides, same, clipped] of [
-      [{ minLr: 3e-3, clip: 1e30 }, true, false],
-      [{ minLr: 3e-3 }, true, true],
+  it('plays later steps too: the state after three steps is the trainer’s, on its schedule, clipped or not', async () => {
+    // The schedule in the program: the contract derives each step's rate, so three steps of warmup end in
+    // the trainer's state; the clip scale, a slot, is each step's own, whether a clip no gradient reaches
+    // (scale 1) or the default one (scale < 1). Without the schedule, the traced step's rate is a constant,
+    // right for step 1 only, and the third step's state differs.
+    for (const [overrides, schedule, clipped] of [
+      [{ clip: 1e30 }, true, false],
+      [{}, true, true],
       [{}, false, true],
     ] as const) {
       const config = { ...tiny, ...overrides }
       const from = await Trainer.create(cpuBackend, config).checkpoint()
       const t = await traced(from)
-      const g = gameOfStep(t.trace, from.tensors, t.probe, { maxNorm: config.clip, chunk: CHUNK })
+      const g = gameOfStep(t.trace, from.tensors, t.probe, {
+        maxNorm: config.clip,
+        chunk: CHUNK,
+        schedule: schedule ? scheduleOf(config) : undefined,
+      })
       const slots = play(
         g,
         initialLeaves(g, 3, (s) => stepData(config, train, from.step, s)),
@@ -199,7 +205,7 @@ describe('the game of a training step', async () => {
       await trainer.trainSteps(train, 3)
       const want = (await trainer.tensors()).map((x) => Array.from(u32(x.data)))
       const got = g.program.slice(0, g.stateSlots).map((s) => Array.from(slots[2][s.a]))
-      if (same) expect(got).toEqual(want)
+      if (schedule) expect(got).toEqual(want)
       else expect(got).not.toEqual(want)
       const clip = g.program.findIndex((s) => s.kind === NORM.normClip && s.n === 2)
       for (const step of slots) {
@@ -208,6 +214,13 @@ describe('the game of a training step', async () => {
         else expect(scale).toBe(1)
       }
     }
+  })
+
+  it('refuses a schedule that is not the one the traced step ran at', () => {
+    const schedule = { ...scheduleOf(tiny), peak: tiny.lr * 2 }
+    expect(() => gameOfStep(trace, before.tensors, probe, { chunk: CHUNK, schedule })).toThrow(
+      /is not the schedule's/,
+    )
   })
 
   it('refuses to wire a fresh state by its own trace: its zeros are in many slots', () => {

@@ -3,6 +3,7 @@
 // tensor of the step's data, then one slot per traced output, each reading the earlier slots that hold
 // its inputs. docs/disputes.md, "From a training step to a game program".
 import type { Hex } from 'viem'
+import { lrSchedule } from '../kernels/schedule.ts'
 import { f32Bits, f32FromBits } from '../kernels/softfloat.ts'
 import { sampleBatch } from '../train/data.ts'
 import type { TrainConfig } from '../train/trainer.ts'
@@ -10,7 +11,17 @@ import type { NamedTensor } from '../train/state.ts'
 import { GameProgramError } from '../errors/dispute.ts'
 import type { StepTrace } from './dispute.ts'
 import { tensorHash, type OpRecord } from './trace.ts'
-import { COPY, EMBED, INPUT, MOVE, inputSlots, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
+import {
+  COPY,
+  EMBED,
+  INPUT,
+  MOVE,
+  inputSlots,
+  operandsOf,
+  outputCount,
+  runSlot,
+  type Spec,
+} from './gameOps.ts'
 import { NORM_CHUNK, normSlots } from './gameNorm.ts'
 import {
   EPILOGUE_FLAGS,
@@ -20,11 +31,25 @@ import {
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
 
-/** How gameOfStep lays out the gradient norm: the trainer's clip (its `clip`, default 1) and the chunk. */
-export interface NormOptions {
+/**
+ * How gameOfStep lays out the gradient norm (the trainer's clip, its `clip`, default 1, and the chunk) and
+ * AdamW's learning rate: the trainer's schedule (its `lr` as the peak, `warmup`, `steps` as the total and
+ * `minLr`), which the contract evaluates at each step, or, without one, the traced step's rate as a constant
+ * (right for that step only).
+ */
+export interface GameOptions {
   maxNorm?: number
   chunk?: number
+  schedule?: { peak: number; warmup: number; total: number; min: number }
 }
+
+/** A trainer config's schedule, as gameOfStep takes it. */
+export const scheduleOf = (c: { lr: number; warmup: number; steps: number; minLr: number }) => ({
+  peak: c.lr,
+  warmup: c.warmup,
+  total: c.steps,
+  min: c.minLr,
+})
 
 /** The causal flag of a softmax slot (19 and 28): the engine's attention softmax and its backward. */
 const CAUSAL = 1
@@ -187,7 +212,7 @@ export function gameOfStep(
   trace: StepTrace,
   state: readonly NamedTensor[],
   probe?: { trace: StepTrace; state: readonly NamedTensor[] },
-  { maxNorm = 1, chunk = NORM_CHUNK }: NormOptions = {},
+  { maxNorm = 1, chunk = NORM_CHUNK, schedule }: GameOptions = {},
 ): StepGame {
   if (probe) sameStructure(trace, probe.trace)
   const wiring = wire(probe?.trace ?? trace, probe?.state ?? state, chunk)
@@ -372,6 +397,17 @@ export function gameOfStep(
         }
         const config = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'].map((name) => bitsOf(h[name]))
         config.push(grad === undefined ? bitsOf(h.gradScale) : bitsOf(1))
+        if (schedule) {
+          // The schedule's peak in lr's place and [warmup, total, minLr] after: the contract derives each
+          // step's rate, which must be the one this step ran at (else the schedule is not the trainer's).
+          const lr = lrSchedule(h.step - 1, schedule)
+          if (bitsOf(lr) !== bitsOf(h.lr))
+            throw new GameProgramError(
+              `Operator ${r.index}: the trainer's lr ${h.lr} at step ${h.step} is not the schedule's ${lr}.`,
+            )
+          config[0] = bitsOf(schedule.peak)
+          config.push(schedule.warmup, schedule.total, bitsOf(schedule.min))
+        }
         const args = [ins[0], grad ?? ins[1], ins[2], ins[3]]
         for (const which of [0, 1, 2])
           emit(mn(OP.adamw, outShape(which), args, [which, h.step, ...config]), which)
