@@ -36,7 +36,7 @@ import {
 } from './onchain.ts'
 import { COPY, EMBED, INPUT, MOVE, inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
-import { runProgram, type GameTrace, type Lie } from './gameTrace.ts'
+import { runProgram, type GameTrace, type Lie, type RunOptions } from './gameTrace.ts'
 
 /** Cases per op: the floor for a differential test. */
 export const CASES = 10_000
@@ -429,20 +429,23 @@ export async function playLie(
   steps: number,
   lie: Lie,
   cheater: 'defender' | 'challenger',
+  { data, trees = new Map() }: { data?: Uint32Array[]; trees?: RunOptions['trees'] } = {},
 ) {
-  const trees = new Map()
-  const honest = runProgram(program, initial, steps, { trees })
-  const liar = runProgram(program, initial, steps, { lie, trees })
+  const honest = runProgram(program, initial, steps, { trees, data })
+  const liar = runProgram(program, initial, steps, { lie, trees, data })
   const { c, d } =
     cheater === 'defender' ? await openBetween(chain, honest, liar) : await openBetween(chain, liar, honest)
   const g = await playOut(c, d)
   const winner = cheater === 'defender' ? chain.alice.account.address : chain.bob.account.address
-  // The last word's gas (resolve or resolveCopy), for the gas tables.
-  const resolved = [...c.sent, ...d.sent].find((t) => t.move.startsWith('resolve'))
+  // The last word's gas (resolve or resolveCopy), and the whole game's, for the gas tables.
+  const sent = [...c.sent, ...d.sent]
+  const resolved = sent.find((t) => t.move.startsWith('resolve'))
   return {
     got: [g.winner, g.hi, g.slot, g.element],
     want: [winner, lie.step, lie.slot, lie.element],
     resolveGas: resolved?.gas,
+    gas: sent.reduce((n, t) => n + t.gas, 0n),
+    moves: sent.length,
   }
 }
 
