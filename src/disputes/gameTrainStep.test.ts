@@ -50,6 +50,7 @@ describe('DisputeGame over a real training step', { timeout: 300_000 }, async ()
   const data: Uint32Array[] = [] // sparse, by leaf index
   leaves.forEach((l, i) => l && !stateLeaves.has(i) && (data[i] = l))
   const ops = program.flatMap((s, j) => (s.kind === COPY || s.kind === INPUT ? [] : [j]))
+  console.log(`[game] real step program: ${program.length} slots, ${ops.length} of them operators`)
 
   // Tensor trees by content, shared by every game below (most of their tensors are the same).
   const trees: RunOptions['trees'] = new Map()
