@@ -268,7 +268,10 @@ export async function main(argv: string[]): Promise<number> {
     train: trainCli,
     infer: inferCommand,
     generate: (args) => generateCommand(args, privateKeyToAccount(signingKey(args)), target(args)),
-    dispute: (args) => disputeCommand(args, help.dispute),
+    dispute: async (args) =>
+      args.includes('--onchain')
+        ? (await import('./disputeOnchain.ts')).onchainDisputeCommand(args, help.dispute)
+        : disputeCommand(args, help.dispute),
     trace: (args) => traceCommand(args, help.trace),
     releases: async (args) => (await import('./releases.ts')).releasesCommand(args),
     // Loaded when used: verify need not start up libp2p.

@@ -25,7 +25,13 @@ export const help: Record<string, string> = {
   Trains in Node and writes a signed training receipt (key: --key, $LOCKSTEP_KEY, else ~/.lockstep/dev-key).
   --preset rl is the RL swarm's model and warm-start settings (src/rl/model.ts, scripts/rl-warmstart.mjs).`,
   dispute: `lockstep dispute <a.json> <b.json> [--corpus FILE]
-  Bisects two training receipts to their first divergent step and referees it on the CPU reference.`,
+  Bisects two training receipts to their first divergent step and referees it on the CPU reference.
+lockstep dispute --onchain <mine.json> <theirs.json> --rpc URL (--their-trace FILE [--bond ETH] | --id N)
+    [--trace FILE] [--game ADDR] [--corpus FILE] [--poll MS] [--key HEX | --keystore FILE]
+  Plays this party's side of the on-chain dispute game over that step to the end, from its own trace of it
+  (--trace, a \`lockstep trace\` file of its run; else re-run here on the CPU reference):
+  --their-trace (the other producer's \`lockstep trace\` file) opens a game against the other receipt's
+  producer; --id joins or plays game N. Exit 0 when the contract names the other party.`,
   trace: `lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
   A producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge.`,
   releases: `lockstep releases [--gpu] [--corpus FILE]

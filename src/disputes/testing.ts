@@ -209,7 +209,16 @@ export async function startGame() {
     await client.request({ method: 'evm_increaseTime' as never, params: [Number(seconds)] as never })
     await client.request({ method: 'evm_mine' as never, params: [] as never })
   }
-  return { client, alice, bob, game, passTime, stop: node.stop }
+  return {
+    client,
+    alice,
+    bob,
+    game,
+    passTime,
+    rpcUrl: node.rpcUrl,
+    keys: [ANVIL_KEY_0, ANVIL_KEY_1] as Hex[],
+    stop: node.stop,
+  }
 }
 
 /** Opens a game on `chain` with `cTrace` (alice) challenging `dTrace` (bob); both parties' drivers. */
@@ -429,10 +438,14 @@ export async function playLie(
   steps: number,
   lie: Lie,
   cheater: 'defender' | 'challenger',
-  { data, trees = new Map() }: { data?: Uint32Array[]; trees?: RunOptions['trees'] } = {},
+  {
+    data,
+    trees = new Map(),
+    liarRun,
+  }: { data?: Uint32Array[]; trees?: RunOptions['trees']; liarRun?: RunOptions['run'] } = {},
 ) {
   const honest = runProgram(program, initial, steps, { trees, data })
-  const liar = runProgram(program, initial, steps, { lie, trees, data })
+  const liar = runProgram(program, initial, steps, { lie, trees, data, run: liarRun })
   const { c, d } =
     cheater === 'defender' ? await openBetween(chain, honest, liar) : await openBetween(chain, liar, honest)
   const g = await playOut(c, d)

@@ -1,0 +1,242 @@
+// `lockstep dispute --onchain <mine.json> <theirs.json>`: this party's side of the on-chain dispute game
+// (contracts/referee/DisputeGame.sol, docs/disputes.md "The game") over the first step two training receipts
+// disagree on. The agreed state is re-run here, the disputed step traced, and the game's program and this
+// party's trace built from that trace (gameOfStep); then the game is played move by move to its end. With
+// --their-trace (the other producer's `lockstep trace` file of that step) it opens a game against the other
+// receipt's producer; with --id it joins or plays game N. Nobody is trusted: the contract recomputes the
+// element the two traces narrow to.
+import { readFileSync } from 'node:fs'
+import {
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  http,
+  isAddress,
+  parseEther,
+  type Address,
+  type PublicClient,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { chainOf } from '../chain/client.ts'
+import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
+import { DEV_CHAIN_ID, devChain, type ChainConfig } from '../chain/config.ts'
+import { ChainConfigError, RpcUnavailableError } from '../errors/chain.ts'
+import { UsageError } from '../errors/cli.ts'
+import type { TrainingReceipt } from '../receipts/training.ts'
+import { validateTrainingReceipt } from '../receipts/validate.ts'
+import { resolveRelease, trainingBackend } from '../receipts/releases.ts'
+import { splitCorpus } from '../train/data.ts'
+import { cpuBackend } from '../train/cpu.ts'
+import { Trainer, type Checkpoint } from '../train/trainer.ts'
+import { firstDivergentStep, type StepTrace } from '../disputes/dispute.ts'
+import { GameDriver, Phase, openGame, type Role } from '../disputes/game.ts'
+import {
+  gameOfStep,
+  initialLeaves,
+  probeState,
+  scheduleOf,
+  stepData,
+  type StepGame,
+} from '../disputes/gameOfStep.ts'
+import { runProgram, type GameTrace, type RunOptions } from '../disputes/gameTrace.ts'
+import { readStepTrace, traceStep } from '../disputes/stepTrace.ts'
+import { flag, positional } from './args.ts'
+import { sendingKey } from './keys.ts'
+import { shippedCorpus } from './reexec.ts'
+
+const DEFAULT_BOND = '0.01'
+const PHASE_NAMES = Object.keys(Phase)
+
+export async function onchainDisputeCommand(args: string[], usage: string): Promise<number> {
+  const files = positional(args, ['onchain'])
+  const id = flag(args, 'id')
+  const theirTrace = flag(args, 'their-trace')
+  if (files.length !== 2 || (id === undefined) === (theirTrace === undefined)) {
+    console.error(usage)
+    return 2
+  }
+  const [mine, theirs] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as TrainingReceipt)
+  for (const [i, r] of [mine, theirs].entries()) {
+    const failed = (await validateTrainingReceipt(r)).filter((c) => !c.ok)
+    if (failed.length) {
+      console.log(
+        `✗ ${files[i]} does not validate: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+      )
+      return 1
+    }
+  }
+  const { index: step } = firstDivergentStep(mine, theirs)
+  console.log(`first divergent step: ${step}`)
+  const side = await disputedStep(args, mine, step)
+  // This party's own trace of the step: --trace (e.g. `lockstep trace --gpu`, the run whose result is
+  // disputed), else the one just re-run here on the CPU reference.
+  const own = flag(args, 'trace')
+  const ownTrace = own === undefined ? side.trace : traceFor(own, mine, step)
+  const game = gameOfStep(ownTrace, side.before.tensors, side.probe, {
+    maxNorm: mine.body.config.clip,
+    schedule: scheduleOf(mine.body.config),
+  })
+  const data = dataLeaves(game, side.data)
+  const trees: RunOptions['trees'] = new Map()
+  const trace = recordedTrace(game, data, trees)
+  console.log(`game program: ${game.program.length} slots; this party's final root ${trace.commits[1].root}`)
+
+  const chain = await gameChain(args)
+  const key = await sendingKey(args, chain.config.chainId)
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(key),
+    chain: chainOf(chain.config),
+    transport: http(chain.config.rpcUrl, { retryCount: 0, timeout: 30_000 }),
+  })
+  let gameId: bigint
+  let role: Role
+  if (theirTrace !== undefined) {
+    // Their root, from their own trace of the step: what they answer for, built as this party builds its own.
+    const them = gameOfStep(traceFor(theirTrace, theirs, step), side.before.tensors, side.probe, {
+      maxNorm: mine.body.config.clip,
+      schedule: scheduleOf(mine.body.config),
+    })
+    const defenderRoot = recordedTrace(them, data, trees).commits[1].root
+    if (defenderRoot === trace.commits[1].root) {
+      console.log('✗ their trace of the step is this one: there is nothing to dispute on chain')
+      return 1
+    }
+    const bond = parseEther(flag(args, 'bond') ?? DEFAULT_BOND)
+    const opened = await openGame(chain.client, wallet, trace, {
+      game: chain.game,
+      work: theirs.receiptHash,
+      defender: theirs.body.producer,
+      defenderRoot,
+      bond,
+    })
+    gameId = opened.id
+    role = 'challenger'
+    console.log(
+      `opened game ${gameId} against ${theirs.body.producer} (bond ${flag(args, 'bond') ?? DEFAULT_BOND} ETH)`,
+    )
+  } else {
+    if (!/^\d{1,20}$/.test(id!)) throw new UsageError(`--id ${id} is not a game id`)
+    gameId = BigInt(id!)
+    const g = await stateOf(chain.client, chain.game, gameId)
+    const me = wallet.account.address
+    if (g.defender !== me && g.challenger !== me)
+      throw new UsageError(`Game ${gameId} is between ${g.challenger} and ${g.defender}, not ${me}.`)
+    role = g.defender === me ? 'defender' : 'challenger'
+    // Join only a game over this step's program: a game over another program is not this dispute.
+    if (g.program !== trace.programTree.root) {
+      console.log(`✗ game ${gameId} is over another program (${g.program}), not step ${step}'s`)
+      return 1
+    }
+    console.log(`playing game ${gameId} as the ${role}`)
+  }
+  const driver = new GameDriver(chain.client, wallet, chain.game, gameId, role, trace)
+  const won = await playToEnd(driver, Number(flag(args, 'poll') ?? 1000))
+  console.log(
+    won ? `✓ the game named the other party: ${role} wins` : `✗ the game went against this party (${role})`,
+  )
+  return won ? 0 : 1
+}
+
+/** A `lockstep trace` file's trace, which must answer for receipt `r`'s step `step`. */
+function traceFor(file: string, r: TrainingReceipt, step: number): StepTrace {
+  const t = readStepTrace(readFileSync(file, 'utf8'))
+  if (t.receiptHash !== r.receiptHash || t.step !== step)
+    throw new UsageError(
+      `${file} answers for ${t.receiptHash} step ${t.step}, not ${r.receiptHash} step ${step}.`,
+    )
+  return t.trace
+}
+
+/** The state both agree on (after step − 1), re-run on the receipt's release; the step's trace and a probe. */
+async function disputedStep(args: string[], r: TrainingReceipt, step: number) {
+  const b = r.body
+  const { train } = splitCorpus(
+    new Uint8Array(readFileSync(flag(args, 'corpus') ?? shippedCorpus(b.data.name))),
+    b.data.valFraction,
+  )
+  const be = trainingBackend(resolveRelease(b.kernelsHash), cpuBackend)
+  const trainer = Trainer.create(be, b.config)
+  for (let s = 1; s < step; s++) await trainer.trainStep(train)
+  const before: Checkpoint = await trainer.checkpoint()
+  const { trace } = await traceStep(be, before, train)
+  // The wiring from a probe of the same step (fresh state repeats values: gameOfStep explains).
+  const state = probeState(before.tensors)
+  const probe: { trace: StepTrace; state: typeof state } = {
+    trace: (await traceStep(be, { ...before, tensors: state }, train)).trace,
+    state,
+  }
+  const data = (s: number) => stepData(b.config, train, before.step, s)
+  return { before, trace, probe, data }
+}
+
+/** The initial tree's data leaves (sparse, by leaf index): the step's tokens, positions and targets. */
+function dataLeaves(game: StepGame, dataOf: (step: number) => ReadonlyMap<string, Uint32Array>) {
+  const state = new Set(game.program.slice(0, game.stateSlots).map((s) => s.a))
+  const data: Uint32Array[] = []
+  initialLeaves(game, 1, dataOf).forEach((l, i) => l && !state.has(i) && (data[i] = l))
+  return data
+}
+
+/** A one-step game trace of the slots as this trace recorded them (what the party ran, lies and all). */
+function recordedTrace(game: StepGame, data: Uint32Array[], trees: RunOptions['trees']): GameTrace {
+  const slot = new Map(game.program.map((s, j) => [s, j]))
+  return runProgram(game.program, game.initial, 1, {
+    data,
+    trees,
+    run: (s) => game.bits[slot.get(s)!].slice(),
+    inputs: () => [],
+  })
+}
+
+async function gameChain(args: string[]) {
+  const rpc = flag(args, 'rpc')
+  if (!rpc || !/^https?:\/\//.test(rpc)) throw new UsageError('--rpc takes the chain’s http(s) JSON-RPC URL')
+  const transport = http(rpc, { retryCount: 0, timeout: 10_000 })
+  let chainId: number
+  try {
+    chainId = await createPublicClient({ transport }).getChainId()
+  } catch {
+    throw new RpcUnavailableError(`No chain answers at ${rpc}.`)
+  }
+  const given = flag(args, 'game')
+  if (given !== undefined && !isAddress(given, { strict: false }))
+    throw new UsageError(`--game ${given} is not an address`)
+  const game = given ? getAddress(given) : chainId === DEV_CHAIN_ID ? devChain.disputeGame : undefined
+  if (!game) throw new ChainConfigError(`Chain ${chainId} has no default dispute game: pass --game ADDR.`)
+  const config = { ...devChain, chainId, name: `Chain ${chainId}`, rpcUrl: rpc } as ChainConfig
+  const client = createPublicClient({ chain: chainOf(config), transport, pollingInterval: 250 })
+  return { client: client as PublicClient, config, game: game as Address }
+}
+
+const stateOf = (client: PublicClient, game: Address, id: bigint) =>
+  client.readContract({ address: game, abi: disputeGameAbi, functionName: 'gameOf', args: [id] })
+
+/**
+ * Moves whenever the game waits on this party, claims a timeout when the other lets its deadline pass, and
+ * otherwise waits `pollMs`; returns whether this party won. A move the other party made first (anyone may
+ * prove the program entry or resolve) is read again, not an error.
+ */
+async function playToEnd(driver: GameDriver, pollMs: number): Promise<boolean> {
+  let said = ''
+  for (;;) {
+    const g = await driver.state()
+    if (g.phase === Phase.Done) return g.winner === driver.wallet.account.address
+    // One line per stage, not per reveal: the descent alternates RevealD and RevealC many times.
+    const stage =
+      g.phase === Phase.RevealD || g.phase === Phase.RevealC
+        ? `descending the ${g.tensorLevel ? `output elements of slot ${g.slot}` : `slots of step ${g.hi}`}`
+        : `${PHASE_NAMES[g.phase]}${g.phase >= Phase.Spec ? ` (step ${g.hi}, slot ${g.slot})` : ''}`
+    if (stage !== said) console.log(stage)
+    said = stage
+    let moved: string | null = null
+    try {
+      moved = await driver.move()
+    } catch (e) {
+      const now = await driver.state()
+      if (now.phase === g.phase && now.pos === g.pos) throw e
+    }
+    if (moved) continue
+    if (await driver.claimTimeout().catch(() => false)) continue
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
+}
