@@ -30,7 +30,7 @@ export interface ChainAccess {
 }
 
 /** The RPC's chain id, or RpcUnavailableError naming the URL. */
-async function chainIdAt(rpc: string): Promise<number> {
+export async function chainIdAt(rpc: string): Promise<number> {
   const probe = createPublicClient({ transport: http(rpc, { retryCount: 0, timeout: READ_TIMEOUT_MS }) })
   try {
     return await probe.getChainId()

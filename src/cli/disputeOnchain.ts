@@ -13,6 +13,7 @@ import {
   http,
   isAddress,
   parseEther,
+  zeroAddress,
   type Address,
   type PublicClient,
 } from 'viem'
@@ -20,7 +21,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { chainOf } from '../chain/client.ts'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { DEV_CHAIN_ID, devChain, type ChainConfig } from '../chain/config.ts'
-import { ChainConfigError, RpcUnavailableError } from '../errors/chain.ts'
+import { ChainConfigError } from '../errors/chain.ts'
 import { UsageError } from '../errors/cli.ts'
 import type { TrainingReceipt } from '../receipts/training.ts'
 import { validateTrainingReceipt } from '../receipts/validate.ts'
@@ -32,7 +33,7 @@ import { firstDivergentStep, type StepTrace } from '../disputes/dispute.ts'
 import { GameDriver, Phase, openGame, type Role } from '../disputes/game.ts'
 import {
   gameOfStep,
-  initialLeaves,
+  dataLeaves,
   probeState,
   scheduleOf,
   stepData,
@@ -41,6 +42,7 @@ import {
 import { runProgram, type GameTrace, type RunOptions } from '../disputes/gameTrace.ts'
 import { readStepTrace, traceStep } from '../disputes/stepTrace.ts'
 import { flag, positional } from './args.ts'
+import { chainIdAt } from './coordinatorArgs.ts'
 import { sendingKey } from './keys.ts'
 import { shippedCorpus } from './reexec.ts'
 
@@ -76,7 +78,7 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
     maxNorm: mine.body.config.clip,
     schedule: scheduleOf(mine.body.config),
   })
-  const data = dataLeaves(game, side.data)
+  const data = dataLeaves(game, 1, side.data)
   const trees: RunOptions['trees'] = new Map()
   const trace = recordedTrace(game, data, trees)
   console.log(`game program: ${game.program.length} slots; this party's final root ${trace.commits[1].root}`)
@@ -169,14 +171,6 @@ async function disputedStep(args: string[], r: TrainingReceipt, step: number) {
   return { before, trace, probe, data }
 }
 
-/** The initial tree's data leaves (sparse, by leaf index): the step's tokens, positions and targets. */
-function dataLeaves(game: StepGame, dataOf: (step: number) => ReadonlyMap<string, Uint32Array>) {
-  const state = new Set(game.program.slice(0, game.stateSlots).map((s) => s.a))
-  const data: Uint32Array[] = []
-  initialLeaves(game, 1, dataOf).forEach((l, i) => l && !state.has(i) && (data[i] = l))
-  return data
-}
-
 /** A one-step game trace of the slots as this trace recorded them (what the party ran, lies and all). */
 function recordedTrace(game: StepGame, data: Uint32Array[], trees: RunOptions['trees']): GameTrace {
   const slot = new Map(game.program.map((s, j) => [s, j]))
@@ -191,19 +185,21 @@ function recordedTrace(game: StepGame, data: Uint32Array[], trees: RunOptions['t
 async function gameChain(args: string[]) {
   const rpc = flag(args, 'rpc')
   if (!rpc || !/^https?:\/\//.test(rpc)) throw new UsageError('--rpc takes the chain’s http(s) JSON-RPC URL')
-  const transport = http(rpc, { retryCount: 0, timeout: 10_000 })
-  let chainId: number
-  try {
-    chainId = await createPublicClient({ transport }).getChainId()
-  } catch {
-    throw new RpcUnavailableError(`No chain answers at ${rpc}.`)
-  }
+  const chainId = await chainIdAt(rpc)
   const given = flag(args, 'game')
   if (given !== undefined && !isAddress(given, { strict: false }))
     throw new UsageError(`--game ${given} is not an address`)
   const game = given ? getAddress(given) : chainId === DEV_CHAIN_ID ? devChain.disputeGame : undefined
   if (!game) throw new ChainConfigError(`Chain ${chainId} has no default dispute game: pass --game ADDR.`)
-  const config = { ...devChain, chainId, name: `Chain ${chainId}`, rpcUrl: rpc } as ChainConfig
+  // Only the chain itself: the game's address is all this command reads or writes.
+  const config: ChainConfig = {
+    chainId,
+    name: `Chain ${chainId}`,
+    rpcUrl: rpc,
+    receiptRegistry: zeroAddress,
+    swarmRegistry: zeroAddress,
+  }
+  const transport = http(rpc, { retryCount: 0, timeout: 10_000 })
   const client = createPublicClient({ chain: chainOf(config), transport, pollingInterval: 250 })
   return { client: client as PublicClient, config, game: game as Address }
 }

@@ -515,6 +515,21 @@ export function initialLeaves(
 }
 
 /**
+ * The initial tree's data leaves alone (sparse, by leaf index): what runProgram takes as `data`, the state's
+ * leaves being its `initial`.
+ */
+export function dataLeaves(
+  game: StepGame,
+  steps: number,
+  dataOf: (step: number) => ReadonlyMap<string, Uint32Array>,
+): Uint32Array[] {
+  const state = new Set(game.program.slice(0, game.stateSlots).map((s) => s.a))
+  const data: Uint32Array[] = []
+  initialLeaves(game, steps, dataOf).forEach((l, i) => l && !state.has(i) && (data[i] = l))
+  return data
+}
+
+/**
  * The data of a run's step `step` (1-based, from the checkpoint at step `from`) by role, as the trainer
  * samples it (Trainer's #queue): tokens, positions and targets as uint32.
  */

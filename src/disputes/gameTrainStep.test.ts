@@ -10,7 +10,7 @@ import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { mulberry32 } from '../util/random.ts'
 import { traceStep } from './stepTrace.ts'
 import { COPY, INPUT, outputCount, runSlot } from './gameOps.ts'
-import { gameOfStep, initialLeaves, probeState, scheduleOf, stepData } from './gameOfStep.ts'
+import { dataLeaves, gameOfStep, probeState, scheduleOf, stepData } from './gameOfStep.ts'
 import type { RunOptions } from './gameTrace.ts'
 import { playLie, startGame } from './testing.ts'
 
@@ -45,10 +45,7 @@ describe('DisputeGame over a real training step', { timeout: 300_000 }, async ()
   )
   const { program } = game
   // The initial tree's data leaves (each step's tokens, positions and targets); the state's are `initial`.
-  const leaves = initialLeaves(game, STEPS, (s) => stepData(config, train, before.step, s))
-  const stateLeaves = new Set(program.slice(0, game.stateSlots).map((s) => s.a))
-  const data: Uint32Array[] = [] // sparse, by leaf index
-  leaves.forEach((l, i) => l && !stateLeaves.has(i) && (data[i] = l))
+  const data = dataLeaves(game, STEPS, (s) => stepData(config, train, before.step, s))
   const ops = program.flatMap((s, j) => (s.kind === COPY || s.kind === INPUT ? [] : [j]))
   console.log(`[game] real step program: ${program.length} slots, ${ops.length} of them operators`)
 
