@@ -3,6 +3,7 @@
 import type { Hex } from 'viem'
 import { joinSwarmNet, type BrowserSwarmNet, type RelayNote } from '../swarm/net/index.ts'
 import { resolveRelays } from './relays.ts'
+import { keptOnSync, type Adopted } from './swarmHistory.ts'
 import {
   SwarmPeer,
   byzantineCompute,
@@ -198,7 +199,7 @@ export class SwarmSession {
     })
     this.#peer = peer
     peer.on('round', (r) => this.#onRound(r))
-    peer.on('sync', (s) => this.#onSync(s.round, s.from.length))
+    peer.on('sync', (s) => this.#onSync(s, s.from.length))
     peer.on('error', (e) => {
       this.error = errorInfo(e)
       console.warn(withCauses(e))
@@ -214,16 +215,16 @@ export class SwarmSession {
   }
 
   /**
-   * The tab adopted the swarm's model at the start of `round`: rounds it finished from there on were on a
-   * chain the swarm did not keep (a fork that merged), so they leave the history, counted as abandoned.
+   * The tab adopted the swarm's model at the start of `at.round`: rounds it finished on a chain the swarm
+   * did not keep (a fork that merged) leave the history, counted as abandoned (swarmHistory.ts).
    */
-  #onSync(round: number, from: number): void {
-    const kept = this.rounds.filter((r) => r.round < round)
+  #onSync(at: Adopted, from: number): void {
+    const kept = keptOnSync(this.rounds, at)
     this.abandoned += this.rounds.length - kept.length
     if (this.rounds.length)
-      this.#event(round, 'resync', undefined, `adopted the swarm's model from ${from} peer(s)`)
+      this.#event(at.round, 'resync', undefined, `adopted the swarm's model from ${from} peer(s)`)
     this.rounds = kept
-    this.synced = { round, from }
+    this.synced = { round: at.round, from }
   }
 
   #event(round: number, kind: SwarmEvent['kind'], peer: string | undefined, text: string): void {

@@ -40,7 +40,8 @@ export interface SwarmPeerOptions {
 
 export interface SwarmPeerEvents {
   round: RoundResult
-  sync: { round: number; model: Hex; from: string[] }
+  /** Adopted the model at the start of `round`; `parent` is the head's report of round − 1's start. */
+  sync: { round: number; model: Hex; parent: Hex | null; from: string[] }
   error: Error
 }
 
@@ -247,7 +248,12 @@ export class SwarmPeer {
     this.#followOnly = best.head.round
     // The peers that answered wait for this one from the round after the head's, whichever they answered in.
     await this.#publish({ type: 'joined', round: best.head.round, start: best.head.model })
-    this.#emit('sync', { round: best.head.round, model: best.head.model, from: best.from })
+    this.#emit('sync', {
+      round: best.head.round,
+      model: best.head.model,
+      parent: best.head.parent,
+      from: best.from,
+    })
   }
 
   /** A checkpoint by blob hash: from this peer's store, else from each of `peers` in turn. */
