@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {GameOperands, OperandErrors, Operand, Place, Spec} from "./GameOperands.sol";
 import {GameTrees} from "./GameTrees.sol";
 import {Referee} from "./Referee.sol";
@@ -19,6 +20,12 @@ import {TensorCommitment} from "./TensorCommitment.sol";
 /// program (kind, input slots, shapes and constants of every slot) is a positional tree both parties
 /// accept when the game opens; the contract reads op kinds, shapes and constants from it, never from a
 /// mover, and derives from them (in GameOperands) which input elements a disputed output element depends on.
+///
+/// A game opened with the defender's signed trace commitment (`openCommitted`, EIP-712 TraceCommitment
+/// over the work, program, initial tree and its own final root) holds the defender to terms it signed:
+/// one that does not join loses by timeout as at any other move, and the Settled event is a conviction.
+/// Without one (`open`), the defender accepts the terms by joining, and a game it never joins convicts
+/// nobody (the challenger may have named terms the defender never ran).
 contract DisputeGame is OperandErrors {
     /// A slot's copy of slot `a` of the previous step's trace (for step 1: of the initial tree).
     uint8 public constant COPY = 255;
@@ -69,6 +76,7 @@ contract DisputeGame is OperandErrors {
         address defender;
         uint96 bond;
         address winner;
+        bool committed; // opened with the defender's signed commitment to these terms
         bytes32 work;
         bytes32 program;
         uint32 slots;
@@ -104,7 +112,9 @@ contract DisputeGame is OperandErrors {
     /// Bonds won, waiting for withdraw (a push could be refused by a contract winner and stall the game).
     mapping(address => uint256) public owed;
 
-    event Opened(uint256 indexed id, address indexed challenger, address indexed defender, bytes32 work, uint256 bond);
+    event Opened(
+        uint256 indexed id, address indexed challenger, address indexed defender, bytes32 work, uint256 bond, bool committed
+    );
     event Joined(uint256 indexed id);
     event StepProposed(uint256 indexed id, uint32 step, bytes32 root);
     event StepAnswered(uint256 indexed id, bool agree, uint32 lo, uint32 hi);
@@ -130,6 +140,8 @@ contract DisputeGame is OperandErrors {
     /// OpenZeppelin's refusal of a malformed multiproof, raised inside GameOperands' operand checks:
     /// declared so that this contract's ABI names it.
     error MerkleProofInvalidMultiproof();
+    /// The commitment's signature recovers to `signer`, not to the defender the terms name.
+    error BadCommitment(address signer);
     error NothingOwed();
     error PayoutFailed(address to);
 
@@ -146,9 +158,39 @@ contract DisputeGame is OperandErrors {
 
     // ---- Opening ----
 
+    /// EIP-712 domain (name "Lockstep", version "1", this chain, this contract) and the commitment a
+    /// producer signs over its trace: the work it answers for, the program and initial tree it ran, and
+    /// its trace root after `steps` steps (src/disputes/commitment.ts signs the same).
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 public constant COMMITMENT_TYPEHASH = keccak256(
+        "TraceCommitment(bytes32 work,bytes32 program,uint32 slots,uint32 steps,bytes32 initial,uint8 initialDepth,bytes32 root)"
+    );
+
     /// The challenger opens with its bond (msg.value) and both final trace roots; the defender must
-    /// join within the window (or the challenger takes its bond back by timeout).
+    /// join within the window (or the challenger takes its bond back by timeout, convicting nobody).
     function open(Terms calldata t) external payable returns (uint256 id) {
+        return _open(t, false);
+    }
+
+    /// The same, with the defender's signature over its TraceCommitment of these terms (`defenderRoot`
+    /// its root): the defender is held to them from the start, and a defender that does not join loses.
+    function openCommitted(Terms calldata t, bytes calldata signature) external payable returns (uint256 id) {
+        bytes32 domain = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256("Lockstep"), keccak256("1"), block.chainid, address(this))
+        );
+        bytes32 commitment = keccak256(
+            abi.encode(
+                COMMITMENT_TYPEHASH, t.work, t.program, t.slots, t.steps, t.initial, t.initialDepth, t.defenderRoot
+            )
+        );
+        (address signer, ECDSA.RecoverError err,) =
+            ECDSA.tryRecover(keccak256(abi.encodePacked("\x19\x01", domain, commitment)), signature);
+        if (err != ECDSA.RecoverError.NoError || signer != t.defender) revert BadCommitment(signer);
+        return _open(t, true);
+    }
+
+    function _open(Terms calldata t, bool committed) private returns (uint256 id) {
         if (msg.value == 0 || msg.value > type(uint96).max) revert NoBond();
         if (t.steps == 0 || t.slots < 2 || t.defender == address(0) || t.defender == msg.sender) revert BadTerms();
         if (t.challengerRoot == t.defenderRoot) revert SameRoot(t.defenderRoot);
@@ -157,6 +199,7 @@ contract DisputeGame is OperandErrors {
         g.challenger = msg.sender;
         g.defender = t.defender;
         g.bond = uint96(msg.value);
+        g.committed = committed;
         g.work = t.work;
         g.program = t.program;
         g.slots = t.slots;
@@ -168,7 +211,7 @@ contract DisputeGame is OperandErrors {
         g.dRoot = t.defenderRoot;
         g.cRoot = t.challengerRoot;
         _next(g, Phase.Join);
-        emit Opened(id, msg.sender, t.defender, t.work, msg.value);
+        emit Opened(id, msg.sender, t.defender, t.work, msg.value, committed);
     }
 
     function join(uint256 id) external payable {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { demoConfig, testProducer } from '../disputes/demo.ts'
 import { stepTraceFile } from '../disputes/stepTrace.ts'
-import { startGame } from '../disputes/testing.ts'
+import { WINDOW, startGame } from '../disputes/testing.ts'
 import { lockstep } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
@@ -96,6 +96,60 @@ describe('lockstep dispute --onchain', { timeout: 300_000 }, () => {
     expect([c.status, d.status], c.stdout + c.stderr + d.stdout + d.stderr).toEqual([1, 0])
     expect(d.stdout).toMatch(/✓ the game named the other party: defender wins/)
     expect(g.winner).toBe(chain.alice.account.address)
+  })
+
+  it('a defender held to its signed commitment loses by staying away; a commitment from someone else is refused', async () => {
+    const common = ['--rpc', chain.rpcUrl, '--game', chain.game, '--poll', '200']
+    const commitment = join(dir, 'cheater-commitment.json')
+    const published = await lockstep(
+      [
+        'dispute',
+        '--onchain',
+        cheater.receipt,
+        honest.receipt,
+        '--trace',
+        cheater.trace,
+        '--commit',
+        '--out',
+        commitment,
+        ...common,
+      ],
+      { env: { LOCKSTEP_KEY: chain.keys[1] } },
+    )
+    expect(published.status, published.stdout + published.stderr).toBe(0)
+    // The honest producer's commitment is not the cheater's: refused before anything is sent.
+    const own = join(dir, 'honest-commitment.json')
+    await lockstep(
+      ['dispute', '--onchain', honest.receipt, cheater.receipt, '--commit', '--out', own, ...common],
+      {
+        env: { LOCKSTEP_KEY: chain.keys[0] },
+      },
+    )
+    const before = await games()
+    const wrong = await lockstep(
+      ['dispute', '--onchain', honest.receipt, cheater.receipt, '--their-commitment', own, ...common],
+      { env: { LOCKSTEP_KEY: chain.keys[0] } },
+    )
+    expect(wrong.status).toBe(1)
+    expect(wrong.stdout).toMatch(/their commitment is not to this dispute's terms: signed by/)
+    expect(await games()).toBe(before)
+    // Opened from the commitment alone; the cheater never joins, and the game holds it to what it signed.
+    const c = lockstep(
+      ['dispute', '--onchain', honest.receipt, cheater.receipt, '--their-commitment', commitment, ...common],
+      { env: { LOCKSTEP_KEY: chain.keys[0] }, limitMs: 240_000 },
+    )
+    while ((await games()) === before) await new Promise((r) => setTimeout(r, 200))
+    await chain.passTime(WINDOW + 1n)
+    const done = await c
+    expect(done.status, done.stdout + done.stderr).toBe(0)
+    expect(done.stdout).toMatch(/held to its commitment/)
+    const g = await chain.client.readContract({
+      address: chain.game,
+      abi: disputeGameAbi,
+      functionName: 'gameOf',
+      args: [before + 1n],
+    })
+    expect([g.committed, g.winner]).toEqual([true, chain.alice.account.address])
   })
 
   it('refuses to open without the other trace or an id, and a trace of another step', async () => {

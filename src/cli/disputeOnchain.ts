@@ -2,10 +2,11 @@
 // (contracts/referee/DisputeGame.sol, docs/disputes.md "The game") over the first step two training receipts
 // disagree on. The agreed state is re-run here, the disputed step traced, and the game's program and this
 // party's trace built from that trace (gameOfStep); then the game is played move by move to its end. With
-// --their-trace (the other producer's `lockstep trace` file of that step) it opens a game against the other
-// receipt's producer; with --id it joins or plays game N. Nobody is trusted: the contract recomputes the
+// --their-trace (the other producer's `lockstep trace` file of that step) or --their-commitment (its signed
+// commitment, which holds it to the game) it opens a game against the other receipt's producer; with --id it
+// joins or plays game N; with --commit it writes this party's own signed commitment and stops. Nobody is trusted: the contract recomputes the
 // element the two traces narrow to.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import {
   createPublicClient,
   createWalletClient,
@@ -15,6 +16,7 @@ import {
   parseEther,
   zeroAddress,
   type Address,
+  type Hex,
   type PublicClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -31,6 +33,13 @@ import { cpuBackend } from '../train/cpu.ts'
 import { Trainer, type Checkpoint } from '../train/trainer.ts'
 import { firstDivergentStep, type StepTrace } from '../disputes/dispute.ts'
 import { GameDriver, Phase, openGame, type Role } from '../disputes/game.ts'
+import {
+  commitmentOf,
+  readTraceCommitment,
+  signTraceCommitment,
+  type SignedTraceCommitment,
+  type TraceCommitment,
+} from '../disputes/commitment.ts'
 import {
   gameOfStep,
   dataLeaves,
@@ -50,10 +59,14 @@ const DEFAULT_BOND = '0.01'
 const PHASE_NAMES = Object.keys(Phase)
 
 export async function onchainDisputeCommand(args: string[], usage: string): Promise<number> {
-  const files = positional(args, ['onchain'])
+  const files = positional(args, ['onchain', 'commit'])
   const id = flag(args, 'id')
   const theirTrace = flag(args, 'their-trace')
-  if (files.length !== 2 || (id === undefined) === (theirTrace === undefined)) {
+  const theirCommitment = flag(args, 'their-commitment')
+  const commit = args.includes('--commit')
+  // One of: publish this party's commitment, open a game (their trace or commitment), play game N.
+  const modes = [commit, theirTrace !== undefined || theirCommitment !== undefined, id !== undefined]
+  if (files.length !== 2 || modes.filter(Boolean).length !== 1) {
     console.error(usage)
     return 2
   }
@@ -90,15 +103,53 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
     chain: chainOf(chain.config),
     transport: http(chain.config.rpcUrl, { retryCount: 0, timeout: 30_000 }),
   })
+  if (commit) {
+    // This party's answer, published before any game: its program, initial tree and root, signed.
+    if (wallet.account.address.toLowerCase() !== mine.body.producer.toLowerCase())
+      throw new UsageError(
+        `The key is ${wallet.account.address}; ${files[0]} was produced by ${mine.body.producer}, who must sign.`,
+      )
+    const signed = await signTraceCommitment(commitmentOf(trace, mine.receiptHash), wallet.account, {
+      chainId: chain.config.chainId,
+      game: chain.game,
+    })
+    const out = flag(args, 'out') ?? `commitment-step${step}.json`
+    writeFileSync(out, JSON.stringify(signed, null, 2))
+    console.log(`wrote ${out}: this party's signed commitment to its trace of step ${step}`)
+    return 0
+  }
   let gameId: bigint
   let role: Role
-  if (theirTrace !== undefined) {
-    // Their root, from their own trace of the step: what they answer for, built as this party builds its own.
-    const them = gameOfStep(traceFor(theirTrace, theirs, step), side.before.tensors, side.probe, {
-      maxNorm: mine.body.config.clip,
-      schedule: scheduleOf(mine.body.config),
-    })
-    const defenderRoot = recordedTrace(them, data, trees).commits[1].root
+  if (!id) {
+    // Their root, from their own trace of the step (built as this party builds its own) and from their
+    // signed commitment: with both, they must agree.
+    const roots: Hex[] = []
+    if (theirTrace !== undefined) {
+      const them = gameOfStep(traceFor(theirTrace, theirs, step), side.before.tensors, side.probe, {
+        maxNorm: mine.body.config.clip,
+        schedule: scheduleOf(mine.body.config),
+      })
+      roots.push(recordedTrace(them, data, trees).commits[1].root)
+    }
+    let signed: SignedTraceCommitment | undefined
+    if (theirCommitment !== undefined) {
+      signed = await readTraceCommitment(readFileSync(theirCommitment, 'utf8'))
+      const off = commitmentMismatch(signed, commitmentOf(trace, theirs.receiptHash), {
+        signer: theirs.body.producer,
+        chainId: chain.config.chainId,
+        game: chain.game,
+      })
+      if (off.length) {
+        console.log(`✗ their commitment is not to this dispute's terms: ${off.join('; ')}`)
+        return 1
+      }
+      roots.push(signed.root)
+    }
+    if (roots.length === 2 && roots[0] !== roots[1]) {
+      console.log(`✗ their trace ends at ${roots[0]} but their commitment names ${roots[1]}`)
+      return 1
+    }
+    const defenderRoot = roots[0]
     if (defenderRoot === trace.commits[1].root) {
       console.log('✗ their trace of the step is this one: there is nothing to dispute on chain')
       return 1
@@ -110,11 +161,12 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
       defender: theirs.body.producer,
       defenderRoot,
       bond,
+      commitment: signed?.signature,
     })
     gameId = opened.id
     role = 'challenger'
     console.log(
-      `opened game ${gameId} against ${theirs.body.producer} (bond ${flag(args, 'bond') ?? DEFAULT_BOND} ETH)`,
+      `opened game ${gameId} against ${theirs.body.producer} (bond ${flag(args, 'bond') ?? DEFAULT_BOND} ETH${signed ? ', held to its commitment' : ''})`,
     )
   } else {
     if (!/^\d{1,20}$/.test(id!)) throw new UsageError(`--id ${id} is not a game id`)
@@ -137,6 +189,25 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
     won ? `✓ the game named the other party: ${role} wins` : `✗ the game went against this party (${role})`,
   )
   return won ? 0 : 1
+}
+
+/**
+ * How a signed commitment differs from the terms this party derived for the dispute (the program, the
+ * initial tree, one step) and from whom and where it must come: each difference, named.
+ */
+function commitmentMismatch(
+  signed: SignedTraceCommitment,
+  derived: TraceCommitment,
+  from: { signer: Address; chainId: number; game: Address },
+): string[] {
+  const off: string[] = []
+  if (signed.signer.toLowerCase() !== from.signer.toLowerCase())
+    off.push(`signed by ${signed.signer}, not their receipt's producer ${from.signer}`)
+  if (signed.chainId !== from.chainId || signed.game.toLowerCase() !== from.game.toLowerCase())
+    off.push(`for game ${signed.game} on chain ${signed.chainId}, not ${from.game} on ${from.chainId}`)
+  for (const k of ['work', 'program', 'slots', 'steps', 'initial', 'initialDepth'] as const)
+    if (signed[k] !== derived[k]) off.push(`${k} ${signed[k]}, derived ${derived[k]}`)
+  return off
 }
 
 /** A `lockstep trace` file's trace, which must answer for receipt `r`'s step `step`. */

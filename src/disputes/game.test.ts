@@ -2,13 +2,15 @@
 // step, operator and element, in both roles; silent parties losing by timeout; and the named refusals
 // for forged proofs, moves out of turn and moves after a deadline (contracts/referee/DisputeGame.sol).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { keccak256, toHex, type Hex } from 'viem'
+import { keccak256, parseEventLogs, toHex, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS, REFUSED_OPS } from './onchain.ts'
 import { PositionalTree, runProgram, type GameTrace, type Lie } from './gameTrace.ts'
 import { inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
+import { commitmentOf, readTraceCommitment, signTraceCommitment } from './commitment.ts'
 import { WINDOW, playOut, rowInitial, rowProgram, startGame, toyInitial, toyProgram } from './testing.ts'
 
 let chain: Awaited<ReturnType<typeof startGame>>
@@ -40,8 +42,8 @@ function traces(seed: number, lie: Lie, steps = STEPS, h = H) {
   }
 }
 
-/** Opens a game with `cTrace` challenging `dTrace` and returns both drivers. */
-async function open(cTrace: GameTrace, dTrace: GameTrace) {
+/** Opens a game with `cTrace` challenging `dTrace` and returns both drivers; `commitment`: openCommitted. */
+async function open(cTrace: GameTrace, dTrace: GameTrace, commitment?: Hex) {
   const { client, alice, bob, game } = chain
   const steps = dTrace.commits.length - 1
   const { id, receipt } = await openGame(client, alice, cTrace, {
@@ -50,6 +52,7 @@ async function open(cTrace: GameTrace, dTrace: GameTrace) {
     defender: bob.account.address,
     defenderRoot: dTrace.commits[steps].root,
     bond: BOND,
+    commitment,
   })
   const driver = (role: Role, trace: GameTrace) =>
     new GameDriver(client, role === 'challenger' ? alice : bob, game, id, role, trace)
@@ -208,6 +211,73 @@ describe('DisputeGame: deadlines', { timeout: 120_000 }, () => {
     expect([settled.args.byTimeout, settled.args.ended]).toEqual([true, Phase.RevealC])
   })
 })
+
+describe("DisputeGame: the defender's signed commitment", { timeout: 120_000 }, () => {
+  /** `trace`'s commitment, signed by bob (the defender) for this game, or as `target` says. */
+  const commit = async (trace: GameTrace, target?: { chainId: number; game: Hex }, by = 1) =>
+    signTraceCommitment(commitmentOf(trace, work), privateKeyToAccount(chain.keys[by]), {
+      chainId: await chain.client.getChainId(),
+      game: chain.game,
+      ...target,
+    })
+
+  it('holds a committed defender to its terms: one that never joins loses, and the game says it was committed', async () => {
+    const { honest, liar } = traces(10, { step: 3, slot: 6, element: 2 })
+    const signed = await commit(liar)
+    // The file a producer publishes reads back, signature and all.
+    expect(await readTraceCommitment(JSON.stringify(signed))).toEqual(signed)
+    const { id, opened, c } = await open(honest, liar, signed.signature)
+    const receipt = await chain.client.getTransactionReceipt({ hash: (await lastOpen(id)).transactionHash })
+    expect(receipt.gasUsed).toBe(opened)
+    const [event] = parseEventLogs({ abi: disputeGameAbi, eventName: 'Opened', logs: receipt.logs })
+    expect(event.args.committed).toBe(true)
+    expect((await c.state()).committed).toBe(true)
+    await chain.passTime(WINDOW + 1n)
+    expect(await c.claimTimeout()).toBe(true)
+    expect((await c.state()).winner).toBe(chain.alice.account.address)
+  })
+
+  it('plays a committed game like any other: the honest committed defender wins', async () => {
+    const { honest, liar } = traces(11, { step: 2, slot: 8, element: 5 })
+    const { c, d } = await open(liar, honest, (await commit(honest)).signature)
+    const g = await playOut(c, d)
+    expect([g.phase, g.winner, g.committed]).toEqual([Phase.Done, chain.bob.account.address, true])
+  })
+
+  it('refuses a commitment the defender did not sign for these terms: BadCommitment', async () => {
+    const { honest, liar } = traces(12, { step: 1, slot: 5, element: 0 })
+    const other = await commit(honest) // bob signed the honest root; the game names the liar's
+    const chainId = await chain.client.getChainId()
+    for (const signature of [
+      other.signature,
+      (await commit(liar, undefined, 0)).signature, // the challenger's own signature
+      (await commit(liar, { chainId: chainId + 1, game: chain.game })).signature, // another chain
+      (await commit(liar, { chainId, game: chain.alice.account.address })).signature, // another contract
+      '0x1234' as Hex,
+    ])
+      await expect(open(honest, liar, signature)).rejects.toThrow(/BadCommitment/)
+    // A file whose terms were changed after signing does not read.
+    const forged = { ...(await commit(liar)), root: honest.commits[STEPS].root }
+    await expect(readTraceCommitment(JSON.stringify(forged))).rejects.toThrow(/TraceCommitmentError|not 0x/)
+    await expect(readTraceCommitment(JSON.stringify({ ...forged, slots: -1 }))).rejects.toThrow(
+      /slots malformed/,
+    )
+    await expect(readTraceCommitment('{"kind":"lockstep/step-trace"}')).rejects.toThrow(
+      /Not a trace commitment/,
+    )
+  })
+})
+
+const lastOpen = async (id: bigint) =>
+  (
+    await chain.client.getContractEvents({
+      address: chain.game,
+      abi: disputeGameAbi,
+      eventName: 'Opened',
+      args: { id },
+      fromBlock: 0n,
+    })
+  )[0]
 
 describe('DisputeGame: named refusals', { timeout: 120_000 }, () => {
   it('refuses bad openings, wrong bonds and moves out of turn', async () => {

@@ -34,32 +34,41 @@ export interface OpenParameters {
   /** The defender's root of the last step, as its receipt committed it. */
   defenderRoot: Hex
   bond: bigint
+  /**
+   * The defender's signature over its TraceCommitment of these terms (commitment.ts): opens with
+   * `openCommitted`, holding the defender to them (a defender that does not join loses).
+   */
+  commitment?: Hex
 }
 
 /** The challenger opens a game against `defender` over the run its trace covers; returns the id. */
 export async function openGame(client: PublicClient, wallet: Wallet, trace: GameTrace, p: OpenParameters) {
   const steps = trace.commits.length - 1
-  const { request } = await client.simulateContract({
-    account: wallet.account,
-    address: p.game,
-    abi: disputeGameAbi,
-    functionName: 'open',
-    value: p.bond,
-    args: [
-      {
-        work: p.work,
-        program: trace.programTree.root,
-        slots: trace.program.length,
-        steps,
-        initial: trace.commits[0].root,
-        initialDepth: trace.commits[0].depth,
-        defender: p.defender,
-        challengerRoot: trace.commits[steps].root,
-        defenderRoot: p.defenderRoot,
-      },
-    ],
-  })
-  const hash = await wallet.writeContract(request)
+  const terms = {
+    work: p.work,
+    program: trace.programTree.root,
+    slots: trace.program.length,
+    steps,
+    initial: trace.commits[0].root,
+    initialDepth: trace.commits[0].depth,
+    defender: p.defender,
+    challengerRoot: trace.commits[steps].root,
+    defenderRoot: p.defenderRoot,
+  }
+  const common = { account: wallet.account, address: p.game, abi: disputeGameAbi, value: p.bond } as const
+  const hash = p.commitment
+    ? await wallet.writeContract(
+        (
+          await client.simulateContract({
+            ...common,
+            functionName: 'openCommitted',
+            args: [terms, p.commitment],
+          })
+        ).request,
+      )
+    : await wallet.writeContract(
+        (await client.simulateContract({ ...common, functionName: 'open', args: [terms] })).request,
+      )
   const receipt = await client.waitForTransactionReceipt({ hash })
   // The id from the receipt's Opened event: reading the counter afterwards could see a later game.
   const [opened] = parseEventLogs({ abi: disputeGameAbi, eventName: 'Opened', logs: receipt.logs })

@@ -22,6 +22,7 @@ const state = (over: Partial<GameState>): GameState => ({
   tensorLevel: false,
   depth: 4,
   bond: parseEther('0.01'),
+  committed: false,
   slots: 10,
   lo: 0,
   hi: 6,
@@ -148,9 +149,12 @@ describe('gameView', () => {
     expect(ended(Phase.Resolve)).toContain('nobody handed the contract the inputs')
     expect(ended(Phase.Spec)).toContain("nobody proved the disputed slot's program entry")
     expect(ended(Phase.RevealC)).toContain('the challenger let its deadline pass')
-    expect(
-      gameView({ ...done, winner: C }, 0n, { byTimeout: true, pot: 1n, ended: Phase.Join }).verdict,
-    ).toContain('never joined')
+    const unjoined = (committed: boolean) =>
+      gameView({ ...done, winner: C, committed }, 0n, { byTimeout: true, pot: 1n, ended: Phase.Join }).verdict
+    expect(unjoined(false)).toContain('never joined the game')
+    expect(unjoined(false)).toContain('convicts nobody')
+    expect(unjoined(true)).toContain('terms it had signed')
+    expect(unjoined(true)).toContain('stands convicted')
   })
 
   it('tells a copy slot and a padding leaf from a recompute', () => {

@@ -17,6 +17,8 @@ export interface GameState {
   tensorLevel: boolean
   depth: number
   bond: bigint
+  /** Opened with the defender's signed commitment to the terms (DisputeGame.openCommitted). */
+  committed: boolean
   slots: number
   lo: number
   hi: number
@@ -225,7 +227,7 @@ function verdictOf(winner: Role, reason: Reason | null, g: GameState, ended?: nu
   const loser = other(winner)
   switch (reason) {
     case 'timeout':
-      return timeoutVerdict(winner, loser, ended)
+      return timeoutVerdict(winner, loser, ended, g.committed)
     case 'recompute':
       return `The ${winner} wins: the contract recomputed element ${g.element} of slot ${g.slot} (${opName(g.spec.kind)}) in step ${g.hi} itself, and the ${loser}'s value is wrong.`
     case 'copy':
@@ -240,11 +242,13 @@ function verdictOf(winner: Role, reason: Reason | null, g: GameState, ended?: nu
 }
 
 /** A timeout's verdict, naming the move that was never made where the Settled event says which. */
-function timeoutVerdict(winner: Role, loser: Role, ended?: number): string {
+function timeoutVerdict(winner: Role, loser: Role, ended?: number, committed = false): string {
   const head = `The ${winner} wins by timeout:`
   switch (ended) {
     case Phase.Join:
-      return `${head} the defender never joined the game; the challenger's bond comes back.`
+      return committed
+        ? `${head} the defender never joined a game over terms it had signed, so its committed result is not defended and stands convicted; the challenger's bond comes back.`
+        : `${head} the defender never joined the game; the challenger's bond comes back. The defender never accepted these terms, so this convicts nobody.`
     case Phase.Spec:
       return `${head} nobody proved the disputed slot's program entry in time.`
     case Phase.Resolve:

@@ -29,3 +29,8 @@ export class StepTraceFormatError extends BaseError {
 export class GameProgramError extends BaseError {
   override name = 'GameProgramError'
 }
+
+/** A trace commitment that is not one (not JSON, another kind, a malformed field) or is not signed by whom it names. */
+export class TraceCommitmentError extends BaseError {
+  override name = 'TraceCommitmentError'
+}

@@ -144,6 +144,9 @@ it('plays the demo game to the end: the view follows the contract move by move, 
     expect(el.querySelector('[data-testid="game-bonds"]')!.textContent).toContain(
       g.phase === Phase.Join ? '0.01 ETH each; 0.01 ETH at stake' : '0.01 ETH each; 0.02 ETH at stake',
     )
+    expect(el.querySelector('[data-testid="game-terms"]')!.getAttribute('data-committed')).toBe(
+      String(g.committed),
+    )
   }
   const view = show(watch, check)
   const el = (on.el = view.target)
