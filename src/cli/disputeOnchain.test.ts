@@ -43,8 +43,16 @@ afterAll(() => chain?.stop())
 const games = () =>
   chain.client.readContract({ address: chain.game, abi: disputeGameAbi, functionName: 'games' })
 
-/** `challenger` opens against `defender` (with the defender's trace file); the defender joins by id. */
-async function play(challenger: typeof honest, defender: typeof honest, keys: [number, number]) {
+/**
+ * `challenger` opens against `defender` (with the defender's trace file); the defender joins by id, or with
+ * `watch` starts first and finds the game itself from the Opened event naming it.
+ */
+async function play(
+  challenger: typeof honest,
+  defender: typeof honest,
+  keys: [number, number],
+  watch = false,
+) {
   const common = ['--rpc', chain.rpcUrl, '--game', chain.game, '--poll', '200']
   const run = (key: number, args: string[]) =>
     lockstep(['dispute', '--onchain', ...args, ...common], {
@@ -52,6 +60,9 @@ async function play(challenger: typeof honest, defender: typeof honest, keys: [n
       limitMs: 240_000,
     })
   const before = await games()
+  const d = watch
+    ? run(keys[1], [defender.receipt, challenger.receipt, '--trace', defender.trace, '--watch'])
+    : null
   const c = run(keys[0], [
     challenger.receipt,
     defender.receipt,
@@ -60,18 +71,12 @@ async function play(challenger: typeof honest, defender: typeof honest, keys: [n
     '--their-trace',
     defender.trace,
   ])
-  // The defender learns the game's id once it is open (a real one would watch for Opened naming it).
+  // Without --watch the defender learns the game's id once it is open.
   while ((await games()) === before) await new Promise((r) => setTimeout(r, 200))
   const id = before + 1n // ids count from 1
-  const d = run(keys[1], [
-    defender.receipt,
-    challenger.receipt,
-    '--trace',
-    defender.trace,
-    '--id',
-    String(id),
-  ])
-  const [cr, dr] = await Promise.all([c, d])
+  const byId = () =>
+    run(keys[1], [defender.receipt, challenger.receipt, '--trace', defender.trace, '--id', String(id)])
+  const [cr, dr] = await Promise.all([c, d ?? byId()])
   const g = await chain.client.readContract({
     address: chain.game,
     abi: disputeGameAbi,
@@ -91,9 +96,10 @@ describe('lockstep dispute --onchain', { timeout: 300_000 }, () => {
     expect(g.hi).toBe(1) // a one-step game over the disputed step
   })
 
-  it('the honest defender wins against the cheating challenger', async () => {
-    const { c, d, g } = await play(cheater, honest, [1, 0])
+  it('the honest defender, watching for a game against it, finds it and wins against the cheating challenger', async () => {
+    const { c, d, g } = await play(cheater, honest, [1, 0], true)
     expect([c.status, d.status], c.stdout + c.stderr + d.stdout + d.stderr).toEqual([1, 0])
+    expect(d.stdout).toMatch(/found game \d+ opened against 0x/)
     expect(d.stdout).toMatch(/✓ the game named the other party: defender wins/)
     expect(g.winner).toBe(chain.alice.account.address)
   })

@@ -4,7 +4,8 @@
 // party's trace built from that trace (gameOfStep); then the game is played move by move to its end. With
 // --their-trace (the other producer's `lockstep trace` file of that step) or --their-commitment (its signed
 // commitment, which holds it to the game) it opens a game against the other receipt's producer; with --id it
-// joins or plays game N; with --commit it writes this party's own signed commitment and stops. Nobody is trusted: the contract recomputes the
+// joins or plays game N, with --watch the game opened against this party over this step; with --commit it
+// writes this party's own signed commitment and stops. Nobody is trusted: the contract recomputes the
 // element the two traces narrow to.
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
@@ -59,13 +60,15 @@ const DEFAULT_BOND = '0.01'
 const PHASE_NAMES = Object.keys(Phase)
 
 export async function onchainDisputeCommand(args: string[], usage: string): Promise<number> {
-  const files = positional(args, ['onchain', 'commit'])
+  const files = positional(args, ['onchain', 'commit', 'watch'])
   const id = flag(args, 'id')
   const theirTrace = flag(args, 'their-trace')
   const theirCommitment = flag(args, 'their-commitment')
   const commit = args.includes('--commit')
-  // One of: publish this party's commitment, open a game (their trace or commitment), play game N.
-  const modes = [commit, theirTrace !== undefined || theirCommitment !== undefined, id !== undefined]
+  const watch = args.includes('--watch')
+  // One of: publish this party's commitment, open a game (their trace or commitment), play game N, or
+  // wait for a game opened against this party.
+  const modes = [commit, theirTrace !== undefined || theirCommitment !== undefined, id !== undefined, watch]
   if (files.length !== 2 || modes.filter(Boolean).length !== 1) {
     console.error(usage)
     return 2
@@ -120,7 +123,8 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
   }
   let gameId: bigint
   let role: Role
-  if (!id) {
+  const pollMs = Number(flag(args, 'poll') ?? 1000)
+  if (theirTrace !== undefined || theirCommitment !== undefined) {
     // Their root, from their own trace of the step (built as this party builds its own) and from their
     // signed commitment: with both, they must agree.
     const roots: Hex[] = []
@@ -169,8 +173,17 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
       `opened game ${gameId} against ${theirs.body.producer} (bond ${flag(args, 'bond') ?? DEFAULT_BOND} ETH${signed ? ', held to its commitment' : ''})`,
     )
   } else {
-    if (!/^\d{1,20}$/.test(id!)) throw new UsageError(`--id ${id} is not a game id`)
-    gameId = BigInt(id!)
+    if (id !== undefined && !/^\d{1,20}$/.test(id)) throw new UsageError(`--id ${id} is not a game id`)
+    const from = flag(args, 'from-block') ?? '0'
+    if (!/^\d{1,20}$/.test(from)) throw new UsageError(`--from-block ${from} is not a block number`)
+    const fromBlock = BigInt(from)
+    gameId =
+      id !== undefined
+        ? BigInt(id)
+        : await gameAgainst(chain.client, chain.game, wallet.account.address, trace.programTree.root, {
+            fromBlock,
+            pollMs,
+          })
     const g = await stateOf(chain.client, chain.game, gameId)
     const me = wallet.account.address
     if (g.defender !== me && g.challenger !== me)
@@ -184,7 +197,7 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
     console.log(`playing game ${gameId} as the ${role}`)
   }
   const driver = new GameDriver(chain.client, wallet, chain.game, gameId, role, trace)
-  const won = await playToEnd(driver, Number(flag(args, 'poll') ?? 1000))
+  const won = await playToEnd(driver, pollMs)
   console.log(
     won ? `✓ the game named the other party: ${role} wins` : `✗ the game went against this party (${role})`,
   )
@@ -273,6 +286,39 @@ async function gameChain(args: string[]) {
   const transport = http(rpc, { retryCount: 0, timeout: 10_000 })
   const client = createPublicClient({ chain: chainOf(config), transport, pollingInterval: 250 })
   return { client: client as PublicClient, config, game: game as Address }
+}
+
+/**
+ * The newest unfinished game opened against `me` over `program` (this step's), from the Opened events that
+ * name it as defender since `fromBlock`; until there is one, it says so once and polls.
+ */
+async function gameAgainst(
+  client: PublicClient,
+  game: Address,
+  me: Address,
+  program: Hex,
+  { fromBlock, pollMs }: { fromBlock: bigint; pollMs: number },
+): Promise<bigint> {
+  let said = false
+  for (;;) {
+    const opened = await client.getContractEvents({
+      address: game,
+      abi: disputeGameAbi,
+      eventName: 'Opened',
+      args: { defender: me },
+      fromBlock,
+    })
+    for (const { args } of opened.reverse()) {
+      const g = await stateOf(client, game, args.id!)
+      if (g.phase !== Phase.Done && g.program === program) {
+        console.log(`found game ${args.id} opened against ${me} by ${g.challenger}`)
+        return args.id!
+      }
+    }
+    if (!said) console.log(`waiting for a game opened against ${me} over this step's program (${program})`)
+    said = true
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
 }
 
 const stateOf = (client: PublicClient, game: Address, id: bigint) =>

@@ -27,14 +27,16 @@ export const help: Record<string, string> = {
   dispute: `lockstep dispute <a.json> <b.json> [--corpus FILE]
   Bisects two training receipts to their first divergent step and referees it on the CPU reference.
 lockstep dispute --onchain <mine.json> <theirs.json> --rpc URL
-    (--their-trace FILE | --their-commitment FILE [--bond ETH] | --id N | --commit [--out FILE])
-    [--trace FILE] [--game ADDR] [--corpus FILE] [--poll MS] [--key HEX | --keystore FILE]
+    (--their-trace FILE | --their-commitment FILE [--bond ETH] | --id N | --watch [--from-block N]
+    | --commit [--out FILE]) [--trace FILE] [--game ADDR] [--corpus FILE] [--poll MS] [--key HEX | --keystore FILE]
   Plays this party's side of the on-chain dispute game over that step to the end, from its own trace of it
   (--trace, a \`lockstep trace\` file of its run; else re-run here on the CPU reference):
   --their-trace (the other producer's \`lockstep trace\` file) or --their-commitment (its signed
   commitment: the game then holds it to its terms, and staying away loses) opens a game against the other
-  receipt's producer; --id joins or plays game N; --commit writes this party's signed commitment to its
-  trace of the step and stops. Exit 0 when the contract names the other party.`,
+  receipt's producer; --id joins or plays game N; --watch waits for the newest unfinished game opened
+  against this party over this step (Opened events since --from-block) and plays it; --commit writes this
+  party's signed commitment to its trace of the step and stops. Exit 0 when the contract names the other
+  party.`,
   trace: `lockstep trace <receipt.json> --step N [--out FILE] [--gpu] [--corpus FILE]
   A producer's trace of one step, every operator with its tensors: the answer to a dispute's challenge.`,
   releases: `lockstep releases [--gpu] [--corpus FILE]
