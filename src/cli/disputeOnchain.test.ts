@@ -93,6 +93,17 @@ describe('lockstep dispute --onchain', { timeout: 300_000 }, () => {
     expect([c.status, d.status], c.stdout + c.stderr + d.stdout + d.stderr).toEqual([0, 1])
     expect(c.stdout).toMatch(/✓ the game named the other party: challenger wins/)
     expect(g.winner).toBe(chain.alice.account.address)
+    // The winner took both bonds off the contract; the loser had nothing to take.
+    expect(c.stdout).toMatch(/withdrew 0\.02 ETH to 0x/)
+    expect(d.stdout).not.toMatch(/withdrew/)
+    const owed = (who: `0x${string}`) =>
+      chain.client.readContract({
+        address: chain.game,
+        abi: disputeGameAbi,
+        functionName: 'owed',
+        args: [who],
+      })
+    expect(await owed(chain.alice.account.address)).toBe(0n)
     expect(g.hi).toBe(1) // a one-step game over the disputed step
   })
 

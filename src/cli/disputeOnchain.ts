@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import {
   createPublicClient,
   createWalletClient,
+  formatEther,
   getAddress,
   http,
   isAddress,
@@ -201,6 +202,14 @@ export async function onchainDisputeCommand(args: string[], usage: string): Prom
   console.log(
     won ? `✓ the game named the other party: ${role} wins` : `✗ the game went against this party (${role})`,
   )
+  // What this party won, in this game and any before, is credited to it on the contract: take it.
+  const address = wallet.account.address
+  const read = { address: chain.game, abi: disputeGameAbi, functionName: 'owed', args: [address] } as const
+  const owed = await chain.client.readContract(read)
+  if (owed > 0n) {
+    await driver.withdraw()
+    console.log(`withdrew ${formatEther(owed)} ETH to ${address}`)
+  }
   return won ? 0 : 1
 }
 
