@@ -108,7 +108,7 @@ export interface MarketJobCall {
   fromBlock: string
 }
 
-const jsonSafe = (x: unknown): Record<string, unknown> =>
+export const jsonSafe = (x: unknown): Record<string, unknown> =>
   JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
 
 /** The write a job holds, bigints restored. */
@@ -192,7 +192,7 @@ export function marketJobText(job: AnchorJob): string {
 }
 
 /** The block (and transaction, if known) a write landed in. */
-async function at(client: PublicClient, blockNumber: bigint | null, txHash: Hex | null): Promise<Landed> {
+export async function at(client: PublicClient, blockNumber: bigint | null, txHash: Hex | null): Promise<Landed> {
   const block = blockNumber === null ? await client.getBlock() : await client.getBlock({ blockNumber })
   return { blockNumber: block.number, timestamp: Number(block.timestamp), txHash }
 }
@@ -201,7 +201,7 @@ async function at(client: PublicClient, blockNumber: bigint | null, txHash: Hex 
  * The job's event: in its own transaction when it has one; else, when a send may have gone out unseen
  * (the job was `sending`), one from `args` since the block it was queued at; else none.
  */
-async function eventLanded(
+export async function eventLanded(
   client: PublicClient,
   job: AnchorJob,
   abi: Abi,

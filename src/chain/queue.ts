@@ -18,6 +18,7 @@ import { errorInfo } from '../errors/info.ts'
 import {
   AnchorMissingError,
   ChainConfigError,
+  ChainMovedOnError,
   ClaimWindowClosedError,
   ChainMismatchError,
   NotYourPeerError,
@@ -50,6 +51,7 @@ import {
 } from './coordinatorJobs.ts'
 import type { SwarmRef } from './coordinator.ts'
 import { marketJob, marketWriters, type MarketWrite } from './marketJobs.ts'
+import { gameJob, gameWriters, type GameWrite } from './gameJobs.ts'
 import type { Writer } from './writer.ts'
 
 const receiptWriter: Writer = {
@@ -88,6 +90,7 @@ const writers: Record<string, Writer> = {
   },
   ...coordinatorWriters,
   ...marketWriters,
+  ...gameWriters,
 }
 const writerOf = (job: AnchorJob): Writer => writers[job.kind] ?? receiptWriter
 
@@ -192,6 +195,14 @@ export class AnchorQueue {
     return this.#enqueue(marketJob(this.#o.config, write, fromBlock, this.#o.now()))
   }
 
+  /**
+   * Queues a dispute-game write (gameJobs.ts): a timeout once per game and sender, a withdrawal once per
+   * call. `fromBlock` as for addMarket.
+   */
+  addGame(write: GameWrite, fromBlock: bigint): Promise<AnchorJob> {
+    return this.#enqueue(gameJob(this.#o.config, write, fromBlock, this.#o.now()))
+  }
+
   async #enqueue(
     fields: Omit<AnchorJob, 'chainId' | 'status' | 'attempts' | 'nextAttemptAt' | 'createdAt' | 'updatedAt'>,
   ): Promise<AnchorJob> {
@@ -265,7 +276,8 @@ export class AnchorQueue {
         await this.#advance(job)
       } catch (e) {
         // A missed claim keeps its name whatever its cause (walletError reads causes' codes).
-        await this.#failed(job, e instanceof ClaimWindowClosedError ? e : walletError(e, 'anchoring'))
+        const ended = e instanceof ClaimWindowClosedError || e instanceof ChainMovedOnError
+        await this.#failed(job, ended ? e : walletError(e, 'anchoring'))
       }
     }
   }
@@ -365,7 +377,8 @@ export class AnchorQueue {
       e instanceof NotYourPeerError
     if (visitor) return this.#save({ ...fresh, status: 'needs-you', lastError })
     // It can never land: ended for good, never sent again.
-    if (e instanceof ClaimWindowClosedError) return this.#save({ ...fresh, status: 'missed', lastError })
+    if (e instanceof ClaimWindowClosedError || e instanceof ChainMovedOnError)
+      return this.#save({ ...fresh, status: 'missed', lastError })
     const { baseMs, maxMs } = this.#o.backoff
     const retries = fresh.attempts + 1
     await this.#save({

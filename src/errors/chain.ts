@@ -97,6 +97,14 @@ export class NoSuchSwarmError extends BaseError {
 }
 
 /**
+ * A queued write the chain has moved past (a dispute game's timeout after the other party moved in time, a
+ * withdrawal with nothing owed): it can never land, so the queue ends it as `missed` without sending it.
+ */
+export class ChainMovedOnError extends BaseError {
+  override name = 'ChainMovedOnError'
+}
+
+/**
  * A reward claim whose round and stage the coordinator has left: it can never land (the contract takes
  * claims for the current stage only), so the queue ends it as `missed` and never sends it again.
  */

@@ -18,6 +18,9 @@ export class DisputeGameWatch {
   /** The latest block's timestamp when last polled. */
   now = $state<bigint | null>(null)
   settled = $state<Settled | null>(null)
+  /** The connected wallet's address (the page sets it), and what the game contract owes it, polled. */
+  account = $state<Address | null>(null)
+  owed = $state<bigint | null>(null)
   /** The id names no game on this contract. */
   missing = $state(false)
   error = $state<ErrorInfo | null>(null)
@@ -60,6 +63,11 @@ export class DisputeGameWatch {
         : null
   }
 
+  /** The dispute game contract this page watches. */
+  get address(): Address | null {
+    return this.#address
+  }
+
   get available() {
     return this.#address !== null
   }
@@ -85,11 +93,16 @@ export class DisputeGameWatch {
     const [client, address, id] = [this.#client, this.#address, this.id]
     if (!client || !address || id === null) return
     try {
-      const [g, block] = await Promise.all([
+      const account = this.account
+      const [g, block, owed] = await Promise.all([
         client.readContract({ address, abi: disputeGameAbi, functionName: 'gameOf', args: [id] }),
         client.getBlock(),
+        account
+          ? client.readContract({ address, abi: disputeGameAbi, functionName: 'owed', args: [account] })
+          : null,
       ])
       if (id !== this.id) return // a newer watch began meanwhile
+      this.owed = account === this.account ? owed : null
       this.missing = g.phase === Phase.None
       this.game = g.phase === Phase.None ? null : (g as GameState)
       this.now = block.timestamp

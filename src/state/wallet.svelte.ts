@@ -32,6 +32,7 @@ import {
   type SwarmRef,
 } from '../chain/coordinator.ts'
 import { isMarketJob, marketWriteOf, type MarketWrite, type MarketWriteInput } from '../chain/marketJobs.ts'
+import { isGameJob, type GameWrite, type GameWriteInput } from '../chain/gameJobs.ts'
 import { WalletUnavailableError } from '../errors/chain.ts'
 import { errorInfo, type ErrorInfo } from '../errors/info.ts'
 
@@ -255,6 +256,27 @@ export class Wallet {
         (!to ||
           j.registry.toLowerCase() === to.toLowerCase() ||
           (marketWriteOf(j) as { spender?: string }).spender?.toLowerCase() === to.toLowerCase()),
+    )
+  }
+
+  /**
+   * Queues a dispute-game write from the connected wallet (gameJobs.ts: claiming a timeout, withdrawing
+   * what the game owes this wallet); the queue sends it once.
+   */
+  async gameWrite(write: GameWriteInput): Promise<AnchorJob> {
+    const from = this.#session().address
+    const block = await publicClient(this.config).getBlockNumber()
+    return this.#queue.addGame({ ...write, from } as GameWrite, block)
+  }
+
+  /** Dispute-game writes to `game` not landed yet, oldest first. */
+  pendingGameJobs(game: string): AnchorJob[] {
+    return this.jobs.filter(
+      (j) =>
+        isGameJob(j) &&
+        j.status !== 'anchored' &&
+        j.status !== 'missed' &&
+        j.registry.toLowerCase() === game.toLowerCase(),
     )
   }
 

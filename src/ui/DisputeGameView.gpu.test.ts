@@ -6,7 +6,15 @@ import { flushSync, mount, unmount } from 'svelte'
 import axe from 'axe-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { commands } from 'vitest/browser'
-import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from 'viem'
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  parseEther,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import './theme.css'
@@ -18,7 +26,12 @@ import { refereeAbi, refereeBytecode } from '../chain/contracts/Referee.ts'
 import { refereeGradAbi, refereeGradBytecode } from '../chain/contracts/RefereeGrad.ts'
 import { refereeNormAbi, refereeNormBytecode } from '../chain/contracts/RefereeNorm.ts'
 import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeRows.ts'
-import { Phase } from '../disputes/game.ts'
+import { Phase, openGame } from '../disputes/game.ts'
+import { runProgram } from '../disputes/gameTrace.ts'
+import { toyInitial, toyProgram } from '../disputes/gamePrograms.ts'
+import { devKey } from '../receipts/devkey.ts'
+import { mulberry32 } from '../util/random.ts'
+import { Wallet } from '../state/wallet.svelte.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
 
 declare module 'vitest/browser' {
@@ -238,3 +251,83 @@ it('refuses the demo off the dev chain, by name, and says so for a game id that 
     view.close()
   }
 })
+
+it("with the visitor's wallet: ends a game whose defender never joined by timeout, then withdraws the bond", async () => {
+  // The page's wallet (the dev wallet on this chain), funded for gas; it opens a game as the challenger
+  // against anvil's third account, which never joins.
+  localStorage.clear()
+  const wallet = new Wallet(
+    `?rpc=${encodeURIComponent(rpcUrl)}&disputeGame=${config.disputeGame}&registry=${config.receiptRegistry}`,
+  )
+  wallet.start()
+  await wallet.connect('dev')
+  const me = wallet.session!.address
+  await client.request({ method: 'anvil_setBalance' as never, params: [me, '0xde0b6b3a7640000'] as never })
+  const trace = runProgram(toyProgram(4), toyInitial(4, mulberry32(3)), 2)
+  const other = runProgram(toyProgram(4), toyInitial(4, mulberry32(3)), 2, {
+    lie: { step: 1, slot: 6, element: 0 },
+  })
+  const challenger = createWalletClient({
+    account: privateKeyToAccount(devKey()),
+    chain: foundry,
+    transport: http(rpcUrl),
+  })
+  const { id } = await openGame(client, challenger, trace, {
+    game: config.disputeGame!,
+    work: `0x${'11'.repeat(32)}`,
+    defender: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+    defenderRoot: other.commits[2].root,
+    bond: parseEther('0.01'),
+  })
+  const watch = new DisputeGameWatch(config, 200)
+  const target = document.createElement('div')
+  document.body.append(target)
+  const app = mount(DisputeGameView, { target, props: { watch, wallet } })
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 150 && !ok(); i++) await new Promise((r) => setTimeout(r, 100))
+    flushSync()
+    expect(ok(), what).toBe(true)
+  }
+  const find = (id: string) => target.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`)
+  try {
+    watch.watch(id)
+    await until('the game is shown', () => watch.game !== null)
+    flushSync()
+    expect(find('game-timeout')).toBeNull() // the deadline has not passed
+    await client.request({ method: 'evm_increaseTime' as never, params: [301] as never })
+    await client.request({ method: 'evm_mine' as never, params: [] as never })
+    await until('the timeout is offered', () => (flushSync(), find('game-timeout') !== null))
+    expect(find('game-timeout')!.textContent).toContain('the challenger wins')
+    find('game-timeout')!.click()
+    await until('the game ends', () => watch.game?.phase === Phase.Done)
+    expect(watch.game!.winner).toBe(me)
+    await until('the bond is owed', () => watch.owed === parseEther('0.01'))
+    await until('withdraw is offered', () => (flushSync(), find('game-withdraw') !== null))
+    expect(find('game-withdraw')!.textContent).toContain('Withdraw 0.01 ETH')
+    const before = await client.getBalance({ address: me })
+    find('game-withdraw')!.click()
+    await until('nothing is owed', () => watch.owed === 0n)
+    expect((await client.getBalance({ address: me })) > before).toBe(true)
+    await until('both writes landed', () =>
+      wallet.jobs.filter((j) => j.kind.startsWith('lockstep/game-')).every((j) => j.status === 'anchored'),
+    )
+    expect(
+      wallet.jobs
+        .filter((j) => j.kind.startsWith('lockstep/game-'))
+        .map((j) => j.kind)
+        .sort(),
+    ).toEqual(['lockstep/game-timeout', 'lockstep/game-withdraw'])
+    // A second withdrawal, with nothing owed, ends `missed` without a send.
+    const again = await wallet.gameWrite({ kind: 'lockstep/game-withdraw', game: config.disputeGame! })
+    await until('the empty withdrawal is missed', () =>
+      wallet.jobs.some((j) => j.id === again.id && j.status === 'missed'),
+    )
+    const missed = wallet.jobs.find((j) => j.id === again.id)!
+    expect([missed.lastError?.name, missed.txHash ?? null]).toEqual(['ChainMovedOnError', null])
+  } finally {
+    unmount(app)
+    target.remove()
+    watch.stop()
+    wallet.stop()
+  }
+}, 60_000)
