@@ -1,7 +1,7 @@
 // The dispute game through anvil: an honest party against a cheater with a lie planted at a random
 // step, operator and element, in both roles; silent parties losing by timeout; and the named refusals
 // for forged proofs, moves out of turn and moves after a deadline (contracts/referee/DisputeGame.sol).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { keccak256, parseEventLogs, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
@@ -11,13 +11,9 @@ import { PositionalTree, runProgram, type GameTrace, type Lie } from './gameTrac
 import { inputSlots, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role } from './game.ts'
 import { commitmentOf, readTraceCommitment, signTraceCommitment } from './commitment.ts'
-import { WINDOW, playOut, rowInitial, rowProgram, startGame, toyInitial, toyProgram } from './testing.ts'
+import { WINDOW, playOut, rowInitial, rowProgram, useGame, toyInitial, toyProgram } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 // A game is some 30 transactions: about half a second on an idle machine, ten times that on a busy one,
 // hence the generous limits on each describe.

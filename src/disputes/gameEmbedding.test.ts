@@ -2,7 +2,7 @@
 // tree (INPUT, a new leaf each step), gathers rows of the table by id (embedding, an index map through the
 // proven id) and scatters a gradient back (embeddingGrad, Referee's exact sum of the terms with that id).
 // A lie planted in each is found and settled on chain (contracts/referee/GameOperands.sol, DisputeGame.sol).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { embeddingBackwardRef, embeddingRef } from '../kernels/embedding.ts'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
@@ -17,14 +17,10 @@ import {
   openBetween,
   operand,
   playOut,
-  startGame,
+  useGame,
 } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const [V, D, T] = [6, 3, 5]
 const STEPS = 4

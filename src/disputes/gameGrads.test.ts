@@ -1,20 +1,16 @@
 // The dispute game over RefereeGrad's ops (contracts/referee/RefereeGrad.sol): the matmul epilogue
 // (bias, residual, scale, a transposed operand), the GELU gradients and scale. A lie planted in each is
 // found, and DisputeGame routes its recompute to RefereeGrad, which names the cheater.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cpuBackend } from '../train/cpu.ts'
 import { gradRef, scaleRef } from '../kernels/elementwise.ts'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
 import { outputCount, runSlot } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { expectBadProgram, gradInitial, gradProgram, playLie, startGame } from './testing.ts'
+import { expectBadProgram, gradInitial, gradProgram, playLie, useGame } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const H = 4
 const STEPS = 4

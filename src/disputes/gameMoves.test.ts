@@ -1,7 +1,7 @@
 // The dispute game over the shapes a real training step's attention has: batched matmuls with a
 // transposed operand and a shared one, and the index maps (permute, split, concat) that move elements
 // without arithmetic. A lie planted in each is found and settled on chain (contracts/referee/DisputeGame.sol).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { matmulRef } from '../kernels/matmul.ts'
@@ -17,14 +17,10 @@ import {
   openBetween,
   playLie,
   playOut,
-  startGame,
+  useGame,
 } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const H = 4
 const STEPS = 4

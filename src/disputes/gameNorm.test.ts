@@ -2,7 +2,7 @@
 // RefereeNorm's ids 39 to 41): two gradients in chunks, the scale tree, the squares, the combine tree, the
 // clip and the clipped gradients AdamW reads with gradScale 1. A lie planted in each kind of slot is found
 // and settled on chain whichever party tells it; malformed entries are refused as BadProgram.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { decodeFunctionData } from 'viem'
 import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { adamwRef, clipScale, globalGradNormRef } from '../kernels/adamw.ts'
@@ -12,14 +12,10 @@ import { COPY, operandsOf, outputCount, runSlot, type Spec } from './gameOps.ts'
 import { normSlots } from './gameNorm.ts'
 import { ONCHAIN_NORM_OPS as NORM, ONCHAIN_OPS as OP } from './onchain.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { WINDOW, expectBadProgram, openBetween, playLie, playOut, startGame } from './testing.ts'
+import { WINDOW, expectBadProgram, openBetween, playLie, playOut, useGame } from './testing.ts'
 import { Phase } from './game.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const STEPS = 2
 /** Chunks of four: the 12-element gradient is three, the 5-element one two (the last of one element). */

@@ -2,18 +2,14 @@
 // loss and gradient, softmax's backward (causal and not) and layernorm's dx, dgamma and dbeta. A lie
 // planted in each is found, DisputeGame derives the rows, prefixes and columns the element reads, and
 // RefereeGrad (forwarding to RefereeRows) names the cheater.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
 import { operandsOf, outputCount, runSlot } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { expectBadProgram, playLie, rowGradInitial, rowGradProgram, startGame } from './testing.ts'
+import { expectBadProgram, playLie, rowGradInitial, rowGradProgram, useGame } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const H = 4
 const STEPS = 3

@@ -1,19 +1,15 @@
 // The dispute game over AdamW steps whose learning rate follows the trainer's schedule
 // (contracts/referee/Schedule.sol): the program names the schedule, the game derives each step's rate from
 // the step it reached, and a lie in a scheduled update is found and settled on chain.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { f32Bits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
 import { ONCHAIN_OPS as OP } from './onchain.ts'
 import { outputCount, type Spec } from './gameOps.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { expectBadProgram, playLie, rowInitial, rowProgram, startGame } from './testing.ts'
+import { expectBadProgram, playLie, rowInitial, rowProgram, useGame } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 const H = 4
 const STEPS = 6

@@ -3,7 +3,7 @@
 // its prefix up to its query position, and the engine writes exactly +0 past it). A lie planted in each,
 // at a visible and at a masked element of the causal softmax, is found and settled on chain
 // (contracts/referee/GameOperands.sol, DisputeGame.sol).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { layernormRef } from '../kernels/layernorm.ts'
 import { softmaxRef } from '../kernels/softmax.ts'
 import { f32Bits, f32FromBits } from '../kernels/softfloat.ts'
@@ -11,13 +11,9 @@ import { mulberry32 } from '../util/random.ts'
 import { COPY, operandsOf, runSlot, type Spec } from './gameOps.ts'
 import { ONCHAIN_NORM_OPS as NORM, ONCHAIN_OPS as OP } from './onchain.ts'
 import { runProgram, type Lie } from './gameTrace.ts'
-import { expectBadProgram, operand, playLie, startGame } from './testing.ts'
+import { expectBadProgram, operand, playLie, useGame } from './testing.ts'
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 /** Rows of H: two [T, T] attention blocks (T = H) for the causal softmax. */
 const H = 4

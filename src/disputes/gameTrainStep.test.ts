@@ -2,7 +2,7 @@
 // and clip): the program and initial tree built from the step's trace (gameOfStep), a lie planted at a
 // seeded operator slot and element of the last step, played to the end on anvil with the cheater as defender
 // and as challenger. The game must stop at the lie and name the cheater, with no trusted party.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { cpuBackend } from '../train/cpu.ts'
 import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
@@ -12,7 +12,7 @@ import { traceStep } from './stepTrace.ts'
 import { COPY, INPUT, outputCount, runSlot } from './gameOps.ts'
 import { dataLeaves, gameOfStep, probeState, scheduleOf, stepData } from './gameOfStep.ts'
 import type { RunOptions } from './gameTrace.ts'
-import { playLie, startGame } from './testing.ts'
+import { playLie, useGame } from './testing.ts'
 
 const { train } = splitBy(KJV_PENTATEUCH, new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
 const config = defaultTrainConfig(
@@ -22,11 +22,7 @@ const config = defaultTrainConfig(
 /** Steps of the disputed run: the lie is in the last, after an honest step that both agree on. */
 const STEPS = 2
 
-let chain: Awaited<ReturnType<typeof startGame>>
-beforeAll(async () => {
-  chain = await startGame()
-}, 120_000)
-afterAll(() => chain?.stop())
+const chain = useGame()
 
 describe('DisputeGame over a real training step', { timeout: 300_000 }, async () => {
   const before = await Trainer.create(cpuBackend, config).checkpoint()

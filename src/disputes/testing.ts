@@ -1,7 +1,7 @@
 // Helpers for the on-chain referee's tests: anvil with Referee, RefereeGrad and the harnesses deployed,
 // seeded f32 inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs;
 // and for the dispute game's: anvil with DisputeGame, two parties, a toy program, a game played out.
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
@@ -425,6 +425,17 @@ export async function playOut(a: GameDriver, b: GameDriver, stopAt?: number) {
 }
 
 type Chain = Awaited<ReturnType<typeof startGame>>
+
+/**
+ * A test file's game chain: anvil with the game deployed before the file's tests (startGame), stopped after.
+ * The object is filled in when it starts, so a file can hold it as a constant.
+ */
+export function useGame(): Chain {
+  const chain = {} as Chain
+  beforeAll(async () => void Object.assign(chain, await startGame()), 120_000)
+  afterAll(() => chain.stop?.())
+  return chain
+}
 
 /**
  * An honest run of `program` against one with `lie` planted, played to the end with the liar as
