@@ -19,10 +19,11 @@ import { chainOf } from '../chain/client.ts'
 import { DEV_CHAIN_ID, devChain, type ChainConfig } from '../chain/config.ts'
 import { marketFactoryAbi } from '../chain/contracts/MarketFactory.ts'
 import { walletError, type WalletSession } from '../chain/wallet.ts'
-import { ChainConfigError, RevertedError, RpcUnavailableError } from '../errors/chain.ts'
+import { ChainConfigError, RevertedError } from '../errors/chain.ts'
 import { UsageError } from '../errors/cli.ts'
 import { InsufficientFundsError, MarketError, MarketFieldError } from '../errors/market.ts'
 import { approveCollateral, type ContractRef } from '../markets/chain.ts'
+import { chainIdAt } from './coordinatorArgs.ts'
 import { flag } from './args.ts'
 import { sendingKey } from './keys.ts'
 import { keyWallet } from './keyWallet.ts'
@@ -50,14 +51,7 @@ export async function marketAccess(args: string[]): Promise<MarketAccess> {
   const rpc = flag(args, 'rpc')
   if (!rpc || !/^https?:\/\//.test(rpc)) throw new UsageError('--rpc takes the chain’s http(s) JSON-RPC URL')
   const transport = http(rpc, { retryCount: 0, timeout: READ_TIMEOUT_MS })
-  let chainId: number
-  try {
-    chainId = await createPublicClient({ transport }).getChainId()
-  } catch (e) {
-    throw new RpcUnavailableError(`No chain answers at ${rpc}.`, {
-      details: walletError(e, 'reading').message,
-    })
-  }
+  const chainId = await chainIdAt(rpc)
   const wanted = flag(args, 'chain-id')
   if (wanted !== undefined && Number(wanted) !== chainId)
     throw new ChainConfigError(`${rpc} serves chain ${chainId}, not ${wanted}.`)
