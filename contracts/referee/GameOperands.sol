@@ -424,7 +424,10 @@ contract GameOperands is OperandErrors {
     function _visible(Place calldata p, Spec memory s) private pure returns (uint256) {
         uint32[] memory t = s.consts;
         if (t.length > 1 || (t.length == 1 && t[0] > 1)) revert BadProgram(p.slot);
-        return t.length == 1 && t[0] == 1 ? (p.element / s.n) % s.n + 1 : s.n;
+        bool causal = t.length == 1 && t[0] == 1;
+        // As the engine refuses: a causal softmax works on [T, T] blocks, so its rows come in multiples of T.
+        if (causal && s.m % s.n != 0) revert BadProgram(p.slot);
+        return causal ? (p.element / s.n) % s.n + 1 : s.n;
     }
 
     /// layernormMean 37, layernormStd 38: x m×k (a), consts [eps], output m×1; element r reads row r of x,
@@ -514,7 +517,7 @@ contract GameOperands is OperandErrors {
         returns (uint32[] memory a, uint32[] memory b)
     {
         _want(p, xs, 2, s, 1);
-        if (s.consts[0] > 1) revert BadProgram(p.slot);
+        if (s.consts[0] > 1 || (s.consts[0] == 1 && s.m % s.n != 0)) revert BadProgram(p.slot);
         uint256 base = (p.element / s.n) * s.n;
         uint256 len = s.consts[0] == 1 ? (p.element / s.n) % s.n + 1 : s.n;
         a = _cat(_inputs(p, 0, s.a, xs[0], base, 1, len), _inputs(p, 1, s.b, xs[1], base, 1, len));

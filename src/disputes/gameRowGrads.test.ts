@@ -3,6 +3,8 @@
 // planted in each is found, DisputeGame derives the rows, prefixes and columns the element reads, and
 // RefereeGrad (forwarding to RefereeRows) names the cheater.
 import { describe, expect, it } from 'vitest'
+import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
+import { gameOperandsAbi } from '../chain/contracts/GameOperands.ts'
 import { f32FromBits } from '../kernels/softfloat.ts'
 import { mulberry32 } from '../util/random.ts'
 import { operandsOf, outputCount, runSlot } from './gameOps.ts'
@@ -57,5 +59,38 @@ describe('DisputeGame: RefereeRows ops', { timeout: 180_000 }, () => {
 
   it('refuses a softmax backward whose causal flag is not 0 or 1: BadProgram, and the defender wins', async () => {
     await expectBadProgram(chain, program, rowGradInitial(H, mulberry32(60)), STEPS, 11, [2])
+  })
+
+  it('refuses a causal softmax, forward or backward, whose rows are not [T, T] blocks, as the engine does', async () => {
+    // A program whose shapes disagree with the tensors cannot be played to the resolve (the descent's
+    // element count comes from the shape), so GameOperands' derivation is asked directly.
+    const operands = await chain.client.readContract({
+      address: chain.game,
+      abi: disputeGameAbi,
+      functionName: 'operands',
+    })
+    const zero = `0x${'00'.repeat(32)}` as const
+    const place = { slot: 3, element: 1, step: 1, depth: 2, dRoot: zero, cRoot: zero }
+    const none = {
+      root: zero,
+      ofChallenger: false,
+      slotProof: [],
+      proof: [],
+      flags: [],
+      indices: [],
+      bits: [],
+    }
+    const ask = (kind: number, m: number, xs: number) =>
+      chain.client.readContract({
+        address: operands,
+        abi: gameOperandsAbi,
+        functionName: 'recomputeArgs',
+        args: [place, { kind, a: 1, b: 2, c: 0, d: 0, m, k: 0, n: 4, consts: [1] }, Array(xs).fill(none)],
+      })
+    for (const [kind, xs] of [
+      [19, 1],
+      [28, 2],
+    ])
+      await expect(ask(kind, 6, xs), `op ${kind}, 6 rows of 4`).rejects.toThrow(/BadProgram/)
   })
 })

@@ -474,7 +474,8 @@ export async function playLie(
 }
 
 /**
- * `program` with slot `slot`'s constants replaced by the malformed `consts`, played by both parties
+ * `program` with slot `slot`'s constants replaced by the malformed `change` (or the fields it names),
+ * played by both parties
  * (traces computed as the well-formed entry says, a lie in the last step's element 1 of that slot) to the
  * last word: the resolve must fail with BadProgram, and the defender then wins by timeout.
  */
@@ -484,10 +485,11 @@ export async function expectBadProgram(
   initial: Uint32Array[],
   steps: number,
   slot: number,
-  consts: number[],
+  change: number[] | Partial<Spec>,
 ) {
-  const bad = program.map((s, j) => (j === slot ? { ...s, consts } : s))
-  const honestOf = (s: Spec) => (s.consts === consts ? program[slot] : s)
+  const badSpec = { ...program[slot], ...(Array.isArray(change) ? { consts: change } : change) }
+  const bad = program.map((s, j) => (j === slot ? badSpec : s))
+  const honestOf = (s: Spec) => (s === badSpec ? program[slot] : s)
   const opts = {
     run: (s: Spec, ins: Uint32Array[], step: number) => runSlot(honestOf(s), ins, step),
     inputs: (s: Spec) => inputSlots(honestOf(s)),
