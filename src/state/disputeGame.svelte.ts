@@ -12,6 +12,18 @@ import { demoGameAddress, demoPlan, playDemo, type DemoEvents, type DemoPlan } f
 import { mulberry32 } from '../util/random.ts'
 import { gameView, type GameState, type Settled } from '../disputes/gameView.ts'
 
+/** One game the connected account is a party to, as "Your games" lists it. */
+export interface PartyGame {
+  id: bigint
+  role: Role
+  done: boolean
+  /** Whether the account won, once the game is over. */
+  won: boolean | null
+  /** The game waits on this party (or on anyone: proveSpec and resolve). */
+  yourMove: boolean
+  waiting: string
+}
+
 export class DisputeGameWatch {
   id = $state<bigint | null>(null)
   game = $state<GameState | null>(null)
@@ -21,6 +33,8 @@ export class DisputeGameWatch {
   /** The connected wallet's address (the page sets it), and what the game contract owes it, polled. */
   account = $state<Address | null>(null)
   owed = $state<bigint | null>(null)
+  /** The games that name `account` as a party (loadMine), newest first. */
+  mine = $state<PartyGame[] | null>(null)
   /** The id names no game on this contract. */
   missing = $state(false)
   error = $state<ErrorInfo | null>(null)
@@ -108,6 +122,56 @@ export class DisputeGameWatch {
       this.now = block.timestamp
       if (g.phase === Phase.Done && !this.settled) this.settled = await this.#settledOf(client, address, id)
       this.error = null
+    } catch (e) {
+      this.error = errorInfo(e)
+    }
+  }
+
+  /**
+   * The games whose Opened event names the connected account as challenger or defender, newest first (at
+   * most `limit`), each with its state now: what the Settle page lists as "Your games".
+   */
+  async loadMine(limit = 20) {
+    const [client, address, account] = [this.#client, this.#address, this.account]
+    if (!client || !address || !account) return
+    try {
+      const opened = (role: Role) =>
+        client.getContractEvents({
+          address,
+          abi: disputeGameAbi,
+          eventName: 'Opened',
+          args: role === 'challenger' ? { challenger: account } : { defender: account },
+          fromBlock: 0n,
+        })
+      const [asChallenger, asDefender, block] = await Promise.all([
+        opened('challenger'),
+        opened('defender'),
+        client.getBlock(),
+      ])
+      const ids = [
+        ...asChallenger.map((l) => ({ id: l.args.id!, role: 'challenger' as const })),
+        ...asDefender.map((l) => ({ id: l.args.id!, role: 'defender' as const })),
+      ]
+        .sort((a, b) => (a.id < b.id ? 1 : -1))
+        .slice(0, limit)
+      const games = await Promise.all(
+        ids.map(({ id }) =>
+          client.readContract({ address, abi: disputeGameAbi, functionName: 'gameOf', args: [id] }),
+        ),
+      )
+      if (account !== this.account) return
+      this.mine = ids.map(({ id, role }, i) => {
+        const v = gameView(games[i] as GameState, block.timestamp)
+        const done = games[i].phase === Phase.Done
+        return {
+          id,
+          role,
+          done,
+          won: done ? games[i].winner.toLowerCase() === account.toLowerCase() : null,
+          yourMove: !done && (v.turn === role || v.turn === 'either'),
+          waiting: v.waiting,
+        }
+      })
     } catch (e) {
       this.error = errorInfo(e)
     }

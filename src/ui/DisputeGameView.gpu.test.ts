@@ -292,15 +292,31 @@ it("with the visitor's wallet: ends a game whose defender never joined by timeou
   try {
     watch.watch(id)
     await until('the game is shown', () => watch.game !== null)
+    // "Your games" lists it: this wallet is its challenger, and the move is the defender's.
+    await until('your games list it', () => watch.mine?.some((m) => m.id === id) ?? false)
+    flushSync()
+    const row = target.querySelector(`[data-testid="game-mine"] li[data-id="${id}"]`)!
+    expect([
+      row.getAttribute('data-role'),
+      row.getAttribute('data-your-move'),
+      row.getAttribute('data-done'),
+    ]).toEqual(['challenger', 'false', 'false'])
     flushSync()
     expect(find('game-timeout')).toBeNull() // the deadline has not passed
     await client.request({ method: 'evm_increaseTime' as never, params: [301] as never })
     await client.request({ method: 'evm_mine' as never, params: [] as never })
     await until('the timeout is offered', () => (flushSync(), find('game-timeout') !== null))
+    // The wallet's controls and "Your games" are readable too.
+    const { violations } = await axe.run(target)
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([])
     expect(find('game-timeout')!.textContent).toContain('the challenger wins')
     find('game-timeout')!.click()
     await until('the game ends', () => watch.game?.phase === Phase.Done)
     expect(watch.game!.winner).toBe(me)
+    await watch.loadMine()
+    expect(watch.mine!.find((m) => m.id === id)).toMatchObject({ done: true, won: true })
     await until('the bond is owed', () => watch.owed === parseEther('0.01'))
     await until('withdraw is offered', () => (flushSync(), find('game-withdraw') !== null))
     expect(find('game-withdraw')!.textContent).toContain('Withdraw 0.01 ETH')
