@@ -192,7 +192,11 @@ export function marketJobText(job: AnchorJob): string {
 }
 
 /** The block (and transaction, if known) a write landed in. */
-export async function at(client: PublicClient, blockNumber: bigint | null, txHash: Hex | null): Promise<Landed> {
+export async function at(
+  client: PublicClient,
+  blockNumber: bigint | null,
+  txHash: Hex | null,
+): Promise<Landed> {
   const block = blockNumber === null ? await client.getBlock() : await client.getBlock({ blockNumber })
   return { blockNumber: block.number, timestamp: Number(block.timestamp), txHash }
 }
