@@ -7,7 +7,7 @@ import { publicClient } from '../chain/client.ts'
 import { DEV_WALLET_LABEL, devWalletProvider } from '../chain/devWallet.ts'
 import { AnchorQueue } from '../chain/queue.ts'
 import type { AnchorableReceipt } from '../chain/anchor.ts'
-import { idbAnchorStore, type AnchorJob } from '../chain/store.ts'
+import { idbAnchorStore, type AnchorJob, type AnchorStore } from '../chain/store.ts'
 import { connectWallet, ensureChain, walletSigner, type WalletSession } from '../chain/wallet.ts'
 import { watchWallets, type WalletOption } from '../chain/wallets.ts'
 import { devAccount, devKey } from '../receipts/devkey.ts'
@@ -49,7 +49,8 @@ export class Wallet {
   #queue: AnchorQueue
   #stopWatching: (() => void) | null = null
 
-  constructor(search = location.search) {
+  /** `store`: where the queue keeps its jobs (IndexedDB's `lockstep-anchors`; a test may keep its own). */
+  constructor(search = location.search, store: AnchorStore = idbAnchorStore()) {
     let config: ChainConfig
     try {
       config = chainConfig(search)
@@ -59,7 +60,7 @@ export class Wallet {
     }
     this.config = config
     this.#queue = new AnchorQueue({
-      store: idbAnchorStore(),
+      store,
       config,
       client: publicClient(config),
       wallet: () => this.session,

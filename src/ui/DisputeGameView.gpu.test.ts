@@ -29,7 +29,8 @@ import { refereeRowsAbi, refereeRowsBytecode } from '../chain/contracts/RefereeR
 import { Phase, openGame } from '../disputes/game.ts'
 import { runProgram } from '../disputes/gameTrace.ts'
 import { toyInitial, toyProgram } from '../disputes/gamePrograms.ts'
-import { devKey } from '../receipts/devkey.ts'
+import { idbAnchorStore } from '../chain/store.ts'
+import { walletClient } from '../chain/client.ts'
 import { mulberry32 } from '../util/random.ts'
 import { Wallet } from '../state/wallet.svelte.ts'
 import { DisputeGameWatch } from '../state/disputeGame.svelte.ts'
@@ -254,10 +255,11 @@ it('refuses the demo off the dev chain, by name, and says so for a game id that 
 
 it("with the visitor's wallet: ends a game whose defender never joined by timeout, then withdraws the bond", async () => {
   // The page's wallet (the dev wallet on this chain), funded for gas; it opens a game as the challenger
-  // against anvil's third account, which never joins.
-  localStorage.clear()
+  // against anvil's third account, which never joins. Its queue keeps its own IndexedDB store: browser test
+  // files run side by side, and MarketsPage.gpu.test.ts counts the jobs of the default one.
   const wallet = new Wallet(
     `?rpc=${encodeURIComponent(rpcUrl)}&disputeGame=${config.disputeGame}&registry=${config.receiptRegistry}`,
+    idbAnchorStore(`lockstep-anchors-game-test-${Date.now()}`),
   )
   wallet.start()
   await wallet.connect('dev')
@@ -267,11 +269,8 @@ it("with the visitor's wallet: ends a game whose defender never joined by timeou
   const other = runProgram(toyProgram(4), toyInitial(4, mulberry32(3)), 2, {
     lie: { step: 1, slot: 6, element: 0 },
   })
-  const challenger = createWalletClient({
-    account: privateKeyToAccount(devKey()),
-    chain: foundry,
-    transport: http(rpcUrl),
-  })
+  // Sent through the wallet's own provider (the key it holds), as the page would.
+  const challenger = walletClient(wallet.session!.provider, me, wallet.config)
   const { id } = await openGame(client, challenger, trace, {
     game: config.disputeGame!,
     work: `0x${'11'.repeat(32)}`,
