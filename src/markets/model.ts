@@ -81,31 +81,54 @@ export function marketInputs(
 /**
  * The rules. RULE: outcome k scores the sum, in f64 and byte order, of the logit its model gave to each
  * of its bytes at the position before it (only f64 addition: the same bits in every JS engine).
- * TASK_RULE: its log-likelihood, see above.
+ * TASK_RULE: its log-likelihood (taskScores over the rows taskLayout names).
  */
 export function scoreOutcomes(m: Market, T: number, logits: ArrayLike<number>, rule: Rule = RULE): number[] {
   const { inputs, starts } = marketInputs(m, T, rule)
   const ids = inputs.input_ids.data
-  if (rule === TASK_RULE)
-    return m.outcomes.map((o, k) => {
-      const n = outcomeBytes(o, rule).length
-      const rows = new Float32Array(n * VOCAB)
-      const targets = new Int32Array(n)
-      for (let i = 0; i < n; i++) {
-        const j = starts[k] + i
-        for (let v = 0; v < VOCAB; v++) rows[i * VOCAB + v] = logits[(k * T + j - 1) * VOCAB + v]
-        targets[i] = ids[k * T + j]
-      }
-      let s = 0
-      for (const loss of crossEntropyRef(rows, [n, VOCAB], targets).losses) s -= loss
-      return s
-    })
+  if (rule === TASK_RULE) {
+    const rows = m.outcomes.length * T
+    const losses = crossEntropyRef(Float32Array.from(logits), [rows, VOCAB], nextTokens(ids, T)).losses
+    return taskScores(losses, taskLayout(m, T))
+  }
   return m.outcomes.map((o, k) => {
     let s = 0
     for (let j = starts[k]; j < starts[k] + outcomeBytes(o, rule).length; j++)
       s += logits[(k * T + j - 1) * VOCAB + ids[k * T + j]]
     return s
   })
+}
+
+/**
+ * TASK_RULE's targets: row r of the K·T rows of logits predicts the next byte of its window, ids[r + 1];
+ * a window's last row has none and takes 0 (no outcome reads it).
+ */
+export function nextTokens(ids: readonly number[], T: number): Int32Array {
+  return Int32Array.from(ids, (_, r) => ((r + 1) % T === 0 ? 0 : ids[r + 1]))
+}
+
+/**
+ * Which of the K·T rows score each outcome under TASK_RULE, flat [first row, count] per outcome: outcome
+ * k's bytes (and its end) sit at starts[k] … of window k, each predicted by the row before it.
+ */
+export function taskLayout(m: Market, T: number): number[] {
+  const { starts } = marketInputs(m, T, TASK_RULE)
+  return m.outcomes.flatMap((o, k) => [k * T + starts[k] - 1, outcomeBytes(o, TASK_RULE).length])
+}
+
+/**
+ * TASK_RULE's scores from every row's loss (f32 values, the cross-entropy kernel's): outcome k is minus
+ * the sum of its rows' losses, accumulated in f64 in row order (s = 0; s −= loss). The dispute game's
+ * decide slot recomputes exactly this (contracts/referee/Score.sol).
+ */
+export function taskScores(losses: ArrayLike<number>, layout: readonly number[]): number[] {
+  const scores: number[] = []
+  for (let i = 0; i < layout.length; i += 2) {
+    let s = 0
+    for (let r = layout[i]; r < layout[i] + layout[i + 1]; r++) s -= losses[r]
+    scores.push(s)
+  }
+  return scores
 }
 
 /** The highest score wins; ties go to the lowest index. */
