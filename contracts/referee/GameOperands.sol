@@ -75,6 +75,8 @@ contract GameOperands is OperandErrors {
     /// The global gradient norm as slots (RefereeNorm's ids, layouts at _normArgs).
     uint8 private constant NORM_EXPONENT = 39;
     uint8 private constant NORM_CLIP = 41;
+    /// A market settlement's decide slot (RefereeNorm's id).
+    uint8 private constant TASK_DECIDE = 42;
     /// normClip's combine takes any valid scale word (the words' sum needs none): f32 1.0's.
     uint32 private constant ONE = 0x3f800000;
     /// recomputeArgs' answer for an index map: a[0] is the output element itself.
@@ -164,6 +166,13 @@ contract GameOperands is OperandErrors {
             (a, b) = _statArgs(p, s, xs);
         } else if (op == 21) {
             (a, b) = _adamwArgs(p, s, xs);
+        } else if (op == TASK_DECIDE) {
+            // A market's outcome (gameOfSettlement.ts): every row's loss (slot a, k of them), consts
+            // [first row, count] per outcome, which RefereeNorm's Score.taskDecide checks; output 1×1.
+            if (xs.length != 1) revert WrongOperandCount(xs.length, 1);
+            if (s.m != 1 || s.n != 1 || s.consts.length % 2 != 0) revert BadProgram(p.slot);
+            a = _inputs(p, 0, s.a, xs[0], 0, 1, s.k);
+            b = s.consts;
         } else {
             revert GameOpNotSupported(op);
         }

@@ -4,6 +4,7 @@
 // costs no gas and is named; what the contract still refuses is named by its custom error.
 import { UsageError } from '../errors/cli.ts'
 import { createCommand } from './marketCreate.ts'
+import { gameCommand } from './marketGame.ts'
 import { finalizeCommand, liquidateCommand, redeemCommand, withdrawCommand } from './marketPayout.ts'
 import { challengeCommand, settleCommand } from './marketSettle.ts'
 import { listCommand, showCommand } from './marketShow.ts'
@@ -17,6 +18,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   sell: sellCommand,
   settle: settleCommand,
   challenge: challengeCommand,
+  game: gameCommand,
   redeem: redeemCommand,
   withdraw: withdrawCommand,
   finalize: finalizeCommand,

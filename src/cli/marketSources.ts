@@ -36,13 +36,18 @@ export function inputText(given: string): { text: string; from: string } {
 export function shippedModel(uri: string): Uint8Array | null {
   if (uri === BUNDLED_URI) return bundledModel()
   if (uri !== TRAINED_URI) return null
+  return trainedModel(shippedCheckpoint())
+}
+
+/** The RL warm start this build ships (public/rl/warmstart.lscp): the trained model's checkpoint. */
+export function shippedCheckpoint(): Uint8Array {
   // dist-cli/main.js sits one folder below the root; this file, run from source (tests), two.
   const here = dirname(fileURLToPath(import.meta.url))
   const file = [join(here, '..'), join(here, '..', '..')]
     .map((root) => join(root, 'public', 'rl', 'warmstart.lscp'))
     .find((f) => existsSync(f))
   if (!file) throw new MarketError('The shipped settlement model (public/rl/warmstart.lscp) is missing.')
-  return trainedModel(new Uint8Array(readFileSync(file)))
+  return new Uint8Array(readFileSync(file))
 }
 
 /** The bytes a data: or http(s) URI names; `what` says what for, in errors. */

@@ -41,6 +41,11 @@ export interface GameOptions {
   maxNorm?: number
   chunk?: number
   schedule?: { peak: number; warmup: number; total: number; min: number }
+  /**
+   * The state is read, never updated (an inference: no AdamW in the trace): state slot i's COPY reads leaf
+   * i of the initial tree, and the program is for one step.
+   */
+  frozen?: boolean
 }
 
 /** A trainer config's schedule, as gameOfStep takes it. */
@@ -212,7 +217,7 @@ export function gameOfStep(
   trace: StepTrace,
   state: readonly NamedTensor[],
   probe?: { trace: StepTrace; state: readonly NamedTensor[] },
-  { maxNorm = 1, chunk = NORM_CHUNK, schedule }: GameOptions = {},
+  { maxNorm = 1, chunk = NORM_CHUNK, schedule, frozen = false }: GameOptions = {},
 ): StepGame {
   if (probe) sameStructure(trace, probe.trace)
   const wiring = wire(probe?.trace ?? trace, probe?.state ?? state, chunk)
@@ -417,7 +422,7 @@ export function gameOfStep(
         throw new GameProgramError(`Operator ${r.index}: the game has no slot for ${r.op}.`)
     }
   }
-  linkState(trace, wiring, program, state.length, chunk)
+  linkState(trace, wiring, program, state.length, chunk, frozen)
   const initial = bits.slice(0, state.length + wiring.data.length)
   return { program, initial, bits, slotOf, stateSlots: state.length, data: wiring.data, derived, pending }
 }
@@ -439,8 +444,14 @@ function linkState(
   program: Spec[],
   stateSlots: number,
   chunk: number,
+  frozen: boolean,
 ): void {
   let slot = stateSlots + wiring.data.length
+  if (frozen) {
+    if (trace.records.some((r) => r.op === 'adamw'))
+      throw new GameProgramError('A frozen program (an inference) has an AdamW update.')
+    for (let i = 0; i < stateSlots; i++) program[i] = { ...program[i], a: i }
+  }
   for (const r of trace.records) {
     slot += extraSlots(r, trace, chunk)
     if (r.op === 'adamw')
@@ -454,7 +465,7 @@ function linkState(
       }
     slot += r.outputs.length
   }
-  const stale = program.slice(0, stateSlots).findIndex((s) => s.a === 0)
+  const stale = frozen ? -1 : program.slice(0, stateSlots).findIndex((s) => s.a === 0)
   if (stale >= 0) throw new GameProgramError(`State slot ${stale}: no AdamW update writes it.`)
   wiring.data.forEach(
     (d, i) => (program[d.slot] = { ...program[d.slot], consts: [program.length + i, wiring.data.length] }),

@@ -15,6 +15,7 @@ import { lrSchedule } from '../kernels/schedule.ts'
 import { geluErfGrad, geluTanhGrad } from '../kernels/elementwise.ts'
 import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entropy.ts'
 import { softmaxBackwardRef } from '../kernels/softmax.ts'
+import { decide, taskScores } from '../markets/scores.ts'
 import { layernormBackwardRef } from '../kernels/layernorm.ts'
 import {
   NORM_WORDS,
@@ -129,6 +130,7 @@ const INPUTS: Record<number, number> = {
   [EMBED.embeddingGrad]: 2, // ids, dy
   [NORM.layernormMean]: 1, // x m×k; consts [eps]; output m×1
   [NORM.layernormStd]: 1,
+  [NORM.taskDecide]: 1, // every row's loss; consts [first row, count] per outcome; output 1×1
 }
 
 const isMove = (kind: number) => kind >= MOVE.permute && kind <= MOVE.concat
@@ -226,6 +228,8 @@ export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
     case NORM.layernormMean:
     case NORM.layernormStd:
       return each([range(e * s.k, 1, s.k)])
+    case NORM.taskDecide:
+      return each([range(0, 1, s.k)])
     case ROW.crossEntropy:
       return each([range(e * s.k, 1, s.k), [e]])
     case ROW.crossEntropyGrad:
@@ -418,6 +422,12 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
       })
       return u32(s.kind === NORM.layernormMean ? r.mean : r.std)
     }
+    case NORM.taskDecide: {
+      // A market's outcome under TASK_RULE (src/markets/scores.ts), as an integer, not f32 bits.
+      const why = layoutProblem(s.consts, s.k)
+      if (why || s.m * s.n !== 1) throw new Error(`A decide slot's layout: ${why ?? 'its output is 1×1'}.`)
+      return Uint32Array.of(decide(taskScores(a, s.consts)))
+    }
     case OP.rmsnorm:
       return u32(rmsnormRef(a, b, [s.m, s.n], { eps: at(0) }).y)
     case OP.layernorm:
@@ -439,6 +449,18 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
   const out = new Float32Array(s.m * s.n)
   for (let i = 0; i < out.length; i++) out[i] = bin ? bin(a[i], b[i]) : un(a[i])
   return u32(out)
+}
+
+/**
+ * What is wrong with a decide slot's layout over `rows` losses (Score.taskDecide refuses the same): pairs
+ * [first row, count], at least two outcomes, each at least one row and inside the losses.
+ */
+export function layoutProblem(layout: readonly number[], rows: number): string | null {
+  if (layout.length % 2 || layout.length < 4) return 'want [first row, count] for at least two outcomes'
+  for (let i = 0; i < layout.length; i += 2)
+    if (layout[i + 1] < 1 || layout[i] + layout[i + 1] > rows)
+      return `outcome ${i / 2} reads rows ${layout[i]} + ${layout[i + 1]} of ${rows}`
+  return null
 }
 
 /** A gradient-norm slot from the chunked references (gradNormChunks.ts), as GameOperands lays it out. */

@@ -104,6 +104,7 @@ export const ONCHAIN_NORM_OPS = {
   // a = chunks' words (5 each), b = [k, scale, maxNorm]: k 0 the global norm, 1 clipScale(norm,
   // maxNorm), 2..6 word k − 2 of the chunks combined (a tree of this op covers any number of chunks)
   normClip: 41,
+  taskDecide: 42, // a = every row's loss, b = [first row, count] per outcome: the index decide() picks
 } as const
 
 /**

@@ -8,6 +8,9 @@ import { encode } from '../train/data.ts'
 import { crossEntropyRef } from '../kernels/cross_entropy.ts'
 import type { HostInput } from '../infer/json.ts'
 import { MarketError } from '../errors/market.ts'
+import { taskScores } from './scores.ts'
+
+export { decide, taskScores } from './scores.ts'
 
 export interface Market {
   question: string
@@ -114,28 +117,6 @@ export function nextTokens(ids: readonly number[], T: number): Int32Array {
 export function taskLayout(m: Market, T: number): number[] {
   const { starts } = marketInputs(m, T, TASK_RULE)
   return m.outcomes.flatMap((o, k) => [k * T + starts[k] - 1, outcomeBytes(o, TASK_RULE).length])
-}
-
-/**
- * TASK_RULE's scores from every row's loss (f32 values, the cross-entropy kernel's): outcome k is minus
- * the sum of its rows' losses, accumulated in f64 in row order (s = 0; s −= loss). The dispute game's
- * decide slot recomputes exactly this (contracts/referee/Score.sol).
- */
-export function taskScores(losses: ArrayLike<number>, layout: readonly number[]): number[] {
-  const scores: number[] = []
-  for (let i = 0; i < layout.length; i += 2) {
-    let s = 0
-    for (let r = layout[i]; r < layout[i] + layout[i + 1]; r++) s -= losses[r]
-    scores.push(s)
-  }
-  return scores
-}
-
-/** The highest score wins; ties go to the lowest index. */
-export function decide(scores: number[]): number {
-  let best = 0
-  for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k
-  return best
 }
 
 /** Why a market cannot be settled as entered, or null. */

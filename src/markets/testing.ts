@@ -36,13 +36,19 @@ export interface MarketDeployment {
 }
 
 /**
- * TestToken, the Market implementation, an InterimReferee owned by `refereeOwner` and the factory, from
- * `key`; `registry` is the EIP-712 verifyingContract receipts are signed for, `treasury` takes fees.
+ * TestToken, the Market implementation, an InterimReferee owned by `refereeOwner` (or the contract
+ * `referee`, when given) and the factory, from `key`; `registry` is the EIP-712 verifyingContract receipts are
+ * signed for, `treasury` takes fees.
  */
 export async function deployMarkets(
   rpcUrl: string,
   key: Hex,
-  { registry, treasury, refereeOwner }: { registry: Address; treasury: Address; refereeOwner: Address },
+  {
+    registry,
+    treasury,
+    refereeOwner,
+    referee: given,
+  }: { registry: Address; treasury: Address; refereeOwner: Address; referee?: Address },
 ): Promise<MarketDeployment> {
   const transport = http(rpcUrl)
   const wallet = createWalletClient({ account: privateKeyToAccount(key), chain: foundry, transport })
@@ -55,7 +61,7 @@ export async function deployMarkets(
   }
   const token = await deploy(testTokenAbi, testTokenBytecode)
   const implementation = await deploy(marketAbi, marketBytecode)
-  const referee = await deploy(interimRefereeAbi, interimRefereeBytecode, [refereeOwner])
+  const referee = given ?? (await deploy(interimRefereeAbi, interimRefereeBytecode, [refereeOwner]))
   const factory = await deploy(marketFactoryAbi, marketFactoryBytecode, [
     implementation,
     registry,
