@@ -4,10 +4,12 @@ pragma solidity ^0.8.24;
 import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {RowOps} from "./RowOps.sol";
+import {Score} from "./Score.sol";
 
 /// A training step's statistics that the element-wise ops leave out, one output element each, transcribed
 /// from their CPU references: layernormRef's saved mean and std of a row (src/kernels/layernorm.ts), and
-/// globalGradNormRef with clipScale (adamw.ts) in the chunked form of src/kernels/gradNormChunks.ts.
+/// globalGradNormRef with clipScale (adamw.ts) in the chunked form of src/kernels/gradNormChunks.ts; and a
+/// prediction market's TASK_RULE decision from its rows' losses (Score.sol, src/markets/model.ts).
 ///
 /// The norm is Σ fxTerm(sq(g · 2^-s), 128) over every gradient, rounded once, then sqrt and · 2^s: a sum
 /// of integers, so a chunk's partial total is exact and chunks add in any grouping; s is set by a max,
@@ -24,9 +26,12 @@ import {RowOps} from "./RowOps.sol";
 /// - 41 normClip, element k: a = chunks' words (5 each, concatenated), b = [k, scale, maxNorm]. k = 0:
 ///   the global norm; 1: clipScale(norm, maxNorm) = min(1, maxNorm / norm); 2..6: word k − 2 of the
 ///   chunks combined (totals added, flags or-ed), so that a tree of this op covers any number of chunks.
+/// - 42 taskDecide: a = every row's loss (f32), b = the layout, [first row, count] per outcome. The index
+///   of the winning outcome as a uint32: decide(taskScores(a, b)), the scores summed in f64 (Score.sol).
 ///
 /// Wrong lengths, a scale word not of the form e << 23 (1 <= e <= 254), j or k out of range or a flags
-/// word past 3 revert BadOperands(op, a.length, b.length); a scale below the chunk's own ScaleBelowChunk.
+/// word past 3 revert BadOperands(op, a.length, b.length); a scale below the chunk's own ScaleBelowChunk;
+/// for 42, a layout of odd length, under two outcomes, a count of 0 or rows past a's end BadOperands.
 library NormOps {
     using F32 for uint32;
 
@@ -35,6 +40,7 @@ library NormOps {
     uint8 internal constant NORM_EXPONENT = 39;
     uint8 internal constant NORM_SQUARES = 40;
     uint8 internal constant NORM_CLIP = 41;
+    uint8 internal constant TASK_DECIDE = 42;
     uint256 internal constant WORDS = 5;
     uint256 private constant LIMBS = 4;
     /// The squares' fixed scale: every g · 2^-s is below 2, so every square below 4 (field <= 128).
@@ -47,7 +53,7 @@ library NormOps {
     error TotalPast128Bits(uint256 total);
 
     function covers(uint8 op) internal pure returns (bool) {
-        return op >= LAYERNORM_MEAN && op <= NORM_CLIP;
+        return op >= LAYERNORM_MEAN && op <= TASK_DECIDE;
     }
 
     function recompute(uint8 op, uint32[] memory a, uint32[] memory b) internal pure returns (uint32) {
@@ -55,6 +61,7 @@ library NormOps {
             if (a.length == 0 || b.length != 1) revert BadOperands(op, a.length, b.length);
             return op == LAYERNORM_MEAN ? FixedSum.mean(a) : layernormStd(a, b[0]);
         }
+        if (op == TASK_DECIDE) return Score.taskDecide(a, b);
         if (op == NORM_EXPONENT) {
             if (b.length != 0) revert BadOperands(op, a.length, b.length);
             return exponent(a);

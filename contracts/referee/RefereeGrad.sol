@@ -14,7 +14,7 @@ import {RefereeNorm} from "./RefereeNorm.sol";
 /// separate contract because Referee is near EIP-170's size limit with the forward ops alone; the row
 /// ops' backward and the cross-entropy (ids 20, 27 to 31) it forwards to RefereeRows, for the same reason,
 /// and a training step's statistics (layernorm's saved mean and std, the chunked gradient norm and clip
-/// scale; ids 37 to 41) to RefereeNorm, so that the game has one contract to ask for every id it does not
+/// scale; ids 37 to 41) and a market's TASK_RULE decision (42) to RefereeNorm, so that the game has one contract to ask for every id it does not
 /// send to Referee.
 contract RefereeGrad {
     /// gelu'(x) · dy, a = [x], b = [dy] (geluTanhGrad, geluErfGrad of src/kernels/elementwise.ts).
@@ -32,8 +32,8 @@ contract RefereeGrad {
     uint256 private constant SUPPORTED = (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
     /// The row ops (ids 20 and 27 to 31), forwarded: a contract of their own for EIP-170's size limit.
     uint256 private constant ROWS = (1 << 20) | (1 << 27) | (1 << 28) | (1 << 29) | (1 << 30) | (1 << 31);
-    /// The statistics (ids 37 to 41), forwarded to RefereeNorm for the same reason.
-    uint256 private constant NORM = (1 << 37) | (1 << 38) | (1 << 39) | (1 << 40) | (1 << 41);
+    /// The statistics (ids 37 to 41) and a market's decision (42), forwarded to RefereeNorm for the same reason.
+    uint256 private constant NORM = (1 << 37) | (1 << 38) | (1 << 39) | (1 << 40) | (1 << 41) | (1 << 42);
 
     RefereeRows public immutable rows;
     RefereeNorm public immutable norm;

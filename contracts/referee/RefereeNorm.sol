@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {NormOps} from "./NormOps.sol";
 
 /// The referee's recompute for a training step's statistics (NormOps: layernorm's saved mean and std, the
-/// global gradient norm and clip scale in chunks; ids 37 to 41, operand layouts in NormOps.sol).
+/// global gradient norm and clip scale in chunks; ids 37 to 41) and a market's TASK_RULE decision (Score.sol;
+/// id 42), operand layouts in NormOps.sol.
 /// RefereeGrad forwards these ids here, as it forwards the row ops to RefereeRows, for EIP-170's size
 /// limit. Every other id is refused with OpNotSupported, never guessed at.
 contract RefereeNorm {

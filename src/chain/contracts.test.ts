@@ -104,6 +104,7 @@ describe('generated artifacts', () => {
       'RefereeNorm',
       'RefereeRows',
       'RowGradsHarness',
+      'ScoreHarness',
       'SwarmCoordinator',
       'SwarmRegistry',
       'TestToken',

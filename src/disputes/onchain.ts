@@ -90,7 +90,8 @@ export const ONCHAIN_ROW_OPS = {
  * A training step's statistics (contracts/referee/NormOps.sol, operand layouts there), recomputed by
  * RefereeNorm and reached through RefereeGrad, which forwards these ids: layernormRef's saved mean and std
  * of a row, and globalGradNormRef with clipScale in chunks that compose exactly (src/kernels/
- * gradNormChunks.ts; docs/disputes.md "The gradient norm in chunks").
+ * gradNormChunks.ts; docs/disputes.md "The gradient norm in chunks"); and a prediction market's TASK_RULE
+ * decision (contracts/referee/Score.sol, f64 as the rule is defined in JS).
  */
 export const ONCHAIN_NORM_OPS = {
   layernormMean: 37, // a = row r of x, b = [eps]: the row's mean (layernormRef's mean[r])
@@ -104,7 +105,9 @@ export const ONCHAIN_NORM_OPS = {
   // a = chunks' words (5 each), b = [k, scale, maxNorm]: k 0 the global norm, 1 clipScale(norm,
   // maxNorm), 2..6 word k − 2 of the chunks combined (a tree of this op covers any number of chunks)
   normClip: 41,
-  taskDecide: 42, // a = every row's loss, b = [first row, count] per outcome: the index decide() picks
+  // a = every row's loss (f32), b = the layout, [first row, count] per outcome (taskLayout): the winning
+  // outcome's index as a uint32, decide(taskScores(a, b)) of src/markets/model.ts, scores summed in f64
+  taskDecide: 42,
 } as const
 
 /**

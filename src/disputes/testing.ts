@@ -13,6 +13,7 @@ import { refereeNormAbi, refereeNormBytecode } from '../chain/contracts/RefereeN
 import { normHarnessAbi, normHarnessBytecode } from '../chain/contracts/NormHarness.ts'
 import { recomputeHarnessAbi, recomputeHarnessBytecode } from '../chain/contracts/RecomputeHarness.ts'
 import { rowGradsHarnessAbi, rowGradsHarnessBytecode } from '../chain/contracts/RowGradsHarness.ts'
+import { scoreHarnessAbi, scoreHarnessBytecode } from '../chain/contracts/ScoreHarness.ts'
 import { specialBits } from '../kernels/testing.ts'
 import {
   createPublicClient,
@@ -51,7 +52,7 @@ export const EVM_TIMEOUT = 180_000
  * A fresh anvil with the harnesses and the referees deployed from anvil's first key: `referee` (Referee,
  * ONCHAIN_OPS), `refereeGrad` (RefereeGrad, ONCHAIN_GRAD_OPS, forwarding to RefereeRows and `refereeNorm`),
  * `harness` (OpsHarness: the libraries, batched), `recomputeHarness` (RecomputeHarness: a referee's own
- * recompute, batched), `rowGrads` and `norm` (RowGradsHarness, NormHarness).
+ * recompute, batched), `rowGrads`, `norm` and `score` (RowGradsHarness, NormHarness, ScoreHarness).
  */
 export async function startReferee() {
   const node = await startAnvil()
@@ -75,6 +76,8 @@ export async function startReferee() {
   const rowGrads = await deploy(rowGradsHarnessAbi, rowGradsHarnessBytecode)
   // The statistics (NormOps: layernorm's mean and std, the chunked gradient norm), batched likewise.
   const norm = await deploy(normHarnessAbi, normHarnessBytecode)
+  // f64 addition and a market's decision (Score), batched likewise.
+  const score = await deploy(scoreHarnessAbi, scoreHarnessBytecode)
   return {
     client,
     harness,
@@ -84,6 +87,7 @@ export async function startReferee() {
     recomputeHarness,
     rowGrads,
     norm,
+    score,
     stop: node.stop,
   }
 }
