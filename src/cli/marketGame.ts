@@ -32,15 +32,28 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
   const { client } = access
   const [state, terms] = await Promise.all([readMarket(client, ref), readTerms(client, ref)])
   if (state.phase !== 'disputed' || !state.proposal || !state.counter)
-    throw new MarketPhaseError(`The market is ${state.phase}; a settlement game is played while it is disputed.`)
+    throw new MarketPhaseError(
+      `The market is ${state.phase}; a settlement game is played while it is disputed.`,
+    )
   const referee = state.referee
   const read = <T>(functionName: string, fnArgs: unknown[] = []) =>
-    client.readContract({ address: referee, abi: settlementRefereeAbi, functionName, args: fnArgs } as never) as Promise<T>
+    client.readContract({
+      address: referee,
+      abi: settlementRefereeAbi,
+      functionName,
+      args: fnArgs,
+    } as never) as Promise<T>
   const modelHash = await read<Hex>('modelHash').catch(() => {
-    throw new MarketError(`The market's referee ${referee} is not a SettlementReferee: no game rules its dispute.`)
+    throw new MarketError(
+      `The market's referee ${referee} is not a SettlementReferee: no game rules its dispute.`,
+    )
   })
   const checkpoint = shippedCheckpoint()
-  if (terms.rule !== TASK_RULE || terms.modelHash !== modelHash || keccak256Hex([trainedModel(checkpoint)]) !== modelHash)
+  if (
+    terms.rule !== TASK_RULE ||
+    terms.modelHash !== modelHash ||
+    keccak256Hex([trainedModel(checkpoint)]) !== modelHash
+  )
     throw new MarketError(
       `The market's rule and model (${terms.rule}, ${terms.modelHash}) are not the ones its referee plays games for (${TASK_RULE}, ${modelHash}) with this build's trained model.`,
     )
@@ -53,7 +66,9 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
   const me = wallet.account.address
   const challenger = me === state.counter.by
   if (!challenger && me !== state.proposal.by)
-    throw new UsageError(`The key is ${me}; the market's parties are ${state.proposal.by} and ${state.counter.by}.`)
+    throw new UsageError(
+      `The key is ${me}; the market's parties are ${state.proposal.by} and ${state.counter.by}.`,
+    )
   const claimed = (challenger ? state.counter : state.proposal).outcome
 
   // This party's trace of the settlement, re-executed here.
@@ -73,7 +88,16 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
 
   const pollMs = Number(flag(args, 'poll') ?? 1000)
   const write = (what: string, functionName: string, fnArgs: unknown[]) =>
-    sent(access, what, wallet.writeContract({ address: referee, abi: settlementRefereeAbi, functionName, args: fnArgs } as never))
+    sent(
+      access,
+      what,
+      wallet.writeContract({
+        address: referee,
+        abi: settlementRefereeAbi,
+        functionName,
+        args: fnArgs,
+      } as never),
+    )
   const dispute = async () => {
     const [proposerRoot, challengerRoot, gameId] = await read<[Hex, Hex, bigint]>('disputes', [ref.address])
     return { proposerRoot, challengerRoot, gameId, mine: challenger ? challengerRoot : proposerRoot }
@@ -90,7 +114,13 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
 
   if ((await dispute()).mine === ZERO) {
     const x = decideCommitment(trace, game.decide)
-    await write('commit this party’s trace root', 'commit', [ref.address, x.root, x.slotProof, x.decideRoot, x.elementProof])
+    await write('commit this party’s trace root', 'commit', [
+      ref.address,
+      x.root,
+      x.slotProof,
+      x.decideRoot,
+      x.elementProof,
+    ])
   } else console.log('this party’s trace root is committed')
 
   // Until a game is bound: the challenger opens and binds one once both roots are in; past the windows,
@@ -100,7 +130,8 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
     const d = await dispute()
     if (d.gameId !== 0n) break
     const t = await now()
-    if ((d.proposerRoot === ZERO || d.challengerRoot === ZERO) && t >= commitEnd) return ruleNow(client, ref, claimed, write)
+    if ((d.proposerRoot === ZERO || d.challengerRoot === ZERO) && t >= commitEnd)
+      return ruleNow(client, ref, claimed, write)
     if (t >= openEnd) return ruleNow(client, ref, claimed, write)
     if (challenger && d.proposerRoot !== ZERO) {
       const terms = await read<{ work: Hex; defenderRoot: Hex }>('termsFor', [ref.address, toHex(input)])
@@ -112,7 +143,9 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
         defenderRoot: terms.defenderRoot,
         bond,
       })
-      console.log(`opened game ${id} against ${state.proposal.by} (bond ${flag(args, 'game-bond') ?? DEFAULT_BOND} ETH)`)
+      console.log(
+        `opened game ${id} against ${state.proposal.by} (bond ${flag(args, 'game-bond') ?? DEFAULT_BOND} ETH)`,
+      )
       await write(`bind game ${id}`, 'bind', [ref.address, id, toHex(input)])
       continue
     }
@@ -123,7 +156,14 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
   }
   const { gameId } = await dispute()
   console.log(`playing game ${gameId} on ${disputeGame}`)
-  const driver = new GameDriver(client, wallet, disputeGame, gameId, challenger ? 'challenger' : 'defender', trace)
+  const driver = new GameDriver(
+    client,
+    wallet,
+    disputeGame,
+    gameId,
+    challenger ? 'challenger' : 'defender',
+    trace,
+  )
   const won = await playToEnd(driver, pollMs)
   console.log(won ? '✓ this party won the game' : '✗ this party lost the game')
   return ruleNow(client, ref, claimed, write)

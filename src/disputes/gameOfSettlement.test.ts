@@ -36,7 +36,9 @@ describe('gameOfSettlement', () => {
     const ops = game.program.filter((s) => s.kind !== COPY && s.kind !== INPUT)
     expect(ops.filter((s) => !covers(s.kind))).toEqual([])
     expect(game.pending).toEqual([])
-    console.log(`[settlement game] ${game.program.length} slots, ${ops.length} operators, decide ${game.decide}`)
+    console.log(
+      `[settlement game] ${game.program.length} slots, ${ops.length} operators, decide ${game.decide}`,
+    )
   })
 
   it('refuses a decide slot whose layout reads past the losses or names one outcome', async () => {

@@ -42,7 +42,11 @@ import { lockstep } from '../cli/testing.ts'
 const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
 const c = decodeCheckpoint(checkpoint, 1 << 20)
 const params = c.tensors.filter((t) => !/^[mv]\./.test(t.name))
-const market = { question: 'Which is `dca` with its letters in order?', input: 'sort:dca', outcomes: ['acd', 'cad', 'dca'] }
+const market = {
+  question: 'Which is `dca` with its letters in order?',
+  input: 'sort:dca',
+  outcomes: ['acd', 'cad', 'dca'],
+}
 const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address
 const ONE = 10n ** 18n
 const HOUR = 3600n
@@ -58,7 +62,8 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
   /** A cheater's trace: a lie at `slot` (if any) and the decide slot forced to `claim`. */
   const cheat = (claim: number, slot?: number) => {
     const next = mulberry32(0x5e7 + (slot ?? 0))
-    const lie = slot === undefined ? undefined : { step: 1, slot, element: next() % outputCount(game.program[slot]) }
+    const lie =
+      slot === undefined ? undefined : { step: 1, slot, element: next() % outputCount(game.program[slot]) }
     const run: RunOptions['run'] = (s, ins, step) => {
       if (s === game.program[game.decide]) return Uint32Array.of(claim)
       try {
@@ -90,7 +95,14 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const hash = await chain.alice.deployContract({
       abi: settlementRefereeAbi,
       bytecode: settlementRefereeBytecode,
-      args: [chain.game, TRAINED_MODEL_HASH, constants.shape, constants.weightRoots, constants.siblings, [HOUR, HOUR]],
+      args: [
+        chain.game,
+        TRAINED_MODEL_HASH,
+        constants.shape,
+        constants.weightRoots,
+        constants.siblings,
+        [HOUR, HOUR],
+      ],
     })
     referee = (await chain.client.waitForTransactionReceipt({ hash })).contractAddress!
     config = resolveChain({ rpc: chain.rpcUrl, registry: REGISTRY })
@@ -120,7 +132,10 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       args: [w.address, amount],
     } as never)
   const signed = (key: Hex, outcome: number) =>
-    signSettlement({ ...settled, outcome }, privateKeyToAccount(key), { chainId: config.chainId, verifyingContract: REGISTRY })
+    signSettlement({ ...settled, outcome }, privateKeyToAccount(key), {
+      chainId: config.chainId,
+      verifyingContract: REGISTRY,
+    })
 
   /** A market on `m` created by bob, which everyone has approved. */
   async function created(m: typeof market = market): Promise<ContractRef> {
@@ -136,7 +151,8 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const tx = createMarket(s.bob, factory, economics, terms)
     await mined(tx)
     const ref = { config, address: await createdMarket(chain.client, await tx) }
-    for (const w of Object.values(s)) await mined(approveCollateral(w, config, token, ref.address, 10n ** 30n))
+    for (const w of Object.values(s))
+      await mined(approveCollateral(w, config, token, ref.address, 10n ** 30n))
     return ref
   }
 
@@ -145,7 +161,9 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const ref = await created()
     await travel(chain.rpcUrl, HOUR)
     await mined(settleMarket(s.bob, chain.client, ref, await signed(chain.keys[1], proposed), 'ipfs://p'))
-    await mined(challengeMarket(s.alice, chain.client, ref, await signed(chain.keys[0], countered), 'ipfs://c'))
+    await mined(
+      challengeMarket(s.alice, chain.client, ref, await signed(chain.keys[0], countered), 'ipfs://c'),
+    )
     expect((await readMarket(chain.client, ref)).phase).toBe('disputed')
     return ref
   }
@@ -159,7 +177,7 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
 
   /** alice (challenger) and bob (proposer) commit, alice opens the game, it is bound and played out, ruled. */
   async function playMarket(ref: ContractRef, aliceTrace: typeof honest, bobTrace: typeof honest) {
-    await mined(commit('bob', ref, bobTrace))
+    const committed = await mined(commit('bob', ref, bobTrace))
     await mined(commit('alice', ref, aliceTrace))
     const terms = await chain.client.readContract({
       address: referee,
@@ -171,20 +189,21 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     expect(terms.program).toBe(aliceTrace.programTree.root)
     expect(terms.initial).toBe(aliceTrace.commits[0].root)
     expect(terms.initialDepth).toBe(aliceTrace.commits[0].depth)
-    const { id } = await openGame(chain.client, chain.alice, aliceTrace, {
+    const { id, receipt: opened } = await openGame(chain.client, chain.alice, aliceTrace, {
       game: chain.game,
       work: terms.work,
       defender: chain.bob.account.address,
       defenderRoot: bobTrace.commits[1].root,
       bond: 10n ** 17n,
     })
-    await mined(write('bob', 'bind', [ref.address, id, input]))
+    const bound = await mined(write('bob', 'bind', [ref.address, id, input]))
     const a = new GameDriver(chain.client, chain.alice, chain.game, id, 'challenger', aliceTrace)
     const b = new GameDriver(chain.client, chain.bob, chain.game, id, 'defender', bobTrace)
     const g = await playOut(a, b)
     const r = await mined(write('alice', 'rule', [ref.address]))
     const gas = [...a.sent, ...b.sent].reduce((n, t) => n + t.gas, 0n)
-    return { g, gas, moves: a.sent.length + b.sent.length, rule: r.gasUsed }
+    const extra = `commit ${committed.gasUsed}, open ${opened.gasUsed}, bind ${bound.gasUsed}, rule ${r.gasUsed}`
+    return { g, gas, moves: a.sent.length + b.sent.length, extra }
   }
 
   it('names a cheating proposer (a lie at a seeded operator and element): the challenger wins the market', async () => {
@@ -192,10 +211,16 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const ref = await disputed(wrong, truth)
     const liar = cheat(wrong, ops[mulberry32(7)() % ops.length])
     const r = await playMarket(ref, honest, liar.trace)
-    expect([r.g.winner, r.g.slot, r.g.element]).toEqual([chain.alice.account.address, liar.lie!.slot, liar.lie!.element])
+    expect([r.g.winner, r.g.slot, r.g.element]).toEqual([
+      chain.alice.account.address,
+      liar.lie!.slot,
+      liar.lie!.element,
+    ])
     const st = await readMarket(chain.client, ref)
     expect([st.phase, st.winner]).toEqual(['settled', truth])
-    console.log(`[settlement referee] lie in slot ${liar.lie!.slot}: ${r.moves} moves, ${r.gas} gas, rule ${r.rule}`)
+    console.log(
+      `[settlement referee] lie in slot ${liar.lie!.slot}: ${r.moves} moves, ${r.gas} gas; ${r.extra}`,
+    )
   })
 
   it('names a cheating challenger that claims another outcome from an honest forward: the proposal stands', async () => {
@@ -206,7 +231,7 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     expect([r.g.winner, r.g.slot]).toEqual([chain.bob.account.address, game.decide])
     const st = await readMarket(chain.client, ref)
     expect([st.phase, st.winner]).toEqual(['settled', truth])
-    console.log(`[settlement referee] lie in the decide slot: ${r.moves} moves, ${r.gas} gas, rule ${r.rule}`)
+    console.log(`[settlement referee] lie in the decide slot: ${r.moves} moves, ${r.gas} gas; ${r.extra}`)
   })
 
   it('refuses a commitment to another outcome, a stranger, and an early ruling; rules by default', async () => {
@@ -224,7 +249,11 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
   })
 
   it('derives the terms of a market whose prompt is cut to the window, as gameOfSettlement does', async () => {
-    const long = { question: '?', input: 'sort:' + 'zyxwvutsrqponml', outcomes: ['lmnop', 'l', 'lmnopqrstuvwxyz'] }
+    const long = {
+      question: '?',
+      input: 'sort:' + 'zyxwvutsrqponml',
+      outcomes: ['lmnop', 'l', 'lmnopqrstuvwxyz'],
+    }
     const ref = await created(long)
     const mine = await gameOfSettlement(c.config.model, params, long)
     const trace = runProgram(mine.program, mine.initial, 1, { data: settlementData(mine), trees })
@@ -251,7 +280,19 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const ref = await disputed(wrong, truth)
     const liar = cheat(wrong, ops[mulberry32(11)() % ops.length])
     const run = lockstep(
-      ['market', 'game', ref.address, '--rpc', chain.rpcUrl, '--factory', factory.address, '--input', market.input, '--poll', '200'],
+      [
+        'market',
+        'game',
+        ref.address,
+        '--rpc',
+        chain.rpcUrl,
+        '--factory',
+        factory.address,
+        '--input',
+        market.input,
+        '--poll',
+        '200',
+      ],
       { env: { LOCKSTEP_KEY: chain.keys[0] }, limitMs: 400_000 },
     )
     // The cheater commits, waits for the game the CLI opens and binds, and plays it.

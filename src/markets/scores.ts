@@ -23,4 +23,3 @@ export function decide(scores: number[]): number {
   for (let k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k
   return best
 }
-
