@@ -9,20 +9,26 @@ import {SettlementTerms} from "./SettlementTerms.sol";
 import {TensorCommitment} from "./TensorCommitment.sol";
 
 /// A market referee with no one to trust (docs/markets.md, "Ruling by the game"): a disputed market on
-/// the trained settlement model (TASK_RULE) is settled by a DisputeGame between its proposer and its
-/// challenger over the settlement's program (src/disputes/gameOfSettlement.ts), whose terms this contract
-/// derives itself from the market's own: the program and the initial tree (the model's parameters, fixed
-/// here at deployment; the windows of token ids, from the market's input and outcomes). A party cannot
-/// choose what the game computes, only its own trace.
+/// the trained settlement model (TASK_RULE) is ruled by DisputeGames over the settlement's program
+/// (src/disputes/gameOfSettlement.ts), whose terms this contract derives itself from the market's own: the
+/// program and the initial tree (the model's parameters, fixed here at deployment; the windows of token
+/// ids, from the market's input and outcomes). No one chooses what a game computes, only their own trace.
 ///
-/// 1. Commit: within `commitWindow` of the challenge, each party posts its trace root, with proofs that
-///    the trace's last slot (the decide slot) holds the outcome it claimed in the market.
-/// 2. Bind: within `openWindow` after that, the market's challenger opens the game on DisputeGame
-///    (`open`, terms from termsFor) against the proposer, and anyone binds it here (checked term by term).
-/// 3. Rule: anyone calls `rule(market)`. A bound game that is over rules for its winner, a proposer that
-///    never joins it included (it committed to its root here). A party that did not commit loses to one
-///    that did; a challenger that commits but opens no game loses. With no commitment at all there is
-///    nothing to rule on, and the market expires at its own referee timeout (bonds and holdings refunded).
+/// The market's two parties may both be its creator (a creator may challenge its own settlement, and a
+/// market takes one challenge), so the defence is open to anyone, and one live honest participant
+/// suffices:
+/// 1. Commit: within `commitWindow` of the challenge, anyone posts a trace root for either side (the
+///    proposal's outcome or the counter's), with proofs that its last slot (the decide slot) holds that
+///    side's outcome. Each root once.
+/// 2. Play: a game on DisputeGame between the committers of two live roots of opposite sides, with the
+///    derived terms and the bond fixed here, is bound here (`bind`, anyone) while its defender still has at
+///    least half a move window to join; when it ends, `settleGame` eliminates the loser's root. An honest
+///    root never loses a game it plays (its every element is the recompute's); its committer need only
+///    answer the bound games (the Bound event), with `gameBond` for each it joins.
+/// 3. Rule: after the commit window, once one side has live roots and the other none, anyone calls `rule`
+///    and the market settles on the live side (its bonds and deposit as Market.rule says). While both or
+///    neither have live roots nothing is ruled, and at the market's referee timeout it expires: bonds and
+///    holdings refunded.
 ///
 /// The model's constants (`weightRoots`, the program's `siblings` per outcome count) are public: anyone
 /// re-derives them from the published checkpoint (settlementRefereeConstants in TypeScript) before
@@ -31,9 +37,13 @@ contract SettlementReferee is IReferee {
     uint8 private constant SPEC_VERSION = 2;
     uint8 private constant TASK_DECIDE = 42;
     uint256 private constant DISPUTED = 3; // Market.Phase.Disputed
+    uint256 private constant JOIN = 1; // DisputeGame.Phase.Join
     uint256 private constant DONE = 10; // DisputeGame.Phase.Done
     bytes32 private constant TASK_RULE = keccak256("lockstep/task-loglik/1");
     bytes32 private constant WORK = keccak256("lockstep/market-game/1");
+    /// The market's REFEREE_TIMEOUT, and the moves a settlement game may take (each within the game's window).
+    uint64 private constant REFEREE_TIMEOUT = 7 days;
+    uint64 private constant MAX_MOVES = 64;
 
     DisputeGame public immutable game;
     /// keccak256 of the ONNX file markets commit to (the trained settlement model's).
@@ -43,38 +53,45 @@ contract SettlementReferee is IReferee {
     uint32 public immutable slots;
     uint32 public immutable losses;
     uint64 public immutable commitWindow;
-    uint64 public immutable openWindow;
+    /// Every bound game's bond (ETH): an opener cannot price a committer out of joining.
+    uint96 public immutable gameBond;
     /// The parameters' tensor roots: leaves 0.. of every settlement's initial tree.
     bytes32[] public weightRoots;
     /// Per outcome count K, the program tree's siblings of its last (decide) leaf, leaf up.
     mapping(uint256 => bytes32[]) private siblings_;
 
-    struct Dispute {
-        bytes32 proposerRoot;
-        bytes32 challengerRoot;
-        uint256 gameId;
+    struct Root {
+        address by;
+        bool counter; // the counter-settlement's side, else the proposal's
+        bool live;
     }
 
-    mapping(address => Dispute) public disputes;
+    /// Committed roots by market, and each market's live roots per side (0 the proposal's, 1 the counter's).
+    mapping(address => mapping(bytes32 => Root)) public roots;
+    mapping(address => uint256[2]) private live_;
+    /// The market a game is bound to.
+    mapping(uint256 => address) public boundTo;
 
-    event Committed(address indexed market, address indexed by, bool challenger, bytes32 root);
-    event Bound(address indexed market, uint256 gameId);
-    event Ruled(address indexed market, bool challengerWins, bool byDefault);
+    event Committed(address indexed market, address indexed by, bool counter, bytes32 root);
+    event Bound(address indexed market, uint256 indexed gameId);
+    event Eliminated(address indexed market, uint256 indexed gameId, bytes32 root);
+    event Ruled(address indexed market, bool challengerWins);
 
     error NotDisputed(address market);
     error NotTaskRule(address market);
     error WrongModel(bytes32 modelHash);
     error WrongInput(bytes32 inputHash);
     error OutcomeCount(uint256 outcomes);
-    error NotAParty(address caller);
-    error AlreadyCommitted(address by);
+    error AlreadyCommitted(bytes32 root);
     error BadDecideProof();
     error WindowOver(uint64 deadline);
     error WindowOpen(uint64 deadline);
-    error NotBindable(address market);
+    error AlreadyBound(uint256 gameId);
     error TermsDiffer(uint256 gameId, uint8 term);
+    error NotBound(uint256 gameId);
     error GameNotOver(uint256 gameId);
-    error NothingToRule(address market);
+    error Undecided(address market, uint256 proposalRoots, uint256 counterRoots);
+    error WindowsPastTimeout();
 
     constructor(
         DisputeGame game_,
@@ -82,14 +99,18 @@ contract SettlementReferee is IReferee {
         uint32[3] memory shape, // window, slots, losses
         bytes32[] memory weightRoots_,
         bytes32[][] memory siblings, // siblings[i] for K = i + 2
-        uint64[2] memory windows // commitWindow, openWindow
+        uint64 commitWindow_,
+        uint96 gameBond_
     ) {
+        // The commits and a game's every move must fit before the market's own timeout expires it.
+        if (commitWindow_ + MAX_MOVES * game_.window() > REFEREE_TIMEOUT) revert WindowsPastTimeout();
         game = game_;
         modelHash = modelHash_;
         (window, slots, losses) = (shape[0], shape[1], shape[2]);
         weightRoots = weightRoots_;
         for (uint256 i = 0; i < siblings.length; i++) siblings_[i + 2] = siblings[i];
-        (commitWindow, openWindow) = (windows[0], windows[1]);
+        commitWindow = commitWindow_;
+        gameBond = gameBond_;
     }
 
     /// A market only tells; everything below reads the market's own state.
@@ -100,13 +121,22 @@ contract SettlementReferee is IReferee {
         return siblings_[K];
     }
 
+    /// Live roots of the proposal's side and of the counter's.
+    function live(address market) external view returns (uint256[2] memory) {
+        return live_[market];
+    }
+
     function workOf(address market) public view returns (bytes32) {
         return keccak256(abi.encode(WORK, block.chainid, market));
     }
 
-    /// The game's terms for `market` (its input text, whose hash the market holds), as its challenger must
-    /// open it: derived here, never taken from a party, but for the two roots each party committed.
-    function termsFor(address market, bytes calldata input) public view returns (DisputeGame.Terms memory t) {
+    /// A game's terms for `market` (its input text, whose hash the market holds) between the committers of
+    /// `challengerRoot` and `defenderRoot`: derived here, never taken from a party.
+    function termsFor(address market, bytes calldata input, bytes32 challengerRoot, bytes32 defenderRoot)
+        public
+        view
+        returns (DisputeGame.Terms memory t)
+    {
         Market.Terms memory mt = _supported(market);
         if (keccak256(input) != mt.inputHash) revert WrongInput(keccak256(input));
         uint256 K = mt.outcomes.length;
@@ -127,15 +157,16 @@ contract SettlementReferee is IReferee {
         t.work = workOf(market);
         t.slots = slots;
         t.steps = 1;
-        Dispute storage d = disputes[market];
-        t.defender = Market(market).state().proposal.by;
-        (t.challengerRoot, t.defenderRoot) = (d.challengerRoot, d.proposerRoot);
+        t.defender = roots[market][defenderRoot].by;
+        (t.challengerRoot, t.defenderRoot) = (challengerRoot, defenderRoot);
     }
 
-    /// A party's trace root, with the proofs that its decide slot (the last) holds the tensor root
-    /// `decideRoot` and that tensor's element 0 the outcome this party claimed in the market.
+    /// A trace root for the proposal's side (`counter` false) or the counter's, with the proofs that its
+    /// decide slot (the last) holds the tensor root `decideRoot` and that tensor's element 0 that side's
+    /// outcome. Anyone, within the commit window, each root once.
     function commit(
         address market,
+        bool counter,
         bytes32 root,
         bytes32[] calldata slotProof,
         bytes32 decideRoot,
@@ -145,62 +176,64 @@ contract SettlementReferee is IReferee {
         Market.State memory st = _disputed(market);
         uint64 deadline = st.counter.at + commitWindow;
         if (block.timestamp >= deadline) revert WindowOver(deadline);
-        bool challenger = msg.sender == st.counter.by;
-        if (!challenger && msg.sender != st.proposal.by) revert NotAParty(msg.sender);
-        uint256 outcome = challenger ? st.counter.outcome : st.proposal.outcome;
-        Dispute storage d = disputes[market];
-        if ((challenger ? d.challengerRoot : d.proposerRoot) != 0) revert AlreadyCommitted(msg.sender);
+        if (roots[market][root].by != address(0)) revert AlreadyCommitted(root);
+        uint256 outcome = counter ? st.counter.outcome : st.proposal.outcome;
         if (
             !GameTrees.isAt(root, GameTrees.depthFor(slots), decideRoot, slots - 1, slotProof)
                 || !TensorCommitment.verify(decideRoot, elementProof, 0, uint32(outcome))
         ) revert BadDecideProof();
-        if (challenger) d.challengerRoot = root;
-        else d.proposerRoot = root;
-        emit Committed(market, msg.sender, challenger, root);
+        roots[market][root] = Root(msg.sender, counter, true);
+        live_[market][counter ? 1 : 0]++;
+        emit Committed(market, msg.sender, counter, root);
     }
 
-    /// Binds the game `gameId` to `market` once both committed: its terms must be termsFor's, opened by
-    /// the market's challenger. The first such game binds; the proposer then joins and plays it.
+    /// Binds game `gameId` to `market`: its terms must be termsFor's, between the committers of two live
+    /// roots of opposite sides, each playing its own root, with `gameBond`, and the defender not yet joined
+    /// with at least half its window left (a game bound late, or already played, could eliminate a root
+    /// whose committer never knew it counted).
     function bind(address market, uint256 gameId, bytes calldata input) external {
-        Market.State memory st = _disputed(market);
-        Dispute storage d = disputes[market];
-        if (d.gameId != 0 || d.proposerRoot == 0 || d.challengerRoot == 0) revert NotBindable(market);
-        uint64 deadline = st.counter.at + commitWindow + openWindow;
-        if (block.timestamp >= deadline) revert WindowOver(deadline);
-        DisputeGame.Terms memory t = termsFor(market, input);
+        _disputed(market);
+        if (boundTo[gameId] != address(0)) revert AlreadyBound(gameId);
         DisputeGame.Game memory g = game.gameOf(gameId);
         // With one step the game never moves its roots: dRoot and cRoot are the ones it opened with.
+        DisputeGame.Terms memory t = termsFor(market, input, g.cRoot, g.dRoot);
+        Root memory c = roots[market][g.cRoot];
+        Root memory d = roots[market][g.dRoot];
         if (g.work != t.work) revert TermsDiffer(gameId, 0);
         if (g.program != t.program || g.slots != t.slots) revert TermsDiffer(gameId, 1);
         if (g.initial != t.initial || g.initialDepth != t.initialDepth) revert TermsDiffer(gameId, 2);
         if (g.hi != 1 || g.lo != 0) revert TermsDiffer(gameId, 3);
-        if (g.challenger != st.counter.by || g.defender != t.defender) revert TermsDiffer(gameId, 4);
-        if (g.cRoot != t.challengerRoot || g.dRoot != t.defenderRoot) revert TermsDiffer(gameId, 5);
-        d.gameId = gameId;
+        if (!c.live || !d.live || c.counter == d.counter) revert TermsDiffer(gameId, 4);
+        if (g.challenger != c.by || g.defender != d.by) revert TermsDiffer(gameId, 5);
+        if (g.bond != gameBond) revert TermsDiffer(gameId, 6);
+        if (uint8(g.phase) != JOIN || g.deadline < block.timestamp + game.window() / 2) revert TermsDiffer(gameId, 7);
+        boundTo[gameId] = market;
         emit Bound(market, gameId);
     }
 
-    /// Rules on `market`: by its bound game once over, else by default once the windows have passed.
+    /// Eliminates the root that lost bound game `gameId` (anyone, once the game is over).
+    function settleGame(uint256 gameId) external {
+        address market = boundTo[gameId];
+        if (market == address(0)) revert NotBound(gameId);
+        DisputeGame.Game memory g = game.gameOf(gameId);
+        if (uint8(g.phase) != DONE) revert GameNotOver(gameId);
+        bytes32 lost = g.winner == g.challenger ? g.dRoot : g.cRoot;
+        Root storage r = roots[market][lost];
+        if (!r.live) return;
+        r.live = false;
+        live_[market][r.counter ? 1 : 0]--;
+        emit Eliminated(market, gameId, lost);
+    }
+
+    /// Rules on `market` once its commit window has passed and one side alone has live roots.
     function rule(address market) external {
         Market.State memory st = _disputed(market);
-        Dispute storage d = disputes[market];
-        bool challengerWins;
-        bool byDefault = d.gameId == 0;
-        if (!byDefault) {
-            DisputeGame.Game memory g = game.gameOf(d.gameId);
-            if (uint8(g.phase) != DONE) revert GameNotOver(d.gameId);
-            challengerWins = g.winner == st.counter.by;
-        } else {
-            uint64 commitEnd = st.counter.at + commitWindow;
-            if (block.timestamp < commitEnd) revert WindowOpen(commitEnd);
-            bool p = d.proposerRoot != 0;
-            bool c = d.challengerRoot != 0;
-            if (!p && !c) revert NothingToRule(market);
-            if (p && c && block.timestamp < commitEnd + openWindow) revert WindowOpen(commitEnd + openWindow);
-            // One committed: it wins. Both: the challenger opened no game in time, the proposer wins.
-            challengerWins = c && !p;
-        }
-        emit Ruled(market, challengerWins, byDefault);
+        uint64 commitEnd = st.counter.at + commitWindow;
+        if (block.timestamp < commitEnd) revert WindowOpen(commitEnd);
+        uint256[2] memory n = live_[market];
+        if ((n[0] == 0) == (n[1] == 0)) revert Undecided(market, n[0], n[1]);
+        bool challengerWins = n[1] > 0;
+        emit Ruled(market, challengerWins);
         Market(market).rule(challengerWins);
     }
 

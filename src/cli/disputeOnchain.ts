@@ -338,7 +338,7 @@ const stateOf = (client: PublicClient, game: Address, id: bigint) =>
  * otherwise waits `pollMs`; returns whether this party won. A move the other party made first (anyone may
  * prove the program entry or resolve) is read again, not an error.
  */
-export async function playToEnd(driver: GameDriver, pollMs: number): Promise<boolean> {
+async function playToEnd(driver: GameDriver, pollMs: number): Promise<boolean> {
   let said = ''
   for (;;) {
     const g = await driver.state()

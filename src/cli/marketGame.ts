@@ -1,30 +1,27 @@
-// `lockstep market game ADDR`: plays this party's side of a disputed market's settlement game
-// (SettlementReferee; docs/markets.md, "Ruling by the game") from its own re-execution of the settlement:
-// commits its trace root, then, as the challenger, opens and binds the game; joins and plays it to the
-// end; and asks the referee to rule. A party whose claim its own re-execution does not decide is refused
-// before anything is sent: its trace cannot prove the claim, and the game would rule against it.
-import { createWalletClient, http, parseEther, toHex, type Address, type Hex, type PublicClient } from 'viem'
+// `lockstep market game ADDR`: defends, with any key, the side of a disputed market that this machine's own
+// re-execution of the settlement supports (SettlementReferee; docs/markets.md, "Ruling by the game"):
+// commits the honest trace root for it, opens and binds a game against every live root of the other side,
+// plays every bound game of its root a move at a time, settles them, and asks the referee to rule once one
+// side alone has live roots. When re-execution supports neither side, nothing is sent.
+import { createWalletClient, http, toHex, zeroAddress, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { chainOf } from '../chain/client.ts'
 import { settlementRefereeAbi } from '../chain/contracts/SettlementReferee.ts'
-import { UsageError } from '../errors/cli.ts'
+import { disputeGameAbi } from '../chain/contracts/DisputeGame.ts'
 import { MarketError, MarketPhaseError, SettlementHoldsError } from '../errors/market.ts'
 import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
-import { readMarket, readTerms, type ContractRef } from '../markets/chain.ts'
+import { readMarket, readTerms } from '../markets/chain.ts'
 import { TASK_RULE } from '../markets/model.ts'
 import { trainedModel } from '../markets/trained.ts'
 import { keccak256Hex } from '../util/keccak.ts'
-import { GameDriver, openGame } from '../disputes/game.ts'
+import { GameDriver, Phase, openGame } from '../disputes/game.ts'
 import { gameOfSettlement, settlementData } from '../disputes/gameOfSettlement.ts'
 import { runProgram } from '../disputes/gameTrace.ts'
 import { decideCommitment } from '../disputes/settlementReferee.ts'
 import { flag } from './args.ts'
-import { playToEnd } from './disputeOnchain.ts'
 import { sendingKey } from './keys.ts'
 import { marketAccess, marketRef, sent } from './marketAccess.ts'
 import { marketInput, shippedCheckpoint } from './marketSources.ts'
-
-const DEFAULT_BOND = '0.01'
 
 export async function gameCommand(args: string[], given: string | undefined): Promise<number> {
   const access = await marketAccess(args)
@@ -64,30 +61,25 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
     transport: http(access.config.rpcUrl, { retryCount: 0, timeout: 30_000 }),
   })
   const me = wallet.account.address
-  const challenger = me === state.counter.by
-  if (!challenger && me !== state.proposal.by)
-    throw new UsageError(
-      `The key is ${me}; the market's parties are ${state.proposal.by} and ${state.counter.by}.`,
-    )
-  const claimed = (challenger ? state.counter : state.proposal).outcome
 
-  // This party's trace of the settlement, re-executed here.
+  // The side this machine's re-execution supports, and its trace of the settlement.
   const input = await marketInput(args, terms)
   const c = decodeCheckpoint(checkpoint, checkpoint.length)
   const params = c.tensors.filter((t) => !/^[mv]\./.test(t.name))
   const market = { question: terms.question, input, outcomes: terms.outcomes }
   const game = await gameOfSettlement(c.config.model, params, market)
   const trace = runProgram(game.program, game.initial, 1, { data: settlementData(game) })
-  console.log(
-    `re-executed: the model decides outcome ${game.outcome} ${JSON.stringify(terms.outcomes[game.outcome])}; this party (${challenger ? 'challenger' : 'proposer'}) claimed ${claimed}`,
-  )
-  if (game.outcome !== claimed)
+  const name = (k: number) => `${k} ${JSON.stringify(terms.outcomes[k])}`
+  console.log(`re-executed: the model decides outcome ${name(game.outcome)}`)
+  const counter = game.outcome === state.counter.outcome
+  if (!counter && game.outcome !== state.proposal.outcome)
     throw new SettlementHoldsError(
-      `Re-execution decides outcome ${game.outcome}, not the ${claimed} this party claimed: its trace cannot prove the claim, and the game would rule against it. Nothing was sent.`,
+      `Re-execution decides outcome ${name(game.outcome)}, neither the proposal's ${name(state.proposal.outcome)} nor the counter's ${name(state.counter.outcome)}: there is no side to defend. Nothing was sent.`,
     )
+  console.log(`defending the ${counter ? 'counter-settlement' : 'proposal'}'s side`)
 
   const pollMs = Number(flag(args, 'poll') ?? 1000)
-  const write = (what: string, functionName: string, fnArgs: unknown[]) =>
+  const write = (what: string, functionName: string, fnArgs: unknown[], value?: bigint) =>
     sent(
       access,
       what,
@@ -96,92 +88,101 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
         abi: settlementRefereeAbi,
         functionName,
         args: fnArgs,
+        value,
       } as never),
     )
-  const dispute = async () => {
-    const [proposerRoot, challengerRoot, gameId] = await read<[Hex, Hex, bigint]>('disputes', [ref.address])
-    return { proposerRoot, challengerRoot, gameId, mine: challenger ? challengerRoot : proposerRoot }
-  }
-  const [commitWindow, openWindow, disputeGame] = await Promise.all([
+  const [commitWindow, disputeGame, bond] = await Promise.all([
     read<bigint>('commitWindow'),
-    read<bigint>('openWindow'),
     read<Address>('game'),
+    read<bigint>('gameBond'),
   ])
   const commitEnd = state.counter.at + commitWindow
-  const openEnd = commitEnd + openWindow
-  const now = async () => (await client.getBlock()).timestamp
-  const ZERO = `0x${'00'.repeat(32)}`
-
-  if ((await dispute()).mine === ZERO) {
+  const mine = trace.commits[1].root
+  const rootOf = (root: Hex) => read<[Address, boolean, boolean]>('roots', [ref.address, root])
+  const [by] = await rootOf(mine)
+  if (by === zeroAddress) {
     const x = decideCommitment(trace, game.decide)
-    await write('commit this party’s trace root', 'commit', [
+    await write('commit the honest trace root', 'commit', [
       ref.address,
+      counter,
       x.root,
       x.slotProof,
       x.decideRoot,
       x.elementProof,
     ])
-  } else console.log('this party’s trace root is committed')
+  } else if (by !== me) console.log(`the honest trace root is committed by ${by}, who defends it`)
+  else console.log('this key committed the honest trace root')
+  const defending = (await rootOf(mine))[0] === me
 
-  // Until a game is bound: the challenger opens and binds one once both roots are in; past the windows,
-  // the referee rules by default.
-  let said = ''
+  // Every bound game of this root, played a move at a time (so no game's deadline passes while another is
+  // played), and one game opened against each live root of the other side.
+  const drivers = new Map<bigint, GameDriver>()
+  const settled = new Set<bigint>()
+  const opened = new Set<Hex>()
+  const events = (eventName: 'Committed' | 'Bound') =>
+    client.getContractEvents({
+      address: referee,
+      abi: settlementRefereeAbi,
+      eventName,
+      args: { market: ref.address },
+      fromBlock: 0n,
+    } as never) as Promise<{ args: Record<string, unknown> }[]>
   for (;;) {
-    const d = await dispute()
-    if (d.gameId !== 0n) break
-    const t = await now()
-    if ((d.proposerRoot === ZERO || d.challengerRoot === ZERO) && t >= commitEnd)
-      return ruleNow(client, ref, claimed, write)
-    if (t >= openEnd) return ruleNow(client, ref, claimed, write)
-    if (challenger && d.proposerRoot !== ZERO) {
-      const terms = await read<{ work: Hex; defenderRoot: Hex }>('termsFor', [ref.address, toHex(input)])
-      const bond = parseEther(flag(args, 'game-bond') ?? DEFAULT_BOND)
-      const { id } = await openGame(client, wallet, trace, {
-        game: disputeGame,
-        work: terms.work,
-        defender: state.proposal.by,
-        defenderRoot: terms.defenderRoot,
-        bond,
-      })
-      console.log(
-        `opened game ${id} against ${state.proposal.by} (bond ${flag(args, 'game-bond') ?? DEFAULT_BOND} ETH)`,
-      )
-      await write(`bind game ${id}`, 'bind', [ref.address, id, toHex(input)])
-      continue
+    if ((await readMarket(client, ref)).phase !== 'disputed') break
+    if (defending) {
+      for (const e of await events('Bound')) {
+        const id = e.args.gameId as bigint
+        if (drivers.has(id)) continue
+        const g = await client.readContract({
+          address: disputeGame,
+          abi: disputeGameAbi,
+          functionName: 'gameOf',
+          args: [id],
+        })
+        if (g.cRoot !== mine && g.dRoot !== mine) continue
+        const role = g.cRoot === mine ? 'challenger' : 'defender'
+        console.log(`playing game ${id} as ${role}`)
+        drivers.set(id, new GameDriver(client, wallet, disputeGame, id, role, trace))
+      }
+      for (const e of await events('Committed')) {
+        const root = e.args.root as Hex
+        if (e.args.counter === counter || opened.has(root) || !(await rootOf(root))[2]) continue
+        opened.add(root)
+        const t = await read<{ work: Hex }>('termsFor', [ref.address, toHex(input), mine, root])
+        const other = (await rootOf(root))[0]
+        const { id } = await openGame(client, wallet, trace, {
+          game: disputeGame,
+          work: t.work,
+          defender: other,
+          defenderRoot: root,
+          bond,
+        })
+        console.log(`opened game ${id} against ${other}'s root ${root}`)
+        await write(`bind game ${id}`, 'bind', [ref.address, id, toHex(input)])
+      }
+      for (const [id, driver] of drivers) {
+        if (settled.has(id)) continue
+        const g = await driver.state()
+        if (g.phase === Phase.Done) {
+          console.log(g.winner === me ? `✓ won game ${id}` : `✗ lost game ${id}`)
+          await write(`settle game ${id}`, 'settleGame', [id])
+          settled.add(id)
+          continue
+        }
+        await driver.move().catch(() => null) // a move the other made first is read again next round
+        await driver.claimTimeout().catch(() => false)
+      }
     }
-    const waiting = challenger ? 'the proposer’s commitment' : 'the challenger’s game'
-    if (said !== waiting) console.log(`waiting for ${waiting}`)
-    said = waiting
+    if ((await client.getBlock()).timestamp >= commitEnd) {
+      const [p, q] = await read<readonly bigint[]>('live', [ref.address])
+      if ((p === 0n) !== (q === 0n) && [...drivers.keys()].every((id) => settled.has(id))) {
+        await write('ask the referee to rule', 'rule', [ref.address])
+        break
+      }
+    }
     await new Promise((r) => setTimeout(r, pollMs))
   }
-  const { gameId } = await dispute()
-  console.log(`playing game ${gameId} on ${disputeGame}`)
-  const driver = new GameDriver(
-    client,
-    wallet,
-    disputeGame,
-    gameId,
-    challenger ? 'challenger' : 'defender',
-    trace,
-  )
-  const won = await playToEnd(driver, pollMs)
-  console.log(won ? '✓ this party won the game' : '✗ this party lost the game')
-  return ruleNow(client, ref, claimed, write)
-}
-
-/**
- * Asks the referee to rule (unless the market is no longer disputed) and prints the market's result; 0 when
- * it settled on this party's claim.
- */
-async function ruleNow(
-  client: PublicClient,
-  ref: ContractRef,
-  claimed: number,
-  write: (what: string, fn: string, args: unknown[]) => Promise<unknown>,
-): Promise<number> {
-  if ((await readMarket(client, ref)).phase === 'disputed')
-    await write('ask the referee to rule', 'rule', [ref.address])
   const st = await readMarket(client, ref)
-  console.log(`the market is ${st.phase}${st.phase === 'settled' ? `: outcome ${st.winner}` : ''}`)
-  return st.phase === 'settled' && st.winner === claimed ? 0 : 1
+  console.log(`the market is ${st.phase}${st.phase === 'settled' ? `: outcome ${name(st.winner)}` : ''}`)
+  return st.phase === 'settled' && st.winner === game.outcome ? 0 : 1
 }

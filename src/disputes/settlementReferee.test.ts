@@ -1,13 +1,14 @@
 // SettlementReferee on anvil: a market on the trained settlement model, settled and challenged with real
-// signed settlements, ruled by a dispute game over the settlement program whose terms the contract derives
+// signed settlements, ruled by dispute games over the settlement program whose terms the contract derives
 // itself. An honest party and a cheater (a lie at a seeded operator and element, or in the decide slot
-// alone) play to the end with no trusted party, the cheater as proposer and as challenger; the market then
-// pays the honest side. Also: the constants re-derived from the checkpoint, a party that does not commit
-// losing by default, and the named refusals.
+// alone) play to the end with no trusted party, the cheater as proposer and as challenger; both market
+// parties colluding on a lie are defeated by a third party; the market then pays the honest side. Also: the
+// constants re-derived from the checkpoint, the CLI playing a side, ruling by default and the refusals.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { toHex, type Address, type Hex } from 'viem'
+import { createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
 import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { devWalletProvider } from '../chain/devWallet.ts'
@@ -36,7 +37,7 @@ import { gameOfSettlement, settlementData } from './gameOfSettlement.ts'
 import { runProgram, type RunOptions } from './gameTrace.ts'
 import { GameDriver, Phase, openGame } from './game.ts'
 import { decideCommitment, settlementRefereeConstants } from './settlementReferee.ts'
-import { playOut, useGame } from './testing.ts'
+import { playOut, useGame, WINDOW } from './testing.ts'
 import { lockstep } from '../cli/testing.ts'
 
 const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
@@ -81,7 +82,18 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
   let token: Address
   let factory: ContractRef
   const s = {} as Record<'alice' | 'bob', WalletSession>
-  const who = () => ({ alice: chain.alice, bob: chain.bob })
+  // A third party, neither market party: anvil's third dev key (the chain starts before the tests).
+  let carol: typeof chain.alice
+  const who = () => {
+    carol ??= createWalletClient({
+      account: privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a'),
+      chain: foundry,
+      transport: http(chain.rpcUrl),
+    })
+    return { alice: chain.alice, bob: chain.bob, carol }
+  }
+  type Who = keyof ReturnType<typeof who>
+  const BOND = 10n ** 17n
 
   it('is deployed with constants re-derived from the checkpoint; another market has the same program', async () => {
     const constants = await settlementRefereeConstants(c.config.model, params, 4)
@@ -92,19 +104,24 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       outcomes: ['ba', 'ab', 'aa'],
     })
     expect(other.program.slice(0, -1)).toEqual(game.program.slice(0, -1))
-    const hash = await chain.alice.deployContract({
-      abi: settlementRefereeAbi,
-      bytecode: settlementRefereeBytecode,
-      args: [
-        chain.game,
-        TRAINED_MODEL_HASH,
-        constants.shape,
-        constants.weightRoots,
-        constants.siblings,
-        [HOUR, HOUR],
-      ],
-    })
-    referee = (await chain.client.waitForTransactionReceipt({ hash })).contractAddress!
+    const deploy = (commitWindow: bigint) =>
+      chain.alice.deployContract({
+        abi: settlementRefereeAbi,
+        bytecode: settlementRefereeBytecode,
+        args: [
+          chain.game,
+          TRAINED_MODEL_HASH,
+          constants.shape,
+          constants.weightRoots,
+          constants.siblings,
+          commitWindow,
+          BOND,
+        ],
+      })
+    // Windows that would outlast the market's 7-day referee timeout are refused (a deployment's revert
+    // carries the error's selector alone).
+    await expect(deploy(7n * 24n * HOUR)).rejects.toThrow(toFunctionSelector('WindowsPastTimeout()'))
+    referee = (await chain.client.waitForTransactionReceipt({ hash: await deploy(HOUR) })).contractAddress!
     config = resolveChain({ rpc: chain.rpcUrl, registry: REGISTRY })
     const d = await deployMarkets(chain.rpcUrl, chain.keys[0], {
       registry: REGISTRY,
@@ -167,59 +184,85 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     expect((await readMarket(chain.client, ref)).phase).toBe('disputed')
     return ref
   }
-  const write = (from: 'alice' | 'bob', functionName: string, args: unknown[]) =>
+  const write = (from: Who, functionName: string, args: unknown[]) =>
     who()[from].writeContract({ address: referee, abi: settlementRefereeAbi, functionName, args } as never)
-  const commit = (from: 'alice' | 'bob', ref: ContractRef, trace: typeof honest) => {
+  const read = <T>(functionName: string, args: unknown[]) =>
+    chain.client.readContract({
+      address: referee,
+      abi: settlementRefereeAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>
+  /** `from` commits `trace`'s root for the counter's side (`counter`) or the proposal's. */
+  const commit = (from: Who, ref: ContractRef, counter: boolean, trace: typeof honest) => {
     const x = decideCommitment(trace, game.decide)
-    return write(from, 'commit', [ref.address, x.root, x.slotProof, x.decideRoot, x.elementProof])
+    return write(from, 'commit', [ref.address, counter, x.root, x.slotProof, x.decideRoot, x.elementProof])
   }
   const input = toHex(market.input)
 
-  /** alice (challenger) and bob (proposer) commit, alice opens the game, it is bound and played out, ruled. */
-  async function playMarket(ref: ContractRef, aliceTrace: typeof honest, bobTrace: typeof honest) {
-    const committed = await mined(commit('bob', ref, bobTrace))
-    await mined(commit('alice', ref, aliceTrace))
-    const terms = await chain.client.readContract({
-      address: referee,
-      abi: settlementRefereeAbi,
-      functionName: 'termsFor',
-      args: [ref.address, input],
-    })
-    // The contract's own derivation is the trace's: program, initial tree, roots, parties.
-    expect(terms.program).toBe(aliceTrace.programTree.root)
-    expect(terms.initial).toBe(aliceTrace.commits[0].root)
-    expect(terms.initialDepth).toBe(aliceTrace.commits[0].depth)
-    const { id, receipt: opened } = await openGame(chain.client, chain.alice, aliceTrace, {
+  /** `c` opens a game with its trace against `d`'s committed root, binds it, and both play it out. */
+  async function play(ref: ContractRef, c: [Who, typeof honest], d: [Who, typeof honest], dMoves = true) {
+    const terms = await read<{ work: Hex; program: Hex; initial: Hex; initialDepth: number }>('termsFor', [
+      ref.address,
+      input,
+      c[1].commits[1].root,
+      d[1].commits[1].root,
+    ])
+    // The contract's own derivation is the trace's: program and initial tree.
+    expect([terms.program, terms.initial, terms.initialDepth]).toEqual([
+      c[1].programTree.root,
+      c[1].commits[0].root,
+      c[1].commits[0].depth,
+    ])
+    const { id, receipt: opened } = await openGame(chain.client, who()[c[0]], c[1], {
       game: chain.game,
       work: terms.work,
-      defender: chain.bob.account.address,
-      defenderRoot: bobTrace.commits[1].root,
-      bond: 10n ** 17n,
+      defender: who()[d[0]].account.address,
+      defenderRoot: d[1].commits[1].root,
+      bond: BOND,
     })
     const bound = await mined(write('bob', 'bind', [ref.address, id, input]))
-    const a = new GameDriver(chain.client, chain.alice, chain.game, id, 'challenger', aliceTrace)
-    const b = new GameDriver(chain.client, chain.bob, chain.game, id, 'defender', bobTrace)
-    const g = await playOut(a, b)
-    const r = await mined(write('alice', 'rule', [ref.address]))
+    const a = new GameDriver(chain.client, who()[c[0]], chain.game, id, 'challenger', c[1])
+    const b = new GameDriver(chain.client, who()[d[0]], chain.game, id, 'defender', d[1])
+    let g
+    if (dMoves) g = await playOut(a, b)
+    else {
+      // The defender throws the game: it never joins, and the challenger claims the timeout.
+      await chain.passTime(WINDOW + 1n)
+      await a.claimTimeout()
+      g = await a.state()
+    }
+    const settledGame = await mined(write('carol', 'settleGame', [id]))
     const gas = [...a.sent, ...b.sent].reduce((n, t) => n + t.gas, 0n)
-    const extra = `commit ${committed.gasUsed}, open ${opened.gasUsed}, bind ${bound.gasUsed}, rule ${r.gasUsed}`
+    const extra = `open ${opened.gasUsed}, bind ${bound.gasUsed}, settleGame ${settledGame.gasUsed}`
     return { g, gas, moves: a.sent.length + b.sent.length, extra }
+  }
+  const live = (ref: ContractRef) => read<readonly bigint[]>('live', [ref.address])
+  const ruled = async (ref: ContractRef) => {
+    await chain.passTime(HOUR)
+    const r = await mined(write('carol', 'rule', [ref.address]))
+    const st = await readMarket(chain.client, ref)
+    return { phase: st.phase, winner: st.winner, gas: r.gasUsed }
   }
 
   it('names a cheating proposer (a lie at a seeded operator and element): the challenger wins the market', async () => {
     const wrong = (truth + 1) % market.outcomes.length
     const ref = await disputed(wrong, truth)
     const liar = cheat(wrong, ops[mulberry32(7)() % ops.length])
-    const r = await playMarket(ref, honest, liar.trace)
+    const committed = await mined(commit('bob', ref, false, liar.trace))
+    await mined(commit('alice', ref, true, honest))
+    await expect(write('carol', 'rule', [ref.address])).rejects.toThrow(/WindowOpen/)
+    const r = await play(ref, ['alice', honest], ['bob', liar.trace])
     expect([r.g.winner, r.g.slot, r.g.element]).toEqual([
       chain.alice.account.address,
       liar.lie!.slot,
       liar.lie!.element,
     ])
-    const st = await readMarket(chain.client, ref)
-    expect([st.phase, st.winner]).toEqual(['settled', truth])
+    expect(await live(ref)).toEqual([0n, 1n])
+    const end = await ruled(ref)
+    expect([end.phase, end.winner]).toEqual(['settled', truth])
     console.log(
-      `[settlement referee] lie in slot ${liar.lie!.slot}: ${r.moves} moves, ${r.gas} gas; ${r.extra}`,
+      `[settlement referee] lie in slot ${liar.lie!.slot}: ${r.moves} moves, ${r.gas} gas; commit ${committed.gasUsed}, ${r.extra}, rule ${end.gas}`,
     )
   })
 
@@ -227,25 +270,72 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const wrong = (truth + 2) % market.outcomes.length
     const ref = await disputed(truth, wrong)
     const liar = cheat(wrong)
-    const r = await playMarket(ref, liar.trace, honest)
+    await mined(commit('bob', ref, false, honest))
+    await mined(commit('alice', ref, true, liar.trace))
+    const r = await play(ref, ['alice', liar.trace], ['bob', honest])
     expect([r.g.winner, r.g.slot]).toEqual([chain.bob.account.address, game.decide])
-    const st = await readMarket(chain.client, ref)
-    expect([st.phase, st.winner]).toEqual(['settled', truth])
+    const end = await ruled(ref)
+    expect([end.phase, end.winner]).toEqual(['settled', truth])
     console.log(`[settlement referee] lie in the decide slot: ${r.moves} moves, ${r.gas} gas; ${r.extra}`)
   })
 
-  it('refuses a commitment to another outcome, a stranger, and an early ruling; rules by default', async () => {
+  it('a third party defends the truth when both market parties collude on a lie', async () => {
+    // bob settles a lie; alice, his accomplice, challenges with the truth, commits a broken trace for it
+    // and throws the game against bob's lie. Alone, they would settle the market on the lie.
+    const wrong = (truth + 1) % market.outcomes.length
+    const ref = await disputed(wrong, truth)
+    const lie = cheat(wrong, ops[mulberry32(21)() % ops.length])
+    const broken = cheat(truth, ops[mulberry32(22)() % ops.length])
+    await mined(commit('bob', ref, false, lie.trace))
+    await mined(commit('alice', ref, true, broken.trace))
+    const thrown = await play(ref, ['bob', lie.trace], ['alice', broken.trace], false)
+    expect(thrown.g.winner).toBe(chain.bob.account.address)
+    expect(await live(ref)).toEqual([1n, 0n])
+    // carol, neither party, commits the honest trace for the counter's side and beats the lie.
+    await mined(commit('carol', ref, true, honest))
+    await expect(write('carol', 'rule', [ref.address])).rejects.toThrow(/WindowOpen/)
+    const r = await play(ref, ['carol', honest], ['bob', lie.trace])
+    expect(r.g.winner).toBe(who().carol.account.address)
+    expect(await live(ref)).toEqual([0n, 1n])
+    const end = await ruled(ref)
+    expect([end.phase, end.winner]).toEqual(['settled', truth])
+  })
+
+  it('refuses a commitment to another outcome, a repeat, a game bound late or at another bond; rules by default', async () => {
     const ref = await disputed((truth + 1) % 3, truth)
-    // bob's honest trace decides `truth`, not the outcome bob claimed: its commitment is refused.
-    await expect(commit('bob', ref, honest)).rejects.toThrow(/BadDecideProof/)
-    await mined(commit('alice', ref, honest))
-    await expect(commit('alice', ref, honest)).rejects.toThrow(/AlreadyCommitted/)
-    await expect(write('alice', 'rule', [ref.address])).rejects.toThrow(/WindowOpen/)
+    // The honest trace decides `truth`, not the proposal's outcome: committing it for that side is refused.
+    await expect(commit('bob', ref, false, honest)).rejects.toThrow(/BadDecideProof/)
+    await mined(commit('alice', ref, true, honest))
+    await expect(commit('carol', ref, true, honest)).rejects.toThrow(/AlreadyCommitted/)
+    const liar = cheat((truth + 1) % 3)
+    await mined(commit('bob', ref, false, liar.trace))
+    const terms = await read<{ work: Hex }>('termsFor', [
+      ref.address,
+      input,
+      honest.commits[1].root,
+      liar.trace.commits[1].root,
+    ])
+    const open = (bond: bigint) =>
+      openGame(chain.client, chain.alice, honest, {
+        game: chain.game,
+        work: terms.work,
+        defender: chain.bob.account.address,
+        defenderRoot: liar.trace.commits[1].root,
+        bond,
+      })
+    const cheap = await open(BOND / 2n)
+    await expect(write('alice', 'bind', [ref.address, cheap.id, input])).rejects.toThrow(/TermsDiffer/)
+    const late = await open(BOND)
+    await chain.passTime(WINDOW / 2n + 1n)
+    await expect(write('alice', 'bind', [ref.address, late.id, input])).rejects.toThrow(/TermsDiffer/)
+    // Unbound games count for nothing: both roots stay live, and nothing is ruled.
     await chain.passTime(HOUR)
-    // bob never committed a trace that decides its outcome: alice, who did, wins.
-    await mined(write('bob', 'rule', [ref.address]))
-    const st = await readMarket(chain.client, ref)
-    expect([st.phase, st.winner]).toEqual(['settled', truth])
+    await expect(write('carol', 'rule', [ref.address])).rejects.toThrow(/Undecided/)
+    // A market where only one side commits is ruled for it once the window passes.
+    const other = await disputed(truth, (truth + 2) % 3)
+    await mined(commit('carol', other, false, honest))
+    const end = await ruled(other)
+    expect([end.phase, end.winner]).toEqual(['settled', truth])
   })
 
   it('derives the terms of a market whose prompt is cut to the window, as gameOfSettlement does', async () => {
@@ -257,28 +347,26 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const ref = await created(long)
     const mine = await gameOfSettlement(c.config.model, params, long)
     const trace = runProgram(mine.program, mine.initial, 1, { data: settlementData(mine), trees })
-    const terms = await chain.client.readContract({
-      address: referee,
-      abi: settlementRefereeAbi,
-      functionName: 'termsFor',
-      args: [ref.address, toHex(long.input)],
-    })
+    const zero = `0x${'00'.repeat(32)}`
+    const terms = await read<{ program: Hex; initial: Hex }>('termsFor', [
+      ref.address,
+      toHex(long.input),
+      zero,
+      zero,
+    ])
     expect([terms.program, terms.initial]).toEqual([trace.programTree.root, trace.commits[0].root])
     // Another input than the one the market holds the hash of is refused by name.
-    await expect(
-      chain.client.readContract({
-        address: referee,
-        abi: settlementRefereeAbi,
-        functionName: 'termsFor',
-        args: [ref.address, toHex(long.input + ' ')],
-      }),
-    ).rejects.toThrow(/WrongInput/)
+    await expect(read('termsFor', [ref.address, toHex(long.input + ' '), zero, zero])).rejects.toThrow(
+      /WrongInput/,
+    )
   })
 
-  it('`lockstep market game` plays an honest challenger to the ruling against a cheating proposer', async () => {
+  it('`lockstep market game` defends the truth to the ruling against a cheating proposer', async () => {
     const wrong = (truth + 1) % market.outcomes.length
     const ref = await disputed(wrong, truth)
     const liar = cheat(wrong, ops[mulberry32(11)() % ops.length])
+    // The cheater commits first; the CLI (alice's key) commits the honest root, opens, binds and plays.
+    await mined(commit('bob', ref, false, liar.trace))
     const run = lockstep(
       [
         'market',
@@ -295,25 +383,26 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       ],
       { env: { LOCKSTEP_KEY: chain.keys[0] }, limitMs: 400_000 },
     )
-    // The cheater commits, waits for the game the CLI opens and binds, and plays it.
-    await mined(commit('bob', ref, liar.trace))
     let id = 0n
     while (id === 0n) {
-      const [, , bound] = await chain.client.readContract({
+      const bound = await chain.client.getContractEvents({
         address: referee,
         abi: settlementRefereeAbi,
-        functionName: 'disputes',
-        args: [ref.address],
+        eventName: 'Bound',
+        args: { market: ref.address },
+        fromBlock: 0n,
       })
-      id = bound
+      id = bound[0]?.args.gameId ?? 0n
       await new Promise((r) => setTimeout(r, 300))
     }
     const b = new GameDriver(chain.client, chain.bob, chain.game, id, 'defender', liar.trace)
     while ((await b.state()).phase !== Phase.Done)
       if (!(await b.move().catch(() => null))) await new Promise((r) => setTimeout(r, 200))
+    // Past the commit window the CLI asks for the ruling.
+    await chain.passTime(HOUR)
     const r = await run
     expect(r.stderr).toBe('')
-    expect(r.stdout).toMatch(/this party won the game/)
+    expect(r.stdout).toMatch(/won game/)
     expect(r.status).toBe(0)
     const st = await readMarket(chain.client, ref)
     expect([st.phase, st.winner]).toEqual(['settled', truth])
