@@ -120,7 +120,7 @@ lockstep dispute --onchain <mine.json> <theirs.json> --rpc URL
   lockstep market sell ADDR --rpc URL --outcome I --shares N [--min-proceeds X | --slippage-bps B] [--dry-run]
   lockstep market settle ADDR --rpc URL [--model FILE] [--input FILE|TEXT] [--out FILE] [--uri URI]
   lockstep market challenge ADDR --rpc URL [--settlement FILE] [--model FILE] [--input FILE|TEXT] [--force --outcome I]
-  lockstep market game ADDR --rpc URL [--input FILE|TEXT] [--game-bond 0.01] [--poll MS]
+  lockstep market game ADDR --rpc URL [--input FILE|TEXT] [--poll MS]
   lockstep market redeem|withdraw|finalize|liquidate ADDR --rpc URL
   lockstep market show ADDR --rpc URL [--holder ADDR] [--json];  lockstep market list --rpc URL [--json]
         (all: [--factory ADDR] [--collateral ADDR] [--chain-id N] [--keystore FILE | --key 0x…])
@@ -142,11 +142,11 @@ lockstep dispute --onchain <mine.json> <theirs.json> --rpc URL
              challenges with its own signed receipt and the bond only when re-execution gives another
              outcome; otherwise exits 1 with the reason and sends nothing (--force --outcome I challenges
              anyway, with a receipt re-execution contradicts: the referee rules against it)
-  game       a disputed market whose referee is a SettlementReferee (the trained model, the task rule): plays
-             this party's side of the settlement game from its own re-execution: commits its trace root,
-             opens and binds the game (the challenger, with --game-bond ETH), joins and plays it to the end,
-             and asks the referee to rule; exits 1 without sending when re-execution does not decide this
-             party's claim, and when the market did not settle on it
+  game       a disputed market whose referee is a SettlementReferee (the trained model, the task rule), any
+             key: re-executes the settlement and defends the side it decides: commits the honest trace root,
+             opens and binds a game against every live root of the other side, plays its bound games to the
+             end, settles them, and asks the referee to rule once one side alone is live; exits 1 without
+             sending when re-execution supports neither side, and when the market did not settle on it
   redeem     pays a resolved market's holdings (and the creator's seed); withdraw pays fees, bonds, deposit;
   finalize   records what time decided; liquidate ends a market its creator never settled
   show       phase, deadlines, outcomes (supply, price, probability), settlement and its status; with
