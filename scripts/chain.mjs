@@ -9,7 +9,7 @@ import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toBy
 import { privateKeyToAccount } from 'viem/accounts'
 import { fileURLToPath } from 'node:url'
 import { compileContracts } from './contracts.mjs'
-import { DEV_GAME_CONTRACTS, DEV_MARKET_CONTRACTS, deployAll } from './deploy.mjs'
+import { DEV_GAME_CONTRACTS, DEV_MARKET_CONTRACTS, DEV_SETTLEMENT_CONTRACTS, deployAll } from './deploy.mjs'
 
 /** anvil's first dev account: public knowledge, funded on every anvil chain, never on a real one. */
 export const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'
@@ -29,6 +29,9 @@ export const DEV_ADDRESSES = {
   refereeGrad: '0x610178dA211FEF7D417bC0e6FeD39F05609AD788',
   gameOperands: '0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e',
   disputeGame: '0xA51c1fc2f0D1a1b8494Ed1FE312d7C3a78Ed91C0',
+  // The trustless market referee and the factory whose markets it rules (DEV_SETTLEMENT_CONTRACTS), last.
+  settlementReferee: '0x0DCd1Bf9A1b36cE34237eEaFef220932846BCD82',
+  gameMarketFactory: '0x9A676e781A523b5d0C0e43731313A708CB607508',
 }
 
 export async function freePort() {
@@ -127,10 +130,16 @@ export async function deployContracts(rpcUrl, { key = ANVIL_KEY_0, chainId = 313
     existing: { ...deployed, ...markets },
     contracts: DEV_GAME_CONTRACTS,
   })
+  const settlement = await deployAll(rpcUrl, {
+    ...options,
+    existing: { ...deployed, ...markets, ...game },
+    contracts: DEV_SETTLEMENT_CONTRACTS,
+  })
   return /** @type {Record<keyof typeof DEV_ADDRESSES, `0x${string}`>} */ ({
     ...deployed,
     ...markets,
     ...game,
+    ...settlement,
   })
 }
 
@@ -220,6 +229,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     `[chain] MarketFactory ${chain.marketFactory}, TestToken ${chain.testToken} (collateral anyone mints)`,
   )
   console.log(`[chain] Referee ${chain.referee}, DisputeGame ${chain.disputeGame}`)
+  console.log(
+    `[chain] SettlementReferee ${chain.settlementReferee}, rules the markets of MarketFactory ${chain.gameMarketFactory}`,
+  )
   const stop = () => chain.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

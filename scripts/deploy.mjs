@@ -1,7 +1,8 @@
 // Deploys Lockstep's contracts, in order, from one account. Shared by scripts/chain.mjs (`npm start` and
 // the tests: artifacts compiled by solc) and `lockstep deploy` (src/cli/deploy.ts: the generated
 // src/chain/contracts modules, which a unit test keeps equal to solc's output).
-import { createPublicClient, createWalletClient, http } from 'viem'
+import { readFileSync } from 'node:fs'
+import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 
 /**
  * What is deployed, in this order; `key` names the address in deployments.json and in the app's settings.
@@ -71,6 +72,43 @@ export const DEV_GAME_CONTRACTS = [
     name: 'DisputeGame',
     key: 'disputeGame',
     args: (d) => [d.referee, d.refereeGrad, d.gameOperands, DEV_GAME_WINDOW],
+  },
+]
+
+/** Seconds in which a settlement game's roots are committed after a challenge, and every bound game's bond. */
+export const DEV_COMMIT_WINDOW = 3600n
+export const DEV_GAME_BOND = parseEther('0.01')
+
+/**
+ * The dev chain's trustless market referee (docs/markets.md, "Ruling by the game"), after the dispute game so
+ * that no earlier address moves: a SettlementReferee for the trained settlement model, deployed with the
+ * constants public/rl/settlement-referee.json holds (src/disputes/gameOfSettlement.test.ts re-derives them
+ * from the checkpoint), and a second MarketFactory whose markets it rules.
+ * @type {Deployment[]}
+ */
+export const DEV_SETTLEMENT_CONTRACTS = [
+  {
+    name: 'SettlementReferee',
+    key: 'settlementReferee',
+    args: (d) => {
+      const k = JSON.parse(
+        readFileSync(new URL('../public/rl/settlement-referee.json', import.meta.url), 'utf8'),
+      )
+      return [
+        d.disputeGame,
+        k.modelHash,
+        k.shape,
+        k.weightRoots,
+        k.siblings,
+        DEV_COMMIT_WINDOW,
+        DEV_GAME_BOND,
+      ]
+    },
+  },
+  {
+    name: 'MarketFactory',
+    key: 'gameMarketFactory',
+    args: (d, deployer) => [d.marketImplementation, d.receiptRegistry, deployer, d.settlementReferee],
   },
 ]
 

@@ -105,6 +105,7 @@ describe('generated artifacts', () => {
       'RefereeRows',
       'RowGradsHarness',
       'ScoreHarness',
+      'SettlementReferee',
       'SwarmCoordinator',
       'SwarmRegistry',
       'TestToken',

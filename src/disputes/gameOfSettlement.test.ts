@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
-import { trainedModel, TRAINED_URI } from '../markets/trained.ts'
+import { trainedModel, TRAINED_MODEL_HASH, TRAINED_URI } from '../markets/trained.ts'
 import { settle } from '../markets/settlement.ts'
 import { TASK_RULE, marketInputs, taskScores } from '../markets/model.ts'
 import { infer } from '../receipts/inference.ts'
 import { COPY, INPUT, covers, runSlot } from './gameOps.ts'
 import { gameOfSettlement } from './gameOfSettlement.ts'
+import { settlementRefereeConstants } from './settlementReferee.ts'
 
 const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
 const c = decodeCheckpoint(checkpoint, 1 << 20)
@@ -51,4 +52,10 @@ describe('gameOfSettlement', () => {
     expect(run([0, 3, decide.k - 1, 2])).toThrow(/outcome 1 reads rows/)
     expect(run([0, 0, 5, 1])).toThrow(/outcome 0 reads rows/)
   })
+
+  it("re-derives the dev chain referee's constants (public/rl/settlement-referee.json) from the checkpoint", async () => {
+    const file = JSON.parse(readFileSync('public/rl/settlement-referee.json', 'utf8'))
+    const mine = await settlementRefereeConstants(c.config.model, params)
+    expect(file).toEqual({ modelHash: TRAINED_MODEL_HASH, ...mine })
+  }, 60_000)
 })
