@@ -351,7 +351,7 @@ contract DisputeGame is OperandErrors {
         (uint8 op, uint32[] memory a, uint32[] memory b) = operands.recomputeArgs(p, g.spec, xs);
         uint32 v;
         if (op == GATHERED) v = a[0];
-        else if (op == 20 || (op >= 23 && op <= 31) || (op >= 37 && op <= 42)) v = grads.recompute(op, a, b);
+        else if (op == 20 || (op >= 23 && op <= 31) || (op >= 37 && op <= 43)) v = grads.recompute(op, a, b);
         else v = referee.recompute(op, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
     }
