@@ -101,7 +101,7 @@ contract DisputeGame is OperandErrors {
 
     Referee public immutable referee;
     /// The backward ops', the matmul epilogue's, the statistics' and a market's decide recompute (ids 20,
-    /// 23 to 31 and 37 to 42, RefereeGrad forwarding some; Referee has the rest).
+    /// 23 to 31 and 37 to 43, RefereeGrad forwarding some; Referee has the rest).
     RefereeGrad public immutable grads;
     /// Which input elements a disputed element depends on, checked and laid out for the recompute.
     GameOperands public immutable operands;
