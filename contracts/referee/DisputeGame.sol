@@ -101,7 +101,7 @@ contract DisputeGame is OperandErrors {
 
     Referee public immutable referee;
     /// The backward ops', the matmul epilogue's, the statistics' and a market's decide recompute (ids 20,
-    /// 23 to 31 and 37 to 42, RefereeGrad forwarding some; Referee has the rest).
+    /// 23 to 31 and 37 to 43, RefereeGrad forwarding some; Referee has the rest).
     RefereeGrad public immutable grads;
     /// Which input elements a disputed element depends on, checked and laid out for the recompute.
     GameOperands public immutable operands;
@@ -351,7 +351,7 @@ contract DisputeGame is OperandErrors {
         (uint8 op, uint32[] memory a, uint32[] memory b) = operands.recomputeArgs(p, g.spec, xs);
         uint32 v;
         if (op == GATHERED) v = a[0];
-        else if (op == 20 || (op >= 23 && op <= 31) || (op >= 37 && op <= 42)) v = grads.recompute(op, a, b);
+        else if (op == 20 || (op >= 23 && op <= 31) || (op >= 37 && op <= 43)) v = grads.recompute(op, a, b);
         else v = referee.recompute(op, a, b);
         _settle(id, g, g.dBits == v ? g.defender : g.challenger, false);
     }

@@ -88,6 +88,8 @@ contract GameOperands is OperandErrors {
     /// RefereeNorm's (through RefereeGrad) layernorm statistics of a row: its saved mean and std.
     uint8 private constant LAYERNORM_MEAN = 37;
     uint8 private constant LAYERNORM_STD = 38;
+    /// RefereeRows' (through RefereeGrad) dy · xhat of one element: the terms of dgamma's column sum.
+    uint8 private constant LAYERNORM_DYXHAT = 43;
     /// The most dimensions a PERMUTE entry may name.
     uint256 private constant MAX_RANK = 8;
 
@@ -158,7 +160,7 @@ contract GameOperands is OperandErrors {
             if (s.consts[0] == 1 && s.n == 1) a = _inputs(p, 0, s.a, xs[0], uint256(e) * s.k, 1, s.k);
             else if (s.consts[0] == 0 && s.m == 1) a = _inputs(p, 0, s.a, xs[0], e, s.n, s.k);
             else revert BadProgram(p.slot);
-        } else if (op == 20 || (op >= 27 && op <= 31)) {
+        } else if (op == 20 || (op >= 27 && op <= 31) || op == LAYERNORM_DYXHAT) {
             (a, b) = _rowGradArgs(p, s, xs);
         } else if (op >= 17 && op <= 19) {
             (a, b) = _rowArgs(p, s, xs);
@@ -487,7 +489,8 @@ contract GameOperands is OperandErrors {
     /// causal, (r mod n) + 1 (the row's query position in a [batch·heads·T, T] layout).
     /// layernormGrad 29: x, dy m×n, gamma 1×n, the forward's std m×1 (a, b, c, d); rows r of x and dy,
     /// gamma, std r. Dgamma 30: x, dy k×n, std k×1 (a, b, c), output 1×n; all of x, column e of dy, all
-    /// of std. Dbeta 31: dy k×n (a), output 1×n; column e of dy.
+    /// of std. Dbeta 31: dy k×n (a), output 1×n; column e of dy. DyXhat 43: x, dy m×n, std m×1 (a, b, c),
+    /// output m×n; row r = e / n of x, element e of dy, std r (dgamma is then sum 5 by columns of it).
     function _rowGradArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
         private
         pure
@@ -498,6 +501,7 @@ contract GameOperands is OperandErrors {
         if (op == 28) return _softmaxGradArgs(p, s, xs);
         if (op == 29) return _layernormGradArgs(p, s, xs);
         if (op == 30) return _dgammaArgs(p, s, xs);
+        if (op == LAYERNORM_DYXHAT) return _dyXhatArgs(p, s, xs);
         _want(p, xs, 1, s, 0);
         a = _inputs(p, 0, s.a, xs[0], p.element, s.n, s.k);
         b = new uint32[](0);
@@ -557,6 +561,20 @@ contract GameOperands is OperandErrors {
         b = new uint32[](1);
         b[0] = p.element;
         b = _cat(_cat(b, _inputs(p, 1, s.b, xs[1], p.element, s.n, s.k)), _inputs(p, 2, s.c, xs[2], 0, 1, s.k));
+    }
+
+    function _dyXhatArgs(Place calldata p, Spec memory s, Operand[] calldata xs)
+        private
+        pure
+        returns (uint32[] memory a, uint32[] memory b)
+    {
+        _want(p, xs, 3, s, 0);
+        uint256 r = p.element / s.n;
+        a = _inputs(p, 0, s.a, xs[0], r * s.n, 1, s.n);
+        b = new uint32[](3);
+        b[0] = p.element % s.n;
+        b[1] = _inputs(p, 1, s.b, xs[1], p.element, 1, 1)[0];
+        b[2] = _inputs(p, 2, s.c, xs[2], r, 1, 1)[0];
     }
 
     function _cat(uint32[] memory x, uint32[] memory y) private pure returns (uint32[] memory out) {

@@ -12,7 +12,7 @@ import {RefereeNorm} from "./RefereeNorm.sol";
 /// from the inputs it depends on, bit for bit with src/kernels, and every other op id (src/disputes/
 /// onchain.ts lists which contract takes which) refused with OpNotSupported, never guessed at. A
 /// separate contract because Referee is near EIP-170's size limit with the forward ops alone; the row
-/// ops' backward and the cross-entropy (ids 20, 27 to 31) it forwards to RefereeRows, for the same reason,
+/// ops' backward and the cross-entropy (ids 20, 27 to 31 and 43) it forwards to RefereeRows, for the same reason,
 /// and a training step's statistics (layernorm's saved mean and std, the chunked gradient norm and clip
 /// scale; ids 37 to 41) and a market's TASK_RULE decision (42) to RefereeNorm, so that the game has one contract to ask for every id it does not
 /// send to Referee.
@@ -30,8 +30,9 @@ contract RefereeGrad {
     uint8 public constant MATMUL_EPILOGUE = 26;
     /// Bit i set: op i is recomputed here (23..26).
     uint256 private constant SUPPORTED = (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
-    /// The row ops (ids 20 and 27 to 31), forwarded: a contract of their own for EIP-170's size limit.
-    uint256 private constant ROWS = (1 << 20) | (1 << 27) | (1 << 28) | (1 << 29) | (1 << 30) | (1 << 31);
+    /// The row ops (ids 20, 27 to 31 and 43), forwarded: a contract of their own for EIP-170's size limit.
+    uint256 private constant ROWS =
+        (1 << 20) | (1 << 27) | (1 << 28) | (1 << 29) | (1 << 30) | (1 << 31) | (1 << 43);
     /// The statistics (ids 37 to 41) and a market's decision (42), forwarded to RefereeNorm for the same reason.
     uint256 private constant NORM = (1 << 37) | (1 << 38) | (1 << 39) | (1 << 40) | (1 << 41) | (1 << 42);
 

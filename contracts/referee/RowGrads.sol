@@ -9,7 +9,7 @@ import {SoftFloat} from "./SoftFloat.sol";
 /// The row ops of a training step's loss and backward pass, one output element each, transcribed line for
 /// line from their CPU references: crossEntropyRef's per-row loss and crossEntropyBackwardRef
 /// (src/kernels/cross_entropy.ts), softmaxBackwardRef (softmax.ts, causal or not) and layernormBackwardRef's
-/// dx, dgamma and dbeta (layernorm.ts). Every step is a correctly rounded F32 op or an exact FixedSum, in the
+/// dx, dgamma, dbeta and its intermediate dyXhat (layernorm.ts). Every step is a correctly rounded F32 op or an exact FixedSum, in the
 /// references' order, never fused.
 ///
 /// `recompute(op, a, b)` takes one element's inputs; the operand layouts, by op id (src/disputes/onchain.ts):
@@ -25,10 +25,12 @@ import {SoftFloat} from "./SoftFloat.sol";
 ///   (std_r: the forward's saved std of row r, which the reference takes rather than recomputes).
 /// - 30 layernormDgamma, element k: Σ_r dy[r,k] · xhat[r,k] exactly. xhat[r,k] needs row r's exact mean, so
 ///   a = the whole x (rows·n values, row-major), b = [k, dy[0..rows) of column k, std[0..rows)] (2·rows + 1
-///   values). Its operands grow as rows·n: fine for small shapes; past a block's calldata the trace needs
-///   the reference's own intermediate, dyXhat [rows, n] (element (r, k) = `dgammaTerm`), as a slot, and
-///   dgamma is then reduce sum along axis 0 (op 5) of that slot.
+///   values). Its operands grow as rows·n: fine for small shapes, past a block's calldata at a real step's,
+///   which is why a game program built from a trace (gameOfStep.ts) uses 43 and a column sum instead.
 /// - 31 layernormDbeta, element k: Σ_r dy[r,k] exactly: a = column k of dy (rows >= 1 values), b = [].
+/// - 43 layernormDyXhat, element (r, k) of the reference's intermediate dyXhat = dy · xhat (`dgammaTerm`):
+///   a = row r of x (n >= 1 values), b = [k, dy[r,k], std_r]. dgamma is reduce sum along axis 0 (op 5, the
+///   same exact sum rounded once as columnSums) of a slot of these: n + 3 values an element, not rows·n.
 ///
 /// Wrong lengths revert BadOperands(op, a.length, b.length); a k or target past the row BadIndex(op, index, n).
 library RowGrads {
@@ -40,14 +42,15 @@ library RowGrads {
     uint8 internal constant LAYERNORM_GRAD = 29;
     uint8 internal constant LAYERNORM_DGAMMA = 30;
     uint8 internal constant LAYERNORM_DBETA = 31;
+    uint8 internal constant LAYERNORM_DYXHAT = 43;
     uint32 private constant ONE = 0x3f800000;
 
     error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
     error BadIndex(uint8 op, uint256 index, uint256 n);
 
-    /// Is op one of this library's (20, 27..31)?
+    /// Is op one of this library's (20, 27..31, 43)?
     function covers(uint8 op) internal pure returns (bool) {
-        return op == CROSS_ENTROPY || (op >= CROSS_ENTROPY_GRAD && op <= LAYERNORM_DBETA);
+        return op == CROSS_ENTROPY || (op >= CROSS_ENTROPY_GRAD && op <= LAYERNORM_DBETA) || op == LAYERNORM_DYXHAT;
     }
 
     /// One output element of op from its inputs, in the layout above.
@@ -56,6 +59,7 @@ library RowGrads {
         if (op == SOFTMAX_GRAD) return softmaxGradElement(a, b);
         if (op == LAYERNORM_GRAD) return layernormGradElement(a, b);
         if (op == LAYERNORM_DGAMMA) return dgammaElement(a, b);
+        if (op == LAYERNORM_DYXHAT) return dyXhatElement(a, b);
         if (op != LAYERNORM_DBETA || a.length == 0 || b.length != 0) revert BadOperands(op, a.length, b.length);
         return FixedSum.sum(a); // columnSums: the column's exact sum, rounded once
     }
@@ -180,6 +184,12 @@ library RowGrads {
         if (b[0] >= n) revert BadIndex(LAYERNORM_GRAD, b[0], n);
         uint32[] memory x = slice(a, 0, n);
         return layernormGradRow(x, slice(a, n, n), slice(a, 2 * n, n), b[1], layernormRow(x, b[1]))[b[0]];
+    }
+
+    function dyXhatElement(uint32[] memory a, uint32[] memory b) private pure returns (uint32) {
+        if (a.length == 0 || b.length != 3) revert BadOperands(LAYERNORM_DYXHAT, a.length, b.length);
+        if (b[0] >= a.length) revert BadIndex(LAYERNORM_DYXHAT, b[0], a.length);
+        return dgammaTerm(b[1], a[b[0]], layernormRow(a, b[2]));
     }
 
     function dgammaElement(uint32[] memory a, uint32[] memory b) private pure returns (uint32) {

@@ -12,7 +12,7 @@ import {SoftFloat} from "./SoftFloat.sol";
 contract RowGradsHarness {
     error LengthMismatch(uint256 a, uint256 b);
 
-    /// One element of op (20, 27..31) from its operands, exactly as RowGrads.recompute takes them.
+    /// One element of op (20, 27..31, 43) from its operands, exactly as RowGrads.recompute takes them.
     function recompute(uint8 op, uint32[] calldata a, uint32[] calldata b) external pure returns (uint32) {
         if (!RowGrads.covers(op)) revert RowGrads.BadOperands(op, a.length, b.length);
         return RowGrads.recompute(op, a, b);

@@ -10,7 +10,7 @@ import { Trainer, defaultTrainConfig, type Checkpoint } from '../train/trainer.t
 import { GameProgramError } from '../errors/dispute.ts'
 import { traceStep } from './stepTrace.ts'
 import { COPY, EMBED, INPUT, inputSlots, runSlot } from './gameOps.ts'
-import { ONCHAIN_NORM_OPS as NORM, ONCHAIN_OPS as OP } from './onchain.ts'
+import { ONCHAIN_NORM_OPS as NORM, ONCHAIN_OPS as OP, ONCHAIN_ROW_OPS as ROW } from './onchain.ts'
 import { f32Bits, f32FromBits } from '../kernels/softfloat.ts'
 import type { Spec } from './gameOps.ts'
 import {
@@ -68,18 +68,19 @@ describe('the game of a training step', async () => {
   const { trace, probe } = await traced(before)
   const game = gameOfStep(trace, before.tensors, probe, { chunk: CHUNK })
   const { program, bits } = game
-  /** The gradient norm's slots: after the 115 outputs' first 67 records' and the per-row losses. */
+  /** The gradient norm's slots: after the 115 outputs' first 67 records', the per-row losses and dyXhats. */
   const normKinds = new Set<number>([NORM.normExponent, NORM.normSquares, NORM.normClip])
   const norm = program.flatMap((s, j) =>
     normKinds.has(s.kind) || (s.kind === OP.mul && s.consts.length) ? [j] : [],
   )
 
   it('lays out the state, the data, then one slot per output', () => {
-    // 16 parameters, m and v; tokens, positions, targets; the 69 records' 115 outputs and the per-row losses.
+    // 16 parameters, m and v; tokens, positions, targets; the 69 records' 115 outputs, the per-row losses
+    // and the three layernorm backwards' dyXhat.
     expect(game.stateSlots).toBe(48)
     expect(game.data.map((d) => d.role)).toEqual(['ids:wte', 'ids:wpe', 'targets'])
     expect(trace.records.reduce((n, r) => n + r.outputs.length, 0)).toBe(115)
-    expect(program.length).toBe(48 + 3 + 115 + 1 + norm.length - 1)
+    expect(program.length).toBe(48 + 3 + 115 + 1 + 3 + norm.length - 1)
     expect(norm).toEqual(Array.from({ length: norm.length }, (_, i) => norm[0] + i))
     expect(program.slice(0, 48).every((s) => s.kind === COPY)).toBe(true)
     expect(program.slice(48, 51).map((s) => [s.kind, ...s.consts])).toEqual([
@@ -121,9 +122,32 @@ describe('the game of a training step', async () => {
     // Among them the embedding and its gradient, layernorm's saved mean and std, the causal softmax.
     for (const kind of [EMBED.embedding, EMBED.embeddingGrad, NORM.layernormMean, NORM.layernormStd, '19,1'])
       expect(kinds.has(String(kind)), `kind ${kind}`).toBe(true)
-    // Cross-entropy's per-row losses are no record's: their mean, the next slot, checks them.
-    expect(game.derived).toEqual([program.findIndex((s) => s.kind === 20), ...norm])
+    // Cross-entropy's per-row losses are no record's: their mean, the next slot, checks them; nor is a
+    // layernorm backward's dyXhat: dgamma, its column sum two slots on, checks it.
+    const dyXhat = program.flatMap((s, j) => (s.kind === ROW.layernormDyXhat ? [j] : []))
+    expect(dyXhat).toHaveLength(3)
+    expect(game.derived).toEqual([program.findIndex((s) => s.kind === 20), ...dyXhat, ...norm])
     expect(checked).toBe(program.length - 51 - game.pending.length)
+  })
+
+  it('lays out a layernorm backward as dyXhat, dx, dgamma (dyXhat’s column sums), dbeta', () => {
+    const records = trace.records.filter((r) => r.op === 'layernormGrad')
+    expect(records).toHaveLength(3)
+    expect(program.some((s) => s.kind === ROW.layernormDgamma)).toBe(false)
+    for (const r of records) {
+      const [dx, dgamma, dbeta] = r.outputs.map((h) => game.slotOf.get(h)!)
+      const x = program[dx]
+      expect([program[dx - 1].kind, x.kind, program[dgamma].kind, program[dbeta].kind]).toEqual([
+        ROW.layernormDyXhat,
+        ROW.layernormGrad,
+        OP.sum,
+        ROW.layernormDbeta,
+      ])
+      expect([dgamma, dbeta]).toEqual([dx + 1, dx + 2])
+      // dyXhat reads the dx's x, dy and std; dgamma sums its columns: 1×n from rows×n, consts [0].
+      expect(program[dx - 1]).toMatchObject({ a: x.a, b: x.b, c: x.d, m: x.m, k: 0, n: x.n, consts: [] })
+      expect(program[dgamma]).toMatchObject({ a: dx - 1, m: 1, k: x.m, n: x.n, consts: [0] })
+    }
   })
 
   it('leaves no slot the game cannot resolve', () => {
@@ -251,13 +275,17 @@ describe('the game of a training step', async () => {
     for (const s of g.program)
       largest.set(s.kind, Math.max(largest.get(s.kind) ?? 0, resolveElements(s, g.program)))
     // 8 × 64 = 512 tokens, dModel 64, vocab 256; docs/disputes.md has the table.
-    // 287 slots, then the gradient norm's 389 (1,024-element chunks): 134 chunks' exponent and squares
-    // slots, 46 nodes of each tree (34 + 9 + 2 + 1), the clip and the 28 parameters' clipped gradients.
+    // 292 slots (the five layernorm backwards' dyXhat among them), then the gradient norm's 389
+    // (1,024-element chunks): 134 chunks' exponent and squares slots, 46 nodes of each tree
+    // (34 + 9 + 2 + 1), the clip and the 28 parameters' clipped gradients.
     expect(g.program.filter((s) => s.kind === NORM.normSquares)).toHaveLength(134)
-    expect(g.program.length).toBe(287 + 2 * (134 + 46) + 1 + 28)
+    expect(g.program.filter((s) => s.kind === ROW.layernormDyXhat)).toHaveLength(5)
+    expect(g.program.length).toBe(292 + 2 * (134 + 46) + 1 + 28)
+    // dgamma is a column sum of dyXhat (5: 512 rows), whose element reads a row of x, its dy and std
+    // (43: 64 + 2); no element of the step reads all of x (30 was 33,792: past one transaction).
     expect(Object.fromEntries(largest)).toEqual({
       ...{ 0: 2, 5: 512, 6: 512, 7: 1024, 12: 1, 17: 66, 19: 64, 20: 257, 21: 4, 23: 2, 25: 1, 26: 514 },
-      ...{ 27: 257, 28: 128, 29: 193, 30: 33_792, 31: 512, 32: 1, 33: 1, 34: 1 },
+      ...{ 27: 257, 28: 128, 29: 193, 31: 512, 43: 66, 32: 1, 33: 1, 34: 1 },
       ...{ 35: 2, 36: 1024, 37: 64, 38: 64, 254: 0, 255: 0 },
       // The gradient norm: a chunk (and its scale), a node's four 5-word inputs, grad × clipScale.
       ...{ 39: 1024, 40: 1025, 41: 20, 2: 2 },

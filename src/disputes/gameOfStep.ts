@@ -83,7 +83,7 @@ export interface StepGame {
   stateSlots: number
   /** The INPUT slots, after the state. */
   data: DataSlot[]
-  /** Slots no record holds, computed here: cross-entropy's per-row losses, the gradient norm. */
+  /** Slots no record holds, computed here: cross-entropy's per-row losses, layernorm's dyXhat, the gradient norm. */
   derived: number[]
   /** Slots the game cannot resolve yet, and why. */
   pending: PendingSlot[]
@@ -96,11 +96,12 @@ const contentKey = (data: Float32Array) => tensorHash({ shape: [data.length], da
 const bitsOf = (x: number) => f32Bits(Math.fround(x))
 
 /**
- * Slots a record adds before its outputs' (cross-entropy's per-row losses; the gradient norm's tree, whose
- * clip slot is the record's output, and the clipped gradients after it), then one per output.
+ * Slots a record adds before its outputs' (cross-entropy's per-row losses; layernorm's backward's dyXhat,
+ * whose column sums are its dgamma; the gradient norm's tree, whose clip slot is the record's output, and
+ * the clipped gradients after it), then one per output.
  */
 function extraSlots(r: OpRecord, trace: StepTrace, chunk: number): number {
-  if (r.op === 'crossEntropy') return 1
+  if (r.op === 'crossEntropy' || r.op === 'layernormGrad') return 1
   if (r.op !== 'gradNorm') return 0
   return (
     normSlots(
@@ -349,11 +350,15 @@ export function gameOfStep(
         break
       }
       case 'layernormGrad': {
-        // Inputs x, gamma, the forward's mean and std, dy; the game's dx reads x, dy, gamma, std.
+        // Inputs x, gamma, the forward's mean and std, dy; the game's dx reads x, dy, gamma, std. dgamma is
+        // the column sums of the backward's dyXhat (an element of 30 reads all of x, past a transaction at
+        // a real step's shapes): dyXhat first, a slot of its own (extraSlots), then the three outputs.
         const [x, gamma, , std, dy] = ins
         const [rows, n] = rowsCols(shapeOf(r.inputs[0]))
+        add(spec(ROW.layernormDyXhat, rows, 0, n, [x, dy, std]), undefined)
+        const dyXhat = program.length - 1
         emit(spec(ROW.layernormGrad, rows, 0, n, [x, dy, gamma, std]), 0)
-        emit(spec(ROW.layernormDgamma, 1, rows, n, [x, dy, std]), 1)
+        emit(spec(OP.sum, 1, rows, n, [dyXhat], [0]), 1)
         emit(spec(ROW.layernormDbeta, 1, rows, n, [dy]), 2)
         break
       }

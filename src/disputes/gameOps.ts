@@ -16,7 +16,7 @@ import { geluErfGrad, geluTanhGrad } from '../kernels/elementwise.ts'
 import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entropy.ts'
 import { softmaxBackwardRef } from '../kernels/softmax.ts'
 import { decide, taskScores } from '../markets/scores.ts'
-import { layernormBackwardRef } from '../kernels/layernorm.ts'
+import { layernormBackwardRef, layernormDyXhatRef } from '../kernels/layernorm.ts'
 import {
   NORM_WORDS,
   normClipElement,
@@ -120,6 +120,7 @@ const INPUTS: Record<number, number> = {
   [ROW.layernormGrad]: 4, // x, dy, gamma, the forward's std
   [ROW.layernormDgamma]: 3, // x, dy, std
   [ROW.layernormDbeta]: 1, // dy
+  [ROW.layernormDyXhat]: 3, // x, dy m×n, std m×1; output m×n
   [OP.sum]: 1,
   [OP.mean]: 1,
   [OP.layernorm]: 3,
@@ -244,6 +245,8 @@ export function operandsOf(s: Spec, e: number, read?: ReadInput): Operand[] {
       return each([range(0, 1, s.k * s.n), range(e, s.n, s.k), range(0, 1, s.k)])
     case ROW.layernormDbeta:
       return each([range(e, s.n, s.k)])
+    case ROW.layernormDyXhat:
+      return each([range(e - col, 1, s.n), [e], [Math.floor(e / s.n)]])
     case EMBED.embedding: {
       const t = Math.floor(e / s.n)
       if (!read) throw new Error('An embedding element needs its id: pass operandsOf a reader.')
@@ -380,6 +383,8 @@ export function runSlot(s: Spec, ins: Uint32Array[], step: number): Uint32Array 
       const r = layernormBackwardRef(x, new Float32Array(s.n).fill(1), { std }, dy, [s.k, s.n])
       return u32(s.kind === ROW.layernormDgamma ? r.dgamma : r.dbeta)
     }
+    case ROW.layernormDyXhat:
+      return u32(layernormDyXhatRef(a, { std: c }, b, [s.m, s.n]))
     case GRAD.scale: {
       const k = sf.f32FromBits(s.consts[0])
       return u32(a.map((x) => sf.mul(x, k)))

@@ -75,7 +75,8 @@ export function matmulEpilogueOperands(
  * The loss's and backward pass's row ops (contracts/referee/RowGrads.sol, operand layouts there),
  * recomputed by RefereeRows and reached through RefereeGrad, which forwards these ids: one element of
  * crossEntropyRef's per-row loss, crossEntropyBackwardRef, softmaxBackwardRef (causal or not) and
- * layernormBackwardRef's dx, dgamma and dbeta.
+ * layernormBackwardRef's dx, dgamma and dbeta, and its intermediate dyXhat (layernormDyXhatRef), whose
+ * column sums (sum 5) are dgamma with operands that fit a transaction at a real step's shapes.
  */
 export const ONCHAIN_ROW_OPS = {
   crossEntropy: 20, // a = the logits row, b = [target]
@@ -84,6 +85,7 @@ export const ONCHAIN_ROW_OPS = {
   layernormGrad: 29, // a = [x row, dy row, gamma], b = [k, std_r]
   layernormDgamma: 30, // a = all of x, b = [k, dy column k, std per row]
   layernormDbeta: 31, // a = column k of dy, b = []
+  layernormDyXhat: 43, // a = row r of x, b = [k, dy[r,k], std_r]: dy · xhat, element (r, k)
 } as const
 
 /**

@@ -1,6 +1,6 @@
 // The loss and backward row ops (contracts/referee/RowGrads.sol) against src/kernels, bit for bit, through
 // anvil: cross-entropy's row loss and gradient, softmax's backward (causal and not) and layernorm's dx,
-// dgamma and dbeta, at least 10,000 seeded outputs each; a sample of every op again through the referee's
+// dgamma, dbeta and dyXhat, at least 10,000 seeded outputs each; a sample of every op again through the referee's
 // one-element path (`recompute`, operand checks included), its named refusals, and its gas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Address } from 'viem'
@@ -8,7 +8,8 @@ import { rowGradsHarnessAbi as abi } from '../chain/contracts/RowGradsHarness.ts
 import * as sf from '../kernels/softfloat.ts'
 import { crossEntropyBackwardRef, crossEntropyRef } from '../kernels/cross_entropy.ts'
 import { softmaxBackwardRef, softmaxRef } from '../kernels/softmax.ts'
-import { layernormBackwardRef, layernormRef } from '../kernels/layernorm.ts'
+import { layernormBackwardRef, layernormDyXhatRef, layernormRef } from '../kernels/layernorm.ts'
+import { columnSums } from '../kernels/norm.ts'
 import { mulberry32 } from '../util/random.ts'
 import {
   CASES,
@@ -30,6 +31,7 @@ const OP = {
   layernormGrad: 29,
   dgamma: 30,
   dbeta: 31,
+  dyXhat: 43,
 }
 
 let chain: Awaited<ReturnType<typeof startReferee>>
@@ -354,6 +356,73 @@ describe('layernorm backward: dx, dgamma and dbeta, bit for bit with layernormBa
   )
 })
 
+describe('layernorm backward: each dyXhat element (op 43), bit for bit with layernormDyXhatRef', () => {
+  type Tensor = { rows: number; n: number; x: number[]; dy: number[]; std: number[] }
+  const next = mulberry32(0x5eed + OP.dyXhat)
+  /** A row whose deviations are hard: exact cancellation, subnormals, huge and tiny exponents, specials. */
+  function hardRow(n: number): number[] {
+    const kind = next() % 6
+    if (kind === 0)
+      return Array.from({ length: n }, (_, k) => ((k % 2 ? 0x80000000 : 0) ^ withExponent(next, 250)) >>> 0)
+    if (kind === 1) return Array.from({ length: n }, () => (next() & 0x807fffff) >>> 0) // subnormal or zero
+    if (kind === 2) return Array.from({ length: n }, () => withExponent(next, next() % 2 ? 254 : 1))
+    if (kind === 3) {
+      // a row and its negation: the mean's hi cancels, lo carries what is left
+      const half = Array.from({ length: Math.ceil(n / 2) }, () => operand(next))
+      return [...half, ...half.map((b) => (b ^ 0x80000000) >>> 0)].slice(0, n)
+    }
+    if (kind === 4) return Array.from({ length: n }, () => operand(next))
+    return row(next, n)
+  }
+  const tensors: Tensor[] = []
+  for (let elements = 0; elements < CASES;) {
+    const n = next() % 20 === 0 ? 17 + (next() % 48) : 1 + (next() % 16)
+    const rows = [1, 2, 3, 5][next() % 4]
+    const x = Array.from({ length: rows }, () => (next() % 3 ? row(next, n) : hardRow(n))).flat()
+    const dy = Array.from({ length: rows }, () => (next() % 4 ? row(next, n) : hardRow(n))).flat()
+    const eps = sf.f32FromBits([0x3727c5ac, 0, 1, 0x3f800000][next() % 4])
+    const ones = f32s(Array(n).fill(0x3f800000))
+    const std = bitsOf(layernormRef(f32s(x), ones, ones, [rows, n], { eps }).std)
+    for (let r = 0; r < rows; r++) {
+      const kind = next() % 8
+      if (kind === 0) std[r] = SPECIALS[next() % SPECIALS.length]
+      if (kind === 1) std[r] = operand(next)
+      if (kind === 2) std[r] = withExponent(next, next() % 24) & 0x7fffffff // tiny or subnormal
+    }
+    tensors.push({ rows, n, x, dy, std })
+    elements += rows * n
+  }
+  const ref = (t: Tensor) =>
+    bitsOf(layernormDyXhatRef(f32s(t.x), { std: f32s(t.std) }, f32s(t.dy), [t.rows, t.n]))
+
+  it('is the backward’s own intermediate: its column sums are layernormBackwardRef’s dgamma', () => {
+    for (const t of tensors) {
+      const gamma = f32s(Array(t.n).fill(0x3f800000))
+      const g = layernormBackwardRef(f32s(t.x), gamma, { std: f32s(t.std) }, f32s(t.dy), [t.rows, t.n])
+      expect(bitsOf(columnSums(Uint32Array.from(ref(t)), t.rows, t.n))).toEqual(bitsOf(g.dgamma))
+    }
+  })
+
+  it(
+    `${CASES.toLocaleString('en')} elements through recompute, one at a time: a = row r of x, b = [k, dy, std_r]`,
+    async () => {
+      const cases: [number[], number[]][] = []
+      const want: number[] = []
+      for (const t of tensors) {
+        const out = ref(t)
+        for (let e = 0; e < t.rows * t.n; e++) {
+          const [r, k] = [Math.floor(e / t.n), e % t.n]
+          cases.push([t.x.slice(r * t.n, (r + 1) * t.n), [k, t.dy[e], t.std[r]]])
+          want.push(out[e])
+        }
+      }
+      expect(cases.length).toBeGreaterThanOrEqual(CASES)
+      expectSameBits(cases, await recomputeMany(OP.dyXhat, cases, 100), want)
+    },
+    EVM_TIMEOUT,
+  )
+})
+
 describe('RowGrads.recompute: named refusals and gas', () => {
   const recompute = (op: number, a: number[], b: number[]) =>
     client().readContract({ address: harness, abi, functionName: 'recompute', args: [op, a, b] })
@@ -382,6 +451,10 @@ describe('RowGrads.recompute: named refusals and gas', () => {
       [OP.dgamma, row4, [], /BadOperands/],
       [OP.dgamma, [one, one, one], [0, one, one, one, one], /BadOperands/], // 3 values in 2 rows
       [OP.dgamma, row4, [2, one, one, one, one], /BadIndex/], // 2 rows of 2
+      [OP.dyXhat, [], [0, one, one], /BadOperands/],
+      [OP.dyXhat, row4, [0, one], /BadOperands/],
+      [OP.dyXhat, row4, [0, one, one, one], /BadOperands/],
+      [OP.dyXhat, row4, [4, one, one], /BadIndex/],
       [OP.dbeta, [], [], /BadOperands/],
       [OP.dbeta, row4, [0], /BadOperands/],
       [21, row4, [0], /BadOperands/], // not RowGrads' op
@@ -410,6 +483,7 @@ describe('RowGrads.recompute: named refusals and gas', () => {
           [3, std],
         )
         table[`dbeta, ${n} rows`] = await gas(OP.dbeta, v(n, n), [])
+        table[`dyXhat, row of ${n}`] = await gas(OP.dyXhat, v(n, n), [3, v(1, n + 1)[0], std])
       }
       for (const [rows, n] of [
         [16, 16],

@@ -136,6 +136,42 @@ export function layernormRef(
   }
 }
 
+/**
+ * Row r's xhat as the backward has it: the deviation from the row's exact mean over sigma = std · 2^-s,
+ * std the forward's saved value (taken, not recomputed).
+ */
+function xhatRow(row: Uint32Array, std: number): number[] {
+  const m = rowMean(row)
+  const sigma = sf.ldexp(std, -m.s)
+  return Array.from(row, (b) => sf.div(deviation(f(b), m), sigma))
+}
+
+/** The term of dgamma's column sums: dy · xhat, rounded once. */
+const dyXhatTerm = (dy: number, xh: number) => sf.mul(dy, xh)
+
+/**
+ * {@link layernormBackwardRef}'s intermediate dyXhat [rows, n], element (r, k) = dy[r,k] · xhat[r,k]: the
+ * same bits the backward sums by columns into dgamma (its dgamma is `columnSums` of this). Each element
+ * reads only its row of x, its dy and its row's std: the dispute game's op 43 (src/disputes/gameOps.ts).
+ */
+export function layernormDyXhatRef(
+  x: Float32Array,
+  saved: { std: Float32Array },
+  dy: Float32Array,
+  shape: readonly number[],
+): Float32Array {
+  const { rows, n } = normShape('layernormDyXhat', shape, x.length)
+  requireLength('layernormDyXhat', { std: saved.std }, rows)
+  requireLength('layernormDyXhat', { dy }, rows * n)
+  const xb = bitsView(x)
+  const out = new Uint32Array(rows * n)
+  for (let r = 0; r < rows; r++) {
+    const xh = xhatRow(xb.subarray(r * n, (r + 1) * n), saved.std[r])
+    for (let k = 0; k < n; k++) out[r * n + k] = bits(dyXhatTerm(dy[r * n + k], xh[k]))
+  }
+  return new Float32Array(out.buffer)
+}
+
 /** The CPU reference for {@link layernormBackward}. */
 export function layernormBackwardRef(
   x: Float32Array,
@@ -152,17 +188,15 @@ export function layernormBackwardRef(
   const dx = new Uint32Array(rows * n)
   const dyXhat = new Uint32Array(rows * n)
   for (let r = 0; r < rows; r++) {
-    const m = rowMean(xb.subarray(r * n, (r + 1) * n))
     const std = saved.std[r]
-    const sigma = sf.ldexp(std, -m.s)
     const at = (k: number) => r * n + k
-    const xh = Array.from({ length: n }, (_, k) => sf.div(deviation(x[at(k)], m), sigma))
+    const xh = xhatRow(xb.subarray(r * n, (r + 1) * n), std)
     const g = Array.from({ length: n }, (_, k) => sf.mul(dy[at(k)], gamma[k]))
     const a = exactMean(g.map(bits))
     const b = exactMean(g.map((gk, k) => bits(sf.mul(gk, xh[k]))))
     for (let k = 0; k < n; k++) {
       dx[at(k)] = bits(sf.div(sf.sub(sf.sub(g[k], a), sf.mul(xh[k], b)), std))
-      dyXhat[at(k)] = bits(sf.mul(dy[at(k)], xh[k]))
+      dyXhat[at(k)] = bits(dyXhatTerm(dy[at(k)], xh[k]))
     }
   }
   return {
