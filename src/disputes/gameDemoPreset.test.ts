@@ -10,10 +10,10 @@ import { presets } from '../train/gpt.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { mulberry32 } from '../util/random.ts'
 import { traceStep } from './stepTrace.ts'
-import { COPY, INPUT, outputCount, runSlot } from './gameOps.ts'
+import { COPY, INPUT, outputCount } from './gameOps.ts'
 import { dataLeaves, gameOfStep, probeState, resolveElements, scheduleOf, stepData } from './gameOfStep.ts'
 import type { RunOptions } from './gameTrace.ts'
-import { playLie, useGame } from './testing.ts'
+import { playLie, useGame, liarRun } from './testing.ts'
 
 const { train } = splitBy(KJV_PENTATEUCH, new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
 const config = defaultTrainConfig(presets.demo, { steps: 4 })
@@ -46,13 +46,6 @@ describe.skipIf(!lies)('a dispute game at the demo preset', { timeout: 3_600_000
       s.kind === COPY || s.kind === INPUT || resolveElements(s, game.program) > MAX_RESOLVE ? [] : [j],
     )
   }, 600_000)
-  const liarRun: RunOptions['run'] = (s, ins, step) => {
-    try {
-      return runSlot(s, ins, step)
-    } catch {
-      return new Uint32Array(outputCount(s))
-    }
-  }
   const trees: RunOptions['trees'] = new Map()
   // Registered (and skipped) without GAME_DEMO too, so that `npm test` lists what it leaves out.
   for (let seed = 1; seed <= (lies || 2); seed++) {

@@ -3,32 +3,25 @@
 // played over it, through a market: settlementReferee.test.ts.
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { trainedModel, TRAINED_MODEL_HASH, TRAINED_URI } from '../markets/trained.ts'
 import { settle } from '../markets/settlement.ts'
 import { TASK_RULE, marketInputs, taskScores } from '../markets/model.ts'
 import { infer } from '../receipts/inference.ts'
 import { COPY, INPUT, covers, runSlot } from './gameOps.ts'
 import { gameOfSettlement } from './gameOfSettlement.ts'
+import { trainedSettlement } from './testing.ts'
 import { settlementRefereeConstants } from './settlementReferee.ts'
 
-const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
-const c = decodeCheckpoint(checkpoint, 1 << 20)
-const params = c.tensors.filter((t) => !/^[mv]\./.test(t.name))
-const market = {
-  question: 'Which is `dca` with its letters in order?',
-  input: 'sort:dca',
-  outcomes: ['acd', 'cad', 'dca'],
-}
+const { checkpoint, gpt, params, market } = trainedSettlement()
 
 describe('gameOfSettlement', () => {
   it("computes settle()'s logits, scores and outcome, and the game covers every slot", async () => {
-    const game = await gameOfSettlement(c.config.model, params, market)
+    const game = await gameOfSettlement(gpt, params, market)
     const model = trainedModel(checkpoint)
     const settled = settle(model, market, TRAINED_URI, undefined, TASK_RULE)
     expect(game.outcome).toBe(settled.outcome)
     expect(settled.market.outcomes[game.outcome]).toBe('acd')
-    const { inputs } = marketInputs(market, c.config.model.seqLen, TASK_RULE)
+    const { inputs } = marketInputs(market, gpt.seqLen, TASK_RULE)
     const logits = Float32Array.from(infer(model, inputs).outputs.logits.data as number[])
     const logitsSlot = game.program[game.losses].a
     expect(game.bits[logitsSlot]).toEqual(new Uint32Array(logits.buffer))
@@ -43,7 +36,7 @@ describe('gameOfSettlement', () => {
   })
 
   it('refuses a decide slot whose layout reads past the losses or names one outcome', async () => {
-    const game = await gameOfSettlement(c.config.model, params, market)
+    const game = await gameOfSettlement(gpt, params, market)
     const decide = game.program[game.decide]
     const losses = [game.bits[game.losses]]
     const run = (consts: number[]) => () => runSlot({ ...decide, consts }, losses, 1)
@@ -55,7 +48,7 @@ describe('gameOfSettlement', () => {
 
   it("re-derives the dev chain referee's constants (public/rl/settlement-referee.json) from the checkpoint", async () => {
     const file = JSON.parse(readFileSync('public/rl/settlement-referee.json', 'utf8'))
-    const mine = await settlementRefereeConstants(c.config.model, params)
+    const mine = await settlementRefereeConstants(gpt, params)
     expect(file).toEqual({ modelHash: TRAINED_MODEL_HASH, ...mine })
   }, 60_000)
 })

@@ -9,10 +9,10 @@ import { KJV_PENTATEUCH, splitBy } from '../train/corpus.ts'
 import { Trainer, defaultTrainConfig } from '../train/trainer.ts'
 import { mulberry32 } from '../util/random.ts'
 import { traceStep } from './stepTrace.ts'
-import { COPY, INPUT, outputCount, runSlot } from './gameOps.ts'
+import { COPY, INPUT, outputCount } from './gameOps.ts'
 import { dataLeaves, gameOfStep, probeState, scheduleOf, stepData } from './gameOfStep.ts'
 import type { RunOptions } from './gameTrace.ts'
-import { playLie, useGame } from './testing.ts'
+import { playLie, useGame, liarRun } from './testing.ts'
 
 const { train } = splitBy(KJV_PENTATEUCH, new Uint8Array(readFileSync('public/corpus/kjv-pentateuch.txt')))
 const config = defaultTrainConfig(
@@ -45,15 +45,6 @@ describe('DisputeGame over a real training step', { timeout: 300_000 }, async ()
   const ops = program.flatMap((s, j) => (s.kind === COPY || s.kind === INPUT ? [] : [j]))
   console.log(`[game] real step program: ${program.length} slots, ${ops.length} of them operators`)
 
-  // The liar computes on from its lie; where its lie leaves an input no kernel takes (a norm chunk's flags
-  // word with a stray bit), it writes zeros: still one consistent trace, which is all the game needs.
-  const liarRun: RunOptions['run'] = (s, ins, step) => {
-    try {
-      return runSlot(s, ins, step)
-    } catch {
-      return new Uint32Array(outputCount(s))
-    }
-  }
   // Tensor trees by content, shared by every game below (most of their tensors are the same).
   const trees: RunOptions['trees'] = new Map()
   // Two lies in `npm test`, one per role; GAME_LIES=N plays N (seeds 1…N, roles alternating).

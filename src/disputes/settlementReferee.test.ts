@@ -5,11 +5,9 @@
 // parties colluding on a lie are defeated by a third party; the market then pays the honest side. Also: the
 // constants re-derived from the checkpoint, the CLI playing a side, ruling by default and the refusals.
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
 import { devWalletProvider } from '../chain/devWallet.ts'
 import { connectWallet, type WalletSession } from '../chain/wallet.ts'
@@ -32,29 +30,22 @@ import {
 } from '../markets/chain.ts'
 import { deployMarkets, travel } from '../markets/testing.ts'
 import { mulberry32 } from '../util/random.ts'
-import { COPY, INPUT, outputCount, runSlot } from './gameOps.ts'
+import { COPY, INPUT, outputCount } from './gameOps.ts'
 import { gameOfSettlement, settlementData } from './gameOfSettlement.ts'
 import { runProgram, type RunOptions } from './gameTrace.ts'
 import { GameDriver, Phase, openGame } from './game.ts'
 import { decideCommitment, settlementRefereeConstants } from './settlementReferee.ts'
-import { playOut, useGame, WINDOW } from './testing.ts'
+import { playOut, useGame, WINDOW, liarRun, trainedSettlement } from './testing.ts'
 import { lockstep } from '../cli/testing.ts'
 
-const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
-const c = decodeCheckpoint(checkpoint, 1 << 20)
-const params = c.tensors.filter((t) => !/^[mv]\./.test(t.name))
-const market = {
-  question: 'Which is `dca` with its letters in order?',
-  input: 'sort:dca',
-  outcomes: ['acd', 'cad', 'dca'],
-}
+const { checkpoint, gpt, params, market } = trainedSettlement()
 const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3' as Address
 const ONE = 10n ** 18n
 const HOUR = 3600n
 const chain = useGame()
 
 describe('SettlementReferee', { timeout: 600_000 }, async () => {
-  const game = await gameOfSettlement(c.config.model, params, market)
+  const game = await gameOfSettlement(gpt, params, market)
   const data = settlementData(game)
   const trees: RunOptions['trees'] = new Map()
   const honest = runProgram(game.program, game.initial, 1, { data, trees })
@@ -65,14 +56,8 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const next = mulberry32(0x5e7 + (slot ?? 0))
     const lie =
       slot === undefined ? undefined : { step: 1, slot, element: next() % outputCount(game.program[slot]) }
-    const run: RunOptions['run'] = (s, ins, step) => {
-      if (s === game.program[game.decide]) return Uint32Array.of(claim)
-      try {
-        return runSlot(s, ins, step)
-      } catch {
-        return new Uint32Array(outputCount(s)) // a lie no kernel takes: still one consistent trace
-      }
-    }
+    const run: RunOptions['run'] = (s, ins, step) =>
+      s === game.program[game.decide] ? Uint32Array.of(claim) : liarRun(s, ins, step)
     return { trace: runProgram(game.program, game.initial, 1, { data, trees, lie, run }), lie }
   }
   const settled = settle(trainedModel(checkpoint), market, TRAINED_URI, undefined, TASK_RULE)
@@ -96,9 +81,9 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
   const BOND = 10n ** 17n
 
   it('is deployed with constants re-derived from the checkpoint; another market has the same program', async () => {
-    const constants = await settlementRefereeConstants(c.config.model, params, 4)
-    expect(constants.shape).toEqual([c.config.model.seqLen, game.program.length, game.losses])
-    const other = await gameOfSettlement(c.config.model, params, {
+    const constants = await settlementRefereeConstants(gpt, params, 4)
+    expect(constants.shape).toEqual([gpt.seqLen, game.program.length, game.losses])
+    const other = await gameOfSettlement(gpt, params, {
       question: '?',
       input: 'rev:ab',
       outcomes: ['ba', 'ab', 'aa'],
@@ -345,7 +330,7 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       outcomes: ['lmnop', 'l', 'lmnopqrstuvwxyz'],
     }
     const ref = await created(long)
-    const mine = await gameOfSettlement(c.config.model, params, long)
+    const mine = await gameOfSettlement(gpt, params, long)
     const trace = runProgram(mine.program, mine.initial, 1, { data: settlementData(mine), trees })
     const zero = `0x${'00'.repeat(32)}`
     const terms = await read<{ program: Hex; initial: Hex }>('termsFor', [

@@ -2,6 +2,8 @@
 // seeded f32 inputs biased to the hard cases, batched eth_calls and a bit-exact comparison that names the inputs;
 // and for the dispute game's: anvil with DisputeGame, two parties, a toy program, a game played out.
 import { afterAll, beforeAll, expect } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { decodeCheckpoint } from '../swarm/protocol/codec.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { ANVIL_KEY_0, startAnvil } from '../../scripts/chain.mjs'
@@ -35,7 +37,7 @@ import {
   ONCHAIN_OPS as OP,
   ONCHAIN_ROW_OPS as ROW,
 } from './onchain.ts'
-import { COPY, EMBED, INPUT, MOVE, inputSlots, runSlot, type Spec } from './gameOps.ts'
+import { COPY, EMBED, INPUT, MOVE, inputSlots, outputCount, runSlot, type Spec } from './gameOps.ts'
 import { GameDriver, Phase, openGame, type Role, type Wallet } from './game.ts'
 import { runProgram, type GameTrace, type Lie, type RunOptions } from './gameTrace.ts'
 
@@ -507,4 +509,32 @@ export async function expectBadProgram(
   await chain.passTime(WINDOW + 1n)
   expect(await c.claimTimeout()).toBe(true)
   expect((await c.state()).winner).toBe(chain.bob.account.address)
+}
+
+/**
+ * A liar's runSlot: it computes on from its lie, and where the lie leaves an input no kernel takes (a norm
+ * chunk's flags word with a stray bit) it writes zeros: still one consistent trace, all the game needs.
+ */
+export const liarRun: typeof runSlot = (s, ins, step) => {
+  try {
+    return runSlot(s, ins, step)
+  } catch {
+    return new Uint32Array(outputCount(s))
+  }
+}
+
+/** The trained settlement model (its checkpoint, GPT config and parameters) and a market it answers. */
+export function trainedSettlement() {
+  const checkpoint = new Uint8Array(readFileSync('public/rl/warmstart.lscp'))
+  const c = decodeCheckpoint(checkpoint, 1 << 20)
+  return {
+    checkpoint,
+    gpt: c.config.model,
+    params: c.tensors.filter((t) => !/^[mv]\./.test(t.name)),
+    market: {
+      question: 'Which is `dca` with its letters in order?',
+      input: 'sort:dca',
+      outcomes: ['acd', 'cad', 'dca'],
+    },
+  }
 }
