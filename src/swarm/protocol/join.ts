@@ -58,7 +58,10 @@ export class Greeter {
 }
 
 /**
- * The head a syncing peer adopts: the best (chooseHead) from peers it does not distrust. A peer proven to
+ * The head a syncing peer adopts: the best (chooseHead) from peers it does not distrust, among heads whose
+ * checkpoint some peer could still serve (`unservable`: blobs this peer lately asked every peer for in vain).
+ * A peer that left after announcing a head newer than the rest wins the tie-break on rounds, and without
+ * that filter every sync would choose its head again and fail to fetch it, for good. A peer proven to
  * lie runs on alone on its own chain, fast: never adopt its model. Unless every head is from such peers
  * and two or more agree: then this peer's chain is the odd one (it lied itself, or followed a leader that
  * did), and it rejoins them with a clean slate (`forgive`: it forgets whom it distrusted).
@@ -66,10 +69,12 @@ export class Greeter {
 export function adoptable(
   heads: Map<string, Head>,
   distrusted: { has(x: string): boolean },
+  unservable: { has(blob: Hex): boolean } = new Set(),
 ): (NonNullable<ReturnType<typeof chooseHead>> & { forgive: boolean }) | undefined {
-  const best = chooseHead(new Map([...heads].filter(([x]) => !distrusted.has(x))))
+  const served = new Map([...heads].filter(([, h]) => !unservable.has(h.blob)))
+  const best = chooseHead(new Map([...served].filter(([x]) => !distrusted.has(x))))
   if (best) return { ...best, forgive: false }
-  const outvoted = chooseHead(heads)
+  const outvoted = chooseHead(served)
   return outvoted && outvoted.support >= 2 ? { ...outvoted, forgive: true } : undefined
 }
 

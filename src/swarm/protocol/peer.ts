@@ -14,6 +14,7 @@ import { decodeCheckpoint } from './codec.ts'
 import type { SwarmCompute } from './compute.ts'
 import { emptyStats, type PeerStats, type RoundContext } from './context.ts'
 import { file, place, releaseEarly, type FilingContext } from './filing.ts'
+import { BoundedMap } from './bounded.ts'
 import { adoptable, Greeter, HEAD_GRACE_MS, MAX_HEADS } from './join.ts'
 import { Members } from './members.ts'
 import { decodeMessage, encodeMessage, type Head, type Message } from './messages.ts'
@@ -46,6 +47,8 @@ export interface SwarmPeerEvents {
 }
 
 const BAN_SCORE = -20
+/** How long a head whose checkpoint no peer served is left out of syncs. */
+const UNSERVABLE_MS = 60_000
 /** Longest pause before a resync after an error (decideMs when shorter). */
 const RESYNC_BACKOFF_MS = 2000
 
@@ -67,6 +70,8 @@ export class SwarmPeer {
   /** The round this peer synced into: it follows that round's decision and commits from the next. */
   #followOnly = -1
   #heads = new Map<string, Head>()
+  /** Blobs of heads no peer served when asked, until when they are skipped (join.ts adoptable). */
+  #unservable = new BoundedMap<Hex, number>(MAX_HEADS)
   /** The head's round while a sync fetches it: its commits and decision must not be dropped meanwhile. */
   #adopting: number | null = null
   #seq = 0
@@ -218,7 +223,9 @@ export class SwarmPeer {
     // More heads make the choice safer against one lying peer, but the swarm runs on meanwhile.
     if (this.#heads.size > 0)
       await this.#waits.until(enough, Math.min(deadline, this.clock.now() + HEAD_GRACE_MS))
-    const best = adoptable(this.#heads, this.members.distrusted)
+    const now = this.clock.now()
+    const skipped = { has: (blob: Hex) => (this.#unservable.get(blob) ?? -Infinity) > now }
+    const best = adoptable(this.#heads, this.members.distrusted, skipped)
     if (best?.forgive) this.members.distrusted.clear()
     if (!best) {
       if (!this.model) await this.#setModel(await this.#o.compute.initial(this.params.config), 0)
@@ -236,6 +243,10 @@ export class SwarmPeer {
     let model: Checkpoint
     try {
       model = await this.#fetchCheckpoint(best.head.blob, best.from)
+    } catch (e) {
+      // Nobody serves it (its peer left): the next sync chooses among the heads that can be fetched.
+      this.#unservable.set(best.head.blob, this.clock.now() + UNSERVABLE_MS)
+      throw e
     } finally {
       this.#adopting = null
     }
