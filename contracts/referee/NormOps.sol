@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {F32} from "./F32.sol";
 import {FixedSum} from "./FixedSum.sol";
 import {RowOps} from "./RowOps.sol";
-import {Score} from "./Score.sol";
+import {BadOperands, Score} from "./Score.sol";
 
 /// A training step's statistics that the element-wise ops leave out, one output element each, transcribed
 /// from their CPU references: layernormRef's saved mean and std of a row (src/kernels/layernorm.ts), and
@@ -48,7 +48,6 @@ library NormOps {
     uint256 private constant FLAGS = 3; // FixedSum's NaN (1) and +Inf (2) flags
     uint32 private constant ONE = 0x3f800000;
 
-    error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
     error ScaleBelowChunk(uint32 scale, uint32 chunkScale);
     error TotalPast128Bits(uint256 total);
 

@@ -3,6 +3,10 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+/// Wrong operands of a referee op (op, a.length, b.length). Declared once, here, for Score and NormOps (which
+/// imports it): two declarations of one error list it twice in the ABI of a contract that uses both.
+error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
+
 /// A prediction market's TASK_RULE decision (src/markets/model.ts: decide(taskScores(losses, layout))):
 /// outcome k scores minus the sum of its rows' losses, accumulated in JS f64 in row order, and the highest
 /// score wins. The rule is defined in JS, so its arithmetic is IEEE-754 binary64: this library adds f64 bit
@@ -16,8 +20,6 @@ library Score {
     uint64 internal constant SIGN = 0x8000000000000000;
     uint64 internal constant ABS = 0x7fffffffffffffff;
     uint8 internal constant TASK_DECIDE = 42;
-
-    error BadOperands(uint8 op, uint256 aLength, uint256 bLength);
 
     function isNaN(uint64 x) internal pure returns (bool) {
         return x & ABS > INF;

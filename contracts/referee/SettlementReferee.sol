@@ -242,6 +242,9 @@ contract SettlementReferee is IReferee {
         if (keccak256(bytes(mt.rule)) != TASK_RULE) revert NotTaskRule(market);
         if (mt.modelHash != modelHash) revert WrongModel(mt.modelHash);
         if (siblings_[mt.outcomes.length].length == 0) revert OutcomeCount(mt.outcomes.length);
+        // termsFor's own rule: a market no game can be bound for would otherwise be ruled for whoever alone
+        // committed (`rule` needs one side live, and no game could ever eliminate its root).
+        SettlementTerms.checkOutcomes(mt.outcomes, window);
     }
 
     function _disputed(address market) private view returns (Market.State memory st) {

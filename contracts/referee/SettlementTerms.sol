@@ -24,13 +24,25 @@ library SettlementTerms {
         layout = new uint32[](2 * K);
         for (uint256 k = 0; k < K; k++) {
             bytes memory o = bytes(outcomes[k]);
-            uint256 n = o.length + 1; // the outcome and the answer's end
-            if (n < 2 || n > T - 1) revert OutcomeLength(k, o.length);
+            uint256 n = outcomeRows(k, o, T);
             uint256 row = p + n < T ? p + n : T;
             for (uint256 j = 0; j < row; j++) ids[k * T + j] = byteAt(input, o, p + n - row + j);
             layout[2 * k] = uint32(k * T + row - n - 1); // the row before the outcome's first byte
             layout[2 * k + 1] = uint32(n);
         }
+    }
+
+    /// Refuses, as `windows` would, outcomes it cannot lay out: SettlementReferee.commit checks a market with
+    /// this before taking any root, so no market is ruled by default for want of a game that could be bound.
+    function checkOutcomes(string[] memory outcomes, uint256 T) internal pure {
+        for (uint256 k = 0; k < outcomes.length; k++) outcomeRows(k, bytes(outcomes[k]), T);
+    }
+
+    /// The rows outcome k (bytes `o`) is scored on: its bytes and the answer's end "\n", at least 2 and at
+    /// most T - 1 (one row before them holds the prompt's "="); OutcomeLength otherwise.
+    function outcomeRows(uint256 k, bytes memory o, uint256 T) private pure returns (uint256 n) {
+        n = o.length + 1;
+        if (n < 2 || n > T - 1) revert OutcomeLength(k, o.length);
     }
 
     /// Byte i of "\n" ‖ input ‖ "=" ‖ outcome ‖ "\n".

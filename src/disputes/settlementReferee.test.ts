@@ -5,7 +5,16 @@
 // parties colluding on a lie are defeated by a third party; the market then pays the honest side. Also: the
 // constants re-derived from the checkpoint, the CLI playing a side, ruling by default and the refusals.
 import { describe, expect, it } from 'vitest'
-import { createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex } from 'viem'
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createWalletClient,
+  http,
+  toFunctionSelector,
+  toHex,
+  type Address,
+  type Hex,
+} from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { resolveChain, type ChainConfig } from '../chain/config.ts'
@@ -118,7 +127,7 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     factory = { config, address: d.factory }
     s.alice = await connectWallet(devWalletProvider(chain.keys[0], config), 'alice')
     s.bob = await connectWallet(devWalletProvider(chain.keys[1], config), 'bob')
-    for (const w of Object.values(s)) await mined(mint(w, 1000n * ONE))
+    for (const w of Object.values(s)) await mined(mint(w, 10_000n * ONE))
   })
 
   const mined = async (hash: Promise<Hex>) => {
@@ -133,8 +142,9 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       functionName: 'mint',
       args: [w.address, amount],
     } as never)
-  const signed = (key: Hex, outcome: number) =>
-    signSettlement({ ...settled, outcome }, privateKeyToAccount(key), {
+  // On another market than the test's, a receipt of `settled` relabelled: the chain checks only who signed.
+  const signed = (key: Hex, outcome: number, m: typeof market = market) =>
+    signSettlement({ ...settled, market: m, outcome }, privateKeyToAccount(key), {
       chainId: config.chainId,
       verifyingContract: REGISTRY,
     })
@@ -158,13 +168,17 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     return ref
   }
 
-  /** A market settled by bob with `proposed` and challenged by alice with `countered`. */
-  async function disputed(proposed: number, countered: number): Promise<ContractRef> {
-    const ref = await created()
+  /** A market on `m` settled by bob with `proposed` and challenged by alice with `countered`. */
+  async function disputed(
+    proposed: number,
+    countered: number,
+    m: typeof market = market,
+  ): Promise<ContractRef> {
+    const ref = await created(m)
     await travel(chain.rpcUrl, HOUR)
-    await mined(settleMarket(s.bob, chain.client, ref, await signed(chain.keys[1], proposed), 'ipfs://p'))
+    await mined(settleMarket(s.bob, chain.client, ref, await signed(chain.keys[1], proposed, m), 'ipfs://p'))
     await mined(
-      challengeMarket(s.alice, chain.client, ref, await signed(chain.keys[0], countered), 'ipfs://c'),
+      challengeMarket(s.alice, chain.client, ref, await signed(chain.keys[0], countered, m), 'ipfs://c'),
     )
     expect((await readMarket(chain.client, ref)).phase).toBe('disputed')
     return ref
@@ -184,6 +198,16 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     return write(from, 'commit', [ref.address, counter, x.root, x.slotProof, x.decideRoot, x.elementProof])
   }
   const input = toHex(market.input)
+  /** The named error `tx` was refused with, and its arguments. */
+  const refusal = async (tx: Promise<unknown>) => {
+    const e = await tx.then(
+      () => null,
+      (x: unknown) => x,
+    )
+    const revert = e instanceof BaseError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : null
+    if (!(revert instanceof ContractFunctionRevertedError)) throw e ?? new Error('Not refused.')
+    return [revert.data?.errorName, ...(revert.data?.args ?? [])]
+  }
 
   /** `c` opens a game with its trace against `d`'s committed root, binds it, and both play it out. */
   async function play(ref: ContractRef, c: [Who, typeof honest], d: [Who, typeof honest], dMoves = true) {
@@ -308,11 +332,20 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
         defenderRoot: liar.trace.commits[1].root,
         bond,
       })
+    // Term 6 is the bond, term 7 the binding deadline (bind's order).
     const cheap = await open(BOND / 2n)
-    await expect(write('alice', 'bind', [ref.address, cheap.id, input])).rejects.toThrow(/TermsDiffer/)
+    expect(await refusal(write('alice', 'bind', [ref.address, cheap.id, input]))).toEqual([
+      'TermsDiffer',
+      cheap.id,
+      6,
+    ])
     const late = await open(BOND)
     await chain.passTime(WINDOW / 2n + 1n)
-    await expect(write('alice', 'bind', [ref.address, late.id, input])).rejects.toThrow(/TermsDiffer/)
+    expect(await refusal(write('alice', 'bind', [ref.address, late.id, input]))).toEqual([
+      'TermsDiffer',
+      late.id,
+      7,
+    ])
     // Unbound games count for nothing: both roots stay live, and nothing is ruled.
     await chain.passTime(HOUR)
     await expect(write('carol', 'rule', [ref.address])).rejects.toThrow(/Undecided/)
@@ -321,6 +354,31 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     await mined(commit('carol', other, false, honest))
     const end = await ruled(other)
     expect([end.phase, end.winner]).toEqual(['settled', truth])
+  })
+
+  it('refuses every root for a market no game could be bound on: an outcome past the window, a count without a program', async () => {
+    const T = gpt.seqLen
+    const zero = `0x${'00'.repeat(32)}`
+    // Outcome 1 is T - 1 bytes: with the answer's end T rows, past the T - 1 after the row holding "=".
+    // Before commit refused it, the honest root committed alone would have been ruled for by default.
+    const long = { ...market, outcomes: ['acd', 'c'.repeat(T - 1), 'dca'] }
+    const ref = await disputed((truth + 1) % 3, truth, long)
+    expect(await refusal(commit('carol', ref, true, honest))).toEqual(['OutcomeLength', 1n, BigInt(T - 1)])
+    expect(await refusal(read('termsFor', [ref.address, toHex(long.input), zero, zero]))).toEqual([
+      'OutcomeLength',
+      1n,
+      BigInt(T - 1),
+    ])
+    await chain.passTime(HOUR)
+    expect(await refusal(write('carol', 'rule', [ref.address]))).toEqual(['Undecided', ref.address, 0n, 0n])
+    // One byte shorter fits: its terms are derived, and commit refuses it only for not being disputed.
+    const fits = await created({ ...market, outcomes: ['acd', 'c'.repeat(T - 2), 'dca'] })
+    await read('termsFor', [fits.address, input, zero, zero])
+    expect(await refusal(commit('carol', fits, true, honest))).toEqual(['NotDisputed', fits.address])
+    // The referee is deployed with programs for 2 to 4 outcomes.
+    const five = { ...market, outcomes: ['acd', 'cad', 'dca', 'adc', 'cda'] }
+    const many = await disputed((truth + 1) % 5, truth, five)
+    expect(await refusal(commit('carol', many, true, honest))).toEqual(['OutcomeCount', 5n])
   })
 
   it('derives the terms of a market whose prompt is cut to the window, as gameOfSettlement does', async () => {

@@ -58,6 +58,5 @@ export function decideCommitment(trace: GameTrace, decide: number) {
     slotProof: tree.proof(decide),
     decideRoot: slot.tree.root as Hex,
     elementProof: slot.tree.getProof(0) as Hex[],
-    outcome: slot.bits[0],
   }
 }
