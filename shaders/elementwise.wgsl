@@ -123,7 +123,65 @@ fn ew_apply(x: u32, y: u32) -> u32 {
   }
 }
 
+// The ops with a first pass on normal values (shaders/lib/softfloat_fast.wgsl); elementwise.ts's
+// FAST_OPS lists the same ids. Any other OP flags every element, so its answers all come from redo.
+fn ew_fast(x: u32, y: u32) -> u32 {
+  switch OP {
+    case 5u: { return nf_gelu_tanh(x); }
+    case 33u: { return nf_gelu_tanh_grad(x, y); }
+    default: {
+      nf_slow = true;
+      return 0u;
+    }
+  }
+}
+
+// The elements the first pass flagged: [0], [1], [2] the workgroups of redo's indirect dispatch (x, y, z),
+// [3] how many, then their indices in any order (each one's answer is its own).
+@group(0) @binding(4) var<storage, read_write> slow: array<atomic<u32>>;
+// The same list for redo, read-only: its dispatch also reads it as indirect arguments.
+@group(0) @binding(5) var<storage, read> listed: array<u32>;
+
 // A 2-D grid of 64-wide workgroups, so tensors past 65535 * 64 elements still fit one dispatch.
+@compute @workgroup_size(64)
+fn fast(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let i = (group.y * groups.x + group.x) * 64u + lane;
+  if (i == 0u) {
+    atomicStore(&slow[2], 1u);
+  }
+  if (i >= params.n) {
+    return;
+  }
+  out[i] = ew_fast(a[i], b[i % params.period]);
+  if (nf_slow) {
+    // Element j of the list goes to redo's workgroup j / 64 of a grid 65535 wide.
+    let j = atomicAdd(&slow[3], 1u);
+    atomicStore(&slow[4u + j], i);
+    atomicMax(&slow[0], min(j / 64u + 1u, 65535u));
+    atomicMax(&slow[1], j / 64u / 65535u + 1u);
+  }
+}
+
+// Recomputes the flagged elements with the full softfloat functions, one per invocation (a loop around
+// this much inlined code takes SwiftShader minutes to compile).
+@compute @workgroup_size(64)
+fn redo(
+  @builtin(workgroup_id) group: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  let j = (group.y * groups.x + group.x) * 64u + lane;
+  if (j >= listed[3]) {
+    return;
+  }
+  let i = listed[4u + j];
+  out[i] = ew_apply(a[i], b[i % params.period]);
+}
+
 @compute @workgroup_size(64)
 fn main(
   @builtin(workgroup_id) group: vec3<u32>,

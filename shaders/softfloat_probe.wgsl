@@ -2,6 +2,9 @@
 // library to tests so every primitive can be checked bit for bit against the TypeScript twin.
 // OP: 0 add, 1 sub, 2 mul, 3 div, 4 sqrt(a), 5 lt, 6 le, 7 eq, 8 max, 9 min, 10 from_i32(a as i32),
 // 11 ldexp(a, b as i32), 12 round_to_i32(a), 13 neg(a), 14 abs(a). Predicates give 0 or 1.
+// The first-pass library (shaders/lib/softfloat_fast.wgsl): 15 nf_add, 16 nf_mul, 17 nf_div,
+// 18 nf_ldexp(a, b as i32), 19 nf_from_i32(a as i32), 20 nf_round_to_i32(a), 21 nf_gelu_tanh(a),
+// 22 nf_gelu_tanh_grad(a, b), 23 nf_two_prod(a, b)'s error; OP + 100 gives whether it flagged the element (nf_slow) instead.
 override OP: u32 = 0u;
 
 struct Params {
@@ -30,8 +33,25 @@ fn probe(x: u32, y: u32) -> u32 {
     case 12u: { return bitcast<u32>(sf_round_to_i32(x)); }
     case 13u: { return sf_neg(x); }
     case 14u: { return sf_abs(x); }
-    default: { return 0u; }
+    default: { return probe_fast(x, y); }
   }
+}
+
+fn probe_fast(x: u32, y: u32) -> u32 {
+  var r = 0u;
+  switch OP % 100u {
+    case 15u: { r = nf_add(x, y); }
+    case 16u: { r = nf_mul(x, y); }
+    case 17u: { r = nf_div(x, y); }
+    case 18u: { r = nf_ldexp(x, bitcast<i32>(y)); }
+    case 19u: { r = nf_from_i32(bitcast<i32>(x)); }
+    case 20u: { r = bitcast<u32>(nf_round_to_i32(x)); }
+    case 21u: { r = nf_gelu_tanh(x); }
+    case 22u: { r = nf_gelu_tanh_grad(x, y); }
+    case 23u: { r = nf_two_prod(x, y).y; }
+    default: {}
+  }
+  return select(r, sf_bit(nf_slow), OP >= 100u);
 }
 
 @compute @workgroup_size(64)

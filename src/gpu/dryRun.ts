@@ -34,7 +34,13 @@ function dryBuffer(size: number) {
 }
 
 function dryDevice() {
-  const pass = { setPipeline: noop, setBindGroup: noop, dispatchWorkgroups: noop, end: noop }
+  const pass = {
+    setPipeline: noop,
+    setBindGroup: noop,
+    dispatchWorkgroups: noop,
+    dispatchWorkgroupsIndirect: noop,
+    end: noop,
+  }
   const pipeline = { getBindGroupLayout: () => ({}) }
   return {
     limits,
@@ -49,6 +55,7 @@ function dryDevice() {
     createCommandEncoder: () => ({
       beginComputePass: () => pass,
       copyBufferToBuffer: noop,
+      clearBuffer: noop,
       finish: () => ({}),
     }),
     pushErrorScope: noop,

@@ -5,9 +5,17 @@ import type { Shader } from './shader.ts'
 
 // The spec's fixed flag values. Spelled out so this module also loads in Node, where the
 // GPUBufferUsage globals exist only after Dawn installs them.
-const Usage = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const
+const Usage = {
+  MAP_READ: 0x1,
+  COPY_SRC: 0x4,
+  COPY_DST: 0x8,
+  UNIFORM: 0x40,
+  STORAGE: 0x80,
+  INDIRECT: 0x100,
+} as const
 const MAP_READ_MODE = 0x1
-const storageUsage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST
+// INDIRECT: a kernel may write the workgroup counts of a later dispatch (see dispatchIndirect).
+const storageUsage = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST | Usage.INDIRECT
 
 /**
  * One GPU device and what kernels need around it: cached pipelines, pooled storage buffers,
@@ -147,6 +155,39 @@ export class Gpu {
         })
       }
     }
+    this.#record(pipeline, uniforms, buffers, (pass) =>
+      pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1),
+    )
+  }
+
+  /**
+   * Records one dispatch whose workgroup counts an earlier dispatch wrote: three u32 at `offset` of
+   * `indirect`. The kernel that writes them keeps each within maxComputeWorkgroupsPerDimension.
+   */
+  dispatchIndirect(
+    pipeline: GPUComputePipeline,
+    uniforms: ArrayBufferView | null,
+    buffers: (GPUBuffer | GPUBufferBinding | null)[],
+    indirect: GPUBuffer,
+    offset = 0,
+  ): void {
+    this.#check()
+    this.#record(pipeline, uniforms, buffers, (pass) => pass.dispatchWorkgroupsIndirect(indirect, offset))
+  }
+
+  /** Records zeroing a buffer's first `bytes` bytes (a multiple of 4). */
+  clear(buffer: GPUBuffer, bytes: number): void {
+    this.#check()
+    this.#encoder ??= this.device.createCommandEncoder()
+    this.#encoder.clearBuffer(buffer, 0, bytes)
+  }
+
+  #record(
+    pipeline: GPUComputePipeline,
+    uniforms: ArrayBufferView | null,
+    buffers: (GPUBuffer | GPUBufferBinding | null)[],
+    dispatch: (pass: GPUComputePassEncoder) => void,
+  ): void {
     const entries: GPUBindGroupEntry[] = []
     if (uniforms) {
       const u = this.device.createBuffer({
@@ -166,7 +207,7 @@ export class Gpu {
     const pass = this.#encoder.beginComputePass()
     pass.setPipeline(pipeline)
     pass.setBindGroup(0, bindGroup)
-    pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1)
+    dispatch(pass)
     pass.end()
     this.#dispatches++
   }

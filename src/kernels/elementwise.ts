@@ -194,10 +194,28 @@ async function launch(
   const n = numel(a.shape)
   if (n === 0) return empty(gpu, a.shape)
   const code = shader('elementwise', source, { nativeDot4: gpu.nativeDot4 })
-  const pipeline = await gpu.pipeline(code, { constants: { OP: op } })
+  const constants = { OP: op }
   const out = empty(gpu, a.shape)
   const params = new Uint32Array([n, Math.max(1, period), scalar, 0])
   const groups = grid(Math.ceil(n / 64), gpu.limits.maxComputeWorkgroupsPerDimension)
-  gpu.dispatch(pipeline, params, [a.buffer, b.buffer, out.buffer], groups)
+  const buffers = [a.buffer, b.buffer, out.buffer]
+  if (!FAST_OPS.has(op)) {
+    gpu.dispatch(await gpu.pipeline(code, { constants }), params, buffers, groups)
+    return out
+  }
+  // Two passes, the same bits as one: `fast` answers the elements its normal-range arithmetic can and
+  // lists the rest, which `redo` recomputes with the full functions (shaders/lib/softfloat_fast.wgsl).
+  const [fast, redo] = await Promise.all([
+    gpu.pipeline(code, { entryPoint: 'fast', constants }),
+    gpu.pipeline(code, { entryPoint: 'redo', constants }),
+  ])
+  const slow = gpu.buffer(16 + 4 * n)
+  gpu.clear(slow, 16)
+  gpu.dispatch(fast, params, [...buffers, slow], groups)
+  gpu.dispatchIndirect(redo, params, [...buffers, null, slow], slow)
+  gpu.release(slow)
   return out
 }
+
+/** Ops whose kernel runs `fast` then `redo` (ew_fast in shaders/elementwise.wgsl): GELU and its gradient. */
+const FAST_OPS = new Set<number>([unaryOps.geluTanh[0], gradOps.geluTanh[0]])

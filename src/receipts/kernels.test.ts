@@ -23,6 +23,7 @@ function covered(): string[] {
     'shaders/softfloat_probe.wgsl',
     'shaders/matmul_f32_baseline.wgsl',
     'src/kernels/matmul_f32_baseline.ts',
+    'src/kernels/softfloatProbe.ts',
   ]
   return [
     ...list('shaders', '.wgsl'),
@@ -41,6 +42,7 @@ describe('kernelsHash', () => {
     for (const p of [
       'shaders/lib/norm.wgsl',
       'src/kernels/norm.ts',
+      'shaders/lib/softfloat_fast.wgsl',
       'src/ops/layernorm.ts',
       'src/gpu/shader.ts',
     ])
@@ -49,6 +51,7 @@ describe('kernelsHash', () => {
       'shaders/softfloat_probe.wgsl',
       'shaders/matmul_f32_baseline.wgsl',
       'src/kernels/testing.ts',
+      'src/kernels/softfloatProbe.ts',
     ])
       expect(paths).not.toContain(p)
   })

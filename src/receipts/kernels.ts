@@ -3,7 +3,7 @@
 // shaders/lib/ they include) and the TypeScript that decides how they combine: the kernels' launchers and
 // CPU references (src/kernels/), the shader assembly (src/gpu/shader.ts) and the op modules (src/ops/:
 // which kernels an op, its gradient or an ONNX node runs, in what order). Not the test probe
-// (softfloat_probe.wgsl), not the non-deterministic f32 baseline matmul, not tests: changing those
+// (softfloat_probe.wgsl and its runner softfloatProbe.ts), not the non-deterministic f32 baseline matmul, not tests: changing those
 // changes no receipt's bits. Frozen ops of older releases (src/ops/frozen/, shaders/frozen/) are covered:
 // they decide those releases' bits. Two producers with the same kernelsHash ran the same kernel code.
 import { concat, keccak256, toBytes, type Hex } from 'viem'
@@ -23,6 +23,7 @@ const launchers = import.meta.glob<string>(
     '../gpu/shader.ts',
     '!../**/*.test.ts',
     '!../**/testing.ts',
+    '!../kernels/softfloatProbe.ts',
     '!../kernels/matmul_f32_baseline.ts',
   ],
   { query: '?raw', import: 'default', eager: true },

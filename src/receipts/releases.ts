@@ -95,6 +95,11 @@ export const RELEASES: ReleaseManifest = {
           scheme: 'kernels/2',
           note: "issue 18 as merged (b861188); issue 19's weighted cross-entropy added kernels and changed no existing bit",
         },
+        {
+          hash: '0x984d62c56501795bdeba06630508640efdd89bbe5524f731f897cc473073f05b',
+          scheme: 'kernels/2',
+          note: 'the library as of 67ab599 (2026-12-06), before GELU ran in two passes (softfloat_fast.wgsl); the same bits',
+        },
       ],
       training: true,
       note: 'issue 18: Squeeze of an empty axes input squeezes every axis of size 1, Cast of an int64 rounds once to f32, shape and axes inputs must be 1-D; the new ONNX operators',
