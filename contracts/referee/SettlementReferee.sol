@@ -18,8 +18,9 @@ import {TensorCommitment} from "./TensorCommitment.sol";
 /// market takes one challenge), so the defence is open to anyone, and one live honest participant
 /// suffices:
 /// 1. Commit: within `commitWindow` of the challenge, anyone posts a trace root for either side (the
-///    proposal's outcome or the counter's), with proofs that its last slot (the decide slot) holds that
-///    side's outcome. Each root once.
+///    proposal's outcome or the counter's), with the market's input text (held to its `inputHash`) and
+///    proofs that its last slot (the decide slot) holds that side's outcome. Each root once. The first commit
+///    publishes the input (the Input event), so no root wins by default on an input no one else could read.
 /// 2. Play: a game on DisputeGame between the committers of two live roots of opposite sides, with the
 ///    derived terms and the bond fixed here, is bound here (`bind`, anyone) while its defender still has at
 ///    least half a move window to join; when it ends, `settleGame` eliminates the loser's root. An honest
@@ -66,13 +67,18 @@ contract SettlementReferee is IReferee {
         bool live;
     }
 
-    /// Committed roots by market, and each market's live roots per side (0 the proposal's, 1 the counter's).
+    /// Committed roots by market, and each market's live roots per side (0 the proposal's, 1 the counter's),
+    /// both counts in one slot: commit reads them together to know whether the market has any root yet.
     mapping(address => mapping(bytes32 => Root)) public roots;
-    mapping(address => uint256[2]) private live_;
+    mapping(address => uint128[2]) private live_;
     /// The market a game is bound to.
     mapping(uint256 => address) public boundTo;
 
     event Committed(address indexed market, address indexed by, bool counter, bytes32 root);
+    /// The market's input text (keccak256 = its inputHash), logged by a commit while the market has no live
+    /// root: its first, so before any root can be ruled for by default anyone can read the input back from
+    /// the logs, re-execute the settlement and commit the other side.
+    event Input(address indexed market, bytes input);
     event Bound(address indexed market, uint256 indexed gameId);
     event Eliminated(address indexed market, uint256 indexed gameId, bytes32 root);
     event Ruled(address indexed market, bool challengerWins);
@@ -123,7 +129,7 @@ contract SettlementReferee is IReferee {
 
     /// Live roots of the proposal's side and of the counter's.
     function live(address market) external view returns (uint256[2] memory) {
-        return live_[market];
+        return [uint256(live_[market][0]), live_[market][1]];
     }
 
     function workOf(address market) public view returns (bytes32) {
@@ -161,18 +167,22 @@ contract SettlementReferee is IReferee {
         (t.challengerRoot, t.defenderRoot) = (challengerRoot, defenderRoot);
     }
 
-    /// A trace root for the proposal's side (`counter` false) or the counter's, with the proofs that its
-    /// decide slot (the last) holds the tensor root `decideRoot` and that tensor's element 0 that side's
-    /// outcome. Anyone, within the commit window, each root once.
+    /// A trace root for the proposal's side (`counter` false) or the counter's, with the market's input text
+    /// (keccak256 must be its inputHash) and the proofs that its decide slot (the last) holds the tensor root
+    /// `decideRoot` and that tensor's element 0 that side's outcome. Anyone, within the commit window, each
+    /// root once.
     function commit(
         address market,
+        bytes calldata input,
         bool counter,
         bytes32 root,
         bytes32[] calldata slotProof,
         bytes32 decideRoot,
         bytes32[] calldata elementProof
     ) external {
-        _supported(market);
+        // Without the input no one can re-execute the settlement or bind a game, so a creator who kept it
+        // hidden would be ruled for by default; a root comes with it, checked here and published below.
+        _checkInput(market, input);
         Market.State memory st = _disputed(market);
         uint64 deadline = st.counter.at + commitWindow;
         if (block.timestamp >= deadline) revert WindowOver(deadline);
@@ -183,7 +193,7 @@ contract SettlementReferee is IReferee {
                 || !TensorCommitment.verify(decideRoot, elementProof, 0, uint32(outcome))
         ) revert BadDecideProof();
         roots[market][root] = Root(msg.sender, counter, true);
-        live_[market][counter ? 1 : 0]++;
+        _count(market, input, counter);
         emit Committed(market, msg.sender, counter, root);
     }
 
@@ -230,11 +240,26 @@ contract SettlementReferee is IReferee {
         Market.State memory st = _disputed(market);
         uint64 commitEnd = st.counter.at + commitWindow;
         if (block.timestamp < commitEnd) revert WindowOpen(commitEnd);
-        uint256[2] memory n = live_[market];
+        uint128[2] memory n = live_[market];
         if ((n[0] == 0) == (n[1] == 0)) revert Undecided(market, n[0], n[1]);
         bool challengerWins = n[1] > 0;
         emit Ruled(market, challengerWins);
         Market(market).rule(challengerWins);
+    }
+
+    function _checkInput(address market, bytes calldata input) private view {
+        bytes32 inputHash = keccak256(input);
+        if (inputHash != _supported(market).inputHash) revert WrongInput(inputHash);
+    }
+
+    /// One more live root on `counter`'s side; the input is logged while the market had none. Logged once, not
+    /// in every Committed: later commits pay only its calldata (an Input log costs 8 gas a byte, the check
+    /// nothing, as both counts share the slot this writes). A market whose roots were all eliminated logs it
+    /// again on its next commit, harmless: every log holds the same text.
+    function _count(address market, bytes calldata input, bool counter) private {
+        uint128[2] storage n = live_[market];
+        if (n[0] == 0 && n[1] == 0) emit Input(market, input);
+        n[counter ? 1 : 0]++;
     }
 
     function _supported(address market) private view returns (Market.Terms memory mt) {

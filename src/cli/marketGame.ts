@@ -1,6 +1,6 @@
 // `lockstep market game ADDR`: defends, with any key, the side of a disputed market that this machine's own
 // re-execution of the settlement supports (SettlementReferee; docs/markets.md, "Ruling by the game"):
-// commits the honest trace root for it, opens and binds a game against every live root of the other side,
+// commits the honest trace root for it (with the market's input, which a commit publishes), opens and binds a game against every live root of the other side,
 // plays every bound game of its root a move at a time, settles them, and asks the referee to rule once one
 // side alone has live roots. When re-execution supports neither side, nothing is sent.
 import { createWalletClient, http, toHex, zeroAddress, type Address, type Hex } from 'viem'
@@ -17,7 +17,7 @@ import { keccak256Hex } from '../util/keccak.ts'
 import { GameDriver, Phase, openGame } from '../disputes/game.ts'
 import { gameOfSettlement, settlementData } from '../disputes/gameOfSettlement.ts'
 import { runProgram } from '../disputes/gameTrace.ts'
-import { decideCommitment } from '../disputes/settlementReferee.ts'
+import { committedInput, decideCommitment } from '../disputes/settlementReferee.ts'
 import { flag } from './args.ts'
 import { sendingKey } from './keys.ts'
 import { marketAccess, marketRef, sent } from './marketAccess.ts'
@@ -62,8 +62,15 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
   })
   const me = wallet.account.address
 
-  // The side this machine's re-execution supports, and its trace of the settlement.
-  const input = await marketInput(args, terms)
+  // The side this machine's re-execution supports, and its trace of the settlement. The input: --input,
+  // else the text an earlier commit published (on chain, held to the hash: a creator's URI may serve
+  // nothing), else the market's input URI.
+  const logged = flag(args, 'input')
+    ? null
+    : await committedInput(client, referee, ref.address, terms.inputHash)
+  if (logged !== null)
+    console.log(`✓ input: from the referee's Input log, the committed hash ${terms.inputHash}`)
+  const input = logged ?? (await marketInput(args, terms))
   const c = decodeCheckpoint(checkpoint, checkpoint.length)
   const params = c.tensors.filter((t) => !/^[mv]\./.test(t.name))
   const market = { question: terms.question, input, outcomes: terms.outcomes }
@@ -104,6 +111,7 @@ export async function gameCommand(args: string[], given: string | undefined): Pr
     const x = decideCommitment(trace, game.decide)
     await write('commit the honest trace root', 'commit', [
       ref.address,
+      toHex(input),
       counter,
       x.root,
       x.slotProof,

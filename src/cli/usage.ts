@@ -143,7 +143,8 @@ lockstep dispute --onchain <mine.json> <theirs.json> --rpc URL
              outcome; otherwise exits 1 with the reason and sends nothing (--force --outcome I challenges
              anyway, with a receipt re-execution contradicts: the referee rules against it)
   game       a disputed market whose referee is a SettlementReferee (the trained model, the task rule), any
-             key: re-executes the settlement and defends the side it decides: commits the honest trace root,
+             key: re-executes the settlement (the input from --input, else the one the market's first commit
+             logged, else its URI) and defends the side it decides: commits the honest trace root,
              opens and binds a game against every live root of the other side, plays its bound games to the
              end, settles them, and asks the referee to rule once one side alone is live; exits 1 without
              sending when re-execution supports neither side, and when the market did not settle on it

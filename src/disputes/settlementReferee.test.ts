@@ -3,13 +3,15 @@
 // itself. An honest party and a cheater (a lie at a seeded operator and element, or in the decide slot
 // alone) play to the end with no trusted party, the cheater as proposer and as challenger; both market
 // parties colluding on a lie are defeated by a third party; the market then pays the honest side. Also: the
-// constants re-derived from the checkpoint, the CLI playing a side, ruling by default and the refusals.
+// constants re-derived from the checkpoint, the input published at the first commit (and read back by an
+// observer, and by the CLI given no --input), the CLI playing a side, ruling by default and the refusals.
 import { describe, expect, it } from 'vitest'
 import {
   BaseError,
   ContractFunctionRevertedError,
   createWalletClient,
   http,
+  keccak256,
   toFunctionSelector,
   toHex,
   type Address,
@@ -32,8 +34,10 @@ import {
   createdMarket,
   createMarket,
   DEFAULT_FEES,
+  inputHashOf,
   marketTerms,
   readMarket,
+  readTerms,
   settleMarket,
   type ContractRef,
 } from '../markets/chain.ts'
@@ -43,7 +47,7 @@ import { COPY, INPUT, outputCount } from './gameOps.ts'
 import { gameOfSettlement, settlementData } from './gameOfSettlement.ts'
 import { runProgram, type RunOptions } from './gameTrace.ts'
 import { GameDriver, Phase, openGame } from './game.ts'
-import { decideCommitment, settlementRefereeConstants } from './settlementReferee.ts'
+import { committedInput, decideCommitment, settlementRefereeConstants } from './settlementReferee.ts'
 import { playOut, useGame, WINDOW, liarRun, trainedSettlement } from './testing.ts'
 import { lockstep } from '../cli/testing.ts'
 
@@ -192,12 +196,20 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
       functionName,
       args,
     } as never) as Promise<T>
-  /** `from` commits `trace`'s root for the counter's side (`counter`) or the proposal's. */
-  const commit = (from: Who, ref: ContractRef, counter: boolean, trace: typeof honest) => {
-    const x = decideCommitment(trace, game.decide)
-    return write(from, 'commit', [ref.address, counter, x.root, x.slotProof, x.decideRoot, x.elementProof])
-  }
   const input = toHex(market.input)
+  /** `from` commits `trace`'s root for the counter's side (`counter`) or the proposal's, with `text`. */
+  const commit = (from: Who, ref: ContractRef, counter: boolean, trace: typeof honest, text = input) => {
+    const x = decideCommitment(trace, game.decide)
+    return write(from, 'commit', [
+      ref.address,
+      text,
+      counter,
+      x.root,
+      x.slotProof,
+      x.decideRoot,
+      x.elementProof,
+    ])
+  }
   /** The named error `tx` was refused with, and its arguments. */
   const refusal = async (tx: Promise<unknown>) => {
     const e = await tx.then(
@@ -356,6 +368,52 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     expect([end.phase, end.winner]).toEqual(['settled', truth])
   })
 
+  it('publishes the input at the first commit: a commit with another input is refused, an observer reads it back', async () => {
+    // The creator (bob) gives no input URI: before this, it could commit its lie and keep the input to itself.
+    const wrong = (truth + 1) % market.outcomes.length
+    const ref = await disputed(wrong, truth)
+    const { inputHash } = await readTerms(chain.client, ref)
+    expect(inputHash).toBe(keccak256(input))
+    const liar = cheat(wrong)
+    for (const other of [toHex(market.input + ' '), '0x'] as Hex[])
+      expect(await refusal(commit('bob', ref, false, liar.trace, other))).toEqual([
+        'WrongInput',
+        keccak256(other),
+      ])
+    expect(await committedInput(chain.client, referee, ref.address, inputHash)).toBeNull()
+    const first = await mined(commit('bob', ref, false, liar.trace))
+    // An observer, from the logs alone: the text, whose keccak is the market's inputHash.
+    const logs = await chain.client.getContractEvents({
+      address: referee,
+      abi: settlementRefereeAbi,
+      eventName: 'Input',
+      args: { market: ref.address },
+      fromBlock: 0n,
+    })
+    expect(logs.map((l) => [l.transactionHash, l.args.input])).toEqual([[first.transactionHash, input]])
+    expect(keccak256(logs[0].args.input!)).toBe(inputHash)
+    const text = await committedInput(chain.client, referee, ref.address, inputHash)
+    expect(text).toBe(market.input)
+    expect(inputHashOf(text!)).toBe(inputHash)
+    // Logged once: the other side's commit pays only the calldata.
+    const second = await mined(commit('carol', ref, true, honest))
+    const again = await chain.client.getContractEvents({
+      address: referee,
+      abi: settlementRefereeAbi,
+      eventName: 'Input',
+      args: { market: ref.address },
+      fromBlock: 0n,
+    })
+    expect(again).toHaveLength(1)
+    // The same commit on a market whose input is 1,000 bytes longer: the gas per byte of input.
+    const long = { ...market, input: market.input + ' '.repeat(1000) }
+    const big = await disputed(wrong, truth, long)
+    const longFirst = await mined(commit('bob', big, false, liar.trace, toHex(long.input)))
+    console.log(
+      `[settlement referee] commit (input ${input.length / 2 - 1} B): first ${first.gasUsed} (logs it), next ${second.gasUsed}; first with 1,000 B more input ${longFirst.gasUsed}`,
+    )
+  })
+
   it('refuses every root for a market no game could be bound on: an outcome past the window, a count without a program', async () => {
     const T = gpt.seqLen
     const zero = `0x${'00'.repeat(32)}`
@@ -408,22 +466,11 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     const wrong = (truth + 1) % market.outcomes.length
     const ref = await disputed(wrong, truth)
     const liar = cheat(wrong, ops[mulberry32(11)() % ops.length])
-    // The cheater commits first; the CLI (alice's key) commits the honest root, opens, binds and plays.
+    // The cheater (the creator, with no input URI) commits first; the CLI (alice's key), given no --input,
+    // reads the input its commit published, commits the honest root, opens, binds and plays.
     await mined(commit('bob', ref, false, liar.trace))
     const run = lockstep(
-      [
-        'market',
-        'game',
-        ref.address,
-        '--rpc',
-        chain.rpcUrl,
-        '--factory',
-        factory.address,
-        '--input',
-        market.input,
-        '--poll',
-        '200',
-      ],
+      ['market', 'game', ref.address, '--rpc', chain.rpcUrl, '--factory', factory.address, '--poll', '200'],
       { env: { LOCKSTEP_KEY: chain.keys[0] }, limitMs: 400_000 },
     )
     let id = 0n
@@ -445,6 +492,7 @@ describe('SettlementReferee', { timeout: 600_000 }, async () => {
     await chain.passTime(HOUR)
     const r = await run
     expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/input: from the referee's Input log/)
     expect(r.stdout).toMatch(/won game/)
     expect(r.status).toBe(0)
     const st = await readMarket(chain.client, ref)

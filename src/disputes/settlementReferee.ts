@@ -1,7 +1,10 @@
 // The TypeScript side of SettlementReferee (contracts/referee/SettlementReferee.sol; docs/markets.md,
 // "Ruling by the game"): the constants it is deployed with, re-derived here from the model's checkpoint so
-// that anyone can check a deployment, and a party's commitment of its settlement trace.
-import type { Hex } from 'viem'
+// that anyone can check a deployment, a party's commitment of its settlement trace, and the market's input
+// text read back from the referee's logs.
+import { hexToString, type Address, type Hex, type PublicClient } from 'viem'
+import { settlementRefereeAbi } from '../chain/contracts/SettlementReferee.ts'
+import { inputHashOf } from '../markets/chain.ts'
 import type { GptConfig } from '../train/gpt.ts'
 import type { NamedTensor } from '../train/state.ts'
 import { GameProgramError } from '../errors/dispute.ts'
@@ -59,4 +62,30 @@ export function decideCommitment(trace: GameTrace, decide: number) {
     decideRoot: slot.tree.root as Hex,
     elementProof: slot.tree.getProof(0) as Hex[],
   }
+}
+
+/**
+ * The input text of `market` as its first commit to `referee` published it (the Input log), held here to
+ * the market's `inputHash` as well (the text, re-encoded, must hash to it); null while no log holds it, as
+ * before the market's first commit. What lets anyone re-execute a settlement whose creator kept the input.
+ */
+export async function committedInput(
+  client: PublicClient,
+  referee: Address,
+  market: Address,
+  inputHash: Hex,
+  fromBlock = 0n,
+): Promise<string | null> {
+  const logs = await client.getContractEvents({
+    address: referee,
+    abi: settlementRefereeAbi,
+    eventName: 'Input',
+    args: { market },
+    fromBlock,
+  })
+  for (const log of logs) {
+    const text = log.args.input === undefined ? '' : hexToString(log.args.input)
+    if (log.args.input !== undefined && inputHashOf(text) === inputHash) return text
+  }
+  return null
 }
