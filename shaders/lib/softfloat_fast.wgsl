@@ -7,7 +7,8 @@
 // Why: SwiftShader runs a shader's every branch for every lane, taken or not, so the cost of a softfloat
 // call is all of its code, special cases included, and GELU inlines about sixty of them. Here the rare
 // cases (zeros aside: NaN, Inf, subnormals, overflow, underflow) are one flag, not code. On a real GPU the
-// first pass is the same arithmetic with fewer branches.
+// first pass is the same arithmetic with fewer branches. Flags combine with `|` and `&`, never `||` or `&&`:
+// WGSL's short-circuit operators are branches, and SwiftShader pays for each.
 // Every name starts with nf_.
 
 var<private> nf_slow: bool = false;
@@ -25,7 +26,7 @@ fn nf_pack(sign: u32, e: i32, s: u32) -> u32 {
 // True for a finite nonzero value whose exponent field is 0 (a subnormal) or 0xff (NaN, Inf).
 fn nf_special(a: u32) -> bool {
   let e = (a >> 23u) & 0xffu;
-  return e == 0xffu || (e == 0u && (a & 0x7fffffffu) != 0u);
+  return (e == 0xffu) | ((e == 0u) & ((a & 0x7fffffffu) != 0u));
 }
 
 fn nf_add(a: u32, b: u32) -> u32 {
@@ -41,15 +42,15 @@ fn nf_add(a: u32, b: u32) -> u32 {
   let mx = ((x & 0x7fffffu) | 0x800000u) << 6u;
   let my0 = ((y & 0x7fffffu) | 0x800000u) << 6u;
   // sf_shr_jam(my0, n) without its branches.
-  let jam = sf_bit(n != 0u && (my0 << ((32u - n) & 31u)) != 0u);
+  let jam = sf_bit((n != 0u) & ((my0 << ((32u - n) & 31u)) != 0u));
   let my = select((my0 >> (n & 31u)) | jam, 1u, n >= 32u);
   let s = select(mx + my, mx - my, (x ^ y) >= SF_SIGN);
   let k = countLeadingZeros(s) - 1u;
   let e = ex - i32(k);
-  let exact = za || zb || s == 0u; // x + 0, 0 + 0 and exact cancellation, as sf_add answers them
-  nf_slow = nf_slow || nf_special(a) || nf_special(b) || (!exact && (e <= 0 || e >= 0xfd));
-  let zeros = select(select(a, b, za), a & b, za && zb);
-  return select(select(nf_pack(x >> 31u, e, s << (k & 31u)), 0u, s == 0u), zeros, za || zb);
+  let exact = za | zb | (s == 0u); // x + 0, 0 + 0 and exact cancellation, as sf_add answers them
+  nf_slow = nf_slow | nf_special(a) | nf_special(b) | (!exact & ((e <= 0) | (e >= 0xfd)));
+  let zeros = select(select(a, b, za), a & b, za & zb);
+  return select(select(nf_pack(x >> 31u, e, s << (k & 31u)), 0u, s == 0u), zeros, za | zb);
 }
 
 fn nf_sub(a: u32, b: u32) -> u32 {
@@ -57,12 +58,12 @@ fn nf_sub(a: u32, b: u32) -> u32 {
 }
 
 fn nf_mul(a: u32, b: u32) -> u32 {
-  let z = (a & 0x7fffffffu) == 0u || (b & 0x7fffffffu) == 0u;
+  let z = ((a & 0x7fffffffu) == 0u) | ((b & 0x7fffffffu) == 0u);
   let p = sf_mul_wide((a & 0x7fffffu) | 0x800000u, (b & 0x7fffffu) | 0x800000u);
   let sig = (p.x << 15u) | (p.y >> 17u) | sf_bit((p.y & 0x1ffffu) != 0u);
   let low = sig < 0x40000000u;
   let e = i32((a >> 23u) & 0xffu) + i32((b >> 23u) & 0xffu) - 127 - i32(sf_bit(low));
-  nf_slow = nf_slow || nf_special(a) || nf_special(b) || (!z && (e <= 0 || e >= 0xfd));
+  nf_slow = nf_slow | nf_special(a) | nf_special(b) | (!z & ((e <= 0) | (e >= 0xfd)));
   return select(nf_pack((a ^ b) >> 31u, e, select(sig, sig << 1u, low)), (a ^ b) & SF_SIGN, z);
 }
 
@@ -86,7 +87,7 @@ fn nf_div(a: u32, b: u32) -> u32 {
     r = r << 1u;
   }
   let zb = (b & 0x7fffffffu) == 0u;
-  nf_slow = nf_slow || nf_special(a) || nf_special(b) || zb || (!za && (e <= 0 || e >= 0xfd));
+  nf_slow = nf_slow | nf_special(a) | nf_special(b) | zb | (!za & ((e <= 0) | (e >= 0xfd)));
   return select(nf_pack((a ^ b) >> 31u, e, (q << 5u) | sf_bit(r != 0u)), (a ^ b) & SF_SIGN, za);
 }
 
@@ -94,7 +95,7 @@ fn nf_div(a: u32, b: u32) -> u32 {
 fn nf_ldexp(a: u32, n: i32) -> u32 {
   let e = i32((a >> 23u) & 0xffu) + n;
   let z = (a & 0x7fffffffu) == 0u;
-  nf_slow = nf_slow || nf_special(a) || (!z && (e <= 0 || e >= 0xff));
+  nf_slow = nf_slow | nf_special(a) | (!z & ((e <= 0) | (e >= 0xff)));
   return select((a & 0x807fffffu) | (u32(e) << 23u), a, z);
 }
 
@@ -102,7 +103,7 @@ fn nf_ldexp(a: u32, n: i32) -> u32 {
 fn nf_from_i32(n: i32) -> u32 {
   let mag = u32(abs(n));
   let lz = countLeadingZeros(mag);
-  nf_slow = nf_slow || lz < 8u;
+  nf_slow = nf_slow | (lz < 8u);
   let bits = (sf_bit(n < 0) << 31u) | (u32(158 - i32(lz)) << 23u) | ((mag << ((lz + 1u) & 31u)) >> 9u);
   return select(bits, 0u, n == 0);
 }
@@ -110,13 +111,13 @@ fn nf_from_i32(n: i32) -> u32 {
 // sf_round_to_i32 for |a| < 2^23 (ties to even).
 fn nf_round_to_i32(a: u32) -> i32 {
   let e = i32((a >> 23u) & 0xffu);
-  nf_slow = nf_slow || e >= 150;
+  nf_slow = nf_slow | (e >= 150);
   let m = (a & 0x7fffffu) | 0x800000u;
   let sh = u32(clamp(150 - e, 1, 31));
   var q = m >> sh;
   let rem = m & ((1u << sh) - 1u);
   let half = 1u << (sh - 1u);
-  q = q + sf_bit(rem > half || (rem == half && (q & 1u) == 1u));
+  q = q + sf_bit((rem > half) | ((rem == half) & ((q & 1u) == 1u)));
   return select(select(i32(q), -i32(q), a >= SF_SIGN), 0, e < 126);
 }
 
@@ -134,7 +135,7 @@ fn nf_two_prod(a: u32, b: u32) -> vec2<u32> {
   let m = u32(abs(d));
   let lz = countLeadingZeros(m);
   let ef = ea + eb - 142 - i32(lz);
-  nf_slow = nf_slow || ea == 0 || eb == 0 || ea + eb < 151 || ea + eb > 378 || d == 0 || ef < 1;
+  nf_slow = nf_slow | (ea == 0) | (eb == 0) | (ea + eb < 151) | (ea + eb > 378) | (d == 0) | (ef < 1);
   let sign = ((a ^ b) & SF_SIGN) ^ select(0u, SF_SIGN, d < 0);
   return vec2<u32>(p, sign | (u32(ef) << 23u) | ((m << ((lz - 8u) & 31u)) & 0x7fffffu));
 }
@@ -156,7 +157,7 @@ fn nf_exp_poly(r: u32) -> u32 {
 
 // sf_exp_parts for hi in [-110, 100], where its clamp leaves hi alone.
 fn nf_exp_parts(hi: u32, lo: u32) -> sf_scaled {
-  nf_slow = nf_slow || sf_is_nan(hi) || sf_lt(hi, 0xc2dc0000u) || sf_lt(0x42c80000u, hi);
+  nf_slow = nf_slow | sf_is_nan(hi) | sf_lt(hi, 0xc2dc0000u) | sf_lt(0x42c80000u, hi);
   let k = nf_round_to_i32(nf_mul(hi, SF_LOG2E));
   let kf = nf_from_i32(k);
   let r = nf_add(nf_sub(nf_sub(hi, nf_mul(kf, SF_LN2_HI)), nf_mul(kf, SF_LN2_LO)), lo);
@@ -181,8 +182,8 @@ fn nf_gelu_tanh_arg(x: u32) -> vec4<u32> {
 fn nf_gelu_tanh(x: u32) -> u32 {
   let big = sf_le(0x41200000u, x); // 10
   let small = sf_le(x, 0xc1300000u); // -11
-  nf_slow = nf_slow || sf_is_nan(x);
-  return select(select(nf_gelu_tanh_core(select(x, NF_TAME, big || small)), SF_SIGN, small), x, big);
+  nf_slow = nf_slow | sf_is_nan(x);
+  return select(select(nf_gelu_tanh_core(select(x, NF_TAME, big | small)), SF_SIGN, small), x, big);
 }
 
 fn nf_gelu_tanh_core(x: u32) -> u32 {
@@ -200,8 +201,8 @@ fn nf_gelu_tanh_core(x: u32) -> u32 {
 fn nf_gelu_tanh_grad(x: u32, g: u32) -> u32 {
   let big = sf_le(0x41200000u, x); // 10
   let small = sf_le(x, 0xc1300000u); // -11
-  nf_slow = nf_slow || sf_is_nan(x);
-  let dy = nf_gelu_tanh_grad_core(select(x, NF_TAME, big || small));
+  nf_slow = nf_slow | sf_is_nan(x);
+  let dy = nf_gelu_tanh_grad_core(select(x, NF_TAME, big | small));
   return nf_mul(g, select(select(dy, SF_SIGN, small), SF_ONE, big));
 }
 
