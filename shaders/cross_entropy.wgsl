@@ -11,6 +11,10 @@ struct Params {
 }
 
 override WG: u32 = 64u;
+// The backward's first pass (cross_entropy_backward_fast): cut-down arithmetic
+// (shaders/lib/softfloat_fast.wgsl) that lists the rows it flags; cross_entropy_backward_redo recomputes
+// those rows in full. Same bits as the one pass. Chosen when the pipeline is made.
+override FAST: bool = false;
 // exp(x - max) <= 1, so every term's exponent field is below 128: a fixed scale, no max pass.
 const EXP_SCALE: u32 = 128u;
 
@@ -43,7 +47,7 @@ fn row_stats(base: u32, lid: u32, keep: bool) -> vec2<u32> {
   var acc = vec4<u32>(0u);
   var ef = 0u;
   for (var k = lid; k < params.vocab; k += WG) {
-    let e = fx_exp_sub(logits[base + k], m);
+    let e = exp_sub(logits[base + k], m);
     if (keep) {
       out[base + k] = e; // read back below by this same thread
     }
@@ -80,25 +84,89 @@ fn cross_entropy_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_i
   }
 }
 
+fn exp_sub(x: u32, m: u32) -> u32 {
+  if (FAST) {
+    return nf_exp_sub(x, m);
+  }
+  return fx_exp_sub(x, m);
+}
+
+fn div(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_div(a, b);
+  }
+  return sf_div(a, b);
+}
+
+fn sub(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_sub(a, b);
+  }
+  return sf_sub(a, b);
+}
+
+// One row of the backward, by the workgroup; r is the same for all its invocations.
+fn backward_row(r: u32, lid: u32) {
+  let base = r * params.vocab;
+  let s = row_stats(base, lid, true).y;
+  let t = target_of(r);
+  for (var k = lid; k < params.vocab; k += WG) {
+    let p = div(out[base + k], s);
+    let g = div(sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
+    out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
+  }
+}
+
 @compute @workgroup_size(WG)
 fn cross_entropy_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * params.groups_x;
   if (r >= params.rows) {
     return;
   }
-  let base = r * params.vocab;
-  let s = row_stats(base, lid, true).y;
-  let t = target_of(r);
-  // d(mean loss)/dx = (softmax(x) - onehot(target)) / rows, each step rounded once.
-  for (var k = lid; k < params.vocab; k += WG) {
-    let p = sf_div(out[base + k], s);
-    let g = sf_div(sf_sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
-    out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
+  backward_row(r, lid);
+}
+
+// The rows the first pass flagged: [0], [1], [2] redo's indirect workgroup counts (x, y, z), [3] how
+// many, then the rows in any order (each row's answer is its own).
+@group(0) @binding(5) var<storage, read_write> slow: array<atomic<u32>>;
+@group(0) @binding(6) var<storage, read> listed: array<u32>;
+var<workgroup> wg_slow: atomic<u32>;
+
+@compute @workgroup_size(WG)
+fn cross_entropy_backward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if ((r == 0u) & (lid == 0u)) {
+    atomicStore(&slow[2], 1u);
+  }
+  if (r >= params.rows) {
+    return;
+  }
+  backward_row(r, lid);
+  if (nf_slow) {
+    atomicOr(&wg_slow, 1u);
+  }
+  workgroupBarrier();
+  if ((lid == 0u) & (atomicLoad(&wg_slow) != 0u)) {
+    let j = atomicAdd(&slow[3], 1u);
+    atomicStore(&slow[4u + j], r);
+    atomicMax(&slow[0], min(j + 1u, 65535u));
+    atomicMax(&slow[1], j / 65535u + 1u);
   }
 }
 
-// Weighted forward: out[r] = w_r * loss_r, one rounding (sf_mul), so a zero weight gives ±0 for any
-// finite loss and the weighted sum never sees the row.
+@compute @workgroup_size(WG)
+fn cross_entropy_backward_redo(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let j = wid.x + wid.y * groups.x;
+  if (j >= listed[3]) {
+    return;
+  }
+  backward_row(listed[4u + j], lid);
+}
+
 @compute @workgroup_size(WG)
 fn cross_entropy_weighted_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * params.groups_x;

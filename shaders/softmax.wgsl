@@ -10,6 +10,10 @@ struct Params {
 }
 
 override WG: u32 = 64u;
+// The forward's first pass (softmax_forward_fast): cut-down arithmetic (shaders/lib/softfloat_fast.wgsl)
+// that lists the rows it flags; softmax_forward_redo recomputes those rows in full. Same bits as the one
+// pass, softmax_forward. Chosen when the pipeline is made, so each variant compiles only its own code.
+override FAST: bool = false;
 // exp(x - max) <= 1, so every term's exponent field is below 128: a fixed scale, no max pass.
 const EXP_SCALE: u32 = 128u;
 
@@ -34,12 +38,22 @@ fn visible(r: u32) -> u32 {
   return select(params.n, r % params.n + 1u, params.causal == 1u);
 }
 
-@compute @workgroup_size(WG)
-fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
-  if (r >= params.rows) {
-    return;
+fn exp_sub(x: u32, m: u32) -> u32 {
+  if (FAST) {
+    return nf_exp_sub(x, m);
   }
+  return fx_exp_sub(x, m);
+}
+
+fn div(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_div(a, b);
+  }
+  return sf_div(a, b);
+}
+
+// One row of the forward, by the workgroup; r is the same for all its invocations.
+fn forward_row(r: u32, lid: u32) {
   let base = r * params.n;
   let len = visible(r);
   var key = 0u;
@@ -56,7 +70,7 @@ fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
   var acc = vec4<u32>(0u);
   var ef = 0u;
   for (var k = lid; k < len; k += WG) {
-    let e = fx_exp_sub(x[base + k], m);
+    let e = exp_sub(x[base + k], m);
     y[base + k] = e; // kept for the division below; the same thread reads it back
     acc = fx_add(acc, fx_term(e, EXP_SCALE));
     ef |= fx_flags(e);
@@ -69,8 +83,58 @@ fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
   workgroupBarrier();
   let s = fx_to_f32(tree_sum(lid), EXP_SCALE, atomicLoad(&wg_flags));
   for (var k = lid; k < len; k += WG) {
-    y[base + k] = sf_div(y[base + k], s);
+    y[base + k] = div(y[base + k], s);
   }
+}
+
+@compute @workgroup_size(WG)
+fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  forward_row(r, lid);
+}
+
+// The rows the first pass flagged: [0], [1], [2] redo's indirect workgroup counts (x, y, z), [3] how
+// many, then the rows in any order (each row's answer is its own).
+@group(0) @binding(3) var<storage, read_write> slow: array<atomic<u32>>;
+@group(0) @binding(4) var<storage, read> listed: array<u32>;
+var<workgroup> wg_slow: atomic<u32>;
+
+@compute @workgroup_size(WG)
+fn softmax_forward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if ((r == 0u) & (lid == 0u)) {
+    atomicStore(&slow[2], 1u);
+  }
+  if (r >= params.rows) {
+    return;
+  }
+  forward_row(r, lid);
+  if (nf_slow) {
+    atomicOr(&wg_slow, 1u);
+  }
+  workgroupBarrier();
+  if ((lid == 0u) & (atomicLoad(&wg_slow) != 0u)) {
+    let j = atomicAdd(&slow[3], 1u);
+    atomicStore(&slow[4u + j], r);
+    atomicMax(&slow[0], min(j + 1u, 65535u));
+    atomicMax(&slow[1], j / 65535u + 1u);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn softmax_forward_redo(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let j = wid.x + wid.y * groups.x;
+  if (j >= listed[3]) {
+    return;
+  }
+  forward_row(listed[4u + j], lid);
 }
 
 @compute @workgroup_size(WG)

@@ -219,3 +219,15 @@ fn nf_gelu_tanh_grad_core(x: u32) -> u32 {
   }
   return nf_add(nf_div(SF_ONE, d), nf_mul(xdv, nf_ldexp(sp, s.k)));
 }
+
+// fx_exp_sub (shaders/lib/fixed.wgsl): e^(x - m) with x - m carried as hi + lo, for |hi| < 128 (beyond,
+// the full function drops lo).
+fn nf_exp_sub(x: u32, m: u32) -> u32 {
+  let hi = nf_sub(x, m);
+  let x1 = nf_add(hi, m);
+  let nm1 = nf_sub(hi, x1);
+  let lo = nf_add(nf_sub(x, x1), nf_sub(m ^ SF_SIGN, nm1));
+  nf_slow = nf_slow | ((hi & 0x7fffffffu) >= 0x43000000u);
+  let s = nf_exp_parts(hi, lo);
+  return nf_ldexp(s.y, s.k);
+}

@@ -109,12 +109,26 @@ async function launch(
   const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? 64)
   const [rows, vocab] = logits.shape
   const src = shader('cross_entropy', source, { nativeDot4: gpu.nativeDot4 })
-  const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })
   const [gx, gy] = reductionGroups(gpu, rows)
   const params = new Uint32Array([rows, vocab, gx, sf.f32Bits(Math.fround(rows))])
   const tBuf = gpu.upload(targets)
   const wBuf = weights ? gpu.upload(weights) : null
-  gpu.dispatch(pipeline, params, [logits.buffer, tBuf, out.buffer, ...(wBuf ? [wBuf] : [])], [gx, gy])
+  const buffers = [logits.buffer, tBuf, out.buffer, wBuf]
+  if (entryPoint === 'cross_entropy_backward') {
+    // Two passes, the same bits as the one: the first, on cut-down arithmetic, lists the rows it cannot
+    // answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
+    const [fast, redo] = await Promise.all([
+      gpu.pipeline(src, { entryPoint: `${entryPoint}_fast`, constants: { WG, FAST: 1 } }),
+      gpu.pipeline(src, { entryPoint: `${entryPoint}_redo`, constants: { WG } }),
+    ])
+    const slow = gpu.buffer(16 + 4 * rows)
+    gpu.clear(slow, 16)
+    gpu.dispatch(fast, params, [...buffers, slow], [gx, gy])
+    gpu.dispatchIndirect(redo, params, [...buffers, null, slow], slow)
+    gpu.release(slow)
+  } else {
+    gpu.dispatch(await gpu.pipeline(src, { entryPoint, constants: { WG } }), params, buffers, [gx, gy])
+  }
   gpu.release(tBuf)
   if (wBuf) gpu.release(wBuf)
 }

@@ -44,7 +44,22 @@ export async function softmax(gpu: Gpu, x: GpuTensor, options: SoftmaxOptions = 
   requireDType('softmax', x, 'f32')
   const plan = planSoftmax('softmax', x.shape, options)
   const y = empty(gpu, x.shape)
-  await launch(gpu, 'softmax_forward', plan, options, [x.buffer, y.buffer])
+  const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? 64)
+  if (plan.rows * plan.n === 0) return y
+  // Two passes, the same bits as softmax_forward's one: the first, on cut-down arithmetic, lists the rows
+  // it cannot answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
+  const src = shader('softmax', source, { nativeDot4: gpu.nativeDot4 })
+  const [fast, redo] = await Promise.all([
+    gpu.pipeline(src, { entryPoint: 'softmax_forward_fast', constants: { WG, FAST: 1 } }),
+    gpu.pipeline(src, { entryPoint: 'softmax_forward_redo', constants: { WG } }),
+  ])
+  const [gx, gy] = reductionGroups(gpu, plan.rows)
+  const params = new Uint32Array([plan.rows, plan.n, options.causal ? 1 : 0, gx])
+  const slow = gpu.buffer(16 + 4 * plan.rows)
+  gpu.clear(slow, 16)
+  gpu.dispatch(fast, params, [x.buffer, y.buffer, slow], [gx, gy])
+  gpu.dispatchIndirect(redo, params, [x.buffer, y.buffer, null, slow], slow)
+  gpu.release(slow)
   return y
 }
 
