@@ -136,12 +136,6 @@ fn ew_fast(x: u32, y: u32) -> u32 {
   }
 }
 
-// The elements the first pass flagged: [0], [1], [2] the workgroups of redo's indirect dispatch (x, y, z),
-// [3] how many, then their indices in any order (each one's answer is its own).
-@group(0) @binding(4) var<storage, read_write> slow: array<atomic<u32>>;
-// The same list for redo, read-only: its dispatch also reads it as indirect arguments.
-@group(0) @binding(5) var<storage, read> listed: array<u32>;
-
 // A 2-D grid of 64-wide workgroups, so tensors past 65535 * 64 elements still fit one dispatch.
 @compute @workgroup_size(64)
 fn fast(
@@ -150,19 +144,13 @@ fn fast(
   @builtin(local_invocation_index) lane: u32,
 ) {
   let i = (group.y * groups.x + group.x) * 64u + lane;
-  if (i == 0u) {
-    atomicStore(&slow[2], 1u);
-  }
+  nf_list_begin(i == 0u);
   if (i >= params.n) {
     return;
   }
   out[i] = ew_fast(a[i], b[i % params.period]);
   if (nf_slow) {
-    // Element j of the list goes to redo's workgroup j / 64 of a grid 65535 wide.
-    let j = atomicAdd(&slow[3], 1u);
-    atomicStore(&slow[4u + j], i);
-    atomicMax(&slow[0], min(j / 64u + 1u, 65535u));
-    atomicMax(&slow[1], j / 64u / 65535u + 1u);
+    nf_list_add(i, 64u);
   }
 }
 
@@ -175,10 +163,10 @@ fn redo(
   @builtin(local_invocation_index) lane: u32,
 ) {
   let j = (group.y * groups.x + group.x) * 64u + lane;
-  if (j >= listed[3]) {
+  if (j >= nf_listed[3]) {
     return;
   }
-  let i = listed[4u + j];
+  let i = nf_listed[4u + j];
   out[i] = ew_apply(a[i], b[i % params.period]);
 }
 

@@ -96,32 +96,15 @@ fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
   forward_row(r, lid);
 }
 
-// The rows the first pass flagged: [0], [1], [2] redo's indirect workgroup counts (x, y, z), [3] how
-// many, then the rows in any order (each row's answer is its own).
-@group(0) @binding(3) var<storage, read_write> slow: array<atomic<u32>>;
-@group(0) @binding(4) var<storage, read> listed: array<u32>;
-var<workgroup> wg_slow: atomic<u32>;
-
 @compute @workgroup_size(WG)
 fn softmax_forward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = wid.x + wid.y * params.groups_x;
-  if ((r == 0u) & (lid == 0u)) {
-    atomicStore(&slow[2], 1u);
-  }
+  nf_list_begin((r == 0u) & (lid == 0u));
   if (r >= params.rows) {
     return;
   }
   forward_row(r, lid);
-  if (nf_slow) {
-    atomicOr(&wg_slow, 1u);
-  }
-  workgroupBarrier();
-  if ((lid == 0u) & (atomicLoad(&wg_slow) != 0u)) {
-    let j = atomicAdd(&slow[3], 1u);
-    atomicStore(&slow[4u + j], r);
-    atomicMax(&slow[0], min(j + 1u, 65535u));
-    atomicMax(&slow[1], j / 65535u + 1u);
-  }
+  nf_list_row(r, lid);
 }
 
 @compute @workgroup_size(WG)
@@ -131,10 +114,10 @@ fn softmax_forward_redo(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let j = wid.x + wid.y * groups.x;
-  if (j >= listed[3]) {
+  if (j >= nf_listed[3]) {
     return;
   }
-  forward_row(listed[4u + j], lid);
+  forward_row(nf_listed[4u + j], lid);
 }
 
 @compute @workgroup_size(WG)

@@ -2,6 +2,7 @@ import dot4Native from '../../shaders/lib/dot4_native.wgsl?raw'
 import dot4Emulated from '../../shaders/lib/dot4_emulated.wgsl?raw'
 import softfloat from '../../shaders/lib/softfloat.wgsl?raw'
 import softfloatFast from '../../shaders/lib/softfloat_fast.wgsl?raw'
+import redoList from '../../shaders/lib/redo_list.wgsl?raw'
 import fixed from '../../shaders/lib/fixed.wgsl?raw'
 import wide from '../../shaders/lib/wide.wgsl?raw'
 import treeSum from '../../shaders/lib/tree_sum.wgsl?raw'
@@ -91,7 +92,9 @@ function library(nativeDot4: boolean): Declaration[] {
   let l = libraries.get(nativeDot4)
   if (!l) {
     l = declarations(
-      [nativeDot4 ? dot4Native : dot4Emulated, wide, softfloat, softfloatFast, fixed, treeSum].join('\n'),
+      [nativeDot4 ? dot4Native : dot4Emulated, wide, softfloat, softfloatFast, redoList, fixed, treeSum].join(
+        '\n',
+      ),
     )
     libraries.set(nativeDot4, l)
   }

@@ -7,6 +7,7 @@ import { fixedAccumulate, fixedToF32Bits } from './fixed.ts'
 import { checkWorkgroupSize, reduce, reduceRef, reductionGroups } from './reduce.ts'
 import { EXP_SCALE, expSub } from './softmax.ts'
 import * as sf from './softfloat.ts'
+import { dispatchTwoPass } from './twoPass.ts'
 
 export interface CrossEntropyOptions {
   /** Threads per row, an override constant. Any size gives the same bits. */
@@ -117,15 +118,11 @@ async function launch(
   if (entryPoint === 'cross_entropy_backward') {
     // Two passes, the same bits as the one: the first, on cut-down arithmetic, lists the rows it cannot
     // answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
-    const [fast, redo] = await Promise.all([
+    const passes = await Promise.all([
       gpu.pipeline(src, { entryPoint: `${entryPoint}_fast`, constants: { WG, FAST: 1 } }),
       gpu.pipeline(src, { entryPoint: `${entryPoint}_redo`, constants: { WG } }),
     ])
-    const slow = gpu.buffer(16 + 4 * rows)
-    gpu.clear(slow, 16)
-    gpu.dispatch(fast, params, [...buffers, slow], [gx, gy])
-    gpu.dispatchIndirect(redo, params, [...buffers, null, slow], slow)
-    gpu.release(slow)
+    dispatchTwoPass(gpu, passes, params, buffers, [gx, gy], rows)
   } else {
     gpu.dispatch(await gpu.pipeline(src, { entryPoint, constants: { WG } }), params, buffers, [gx, gy])
   }

@@ -5,6 +5,7 @@ import { shader } from '../gpu/shader.ts'
 import { empty, numel, requireDType, requireSameShape, type GpuTensor } from '../gpu/tensor.ts'
 import * as sf from './softfloat.ts'
 import * as special from './special.ts'
+import { dispatchTwoPass } from './twoPass.ts'
 
 // Backward ops take the forward input x and the upstream gradient g and return dL/dx. Each
 // derivative is its own fixed sequence of softfloat steps, mirrored in shaders/elementwise.wgsl.
@@ -205,15 +206,11 @@ async function launch(
   }
   // Two passes, the same bits as one: `fast` answers the elements its normal-range arithmetic can and
   // lists the rest, which `redo` recomputes with the full functions (shaders/lib/softfloat_fast.wgsl).
-  const [fast, redo] = await Promise.all([
+  const passes = await Promise.all([
     gpu.pipeline(code, { entryPoint: 'fast', constants }),
     gpu.pipeline(code, { entryPoint: 'redo', constants }),
   ])
-  const slow = gpu.buffer(16 + 4 * n)
-  gpu.clear(slow, 16)
-  gpu.dispatch(fast, params, [...buffers, slow], groups)
-  gpu.dispatchIndirect(redo, params, [...buffers, null, slow], slow)
-  gpu.release(slow)
+  dispatchTwoPass(gpu, passes, params, buffers, groups, n)
   return out
 }
 

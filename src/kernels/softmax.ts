@@ -6,6 +6,7 @@ import { empty, requireDType, requireSameShape, type GpuTensor } from '../gpu/te
 import { fixedAccumulate, fixedToF32Bits } from './fixed.ts'
 import { checkWorkgroupSize, reductionGroups } from './reduce.ts'
 import * as sf from './softfloat.ts'
+import { dispatchTwoPass } from './twoPass.ts'
 
 export interface SoftmaxOptions {
   /**
@@ -49,17 +50,13 @@ export async function softmax(gpu: Gpu, x: GpuTensor, options: SoftmaxOptions = 
   // Two passes, the same bits as softmax_forward's one: the first, on cut-down arithmetic, lists the rows
   // it cannot answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
   const src = shader('softmax', source, { nativeDot4: gpu.nativeDot4 })
-  const [fast, redo] = await Promise.all([
+  const passes = await Promise.all([
     gpu.pipeline(src, { entryPoint: 'softmax_forward_fast', constants: { WG, FAST: 1 } }),
     gpu.pipeline(src, { entryPoint: 'softmax_forward_redo', constants: { WG } }),
   ])
-  const [gx, gy] = reductionGroups(gpu, plan.rows)
-  const params = new Uint32Array([plan.rows, plan.n, options.causal ? 1 : 0, gx])
-  const slow = gpu.buffer(16 + 4 * plan.rows)
-  gpu.clear(slow, 16)
-  gpu.dispatch(fast, params, [x.buffer, y.buffer, slow], [gx, gy])
-  gpu.dispatchIndirect(redo, params, [x.buffer, y.buffer, null, slow], slow)
-  gpu.release(slow)
+  const groups = reductionGroups(gpu, plan.rows)
+  const params = new Uint32Array([plan.rows, plan.n, options.causal ? 1 : 0, groups[0]])
+  dispatchTwoPass(gpu, passes, params, [x.buffer, y.buffer], groups, plan.rows)
   return y
 }
 
