@@ -201,20 +201,34 @@ fn fx_div_to_f32(acc: vec4<u32>, e_max: u32, flags: u32, n: u32) -> u32 {
   // Normalise so bit 127 is set: the quotient then keeps >= 96 bits and the remainder is sticky.
   let sh = 127i - fx_top_bit(mag);
   let num = fx_shl(mag, u32(sh));
-  var q = vec4<u32>(0u);
+  // n = 2^k needs no division: the quotient is num itself, k bits lower. Otherwise schoolbook division,
+  // most significant digit first: for n < 2^16 the digits are 16 bits (the remainder times 2^16 plus a
+  // digit still fits a u32, and u32 division is exact on every adapter: 8 steps, not 128), else one bit
+  // a step. Each way gives the exact quotient and remainder. The trip counts are uniform (n is) rather
+  // than branches, which a CPU adapter would run both sides of.
+  let pow2 = countOneBits(n) == 1u;
+  let k = select(0i, i32(firstTrailingBit(n)), pow2);
+  let short = (n < 0x10000u) & !pow2;
+  var q = select(vec4<u32>(0u), num, pow2);
   var rem = 0u;
-  for (var w = 3i; w >= 0i; w--) {
-    var qw = 0u;
-    for (var b = 31i; b >= 0i; b--) {
-      let top = rem >> 31u; // the shifted remainder needs 33 bits; it is then >= n
-      rem = (rem << 1u) | ((num[w] >> u32(b)) & 1u);
-      let take = top == 1u || rem >= n;
-      rem = select(rem, rem - n, take);
-      qw = (qw << 1u) | select(0u, 1u, take);
-    }
-    q[w] = qw;
+  for (var i = 0u; i < select(0u, 8u, short); i++) {
+    let w = 3u - i / 2u;
+    let at = select(0u, 16u, (i & 1u) == 0u);
+    let cur = (rem << 16u) | ((num[w] >> at) & 0xffffu);
+    let d = cur / n;
+    rem = cur - d * n;
+    q[w] |= d << at;
   }
-  let lsb = i32(max(e_max, 1u)) - 150i - FX_GUARD - sh;
+  for (var i = 0u; i < select(128u, 0u, short | pow2); i++) {
+    let w = 3u - i / 32u;
+    let b = 31u - i % 32u;
+    let top = rem >> 31u; // the shifted remainder needs 33 bits; it is then >= n
+    rem = (rem << 1u) | ((num[w] >> b) & 1u);
+    let take = (top == 1u) | (rem >= n);
+    rem = select(rem, rem - n, take);
+    q[w] |= select(0u, 1u, take) << b;
+  }
+  let lsb = i32(max(e_max, 1u)) - 150i - FX_GUARD - sh - k;
   return fx_round_mag(q, lsb, rem != 0u) | select(0u, 0x80000000u, neg);
 }
 

@@ -9,6 +9,10 @@ export interface AdapterReport {
   /** WGSL language features Lockstep cares about, present or not. */
   wgslFeatures: Record<(typeof watchedWgslFeatures)[number], boolean>
   limits: Record<(typeof watchedLimits)[number], number>
+  /** A CPU implementation of WebGPU (SwiftShader, lavapipe): the adapter's isFallbackAdapter. */
+  fallback: boolean
+  /** The widest subgroup the adapter runs (its SIMD width on a CPU adapter); 0 when it does not say. */
+  subgroupMaxSize: number
 }
 
 export const watchedFeatures = ['shader-f16', 'subgroups', 'timestamp-query'] as const
@@ -37,7 +41,21 @@ export function describeAdapter(adapter: GPUAdapter, wgsl: ReadonlySet<string>):
       watchedWgslFeatures.map((f) => [f, wgsl.has(f)]),
     ) as AdapterReport['wgslFeatures'],
     limits: Object.fromEntries(watchedLimits.map((l) => [l, adapter.limits[l]])) as AdapterReport['limits'],
+    fallback: info.isFallbackAdapter ?? false,
+    subgroupMaxSize: (info as { subgroupMaxSize?: number }).subgroupMaxSize ?? 0,
   }
+}
+
+/**
+ * Threads per workgroup for the row kernels, which give each row one workgroup (norms, softmax,
+ * cross-entropy, reduce): 64 on a GPU. A CPU adapter runs a workgroup as SIMD groups one after another,
+ * each repeating the row's shared work (its sums' carries, divisions, square root), so there one SIMD
+ * group per row is fastest: 4 lanes on SwiftShader, 8 on lavapipe, 4-7× faster per row kernel than 64
+ * (docs/benchmarks.md). Any size gives the same bits.
+ */
+export function rowWorkgroupSize(r: AdapterReport): number {
+  if (!r.fallback) return 64
+  return r.subgroupMaxSize >= 1 && r.subgroupMaxSize <= 64 ? r.subgroupMaxSize : 4
 }
 
 /** One line naming the adapter, for logs and benchmark records. */

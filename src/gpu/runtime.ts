@@ -1,6 +1,6 @@
 import { DeviceLimitError, DeviceLostError, GpuOutOfMemoryError, KernelError } from '../errors/gpu.ts'
 import { acquireDevice, type AcquireOptions } from './device.ts'
-import type { AdapterReport } from './report.ts'
+import { rowWorkgroupSize, type AdapterReport } from './report.ts'
 import type { Shader } from './shader.ts'
 
 // The spec's fixed flag values. Spelled out so this module also loads in Node, where the
@@ -26,6 +26,8 @@ export class Gpu {
   readonly device: GPUDevice
   readonly report: AdapterReport
   readonly nativeDot4: boolean
+  /** The row kernels' default threads per workgroup for this adapter: see {@link rowWorkgroupSize}. */
+  readonly rowWorkgroupSize: number
   #pipelines = new Map<string, Promise<GPUComputePipeline>>()
   #pool = new Map<number, GPUBuffer[]>()
   #encoder: GPUCommandEncoder | null = null
@@ -41,6 +43,7 @@ export class Gpu {
     this.device = device
     this.report = report
     this.nativeDot4 = nativeDot4
+    this.rowWorkgroupSize = rowWorkgroupSize(report)
     // Validation errors arrive asynchronously; keep the first and raise it at the next read
     // rather than let a bad dispatch silently produce zeros.
     device.addEventListener('uncapturederror', (e) => {

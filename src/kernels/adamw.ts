@@ -242,9 +242,11 @@ export async function globalGradNorm(
   options: { workgroupSize?: number } = {},
 ): Promise<GpuTensor> {
   grads.forEach((g, i) => requireDType(`globalGradNorm (tensor ${i})`, g, 'f32'))
-  const wg = checkWorkgroupSize(gpu, 'globalGradNorm', options.workgroupSize ?? 64)
+  const wg = checkWorkgroupSize(gpu, 'globalGradNorm', options.workgroupSize ?? gpu.rowWorkgroupSize)
   const sizes = grads.map((g) => numel(g.shape))
-  const groups = sizes.map((n) => Math.min(Math.ceil(n / wg), MAX_NORM_GROUPS))
+  // Workgroups per 64 elements whatever their size: the partials buffer (and the memory src/train/memory.ts
+  // counts) is then the same on every adapter.
+  const groups = sizes.map((n) => Math.min(Math.ceil(n / 64), MAX_NORM_GROUPS))
   const total = groups.reduce((a, b) => a + b, 0)
   const code = shader('adamw', source, { nativeDot4: gpu.nativeDot4 })
   const pipe = (entryPoint: string) => gpu.pipeline(code, { entryPoint, constants: { WG: wg } })

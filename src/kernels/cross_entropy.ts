@@ -10,7 +10,7 @@ import * as sf from './softfloat.ts'
 import { dispatchTwoPass } from './twoPass.ts'
 
 export interface CrossEntropyOptions {
-  /** Threads per row, an override constant. Any size gives the same bits. */
+  /** Threads per row, an override constant. Any size gives the same bits. Default: the adapter's `gpu.rowWorkgroupSize`. */
   workgroupSize?: number
 }
 
@@ -107,7 +107,7 @@ async function launch(
   options: CrossEntropyOptions,
   weights?: Float32Array,
 ) {
-  const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? 64)
+  const WG = checkWorkgroupSize(gpu, 'crossEntropy', options.workgroupSize ?? gpu.rowWorkgroupSize)
   const [rows, vocab] = logits.shape
   const src = shader('cross_entropy', source, { nativeDot4: gpu.nativeDot4 })
   const [gx, gy] = reductionGroups(gpu, rows)

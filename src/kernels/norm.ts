@@ -13,7 +13,7 @@ import * as sf from './softfloat.ts'
 export interface NormOptions {
   /** Added to the variance (mean square for rmsnorm) before the root; rounded to f32. Default 1e-5. */
   eps?: number
-  /** Threads per row, an override constant. Any size gives the same bits; tests vary it. */
+  /** Threads per row, an override constant. Any size gives the same bits; tests vary it. Default: the adapter's `gpu.rowWorkgroupSize`. */
   workgroupSize?: number
 }
 
@@ -50,7 +50,7 @@ export function planNorm(
     rows,
     n,
     eps: normEps(op, options.eps),
-    wg: checkWorkgroupSize(gpu, op, options.workgroupSize ?? 64),
+    wg: checkWorkgroupSize(gpu, op, options.workgroupSize ?? gpu.rowWorkgroupSize),
   }
 }
 

@@ -111,6 +111,15 @@ describe('reduce on the GPU: special values and invariance', () => {
     for (const op of ops) expectBitsEqual(await onGpu(x, shape, op), reduceRef(x, shape, op), op)
   })
 
+  // fx_div_to_f32 divides three ways: a power of two shifts, n below 2^16 takes 16-bit digits, larger n
+  // one bit a step. Rows of each kind, long ones included, against the reference's exact division.
+  it.each([64, 48, 65535, 65536, 65537, 100003])('divides a row of %i exactly for the mean', async (n) => {
+    for (const seed of [1, 2]) {
+      const x = adversarialF32(n, n + seed, { nonFinite: false })
+      expectBitsEqual(await onGpu(x, [1, n], 'mean'), reduceRef(x, [1, n], 'mean'), `n = ${n}`)
+    }
+  })
+
   it('computes a row the same alone as inside a batch', async () => {
     const x = mixed(9, 333, 21)
     const batch = await onGpu(x, [9, 333], 'mean')

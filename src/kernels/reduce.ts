@@ -19,7 +19,7 @@ export type ReduceOp = 'sum' | 'mean' | 'max'
 export interface ReduceOptions {
   /** 1 (default): one result per row of [rows, n]; 0: one per column (e.g. bias gradients). */
   axis?: 0 | 1
-  /** Threads per reduction, an override constant. Any size gives the same bits; tests vary it. */
+  /** Threads per reduction, an override constant. Any size gives the same bits; tests vary it. Default: the adapter's `gpu.rowWorkgroupSize`. */
   workgroupSize?: number
 }
 
@@ -40,7 +40,7 @@ export async function reduce(
 ): Promise<GpuTensor> {
   requireDType('reduce', x, 'f32')
   const { count, len, rstride, step } = plan(x.shape, op, options.axis ?? 1)
-  const wg = checkWorkgroupSize(gpu, 'reduce', options.workgroupSize ?? 64)
+  const wg = checkWorkgroupSize(gpu, 'reduce', options.workgroupSize ?? gpu.rowWorkgroupSize)
   const out = empty(gpu, [count])
   if (count === 0) return out
   const pipeline = await gpu.pipeline(shader('reduce', source, { nativeDot4: gpu.nativeDot4 }), {

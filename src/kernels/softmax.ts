@@ -14,7 +14,7 @@ export interface SoftmaxOptions {
    * each block sees columns 0..t, and the rest get exactly 0.
    */
   causal?: boolean
-  /** Threads per row, an override constant. Any size gives the same bits. */
+  /** Threads per row, an override constant. Any size gives the same bits. Default: the adapter's `gpu.rowWorkgroupSize`. */
   workgroupSize?: number
 }
 
@@ -45,7 +45,7 @@ export async function softmax(gpu: Gpu, x: GpuTensor, options: SoftmaxOptions = 
   requireDType('softmax', x, 'f32')
   const plan = planSoftmax('softmax', x.shape, options)
   const y = empty(gpu, x.shape)
-  const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? 64)
+  const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? gpu.rowWorkgroupSize)
   if (plan.rows * plan.n === 0) return y
   // Two passes, the same bits as softmax_forward's one: the first, on cut-down arithmetic, lists the rows
   // it cannot answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
@@ -83,7 +83,7 @@ async function launch(
   options: SoftmaxOptions,
   buffers: GPUBuffer[],
 ) {
-  const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? 64)
+  const WG = checkWorkgroupSize(gpu, 'softmax', options.workgroupSize ?? gpu.rowWorkgroupSize)
   if (rows * n === 0) return
   const src = shader('softmax', source, { nativeDot4: gpu.nativeDot4 })
   const pipeline = await gpu.pipeline(src, { entryPoint, constants: { WG } })

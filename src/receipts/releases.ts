@@ -100,6 +100,11 @@ export const RELEASES: ReleaseManifest = {
           scheme: 'kernels/2',
           note: 'the library as of 67ab599 (2026-12-06), before GELU ran in two passes (softfloat_fast.wgsl); the same bits',
         },
+        {
+          hash: '0x7a4e82e498349e839206e0d133e8dae3ab871f12d4841c6309bdc4e24854c1de',
+          scheme: 'kernels/2',
+          note: 'the library as of 066d0e4 (2026-12-06), before fx_div_to_f32 divided by digits; the same bits',
+        },
       ],
       training: true,
       note: 'issue 18: Squeeze of an empty axes input squeezes every axis of size 1, Cast of an int64 rounds once to f32, shape and axes inputs must be 1-D; the new ONNX operators',
