@@ -55,7 +55,8 @@ export function describeAdapter(adapter: GPUAdapter, wgsl: ReadonlySet<string>):
  */
 export function rowWorkgroupSize(r: AdapterReport): number {
   if (!r.fallback) return 64
-  return r.subgroupMaxSize >= 1 && r.subgroupMaxSize <= 64 ? r.subgroupMaxSize : 4
+  const width = r.subgroupMaxSize
+  return Number.isInteger(width) && width >= 1 && width <= 64 ? width : 4
 }
 
 /** One line naming the adapter, for logs and benchmark records. */
