@@ -73,7 +73,7 @@ describe('matmul on the GPU equals the CPU reference bit for bit', () => {
   it.each(shapes)('M=%i K=%i N=%i, all four transposes, both kernels', async (m, k, n) => {
     const a = gaussian(m * k, m * 31 + k)
     const b = gaussian(k * n, n * 17 + k)
-    for (const variant of ['tiled', 'naive'] as const) {
+    for (const variant of ['tiled', 'row4', 'naive'] as const) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           await check(transA ? [k, m] : [m, k], transB ? [n, k] : [k, n], { transA, transB, variant }, a, b)
@@ -88,6 +88,7 @@ describe('matmul on the GPU equals the CPU reference bit for bit', () => {
     const b = adversarialF32(k * n, 6)
     await check([m, k], [k, n], { variant: 'tiled' }, a, b)
     await check([m, k], [k, n], { variant: 'naive' }, a, b)
+    await check([m, k], [k, n], { variant: 'row4' }, a, b)
   })
 
   it('rounds at the edges of f32: overflow to infinity, subnormal and zero results', async () => {
@@ -123,6 +124,7 @@ describe('matmul order independence', () => {
       { splitK: 3, workgroup: 8 },
       { splitK: 22 }, // one block per split
       { variant: 'naive' },
+      { variant: 'row4' },
     ]
     for (const opts of variants)
       expectBitsEqual(await onGpu(a, [m, k], b, [k, n], opts), base, JSON.stringify(opts))

@@ -28,18 +28,21 @@ export interface MatmulOptions {
   /** Threads per side of a workgroup (override constant WG: 8 or 16; same bits). */
   workgroup?: 8 | 16
   /**
-   * 'tiled' stages blocks in workgroup memory (fast on GPUs); 'naive' is one output per thread,
-   * K walked backwards, no barriers (faster on CPU adapters such as SwiftShader, where barriers and
-   * workgroup memory are emulated). Same bits either way; default: the faster one for the adapter.
+   * 'tiled' stages blocks in workgroup memory (fast on GPUs); 'row4' gives each thread four outputs of a
+   * row, A's words loaded once for the four, no barriers (fastest on SwiftShader, where barriers and
+   * workgroup memory are emulated); 'naive' is one output per thread, K walked backwards (a different
+   * order, for tests). Same bits every way; default: the fastest for the adapter.
    */
-  variant?: 'tiled' | 'naive'
+  variant?: MatmulVariant
   /** CPU reference only: false takes the JavaScript loop even where WebAssembly SIMD exists (same bits). */
   simd?: boolean
 }
 
+export type MatmulVariant = 'tiled' | 'row4' | 'naive'
+
 /** The matmul kernel that runs fastest on this adapter (measured: docs/benchmarks.md). */
-export function preferredVariant(gpu: Gpu): 'tiled' | 'naive' {
-  return gpu.report.architecture === 'swiftshader' ? 'naive' : 'tiled'
+export function preferredVariant(gpu: Gpu): MatmulVariant {
+  return gpu.report.architecture === 'swiftshader' ? 'row4' : 'tiled'
 }
 
 export interface MatmulPlan {
@@ -237,7 +240,7 @@ export async function matmul(
   const tileSide = constants.WG * 4
   // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
   const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
-  const q = await quantizePair(gpu, a, plan.a, b, plan.b, variant)
+  const q = await quantizePair(gpu, a, plan.a, b, plan.b, variant === 'tiled' ? 'tiled' : 'naive')
   const words = q.words
   const splitBlocks = Math.ceil(words / 8 / splits)
   const params = new Uint32Array([
@@ -258,9 +261,11 @@ export async function matmul(
   const tail = [epilogue.bias?.buffer ?? q.a.packed, epilogue.residual?.buffer ?? q.a.packed]
   const operands = [q.a.packed, q.b.packed, q.a.exps, q.b.exps]
   const tiles: [number, number] = [Math.ceil(plan.n / tileSide), Math.ceil(plan.m / tileSide)]
-  if (variant === 'naive') {
-    const pipeline = await gpu.pipeline(code, { entryPoint: 'naive', constants })
-    const groups: [number, number, number] = [Math.ceil(plan.n / 8), Math.ceil(plan.m / 8), plan.batch]
+  if (variant !== 'tiled') {
+    // 8 x 8 threads a workgroup; row4's threads take four columns each.
+    const pipeline = await gpu.pipeline(code, { entryPoint: variant, constants })
+    const columns = variant === 'row4' ? 32 : 8
+    const groups: [number, number, number] = [Math.ceil(plan.n / columns), Math.ceil(plan.m / 8), plan.batch]
     gpu.dispatch(pipeline, params, [...operands, out.buffer, null, ...tail], groups)
   } else if (splits === 1) {
     const pipeline = await gpu.pipeline(code, { constants })

@@ -56,7 +56,12 @@ describe('the matmul epilogue equals scale, bias and residual adds run one after
     { bias: true, residual: true },
     { scale: 3, bias: true, residual: true },
   ]
-  const variants: MatmulOptions[] = [{ variant: 'naive' }, { variant: 'tiled', workgroup: 8 }, { splitK: 3 }]
+  const variants: MatmulOptions[] = [
+    { variant: 'naive' },
+    { variant: 'row4' },
+    { variant: 'tiled', workgroup: 8 },
+    { splitK: 3 },
+  ]
 
   it.each(cases)('%o on every kernel, batched, with NaN and infinities', async (c) => {
     const ta = upload(gpu, a, [3, m, k])
