@@ -240,7 +240,8 @@ export async function matmul(
   const tileSide = constants.WG * 4
   // Split-K is a variant of the tiled kernel; without it, the adapter's faster kernel.
   const variant = splits > 1 ? 'tiled' : (opts.variant ?? preferredVariant(gpu))
-  const q = await quantizePair(gpu, a, plan.a, b, plan.b, variant === 'tiled' ? 'tiled' : 'naive')
+  // A thread per vector on CPU adapters, where the workgroup-per-vector quantiser's barriers are emulated.
+  const q = await quantizePair(gpu, a, plan.a, b, plan.b, gpu.report.fallback ? 'naive' : 'tiled')
   const words = q.words
   const splitBlocks = Math.ceil(words / 8 / splits)
   const params = new Uint32Array([
