@@ -28,6 +28,19 @@ describe('permute on the GPU', () => {
       [3, 2, 1, 4, 1, 2],
       [5, 4, 3, 2, 1, 0],
     ],
+    // Last output axes of 16, 12 and 6: a CPU adapter copies runs of 16, 4 and 2 per invocation.
+    [
+      [2, 8, 3, 2, 16],
+      [2, 0, 3, 1, 4],
+    ],
+    [
+      [3, 5, 12],
+      [1, 0, 2],
+    ],
+    [
+      [6, 7],
+      [1, 0],
+    ],
   ])('shape %j, order %j: the reference bits, NaN payloads included', async (shape, order) => {
     const n = shape.reduce((a, b) => a * b, 1)
     const bits = new Uint32Array(adversarialF32(n, n, { nonFinite: true }).buffer)
@@ -36,5 +49,23 @@ describe('permute on the GPU', () => {
     const y = await permute(gpu, t, order)
     expect(await download(gpu, y)).toEqual(permuteRef(bits, shape, order))
     release(gpu, t, y)
+  })
+
+  it('gives the same bits for every run, and refuses a run that does not divide the last axis', async () => {
+    const [shape, order] = [
+      [4, 3, 2, 8],
+      [2, 0, 1, 3],
+    ]
+    const bits = new Uint32Array(adversarialF32(192, 5, { nonFinite: true }).buffer)
+    const t = upload(gpu, bits, shape)
+    const want = permuteRef(bits, shape, order)
+    for (const run of [1, 2, 4, 8]) {
+      const y = await permute(gpu, t, order, { run })
+      expect(await download(gpu, y), `run ${run}`).toEqual(want)
+      release(gpu, y)
+    }
+    for (const run of [3, 16, 0, 1.5])
+      await expect(permute(gpu, t, order, { run })).rejects.toThrow(/run must/)
+    release(gpu, t)
   })
 })

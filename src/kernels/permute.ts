@@ -44,15 +44,35 @@ export function permuteRef<A extends HostArray>(x: A, shape: readonly number[], 
   return out
 }
 
+export interface PermuteOptions {
+  /**
+   * Outputs each invocation copies along the last axis; must divide its length. Default: the largest of
+   * 16, 8, 4, 2 that does on a CPU adapter, where taking an index apart costs more than the copy, else 1
+   * (neighbouring threads then write neighbouring words). Any run gives the same bits.
+   */
+  run?: number
+}
+
 /** Reorders the axes of x on the GPU (a bit-exact copy). The caller releases the result. */
-export async function permute(gpu: Gpu, x: GpuTensor, order: readonly number[]): Promise<GpuTensor> {
+export async function permute(
+  gpu: Gpu,
+  x: GpuTensor,
+  order: readonly number[],
+  options: PermuteOptions = {},
+): Promise<GpuTensor> {
   const { outShape, srcStride } = planPermute(x.shape, order)
   const count = numel(x.shape)
+  const last = outShape[outShape.length - 1] ?? 1
+  const run = options.run ?? (gpu.report.fallback ? ([16, 8, 4, 2].find((r) => last % r === 0) ?? 1) : 1)
+  if (!Number.isInteger(run) || run < 1 || last % run !== 0) {
+    throw new ShapeError(`permute: run must be a whole number dividing the last axis (${last}); got ${run}.`)
+  }
   const out = empty(gpu, outShape, x.dtype)
   if (count === 0) return out
   const params = new Uint32Array(20)
   params[0] = count
   params[1] = outShape.length
+  params[2] = run
   params.set(outShape, 4)
   params.set(srcStride, 12)
   const pipeline = await gpu.pipeline({ id: 'permute', code: source })
@@ -60,7 +80,7 @@ export async function permute(gpu: Gpu, x: GpuTensor, order: readonly number[]):
     pipeline,
     params,
     [x.buffer, out.buffer],
-    grid(Math.ceil(count / 64), gpu.limits.maxComputeWorkgroupsPerDimension),
+    grid(Math.ceil(count / run / 64), gpu.limits.maxComputeWorkgroupsPerDimension),
   )
   return out
 }
