@@ -6,6 +6,7 @@
 //                [--cpu-steps 2] [--batch 8]              (tokens/s on the GPU and the CPU reference)
 //   node node.js --suite hashes [--steps 20] [--batch 2]  (kernel and step hashes here and on the CPU reference)
 import { readFileSync, writeFileSync } from 'node:fs'
+import { loadDawn } from '../src/gpu/dawn.ts'
 import { Gpu } from '../src/gpu/runtime.ts'
 import type { PresetName } from '../src/train/gpt.ts'
 import { benchMatmul } from './matmul.ts'
@@ -19,9 +20,7 @@ function arg(name: string, fallback: string): string {
 }
 const list = (name: string, fallback: string) => arg(name, fallback).split(',').filter(Boolean)
 
-const { create, globals } = await import('webgpu')
-Object.assign(globalThis, globals)
-const entry = create([])
+const entry = await loadDawn()
 const log = (r: unknown) => console.log(JSON.stringify(r))
 const suite = arg('suite', 'matmul')
 const corpus = () => new Uint8Array(readFileSync(arg('corpus', CORPUS_FILE)))

@@ -6,6 +6,7 @@
 // Usage: npx vite build --ssr bench/step.ts --outDir .device/bench
 //        node .device/bench/step.js [--presets tiny,demo] [--steps 5] [--batch 8]
 import { readFileSync } from 'node:fs'
+import { loadDawn } from '../src/gpu/dawn.ts'
 import { Gpu } from '../src/gpu/runtime.ts'
 import { adapterName } from '../src/gpu/report.ts'
 import { KJV_PENTATEUCH, splitBy } from '../src/train/corpus.ts'
@@ -18,9 +19,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback
 }
 
-const { create, globals } = await import('webgpu')
-Object.assign(globalThis, globals)
-const gpu = await Gpu.create({ gpu: create([]) })
+const gpu = await Gpu.create({ gpu: await loadDawn() })
 const reads = { calls: 0, bytes: 0 }
 // Count every map back to the CPU, whichever runtime method makes it.
 const counted = gpu as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>

@@ -99,10 +99,12 @@ async function main() {
     steps: Number(arg('steps', d.steps)),
     batch: Number(arg('batch', d.batch)),
   }
-  const { create, globals } = await import('webgpu')
-  Object.assign(globalThis, globals)
+  const { module: dawn } = await runnerImport(join(root, 'src/gpu/dawn.ts'), {
+    configFile: false,
+    logLevel: 'error',
+  })
   const corpus = new Uint8Array(readFileSync(join(root, hashes.CORPUS_FILE)))
-  const report = await hashes.dawnHashes(create([]), corpus, options)
+  const report = await hashes.dawnHashes(await dawn.loadDawn(() => import('webgpu')), corpus, options)
   const expect = adapters[name]?.expect
   if (expect && !expect.test(report.adapter))
     throw new Error(`asked for ${name} but Dawn ran on ${report.adapter} (VK_ICD_FILENAMES ignored?)`)

@@ -1,5 +1,6 @@
 // The backend the CLI computes on: the CPU reference by default, the GPU through Dawn (the optional
 // `webgpu` package) with --gpu. Both give the same bits; --gpu is about speed and about checking a GPU.
+import { loadDawn } from '../gpu/dawn.ts'
 import { Gpu } from '../gpu/runtime.ts'
 import type { Backend } from '../train/backend.ts'
 import { cpuBackend } from '../train/cpu.ts'
@@ -19,9 +20,7 @@ export async function cliBackend(args: string[]): Promise<CliBackend> {
     return { be: cpuBackend as Backend<unknown>, name: 'CPU reference', dispose() {} }
   let gpu: GPU
   try {
-    const { create, globals } = await import('webgpu')
-    Object.assign(globalThis, globals)
-    gpu = create([])
+    gpu = await loadDawn()
   } catch (e) {
     throw new DawnUnavailableError(
       `--gpu needs the optional 'webgpu' package (Dawn), which did not load: ${e instanceof Error ? e.message : e}`,
