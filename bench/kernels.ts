@@ -140,6 +140,14 @@ export function kernelCases(rows: number, n: number): Case[] {
       gpu: (g, x, y) => matmul(g, x, { ...y, shape: [n, rows] }),
       ref: (x, y) => matmulRef(x, shape, y, [n, rows]),
     },
+    {
+      // The GPUs' default, named: CPU adapters default to row4, and this keeps tiled on both of them.
+      op: 'matmul (bq15, tiled)',
+      shape: [rows, n, n],
+      bytes: 0,
+      gpu: (g, x, y) => matmul(g, x, { ...y, shape: [n, rows] }, { variant: 'tiled' }),
+      ref: (x, y) => matmulRef(x, shape, y, [n, rows]),
+    },
   ]
 }
 

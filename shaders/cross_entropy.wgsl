@@ -11,8 +11,8 @@ struct Params {
 }
 
 override WG: u32 = 64u;
-// The backward's first pass (cross_entropy_backward_fast): cut-down arithmetic
-// (shaders/lib/softfloat_fast.wgsl) that lists the rows it flags; cross_entropy_backward_redo recomputes
+// The forward's and the backward's first passes (cross_entropy_*_fast): cut-down arithmetic
+// (shaders/lib/softfloat_fast.wgsl) that lists the rows it flags; cross_entropy_*_redo recomputes
 // those rows in full. Same bits as the one pass. Chosen when the pipeline is made.
 override FAST: bool = false;
 // exp(x - max) <= 1, so every term's exponent field is below 128: a fixed scale, no max pass.
@@ -66,12 +66,8 @@ fn target_of(r: u32) -> u32 {
   return select(0xffffffffu, u32(t), t >= 0i && u32(t) < params.vocab);
 }
 
-@compute @workgroup_size(WG)
-fn cross_entropy_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = wid.x + wid.y * params.groups_x;
-  if (r >= params.rows) {
-    return;
-  }
+// One row's loss, by the workgroup. Its one log stays sf_ in both passes: a row's exps are the cost.
+fn forward_row(r: u32, lid: u32) {
   let base = r * params.vocab;
   let stats = row_stats(base, lid, false);
   if (lid == 0u) {
@@ -82,6 +78,39 @@ fn cross_entropy_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_i
       out[r] = sf_sub(sf_log(stats.y), sf_sub(logits[base + t], stats.x));
     }
   }
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  if (r >= params.rows) {
+    return;
+  }
+  forward_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_forward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x + wid.y * params.groups_x;
+  nf_list_begin((r == 0u) & (lid == 0u));
+  if (r >= params.rows) {
+    return;
+  }
+  forward_row(r, lid);
+  nf_list_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn cross_entropy_forward_redo(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let j = wid.x + wid.y * groups.x;
+  if (j >= nf_listed[3]) {
+    return;
+  }
+  forward_row(nf_listed[4u + j], lid);
 }
 
 fn exp_sub(x: u32, m: u32) -> u32 {

@@ -37,15 +37,15 @@ const NONFINITE: u32 = 0xffffffffu;
 const SPAN: u32 = 12u; // blocks sit at most this many binades below the vector maximum
 var<workgroup> wmax: array<u32, WG>;
 
-// RNE(m / 2^sh) for a 24-bit m and sh >= 10; sh > 24 always rounds to 0.
+// RNE(m / 2^sh) for a 24-bit m and sh >= 10. Past sh = 24 the answer is 0, and the steps below give 0
+// for every s in [25, 31] too (q = 0, rem = m < half), so clamping to 31 (WGSL shifts wrap at 32) stands
+// in for a branch: no branches, no short-circuit operators, which CPU adapters run both sides of.
 fn shift_rne(m: u32, sh: u32) -> u32 {
-  if (sh > 24u) {
-    return 0u;
-  }
-  let q = m >> sh;
-  let rem = m & ((1u << sh) - 1u);
-  let half = 1u << (sh - 1u);
-  return q + select(0u, 1u, rem > half || (rem == half && (q & 1u) == 1u));
+  let s = min(sh, 31u);
+  let q = m >> s;
+  let rem = m & ((1u << s) - 1u);
+  let half = 1u << (s - 1u);
+  return q + select(0u, 1u, (rem > half) | ((rem == half) & ((q & 1u) == 1u)));
 }
 
 fn quant(bits: u32, e_block: u32) -> i32 {

@@ -115,7 +115,7 @@ async function launch(
   const tBuf = gpu.upload(targets)
   const wBuf = weights ? gpu.upload(weights) : null
   const buffers = [logits.buffer, tBuf, out.buffer, wBuf]
-  if (entryPoint === 'cross_entropy_backward') {
+  if (entryPoint === 'cross_entropy_forward' || entryPoint === 'cross_entropy_backward') {
     // Two passes, the same bits as the one: the first, on cut-down arithmetic, lists the rows it cannot
     // answer exactly (shaders/lib/softfloat_fast.wgsl); the second recomputes them in full.
     const passes = await Promise.all([

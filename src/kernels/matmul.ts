@@ -40,9 +40,12 @@ export interface MatmulOptions {
 
 export type MatmulVariant = 'tiled' | 'row4' | 'naive'
 
-/** The matmul kernel that runs fastest on this adapter (measured: docs/benchmarks.md). */
+/**
+ * The matmul kernel that runs fastest on this adapter (measured: docs/benchmarks.md): `row4` on CPU
+ * adapters (SwiftShader, lavapipe), which emulate workgroup memory and barriers; `tiled` on GPUs.
+ */
 export function preferredVariant(gpu: Gpu): MatmulVariant {
-  return gpu.report.architecture === 'swiftshader' ? 'row4' : 'tiled'
+  return gpu.report.fallback ? 'row4' : 'tiled'
 }
 
 export interface MatmulPlan {

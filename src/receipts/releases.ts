@@ -105,6 +105,11 @@ export const RELEASES: ReleaseManifest = {
           scheme: 'kernels/2',
           note: 'the library as of 066d0e4 (2026-12-06), before fx_div_to_f32 divided by digits; the same bits',
         },
+        {
+          hash: '0xafdddf46a0c0bfd1dacdea7737262856961879a162870e89e1fd41dc982c9284',
+          scheme: 'kernels/2',
+          note: 'the library as of 4415c33 (2026-12-06), before the cross-entropy forward ran in two passes; the same bits',
+        },
       ],
       training: true,
       note: 'issue 18: Squeeze of an empty axes input squeezes every axis of size 1, Cast of an int64 rounds once to f32, shape and axes inputs must be 1-D; the new ONNX operators',
