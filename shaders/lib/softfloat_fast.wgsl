@@ -191,10 +191,11 @@ fn nf_gelu_tanh_core(x: u32) -> u32 {
   let negative = sf_lt(v.x, 0u);
   let s = nf_exp_parts(select(sf_neg(v.x), v.x, negative), select(sf_neg(v.y), v.y, negative));
   let d = nf_add(SF_ONE, nf_ldexp(s.y, s.k));
-  if (negative) {
-    return nf_ldexp(nf_div(nf_mul(x, s.y), d), s.k);
-  }
-  return nf_mul(x, nf_div(SF_ONE, d));
+  // sf_gelu_tanh's two branches, (x * y / d) * 2^k and x * (1 / d), share one division: a lane runs
+  // both branches wherever its SIMD group holds both signs. The other branch's steps get 1 and 0 (exact,
+  // flagging nothing), so each lane's result is its own branch's, step for step.
+  let q = nf_div(nf_mul(select(SF_ONE, x, negative), select(SF_ONE, s.y, negative)), d);
+  return nf_ldexp(nf_mul(select(x, SF_ONE, negative), q), select(0i, s.k, negative));
 }
 
 // ew_gelu_tanh_grad (shaders/elementwise.wgsl): the same steps, and its ends as selects.
@@ -214,10 +215,11 @@ fn nf_gelu_tanh_grad_core(x: u32) -> u32 {
   let t = nf_two_sum(nf_add(v.x, v.x), v.x);
   let xdv = nf_add(nf_sub(t.x, nf_add(v.z, v.z)), nf_sub(nf_add(t.y, nf_mul(0x40400000u, v.y)), nf_add(v.w, v.w)));
   let sp = nf_div(s.y, nf_mul(d, d));
-  if (negative) {
-    return nf_ldexp(nf_add(nf_div(s.y, d), nf_mul(xdv, sp)), s.k);
-  }
-  return nf_add(nf_div(SF_ONE, d), nf_mul(xdv, nf_ldexp(sp, s.k)));
+  // The two branches, (y / d + xdv * sp) * 2^k and 1 / d + xdv * (sp * 2^k), share one division, as
+  // in nf_gelu_tanh_core: each lane's other-branch steps are scalings by 2^0 (exact, flagging nothing).
+  let q = nf_div(select(SF_ONE, s.y, negative), d);
+  let u = nf_mul(xdv, nf_ldexp(sp, select(s.k, 0i, negative)));
+  return nf_ldexp(nf_add(q, u), select(0i, s.k, negative));
 }
 
 // fx_exp_sub (shaders/lib/fixed.wgsl): e^(x - m) with x - m carried as hi + lo, for |hi| < 128 (beyond,
