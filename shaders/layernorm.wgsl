@@ -4,6 +4,7 @@
 // rounding. So neither the adapter, the workgroup size (override WG) nor other rows change a bit.
 // The TypeScript twin is layernormRef in src/kernels/layernorm.ts; docs/determinism-norms-optim.md
 // lists the operation order. Params, x, gamma and the row reductions (norm_*) are shaders/lib/norm.wgsl.
+// The launcher runs each in two passes, _fast then _redo (below): the same bits as the one pass.
 
 // Forward: y = (x - mean) / std * gamma + beta, with std = sqrt(var + eps) kept for the backward.
 @group(0) @binding(3) var<storage, read> beta: array<u32>;
@@ -16,6 +17,50 @@
 @group(0) @binding(4) var<storage, read> std_in: array<u32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<u32>;
 @group(0) @binding(6) var<storage, read_write> dy_xhat: array<u32>;
+
+// The two-pass entry points (layernorm_*_fast / _redo): the first pass runs each row on cut-down
+// arithmetic (shaders/lib/softfloat_fast.wgsl) under FAST and lists the rows in which any step flagged;
+// the redo recomputes those rows in full. Same bits as one pass. The redo list sits after the six
+// bindings above (shaders/lib/redo_list.wgsl declares it at 5 and 6, taken here), and the row's one
+// square root and its fixed-point sums are the same in both passes.
+override FAST: bool = false;
+@group(0) @binding(7) var<storage, read_write> nf_list: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read> nf_listed: array<u32>;
+
+fn ln_add(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_add(a, b);
+  }
+  return sf_add(a, b);
+}
+
+fn ln_sub(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_sub(a, b);
+  }
+  return sf_sub(a, b);
+}
+
+fn ln_mul(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_mul(a, b);
+  }
+  return sf_mul(a, b);
+}
+
+fn ln_div(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_div(a, b);
+  }
+  return sf_div(a, b);
+}
+
+fn ln_ldexp(a: u32, n: i32) -> u32 {
+  if (FAST) {
+    return nf_ldexp(a, n);
+  }
+  return sf_ldexp(a, n);
+}
 
 // a * n modulo 2^128: two's complement, so a negative a works too.
 fn ln_mul_small(a: vec4<u32>, n: u32) -> vec4<u32> {
@@ -63,15 +108,11 @@ fn ln_row_mean(base: u32, lid: u32) -> ln_mean {
 
 // The scaled deviation (x - mean) * 2^-s, as ((x - hi) - lo) * 2^-s computed at scale.
 fn ln_dev(v: u32, m: ln_mean) -> u32 {
-  return sf_sub(sf_sub(sf_ldexp(v, -m.s), sf_ldexp(m.hi, -m.s)), sf_ldexp(m.lo, -m.s));
+  return ln_sub(ln_sub(ln_ldexp(v, -m.s), ln_ldexp(m.hi, -m.s)), ln_ldexp(m.lo, -m.s));
 }
 
-@compute @workgroup_size(WG)
-fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let r = norm_row(wid);
-  if (r >= params.rows) {
-    return; // the whole workgroup leaves together
-  }
+// One row of the forward, by the workgroup. Call from uniform control flow.
+fn forward_row(r: u32, lid: u32) {
   let n = params.n;
   let base = r * n;
   let mean = ln_row_mean(base, lid);
@@ -82,19 +123,19 @@ fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
   for (var k = lid; k < n; k += WG) {
     let d = ln_dev(x[base + k], mean);
     y[base + k] = d;
-    let q = sf_mul(d, d);
+    let q = ln_mul(d, d);
     e = max(e, fx_exponent(q));
     f |= fx_flags(q);
   }
   let sq = norm_gather(1u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
-    acc = fx_add(acc, fx_term(sf_mul(y[base + k], y[base + k]), sq.x));
+    acc = fx_add(acc, fx_term(ln_mul(y[base + k], y[base + k]), sq.x));
   }
   let v = fx_div_to_f32(norm_sum(lid, acc), sq.x, sq.y, n);
   let sigma = sf_sqrt(sf_add(v, sf_ldexp(params.eps, -2i * mean.s))); // std * 2^-s
   for (var k = lid; k < n; k += WG) {
-    y[base + k] = sf_add(sf_mul(sf_div(y[base + k], sigma), gamma[k]), beta[k]);
+    y[base + k] = ln_add(ln_mul(ln_div(y[base + k], sigma), gamma[k]), beta[k]);
   }
   if (lid == 0u) {
     mean_out[r] = mean.hi;
@@ -102,28 +143,56 @@ fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoc
   }
 }
 
-// dx = ((g - mean(g)) - xhat * mean(g * xhat)) / std with g = dy * gamma. xhat is recomputed
-// exactly as the forward computed it: the mean again from x (two integer passes, cheaper than
-// saving hi, lo and s), and std * 2^-s is exact (std >= sqrt(eps) is normal).
 @compute @workgroup_size(WG)
-fn layernorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn layernorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = norm_row(wid);
+  if (r >= params.rows) {
+    return; // the whole workgroup leaves together
+  }
+  forward_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn layernorm_forward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = norm_row(wid);
+  nf_list_begin((r == 0u) & (lid == 0u));
   if (r >= params.rows) {
     return;
   }
+  forward_row(r, lid);
+  nf_list_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn layernorm_forward_redo(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let j = wid.x + wid.y * groups.x;
+  if (j >= nf_listed[3]) {
+    return;
+  }
+  forward_row(nf_listed[4u + j], lid);
+}
+
+// dx = ((g - mean(g)) - xhat * mean(g * xhat)) / std with g = dy * gamma. xhat is recomputed
+// exactly as the forward computed it: the mean again from x (two integer passes, cheaper than
+// saving hi, lo and s), and std * 2^-s is exact (std >= sqrt(eps) is normal).
+fn backward_row(r: u32, lid: u32) {
   let n = params.n;
   let base = r * n;
   let mean = ln_row_mean(base, lid);
-  let sigma = sf_ldexp(std_in[r], -mean.s);
+  let sigma = ln_ldexp(std_in[r], -mean.s);
   // xhat parked in dx and g * xhat in dy_xhat; g itself is one multiplication, so it is recomputed.
   var eg = 0u;
   var fg = 0u;
   var eq = 0u;
   var fq = 0u;
   for (var k = lid; k < n; k += WG) {
-    let xh = sf_div(ln_dev(x[base + k], mean), sigma);
-    let g = sf_mul(dy[base + k], gamma[k]);
-    let q = sf_mul(g, xh);
+    let xh = ln_div(ln_dev(x[base + k], mean), sigma);
+    let g = ln_mul(dy[base + k], gamma[k]);
+    let q = ln_mul(g, xh);
     dx[base + k] = xh;
     dy_xhat[base + k] = q;
     eg = max(eg, fx_exponent(g));
@@ -136,15 +205,48 @@ fn layernorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invo
   var acc_g = vec4<u32>(0u);
   var acc_q = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
-    acc_g = fx_add(acc_g, fx_term(sf_mul(dy[base + k], gamma[k]), sg.x));
+    acc_g = fx_add(acc_g, fx_term(ln_mul(dy[base + k], gamma[k]), sg.x));
     acc_q = fx_add(acc_q, fx_term(dy_xhat[base + k], sq.x));
   }
   let a = fx_div_to_f32(norm_sum(lid, acc_g), sg.x, sg.y, n);
   let b = fx_div_to_f32(norm_sum(lid, acc_q), sq.x, sq.y, n);
   for (var k = lid; k < n; k += WG) {
     let xh = dx[base + k];
-    let g = sf_mul(dy[base + k], gamma[k]);
-    dx[base + k] = sf_div(sf_sub(sf_sub(g, a), sf_mul(xh, b)), std_in[r]);
-    dy_xhat[base + k] = sf_mul(dy[base + k], xh);
+    let g = ln_mul(dy[base + k], gamma[k]);
+    dx[base + k] = ln_div(ln_sub(ln_sub(g, a), ln_mul(xh, b)), std_in[r]);
+    dy_xhat[base + k] = ln_mul(dy[base + k], xh);
   }
+}
+
+@compute @workgroup_size(WG)
+fn layernorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = norm_row(wid);
+  if (r >= params.rows) {
+    return;
+  }
+  backward_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn layernorm_backward_fast(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = norm_row(wid);
+  nf_list_begin((r == 0u) & (lid == 0u));
+  if (r >= params.rows) {
+    return;
+  }
+  backward_row(r, lid);
+  nf_list_row(r, lid);
+}
+
+@compute @workgroup_size(WG)
+fn layernorm_backward_redo(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let j = wid.x + wid.y * groups.x;
+  if (j >= nf_listed[3]) {
+    return;
+  }
+  backward_row(nf_listed[4u + j], lid);
 }

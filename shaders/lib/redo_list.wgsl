@@ -1,5 +1,5 @@
 // The list a first pass (shaders/lib/softfloat_fast.wgsl) leaves for its redo pass, shared by the
-// two-pass kernels (elementwise, softmax, cross_entropy; launched by src/kernels/twoPass.ts). Words: [0],
+// two-pass kernels (elementwise, softmax, cross_entropy, layernorm; launched by src/kernels/twoPass.ts). Words: [0],
 // [1], [2] the redo dispatch's workgroups (x, y, z), [3] how many entries, then the entries (element or
 // row indices) in any order: each one's answer is its own. The first pass writes it through binding 5;
 // redo reads it through binding 6, read-only, since its dispatch also reads it as indirect arguments and

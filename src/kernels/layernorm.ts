@@ -55,7 +55,7 @@ export async function layernorm(
   const mean = empty(gpu, [plan.rows])
   const std = empty(gpu, [plan.rows])
   const buffers = [x, gamma, beta, y, mean, std].map((t) => t.buffer)
-  await launchNorm(gpu, 'layernorm', source, 'layernorm_forward', plan, buffers)
+  await launchNorm(gpu, 'layernorm', source, 'layernorm_forward', plan, buffers, true)
   return { y, mean, std }
 }
 
@@ -75,7 +75,7 @@ export async function layernormBackward(
   const dx = empty(gpu, x.shape)
   const dyXhat = empty(gpu, [plan.rows, plan.n])
   const buffers = [x, gamma, dy, saved.std, dx, dyXhat].map((t) => t.buffer)
-  await launchNorm(gpu, 'layernorm', source, 'layernorm_backward', plan, buffers)
+  await launchNorm(gpu, 'layernorm', source, 'layernorm_backward', plan, buffers, true)
   const columns = { axis: 0, workgroupSize: options.workgroupSize } as const
   const dgamma = await reduce(gpu, dyXhat, 'sum', columns)
   const dbeta = await reduce(gpu, { ...dy, shape: [plan.rows, plan.n] }, 'sum', columns)

@@ -9,6 +9,7 @@ import { requireDType, type GpuTensor } from '../gpu/tensor.ts'
 import { fixedAccumulate, fixedDivToF32Bits, fixedToF32Bits, fxExponent } from './fixed.ts'
 import { checkWorkgroupSize, reductionGroups } from './reduce.ts'
 import * as sf from './softfloat.ts'
+import { dispatchTwoPass } from './twoPass.ts'
 
 export interface NormOptions {
   /** Added to the variance (mean square for rmsnorm) before the root; rounded to f32. Default 1e-5. */
@@ -80,7 +81,11 @@ export function normEps(op: string, eps = 1e-5): number {
   return e
 }
 
-/** Records one norm kernel: one workgroup per row, uniforms [rows, n, eps bits, groups along x]. */
+/**
+ * Records one norm kernel: one workgroup per row, uniforms [rows, n, eps bits, groups along x]. With
+ * `twoPass`, the kernel's `_fast` entry (override FAST) then its `_redo` of the rows fast listed
+ * (src/kernels/twoPass.ts): the same bits as the one pass.
+ */
 export async function launchNorm(
   gpu: Gpu,
   id: string,
@@ -88,13 +93,21 @@ export async function launchNorm(
   entryPoint: string,
   plan: NormPlan,
   buffers: GPUBuffer[],
+  twoPass = false,
 ) {
-  const pipeline = await gpu.pipeline(shader(id, code, { nativeDot4: gpu.nativeDot4, norm: true }), {
-    entryPoint,
-    constants: { WG: plan.wg },
-  })
+  const src = shader(id, code, { nativeDot4: gpu.nativeDot4, norm: true })
   const [gx, gy] = reductionGroups(gpu, plan.rows)
-  gpu.dispatch(pipeline, new Uint32Array([plan.rows, plan.n, sf.f32Bits(plan.eps), gx]), buffers, [gx, gy])
+  const params = new Uint32Array([plan.rows, plan.n, sf.f32Bits(plan.eps), gx])
+  const constants = { WG: plan.wg }
+  if (twoPass) {
+    const passes = await Promise.all([
+      gpu.pipeline(src, { entryPoint: `${entryPoint}_fast`, constants: { ...constants, FAST: 1 } }),
+      gpu.pipeline(src, { entryPoint: `${entryPoint}_redo`, constants }),
+    ])
+    dispatchTwoPass(gpu, passes, params, buffers, [gx, gy], plan.rows)
+    return
+  }
+  gpu.dispatch(await gpu.pipeline(src, { entryPoint, constants }), params, buffers, [gx, gy])
 }
 
 // ---- CPU reference pieces ----

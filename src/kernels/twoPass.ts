@@ -3,7 +3,10 @@
 // whose workgroup counts fast wrote. The same bits as the kernel's one pass.
 import type { Gpu } from '../gpu/runtime.ts'
 
-/** `buffers` are bindings 1..4 (null where unused); the list takes 5 (written by fast) and 6 (read by redo). */
+/**
+ * `buffers` are bindings 1..4 (null where unused), or 1..k for a kernel with more; the list takes the two
+ * bindings after them: 5 (written by fast) and 6 (read by redo), or k + 1 and k + 2 (layernorm: 7 and 8).
+ */
 export function dispatchTwoPass(
   gpu: Gpu,
   [fast, redo]: [GPUComputePipeline, GPUComputePipeline],
@@ -14,7 +17,7 @@ export function dispatchTwoPass(
 ): void {
   const list = gpu.buffer(16 + 4 * entries)
   gpu.clear(list, 16)
-  const bound = [...buffers, ...new Array<null>(4 - buffers.length).fill(null)]
+  const bound = [...buffers, ...new Array<null>(Math.max(0, 4 - buffers.length)).fill(null)]
   gpu.dispatch(fast, params, [...bound, list], groups)
   gpu.dispatchIndirect(redo, params, [...bound, null, list], list)
   gpu.release(list)
