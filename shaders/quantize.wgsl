@@ -150,8 +150,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   write_vector(q, wmax[0], t, WG);
 }
 
-// One thread per vector, no barriers: faster where workgroups are emulated (SwiftShader). The same
-// integer steps, so the same words.
+// One thread per vector, no barriers: faster where workgroups are emulated (CPU adapters). Each block's
+// 32 values are loaded once, into `vals`, for both its maximum and its words (write_vector loads them
+// twice). The same integer steps, so the same words.
 @compute @workgroup_size(WG)
 fn per_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let id = gid.x + gid.y * groups.x * WG;
@@ -159,5 +160,39 @@ fn per_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     return;
   }
   let q = vector_at(id);
-  write_vector(q, vector_max(q, 0u, 1u), 0u, 1u);
+  let top = vector_max(q, 0u, 1u);
+  let finite = top < 0x7f800000u;
+  let emax = max(top >> 23u, 1u);
+  let blocks = p.words / 8u;
+  let e_base = select(0u, p.exps_y, q.second) + q.v * (blocks + 1u);
+  let w_base = select(0u, p.packed_y, q.second) + q.v * p.words;
+  exps[e_base] = select(NONFINITE, emax, finite);
+  let floor_e = max(select(1u, emax - SPAN, emax > SPAN), 1u);
+  var vals: array<u32, 32>;
+  for (var blk = 0u; blk < blocks; blk++) {
+    var bmax = 0u;
+    for (var i = 0u; i < 32u; i++) {
+      let k = blk * 32u + i;
+      var v = 0u; // past k: a zero, which neither raises the maximum nor changes a word
+      if (k < p.k) {
+        v = load(q.second, q.base + k * q.stride_k);
+      }
+      vals[i] = v;
+      bmax = max(bmax, v & 0x7fffffffu);
+    }
+    let e_block = max(bmax >> 23u, floor_e);
+    exps[e_base + 1u + blk] = select(0u, e_block + SPAN - emax, finite);
+    for (var w = 0u; w < 8u; w++) {
+      var hi = 0u;
+      var lo = 0u;
+      for (var j = 0u; j < 4u; j++) {
+        let q15 = select(0i, quant(vals[w * 4u + j], e_block), finite);
+        let h = (q15 + 128i) >> 8u;
+        let l = q15 - h * 256i;
+        hi |= (u32(h) & 0xffu) << (8u * j);
+        lo |= (u32(l) & 0xffu) << (8u * j);
+      }
+      packed[w_base + blk * 8u + w] = vec2<u32>(hi, lo);
+    }
+  }
 }
