@@ -1,3 +1,4 @@
+import { promisify } from 'node:util'
 import { describe, expect, it, vi } from 'vitest'
 import { isDawnTick, quietDawnPolling } from './dawn.ts'
 
@@ -42,5 +43,11 @@ describe('quietDawnPolling', () => {
     }
     await new Promise((r) => setImmediate(r))
     expect(js).toHaveBeenCalledTimes(1)
+  })
+  it("keeps setImmediate's promisified form", async () => {
+    const g = { setImmediate }
+    quietDawnPolling(g)
+    expect(g.setImmediate).not.toBe(setImmediate)
+    await expect(promisify(g.setImmediate)('v')).resolves.toBe('v')
   })
 })
