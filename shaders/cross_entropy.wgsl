@@ -47,7 +47,7 @@ fn row_stats(base: u32, lid: u32, keep: bool) -> vec2<u32> {
   var acc = vec4<u32>(0u);
   var ef = 0u;
   for (var k = lid; k < params.vocab; k += WG) {
-    let e = exp_sub(logits[base + k], m);
+    let e = nf_pass_exp_sub(logits[base + k], m);
     if (keep) {
       out[base + k] = e; // read back below by this same thread
     }
@@ -113,35 +113,14 @@ fn cross_entropy_forward_redo(
   forward_row(nf_listed[4u + j], lid);
 }
 
-fn exp_sub(x: u32, m: u32) -> u32 {
-  if (FAST) {
-    return nf_exp_sub(x, m);
-  }
-  return fx_exp_sub(x, m);
-}
-
-fn div(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_div(a, b);
-  }
-  return sf_div(a, b);
-}
-
-fn sub(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_sub(a, b);
-  }
-  return sf_sub(a, b);
-}
-
 // One row of the backward, by the workgroup; r is the same for all its invocations.
 fn backward_row(r: u32, lid: u32) {
   let base = r * params.vocab;
   let s = row_stats(base, lid, true).y;
   let t = target_of(r);
   for (var k = lid; k < params.vocab; k += WG) {
-    let p = div(out[base + k], s);
-    let g = div(sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
+    let p = nf_pass_div(out[base + k], s);
+    let g = nf_pass_div(nf_pass_sub(p, select(0u, 0x3f800000u, k == t)), params.rows_f32);
     out[base + k] = select(g, FX_CANONICAL_NAN, t == 0xffffffffu);
   }
 }

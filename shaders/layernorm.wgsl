@@ -27,41 +27,6 @@ override FAST: bool = false;
 @group(0) @binding(7) var<storage, read_write> nf_list: array<atomic<u32>>;
 @group(0) @binding(8) var<storage, read> nf_listed: array<u32>;
 
-fn ln_add(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_add(a, b);
-  }
-  return sf_add(a, b);
-}
-
-fn ln_sub(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_sub(a, b);
-  }
-  return sf_sub(a, b);
-}
-
-fn ln_mul(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_mul(a, b);
-  }
-  return sf_mul(a, b);
-}
-
-fn ln_div(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_div(a, b);
-  }
-  return sf_div(a, b);
-}
-
-fn ln_ldexp(a: u32, n: i32) -> u32 {
-  if (FAST) {
-    return nf_ldexp(a, n);
-  }
-  return sf_ldexp(a, n);
-}
-
 // a * n modulo 2^128: two's complement, so a negative a works too.
 fn ln_mul_small(a: vec4<u32>, n: u32) -> vec4<u32> {
   let w0 = sf_mul_wide(a.x, n);
@@ -108,7 +73,7 @@ fn ln_row_mean(base: u32, lid: u32) -> ln_mean {
 
 // The scaled deviation (x - mean) * 2^-s, as ((x - hi) - lo) * 2^-s computed at scale.
 fn ln_dev(v: u32, m: ln_mean) -> u32 {
-  return ln_sub(ln_sub(ln_ldexp(v, -m.s), ln_ldexp(m.hi, -m.s)), ln_ldexp(m.lo, -m.s));
+  return nf_pass_sub(nf_pass_sub(nf_pass_ldexp(v, -m.s), nf_pass_ldexp(m.hi, -m.s)), nf_pass_ldexp(m.lo, -m.s));
 }
 
 // One row of the forward, by the workgroup. Call from uniform control flow.
@@ -123,19 +88,19 @@ fn forward_row(r: u32, lid: u32) {
   for (var k = lid; k < n; k += WG) {
     let d = ln_dev(x[base + k], mean);
     y[base + k] = d;
-    let q = ln_mul(d, d);
+    let q = nf_pass_mul(d, d);
     e = max(e, fx_exponent(q));
     f |= fx_flags(q);
   }
   let sq = norm_gather(1u, e, f);
   var acc = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
-    acc = fx_add(acc, fx_term(ln_mul(y[base + k], y[base + k]), sq.x));
+    acc = fx_add(acc, fx_term(nf_pass_mul(y[base + k], y[base + k]), sq.x));
   }
   let v = fx_div_to_f32(norm_sum(lid, acc), sq.x, sq.y, n);
   let sigma = sf_sqrt(sf_add(v, sf_ldexp(params.eps, -2i * mean.s))); // std * 2^-s
   for (var k = lid; k < n; k += WG) {
-    y[base + k] = ln_add(ln_mul(ln_div(y[base + k], sigma), gamma[k]), beta[k]);
+    y[base + k] = nf_pass_add(nf_pass_mul(nf_pass_div(y[base + k], sigma), gamma[k]), beta[k]);
   }
   if (lid == 0u) {
     mean_out[r] = mean.hi;
@@ -183,16 +148,16 @@ fn backward_row(r: u32, lid: u32) {
   let n = params.n;
   let base = r * n;
   let mean = ln_row_mean(base, lid);
-  let sigma = ln_ldexp(std_in[r], -mean.s);
+  let sigma = nf_pass_ldexp(std_in[r], -mean.s);
   // xhat parked in dx and g * xhat in dy_xhat; g itself is one multiplication, so it is recomputed.
   var eg = 0u;
   var fg = 0u;
   var eq = 0u;
   var fq = 0u;
   for (var k = lid; k < n; k += WG) {
-    let xh = ln_div(ln_dev(x[base + k], mean), sigma);
-    let g = ln_mul(dy[base + k], gamma[k]);
-    let q = ln_mul(g, xh);
+    let xh = nf_pass_div(ln_dev(x[base + k], mean), sigma);
+    let g = nf_pass_mul(dy[base + k], gamma[k]);
+    let q = nf_pass_mul(g, xh);
     dx[base + k] = xh;
     dy_xhat[base + k] = q;
     eg = max(eg, fx_exponent(g));
@@ -205,16 +170,16 @@ fn backward_row(r: u32, lid: u32) {
   var acc_g = vec4<u32>(0u);
   var acc_q = vec4<u32>(0u);
   for (var k = lid; k < n; k += WG) {
-    acc_g = fx_add(acc_g, fx_term(ln_mul(dy[base + k], gamma[k]), sg.x));
+    acc_g = fx_add(acc_g, fx_term(nf_pass_mul(dy[base + k], gamma[k]), sg.x));
     acc_q = fx_add(acc_q, fx_term(dy_xhat[base + k], sq.x));
   }
   let a = fx_div_to_f32(norm_sum(lid, acc_g), sg.x, sg.y, n);
   let b = fx_div_to_f32(norm_sum(lid, acc_q), sq.x, sq.y, n);
   for (var k = lid; k < n; k += WG) {
     let xh = dx[base + k];
-    let g = ln_mul(dy[base + k], gamma[k]);
-    dx[base + k] = ln_div(ln_sub(ln_sub(g, a), ln_mul(xh, b)), std_in[r]);
-    dy_xhat[base + k] = ln_mul(dy[base + k], xh);
+    let g = nf_pass_mul(dy[base + k], gamma[k]);
+    dx[base + k] = nf_pass_div(nf_pass_sub(nf_pass_sub(g, a), nf_pass_mul(xh, b)), std_in[r]);
+    dy_xhat[base + k] = nf_pass_mul(dy[base + k], xh);
   }
 }
 

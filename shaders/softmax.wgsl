@@ -38,20 +38,6 @@ fn visible(r: u32) -> u32 {
   return select(params.n, r % params.n + 1u, params.causal == 1u);
 }
 
-fn exp_sub(x: u32, m: u32) -> u32 {
-  if (FAST) {
-    return nf_exp_sub(x, m);
-  }
-  return fx_exp_sub(x, m);
-}
-
-fn div(a: u32, b: u32) -> u32 {
-  if (FAST) {
-    return nf_div(a, b);
-  }
-  return sf_div(a, b);
-}
-
 // One row of the forward, by the workgroup; r is the same for all its invocations.
 fn forward_row(r: u32, lid: u32) {
   let base = r * params.n;
@@ -70,7 +56,7 @@ fn forward_row(r: u32, lid: u32) {
   var acc = vec4<u32>(0u);
   var ef = 0u;
   for (var k = lid; k < len; k += WG) {
-    let e = exp_sub(x[base + k], m);
+    let e = nf_pass_exp_sub(x[base + k], m);
     y[base + k] = e; // kept for the division below; the same thread reads it back
     acc = fx_add(acc, fx_term(e, EXP_SCALE));
     ef |= fx_flags(e);
@@ -83,7 +69,7 @@ fn forward_row(r: u32, lid: u32) {
   workgroupBarrier();
   let s = fx_to_f32(tree_sum(lid), EXP_SCALE, atomicLoad(&wg_flags));
   for (var k = lid; k < len; k += WG) {
-    y[base + k] = div(y[base + k], s);
+    y[base + k] = nf_pass_div(y[base + k], s);
   }
 }
 

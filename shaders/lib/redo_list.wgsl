@@ -35,3 +35,47 @@ fn nf_list_row(r: u32, lid: u32) {
     nf_list_add(r, 1u);
   }
 }
+
+// A two-pass kernel's arithmetic, chosen by the kernel's own `override FAST: bool`: the nf_ primitive in
+// its first pass, the full function in its redo. Each pipeline compiles only its own branch.
+fn nf_pass_add(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_add(a, b);
+  }
+  return sf_add(a, b);
+}
+
+fn nf_pass_sub(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_sub(a, b);
+  }
+  return sf_sub(a, b);
+}
+
+fn nf_pass_mul(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_mul(a, b);
+  }
+  return sf_mul(a, b);
+}
+
+fn nf_pass_div(a: u32, b: u32) -> u32 {
+  if (FAST) {
+    return nf_div(a, b);
+  }
+  return sf_div(a, b);
+}
+
+fn nf_pass_ldexp(a: u32, n: i32) -> u32 {
+  if (FAST) {
+    return nf_ldexp(a, n);
+  }
+  return sf_ldexp(a, n);
+}
+
+fn nf_pass_exp_sub(x: u32, m: u32) -> u32 {
+  if (FAST) {
+    return nf_exp_sub(x, m);
+  }
+  return fx_exp_sub(x, m);
+}
