@@ -90,17 +90,41 @@ fn vector_max(q: Vector, t: u32, step: u32) -> u32 {
   return m;
 }
 
+// What a vector's blocks share, from its largest |value| bits `top`: whether it is finite, its Emax, the
+// floor of its block exponents, and where its exponent entries and words start.
+struct Head {
+  finite: bool,
+  emax: u32,
+  floor_e: u32,
+  e_base: u32,
+  w_base: u32,
+}
+
+fn head_of(q: Vector, top: u32) -> Head {
+  let emax = max(top >> 23u, 1u);
+  return Head(
+    top < 0x7f800000u,
+    emax,
+    max(select(1u, emax - SPAN, emax > SPAN), 1u),
+    select(0u, p.exps_y, q.second) + q.v * (p.words / 8u + 1u),
+    select(0u, p.packed_y, q.second) + q.v * p.words,
+  );
+}
+
+// q15 = 256 * hi + lo (hi in [-64, 64], lo in [-128, 127]) as byte j of the hi word and of the lo word.
+fn q15_bytes(q15: i32, j: u32) -> vec2<u32> {
+  let h = (q15 + 128i) >> 8u;
+  let l = q15 - h * 256i;
+  return vec2<u32>((u32(h) & 0xffu) << (8u * j), (u32(l) & 0xffu) << (8u * j));
+}
+
 // Writes Emax (t = 0) and blocks t, t + step, ... of the vector whose largest |value| bits are `top`.
 fn write_vector(q: Vector, top: u32, t: u32, step: u32) {
-  let finite = top < 0x7f800000u;
-  let emax = max(top >> 23u, 1u);
+  let hd = head_of(q, top);
   let blocks = p.words / 8u;
-  let e_base = select(0u, p.exps_y, q.second) + q.v * (blocks + 1u);
-  let w_base = select(0u, p.packed_y, q.second) + q.v * p.words;
   if (t == 0u) {
-    exps[e_base] = select(NONFINITE, emax, finite);
+    exps[hd.e_base] = select(NONFINITE, hd.emax, hd.finite);
   }
-  let floor_e = max(select(1u, emax - SPAN, emax > SPAN), 1u);
   for (var blk = t; blk < blocks; blk += step) {
     var bmax = 0u;
     for (var i = 0u; i < 32u; i++) {
@@ -109,24 +133,20 @@ fn write_vector(q: Vector, top: u32, t: u32, step: u32) {
         bmax = max(bmax, load(q.second, q.base + k * q.stride_k) & 0x7fffffffu);
       }
     }
-    let e_block = max(bmax >> 23u, floor_e);
+    let e_block = max(bmax >> 23u, hd.floor_e);
     // Non-finite vectors give NaN outputs; keep their offsets in range all the same.
-    exps[e_base + 1u + blk] = select(0u, e_block + SPAN - emax, finite);
+    exps[hd.e_base + 1u + blk] = select(0u, e_block + SPAN - hd.emax, hd.finite);
     for (var w = blk * 8u; w < blk * 8u + 8u; w++) {
-      var hi = 0u;
-      var lo = 0u;
+      var word = vec2<u32>(0u);
       for (var j = 0u; j < 4u; j++) {
         let k = w * 4u + j;
         var q15 = 0i;
-        if (k < p.k && finite) {
+        if (k < p.k && hd.finite) {
           q15 = quant(load(q.second, q.base + k * q.stride_k), e_block);
         }
-        let h = (q15 + 128i) >> 8u;
-        let l = q15 - h * 256i;
-        hi |= (u32(h) & 0xffu) << (8u * j);
-        lo |= (u32(l) & 0xffu) << (8u * j);
+        word |= q15_bytes(q15, j);
       }
-      packed[w_base + w] = vec2<u32>(hi, lo);
+      packed[hd.w_base + w] = word;
     }
   }
 }
@@ -160,16 +180,10 @@ fn per_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     return;
   }
   let q = vector_at(id);
-  let top = vector_max(q, 0u, 1u);
-  let finite = top < 0x7f800000u;
-  let emax = max(top >> 23u, 1u);
-  let blocks = p.words / 8u;
-  let e_base = select(0u, p.exps_y, q.second) + q.v * (blocks + 1u);
-  let w_base = select(0u, p.packed_y, q.second) + q.v * p.words;
-  exps[e_base] = select(NONFINITE, emax, finite);
-  let floor_e = max(select(1u, emax - SPAN, emax > SPAN), 1u);
+  let hd = head_of(q, vector_max(q, 0u, 1u));
+  exps[hd.e_base] = select(NONFINITE, hd.emax, hd.finite);
   var vals: array<u32, 32>;
-  for (var blk = 0u; blk < blocks; blk++) {
+  for (var blk = 0u; blk < p.words / 8u; blk++) {
     var bmax = 0u;
     for (var i = 0u; i < 32u; i++) {
       let k = blk * 32u + i;
@@ -180,19 +194,14 @@ fn per_thread(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
       vals[i] = v;
       bmax = max(bmax, v & 0x7fffffffu);
     }
-    let e_block = max(bmax >> 23u, floor_e);
-    exps[e_base + 1u + blk] = select(0u, e_block + SPAN - emax, finite);
+    let e_block = max(bmax >> 23u, hd.floor_e);
+    exps[hd.e_base + 1u + blk] = select(0u, e_block + SPAN - hd.emax, hd.finite);
     for (var w = 0u; w < 8u; w++) {
-      var hi = 0u;
-      var lo = 0u;
+      var word = vec2<u32>(0u);
       for (var j = 0u; j < 4u; j++) {
-        let q15 = select(0i, quant(vals[w * 4u + j], e_block), finite);
-        let h = (q15 + 128i) >> 8u;
-        let l = q15 - h * 256i;
-        hi |= (u32(h) & 0xffu) << (8u * j);
-        lo |= (u32(l) & 0xffu) << (8u * j);
+        word |= q15_bytes(select(0i, quant(vals[w * 4u + j], e_block), hd.finite), j);
       }
-      packed[w_base + blk * 8u + w] = vec2<u32>(hi, lo);
+      packed[hd.w_base + blk * 8u + w] = word;
     }
   }
 }

@@ -29,7 +29,7 @@ export interface MatmulOptions {
   workgroup?: 8 | 16
   /**
    * 'tiled' stages blocks in workgroup memory (fast on GPUs); 'row4' gives each thread four outputs of a
-   * row, A's words loaded once for the four, no barriers (fastest on SwiftShader, where barriers and
+   * row, A's words loaded once for the four, no barriers (fastest on CPU adapters, where barriers and
    * workgroup memory are emulated); 'naive' is one output per thread, K walked backwards (a different
    * order, for tests). Same bits every way; default: the fastest for the adapter.
    */
